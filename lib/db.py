@@ -1,0 +1,238 @@
+"""The DuckDB store: schema, connections and transactions.
+
+DuckDB is the single store. The app is read-mostly: one connection per process (cached by
+lib.app), a cursor per request, and every write goes through a lib function that runs in
+one transaction so readers never see half a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS authorities (
+    code VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    display_name VARCHAR NOT NULL,
+    region_code VARCHAR NOT NULL,
+    region_name VARCHAR NOT NULL,
+    type VARCHAR NOT NULL,
+    valid_from DATE,
+    valid_to DATE,
+    lat DOUBLE,
+    lon DOUBLE,
+    hex_col_2015 INTEGER,
+    hex_row_2015 INTEGER,
+    hex_col_current INTEGER,
+    hex_row_current INTEGER,
+    CHECK (type IN ('county', 'unitary', 'metropolitan district', 'London borough', 'other')),
+    CHECK (valid_to IS NULL OR valid_from IS NULL OR valid_to > valid_from)
+);
+
+CREATE TABLE IF NOT EXISTS authority_lineage (
+    predecessor_code VARCHAR NOT NULL,
+    predecessor_name VARCHAR NOT NULL,
+    successor_code VARCHAR NOT NULL,
+    successor_name VARCHAR NOT NULL,
+    effective_date DATE NOT NULL,
+    kind VARCHAR NOT NULL CHECK (kind IN ('merge', 'split', 'recode')),
+    note VARCHAR,
+    PRIMARY KEY (predecessor_code, successor_code)
+);
+
+CREATE TABLE IF NOT EXISTS standards (
+    number INTEGER PRIMARY KEY,
+    short_name VARCHAR NOT NULL,
+    statement VARCHAR NOT NULL,
+    looks_like VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    weight DOUBLE NOT NULL,
+    recommendations INTEGER[] NOT NULL,
+    actions VARCHAR[] NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS answer_options (
+    answer_set VARCHAR NOT NULL,
+    value VARCHAR NOT NULL,
+    label VARCHAR NOT NULL,
+    score DOUBLE,
+    is_unknown BOOLEAN NOT NULL,
+    allows_providers BOOLEAN NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (answer_set, value)
+);
+
+CREATE TABLE IF NOT EXISTS questions (
+    id VARCHAR PRIMARY KEY,
+    standard INTEGER,
+    audience VARCHAR NOT NULL,
+    topic VARCHAR NOT NULL,
+    wording VARCHAR NOT NULL,
+    help VARCHAR NOT NULL,
+    answer_set VARCHAR NOT NULL,
+    scored BOOLEAN NOT NULL,
+    weight DOUBLE NOT NULL,
+    report_ref VARCHAR NOT NULL,
+    asked_from INTEGER NOT NULL,
+    position INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS providers (
+    key VARCHAR PRIMARY KEY,
+    label VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS bands (
+    key VARCHAR PRIMARY KEY,
+    label VARCHAR NOT NULL,
+    min_score DOUBLE NOT NULL,
+    description VARCHAR NOT NULL,
+    position INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS scoring_settings (
+    key VARCHAR PRIMARY KEY,
+    value DOUBLE NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS survey_rounds (
+    year INTEGER PRIMARY KEY,
+    label VARCHAR NOT NULL,
+    is_demo BOOLEAN NOT NULL,
+    vintage VARCHAR NOT NULL CHECK (vintage IN ('2015', 'current')),
+    provenance VARCHAR NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS responses (
+    round_year INTEGER NOT NULL,
+    authority_code VARCHAR NOT NULL,
+    question_id VARCHAR NOT NULL,
+    answer VARCHAR NOT NULL,
+    providers VARCHAR[] NOT NULL,
+    comment VARCHAR,
+    source VARCHAR NOT NULL,
+    submitted_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (round_year, authority_code, question_id)
+);
+
+CREATE SEQUENCE IF NOT EXISTS submission_ids START 1;
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY DEFAULT nextval('submission_ids'),
+    round_year INTEGER NOT NULL,
+    file_name VARCHAR NOT NULL,
+    checksum VARCHAR NOT NULL,
+    rows INTEGER NOT NULL,
+    councils INTEGER NOT NULL,
+    submitted_by VARCHAR NOT NULL,
+    submitted_at TIMESTAMP NOT NULL,
+    status VARCHAR NOT NULL CHECK (status IN ('current', 'replaced'))
+);
+
+CREATE SEQUENCE IF NOT EXISTS audit_ids START 1;
+CREATE TABLE IF NOT EXISTS audit_log (
+    id INTEGER PRIMARY KEY DEFAULT nextval('audit_ids'),
+    logged_at TIMESTAMP NOT NULL,
+    actor VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,
+    detail VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS case_studies (
+    id VARCHAR PRIMARY KEY,
+    title VARCHAR NOT NULL,
+    organisation VARCHAR NOT NULL,
+    authority_code VARCHAR,
+    standards INTEGER[] NOT NULL,
+    summary VARCHAR NOT NULL,
+    source_document VARCHAR NOT NULL CHECK (source_document IN ('advice_note', 'report_2015')),
+    source_ref VARCHAR NOT NULL,
+    url VARCHAR,
+    kind VARCHAR NOT NULL CHECK (kind IN ('example', 'case_study'))
+);
+
+CREATE TABLE IF NOT EXISTS recommendations (
+    number INTEGER PRIMARY KEY,
+    theme VARCHAR NOT NULL,
+    summary VARCHAR NOT NULL,
+    standards INTEGER[] NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS published_figures (
+    figure_id VARCHAR PRIMARY KEY,
+    year INTEGER NOT NULL,
+    kind VARCHAR NOT NULL CHECK (kind IN ('level', 'count', 'change')),
+    audience VARCHAR NOT NULL,
+    topic VARCHAR NOT NULL,
+    answer VARCHAR,
+    percent DOUBLE,
+    count INTEGER,
+    base_n INTEGER,
+    source_ref VARCHAR NOT NULL,
+    question_id VARCHAR,
+    measure VARCHAR,
+    note VARCHAR
+);
+"""
+
+#: Tables in the order a full export or reset walks them.
+TABLES = (
+    "meta", "authorities", "authority_lineage", "standards", "answer_options", "questions",
+    "providers", "bands", "scoring_settings", "survey_rounds", "responses", "submissions",
+    "audit_log", "case_studies", "recommendations", "published_figures",
+)
+
+
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database file (or ':memory:')."""
+    if str(path) == ":memory:":
+        return duckdb.connect(":memory:")
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table (idempotent) and record the schema version."""
+    con.execute(SCHEMA)
+    con.execute(
+        "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+    )
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run a block of writes as one transaction: all of it lands, or none of it."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Base tables present in the main schema."""
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def view_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = 'main' AND table_type = 'VIEW' ORDER BY table_name"
+    ).fetchall()
+    return [r[0] for r in rows]

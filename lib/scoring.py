@@ -1,0 +1,287 @@
+"""Scoring as SQL views inside DuckDB: the one place answers become scores, ranks and bands.
+
+Pages, exports and the CLI read these views; nothing re-computes a score in pandas.
+The rules themselves (answer scores, weights, bands) come from standards/scoring.toml via
+the answer_options, questions, standards, bands and scoring_settings tables.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+# Councils belong to a vintage: the 2015 set (valid on 1 April 2015) or today's set.
+VIEWS = """
+CREATE OR REPLACE VIEW vintage_councils AS
+SELECT '2015' AS vintage, a.* FROM authorities a
+WHERE (a.valid_from IS NULL OR a.valid_from <= DATE '2015-04-01')
+  AND (a.valid_to IS NULL OR a.valid_to > DATE '2015-04-01')
+UNION ALL
+SELECT 'current' AS vintage, a.* FROM authorities a WHERE a.valid_to IS NULL;
+
+-- Every council in a round's vintage, and whether it answered that round.
+CREATE OR REPLACE VIEW round_councils AS
+SELECT r.year AS round_year, v.code AS authority_code, v.display_name, v.name, v.region_code,
+       v.region_name, v.type,
+       EXISTS (SELECT 1 FROM responses x WHERE x.round_year = r.year AND x.authority_code = v.code)
+           AS responded
+FROM survey_rounds r JOIN vintage_councils v ON v.vintage = r.vintage;
+
+CREATE OR REPLACE VIEW respondents AS
+SELECT round_year, authority_code FROM round_councils WHERE responded;
+
+-- Each council appears in three comparison scopes: England, its region, its council type.
+CREATE OR REPLACE VIEW council_scopes AS
+SELECT round_year, authority_code, responded, 'england' AS scope, 'E92000001' AS scope_code,
+       'England' AS scope_name FROM round_councils
+UNION ALL
+SELECT round_year, authority_code, responded, 'region', region_code, region_name FROM round_councils
+UNION ALL
+SELECT round_year, authority_code, responded, 'type', type, type FROM round_councils;
+
+CREATE OR REPLACE VIEW scope_coverage AS
+SELECT round_year, scope, scope_code, scope_name,
+       count(*) AS councils,
+       count(*) FILTER (WHERE responded) AS respondents,
+       count(*) FILTER (WHERE responded) / count(*) AS coverage
+FROM council_scopes GROUP BY ALL;
+
+-- One row per responding council and scored question asked in that round.
+-- status: known (scored answer), unknown (e.g. don't know: scored 0, counted), missing.
+CREATE OR REPLACE VIEW question_scores AS
+SELECT p.round_year, p.authority_code, q.id AS question_id, q.standard, q.weight, q.audience,
+       r.answer, o.label AS answer_label, coalesce(r.providers, []::VARCHAR[]) AS providers,
+       CASE WHEN r.answer IS NULL THEN 'missing'
+            WHEN o.is_unknown THEN 'unknown'
+            ELSE 'known' END AS status,
+       o.score
+FROM respondents p
+JOIN questions q ON q.scored AND q.asked_from <= p.round_year
+LEFT JOIN responses r
+       ON r.round_year = p.round_year AND r.authority_code = p.authority_code AND r.question_id = q.id
+LEFT JOIN answer_options o ON o.answer_set = q.answer_set AND o.value = r.answer;
+
+CREATE OR REPLACE MACRO band_for(s) AS
+    (SELECT b.key FROM bands b WHERE s >= b.min_score ORDER BY b.min_score DESC LIMIT 1);
+
+-- A standard's score: weighted mean of its answered scored questions x 100 ("don't know"
+-- counts as 0). With no known answer at all the standard has no evidence and no score.
+CREATE OR REPLACE VIEW standard_scores AS
+WITH agg AS (
+    SELECT p.round_year, p.authority_code, s.number AS standard, s.short_name, s.weight AS standard_weight,
+           count(qs.question_id) AS questions,
+           count(qs.answer) AS answered,
+           count(*) FILTER (WHERE qs.status = 'unknown') AS unknown,
+           count(*) FILTER (WHERE qs.status = 'missing') AS missing,
+           count(*) FILTER (WHERE qs.status = 'known') > 0 AS evidence,
+           100 * sum(qs.weight * qs.score) FILTER (WHERE qs.answer IS NOT NULL)
+               / nullif(sum(qs.weight) FILTER (WHERE qs.answer IS NOT NULL), 0) AS raw_score
+    FROM respondents p
+    CROSS JOIN standards s
+    LEFT JOIN question_scores qs
+           ON qs.round_year = p.round_year AND qs.authority_code = p.authority_code
+          AND qs.standard = s.number
+    GROUP BY ALL
+)
+SELECT round_year, authority_code, standard, short_name, standard_weight, questions, answered,
+       unknown, missing, evidence,
+       CASE WHEN evidence THEN raw_score END AS score,
+       CASE WHEN evidence THEN band_for(raw_score) END AS band
+FROM agg;
+
+-- Overall: weighted mean of the standards with evidence; how many stood behind it is kept.
+CREATE OR REPLACE VIEW overall_scores AS
+WITH agg AS (
+    SELECT round_year, authority_code,
+           sum(standard_weight * score) FILTER (WHERE evidence)
+               / nullif(sum(standard_weight) FILTER (WHERE evidence), 0) AS score,
+           count(*) FILTER (WHERE evidence) AS standards_evidenced,
+           count(*) AS standards_total,
+           sum(unknown) AS unknown_answers,
+           sum(missing) AS missing_answers,
+           sum(questions) AS scored_questions
+    FROM standard_scores GROUP BY ALL
+), eligible AS (
+    SELECT a.*, c.region_code, c.region_name, c.type, c.display_name, c.name,
+           a.standards_evidenced >= (SELECT value FROM scoring_settings
+                                     WHERE key = 'min_standards_for_rank') AS ranked
+    FROM agg a JOIN round_councils c USING (round_year, authority_code)
+)
+SELECT round_year, authority_code, display_name, name, region_code, region_name, type,
+       score, band_for(score) AS band, standards_evidenced, standards_total, unknown_answers,
+       missing_answers, scored_questions, ranked,
+       CASE WHEN ranked THEN rank() OVER (PARTITION BY round_year, ranked ORDER BY round(score, 6) DESC) END
+           AS rank,
+       count(*) FILTER (WHERE ranked) OVER (PARTITION BY round_year) AS n_ranked,
+       CASE WHEN ranked THEN rank() OVER (PARTITION BY round_year, region_code, ranked
+                                          ORDER BY round(score, 6) DESC) END AS region_rank,
+       count(*) FILTER (WHERE ranked) OVER (PARTITION BY round_year, region_code) AS region_n_ranked
+FROM eligible;
+
+-- Share of responding councils giving each answer, per question and scope.
+CREATE OR REPLACE VIEW answer_shares AS
+WITH asked AS (
+    SELECT s.round_year, s.scope, s.scope_code, s.scope_name, s.authority_code,
+           q.id AS question_id, q.answer_set
+    FROM council_scopes s JOIN questions q ON q.asked_from <= s.round_year
+    WHERE s.responded
+)
+SELECT a.round_year, a.scope, a.scope_code, a.scope_name, a.question_id,
+       o.value AS answer, o.label AS answer_label, o.position,
+       count(*) FILTER (WHERE r.answer = o.value) AS councils,
+       count(*) AS respondents,
+       count(*) FILTER (WHERE r.answer = o.value) / count(*) AS share
+FROM asked a
+JOIN answer_options o ON o.answer_set = a.answer_set
+LEFT JOIN responses r
+       ON r.round_year = a.round_year AND r.authority_code = a.authority_code
+      AND r.question_id = a.question_id
+GROUP BY ALL;
+
+-- Share of responding councils naming each provider, per question and scope.
+CREATE OR REPLACE VIEW provider_shares AS
+WITH asked AS (
+    SELECT s.round_year, s.scope, s.scope_code, s.scope_name, s.authority_code, q.id AS question_id
+    FROM council_scopes s
+    JOIN questions q ON q.asked_from <= s.round_year
+    JOIN (SELECT DISTINCT answer_set FROM answer_options WHERE allows_providers) ps
+      ON ps.answer_set = q.answer_set
+    WHERE s.responded
+)
+SELECT a.round_year, a.scope, a.scope_code, a.scope_name, a.question_id,
+       p.key AS provider, p.label AS provider_label,
+       count(*) FILTER (WHERE list_contains(r.providers, p.key)) AS councils,
+       count(*) AS respondents,
+       count(*) FILTER (WHERE list_contains(r.providers, p.key)) / count(*) AS share
+FROM asked a CROSS JOIN providers p
+LEFT JOIN responses r
+       ON r.round_year = a.round_year AND r.authority_code = a.authority_code
+      AND r.question_id = a.question_id
+GROUP BY ALL;
+
+-- Per question and scope: the availability picture, with n and response coverage.
+CREATE OR REPLACE VIEW question_summary AS
+SELECT s.round_year, s.scope, s.scope_code, s.scope_name, s.question_id,
+       q.standard, q.audience, q.topic, q.scored,
+       max(s.respondents) AS respondents,
+       sum(s.councils) AS answered,
+       max(s.respondents) - sum(s.councils) AS missing,
+       sum(s.councils) FILTER (WHERE o.is_unknown) AS unknown,
+       sum(s.share) FILTER (WHERE s.answer IN ('available', 'yes', 'required', 'voluntary', 'same_offer')) AS share_available,
+       sum(s.share) FILTER (WHERE s.answer = 'in_development') AS share_in_development,
+       sum(s.share) FILTER (WHERE s.answer IN ('not_available', 'no', 'none')) AS share_not_available,
+       sum(s.share) FILTER (WHERE o.is_unknown) AS share_dont_know,
+       avg(qs_mean.mean_score) AS mean_score,
+       max(c.councils) AS councils_in_scope,
+       max(c.coverage) AS coverage
+FROM answer_shares s
+JOIN questions q ON q.id = s.question_id
+JOIN answer_options o ON o.answer_set = q.answer_set AND o.value = s.answer
+JOIN scope_coverage c USING (round_year, scope, scope_code)
+LEFT JOIN (
+    SELECT cs.round_year, cs.scope, cs.scope_code, qs.question_id, avg(qs.score) AS mean_score
+    FROM question_scores qs
+    JOIN council_scopes cs USING (round_year, authority_code)
+    WHERE qs.answer IS NOT NULL
+    GROUP BY ALL
+) qs_mean USING (round_year, scope, scope_code, question_id)
+GROUP BY ALL;
+
+-- Per standard and scope: distribution of council scores and share in each band.
+CREATE OR REPLACE VIEW standard_summary AS
+SELECT ss.round_year, cs.scope, cs.scope_code, cs.scope_name, ss.standard, ss.short_name,
+       count(*) AS respondents,
+       count(*) FILTER (WHERE ss.evidence) AS evidenced,
+       median(ss.score) AS median_score,
+       quantile_cont(ss.score, 0.25) AS q1_score,
+       quantile_cont(ss.score, 0.75) AS q3_score,
+       avg(ss.score) AS mean_score,
+       count(*) FILTER (WHERE ss.band = (SELECT key FROM bands ORDER BY min_score DESC LIMIT 1))
+           / nullif(count(*) FILTER (WHERE ss.evidence), 0) AS share_meeting,
+       max(c.councils) AS councils_in_scope,
+       max(c.coverage) AS coverage
+FROM standard_scores ss
+JOIN council_scopes cs USING (round_year, authority_code)
+JOIN scope_coverage c ON c.round_year = cs.round_year AND c.scope = cs.scope AND c.scope_code = cs.scope_code
+GROUP BY ALL;
+
+CREATE OR REPLACE VIEW overall_summary AS
+SELECT o.round_year, cs.scope, cs.scope_code, cs.scope_name,
+       count(*) AS respondents,
+       count(*) FILTER (WHERE o.ranked) AS ranked,
+       median(o.score) FILTER (WHERE o.ranked) AS median_score,
+       quantile_cont(o.score, 0.25) FILTER (WHERE o.ranked) AS q1_score,
+       quantile_cont(o.score, 0.75) FILTER (WHERE o.ranked) AS q3_score,
+       max(c.councils) AS councils_in_scope,
+       max(c.coverage) AS coverage
+FROM overall_scores o
+JOIN council_scopes cs USING (round_year, authority_code)
+JOIN scope_coverage c ON c.round_year = cs.round_year AND c.scope = cs.scope AND c.scope_code = cs.scope_code
+GROUP BY ALL;
+"""
+
+VIEW_NAMES = (
+    "vintage_councils", "round_councils", "respondents", "council_scopes", "scope_coverage",
+    "question_scores", "standard_scores", "overall_scores", "answer_shares", "provider_shares",
+    "question_summary", "standard_summary", "overall_summary",
+)
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create every scoring view."""
+    con.execute(VIEWS)
+
+
+def rounds(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Survey rounds with their respondents, newest first."""
+    return con.execute(
+        """
+        SELECT r.year, r.label, r.is_demo, r.vintage, r.provenance,
+               (SELECT count(*) FROM respondents p WHERE p.round_year = r.year) AS respondents,
+               (SELECT count(*) FROM round_councils c WHERE c.round_year = r.year) AS councils
+        FROM survey_rounds r ORDER BY r.year DESC
+        """
+    ).df()
+
+
+def standard_scores(con: duckdb.DuckDBPyConnection, round_year: int) -> pd.DataFrame:
+    """Every responding council's nine standard scores for a round, with names and bands."""
+    return con.execute(
+        """
+        SELECT s.authority_code, c.display_name, c.name, c.region_code, c.region_name, c.type,
+               s.standard, s.short_name, s.score, s.band, s.evidence, s.questions, s.answered,
+               s.unknown, s.missing
+        FROM standard_scores s
+        JOIN round_councils c USING (round_year, authority_code)
+        WHERE s.round_year = ?
+        ORDER BY c.display_name, s.standard
+        """,
+        [round_year],
+    ).df()
+
+
+def overall_scores(con: duckdb.DuckDBPyConnection, round_year: int) -> pd.DataFrame:
+    """Overall score, band and rank of every responding council in a round."""
+    return con.execute(
+        "SELECT * EXCLUDE (round_year) FROM overall_scores WHERE round_year = ? "
+        "ORDER BY rank NULLS LAST, display_name",
+        [round_year],
+    ).df()
+
+
+def scores_for_export(con: duckdb.DuckDBPyConnection, round_year: int) -> pd.DataFrame:
+    """The long table the CLI's `scores` command prints: one row per council and standard."""
+    return con.execute(
+        """
+        SELECT s.authority_code, c.name AS authority_name, c.region_name AS region,
+               s.standard, s.short_name AS standard_name,
+               round(s.score, 1) AS score,
+               coalesce(b.label, 'No evidence') AS band
+        FROM standard_scores s
+        JOIN round_councils c USING (round_year, authority_code)
+        LEFT JOIN bands b ON b.key = s.band
+        WHERE s.round_year = ?
+        ORDER BY s.authority_code, s.standard
+        """,
+        [round_year],
+    ).df()

@@ -1,0 +1,141 @@
+"""Small hand-made standards files and databases for tests whose numbers are worked by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from lib import db, scoring
+from lib.build import load_config_tables
+from lib.standards import load_config
+
+SCORING = """
+[bands]
+[[bands.band]]
+key = "meets"
+label = "Meets"
+min = 75.0
+description = "top"
+[[bands.band]]
+key = "partly_meets"
+label = "Partly meets"
+min = 40.0
+description = "middle"
+[[bands.band]]
+key = "does_not_meet"
+label = "Does not meet"
+min = 0.0
+description = "bottom"
+
+[overall]
+min_standards_for_rank = 5
+
+[standard_weights]
+1 = 1.0
+2 = 1.0
+3 = 2.0
+4 = 1.0
+5 = 1.0
+6 = 1.0
+7 = 1.0
+8 = 1.0
+9 = 1.0
+
+[providers]
+la = "Local authority"
+support_org = "Support organisation"
+
+[answer_sets.availability]
+label = "Availability"
+providers = true
+provider_options = ["available", "in_development"]
+options = [
+  { value = "available", label = "Available", score = 1.0 },
+  { value = "in_development", label = "In development", score = 0.5 },
+  { value = "not_available", label = "Not available", score = 0.0 },
+  { value = "dont_know", label = "Don't know", score = 0.0, unknown = true },
+]
+
+[answer_sets.yes_no_context]
+label = "Yes or no"
+options = [
+  { value = "yes", label = "Yes" },
+  { value = "no", label = "No" },
+]
+"""
+
+
+def standards_toml() -> str:
+    parts = []
+    for n in range(1, 10):
+        parts.append(
+            f'[[standard]]\nnumber = {n}\nshort_name = "Standard {n}"\nstatement = "Statement {n}."\n'
+            f'looks_like = "Looks like {n}."\nsource = "Advice note, standard {n}"\n'
+            f"recommendations = [{n}]\nactions = [\"Do thing {n}\"]\n"
+        )
+    return "\n".join(parts)
+
+
+def question(qid: str, standard: int | None, weight: float = 1.0, answer_set: str = "availability",
+             scored: bool = True, asked_from: int = 2012) -> str:
+    std = f"standard = {standard}\n" if standard is not None else ""
+    return (
+        f'[[question]]\nid = "{qid}"\n{std}audience = "employers"\ntopic = "Topic {qid}"\n'
+        f'wording = "Is {qid} available?"\nhelp = "Help for {qid}."\nanswer_set = "{answer_set}"\n'
+        f'scored = {str(scored).lower()}\nweight = {weight}\nreport_ref = "new"\nasked_from = {asked_from}\n'
+    )
+
+
+def questions_toml() -> str:
+    """S1 has two questions weighted 1 and 3; every other standard one question; one context question."""
+    qs = [question("q1a", 1, 1.0), question("q1b", 1, 3.0)]
+    qs += [question(f"q{n}", n) for n in range(2, 10)]
+    qs.append(question("ctx", None, answer_set="yes_no_context", scored=False))
+    return "\n".join(qs)
+
+
+def write_config(directory: Path, standards: str | None = None, questions: str | None = None,
+                 scoring_text: str | None = None) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "standards.toml").write_text(standards if standards is not None else standards_toml())
+    (directory / "questions.toml").write_text(questions if questions is not None else questions_toml())
+    (directory / "scoring.toml").write_text(scoring_text if scoring_text is not None else SCORING)
+    return directory
+
+
+AUTHORITIES = [
+    # code, name, display, region code, region name, type
+    ("E06000001", "Alpha", "Alpha", "E12000001", "North East", "unitary"),
+    ("E06000002", "Beta", "Beta", "E12000001", "North East", "unitary"),
+    ("E10000003", "Gamma", "Gamma", "E12000002", "North West", "county"),
+]
+
+# Hand-made answers for round 2015 (see tests/test_scoring.py for the worked numbers).
+ANSWERS = {
+    "E06000001": {"q1a": "available", "q1b": "in_development", "q2": "dont_know", "q3": "not_available",
+                  **{f"q{n}": "available" for n in range(4, 10)}, "ctx": "yes"},
+    "E06000002": {"q1a": "dont_know", "q1b": "available", "q2": "available",
+                  **{f"q{n}": "in_development" for n in range(4, 10)}},
+}
+
+
+def fixture_database(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory database with the hand-made config, three councils and two answers sheets."""
+    config = load_config(write_config(tmp_path / "standards"))
+    con = db.connect(":memory:")
+    db.create_schema(con)
+    load_config_tables(con, config)
+    con.executemany(
+        "INSERT INTO authorities (code, name, display_name, region_code, region_name, type) VALUES (?, ?, ?, ?, ?, ?)",
+        [list(a) for a in AUTHORITIES],
+    )
+    con.execute("INSERT INTO survey_rounds VALUES (2015, '2015 test', FALSE, '2015', 'test fixture', now())")
+    rows = []
+    for code, answers in ANSWERS.items():
+        for qid, answer in answers.items():
+            providers = ["la"] if answer == "available" else []
+            rows.append([2015, code, qid, answer, providers, None, "test", "2015-06-01 00:00:00"])
+    con.executemany("INSERT INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    scoring.create_views(con)
+    return con
