@@ -1,0 +1,120 @@
+"""Streamlit glue shared by every page: the cached connection, the round picker, the URL state.
+
+This is the only module in lib/ that imports Streamlit. Pages call these helpers and the
+query functions in lib/, and place the figures built by lib.charts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from lib import db, scoring
+from lib.build import ensure_database
+from lib.paths import default_db_path
+
+DEMO_BANNER = (
+    "**Synthetic demonstration data.** No council's real answers are published, so the "
+    "answers shown here were generated to match the national picture in the 2015 report. "
+    "They describe no real council: use them to explore the tool, not to judge a council."
+)
+
+
+@st.cache_resource(show_spinner="Preparing the database (first run only)...")
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
+    """One connection per process; the database is built from the repo's files on first run."""
+    ensure_database(Path(path))
+    return db.connect(path)
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor for this rerun: cheap, and safe to use beside other sessions' cursors."""
+    return _connection(str(default_db_path())).cursor()
+
+
+def reset_connection() -> None:
+    """Drop the cached connection (after the database file was replaced)."""
+    _connection.clear()
+
+
+def query_param(name: str) -> str | None:
+    value = st.query_params.get(name)
+    return value if value else None
+
+
+def set_query_params(**values: str | int | list[str] | None) -> None:
+    """Write view state into the URL so a link reproduces the view; None removes a key."""
+    for key, value in values.items():
+        if value is None or value == "" or value == []:
+            if key in st.query_params:
+                del st.query_params[key]
+        elif isinstance(value, list):
+            st.query_params[key] = ",".join(str(v) for v in value)
+        else:
+            st.query_params[key] = str(value)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _rounds(_cur_key: str) -> pd.DataFrame:
+    return scoring.rounds(cursor())
+
+
+def rounds_table() -> pd.DataFrame:
+    return _rounds(str(default_db_path()))
+
+
+def round_label(row: pd.Series) -> str:
+    return f"{row['year']} ({row['respondents']} councils{', synthetic' if row['is_demo'] else ''})"
+
+
+def select_round() -> int:
+    """Sidebar control shared by all pages: which survey round to show (default: latest)."""
+    rounds = rounds_table()
+    years = [int(y) for y in rounds["year"]]
+    if not years:
+        st.error("The database has no survey rounds. An administrator can load one on the Data page.")
+        st.stop()
+    wanted = query_param("round")
+    default = int(wanted) if wanted and wanted.isdigit() and int(wanted) in years else years[0]
+    if st.session_state.get("round_select") not in years:
+        st.session_state["round_select"] = default
+    elif wanted and wanted.isdigit() and int(wanted) in years and "round_synced" not in st.session_state:
+        st.session_state["round_select"] = int(wanted)
+    st.session_state["round_synced"] = True
+    labels = {int(r["year"]): round_label(r) for _, r in rounds.iterrows()}
+    year = st.sidebar.selectbox("Survey round", years, key="round_select", format_func=labels.get,
+                                help="Every page shows this survey round. The latest is chosen by default.")
+    set_query_params(round=year)
+    return int(year)
+
+
+def current_round() -> int:
+    """The round chosen in the sidebar this rerun."""
+    return int(st.session_state.get("round_select") or rounds_table()["year"].max())
+
+
+def round_info(year: int) -> pd.Series:
+    rounds = rounds_table()
+    return rounds[rounds["year"] == year].iloc[0]
+
+
+def is_demo(year: int) -> bool:
+    return bool(round_info(year)["is_demo"])
+
+
+def demo_banner(year: int) -> None:
+    if is_demo(year):
+        st.warning(DEMO_BANNER, icon=":material/science:")
+
+
+def data_source(year: int) -> str:
+    """Source line for charts and downloads."""
+    kind = "synthetic demonstration data" if is_demo(year) else "survey responses"
+    return f"PA Support Benchmark, {year} round ({kind})"
+
+
+def show_table(df: pd.DataFrame, **kwargs) -> None:
+    st.dataframe(df, hide_index=True, width="stretch", **kwargs)

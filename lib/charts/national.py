@@ -1,0 +1,46 @@
+"""Charts for the national picture."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from lib.charts import BAND_COLOURS, PALETTE, base_layout
+
+
+def standards_band_bar(df: pd.DataFrame, *, source: str) -> go.Figure:
+    """Stacked horizontal bars: share of responding councils in each band, per standard.
+
+    Expects standards_by_band(): standard, short_name, band, band_label, position, councils, share.
+    """
+    fig = go.Figure()
+    labels = [f"{n}. {name}" for n, name in df.drop_duplicates("standard")[["standard", "short_name"]].itertuples(index=False)]
+    for (band, band_label), part in df.groupby(["band", "band_label"], sort=False):
+        part = part.sort_values("standard")
+        colour = BAND_COLOURS.get(band, PALETTE["light_grey"])
+        fig.add_bar(
+            y=labels, x=(part["share"] * 100).round(1), name=band_label, orientation="h",
+            marker_color=colour,
+            customdata=part[["councils"]].to_numpy(),
+            hovertemplate="%{y}<br>" + band_label + ": %{x:.0f}% (%{customdata[0]} councils)<extra></extra>",
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(range=[0, 100], ticksuffix="%")
+    return base_layout(fig, title="Share of responding councils in each band, by standard",
+                       source=source, height=460, x_title="Share of responding councils (%)")
+
+
+def score_histogram(df: pd.DataFrame, *, source: str, bins: int = 20) -> go.Figure:
+    """Distribution of overall scores, bars coloured by band. Expects overall_distribution()."""
+    fig = go.Figure()
+    for (band, label), part in df.groupby(["band", "band_label"], sort=False, dropna=False):
+        fig.add_histogram(
+            x=part["score"], name=label, marker_color=BAND_COLOURS.get(band, PALETTE["light_grey"]),
+            xbins=dict(start=0, end=100, size=100 / bins),
+            hovertemplate="Score %{x}<br>%{y} councils<extra>" + label + "</extra>",
+        )
+    fig.update_layout(barmode="stack", bargap=0.05)
+    fig.update_xaxes(range=[0, 100])
+    return base_layout(fig, title="Distribution of overall scores", source=source, height=380,
+                       x_title="Overall score (0-100)", y_title="Number of councils")

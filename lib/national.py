@@ -1,0 +1,158 @@
+"""The national picture for a round: response, standard-by-standard compliance, change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+#: The report counts 151 councils: the 152 with adult social services duties less the Isles of Scilly.
+REPORT_COUNCIL_TOTAL = 151
+REPORT_FOOTNOTE = (
+    "The 2015 report counts 151 councils in England, leaving out the Isles of Scilly; this "
+    "dashboard counts all {councils} councils with adult social services duties in the round's "
+    "council set, so its response rate is slightly lower than the report's."
+)
+
+
+@dataclass(frozen=True)
+class ResponseSummary:
+    year: int
+    respondents: int
+    councils: int
+    previous_year: int | None
+    previous_respondents: int | None
+
+    @property
+    def rate(self) -> float:
+        return self.respondents / self.councils if self.councils else 0.0
+
+    @property
+    def report_rate(self) -> float:
+        """Rate on the report's base of 151 (only meaningful for the 2015 council set)."""
+        return self.respondents / REPORT_COUNCIL_TOTAL
+
+    @property
+    def footnote(self) -> str:
+        return REPORT_FOOTNOTE.format(councils=self.councils)
+
+
+def previous_round(con: duckdb.DuckDBPyConnection, year: int) -> int | None:
+    row = con.execute("SELECT max(year) FROM survey_rounds WHERE year < ?", [year]).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def response_summary(con: duckdb.DuckDBPyConnection, year: int) -> ResponseSummary:
+    councils, respondents = con.execute(
+        "SELECT councils, respondents FROM scope_coverage WHERE round_year = ? AND scope = 'england'", [year]
+    ).fetchone()
+    prev = previous_round(con, year)
+    prev_n = None
+    if prev is not None:
+        prev_n = con.execute(
+            "SELECT respondents FROM scope_coverage WHERE round_year = ? AND scope = 'england'", [prev]
+        ).fetchone()[0]
+    return ResponseSummary(year, int(respondents), int(councils), prev, prev_n)
+
+
+def standards_by_band(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
+    """For each standard, how many responding councils fall in each band (or have no evidence)."""
+    return con.execute(
+        """
+        WITH b AS (SELECT key, label, position FROM bands
+                   UNION ALL SELECT 'no_evidence', 'No evidence', 99)
+        SELECT s.number AS standard, s.short_name, b.key AS band, b.label AS band_label, b.position,
+               count(ss.authority_code) AS councils,
+               (SELECT count(*) FROM respondents p WHERE p.round_year = ?) AS respondents
+        FROM standards s CROSS JOIN b
+        LEFT JOIN standard_scores ss
+               ON ss.standard = s.number AND ss.round_year = ?
+              AND coalesce(ss.band, 'no_evidence') = b.key
+        GROUP BY ALL ORDER BY s.number, b.position
+        """,
+        [year, year],
+    ).df().assign(share=lambda d: d["councils"] / d["respondents"].where(d["respondents"] > 0))
+
+
+def standard_medians(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
+    """National median, quartiles and share meeting each standard."""
+    return con.execute(
+        """
+        SELECT standard, short_name, median_score, q1_score, q3_score, share_meeting, evidenced, respondents
+        FROM standard_summary WHERE round_year = ? AND scope = 'england' ORDER BY standard
+        """,
+        [year],
+    ).df()
+
+
+def overall_distribution(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
+    """Overall score and band of each ranked council, for the distribution chart."""
+    return con.execute(
+        """
+        SELECT o.authority_code, o.display_name, o.region_name, o.score, o.band,
+               coalesce(b.label, 'No evidence') AS band_label, o.rank, o.n_ranked
+        FROM overall_scores o LEFT JOIN bands b ON b.key = o.band
+        WHERE o.round_year = ? AND o.ranked ORDER BY o.score DESC
+        """,
+        [year],
+    ).df()
+
+
+def change_since_previous(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
+    """Per standard: median and share meeting this round and the previous one (empty if none).
+
+    The two rounds may have different respondents, so this compares national pictures, not
+    the same councils.
+    """
+    prev = previous_round(con, year)
+    if prev is None:
+        return pd.DataFrame()
+    return con.execute(
+        """
+        SELECT c.standard, c.short_name,
+               p.median_score AS previous_median, c.median_score AS median,
+               c.median_score - p.median_score AS median_change,
+               p.share_meeting AS previous_share_meeting, c.share_meeting AS share_meeting,
+               c.share_meeting - p.share_meeting AS share_meeting_change,
+               p.evidenced AS previous_evidenced, c.evidenced AS evidenced
+        FROM standard_summary c
+        LEFT JOIN standard_summary p
+               ON p.standard = c.standard AND p.scope = 'england' AND p.round_year = ?
+        WHERE c.round_year = ? AND c.scope = 'england'
+        ORDER BY c.standard
+        """,
+        [prev, year],
+    ).df().assign(previous_year=prev)
+
+
+def map_values(con: duckdb.DuckDBPyConnection, year: int, standard: int | None = None) -> pd.DataFrame:
+    """Every council of the round's vintage with its hex cell and a value (overall or one standard).
+
+    Councils that did not respond are included with no value, so the map shows them in grey.
+    """
+    vintage = con.execute("SELECT vintage FROM survey_rounds WHERE year = ?", [year]).fetchone()[0]
+    col, row = (("hex_col_2015", "hex_row_2015") if vintage == "2015"
+                else ("hex_col_current", "hex_row_current"))
+    value_sql = (
+        "SELECT authority_code, score AS value, rank, n_ranked, band FROM overall_scores WHERE round_year = ?"
+        if standard is None else
+        """SELECT authority_code, score AS value,
+                  rank() OVER (ORDER BY round(score, 6) DESC) AS rank,
+                  count(*) OVER () AS n_ranked, band
+           FROM standard_scores WHERE round_year = ? AND standard = ? AND evidence"""
+    )
+    params = [year] if standard is None else [year, standard]
+    return con.execute(
+        f"""
+        SELECT c.authority_code AS code, c.display_name, c.region_code, c.region_name, c.type,
+               a.{col} AS hex_col, a.{row} AS hex_row, c.responded,
+               v.value, v.rank, v.n_ranked, v.band
+        FROM round_councils c
+        JOIN authorities a ON a.code = c.authority_code
+        LEFT JOIN ({value_sql}) v ON v.authority_code = c.authority_code
+        WHERE c.round_year = ?
+        ORDER BY c.display_name
+        """,  # noqa: S608 - column names chosen above, values parameterised
+        [*params, year],
+    ).df()

@@ -1,0 +1,89 @@
+"""Home: the national picture for the chosen survey round."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib import app, national
+from lib.charts import national as charts
+
+con = app.cursor()
+year = app.current_round()
+source = app.data_source(year)
+
+st.title("Support for individual employers and PAs in England")
+st.markdown(
+    "How English councils measure up to the nine minimum standards of support for people who "
+    "employ their own personal assistants (PAs), and for the PAs they employ. Pick a survey "
+    "round in the sidebar; open **Council scorecard** for one council."
+)
+
+summary = national.response_summary(con, year)
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Responding councils", summary.respondents,
+          delta=(summary.respondents - summary.previous_respondents) if summary.previous_respondents else None,
+          help=f"Compared with {summary.previous_year}" if summary.previous_year else None)
+c2.metric("Response rate", f"{summary.rate:.0%}", help=f"{summary.respondents} of {summary.councils} councils")
+ranked = national.overall_distribution(con, year)
+c3.metric("Median overall score", f"{ranked['score'].median():.0f}" if len(ranked) else "–")
+medians = national.standard_medians(con, year)
+weakest = medians.sort_values("median_score").iloc[0] if len(medians) else None
+c4.metric("Least met standard", f"Standard {weakest['standard']}" if weakest is not None else "–",
+          help=weakest["short_name"] if weakest is not None else None)
+st.caption(f"Response rate: {summary.respondents} of {summary.councils} councils. " + summary.footnote
+           + (f" On the report's base of 151 the rate is {summary.report_rate:.0%}." if year <= 2018 else ""))
+
+st.subheader("How councils do on each standard")
+bands = national.standards_by_band(con, year)
+st.plotly_chart(charts.standards_band_bar(bands, source=source), width="stretch")
+with st.expander("Table: councils in each band, by standard"):
+    table = bands.pivot_table(index=["standard", "short_name"], columns="band_label", values="councils",
+                              aggfunc="sum", sort=False).reset_index()
+    table = table.merge(medians[["standard", "median_score"]], on="standard")
+    app.show_table(table.rename(columns={"standard": "Standard", "short_name": "Name",
+                                         "median_score": "Median score"}),
+                   column_config={"Median score": st.column_config.NumberColumn(format="%.0f")})
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Spread of overall scores")
+    st.plotly_chart(charts.score_histogram(ranked, source=source), width="stretch")
+    st.caption(f"{len(ranked)} councils ranked. Councils with too few evidenced standards are not ranked.")
+with right:
+    st.subheader("Map of overall scores")
+    try:
+        from lib import hexmap
+
+        cells = national.map_values(con, year)
+        fig = hexmap.hex_map_figure(cells, title="", colour_label="Overall score", height=420)
+        st.plotly_chart(fig, width="stretch")
+        st.caption("One hexagon per council, arranged to resemble England. Grey: no response this round. "
+                   "See **Regional comparison** for the full map.")
+    except ImportError:
+        st.info("The hex map is not available in this build.")
+
+change = national.change_since_previous(con, year)
+st.subheader("What changed since the previous round")
+if change.empty:
+    st.write("This is the first round in the database, so there is nothing to compare with.")
+else:
+    prev = int(change["previous_year"].iloc[0])
+    st.markdown(
+        f"Median standard scores in {year} against {prev}. The two rounds had different "
+        "respondents, so this compares national pictures rather than the same councils."
+    )
+    shown = change[["standard", "short_name", "previous_median", "median", "median_change",
+                    "previous_share_meeting", "share_meeting"]].copy()
+    for col in ("previous_share_meeting", "share_meeting"):
+        shown[col] = shown[col] * 100
+    app.show_table(
+        shown,
+        column_config={
+            "standard": "Standard", "short_name": "Name",
+            "previous_median": st.column_config.NumberColumn(f"Median {prev}", format="%.0f"),
+            "median": st.column_config.NumberColumn(f"Median {year}", format="%.0f"),
+            "median_change": st.column_config.NumberColumn("Change (points)", format="%+.0f"),
+            "previous_share_meeting": st.column_config.NumberColumn(f"% meeting {prev}", format="%.0f%%"),
+            "share_meeting": st.column_config.NumberColumn(f"% meeting {year}", format="%.0f%%"),
+        },
+    )

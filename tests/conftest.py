@@ -1,0 +1,39 @@
+"""Shared test set-up: one database built from the repository's files for the whole session.
+
+The app and CLI find the database through $PA_BENCHMARK_DB, so tests point it at a
+temporary file and never touch data/pa_benchmark.duckdb.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from lib.paths import DB_ENV_VAR
+
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="pa-benchmark-tests-"))
+os.environ[DB_ENV_VAR] = str(_SESSION_DIR / "session.duckdb")
+
+
+@pytest.fixture(scope="session")
+def repo_db_path() -> Path:
+    """The session database, built once from the repo's standards, reference data and demo rounds."""
+    from lib.build import build_database
+
+    path = Path(os.environ[DB_ENV_VAR])
+    if not path.exists():
+        build_database(path)
+    return path
+
+
+@pytest.fixture()
+def repo_con(repo_db_path):
+    """A connection to the session database (same settings as the app's, so DuckDB shares one instance)."""
+    from lib import db
+
+    con = db.connect(repo_db_path)
+    yield con
+    con.close()
