@@ -1,0 +1,598 @@
+"""Checks on the council reference data (data/authorities.csv, data/lineage.csv), the lineage
+helpers in lib.geography, the committed hex-map layouts and the hex-map drawing function.
+
+Where the ONS reference extract in ../shared/geo is available, the project's files are
+compared with it; those tests skip (saying why) when the folder is absent. Nothing here
+uses the network, and the slow layout derivation (`python -m lib.hexlayout`) is not rerun.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lib import geography, hexmap
+from lib.hexgrid import (
+    cell_centre,
+    components,
+    enclosed_holes,
+    hex_corners,
+    hex_distance,
+    hex_neighbours,
+    shared_edge,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+GEO_DIR = Path(__file__).resolve().parents[2] / "shared" / "geo"
+
+COLUMNS = [
+    "code", "name", "display_name", "region_code", "region_name", "type", "valid_from",
+    "valid_to", "lat", "lon", "hex_col_2015", "hex_row_2015", "hex_col_current", "hex_row_current",
+]
+LINEAGE_COLUMNS = [
+    "predecessor_code", "predecessor_name", "successor_code", "successor_name",
+    "effective_date", "kind", "note",
+]
+REGIONS = {
+    "E12000001": "North East", "E12000002": "North West",
+    "E12000003": "Yorkshire and The Humber", "E12000004": "East Midlands",
+    "E12000005": "West Midlands", "E12000006": "East of England", "E12000007": "London",
+    "E12000008": "South East", "E12000009": "South West",
+}
+TYPE_COUNTS = {
+    "2015": {"county": 27, "unitary": 56, "metropolitan district": 36, "London borough": 33},
+    "current": {"county": 21, "unitary": 63, "metropolitan district": 36, "London borough": 33},
+}
+VINTAGES = ("2015", "current")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+# --- fixtures ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def raw() -> pd.DataFrame:
+    """authorities.csv exactly as committed (all text, blanks kept as "")."""
+    return pd.read_csv(DATA / "authorities.csv", dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def authorities() -> pd.DataFrame:
+    return geography.load_authorities()
+
+
+@pytest.fixture(scope="module")
+def lineage() -> pd.DataFrame:
+    return geography.load_lineage()
+
+
+def _reference(name: str) -> pd.DataFrame:
+    path = GEO_DIR / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the ONS reference extract lives outside the project")
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _members(vintage: str) -> pd.DataFrame:
+    return geography.vintage_members(vintage)  # type: ignore[arg-type]
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371 * math.asin(math.sqrt(h))
+
+
+# --- authorities.csv: shape and content --------------------------------------------------------
+
+def test_columns_are_exactly_as_documented(raw: pd.DataFrame) -> None:
+    assert list(raw.columns) == COLUMNS
+
+
+def test_codes_are_gss_codes_and_unique(raw: pd.DataFrame) -> None:
+    bad = [c for c in raw["code"] if not re.fullmatch(r"E(06|08|09|10)\d{6}", c)]
+    assert not bad, bad
+    assert raw["code"].is_unique
+
+
+def test_every_row_is_complete(raw: pd.DataFrame) -> None:
+    for col in ("name", "display_name", "region_code", "region_name", "type", "lat", "lon"):
+        blank = raw.loc[raw[col].str.strip() == "", "code"].tolist()
+        assert not blank, f"{col} is blank for {blank}"
+    assert set(raw["type"]) <= set(geography.TYPES)
+    pairs = set(zip(raw["region_code"], raw["region_name"], strict=True))
+    assert pairs <= set(REGIONS.items()), pairs - set(REGIONS.items())
+
+
+def test_dates_are_iso_and_in_order(raw: pd.DataFrame) -> None:
+    for col in ("valid_from", "valid_to"):
+        bad = [v for v in raw[col] if v and not ISO_DATE.match(v)]
+        assert not bad, f"{col}: {bad}"
+        for v in raw[col]:
+            if v:
+                date.fromisoformat(v)
+    both = raw[(raw["valid_from"] != "") & (raw["valid_to"] != "")]
+    assert (both["valid_from"] < both["valid_to"]).all()
+    # Every change in these sets took effect on 1 April.
+    for v in list(raw["valid_from"]) + list(raw["valid_to"]):
+        if v:
+            assert v[5:] == "04-01", v
+    assert (raw["valid_from"].replace("", "2009-04-01") >= "2009-04-01").all()
+
+
+def test_union_of_vintages_has_163_councils(raw: pd.DataFrame) -> None:
+    codes = set(_members("2015")["code"]) | set(_members("current")["code"])
+    assert codes == set(raw["code"])
+    assert len(codes) == 163
+
+
+@pytest.mark.parametrize("vintage, expected", [("2015", 152), ("current", 153)])
+def test_vintage_sizes(vintage: str, expected: int) -> None:
+    assert len(_members(vintage)) == expected
+
+
+@pytest.mark.parametrize("vintage", VINTAGES)
+def test_type_counts(vintage: str) -> None:
+    counts = _members(vintage)["type"].value_counts().to_dict()
+    assert counts == TYPE_COUNTS[vintage]
+
+
+@pytest.mark.parametrize("vintage", VINTAGES)
+def test_london_has_33_councils_including_the_city(vintage: str) -> None:
+    london = _members(vintage)
+    london = london[london["region_code"] == "E12000007"]
+    assert len(london) == 33
+    assert "E09000001" in set(london["code"])
+    assert (london["type"] == "London borough").all()
+    assert london["code"].str.startswith("E09").all()
+
+
+def test_isles_of_scilly_is_a_unitary_in_both_sets(authorities: pd.DataFrame) -> None:
+    row = authorities.set_index("code").loc["E06000053"]
+    assert row["type"] == "unitary"
+    assert row["valid_from"] is None and row["valid_to"] is None
+
+
+def test_display_names_are_short_everyday_names(authorities: pd.DataFrame) -> None:
+    names = authorities.set_index("code")["display_name"]
+    assert names["E06000023"] == "Bristol"
+    assert names["E06000019"] == "Herefordshire"
+    assert names["E06000010"] == "Kingston upon Hull"
+    assert names["E08000013"] == "St Helens"
+    assert not any(", " in n for n in names if n != "Bournemouth, Christchurch and Poole")
+    for vintage in VINTAGES:
+        assert _members(vintage)["display_name"].is_unique, vintage
+
+
+def test_reorganisation_dates(authorities: pd.DataFrame) -> None:
+    by_code = authorities.set_index("code")
+    expected_from = {
+        "E06000058": 2019, "E06000059": 2019, "E06000060": 2020, "E06000061": 2021,
+        "E06000062": 2021, "E06000063": 2023, "E06000064": 2023, "E06000065": 2023,
+        "E06000066": 2023, "E08000037": 2013, "E06000057": 2013, "E08000038": 2025,
+        "E08000039": 2025,
+    }
+    for code, year in expected_from.items():
+        assert by_code.loc[code, "valid_from"] == date(year, 4, 1), code
+    expected_to = {
+        "E06000028": 2019, "E06000029": 2019, "E10000009": 2019, "E10000002": 2020,
+        "E10000021": 2021, "E10000006": 2023, "E10000023": 2023, "E10000027": 2023,
+        "E08000016": 2025, "E08000019": 2025,
+    }
+    for code, year in expected_to.items():
+        assert by_code.loc[code, "valid_to"] == date(year, 4, 1), code
+
+
+# --- comparison with the ONS reference extract ------------------------------------------------
+
+@pytest.mark.parametrize("vintage, filename", [("2015", "authorities_2015.csv"),
+                                                ("current", "authorities_current.csv")])
+def test_matches_ons_reference(vintage: str, filename: str) -> None:
+    ref = _reference(filename).set_index("code").sort_index()
+    ours = _members(vintage).set_index("code").sort_index()
+    assert set(ours.index) == set(ref.index), (
+        f"missing {sorted(set(ref.index) - set(ours.index))}, "
+        f"extra {sorted(set(ours.index) - set(ref.index))}")
+    for col in ("name", "region_code", "region_name", "type"):
+        diff = ours[col].astype(str) != ref[col]
+        assert not diff.any(), f"{col} differs for {sorted(ours.index[diff])}"
+
+
+def test_lineage_covers_the_reference_lineage(lineage: pd.DataFrame) -> None:
+    ref = _reference("lineage.csv")
+    ours = {(r.predecessor_code, r.successor_code): r.effective_date.year
+            for r in lineage.itertuples()}
+    for r in ref.itertuples():
+        assert (r.predecessor_code, r.successor_code) in ours, (r.predecessor_code, r.successor_code)
+        assert ours[(r.predecessor_code, r.successor_code)] == int(r.year)
+
+
+# --- centroids ---------------------------------------------------------------------------------
+
+def test_centroids_lie_inside_their_own_polygon(authorities: pd.DataFrame) -> None:
+    shapely_geometry = pytest.importorskip("shapely.geometry", reason="shapely (dev dependency) is not installed")
+    path = GEO_DIR / "utla_boundaries.geojson"
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the ONS boundaries live outside the project")
+    features = json.loads(path.read_text())["features"]
+    polygons = {f["properties"]["code"]: shapely_geometry.shape(f["geometry"]) for f in features}
+    outside = []
+    for row in authorities.itertuples():
+        assert row.code in polygons, f"no boundary for {row.code}"
+        if not polygons[row.code].contains(shapely_geometry.Point(row.lon, row.lat)):
+            outside.append(row.code)
+    assert not outside, f"centroid outside own boundary: {outside}"
+
+
+def test_centroids_are_rounded_and_inside_england(raw: pd.DataFrame) -> None:
+    for col in ("lat", "lon"):
+        assert raw[col].str.fullmatch(r"-?\d+\.\d{1,2}").all(), col
+    lat = raw["lat"].astype(float)
+    lon = raw["lon"].astype(float)
+    assert lat.between(49.8, 55.9).all()
+    assert lon.between(-6.5, 1.8).all()
+
+
+@pytest.mark.parametrize("vintage", VINTAGES)
+def test_councils_are_nearer_their_own_region_than_far_regions(vintage: str) -> None:
+    """Mean distance to the rest of one's own region beats that to any region > 250 km away.
+
+    "Far" is judged from the council itself to each other region's centre (mean of its
+    councils' centroids), so neighbouring regions are not compared.
+    """
+    members = _members(vintage)
+    groups = {code: g for code, g in members.groupby("region_code")}
+    centres = {code: (g["lat"].mean(), g["lon"].mean()) for code, g in groups.items()}
+    problems = []
+    for row in members.itertuples():
+        own = groups[row.region_code]
+        own = own[own["code"] != row.code]
+        own_mean = np.mean([_km(row.lat, row.lon, a, b) for a, b in zip(own["lat"], own["lon"], strict=True)])
+        for region, (clat, clon) in centres.items():
+            if region == row.region_code or _km(row.lat, row.lon, clat, clon) <= 250:
+                continue
+            g = groups[region]
+            far_mean = np.mean([_km(row.lat, row.lon, a, b) for a, b in zip(g["lat"], g["lon"], strict=True)])
+            if far_mean <= own_mean:
+                problems.append((row.code, region))
+    assert not problems, problems
+
+
+# --- lineage.csv -------------------------------------------------------------------------------
+
+def test_lineage_columns_and_values(lineage: pd.DataFrame) -> None:
+    raw_lineage = pd.read_csv(DATA / "lineage.csv", dtype=str, keep_default_na=False)
+    assert list(raw_lineage.columns) == LINEAGE_COLUMNS
+    assert raw_lineage["effective_date"].str.match(ISO_DATE).all()
+    assert set(lineage["kind"]) <= {"merge", "split", "recode"}
+    assert not lineage.duplicated(["predecessor_code", "successor_code"]).any()
+    assert (lineage["note"].str.len() > 10).all()
+    assert (lineage["effective_date"] >= date(2009, 4, 1)).all()
+
+
+def test_lineage_records_each_reorganisation(lineage: pd.DataFrame) -> None:
+    pairs = set(zip(lineage["predecessor_code"], lineage["successor_code"], strict=True))
+    expected = {
+        ("E10000001", "E06000055"), ("E10000001", "E06000056"),  # Bedfordshire 2009
+        ("E10000004", "E06000049"), ("E10000004", "E06000050"),  # Cheshire 2009
+        ("E08000020", "E08000037"), ("E06000048", "E06000057"),  # Gateshead, Northumberland 2013
+        ("E06000028", "E06000058"), ("E06000029", "E06000058"),
+        ("E10000009", "E06000058"), ("E10000009", "E06000059"),  # Dorset 2019
+        ("E10000002", "E06000060"),  # Buckinghamshire 2020
+        ("E10000021", "E06000061"), ("E10000021", "E06000062"),  # Northamptonshire 2021
+        ("E10000006", "E06000063"), ("E10000006", "E06000064"),  # Cumbria 2023
+        ("E10000023", "E06000065"), ("E10000027", "E06000066"),  # North Yorkshire, Somerset 2023
+        ("E08000016", "E08000038"), ("E08000019", "E08000039"),  # Barnsley, Sheffield 2025
+    }
+    assert expected <= pairs, sorted(expected - pairs)
+
+
+def test_lineage_names_match_authorities(lineage: pd.DataFrame, authorities: pd.DataFrame) -> None:
+    names = dict(zip(authorities["code"], authorities["name"], strict=True))
+    for side in ("predecessor", "successor"):
+        for code, name in zip(lineage[f"{side}_code"], lineage[f"{side}_name"], strict=True):
+            if code in names:
+                assert names[code] == name, (code, name)
+
+
+def test_predecessors_are_retired_on_the_effective_date(lineage: pd.DataFrame,
+                                                        authorities: pd.DataFrame) -> None:
+    """Since 2015 every predecessor is a row that ends on the change; earlier ones may be absent."""
+    valid_to = dict(zip(authorities["code"], authorities["valid_to"], strict=True))
+    for row in lineage.itertuples():
+        if row.predecessor_code in valid_to:
+            assert valid_to[row.predecessor_code] == row.effective_date, row.predecessor_code
+        else:
+            assert row.effective_date < geography.VINTAGE_2015_DAY, (
+                f"{row.predecessor_code} retired after 2015 but has no row in authorities.csv")
+
+
+def test_successors_start_on_the_effective_date(lineage: pd.DataFrame,
+                                                authorities: pd.DataFrame) -> None:
+    valid_from = dict(zip(authorities["code"], authorities["valid_from"], strict=True))
+    retired_early = set(lineage.loc[lineage["effective_date"] < geography.VINTAGE_2015_DAY,
+                                    "predecessor_code"])
+    for row in lineage.itertuples():
+        if row.successor_code not in valid_from:
+            # Only a short-lived code that was itself replaced before 2015 may be missing.
+            assert row.successor_code in retired_early, row.successor_code
+            continue
+        assert valid_from[row.successor_code] == row.effective_date, row.successor_code
+
+
+def test_every_start_and_end_is_explained_by_the_lineage(lineage: pd.DataFrame,
+                                                         authorities: pd.DataFrame) -> None:
+    started = set(authorities.loc[authorities["valid_from"].notna(), "code"])
+    ended = set(authorities.loc[authorities["valid_to"].notna(), "code"])
+    assert started <= set(lineage["successor_code"]), sorted(started - set(lineage["successor_code"]))
+    assert ended <= set(lineage["predecessor_code"]), sorted(ended - set(lineage["predecessor_code"]))
+
+
+def test_2015_and_current_sets_map_onto_each_other() -> None:
+    current = set(_members("current")["code"])
+    for code in _members("2015")["code"]:
+        successors = geography.current_successors(code)
+        assert successors and set(successors) <= current, code
+    in_2015 = set(_members("2015")["code"])
+    for code in current:
+        back = geography.predecessors_in(code, 2015)
+        assert back and set(back) <= in_2015, code
+        # ... and the way back leads forward to the same council again.
+        assert all(code in geography.current_successors(p) for p in back), code
+
+
+# --- lib.geography ---------------------------------------------------------------------------
+
+def test_vintage_rules() -> None:
+    for year in range(2012, 2019):
+        assert geography.vintage_for_round(year) == "2015"
+    for year in (2019, 2023, 2025, 2030):
+        assert geography.vintage_for_round(year) == "current"
+    assert len(geography.authorities_for_round(2012)) == 152
+    assert len(geography.authorities_for_round(2015)) == 152
+    assert len(geography.authorities_for_round(2026)) == 153
+    assert geography.vintage_codes(date(2015, 4, 1)) == set(_members("2015")["code"])
+    assert geography.vintage_codes(date(2025, 4, 1)) == set(_members("current")["code"])
+    on_2021 = geography.vintage_codes(date(2021, 4, 1))
+    assert "E06000061" in on_2021 and "E10000021" not in on_2021 and "E10000006" in on_2021
+
+
+def test_lineage_lookups() -> None:
+    assert geography.current_successors("E10000023") == ["E06000065"]
+    assert geography.current_successors("E10000021") == ["E06000061", "E06000062"]
+    assert geography.current_successors("E10000009") == ["E06000058", "E06000059"]
+    assert geography.current_successors("E06000001") == ["E06000001"]
+    assert geography.current_successors("E08000016") == ["E08000038"]
+    assert geography.predecessors_in("E06000058", 2015) == ["E06000028", "E06000029", "E10000009"]
+    assert geography.predecessors_in("E06000063", 2015) == ["E10000006"]
+    assert geography.predecessors_in("E08000039", 2014) == ["E08000019"]
+    assert geography.predecessors_in("E06000001", 2013) == ["E06000001"]
+    assert geography.predecessors_in("E10000021", 2025) == ["E06000061", "E06000062"]
+    with pytest.raises(KeyError):
+        geography.current_successors("E99999999")
+
+
+def test_reorganisation_labels() -> None:
+    assert geography.mapping_kind("E06000001", 2015) == "same"
+    assert geography.mapping_kind("E08000038", 2015) == "recode"
+    assert geography.mapping_kind("E06000065", 2015) == "recode"
+    assert geography.mapping_kind("E06000058", 2015) == "reorganised"
+    assert geography.mapping_kind("E06000059", 2015) == "reorganised"  # Christchurch left
+    assert geography.crosses_reorganisation("E06000062", 2014)
+    assert not geography.crosses_reorganisation("E06000066", 2014)
+    assert geography.lineage_label("E06000001", 2015) == ""
+    assert "via lineage" in geography.lineage_label("E06000058", 2015)
+    assert "Bournemouth" in geography.lineage_label("E06000058", 2015)
+    assert geography.label("E10000009") == "Dorset (until 2019)"
+    assert geography.label("E06000059") == "Dorset"
+
+
+def test_loaders_return_independent_copies() -> None:
+    first = geography.load_authorities()
+    first.loc[0, "display_name"] = "changed"
+    assert geography.load_authorities().loc[0, "display_name"] != "changed"
+
+
+# --- hex layout ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("vintage", VINTAGES)
+def test_every_council_has_its_own_cell(vintage: str, raw: pd.DataFrame) -> None:
+    members = set(_members(vintage)["code"])
+    col, row = f"hex_col_{vintage}", f"hex_row_{vintage}"
+    has_cell = raw[(raw[col] != "") & (raw[row] != "")]
+    assert set(has_cell["code"]) == members, "cells must be given exactly for the vintage's councils"
+    assert has_cell[col].str.fullmatch(r"\d+").all() and has_cell[row].str.fullmatch(r"\d+").all()
+    cells = list(zip(has_cell[col].astype(int), has_cell[row].astype(int), strict=True))
+    assert len(set(cells)) == len(cells), "two councils share a cell"
+    assert min(c for c, _ in cells) == 0 or min(r for _, r in cells) == 0
+
+
+@pytest.mark.parametrize("vintage", VINTAGES)
+def test_each_region_is_one_joined_up_block(vintage: str) -> None:
+    layout = hexmap.hex_layout(vintage)
+    for region, group in layout.groupby("region_name"):
+        pieces = components(zip(group["hex_col"], group["hex_row"], strict=True))
+        assert len(pieces) == 1, f"{vintage}: {region} is in {len(pieces)} pieces"
+
+
+@pytest.mark.parametrize("vintage", VINTAGES)
+def test_layout_reads_as_england(vintage: str) -> None:
+    """Regions sit where they should relative to each other, and London is compact."""
+    layout = hexmap.hex_layout(vintage)
+    xy = np.array([cell_centre(c, r) for c, r in zip(layout["hex_col"], layout["hex_row"], strict=True)])
+    layout["x"], layout["y"] = xy[:, 0], xy[:, 1]
+    mid = layout.groupby("region_name")[["x", "y"]].mean()
+    assert mid.loc["North East", "y"] > mid.loc["Yorkshire and The Humber", "y"] > mid.loc["East Midlands", "y"]
+    assert mid.loc["North West", "x"] < mid.loc["Yorkshire and The Humber", "x"]
+    assert mid.loc["West Midlands", "x"] < mid.loc["East Midlands", "x"]
+    assert mid.loc["South West", "x"] < mid.loc["South East", "x"] < mid.loc["London", "x"]
+    assert mid.loc["London", "y"] < mid.loc["East of England", "y"]
+    assert mid.loc["South West", "y"] < mid.loc["West Midlands", "y"]
+    # London is a compact block in the south-east: nothing further than 4 steps from its middle.
+    london = layout[layout["region_name"] == "London"]
+    cells = list(zip(london["hex_col"], london["hex_row"], strict=True))
+    hub = min(cells, key=lambda c: sum(hex_distance(c, o) for o in cells))
+    assert max(hex_distance(hub, c) for c in cells) <= 4
+    assert mid.loc["London", "x"] > layout["x"].median() and mid.loc["London", "y"] < layout["y"].median()
+    # No empty cell is walled in.
+    assert not enclosed_holes(zip(layout["hex_col"], layout["hex_row"], strict=True))
+
+
+@pytest.mark.parametrize("vintage", VINTAGES)
+def test_real_neighbours_stay_close(vintage: str) -> None:
+    """Each council's nearest real neighbour sits within a couple of cells on the map."""
+    members = _members(vintage).reset_index(drop=True)
+    layout = hexmap.hex_layout(vintage).set_index("code")
+    far = []
+    for i, row in members.iterrows():
+        others = members.drop(index=i)
+        d = [_km(row["lat"], row["lon"], a, b) for a, b in zip(others["lat"], others["lon"], strict=True)]
+        nearest = others.iloc[int(np.argmin(d))]["code"]
+        here = tuple(layout.loc[row["code"], ["hex_col", "hex_row"]])
+        there = tuple(layout.loc[nearest, ["hex_col", "hex_row"]])
+        if hex_distance(here, there) > 2:
+            far.append((row["code"], nearest, hex_distance(here, there)))
+    assert len(far) <= len(members) // 20, far
+
+
+def test_unchanged_councils_keep_their_cell_between_vintages(raw: pd.DataFrame) -> None:
+    both = raw[(raw["hex_col_2015"] != "") & (raw["hex_col_current"] != "")]
+    moved = both[(both["hex_col_2015"] != both["hex_col_current"])
+                 | (both["hex_row_2015"] != both["hex_row_current"])]
+    assert len(moved) <= 5, moved["code"].tolist()
+
+
+# --- lib.hexgrid -----------------------------------------------------------------------------
+
+def test_hex_grid_geometry() -> None:
+    for cell in [(3, 4), (3, 5), (0, 0)]:
+        for nb in hex_neighbours(*cell):
+            assert cell in hex_neighbours(*nb)
+            assert hex_distance(cell, nb) == 1
+            x0, y0 = cell_centre(*cell)
+            x1, y1 = cell_centre(*nb)
+            assert math.isclose(math.hypot(x1 - x0, y1 - y0), 1.0)
+            a, b = shared_edge(cell, nb)
+            corners_nb = hex_corners(*nb)
+            for p in (a, b):  # the shared edge's corners belong to both cells
+                assert min(math.dist(p, q) for q in corners_nb) < 1e-9
+    assert hex_distance((0, 0), (0, 2)) == 2
+    # Odd rows are offset to the right; rows go north.
+    assert cell_centre(0, 1)[0] > cell_centre(0, 0)[0]
+    assert cell_centre(0, 1)[1] > cell_centre(0, 0)[1]
+
+
+def test_normalising_a_layout_keeps_its_shape() -> None:
+    from lib.hexlayout import normalise_cells
+
+    cells = [(5, 3), (6, 3), (5, 4), (4, 5), (5, 5)]  # lowest row is odd
+    shifted = normalise_cells(cells)
+    assert min(r for _, r in shifted) == 0 and min(c for c, _ in shifted) == 0
+    for a, b in [(0, 1), (0, 2), (2, 3), (2, 4), (1, 4)]:
+        assert (cells[b] in hex_neighbours(*cells[a])) == (shifted[b] in hex_neighbours(*shifted[a]))
+    before = [cell_centre(*c) for c in cells]
+    after = [cell_centre(*c) for c in shifted]
+    offsets = {(round(x1 - x0, 9), round(y1 - y0, 9)) for (x0, y0), (x1, y1) in zip(before, after, strict=True)}
+    assert len(offsets) == 1  # every hexagon moved by the same vector
+
+
+# --- lib.hexmap ------------------------------------------------------------------------------
+
+def _cells(vintage: str = "2015", missing_every: int = 0) -> pd.DataFrame:
+    cells = hexmap.hex_layout(vintage)
+    values = np.linspace(5, 95, len(cells))
+    if missing_every:
+        values[::missing_every] = np.nan
+    cells["value"] = values
+    cells["rank"] = pd.Series(pd.Series(values).rank(ascending=False, method="min")).astype("Int64")
+    cells["n_ranked"] = int(np.isfinite(values).sum())
+    return cells
+
+
+def test_hex_layout_returns_one_row_per_council() -> None:
+    for vintage, n in (("2015", 152), ("current", 153)):
+        layout = hexmap.hex_layout(vintage)
+        assert len(layout) == n
+        assert list(layout.columns) == ["code", "display_name", "region_code", "region_name",
+                                        "type", "hex_col", "hex_row"]
+    with pytest.raises(ValueError):
+        hexmap.hex_layout("1999")
+
+
+def test_hex_map_figure_marks_missing_values_grey() -> None:
+    cells = _cells(missing_every=4)
+    fig = hexmap.hex_map_figure(cells, colour_label="Overall score")
+    legend = [t for t in fig.data if t.showlegend]
+    assert [t.name for t in legend] == [hexmap.NO_DATA_TEXT]
+    fills = [s.fillcolor for s in fig.layout.shapes]
+    assert len(fills) == len(cells)
+    assert fills.count(hexmap.NO_DATA_COLOUR) == int(cells["value"].isna().sum())
+    markers = next(t for t in fig.data if t.name == "Councils")
+    grey_hover = [h for h, v in zip(markers.hovertext, cells["value"], strict=True) if np.isnan(v)]
+    assert all(hexmap.NO_DATA_TEXT in h for h in grey_hover)
+
+
+def test_hex_map_figure_has_no_grey_legend_when_complete() -> None:
+    fig = hexmap.hex_map_figure(_cells(), colour_label="Overall score")
+    assert not [t for t in fig.data if t.showlegend]
+    assert hexmap.NO_DATA_COLOUR not in [s.fillcolor for s in fig.layout.shapes]
+
+
+def test_hex_map_figure_carries_codes_and_hover_for_every_council() -> None:
+    cells = _cells("current", missing_every=7)
+    fig = hexmap.hex_map_figure(cells, title="Overall", colour_label="Score")
+    assert len(fig.data) <= 3  # outlines, markers, grey legend: not one trace per council
+    markers = next(t for t in fig.data if t.name == "Councils")
+    assert [c[0] for c in markers.customdata] == list(cells["code"])
+    first = cells.iloc[1]
+    expected = f"Score {first['value']:.0f} · rank {int(first['rank'])} of {int(first['n_ranked'])}"
+    assert expected in markers.hovertext[1]
+    assert first["display_name"] in markers.hovertext[1] and first["region_name"] in markers.hovertext[1]
+    assert markers.marker.showscale and markers.marker.colorbar.title.text == "Score"
+    assert fig.layout.yaxis.scaleanchor == "x"
+    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
+    outline = fig.data[0]
+    assert outline.mode == "lines" and outline.line.width >= 2
+
+
+def test_hex_map_figure_escapes_names_and_adds_notes() -> None:
+    cells = _cells().head(3).copy()
+    cells.loc[0, "display_name"] = "<script>x</script>"
+    cells["hover_note"] = ["Trend via lineage", None, ""]
+    fig = hexmap.hex_map_figure(cells, value_col="value")
+    markers = next(t for t in fig.data if t.name == "Councils")
+    assert "<script>" not in markers.hovertext[0] and "&lt;script&gt;" in markers.hovertext[0]
+    assert markers.hovertext[0].endswith("Trend via lineage")
+    assert markers.hovertext[1].count("<br>") == 2
+
+
+def test_hex_map_figure_rejects_missing_columns() -> None:
+    with pytest.raises(ValueError, match="hex_col"):
+        hexmap.hex_map_figure(pd.DataFrame({"code": ["E06000001"], "value": [1.0]}))
+
+
+def test_selected_code_reads_streamlit_selection() -> None:
+    event = {"selection": {"points": [{"customdata": ["E10000023"]}]}}
+    assert hexmap.selected_code(event) == "E10000023"
+    assert hexmap.selected_code({"selection": {"points": []}}) is None
+    assert hexmap.selected_code(None) is None
+
+
+def test_app_modules_do_not_load_the_layout_tool() -> None:
+    """scipy is a dev dependency: the app's map code must not pull in lib.hexlayout."""
+    code = ("import sys, lib.geography, lib.hexmap, lib.hexgrid; "
+            "bad = [m for m in ('lib.hexlayout', 'scipy') if m in sys.modules]; "
+            "print(', '.join(bad)); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
