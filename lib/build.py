@@ -85,8 +85,13 @@ def _split_ints(text: str) -> list[int]:
     return [int(x) for x in str(text).split(";") if x.strip()]
 
 
-def load_reference_tables(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR) -> None:
-    """Load councils, lineage, good practice, recommendations and published figures."""
+def load_reference_tables(con: duckdb.DuckDBPyConnection, config: StandardsConfig,
+                          data_dir: Path = DATA_DIR) -> None:
+    """Load councils, lineage, good practice, recommendations and published figures.
+
+    Which standards a recommendation bears on is taken from standards.toml (each standard
+    lists its recommendations), so the link is written down once.
+    """
     authorities = _blank_to_none(_read_csv(data_dir / "authorities.csv"))
     con.register("authorities_df", authorities)
     con.execute("DELETE FROM authorities")
@@ -128,7 +133,9 @@ def load_reference_tables(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_
     con.execute("DELETE FROM recommendations")
     con.executemany(
         "INSERT INTO recommendations VALUES (?, ?, ?, ?)",
-        [[int(r.number), r.theme, r.summary, _split_ints(r.standards)] for r in recs.itertuples()],
+        [[int(r.number), r.theme, r.summary,
+          [s.number for s in config.standards if int(r.number) in s.recommendations]]
+         for r in recs.itertuples()],
     )
 
     figures = _blank_to_none(_read_csv(data_dir / "published_figures.csv"))
@@ -177,7 +184,7 @@ def populate(con: duckdb.DuckDBPyConnection, config: StandardsConfig, data_dir: 
     db.create_schema(con)
     with db.transaction(con):
         load_config_tables(con, config)
-        load_reference_tables(con, data_dir)
+        load_reference_tables(con, config, data_dir)
         if demo_dir is not None:
             load_demo_rounds(con, demo_dir)
         con.execute(

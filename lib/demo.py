@@ -69,6 +69,8 @@ NEW_QUESTION_SHARES = {
 }
 # Share of an "available" council's support that each kind of provider gives, when unknown.
 DEFAULT_PROVIDER_RATES = {"la": 0.5, "support_org": 0.55, "other_cvo": 0.15}
+# Points of "available" above the largest published provider share, when the level is not given.
+PROVIDER_HEADROOM = 12.0
 # Points by which the share "available" was lower one round earlier, when the report is silent.
 YEARLY_GROWTH = 0.06
 
@@ -163,6 +165,12 @@ def build_targets(config: StandardsConfig, figures: pd.DataFrame) -> dict[int, d
             provider_c = {_parse_measure(r.measure)[1][0]: r.percent / 100 for r in rows.itertuples()
                           if r.measure.startswith("provider:")}
             if answer_c or previous is None:
+                # Providers are named only by councils where the support is available, so a
+                # published provider share is also a floor for the share "available".
+                top_pinned = any(options[0] in vals for vals, _ in answer_c)
+                if provider_c and not top_pinned:
+                    floor = min(100.0, 100 * max(provider_c.values()) + PROVIDER_HEADROOM)
+                    answer_c = [*answer_c, ([options[0]], max(floor, 100 * defaults.get(options[0], 0.0)))]
                 answers = _answer_target(options, defaults, answer_c)
             else:
                 answers = _shift_back(previous.answers, YEARLY_GROWTH)
