@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import app
+from lib.paths import ROOT
 
+# A local image: a Material icon here would make the browser fetch it from Google's servers.
 st.set_page_config(
     page_title="PA Support Benchmark",
-    page_icon=":material/diversity_3:",
+    page_icon=str(ROOT / "lib" / "assets" / "favicon.png"),
     layout="wide",
     initial_sidebar_state="expanded",
 )

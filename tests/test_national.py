@@ -1,0 +1,43 @@
+"""lib.national on the session database, checked against direct counts."""
+
+from __future__ import annotations
+
+import pytest
+
+from lib import national
+
+
+def test_response_summary(repo_con):
+    s = national.response_summary(repo_con, 2015)
+    assert (s.respondents, s.councils) == (95, 152)
+    assert s.previous_year == 2014 and s.previous_respondents == 75
+    assert s.report_rate == pytest.approx(95 / 151)
+    assert "151" in s.footnote and "Isles of Scilly" in s.footnote
+
+
+def test_standards_by_band_adds_up(repo_con):
+    df = national.standards_by_band(repo_con, 2015)
+    per_standard = df.groupby("standard")["councils"].sum()
+    assert set(per_standard) == {95}
+    direct = repo_con.execute(
+        "SELECT count(*) FROM standard_scores WHERE round_year = 2015 AND standard = 1 AND band = 'meets'"
+    ).fetchone()[0]
+    assert df[(df["standard"] == 1) & (df["band"] == "meets")]["councils"].iloc[0] == direct
+
+
+def test_map_values_includes_non_respondents(repo_con):
+    df = national.map_values(repo_con, 2015)
+    assert len(df) == 152
+    assert int(df["responded"].sum()) == 95
+    assert df.loc[~df["responded"], "value"].isna().all(), "non-respondents are grey (no value)"
+    assert df.loc[df["responded"], "value"].notna().all()
+    assert df["hex_col"].notna().all() and df["hex_row"].notna().all()
+    s3 = national.map_values(repo_con, 2015, standard=3)
+    assert s3["value"].max() <= 100
+
+
+def test_change_since_previous(repo_con):
+    df = national.change_since_previous(repo_con, 2015)
+    assert list(df["standard"]) == list(range(1, 10))
+    assert set(df["previous_year"]) == {2014}
+    assert national.change_since_previous(repo_con, 2012).empty

@@ -1,0 +1,51 @@
+"""AppTest for the Home page (the national picture) and the shared frame drawn by dashboard.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _home(repo_db_path, **params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    return at
+
+
+def test_home_renders_national_picture(repo_db_path, repo_con):
+    at = _home(repo_db_path)
+    assert not at.exception
+    assert at.title[0].value.startswith("Support for individual employers")
+    respondents = repo_con.execute(
+        "SELECT respondents FROM scope_coverage WHERE round_year = 2015 AND scope = 'england'").fetchone()[0]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Responding councils"] == str(respondents)
+    assert any("151" in c.value for c in at.caption), "the report's 151-council footnote must be shown"
+
+
+def test_demo_banner_and_round_picker(repo_db_path):
+    at = _home(repo_db_path)
+    assert any("Synthetic demonstration data" in w.value for w in at.warning)
+    box = at.sidebar.selectbox(key="round_select")
+    assert box.value == 2015
+    assert at.query_params["round"] == ["2015"] or at.query_params["round"] == "2015"
+
+
+def test_round_from_url(repo_db_path, repo_con):
+    at = _home(repo_db_path, round="2013")
+    assert not at.exception
+    assert at.sidebar.selectbox(key="round_select").value == 2013
+    respondents = repo_con.execute(
+        "SELECT respondents FROM scope_coverage WHERE round_year = 2013 AND scope = 'england'").fetchone()[0]
+    assert {m.label: m.value for m in at.metric}["Responding councils"] == str(respondents)
+
+
+def test_unknown_round_in_url_falls_back_to_latest(repo_db_path):
+    at = _home(repo_db_path, round="1999")
+    assert not at.exception
+    assert at.sidebar.selectbox(key="round_select").value == 2015
