@@ -89,6 +89,18 @@ SELECT round_year, authority_code, standard, short_name, standard_weight, questi
        CASE WHEN evidence THEN band_for(raw_score) END AS band
 FROM agg;
 
+-- How many standards a round's questionnaire can evidence, and so how many a council needs
+-- to be ranked: min_standards_for_rank, or every standard asked about if the round asked
+-- about fewer (the 2012-2014 surveys covered four of the nine).
+CREATE OR REPLACE VIEW round_rank_rule AS
+SELECT r.year AS round_year,
+       count(DISTINCT q.standard) AS standards_asked,
+       least(count(DISTINCT q.standard),
+             (SELECT CAST(value AS INTEGER) FROM scoring_settings WHERE key = 'min_standards_for_rank'))
+           AS min_standards
+FROM survey_rounds r JOIN questions q ON q.scored AND q.asked_from <= r.year
+GROUP BY r.year;
+
 -- Overall: weighted mean of the standards with evidence; how many stood behind it is kept.
 CREATE OR REPLACE VIEW overall_scores AS
 WITH agg AS (
@@ -103,9 +115,9 @@ WITH agg AS (
     FROM standard_scores GROUP BY ALL
 ), eligible AS (
     SELECT a.*, c.region_code, c.region_name, c.type, c.display_name, c.name,
-           a.standards_evidenced >= (SELECT value FROM scoring_settings
-                                     WHERE key = 'min_standards_for_rank') AS ranked
+           a.standards_evidenced >= rr.min_standards AS ranked
     FROM agg a JOIN round_councils c USING (round_year, authority_code)
+    JOIN round_rank_rule rr USING (round_year)
 )
 SELECT round_year, authority_code, display_name, name, region_code, region_name, type,
        score, band_for(score) AS band, standards_evidenced, standards_total, unknown_answers,
@@ -222,7 +234,7 @@ GROUP BY ALL;
 
 VIEW_NAMES = (
     "vintage_councils", "round_councils", "respondents", "council_scopes", "scope_coverage",
-    "question_scores", "standard_scores", "overall_scores", "answer_shares", "provider_shares",
+    "question_scores", "standard_scores", "round_rank_rule", "overall_scores", "answer_shares", "provider_shares",
     "question_summary", "standard_summary", "overall_summary",
 )
 
@@ -285,3 +297,11 @@ def scores_for_export(con: duckdb.DuckDBPyConnection, round_year: int) -> pd.Dat
         """,
         [round_year],
     ).df()
+
+
+def standards_needed_for_rank(con: duckdb.DuckDBPyConnection, round_year: int) -> tuple[int, int]:
+    """(standards a council needs evidence on to be ranked, standards the round asks about)."""
+    row = con.execute(
+        "SELECT min_standards, standards_asked FROM round_rank_rule WHERE round_year = ?", [round_year]
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import app, exports, whatif
+from lib import app, exports, scoring, whatif
 from lib.charts import whatif as charts
 from lib.paths import default_db_path
 from lib.standards import AUDIENCE_LABELS
@@ -187,6 +187,7 @@ elif prefill_round is not None:
 else:
     baseline = None
     baseline_name = f"Actual {year}"
+needed, _ = scoring.standards_needed_for_rank(con, year)
 compare = whatif.comparison(whatif.standards_list(con), baseline, projected, band_names)
 changed = whatif.changed_questions(stored, answers)
 
@@ -217,7 +218,8 @@ with summary:
         c3.metric("Projected rank in England", p_rank)
     evidenced = overall_p.get("standards_evidenced")
     c4.metric("Standards with evidence", f"{int(evidenced)} of 9" if evidenced is not None else "0 of 9",
-              help="Standards with at least one answer other than 'Don't know'. A council needs five to be ranked.")
+              help="Standards with at least one answer other than 'Don't know'. "
+                   f"A council needs {needed} to be ranked in {year}.")
     if projected is None:
         st.write("No answers yet: answer at least one question to see a projection.")
     elif overall_b:
@@ -236,7 +238,7 @@ with summary:
             "counting this council as one of them."
         )
         if not overall_p.get("ranked"):
-            st.caption("Not ranked: a council needs evidence on at least five standards to be ranked.")
+            st.caption(f"Not ranked: a council needs evidence on at least {needed} standards to be ranked.")
     st.caption(f"{len(changed)} answer{'s' if len(changed) != 1 else ''} changed from "
                + (f"{md(council_name)}'s {prefill_round} answers." if prefill_round else "the blank form."))
 

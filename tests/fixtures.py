@@ -120,9 +120,9 @@ ANSWERS = {
 }
 
 
-def fixture_database(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+def fixture_database(tmp_path: Path, questions: str | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory database with the hand-made config, three councils and two answers sheets."""
-    config = load_config(write_config(tmp_path / "standards"))
+    config = load_config(write_config(tmp_path / "standards", questions=questions))
     con = db.connect(":memory:")
     db.create_schema(con)
     load_config_tables(con, config)

@@ -140,3 +140,24 @@ def test_views_agree_with_direct_recomputation(con):
                 assert got is None or math.isnan(got)
             else:
                 assert got == pytest.approx(expected), (code, standard)
+
+
+def test_rank_needs_only_the_standards_a_round_asks_about(tmp_path):
+    """A round whose questionnaire covers four standards ranks councils evidenced on all four."""
+    from lib import scoring
+    from tests.fixtures import question
+
+    asked = [question("q1a", 1), question("q3", 3), question("q4", 4), question("q5", 5)]
+    asked += [question(f"q{n}", n, asked_from=2016) for n in (2, 6, 7, 8, 9)]
+    con = fixture_database(tmp_path, questions="\n".join(asked))
+    try:
+        assert scoring.standards_needed_for_rank(con, 2015) == (4, 4)
+        df = con.execute("SELECT authority_code, standards_evidenced, ranked, rank FROM overall_scores "
+                         "ORDER BY authority_code").df()
+        # Alpha: q1a available, q3 not available, q4 and q5 available -> evidence on all 4: ranked 1st.
+        # Beta: q1a don't know (no evidence), q3 missing, q4 and q5 in development -> 2 of 4: not ranked.
+        assert df["standards_evidenced"].tolist() == [4, 2]
+        assert df["ranked"].tolist() == [True, False]
+        assert df["rank"].iloc[0] == 1
+    finally:
+        con.close()
