@@ -118,3 +118,76 @@ def data_source(year: int) -> str:
 
 def show_table(df: pd.DataFrame, **kwargs) -> None:
     st.dataframe(df, hide_index=True, width="stretch", **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# Council picker shared by the scorecard, peer comparison and self-assessment pages
+# --------------------------------------------------------------------------------------------
+
+#: Session key holding the council last chosen on any page, so it follows the user around.
+CHOSEN_COUNCIL = "chosen_council"
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _round_councils(_db_key: str, year: int) -> pd.DataFrame:
+    return cursor().execute(
+        "SELECT authority_code, display_name, name, region_code, region_name, type, responded "
+        "FROM round_councils WHERE round_year = ? ORDER BY display_name",
+        [year],
+    ).df()
+
+
+def round_councils(year: int) -> pd.DataFrame:
+    """Every council in the round's council set (code, names, region, type, responded)."""
+    return _round_councils(str(default_db_path()), year)
+
+
+def council_picker(year: int, *, key: str, label: str = "Council",
+                   help: str | None = None) -> str | None:
+    """A searchable council picker (type a name or an ONS code), kept in the URL as ?authority=.
+
+    The choice is remembered across pages. A code in the URL that belongs to another council
+    set (a council since merged, split or recoded) is mapped through the lineage with a note.
+    Returns the chosen ONS code, or None while nothing is chosen.
+    """
+    from lib import geography
+    from lib.formatting import escape_markdown
+
+    councils = round_councils(year)
+    names = {r.authority_code: f"{r.display_name} ({r.authority_code})"
+             + ("" if r.responded else f" - no response in {year}")
+             for r in councils.itertuples()}
+    codes = list(names)
+    wanted = query_param("authority")
+    if wanted and wanted not in codes:
+        try:
+            mapped = geography.predecessors_in(wanted, year)
+        except KeyError:
+            mapped = []
+        if len(mapped) == 1:
+            st.info(f"{escape_markdown(geography.label(wanted))} was not a council in the {year} round's "
+                    f"council set; showing {escape_markdown(geography.label(mapped[0]))}, which covered "
+                    "its area then.", icon=":material/history:")
+            wanted = mapped[0]
+        elif mapped:
+            st.info(f"{escape_markdown(geography.label(wanted))} covers the area of several councils in "
+                    f"the {year} round: {', '.join(escape_markdown(geography.label(c)) for c in mapped)}. "
+                    "Choose one.", icon=":material/call_split:")
+            wanted = None
+        else:
+            st.warning(f"There is no council with the code {escape_markdown(wanted)} in the {year} round. "
+                       "Choose one from the list.")
+            wanted = None
+    url_key = f"{key}__url"
+    if st.session_state.get(key) not in codes or (wanted in codes and st.session_state.get(url_key) != wanted):
+        remembered = st.session_state.get(CHOSEN_COUNCIL)
+        st.session_state[key] = wanted if wanted in codes else (remembered if remembered in codes else None)
+    code = st.selectbox(label, codes, key=key, format_func=names.get, index=None,
+                        placeholder="Type a council's name or ONS code",
+                        help=help or f"Every council with adult social services duties in the {year} "
+                                     "round's council set.")
+    st.session_state[url_key] = code
+    if code is not None:
+        st.session_state[CHOSEN_COUNCIL] = code
+    set_query_params(authority=code)
+    return code

@@ -24,10 +24,18 @@ import duckdb
 import pandas as pd
 
 from lib import db, scoring
+from lib.formatting import (  # noqa: F401 - re-exported for the page and tests
+    DASH,
+    NO_EVIDENCE,
+    band_text,
+    escape_markdown,
+    format_change,
+    format_score,
+    is_missing,
+    rank_text,
+)
 
 NOT_ANSWERED = "Not answered"
-NO_EVIDENCE = "No evidence"
-DASH = "–"
 PROVIDER_SUFFIX = "__providers"
 PROVIDER_SEPARATOR = ";"
 WIDE_ID_COLUMNS = ("council", "round")
@@ -258,38 +266,6 @@ class Projector:
 # Presenting the comparison
 # --------------------------------------------------------------------------------------------
 
-def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
-
-
-def format_score(value: Any) -> str:
-    return DASH if _is_missing(value) else f"{float(value):.0f}"
-
-
-def format_change(value: Any) -> str:
-    if _is_missing(value):
-        return DASH
-    value = float(value)
-    if abs(value) < 0.05:
-        return "No change"
-    return f"{value:+.1f}"
-
-
-def rank_text(overall: dict[str, Any] | None) -> str:
-    """'34 of 95', or why there is no rank."""
-    if not overall:
-        return "No response"
-    if not overall.get("ranked") or _is_missing(overall.get("rank")):
-        return "Not ranked"
-    return f"{int(overall['rank'])} of {int(overall['n_ranked'])}"
-
-
-def band_text(band: Any, labels: dict[str, str], evidence: bool = True) -> str:
-    if _is_missing(band) or not evidence:
-        return NO_EVIDENCE
-    return labels.get(str(band), str(band))
-
-
 def standards_list(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT number AS standard, short_name FROM standards ORDER BY number").df()
 
@@ -370,22 +346,14 @@ def from_wide(df: pd.DataFrame) -> tuple[str, int, Answers]:
         name = str(col)
         if name in WIDE_ID_COLUMNS or name == "data_note" or name.endswith(PROVIDER_SUFFIX):
             continue
-        value = "" if _is_missing(row[col]) else str(row[col]).strip()
+        value = "" if is_missing(row[col]) else str(row[col]).strip()
         if not value:
             continue
         raw = row.get(f"{name}{PROVIDER_SUFFIX}", "")
-        raw = "" if _is_missing(raw) else str(raw)
+        raw = "" if is_missing(raw) else str(raw)
         providers = tuple(sorted(p.strip() for p in raw.split(PROVIDER_SEPARATOR) if p.strip()))
         answers[name] = Answer(value, providers)
     return str(row["council"]), int(row["round"]), answers
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def escape_markdown(text: Any) -> str:
-    """Make text from data safe to show where Streamlit renders Markdown (labels, captions)."""
-    return _MD_SPECIAL.sub(r"\\\1", "" if _is_missing(text) else str(text))
 
 
 def file_stem(display_name: str, year: int) -> str:
