@@ -6,15 +6,120 @@ query functions in lib/, and place the figures built by lib.charts.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from lib import db, scoring
 from lib.build import ensure_database
-from lib.paths import default_db_path
+from lib.paths import ROOT, default_db_path
+
+# --------------------------------------------------------------------------------------------
+# Navigation and the frame every page runs in
+# --------------------------------------------------------------------------------------------
+
+def configure_page() -> None:
+    """Title, icon and layout. The icon is a local image: a Material icon as favicon makes the
+    browser fetch it from Google's servers, which this app never does."""
+    st.set_page_config(
+        page_title="PA Support Benchmark",
+        page_icon=str(ROOT / "lib" / "assets" / "favicon.png"),
+        layout="wide",
+        initial_sidebar_state="expanded",
+    )
+
+
+def navigation_pages() -> dict[str, list[StreamlitPage]]:
+    """The pages, grouped for the three audiences. url_path equals the file's name so that a
+    deep link resolves the same way whichever of Streamlit's page handlers sees it first."""
+    return {
+        "National picture": [
+            st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+            st.Page("pages/gaps.py", title="Gap finder", icon=":material/search_insights:", url_path="gaps"),
+        ],
+        "Your council": [
+            st.Page("pages/scorecard.py", title="Council scorecard", icon=":material/assignment:",
+                    url_path="scorecard"),
+            st.Page("pages/what_if.py", title="Self-assessment", icon=":material/tune:", url_path="what_if"),
+        ],
+        "Compare": [
+            st.Page("pages/regions.py", title="Regional comparison", icon=":material/map:", url_path="regions"),
+            st.Page("pages/peers.py", title="Peer comparison", icon=":material/compare_arrows:",
+                    url_path="peers"),
+        ],
+        "Learn": [
+            st.Page("pages/good_practice.py", title="Good practice", icon=":material/lightbulb:",
+                    url_path="good_practice"),
+            st.Page("pages/methodology.py", title="Methodology", icon=":material/menu_book:",
+                    url_path="methodology"),
+        ],
+        "Administration": [
+            st.Page("pages/data.py", title="Data management", icon=":material/database:", url_path="data"),
+        ],
+    }
+
+
+def sidebar_navigation(pages: dict[str, list[StreamlitPage]]) -> None:
+    """The page list in the sidebar, grouped for the three audiences.
+
+    Drawn with page links rather than st.navigation's own menu: with sections, that menu puts
+    <div>s directly inside its <ul>, which screen readers cannot read as a list (axe-core:
+    "list" and "listitem", serious).
+    """
+    with st.sidebar.container(key="site_navigation"):
+        for section, entries in pages.items():
+            st.markdown(f"**{section}**")
+            for entry in entries:
+                st.page_link(entry, label=entry.title, icon=entry.icon or None)
+
+
+_frame = threading.local()
+
+
+def run_in_frame(page: StreamlitPage) -> None:
+    """Run the chosen page, marking this script run as framed by dashboard.py."""
+    _frame.drawn = True
+    try:
+        page.run()
+    finally:
+        _frame.drawn = False
+
+
+def require_frame(page_file: str) -> None:
+    """Make sure a page runs inside the app's frame (navigation, round picker, demo banner).
+
+    Because the project has a pages/ folder, Streamlit's legacy multipage handling runs a page
+    file on its own when the first request after a server start is a deep link (AppTest does
+    the same on every run). Then draw the frame here, which runs the page the URL names (this
+    one) inside it, and stop the outer run. Doing it in the same run keeps a button click or
+    form submission that caused the run.
+    """
+    if getattr(_frame, "drawn", False):
+        return
+    run_app()
+    st.stop()
+
+
+def run_app() -> None:
+    """The whole app: page set-up, navigation, the sidebar every page shares, the chosen page."""
+    configure_page()
+    pages = navigation_pages()
+    page = st.navigation(pages, position="hidden")
+    st.sidebar.markdown("### PA Support Benchmark")
+    sidebar_navigation(pages)
+    st.sidebar.divider()
+    year = select_round()
+    st.sidebar.caption(
+        "Scores councils against the nine minimum standards of support for individual "
+        "employers and personal assistants."
+    )
+    demo_banner(year)
+    run_in_frame(page)
+
 
 DEMO_BANNER = (
     "**Synthetic demonstration data.** No council's real answers are published, so the "
@@ -57,8 +162,10 @@ def set_query_params(**values: str | int | list[str] | None) -> None:
             st.query_params[key] = str(value)
 
 
+# The database path is an argument of these cached readers only so that it is part of the
+# cache key (a parameter whose name starts with "_" would be left out of it).
 @st.cache_data(ttl=60, show_spinner=False)
-def _rounds(_cur_key: str) -> pd.DataFrame:
+def _rounds(db_key: str) -> pd.DataFrame:
     return scoring.rounds(cursor())
 
 
@@ -129,7 +236,7 @@ CHOSEN_COUNCIL = "chosen_council"
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def _round_councils(_db_key: str, year: int) -> pd.DataFrame:
+def _round_councils(db_key: str, year: int) -> pd.DataFrame:
     return cursor().execute(
         "SELECT authority_code, display_name, name, region_code, region_name, type, responded "
         "FROM round_councils WHERE round_year = ? ORDER BY display_name",
@@ -154,9 +261,8 @@ def council_picker(year: int, *, key: str, label: str = "Council",
     from lib.formatting import escape_markdown
 
     councils = round_councils(year)
-    names = {r.authority_code: f"{r.display_name} ({r.authority_code})"
-             + ("" if r.responded else f" - no response in {year}")
-             for r in councils.itertuples()}
+    # Labels carry no round-specific text: the widget keeps its value when the round changes.
+    names = {r.authority_code: f"{r.display_name} ({r.authority_code})" for r in councils.itertuples()}
     codes = list(names)
     wanted = query_param("authority")
     if wanted and wanted not in codes:

@@ -86,6 +86,14 @@ def standard_medians(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
     ).df()
 
 
+def overall_median(con: duckdb.DuckDBPyConnection, year: int) -> float | None:
+    """Median overall score of the ranked councils in England (None when nobody is ranked)."""
+    row = con.execute(
+        "SELECT median_score FROM overall_summary WHERE round_year = ? AND scope = 'england'", [year]
+    ).fetchone()
+    return None if row is None or row[0] is None else float(row[0])
+
+
 def overall_distribution(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
     """Overall score and band of each ranked council, for the distribution chart."""
     return con.execute(

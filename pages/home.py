@@ -6,6 +6,10 @@ import streamlit as st
 
 from lib import app, national
 from lib.charts import national as charts
+from lib.formatting import DASH, format_score
+from lib.formatting import escape_markdown as md
+
+app.require_frame(__file__)
 
 con = app.cursor()
 year = app.current_round()
@@ -25,15 +29,18 @@ c1.metric("Responding councils", summary.respondents,
           help=f"Compared with {summary.previous_year}" if summary.previous_year else None)
 c2.metric("Response rate", f"{summary.rate:.0%}", help=f"{summary.respondents} of {summary.councils} councils")
 ranked = national.overall_distribution(con, year)
-c3.metric("Median overall score", f"{ranked['score'].median():.0f}" if len(ranked) else "–")
+england = national.overall_median(con, year)
+c3.metric("Median overall score", format_score(england), help="Median of the ranked councils' overall scores (0-100).")
 medians = national.standard_medians(con, year)
-weakest = medians.sort_values("median_score").iloc[0] if len(medians) else None
-c4.metric("Least met standard", f"Standard {weakest['standard']}" if weakest is not None else "–",
-          help=weakest["short_name"] if weakest is not None else None)
+weakest = medians.dropna(subset=["median_score"]).sort_values("median_score").head(1)
+c4.metric("Least met standard", f"Standard {int(weakest['standard'].iloc[0])}" if len(weakest) else DASH,
+          help="The standard with the lowest national median score.")
+if len(weakest):
+    c4.caption(f"{md(weakest['short_name'].iloc[0])}: median {format_score(weakest['median_score'].iloc[0])}")
 st.caption(f"Response rate: {summary.respondents} of {summary.councils} councils. " + summary.footnote
            + (f" On the report's base of 151 the rate is {summary.report_rate:.0%}." if year <= 2018 else ""))
 
-st.subheader("How councils do on each standard")
+st.header("How councils do on each standard")
 bands = national.standards_by_band(con, year)
 st.plotly_chart(charts.standards_band_bar(bands, source=source), width="stretch")
 with st.expander("Table: councils in each band, by standard"):
@@ -46,11 +53,11 @@ with st.expander("Table: councils in each band, by standard"):
 
 left, right = st.columns([3, 2])
 with left:
-    st.subheader("Spread of overall scores")
+    st.header("Spread of overall scores")
     st.plotly_chart(charts.score_histogram(ranked, source=source), width="stretch")
     st.caption(f"{len(ranked)} councils ranked. Councils with too few evidenced standards are not ranked.")
 with right:
-    st.subheader("Map of overall scores")
+    st.header("Map of overall scores")
     try:
         from lib import hexmap
 
@@ -63,7 +70,7 @@ with right:
         st.info("The hex map is not available in this build.")
 
 change = national.change_since_previous(con, year)
-st.subheader("What changed since the previous round")
+st.header("What changed since the previous round")
 if change.empty:
     st.write("This is the first round in the database, so there is nothing to compare with.")
 else:

@@ -14,6 +14,8 @@ from lib.charts import whatif as charts
 from lib.paths import default_db_path
 from lib.standards import AUDIENCE_LABELS
 
+app.require_frame(__file__)
+
 con = app.cursor()
 year = app.current_round()
 source = app.data_source(year)
