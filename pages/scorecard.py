@@ -1,5 +1,251 @@
-"""Placeholder: this page is being built."""
+"""Council scorecard: how one council does on each standard, where it ranks, its gaps and who
+does it well. The director of adult social services' page; every number comes from lib.scorecard."""
+
+from __future__ import annotations
 
 import streamlit as st
 
-st.title("Coming soon")
+from lib import app, briefing, exports, scorecard
+from lib.charts import scorecard as charts
+from lib.formatting import escape_markdown as md
+
+app.require_frame(__file__)
+
+con = app.cursor()
+year = app.current_round()
+source = app.data_source(year)
+EXAMPLES_SHOWN = 4  # per gap; the Good practice page lists them all
+
+st.title("Council scorecard")
+st.markdown(
+    "How one council measures up to the nine minimum standards of support for people who employ "
+    "their own personal assistants (PAs): its score and rank, each standard against England, its "
+    "region and similar councils, the answers behind every score, its gaps with the actions and "
+    "good practice that fit them, and how it has changed across survey rounds."
+)
+
+code = app.council_picker(year, key="scorecard_council")
+if code is None:
+    st.info(
+        "Choose a council above: type part of its name or its ONS code (for example E10000023). "
+        "The scorecard then shows:\n\n"
+        "- its overall score out of 100, its band and its rank in England and in its region;\n"
+        "- its score on each of the nine standards against the England, regional and same-type medians;\n"
+        "- every survey answer behind those scores, and who provides each kind of support;\n"
+        "- its gaps, weakest first, with actions, the 2015 report's recommendations and good-practice examples;\n"
+        "- its scores in every survey round;\n"
+        "- a printable briefing (HTML) and the council's data (CSV, Excel) to download.\n\n"
+        "The link in your browser's address bar reopens the same view, so you can share it.",
+        icon=":material/assignment:",
+    )
+    st.stop()
+
+me = scorecard.council(con, code, year)
+name = str(me["display_name"])
+st.header(md(name), anchor=False)
+st.caption(f"{md(scorecard.council_type_text(me['type']))} · {md(me['region_name'])} · ONS code "
+           f"{md(code)} · {year} survey round")
+
+head = scorecard.headline(con, code, year)
+
+
+def _show_round(target: int) -> None:
+    """Switch the shared sidebar round (runs before the rerun, so the widget can take it)."""
+    st.session_state["round_select"] = target
+    st.query_params["round"] = str(target)
+
+
+# ---- A council that did not answer this round ------------------------------------------------
+if head is None:
+    answered = scorecard.response_rounds(con, code)
+    nearest = scorecard.nearest_response_round(con, code, year)
+    if nearest is None:
+        st.warning(f"**{md(name)} did not respond to the {year} survey**, and it has not responded to any "
+                   "survey round held in this database, so there is no scorecard for it.",
+                   icon=":material/block:")
+    else:
+        if len(answered) == 1:
+            when = f"It did respond in {nearest}."
+        else:
+            listed = ", ".join(str(r) for r in answered[:-1]) + f" and {answered[-1]}"
+            when = f"It responded in {listed}; the nearest of those rounds is {nearest}."
+        st.warning(f"**{md(name)} did not respond to the {year} survey**, so it has no scores for {year}. "
+                   + when, icon=":material/event_busy:")
+        # The callback sets the shared round before the rerun the click starts (a widget's state
+        # cannot change after it is drawn in the same run, and the sidebar round is drawn first).
+        st.button(f"Show {md(name)}'s {nearest} scorecard", type="primary", on_click=_show_round,
+                  args=(nearest,), icon=":material/history:")
+    st.stop()
+
+# ---- Headline -------------------------------------------------------------------------------
+top = st.columns(3)
+top[0].metric("Overall score (out of 100)", head.score_text, border=True,
+              help="The mean of the standard scores that have evidence.")
+top[1].metric("Band", md(head.band_label), border=True, help="The band the overall score falls in.")
+top[2].metric("Rank in England", head.rank_text, border=True,
+              help=f"Among the councils ranked in the {year} round (1 = highest overall score).")
+more = st.columns(3)
+more[0].metric(f"Rank in {md(me['region_name'])}", head.region_rank_text, border=True,
+               help="Among the ranked councils in the region.")
+more[1].metric("Standards with evidence", f"{head.evidenced} of {head.standards_total}", border=True,
+               help="Standards with at least one answer other than \"Don't know\".")
+more[2].metric("Don't know or not answered", str(head.unknown_answers + head.missing_answers), border=True,
+               help=f"Scored questions: {head.unknown_answers} answered \"Don't know\", "
+                    f"{head.missing_answers} not answered.")
+if not head.ranked:
+    st.info(md(head.not_ranked_reason(year)), icon=":material/info:")
+if head.coverage_note(year):
+    st.caption(md(head.coverage_note(year)))
+
+# ---- Downloads ------------------------------------------------------------------------------
+demo = app.is_demo(year)
+stem = scorecard.file_stem(name, year)
+frames = {k: exports.label_demo(v, demo) for k, v in scorecard.export_frames(con, code, year).items()}
+downloads = st.container(horizontal=True)
+downloads.download_button(
+    "Download briefing (HTML)", briefing.briefing_html(con, code, year, is_demo=demo).encode("utf-8"),
+    file_name=f"{stem}-briefing.html", mime="text/html", icon=":material/description:", on_click="ignore",
+    help="A one-council briefing to print (A4) or share: headline, standards, gaps, actions and good practice.",
+)
+downloads.download_button(
+    "Download answers (CSV)", exports.to_csv_bytes(frames["questions"]), file_name=f"{stem}-answers.csv",
+    mime="text/csv", icon=":material/download:", on_click="ignore",
+    help="Every question asked in the round with the council's answer and who provides it.",
+)
+downloads.download_button(
+    "Download data (Excel)", exports.to_xlsx_bytes(frames), file_name=f"{stem}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+    on_click="ignore", help="Sheets: standards, questions and gaps.",
+)
+if demo:
+    st.caption("Downloads are marked as synthetic demonstration data.")
+
+# ---- Standard by standard -------------------------------------------------------------------
+st.subheader("Standard by standard", anchor=False)
+profile = scorecard.standard_profile(con, code, year)
+bands = scorecard.band_scale(con)
+type_group = scorecard.type_label(me["type"])
+st.markdown(md(scorecard.profile_summary(profile)))
+st.plotly_chart(
+    charts.standard_profile_chart(profile, source=source, council_name=name, region_name=str(me["region_name"]),
+                                  type_name=type_group, bands=bands),
+    width="stretch",
+)
+st.caption(f"Black diamond: {md(name)}. Blue circle: England median; orange square: {md(me['region_name'])} "
+           f"median; green triangle: median of {md(type_group.lower())}. Medians are of the councils that "
+           "responded this round. \"No evidence\" means every answer for that standard was \"Don't know\" or "
+           "missing: it is left out of the overall score, not counted as 0.")
+with st.expander("Table: score on each standard against the medians"):
+    app.show_table(scorecard.profile_table(profile, str(me["region_name"]), str(me["type"])))
+
+# ---- Answer by answer -----------------------------------------------------------------------
+st.subheader("The answers behind the scores", anchor=False)
+questions = scorecard.question_answers(con, code, year)
+numbers = [int(n) for n in profile["standard"]]
+labels = {0: "All standards", **{int(r.standard): r.standard_label for r in profile.itertuples()}}
+wanted = app.query_param("standard")
+wanted_n = int(wanted) if wanted and wanted.isdigit() and int(wanted) in numbers else 0
+if st.session_state.get("scorecard_standard") not in labels or st.session_state.get("scorecard_standard_url") != wanted_n:
+    st.session_state["scorecard_standard"] = wanted_n
+chosen = st.selectbox("Show answers for", list(labels), key="scorecard_standard", format_func=labels.get,
+                      help="Pick one standard to see only the questions behind its score.")
+st.session_state["scorecard_standard_url"] = chosen
+app.set_query_params(standard=chosen or None)
+if chosen:
+    row = profile[profile["standard"] == chosen].iloc[0]
+    shown = questions[questions["standard"] == chosen]
+    st.markdown(f"**Standard {chosen}: {md(row['short_name'])}** — score {md(row['score_text'])}"
+                + (f" ({md(row['band_text'])})" if row["evidence"] else "")
+                + f". England median {md(row['england_median_text'])}.")
+else:
+    shown = questions
+st.caption("Scored questions by standard, then context questions (recorded, not scored). A standard's score is "
+           "the weighted mean of its answers (Available or Yes = full credit, In development = half, Not available, "
+           "No and Don't know = none) × 100. The England share is of councils that responded this round; "
+           "\"Stands out\" flags where this council differs from most.")
+app.show_table(scorecard.questions_table(shown, with_standard=not chosen),
+               height="content" if chosen else 560,
+               column_config={
+                   "Standard": st.column_config.TextColumn(width="small"),
+                   "Question": st.column_config.TextColumn(width="medium"),
+                   "Who provides it": st.column_config.TextColumn(width="medium"),
+                   "Weight": st.column_config.TextColumn(width="small",
+                                                         help="How much the question counts within its standard."),
+                   "England: top answer": st.column_config.TextColumn(
+                       width="small", help="Share of councils responding this round that gave the top answer "
+                                           "(Available, Yes or equivalent)."),
+                   "Stands out": st.column_config.TextColumn(width="medium"),
+               })
+
+# ---- Gaps -----------------------------------------------------------------------------------
+st.subheader("Gaps, and who does it well", anchor=False)
+gap_rows = scorecard.gaps(con, code, year)
+if gap_rows.empty:
+    st.success(f"{md(name)} is in the top band on every standard.", icon=":material/check_circle:")
+else:
+    st.markdown(f"{len(gap_rows)} of {len(profile)} standards are not in the top band or have no evidence, "
+                "weakest first. Each lists the answers behind the gap, actions to consider, the 2015 report's "
+                f"recommendations and good-practice examples, those from {md(me['region_name'])} first.")
+for i, gap in enumerate(gap_rows.itertuples()):
+    n = int(gap.standard)
+    score_bit = f"{gap.score_text} ({gap.band_text})" if gap.reason == scorecard.GAP_BELOW else gap.band_text
+    with st.expander(f"Standard {n}: {md(gap.short_name)} — {md(score_bit)}", expanded=i == 0):
+        st.markdown(md(gap.reason_text))
+        left, right = st.columns(2, gap="large")
+        with left:
+            behind = scorecard.gap_questions(questions, n)
+            if len(behind):
+                st.markdown("**Answers behind the gap**")
+                st.markdown("\n".join(f"- {md(t)}: **{md(a)}**" for t, a in behind[["topic", "answer_text"]].itertuples(index=False)))
+            if gap.actions:
+                st.markdown("**Actions to consider**")
+                st.markdown("\n".join(f"{k}. {md(a)}" for k, a in enumerate(gap.actions, start=1)))
+            recs = scorecard.recommendations_for(con, n)
+            if len(recs):
+                st.markdown("**2015 report recommendations**")
+                st.markdown("\n".join(f"- **Recommendation {int(r.number)}** ({md(r.theme)}): {md(r.summary)}"
+                                      for r in recs.itertuples()))
+        with right:
+            examples = scorecard.good_practice(con, n, me["region_code"], year)
+            st.markdown("**Good practice**")
+            if examples.empty:
+                st.caption("No examples for this standard in the advice note or the 2015 report.")
+            for ex in examples.head(EXAMPLES_SHOWN).itertuples():
+                tag = " · same region" if ex.same_region else ""
+                st.markdown(f"**{md(ex.title)}**  \n{md(ex.organisation)}{tag}")
+                st.caption(f"{md(ex.summary)}  \nSource: {md(ex.citation)}")
+                if ex.in_round and ex.authority_code != code:
+                    st.page_link("pages/scorecard.py", label=f"{md(ex.council_name)}'s scorecard",
+                                 query_params={"authority": ex.authority_code, "round": str(year)},
+                                 icon=":material/assignment:")
+            more_text = f" ({len(examples)} examples)" if len(examples) > EXAMPLES_SHOWN else ""
+            st.page_link("pages/good_practice.py", label=f"All good practice for standard {n}{more_text}",
+                         query_params={"standard": str(n), "round": str(year)}, icon=":material/lightbulb:")
+
+# ---- Trend ----------------------------------------------------------------------------------
+st.subheader("Across survey rounds", anchor=False)
+overall_trend, standard_trend = scorecard.trend(con, code)
+coverage = scorecard.round_standards(con)
+st.info(
+    "Each round's questionnaire covered a different set of standards ("
+    + md(scorecard.coverage_sentence(coverage, head.standards_total))
+    + "), so overall scores from different rounds are not like for like. Compare standard by standard: "
+    "that is the honest comparison. Each round also had different respondents, so ranks are out of "
+    "different totals.",
+    icon=":material/compare_arrows:",
+)
+notes = sorted({n for n in overall_trend["lineage_note"] if n})
+if notes:
+    st.caption("Through a reorganisation (open markers): " + "; ".join(md(n) for n in notes) + ".")
+if int(overall_trend["responded"].sum()) < 2:
+    st.caption(f"{md(name)} has responded in only one round, so there is no change to show yet.")
+st.plotly_chart(charts.standard_trend_chart(standard_trend, source=source), width="stretch")
+st.plotly_chart(charts.overall_trend_chart(overall_trend, source=source, bands=bands), width="stretch")
+with st.expander("Table: scores in each round"):
+    table = scorecard.trend_table(overall_trend, standard_trend)
+    app.show_table(table, column_config={
+        f"Standard {int(r.standard)}": st.column_config.TextColumn(help=str(r.short_name))
+        for r in profile.itertuples()
+    })
+    st.caption("\"Not asked\": that round's questionnaire had no questions on the standard. "
+               "A dash: no response that round.")

@@ -1,0 +1,221 @@
+"""Charts for the council scorecard: standard-by-standard spine chart and trends across rounds.
+
+Each function takes a DataFrame from lib.scorecard and returns a plotly figure. Marker shape
+as well as colour tells the council apart from its comparators, bands are named in text on
+the chart, and a standard without evidence is a labelled gap, never a zero.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from lib.charts import BAND_COLOURS, COMPARATOR_COLOURS, PALETTE, base_layout
+from lib.scorecard import NOT_ASKED
+
+COUNCIL_MARKER = dict(symbol="diamond", size=17, color=COMPARATOR_COLOURS["council"],
+                      line=dict(width=1.5, color="#FFFFFF"))
+
+
+def wrap(text: str, width: int = 60) -> str:
+    """Break long text onto lines (plotly has no automatic wrapping)."""
+    words, lines, line = str(text).split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+def _shade_bands_x(fig: go.Figure, bands: list[tuple[str, str, float]]) -> None:
+    """Shade each band's score range behind the dots and name it along the top."""
+    upper = 100.0
+    for key, label, lo in bands:
+        fig.add_vrect(x0=lo, x1=upper, fillcolor=BAND_COLOURS.get(key, PALETTE["light_grey"]),
+                      opacity=0.10, line_width=0, layer="below")
+        fig.add_annotation(x=(lo + upper) / 2, y=1.0, xref="x", yref="paper", yanchor="bottom",
+                           text=f"<b>{label}</b> ({lo:.0f}+)" if lo > 0 else f"<b>{label}</b>",
+                           showarrow=False, font=dict(size=12, color="#333333"))
+        upper = lo
+
+
+def standard_profile_chart(profile: pd.DataFrame, *, source: str, council_name: str,
+                           region_name: str, type_name: str,
+                           bands: list[tuple[str, str, float]]) -> go.Figure:
+    """Dot (spine) chart: the council's score on each standard against three medians.
+
+    Expects scorecard.standard_profile(): standard_label, score, band_text, score_text and
+    england_median / region_median / type_median. `bands` is scorecard.band_scale().
+    """
+    fig = go.Figure()
+    labels = list(profile["standard_label"])
+    _shade_bands_x(fig, bands)
+    comparators = (
+        ("england_median", "England median", COMPARATOR_COLOURS["England"], "circle"),
+        ("region_median", f"{region_name} median", COMPARATOR_COLOURS["Region"], "square"),
+        ("type_median", f"{type_name} median", COMPARATOR_COLOURS["Peer group"], "triangle-up"),
+    )
+    for col, name, colour, symbol in comparators:
+        fig.add_scatter(
+            x=profile[col], y=labels, mode="markers", name=name,
+            marker=dict(symbol=symbol, size=11, color=colour, line=dict(width=1, color="#FFFFFF")),
+            hovertemplate="%{y}<br>" + name + ": %{x:.0f}<extra></extra>",
+        )
+    has_score = profile["score"].notna()
+    fig.add_scatter(
+        x=profile.loc[has_score, "score"], y=[lab for lab, ok in zip(labels, has_score, strict=True) if ok],
+        mode="markers", name=council_name, marker=COUNCIL_MARKER,
+        customdata=profile.loc[has_score, ["band_text"]].to_numpy(),
+        hovertemplate="%{y}<br>" + council_name.replace("%", "%%") + ": %{x:.0f} (%{customdata[0]})<extra></extra>",
+    )
+    for label, text in zip(profile.loc[~has_score, "standard_label"], profile.loc[~has_score, "score_text"], strict=True):
+        fig.add_annotation(x=1, y=label, xref="x", yref="y", xanchor="left", showarrow=False,
+                           text=("Not asked in this round's questionnaire" if text == NOT_ASKED
+                                 else f"{council_name}: {text}"),
+                           font=dict(size=12, color="#1B1B1B"),
+                           bgcolor="rgba(255,255,255,0.85)")
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels)
+    fig.update_xaxes(range=[-2, 102], dtick=20)
+    height = 240 + 44 * len(labels)
+    fig = base_layout(fig, title=f"{council_name}: score on each standard against the medians",
+                      source=source, height=height, x_title="Score (0-100)")
+    fig.update_layout(
+        title=dict(y=1 - 12 / height, yref="container", yanchor="top"),
+        margin=dict(l=10, r=10, t=120, b=100),
+        legend=dict(orientation="h", yref="container", y=1 - 44 / height, yanchor="top", xanchor="left", x=0,
+                    traceorder="reversed"),
+    )
+    for ann in fig.layout.annotations:
+        if str(ann.text).startswith("Source:"):
+            ann.update(y=-62 / (height - 120 - 100), yanchor="top")
+    return fig
+
+
+def _place_source(fig: go.Figure, height: int, top: int, bottom: int, below_px: int) -> None:
+    """Put the source line a fixed number of pixels under the plot area."""
+    for ann in fig.layout.annotations:
+        if str(ann.text).startswith("Source:"):
+            ann.update(y=-below_px / (height - top - bottom), yanchor="top")
+
+
+def _round_axis(fig: go.Figure, overall: pd.DataFrame, with_counts: bool, **where) -> None:
+    """Rounds as a numeric axis (one tick per round), optionally naming how many standards each asked."""
+    rounds = overall.drop_duplicates("round_year").sort_values("round_year")
+    years = [int(y) for y in rounds["round_year"]]
+    if with_counts and "standards_asked" in rounds:
+        text = [f"{y}<br>({int(n)} standards asked)" if pd.notna(n) else str(y)
+                for y, n in zip(years, rounds["standards_asked"], strict=True)]
+    else:
+        text = [str(y) for y in years]
+    lo, hi = (min(years), max(years)) if years else (0, 1)
+    fig.update_xaxes(tickmode="array", tickvals=years, ticktext=text, range=[lo - 0.5, hi + 0.5],
+                     showgrid=False, **where)
+
+
+def overall_trend_chart(overall: pd.DataFrame, *, source: str,
+                        bands: list[tuple[str, str, float]]) -> go.Figure:
+    """Overall score per round against the England median; open markers mark figures taken
+    through a reorganisation (via lineage), and rounds without a response are named.
+
+    Expects scorecard.trend()[0].
+    """
+    fig = go.Figure()
+    upper = 100.0
+    for key, label, lo in bands:
+        fig.add_hrect(y0=lo, y1=upper, fillcolor=BAND_COLOURS.get(key, PALETTE["light_grey"]),
+                      opacity=0.08, line_width=0, layer="below")
+        fig.add_annotation(x=1.01, xref="paper", xanchor="left", y=(lo + upper) / 2, yref="y",
+                           text=label, showarrow=False, font=dict(size=12, color="#333333"))
+        upper = lo
+    medians = overall.drop_duplicates("round_year").sort_values("round_year")
+    fig.add_scatter(x=medians["round_year"].astype(int), y=medians["england_median"],
+                    mode="lines+markers", name="England median (ranked councils)",
+                    line=dict(color=COMPARATOR_COLOURS["England"], dash="dash", width=2),
+                    marker=dict(symbol="circle", size=9, color=COMPARATOR_COLOURS["England"]),
+                    hovertemplate="%{x}: England median %{y:.0f}<extra></extra>")
+    names = list(dict.fromkeys(overall["display_name"]))
+    colours = [COMPARATOR_COLOURS["council"], PALETTE["purple"], PALETTE["sky"], PALETTE["yellow"]]
+    for i, name in enumerate(names):
+        part = overall[overall["display_name"] == name].sort_values("round_year")
+        symbols = ["diamond-open" if v else "diamond" for v in part["via_lineage"]]
+        notes = [n if n else "same council" for n in part["lineage_note"]]
+        fig.add_scatter(
+            x=part["round_year"].astype(int), y=part["score"], mode="lines+markers",
+            name=str(name) + (" (via lineage)" if part["via_lineage"].all() else ""),
+            line=dict(color=colours[i % len(colours)], width=2.5),
+            marker=dict(symbol=symbols, size=15, color=colours[i % len(colours)], line=dict(width=2)),
+            customdata=[[n] for n in notes],
+            hovertemplate="%{x}: %{y:.0f}<br>%{customdata[0]}<extra>" + str(name).replace("%", "%%") + "</extra>",
+        )
+    silent = overall.groupby("round_year")["responded"].any()
+    for year, answered in silent.items():
+        if not answered:
+            fig.add_annotation(x=int(year), y=6, xref="x", yref="y", text="No response",
+                               showarrow=False, font=dict(size=12, color="#1B1B1B"))
+    _round_axis(fig, overall, with_counts=True)
+    fig.update_yaxes(range=[0, 102], dtick=20)
+    height, top, bottom = 440, 80, 110
+    fig = base_layout(fig, title="Overall score in each survey round", source=source, height=height,
+                      x_title="Survey round", y_title="Overall score (0-100)")
+    fig.update_layout(margin=dict(l=10, r=110, t=top, b=bottom))
+    _place_source(fig, height, top, bottom, 78)
+    return fig
+
+
+def standard_trend_chart(standards: pd.DataFrame, *, source: str) -> go.Figure:
+    """Small multiples, one per standard: the council's score in each round against the
+    England median. Rounds that did not ask about a standard are named, not drawn as zero.
+
+    Expects scorecard.trend()[1].
+    """
+    order = standards.drop_duplicates("standard").sort_values("standard")
+    titles = [wrap(lab, 34) for lab in order["standard_label"]]
+    fig = make_subplots(rows=3, cols=3, subplot_titles=titles, shared_yaxes=True,
+                        vertical_spacing=0.15, horizontal_spacing=0.05)
+    names = list(dict.fromkeys(standards["display_name"]))
+    colours = [COMPARATOR_COLOURS["council"], PALETTE["purple"], PALETTE["sky"], PALETTE["yellow"]]
+    for idx, number in enumerate(order["standard"]):
+        row, col = idx // 3 + 1, idx % 3 + 1
+        part = standards[standards["standard"] == number].sort_values("round_year")
+        med = part.drop_duplicates("round_year")
+        fig.add_scatter(x=med["round_year"].astype(int), y=med["england_median"],
+                        mode="lines+markers", name="England median", legendgroup="england",
+                        showlegend=idx == 0,
+                        line=dict(color=COMPARATOR_COLOURS["England"], dash="dash", width=1.5),
+                        marker=dict(symbol="circle", size=7, color=COMPARATOR_COLOURS["England"]),
+                        hovertemplate="%{x}: England median %{y:.0f}<extra></extra>", row=row, col=col)
+        for i, name in enumerate(names):
+            mine = part[part["display_name"] == name]
+            fig.add_scatter(
+                x=mine["round_year"].astype(int), y=mine["score"], mode="lines+markers",
+                name=str(name), legendgroup=f"council{i}", showlegend=idx == 0,
+                line=dict(color=colours[i % len(colours)], width=2.5),
+                marker=dict(symbol=["diamond-open" if v else "diamond" for v in mine["via_lineage"]],
+                            size=11, color=colours[i % len(colours)], line=dict(width=1.5)),
+                hovertemplate="%{x}: %{y:.0f}<extra>" + str(name).replace("%", "%%") + "</extra>",
+                row=row, col=col,
+            )
+        for year in med.loc[~med["asked"], "round_year"]:
+            fig.add_annotation(x=int(year), y=50, text="Not<br>asked", showarrow=False,
+                               font=dict(size=11, color="#4D4D4D"), row=row, col=col)
+    for r in (1, 2, 3):
+        for c in (1, 2, 3):
+            _round_axis(fig, standards, with_counts=False, row=r, col=c)
+    fig.update_yaxes(range=[-5, 105], dtick=25)
+    height, top, bottom = 800, 110, 90
+    fig = base_layout(fig, title="Score on each standard in each survey round", source=source, height=height)
+    for c in (1, 2, 3):
+        fig.update_xaxes(title_text="Survey round", row=3, col=c)
+    for r in (1, 2, 3):
+        fig.update_yaxes(title_text="Score (0-100)", row=r, col=1)
+    fig.update_layout(
+        margin=dict(l=10, r=10, t=top, b=bottom),
+        title=dict(y=1 - 12 / height, yref="container", yanchor="top"),
+        legend=dict(orientation="h", yref="container", y=1 - 44 / height, yanchor="top", xanchor="left", x=0),
+    )
+    _place_source(fig, height, top, bottom, 60)
+    return fig

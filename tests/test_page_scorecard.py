@@ -1,0 +1,147 @@
+"""AppTest for the Council scorecard page (the director's page)."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from streamlit.testing.v1 import AppTest
+
+from lib import scorecard
+from lib.formatting import escape_markdown, format_score
+from lib.paths import ROOT
+
+
+def _scorecard(**params) -> AppTest:
+    at = AppTest.from_file(ROOT / "dashboard.py", default_timeout=120)
+    for key, value in params.items():  # before the first run, as when a link is opened
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/scorecard.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _ranked(con, year: int) -> str:
+    rows = con.execute("SELECT authority_code FROM overall_scores WHERE round_year = ? AND ranked "
+                       "ORDER BY rank, authority_code", [year]).fetchall()
+    return rows[len(rows) // 2][0]
+
+
+def test_no_council_explains_the_page(repo_db_path):
+    at = _scorecard()
+    assert at.title[0].value == "Council scorecard"
+    assert at.selectbox(key="scorecard_council").value is None
+    assert any("Choose a council" in i.value for i in at.info)
+    assert not at.metric and not at.download_button
+
+
+def test_ranked_council_shows_the_views_rank(repo_db_path, repo_con):
+    code = _ranked(repo_con, 2015)
+    name, score, rank, n, rrank, rn, region = repo_con.execute(
+        "SELECT display_name, score, rank, n_ranked, region_rank, region_n_ranked, region_name "
+        "FROM overall_scores WHERE round_year = 2015 AND authority_code = ?", [code]).fetchone()
+    at = _scorecard(authority=code, round="2015")
+    assert at.selectbox(key="scorecard_council").value == code
+    assert at.header[0].value == escape_markdown(name)
+    metrics = _metrics(at)
+    assert metrics["Rank in England"] == f"{rank} of {n}"
+    assert metrics[f"Rank in {region}"] == f"{rrank} of {rn}"
+    assert metrics["Overall score (out of 100)"] == format_score(score)
+    # One expander per gap, weakest first, with the standard named.
+    gaps = scorecard.gaps(repo_con, code, 2015)
+    gap_labels = [e.label for e in at.expander if e.label.startswith("Standard ")]
+    assert [lab.split(":")[0] for lab in gap_labels] == [f"Standard {n}" for n in gaps["standard"]]
+    # Good-practice links carry the standard, so the library opens filtered.
+    links = [p for p in at.page_link if p.value.startswith("All good practice for standard")]
+    assert len(links) == len(gaps)
+    first = urllib.parse.parse_qs(links[0].proto.query_string)
+    assert first["standard"] == [str(gaps["standard"].iloc[0])]
+    # The question table lists every question asked in the round, with no raw codes or NaN.
+    asked = repo_con.execute("SELECT count(*) FROM questions WHERE asked_from <= 2015").fetchone()[0]
+    table = next(df.value for df in at.dataframe if "Council's answer" in df.value.columns)
+    assert len(table) == asked
+    assert not table.isna().any().any()
+    assert not table.isin(["not_available", "in_development", "dont_know", "la", "support_org"]).any().any()
+
+
+def test_downloads_are_offered(repo_db_path, repo_con):
+    at = _scorecard(authority=_ranked(repo_con, 2015))
+    labels = [b.label for b in at.download_button]
+    assert any("briefing" in lab.lower() for lab in labels)
+    assert any("CSV" in lab for lab in labels) and any("Excel" in lab for lab in labels)
+    assert any("synthetic demonstration data" in c.value for c in at.caption)
+
+
+def test_standard_filter_is_kept_in_the_url(repo_db_path, repo_con):
+    code = _ranked(repo_con, 2015)
+    at = _scorecard(authority=code, standard="3")
+    assert at.selectbox(key="scorecard_standard").value == 3
+    asked = repo_con.execute("SELECT count(*) FROM questions WHERE asked_from <= 2015 AND standard = 3").fetchone()[0]
+    table = next(df.value for df in at.dataframe if "Council's answer" in df.value.columns)
+    assert len(table) == asked
+    at.selectbox(key="scorecard_standard").set_value(5).run()
+    assert not at.exception
+    assert at.query_params["standard"] in (["5"], "5")
+
+
+def test_non_respondent_in_2015_is_told_plainly(repo_db_path, repo_con):
+    code, name = repo_con.execute(
+        "SELECT authority_code, display_name FROM round_councils WHERE round_year = 2015 AND NOT responded "
+        "ORDER BY authority_code LIMIT 1").fetchone()
+    at = _scorecard(authority=code, round="2015")
+    assert any("did not respond to the 2015 survey" in w.value for w in at.warning)
+    assert not at.metric
+    nearest = scorecard.nearest_response_round(repo_con, code, 2015)
+    if nearest is None:
+        assert any("has not responded to any survey round" in w.value for w in at.warning)
+        assert not at.button
+    else:
+        assert any(str(nearest) in b.label for b in at.button)
+
+
+def test_non_respondent_is_offered_the_nearest_round(repo_db_path, repo_con):
+    code = repo_con.execute(
+        """SELECT c.authority_code FROM round_councils c WHERE c.round_year = 2014 AND NOT c.responded
+           AND EXISTS (SELECT 1 FROM respondents r WHERE r.authority_code = c.authority_code)
+           ORDER BY c.authority_code LIMIT 1""").fetchone()[0]
+    nearest = scorecard.nearest_response_round(repo_con, code, 2014)
+    at = _scorecard(authority=code, round="2014")
+    assert any("did not respond to the 2014 survey" in w.value for w in at.warning)
+    button = next(b for b in at.button if str(nearest) in b.label)
+    button.click().run()
+    assert not at.exception
+    assert at.session_state["round_select"] == nearest
+    assert at.query_params["round"] in ([str(nearest)], str(nearest))
+    rank = scorecard.headline(repo_con, code, nearest).rank_text
+    assert _metrics(at)["Rank in England"] == rank
+
+
+def test_current_council_code_is_mapped_to_the_2015_set(repo_db_path, repo_con):
+    from lib import geography
+
+    code = "E06000059"  # Dorset unitary (2019): not in the 2015 council set
+    assert code not in {r[0] for r in repo_con.execute(
+        "SELECT authority_code FROM round_councils WHERE round_year = 2015").fetchall()}
+    (mapped,) = geography.predecessors_in(code, 2015)
+    at = _scorecard(authority=code, round="2015")
+    assert any("was not a council in the 2015 round" in i.value for i in at.info)
+    assert at.selectbox(key="scorecard_council").value == mapped
+    head = scorecard.headline(repo_con, mapped, 2015)
+    if head is None:
+        assert any("did not respond" in w.value for w in at.warning)
+    else:
+        assert _metrics(at)["Rank in England"] == head.rank_text
+
+
+def test_trend_section_explains_the_changing_questionnaire(repo_db_path, repo_con):
+    at = _scorecard(authority=_ranked(repo_con, 2015))
+    assert any("not like for like" in i.value for i in at.info)
+    assert any(e.label.startswith("Table: scores in each round") for e in at.expander)
+    trend_table = next(df.value for df in at.dataframe if "Overall score" in df.value.columns)
+    rounds = repo_con.execute("SELECT count(*) FROM survey_rounds").fetchone()[0]
+    assert len(trend_table) == rounds and not trend_table.isna().any().any()
