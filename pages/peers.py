@@ -1,5 +1,222 @@
-"""Placeholder: this page is being built."""
+"""Peer comparison: one council beside councils like it, standard by standard."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
-st.title("Coming soon")
+from lib import app, exports, peers, regions
+from lib.charts import peers as charts
+from lib.charts.regions import band_cell_styles
+from lib.formatting import DASH, band_text, format_score
+from lib.formatting import escape_markdown as md
+
+app.require_frame(__file__)
+
+con = app.cursor()
+year = app.current_round()
+source = app.data_source(year)
+demo = app.is_demo(year)
+
+
+def url_choice(widget: Callable[..., Any], label: str, options: list, *, key: str, param: str,
+               default: Any, format_func: Callable[[Any], str], **kwargs: Any) -> Any:
+    """A radio or selectbox whose choice lives in the URL (?param=), so a link reproduces the view."""
+    wanted = app.query_param(param)
+    wanted = next((o for o in options if str(o) == wanted), None) if wanted else None
+    url_key = f"{key}__url"
+    if st.session_state.get(key) not in options or (
+        wanted is not None and st.session_state.get(url_key) != wanted
+    ):
+        st.session_state[key] = wanted if wanted is not None else default
+    value = widget(label, options, key=key, format_func=format_func, **kwargs)
+    st.session_state[url_key] = value
+    app.set_query_params(**{param: None if value is None else str(value)})
+    return value
+
+
+def go_to_round(round_year: int) -> None:
+    """Button callback: switch the shared round picker (runs before the sidebar is drawn)."""
+    st.session_state["round_select"] = round_year
+
+
+st.title("Peer comparison")
+st.markdown(
+    "Set one council beside councils like it: those in the same region, of the same type, with "
+    "the most similar survey answers, or a list you choose. The table and chart show each "
+    "council's score (0 to 100) and band on the nine standards, and the peer group's median. "
+    "The choices are kept in the page's link."
+)
+
+code = app.council_picker(year, key="peers_council")
+if code is None:
+    st.info("Choose a council to compare. Type part of its name or its ONS code.",
+            icon=":material/compare_arrows:")
+    st.stop()
+
+me = peers.council(con, year, code)
+name = str(me["display_name"])
+region_name = str(me["region_name"])
+type_text = regions.type_label(str(me["type"]))
+type_plural = regions.TYPE_PLURALS.get(str(me["type"]), "councils of this type")
+responded = bool(me["responded"])
+nearest = None if responded else peers.nearest_responded_round(con, code, year)
+
+# ---- Peer group ------------------------------------------------------------------------------
+mode_labels = {
+    "region": f"Same region ({region_name})",
+    "type": f"Same type ({type_text})",
+    "similar": "Most similar answers",
+    "custom": "Councils I choose",
+}
+mode = url_choice(st.radio, "Compare with", list(peers.MODES), key="peers_mode", param="peers",
+                  default=peers.DEFAULT_MODE, format_func=mode_labels.get, horizontal=True,
+                  help="Which councils make up the peer group.")
+
+custom: list[str] = []
+k = peers.K_DEFAULT
+if mode == "similar":
+    wanted_k = peers.parse_k(app.query_param("k"))
+    if st.session_state.get("peers_k") is None or st.session_state.get("peers_k__url") != wanted_k:
+        st.session_state["peers_k"] = wanted_k
+    k = st.slider("Number of peers", peers.K_MIN, peers.K_MAX, key="peers_k",
+                  help="How many of the most similar councils to show.")
+    st.session_state["peers_k__url"] = k
+    app.set_query_params(k=k, custom=None)
+    st.caption(md(peers.SIMILARITY_METHOD))
+elif mode == "custom":
+    councils = app.round_councils(year)
+    options = [c for c in councils["authority_code"] if c != code]
+    labels = dict(zip(councils["authority_code"], councils["display_name"], strict=True))
+    raw = app.query_param("custom")
+    parsed = peers.parse_custom(raw, councils["authority_code"], exclude=code)
+    if parsed.message:
+        st.warning(md(parsed.message), icon=":material/warning:")
+    if st.session_state.get("peers_custom__url") != raw or "peers_custom" not in st.session_state:
+        st.session_state["peers_custom"] = parsed.codes
+    custom = st.multiselect("Councils to compare with", options, key="peers_custom", format_func=labels.get,
+                            placeholder="Type councils' names", help="Choose up to 30 councils.",
+                            max_selections=30)
+    kept = ",".join(custom) or None
+    st.session_state["peers_custom__url"] = kept
+    app.set_query_params(custom=kept, k=None)
+else:
+    app.set_query_params(k=None, custom=None)
+
+# ---- A council that did not respond ---------------------------------------------------------
+if not responded:
+    text = f"{md(name)} did not respond in {year}, so it has no scores this round."
+    if mode == "similar":
+        text += " Its answers cannot be compared with other councils' in this round."
+    else:
+        text += " Its peers are shown below without it."
+    if nearest is not None:
+        text += f" It responded in {nearest}."
+    else:
+        text += " It has not responded in any round in the database."
+    st.warning(text, icon=":material/info:")
+    if nearest is not None:
+        st.button(f"Compare in the {nearest} round instead", on_click=go_to_round, args=(nearest,),
+                  icon=":material/history:")
+    if mode == "similar":
+        st.stop()
+
+group = peers.peer_codes(con, year, code, mode, k=k, custom=custom)
+if group.empty:
+    if mode == "custom":
+        st.info("Choose at least one council to compare with.")
+    else:
+        st.info(f"No councils found for this peer group in {year}.")
+    st.stop()
+
+codes = [code, *group["authority_code"]]
+long = peers.scores_long(con, year, codes)
+medians = peers.peer_medians(con, year, list(group["authority_code"]))
+table, table_bands = peers.side_by_side(code, group, long, medians, year)
+peer_respondents = int(long[long["authority_code"] != code].drop_duplicates("authority_code")["responded"].sum())
+
+# ---- Headline --------------------------------------------------------------------------------
+group_words = {
+    "region": f"the other councils in {md(region_name)}",
+    "type": f"the other {md(type_plural)}",
+    "similar": f"the {len(group)} councils whose answers are most like {md(name)}'s",
+    "custom": "the councils you chose",
+}[mode]
+overall_median = medians.loc[medians["standard"] == 0, "median_score"]
+st.markdown(
+    f"**{md(name)}** ({md(region_name)}, {md(type_text.lower() if type_text != 'London borough' else type_text)}) "
+    f"compared with {group_words}: {len(group)} peer{'s' if len(group) != 1 else ''}, of which "
+    f"{peer_respondents} responded in {year}."
+)
+if responded:
+    mine = long[long["authority_code"] == code].iloc[0]
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Overall score", format_score(mine["overall_score"]),
+              help=f"Band: {band_text(mine['overall_band_label'], {})}.")
+    c2.metric("Peer median overall score",
+              format_score(overall_median.iloc[0]) if len(overall_median) else DASH,
+              help="Median of the ranked peers' overall scores.")
+    c3.metric("Rank in England", DASH if pd.isna(mine["rank"]) else f"{int(mine['rank'])} of {int(mine['n_ranked'])}")
+
+# ---- Side-by-side table ----------------------------------------------------------------------
+st.subheader("Side by side")
+st.markdown(
+    (f"The first row is **{md(name)}**, the second the **peer median**" if responded
+     else "The first row is the **peer median**")
+    + " (the middle peer on each standard, over peers with evidence; overall, over ranked peers), "
+    "then each peer"
+    + (" from the most similar" if mode == "similar" else ", best overall first")
+    + ". Each cell shows the score and its band; cells are tinted by band as well."
+)
+
+
+def _highlight(frame: pd.DataFrame) -> pd.DataFrame:
+    """Band tints, plus bold text for the chosen council's row and the median row."""
+    styles = band_cell_styles(table_bands.drop(columns=["code"]))
+    for i, kind in enumerate(frame["Row"]):
+        if kind == peers.ROW_COUNCIL:
+            styles.iloc[i] = [s + ("; " if s else "") + "font-weight: bold" for s in styles.iloc[i]]
+            styles.iloc[i, 0] = "background-color: #1B1B1B; color: #FFFFFF; font-weight: bold"
+        elif kind == peers.ROW_MEDIAN:
+            styles.iloc[i, 0] = "background-color: #DCEFE8; color: #1B1B1B; font-weight: bold"
+    return styles
+
+
+shown = table.drop(columns=["code"])
+st.dataframe(
+    shown.style.apply(_highlight, axis=None), hide_index=True, width="stretch", height="content",
+    column_config={
+        "Row": st.column_config.TextColumn("", help="Selected council, peer median or peer"),
+        "Similarity": st.column_config.TextColumn(help="100 = identical answers; see the method above."),
+        "Rank in England": st.column_config.TextColumn(help="Overall rank among ranked councils in England."),
+    },
+)
+st.caption("Scroll the table sideways for every standard. 'No evidence': no usable answer on that "
+           f"standard; '–': the council did not respond in {year}.")
+
+# ---- Chart ----------------------------------------------------------------------------------
+st.subheader("Standard by standard")
+frame = peers.chart_frame(code, long, medians)
+bands = [(k_, label, float(m)) for k_, label, m in
+         con.execute("SELECT key, label, min_score FROM bands ORDER BY min_score DESC").fetchall()]
+if frame["score"].notna().any():
+    fig = charts.peer_standards_chart(
+        frame, council_name=name, source=source, bands=bands,
+        title=f"{name} against its peers, {year}" if responded else f"{name}'s peers, {year}")
+    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+    st.caption((f"Black dot (lower line of each standard): {md(name)}. " if responded else "")
+               + "Green diamond: the peer median. Grey circles: the peers; a bigger circle is several "
+               "peers with the same score. Shaded areas and the words along the top mark the bands.")
+    with st.expander("Table: the council, the peer median and the range of peers on each standard"):
+        app.show_table(peers.standards_table(frame, name, responded))
+else:
+    st.info(f"None of these councils has scores in {year}, so there is nothing to chart.")
+
+# ---- Download -------------------------------------------------------------------------------
+download = exports.label_demo(table.rename(columns={"code": "ONS code"}).assign(round=year), demo)
+st.download_button("Download this comparison (CSV)", exports.to_csv_bytes(download),
+                   file_name=f"peers_{code}_{mode}_{year}.csv", mime="text/csv",
+                   icon=":material/download:", on_click="ignore")

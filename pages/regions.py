@@ -1,5 +1,244 @@
-"""Placeholder: this page is being built."""
+"""Regional comparison: how each ADASS region compares, and which councils in it lag on which standard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
-st.title("Coming soon")
+from lib import app, exports, hexmap, regions
+from lib.charts import regions as charts
+from lib.formatting import escape_markdown as md
+from lib.formatting import format_score
+
+app.require_frame(__file__)
+
+con = app.cursor()
+year = app.current_round()
+source = app.data_source(year)
+demo = app.is_demo(year)
+
+
+def url_choice(widget: Callable[..., Any], label: str, options: list, *, key: str, param: str,
+               default: Any, format_func: Callable[[Any], str], **kwargs: Any) -> Any:
+    """A selectbox or radio whose choice lives in the URL (?param=), so a link reproduces the view."""
+    wanted = app.query_param(param)
+    wanted = next((o for o in options if str(o) == wanted), None) if wanted else None
+    url_key = f"{key}__url"
+    if st.session_state.get(key) not in options or (
+        wanted is not None and st.session_state.get(url_key) != wanted
+    ):
+        st.session_state[key] = wanted if wanted is not None else default
+    value = widget(label, options, key=key, format_func=format_func, **kwargs)
+    st.session_state[url_key] = value
+    app.set_query_params(**{param: None if value is None else str(value)})
+    return value
+
+
+st.title("Regional comparison")
+st.markdown(
+    "How the nine ADASS regions compare on the minimum standards of support for individual "
+    "employers and their PAs, and which councils in each region fall short on which standard. "
+    "Every regional figure is shown with its **response coverage**: how many of the region's "
+    "councils answered the survey. The choices below are kept in the page's link."
+)
+
+# ---- Controls shared by the page -----------------------------------------------------------
+asked = regions.standards_asked(con, year)
+asked_numbers = [int(n) for n in asked.loc[asked["asked"], "standard"]]
+standard_names = dict(zip(asked["standard"].astype(int), asked["short_name"], strict=True))
+requested = app.query_param("standard")
+if requested and requested != regions.OVERALL and regions.parse_standard(requested, asked_numbers) is None:
+    st.info(f"Standard {md(requested)} was not asked about in the {year} survey, so the map shows the "
+            "overall score.", icon=":material/info:")
+    app.set_query_params(standard=None)
+
+c1, c2 = st.columns(2)
+with c1:
+    choice = url_choice(
+        st.selectbox, "Colour the map by", [regions.OVERALL, *[str(n) for n in asked_numbers]],
+        key="reg_standard", param="standard", default=regions.OVERALL,
+        format_func=lambda v: "Overall score" if v == regions.OVERALL
+        else f"Standard {v}: {standard_names[int(v)]}",
+        help="The overall score, or one standard's score (0 to 100).",
+    )
+with c2:
+    council_type = url_choice(
+        st.selectbox, "Type of council", [None, *regions.TYPE_LABELS], key="reg_type", param="type",
+        default=None, format_func=regions.type_label,
+        help="Compare one type of council only. The map, league table, heat map and council list "
+             "all follow this choice.",
+    )
+standard = None if choice == regions.OVERALL else int(choice)
+measure_name = "Overall score" if standard is None else f"Standard {standard}: {standard_names[standard]}"
+type_plural = regions.TYPE_PLURALS.get(council_type) if council_type else None
+if len(asked_numbers) < len(asked):
+    st.caption(f"The {year} survey asked about standards {', '.join(str(n) for n in asked_numbers)} only; "
+               "the others are left out of this page for that round.")
+
+# ---- 1. Map --------------------------------------------------------------------------------
+st.header("Map of councils")
+cells = regions.map_cells(con, year, standard, council_type)
+map_col, side_col = st.columns([3, 2], gap="large")
+with map_col:
+    fig = charts.region_hex_map(
+        cells, colour_label="Score", source=source,
+        title=f"{measure_name}, {year}" + (f": {type_plural}" if type_plural else ""),
+        filter_note=f"Not one of the {type_plural} (outside the filter)" if type_plural else None,
+    )
+    event = st.plotly_chart(fig, width="stretch", on_select="rerun", selection_mode="points",
+                            key="reg_map", config={"displayModeBar": False})
+    picked = hexmap.selected_code(event)
+    if picked:
+        st.session_state[app.CHOSEN_COUNCIL] = picked
+        st.switch_page("pages/scorecard.py", query_params={"authority": picked, "round": str(year)})
+with side_col:
+    shown = cells[cells["in_filter"]]
+    responding = int(shown["responded"].sum())
+    st.markdown(
+        f"One hexagon per council, placed to resemble England, with a heavy line round each region. "
+        f"Colour shows the **{md(measure_name.lower() if standard is None else measure_name)}** from 0 "
+        "(dark purple) to 100 (yellow); **grey** means the council did not respond in this round"
+        + (" or gave no usable answer for this standard" if standard is not None else "") + ". "
+        + (f"Only **{md(type_plural)}** are coloured; other councils are drawn as empty hexagons. "
+           if type_plural else "")
+        + "Point at a council for its score and rank; **click it to open its scorecard**."
+    )
+    st.caption(f"{responding} of {len(shown)} {md(type_plural or 'councils')} responded in {year}. "
+               + ("Ranks are among the " + md(type_plural) + "." if type_plural else "Ranks are in England."))
+    st.subheader("Open a council's scorecard", divider=False)
+    names = dict(zip(shown["code"], shown["display_name"], strict=True))
+    target = st.selectbox("Council", list(names), index=None, format_func=names.get, key="reg_open",
+                          placeholder="Type a council's name",
+                          help="The same as clicking a council on the map, for keyboard users.")
+    if target:
+        st.page_link("pages/scorecard.py", label=f"Open the scorecard for {md(names[target])}",
+                     icon=":material/assignment:", query_params={"authority": target, "round": str(year)})
+with st.expander("Table: every council on the map, with region, type, score and rank"):
+    app.show_table(regions.map_table(shown, year))
+    st.caption("Councils outside the type filter are left out of this table."
+               if type_plural else "Sorted by council name.")
+
+# ---- 2. League table -----------------------------------------------------------------------
+st.header("Region league table")
+league = regions.region_league(con, year, council_type)
+england = regions.england_overall(con, year, council_type)
+_, top_label, top_min = regions.top_band(con)
+if league.empty or league["ranked"].sum() == 0:
+    st.info(f"No {md(type_plural or 'council')} was ranked in {year}, so there is no league to show.")
+else:
+    st.markdown(
+        "Regions ranked by the **median overall score** of their ranked councils"
+        + (f" (**{md(type_plural)}** only)" if type_plural else "")
+        + ". The bar shows the middle half of the region's councils (from the lower to the upper "
+        "quartile), so a long bar means councils in the region differ a lot. A region whose "
+        "coverage is low is described by few of its councils: read its figures with care."
+    )
+    st.plotly_chart(
+        charts.league_chart(league, england_median=england["median_score"], source=source,
+                            title=f"Median overall score by region, {year}"
+                                  + (f": {type_plural}" if type_plural else "")),
+        width="stretch", config={"displayModeBar": False},
+    )
+    league_shown = regions.league_table(league)
+    app.show_table(league_shown, column_config={
+        "Middle half of councils": st.column_config.TextColumn(
+            help="Lower to upper quartile of the overall scores of the region's ranked councils."),
+        "Councils responding": st.column_config.TextColumn(
+            help="Councils that responded, of the councils in the region, and the coverage (%)."),
+        "Standards most councils meet": st.column_config.TextColumn(
+            help=f"Standards that more than half of the region's responding councils with evidence "
+                 f"meet (score {top_min:.0f} or more: '{top_label}'); the numbers are the standards."),
+    })
+    missing_regions = sorted(set(regions.regions(con, year)["region_name"]) - set(league["region_name"]))
+    st.caption(
+        f"England median: {format_score(england['median_score'])}, from {england['respondents']} of "
+        f"{england['councils']} {md(type_plural or 'councils')} responding."
+        + (f" No {md(type_plural)} in: {md(', '.join(missing_regions))}." if missing_regions and type_plural else "")
+    )
+    download = exports.label_demo(
+        league.assign(standards_met_by_most=league["standards_met_by_most"].map(
+            lambda s: ";".join(str(int(n)) for n in s)), council_type=council_type or "all",
+            round=year)[["round", "council_type", "league_position", "region_code", "region_name",
+                         "median_score", "q1_score", "q3_score", "ranked", "respondents", "councils",
+                         "coverage", "standards_met_by_most"]], demo)
+    st.download_button("Download the league table (CSV)", exports.to_csv_bytes(download),
+                       file_name=f"region_league_{year}.csv", mime="text/csv",
+                       icon=":material/download:", on_click="ignore")
+
+# ---- 3. Region x standard ------------------------------------------------------------------
+st.header("Regions against each standard")
+measure = url_choice(
+    st.radio, "Show in each cell", list(regions.MEASURES), key="reg_measure", param="measure",
+    default="median", format_func=regions.MEASURES.get, horizontal=True,
+    help="The median score of the region's councils with evidence, or the share of them that "
+         f"meet the standard (score {top_min:.0f} or more).",
+)
+matrix = regions.region_standard_matrix(con, year, council_type)
+if matrix.empty:
+    st.info(f"There are no {md(type_plural or 'councils')} in this round.")
+else:
+    st.markdown(
+        "Each column is a region, each row a standard; the number in a cell is "
+        + ("the **median score** (0 to 100) of the region's councils with evidence on that standard"
+           if measure == "median" else
+           f"the **share of the region's councils meeting the standard** (score {top_min:.0f} or more)")
+        + ". Darker cells are lower. Under each region's name: councils responding out of councils "
+        "in the region; point at a cell for the detail."
+    )
+    st.plotly_chart(
+        charts.region_standard_heatmap(
+            matrix, measure=measure, source=source,
+            title=("Median standard score" if measure == "median" else "Share of councils meeting each standard")
+                  + f" by region, {year}" + (f": {type_plural}" if type_plural else "")),
+        width="stretch", config={"displayModeBar": False},
+    )
+    with st.expander("Table: the same figures, region by standard"):
+        app.show_table(regions.matrix_table(matrix, measure))
+
+# ---- 4. Councils in one region -------------------------------------------------------------
+st.header("Councils in a region")
+region_list = regions.regions(con, year)
+region_names = dict(zip(region_list["region_code"], region_list["region_name"], strict=True))
+ordered = [c for c in league["region_code"] if c in region_names] if len(league) else []
+ordered += [c for c in region_names if c not in ordered]
+region = url_choice(
+    st.selectbox, "Region", ordered, key="reg_region", param="region", default=ordered[0] if ordered else None,
+    format_func=region_names.get, help="Listed in league table order.",
+)
+if region is not None:
+    long = regions.region_councils(con, year, region, council_type)
+    region_label = region_names[region]
+    low_key, low_label = regions.lowest_band(con)
+    grid, grid_bands = regions.council_grid(long, low_key)
+    absent = regions.non_respondents(long)
+    if long.empty:
+        st.info(f"There are no {md(type_plural)} in {md(region_label)}.")
+    elif grid.empty:
+        st.info(f"None of the {md(type_plural or 'councils')} in {md(region_label)} responded in {year}.")
+    else:
+        st.markdown(
+            f"Each responding {md(regions.type_label(council_type).lower()) if council_type else 'council'} "
+            f"in **{md(region_label)}**, best overall first, with its score and band on each standard. "
+            f"The **Standards not met** column lists the standards where the council is in the "
+            f"'{md(low_label)}' band, so the gaps can be read at a glance; cells are tinted by band "
+            "as well as named."
+        )
+        table = grid.drop(columns=["code"])
+        styled = table.style.apply(lambda _: charts.band_cell_styles(grid_bands.drop(columns=["code"])),
+                                   axis=None)
+        st.dataframe(styled, hide_index=True, width="stretch", height="content", column_config={
+            "Standards not met": st.column_config.TextColumn(
+                help=f"Standards (by number) in the '{low_label}' band for this council."),
+            "Rank in England": st.column_config.TextColumn(help="Overall rank among ranked councils in England."),
+        })
+        st.caption("Scroll the table sideways to see every standard.")
+        st.download_button(
+            f"Download the {region_label} councils (CSV)",
+            exports.to_csv_bytes(exports.label_demo(grid.rename(columns={"code": "ONS code"}), demo)),
+            file_name=f"councils_{region}_{year}.csv", mime="text/csv", icon=":material/download:",
+            on_click="ignore",
+        )
+    if absent:
+        st.markdown(f"**Did not respond in {year}** ({len(absent)}): " + md(", ".join(absent)) + ".")

@@ -1,0 +1,218 @@
+"""Charts for the regional comparison: the hex map, the region league and the region x standard grid.
+
+Each function takes a DataFrame from lib.regions and returns a plotly figure. Colours: the
+shared 0-100 score scale (cividis) and the Okabe-Ito palette from lib.charts.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from lib import hexmap
+from lib.charts import COMPARATOR_COLOURS, PALETTE, SCORE_SCALE, base_layout
+from lib.formatting import format_score, is_missing
+
+#: Councils outside the type filter: an empty hexagon with a faint edge.
+FILTERED_OUT_FILL = "#FFFFFF"
+FILTERED_OUT_EDGE = "#B3B3B3"
+
+#: Light tints of the band colours, for table cells whose text already names the band.
+BAND_TINTS = {
+    "meets": "#D4E6F3",
+    "partly_meets": "#FBEBC7",
+    "does_not_meet": "#F6D2BE",
+}
+
+
+def band_cell_styles(bands: pd.DataFrame) -> pd.DataFrame:
+    """CSS for a table whose cells name their band: a light tint of the band colour (text stays dark)."""
+    return bands.map(lambda b: f"background-color: {BAND_TINTS[b]}; color: #1B1B1B"
+                     if isinstance(b, str) and b in BAND_TINTS else "")
+
+
+def region_hex_map(cells: pd.DataFrame, *, colour_label: str, title: str, source: str,
+                   filter_note: str | None = None, height: int = 620) -> go.Figure:
+    """The hex map of every council, coloured by `value`, with councils outside the filter left empty.
+
+    Expects lib.regions.map_cells(): code, display_name, region_name, type, hex_col, hex_row,
+    responded, value, rank, n_ranked, in_filter. Grey: no response (or, for a respondent, no
+    evidence on the standard shown). Empty hexagons: another type of council than the filter's,
+    named in `filter_note` (e.g. "Not a county"). Hover names the council, value and rank.
+    """
+    data = cells.reset_index(drop=True).copy()
+    notes = []
+    for r in data.itertuples():
+        if r.responded and is_missing(r.value):
+            notes.append("Responded, but gave no usable answer for this standard")
+        else:
+            notes.append(None)
+    data["hover_note"] = notes
+    # The map keeps hexmap's own scale (viridis, as on the home page): cividis's grey middle would
+    # be confused with the grey of councils that did not respond.
+    fig = hexmap.hex_map_figure(data, title="", colour_label=colour_label, height=height)
+
+    # hex_map_figure draws one shape per row of `data` (all rows have a cell) and one marker trace
+    # carrying the hover text; councils outside the filter get an empty cell and their own hover.
+    out = data.index[~data["in_filter"].astype(bool)].tolist()
+    if out:
+        shapes = list(fig.layout.shapes)
+        for i in out:
+            shapes[i].update(fillcolor=FILTERED_OUT_FILL, line={"color": FILTERED_OUT_EDGE, "width": 1})
+        fig.layout.shapes = shapes
+        markers = next(t for t in fig.data if t.name == "Councils")
+        hover = list(markers.hovertext)
+        for i in out:
+            row = data.loc[i]
+            hover[i] = "<br>".join([f"<b>{html.escape(str(row['display_name']))}</b>",
+                                    html.escape(str(row["region_name"])),
+                                    html.escape(filter_note or "Outside the filter")])
+        markers.hovertext = hover
+        fig.add_trace(go.Scatter(
+            x=[None], y=[None], mode="markers", name="Other types of council",
+            marker={"symbol": "hexagon-open", "size": 14, "color": FILTERED_OUT_EDGE}, hoverinfo="skip",
+        ))
+    if data["responded"].astype(bool).any() and (data["responded"].astype(bool) & data["value"].isna()).any():
+        for trace in fig.data:
+            if trace.name == hexmap.NO_DATA_TEXT:
+                trace.name = "No response, or no evidence on this standard"
+
+    base_layout(fig, title=title, source=source, height=height)
+    # Legend entries one per line between the title and the map, the source line under the map.
+    entries = sum(1 for t in fig.data if t.showlegend)
+    top = 50 + 22 * entries
+    fig.update_layout(
+        title={"y": 1 - 12 / height, "yref": "container", "yanchor": "top"},
+        margin={"l": 10, "r": 10, "t": top, "b": 40},
+        legend={"orientation": "v", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0.0,
+                "bgcolor": "rgba(255,255,255,0)", "font": {"size": 12}},
+    )
+    fig.update_xaxes(visible=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(visible=False, showgrid=False, zeroline=False)
+    for trace in fig.data:
+        if trace.name == "Councils":
+            trace.marker.colorbar.update(len=0.6, y=0.4, yanchor="middle")
+    for ann in fig.layout.annotations:
+        if str(ann.text).startswith("Source:"):
+            ann.update(y=-0.02, yanchor="top")
+    return fig
+
+
+def league_chart(league: pd.DataFrame, *, england_median: float | None, source: str,
+                 title: str) -> go.Figure:
+    """Each region's median overall score (dot) and middle half of councils (bar), league order.
+
+    Expects lib.regions.region_league(). Row labels carry the response coverage, so a region
+    with few respondents is read with that in mind. The dashed line is England's median.
+    """
+    data = league[league["median_score"].notna()].copy()
+    labels = [f"{name} ({int(r)} of {int(c)} responded)" for name, r, c in
+              zip(data["region_name"], data["respondents"], data["councils"], strict=True)]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        y=labels, x=(data["q3_score"] - data["q1_score"]).tolist(), base=data["q1_score"].tolist(),
+        orientation="h", name="Middle half of councils (quartiles)",
+        marker={"color": PALETTE["sky"], "line": {"width": 0}}, opacity=0.55, width=0.5,
+        customdata=data[["q1_score", "q3_score", "ranked"]].to_numpy(),
+        hovertemplate="%{y}<br>Middle half: %{customdata[0]:.0f} to %{customdata[1]:.0f}"
+                      "<br>%{customdata[2]} ranked councils<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        y=labels, x=data["median_score"].tolist(), mode="markers", name="Median overall score",
+        marker={"symbol": "diamond", "size": 13, "color": COMPARATOR_COLOURS["council"]},
+        hovertemplate="%{y}<br>Median overall score %{x:.0f}<extra></extra>",
+    ))
+    if england_median is not None and not is_missing(england_median):
+        fig.add_vline(x=float(england_median), line={"color": COMPARATOR_COLOURS["England"], "dash": "dash",
+                                                     "width": 2})
+        fig.add_annotation(x=float(england_median), y=1.0, yref="paper", yanchor="bottom", showarrow=False,
+                           text=f"England median {format_score(england_median)}",
+                           font={"size": 12, "color": COMPARATOR_COLOURS["England"]})
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels)
+    fig.update_xaxes(range=[0, 102], dtick=20)
+    height = 170 + 42 * max(len(labels), 1)
+    base_layout(fig, title=title, source=source, height=height, x_title="Overall score (0-100)")
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 90, "b": 80},
+                      legend={"orientation": "h", "yref": "container", "y": 1 - 40 / height,
+                              "yanchor": "top", "xanchor": "left", "x": 0})
+    for ann in fig.layout.annotations:
+        if str(ann.text).startswith("Source:"):
+            ann.update(y=-58 / (height - 170), yanchor="top")
+    return fig
+
+
+def _wrap_label(text: str, width: int = 16) -> str:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+def region_standard_heatmap(matrix: pd.DataFrame, *, measure: str, source: str, title: str) -> go.Figure:
+    """Standards down, regions across; each cell the median score or the share meeting, written in.
+
+    Expects lib.regions.region_standard_matrix(). measure: 'median' (0-100 points) or
+    'meeting' (share of councils with evidence in the top band, shown as %). Cells with no
+    evidence are left white and say so. Column labels carry each region's response coverage
+    (councils responding of councils in the region), and so does every cell's hover.
+    """
+    regions_order = list(dict.fromkeys(matrix["region_name"]))
+    standards = matrix.drop_duplicates("standard").sort_values("standard")
+    y_labels = [f"{int(n)}. {name}" for n, name in zip(standards["standard"], standards["short_name"], strict=True)]
+    cover = matrix.drop_duplicates("region_name").set_index("region_name")
+    x_labels = [_wrap_label(name, 9) + f"<br>({int(cover.loc[name, 'respondents'])} of {int(cover.loc[name, 'councils'])})"
+                for name in regions_order]
+    z, text, hover = [], [], []
+    for number, label in zip(standards["standard"], standards["short_name"], strict=True):
+        part = matrix[matrix["standard"] == number].set_index("region_name")
+        z_row, t_row, h_row = [], [], []
+        for name in regions_order:
+            r = part.loc[name]
+            head = f"<b>{html.escape(name)}</b><br>{int(number)}. {html.escape(str(label))}<br>"
+            cov = (f"<br>{int(r['respondents'])} of {int(r['councils'])} councils responded "
+                   f"({r['coverage']:.0%})")
+            if not r["evidenced"]:
+                z_row.append(None)
+                t_row.append("No<br>evidence")
+                h_row.append(head + "No council with evidence" + cov)
+            elif measure == "meeting":
+                share = float(r["share_meeting"]) * 100
+                z_row.append(share)
+                t_row.append(f"{share:.0f}%")
+                h_row.append(head + f"{share:.0f}% meet the standard ({int(r['meeting'])} of "
+                             f"{int(r['evidenced'])} councils with evidence)" + cov)
+            else:
+                z_row.append(float(r["median_score"]))
+                t_row.append(format_score(r["median_score"]))
+                h_row.append(head + f"Median score {format_score(r['median_score'])} "
+                             f"({int(r['evidenced'])} councils with evidence)" + cov)
+        z.append(z_row)
+        text.append(t_row)
+        hover.append(h_row)
+    colour_title = "% meeting" if measure == "meeting" else "Median<br>score"
+    fig = go.Figure(go.Heatmap(
+        z=z, x=x_labels, y=y_labels, zmin=0, zmax=100, colorscale=SCORE_SCALE,
+        text=text, texttemplate="%{text}", textfont={"size": 13},
+        hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", xgap=2, ygap=2,
+        colorbar={"title": {"text": colour_title}, "thickness": 14, "len": 0.8,
+                  "ticksuffix": "%" if measure == "meeting" else ""},
+    ))
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_xaxes(side="top", showgrid=False, tickangle=0, tickfont={"size": 12})
+    height = 230 + 44 * max(len(y_labels), 1)
+    base_layout(fig, title=title, source=source, height=height,
+                x_title="Region (councils responding of councils in the region)", y_title="Standard")
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 175, "b": 50}, plot_bgcolor="#FFFFFF",
+                      title={"y": 1 - 12 / height, "yref": "container", "yanchor": "top"})
+    fig.update_xaxes(title_standoff=8)
+    for ann in fig.layout.annotations:
+        if str(ann.text).startswith("Source:"):
+            ann.update(y=-12 / (height - 220), yanchor="top")
+    return fig

@@ -1,0 +1,245 @@
+"""lib.regions and lib.charts.regions against the session database built from the repo's files.
+
+Regional figures are checked against the scoring views (overall_summary, standard_summary,
+overall_scores) or a direct recomputation from round_councils / standard_scores.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from lib import regions
+from lib.charts import regions as charts
+
+
+@pytest.fixture(scope="module")
+def year(repo_db_path) -> int:
+    from lib import db
+
+    con = db.connect(repo_db_path)
+    try:
+        return int(con.execute("SELECT max(year) FROM survey_rounds").fetchone()[0])
+    finally:
+        con.close()
+
+
+def _close(a, b) -> bool:
+    if a is None or (isinstance(a, float) and math.isnan(a)):
+        return b is None or (isinstance(b, float) and math.isnan(b))
+    return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_league_matches_overall_summary_for_each_region(repo_con, year):
+    league = regions.region_league(repo_con, year).set_index("region_code")
+    summary = repo_con.execute(
+        "SELECT scope_code, median_score, q1_score, q3_score, ranked, respondents, councils_in_scope, coverage "
+        "FROM overall_summary WHERE round_year = ? AND scope = 'region'", [year]).df().set_index("scope_code")
+    coverage = repo_con.execute(
+        "SELECT scope_code, councils, respondents, coverage FROM scope_coverage "
+        "WHERE round_year = ? AND scope = 'region'", [year]).df().set_index("scope_code")
+    assert set(league.index) == set(coverage.index)
+    for code, row in summary.iterrows():
+        got = league.loc[code]
+        for col in ("median_score", "q1_score", "q3_score"):
+            assert _close(got[col], row[col]), (code, col)
+        assert got["ranked"] == row["ranked"]
+        assert got["respondents"] == row["respondents"]
+        assert got["councils"] == row["councils_in_scope"] == coverage.loc[code, "councils"]
+        assert _close(got["coverage"], coverage.loc[code, "coverage"])
+
+
+def test_league_is_ordered_by_median_and_positions_follow(repo_con, year):
+    league = regions.region_league(repo_con, year)
+    medians = league["median_score"].dropna().tolist()
+    assert medians == sorted(medians, reverse=True)
+    assert league["league_position"].tolist() == list(range(1, len(league) + 1))
+    best = repo_con.execute(
+        "SELECT scope_name FROM overall_summary WHERE round_year = ? AND scope = 'region' "
+        "ORDER BY median_score DESC LIMIT 1", [year]).fetchone()[0]
+    assert league.iloc[0]["region_name"] == best
+
+
+def test_league_standards_met_by_most_match_standard_summary(repo_con, year):
+    league = regions.region_league(repo_con, year).set_index("region_code")
+    shares = repo_con.execute(
+        "SELECT scope_code, standard, share_meeting FROM standard_summary "
+        "WHERE round_year = ? AND scope = 'region'", [year]).df()
+    for code, part in shares.groupby("scope_code"):
+        expected = sorted(int(s) for s, v in zip(part["standard"], part["share_meeting"], strict=True)
+                          if pd.notna(v) and v > 0.5)
+        assert [int(s) for s in league.loc[code, "standards_met_by_most"]] == expected, code
+
+
+def test_type_filter_recomputes_one_region_directly(repo_con, year):
+    region, council_type = "E12000002", "county"
+    league = regions.region_league(repo_con, year, council_type)
+    row = league[league["region_code"] == region].iloc[0]
+    councils, respondents = repo_con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE responded) FROM round_councils "
+        "WHERE round_year = ? AND region_code = ? AND type = ?", [year, region, council_type]).fetchone()
+    scores = repo_con.execute(
+        "SELECT score FROM overall_scores WHERE round_year = ? AND region_code = ? AND type = ? AND ranked",
+        [year, region, council_type]).df()["score"]
+    assert row["councils"] == councils
+    assert row["respondents"] == respondents
+    assert row["ranked"] == len(scores)
+    assert _close(row["median_score"], scores.median() if len(scores) else None)
+    if len(scores):
+        assert _close(row["q1_score"], scores.quantile(0.25))
+        assert _close(row["q3_score"], scores.quantile(0.75))
+    # All types: the same region counts more councils.
+    unfiltered = regions.region_league(repo_con, year).set_index("region_code").loc[region]
+    assert unfiltered["councils"] > row["councils"]
+
+
+def test_type_filter_counts_only_that_type(repo_con, year):
+    for council_type in regions.TYPE_LABELS:
+        league = regions.region_league(repo_con, year, council_type)
+        total, answered = repo_con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE responded) FROM round_councils "
+            "WHERE round_year = ? AND type = ?", [year, council_type]).fetchone()
+        assert league["councils"].sum() == total
+        assert league["respondents"].sum() == answered
+        with_type = {r[0] for r in repo_con.execute(
+            "SELECT DISTINCT region_code FROM round_councils WHERE round_year = ? AND type = ?",
+            [year, council_type]).fetchall()}
+        assert set(league["region_code"]) == with_type
+    # London has only London boroughs, so a county filter leaves it out.
+    counties = regions.region_league(repo_con, year, "county")
+    assert "London" not in set(counties["region_name"])
+
+
+def test_map_cells_rank_is_the_view_rank_without_filter(repo_con, year):
+    cells = regions.map_cells(repo_con, year)
+    councils = repo_con.execute("SELECT count(*) FROM round_councils WHERE round_year = ?", [year]).fetchone()[0]
+    assert len(cells) == councils
+    assert cells["in_filter"].all()
+    view = repo_con.execute("SELECT authority_code, score, rank FROM overall_scores WHERE round_year = ?",
+                            [year]).df().set_index("authority_code")
+    responded = cells[cells["responded"]]
+    assert len(responded) == len(view)
+    for r in responded.itertuples():
+        assert _close(r.value, view.loc[r.code, "score"])
+        assert (pd.isna(r.rank) and pd.isna(view.loc[r.code, "rank"])) or r.rank == view.loc[r.code, "rank"]
+    assert cells.loc[~cells["responded"], "value"].isna().all()
+
+
+def test_map_cells_type_filter_ranks_within_the_type(repo_con, year):
+    cells = regions.map_cells(repo_con, year, None, "unitary")
+    inside = cells[cells["in_filter"]]
+    assert set(inside["type"]) == {"unitary"}
+    assert cells.loc[~cells["in_filter"], "rank"].isna().all()
+    ranked = repo_con.execute(
+        "SELECT authority_code, score FROM overall_scores WHERE round_year = ? AND type = 'unitary' AND ranked "
+        "ORDER BY round(score, 6) DESC", [year]).df()
+    assert int(inside["n_ranked"].iloc[0]) == len(ranked)
+    best = inside.sort_values("rank").iloc[0]
+    assert best["rank"] == 1 and best["code"] == ranked.iloc[0]["authority_code"]
+
+
+def test_map_cells_for_one_standard_use_its_scores(repo_con, year):
+    cells = regions.map_cells(repo_con, year, 3).set_index("code")
+    scores = repo_con.execute(
+        "SELECT authority_code, score FROM standard_scores WHERE round_year = ? AND standard = 3",
+        [year]).df()
+    for r in scores.itertuples():
+        assert _close(cells.loc[r.authority_code, "value"], r.score)
+
+
+def test_matrix_matches_standard_summary_by_region(repo_con, year):
+    matrix = regions.region_standard_matrix(repo_con, year)
+    summary = repo_con.execute(
+        "SELECT scope_code AS region_code, standard, median_score, share_meeting, evidenced "
+        "FROM standard_summary WHERE round_year = ? AND scope = 'region'", [year]).df()
+    merged = matrix.merge(summary, on=["region_code", "standard"], suffixes=("", "_view"))
+    assert len(merged) == len(matrix) == len(summary)
+    for r in merged.itertuples():
+        assert _close(r.median_score, r.median_score_view)
+        assert _close(r.share_meeting, r.share_meeting_view)
+        assert r.evidenced == r.evidenced_view
+
+
+def test_matrix_in_an_early_round_has_only_the_standards_asked(repo_con):
+    early = int(repo_con.execute("SELECT min(year) FROM survey_rounds").fetchone()[0])
+    asked = regions.standards_asked(repo_con, early)
+    numbers = set(asked.loc[asked["asked"], "standard"])
+    matrix = regions.region_standard_matrix(repo_con, early)
+    assert set(matrix["standard"]) == numbers
+    assert len(numbers) < 9
+    table = regions.matrix_table(matrix, "median")
+    assert not table.isna().any().any()
+
+
+def test_council_grid_names_the_standards_not_met(repo_con, year):
+    region = "E12000002"
+    long = regions.region_councils(repo_con, year, region)
+    low_key, low_label = regions.lowest_band(repo_con)
+    grid, bands = regions.council_grid(long, low_key)
+    assert not grid.isna().any().any()
+    assert grid.shape == bands.shape
+    respondents = repo_con.execute(
+        "SELECT authority_code FROM round_councils WHERE round_year = ? AND region_code = ? AND responded",
+        [year, region]).df()["authority_code"]
+    assert set(grid["code"]) == set(respondents)
+    checked = 0
+    for row in grid.itertuples(index=False):
+        record = dict(zip(grid.columns, row, strict=True))
+        code = record["code"]
+        scores = repo_con.execute(
+            "SELECT s.standard, s.score, s.band, b.label FROM standard_scores s LEFT JOIN bands b ON b.key = s.band "
+            "WHERE s.round_year = ? AND s.authority_code = ? ORDER BY s.standard", [year, code]).df()
+        not_met = [str(int(s)) for s, b in zip(scores["standard"], scores["band"], strict=True) if b == low_key]
+        assert record["Standards not met"] == (", ".join(not_met) if not_met else "None")
+        first = scores.iloc[0]
+        col = next(c for c in grid.columns if c.startswith(f"{int(first['standard'])}. "))
+        if pd.notna(first["score"]):
+            assert record[col] == f"{first['score']:.0f} · {first['label']}"
+        checked += 1
+    assert checked == len(respondents) > 0
+    absent = repo_con.execute(
+        "SELECT display_name FROM round_councils WHERE round_year = ? AND region_code = ? AND NOT responded "
+        "ORDER BY display_name", [year, region]).df()["display_name"].tolist()
+    assert regions.non_respondents(long) == absent
+
+
+def test_parsers():
+    assert regions.parse_type("county") == "county"
+    assert regions.parse_type("London Borough") == "London borough"
+    assert regions.parse_type("metropolitan district") == "metropolitan district"
+    assert regions.parse_type("parish") is None
+    assert regions.parse_type(None) is None
+    assert regions.parse_standard("3", [1, 2, 3]) == 3
+    assert regions.parse_standard("4", [1, 2, 3]) is None
+    assert regions.parse_standard("overall", [1, 2, 3]) is None
+    assert regions.parse_measure("meeting") == "meeting"
+    assert regions.parse_measure("bogus") == "median"
+
+
+def test_hex_map_empties_councils_outside_the_filter(repo_con, year):
+    cells = regions.map_cells(repo_con, year, None, "county")
+    fig = charts.region_hex_map(cells, colour_label="Score", title="t", source="s",
+                                filter_note="Not one of the counties")
+    shapes = fig.layout.shapes
+    assert len(shapes) == len(cells)
+    for shape, inside in zip(shapes, cells["in_filter"], strict=True):
+        assert (shape.fillcolor == charts.FILTERED_OUT_FILL) == (not inside)
+    markers = next(t for t in fig.data if t.name == "Councils")
+    outside = cells.index[~cells["in_filter"]][0]
+    assert "Not one of the counties" in markers.hovertext[outside]
+    assert any(t.name == "Other types of council" for t in fig.data)
+    assert any(a.text.startswith("Source:") for a in fig.layout.annotations)
+
+
+def test_heatmap_writes_the_numbers_in_the_cells(repo_con, year):
+    matrix = regions.region_standard_matrix(repo_con, year)
+    fig = charts.region_standard_heatmap(matrix, measure="median", source="s", title="t")
+    heat = fig.data[0]
+    first = matrix[(matrix["standard"] == matrix["standard"].min())
+                   & (matrix["region_name"] == matrix["region_name"].iloc[0])].iloc[0]
+    assert heat.text[0][0] == f"{first['median_score']:.0f}"
+    fig = charts.region_standard_heatmap(matrix, measure="meeting", source="s", title="t")
+    assert fig.data[0].text[0][0] == f"{first['share_meeting'] * 100:.0f}%"
+    assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
