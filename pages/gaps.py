@@ -1,5 +1,234 @@
-"""Placeholder: this page is being built."""
+"""Gap finder: which standards and kinds of support are least met, which councils lack them,
+and what changed since the previous round and against the 2015 report's national figures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
 
 import streamlit as st
 
-st.title("Coming soon")
+from lib import app, exports, gaps
+from lib.charts import gaps as charts
+from lib.formatting import escape_markdown as md
+
+app.require_frame(__file__)
+
+con = app.cursor()
+year = app.current_round()
+source = app.data_source(year)
+demo = app.is_demo(year)
+
+
+def url_select(label: str, options: list, *, key: str, param: str, default,
+               format_func: Callable, help: str | None = None):
+    """A selectbox whose choice lives in the URL (?param=), so a link reproduces the view."""
+    wanted = app.query_param(param)
+    wanted = next((o for o in options if o is not None and str(o) == wanted), None) if wanted else None
+    url_key = f"{key}__url"
+    if st.session_state.get(key) not in options or (
+        wanted is not None and st.session_state.get(url_key) != wanted
+    ):
+        st.session_state[key] = wanted if wanted is not None else default
+    value = st.selectbox(label, options, key=key, format_func=format_func, help=help)
+    st.session_state[url_key] = value
+    app.set_query_params(**{param: None if value is None else str(value)})
+    return value
+
+
+st.title("Gap finder")
+st.markdown(
+    "Where support for individual employers and their PAs is missing: which councils fall short "
+    "on which standard, which kinds of support are least often in place, which councils lack a "
+    "given kind of support, and what changed since the previous round. Filters apply to the "
+    "whole page and are kept in the link."
+)
+
+# ---- Filters shared by the page --------------------------------------------------------------
+regions = gaps.regions(con, year)
+region_names = dict(zip(regions["region_code"], regions["region_name"], strict=True))
+types = gaps.council_types(con, year)
+standards = gaps.scored_questions(con, year).drop_duplicates("standard").sort_values("standard")
+standard_names = dict(zip(standards["standard"].astype(str), standards["short_name"], strict=True))
+sort_labels = {**gaps.SORTS, **{n: f"Standard {n}: {name}" for n, name in standard_names.items()}}
+
+f1, f2, f3 = st.columns(3)
+with f1:
+    region = url_select("Region", [None, *region_names], key="gap_region", param="region", default=None,
+                        format_func=lambda c: "All of England" if c is None else region_names[c])
+with f2:
+    council_type = url_select("Type of council", [None, *types], key="gap_type", param="type", default=None,
+                              format_func=lambda t: "All types" if t is None else gaps.type_label(t))
+with f3:
+    sort = url_select("Order councils by", list(sort_labels), key="gap_sort", param="sort", default="overall",
+                      format_func=sort_labels.get,
+                      help="Overall score, name, region, or one standard's score (highest first).")
+
+where = " and ".join(filter(None, [region_names.get(region), gaps.type_label(council_type) if council_type else None]))
+where_text = f" ({where})" if where else ""
+
+# ---- 1. Councils x standards -----------------------------------------------------------------
+st.header("Councils against the nine standards")
+frame = gaps.heatmap_frame(con, year, region=region, council_type=council_type, sort=sort)
+n_councils = frame["authority_code"].nunique()
+if n_councils == 0:
+    st.info(f"No council{md(where_text)} responded in {year}. Choose another region or type.")
+else:
+    st.markdown(
+        f"Each row is a council that responded in {year}{md(where_text)}, each column a standard. "
+        "The number in a cell is the council's score out of 100: darker blue is lower, yellow is "
+        "higher. **No evidence** means the council gave no usable answer for that standard; it is "
+        "not a score of zero. Sorted by "
+        f"{md(sort_labels[sort][0].lower() + sort_labels[sort][1:])}."
+    )
+    not_asked = gaps.standards_not_asked(frame)
+    if not_asked:
+        st.markdown(f"The {year} questionnaire did not ask about standards "
+                    f"{', '.join(map(str, not_asked))}: those columns say **Not asked**.")
+    st.plotly_chart(
+        charts.score_heatmap(frame, source=source,
+                             title=f"Standard scores of {n_councils} responding councils{where_text}, {year}"),
+        width="stretch", key="gap_heatmap")
+    with st.expander(f"Table: the same scores with their bands ({n_councils} councils)"):
+        app.show_table(gaps.heatmap_table(frame))
+
+# ---- 2. Questions most often unmet -----------------------------------------------------------
+st.header("Kinds of support most often missing")
+england = gaps.unmet_questions(con, year)
+scoped = gaps.unmet_questions(con, year, "region", region) if region else england
+if scoped.empty:
+    st.info(f"No council in {md(region_names.get(region, 'England'))} responded in {year}.")
+else:
+    cov = gaps.coverage(con, year, "region", region) if region else gaps.coverage(con, year)
+    scope_name = region_names.get(region, "England")
+    st.markdown(
+        f"For each scored question, the share of responding councils in {md(scope_name)} that do not "
+        "have the support in place, split by their answer. Worst first."
+        + (" The black diamond marks the share for England as a whole." if region else "")
+    )
+    st.caption(f"n = {cov['respondents']} responding councils of {cov['councils']} in "
+               f"{md(scope_name)} ({cov['coverage']:.0%} coverage), {year}. Council type filter does "
+               "not apply here.")
+    st.plotly_chart(
+        charts.unmet_bars(scoped, source=source, england=england if region else None,
+                          title=f"Share of councils without each kind of support, {scope_name}, {year}"),
+        width="stretch", key="gap_unmet")
+    with st.expander("Table: share of responding councils by answer (%)"):
+        table = gaps.unmet_table(scoped, england if region else None)
+        app.show_table(table, column_config={
+            c: st.column_config.NumberColumn(c, format="%.0f%%") for c in table.columns[2:]})
+
+# ---- 3. Which councils lack X ----------------------------------------------------------------
+st.header("Which councils lack a kind of support")
+questions = gaps.scored_questions(con, year)
+by_id = questions.set_index("question_id")
+ordered = list(england["question_id"]) + [q for q in questions["question_id"] if q not in set(england["question_id"])]
+question_id = url_select(
+    "Kind of support", ordered, key="gap_question", param="question", default=ordered[0] if ordered else None,
+    format_func=lambda q: f"{by_id.loc[q, 'topic']} (standard {by_id.loc[q, 'standard']})",
+    help="Listed from the most often missing nationally to the least.")
+if question_id is not None:
+    question = by_id.loc[question_id].copy()
+    question["question_id"] = question_id
+    lacking = gaps.councils_lacking(con, year, question_id, region=region, council_type=council_type)
+    total = frame["authority_code"].nunique()
+    st.markdown(f"*{md(question['wording'])}*")
+    counts = lacking["answer_label"].value_counts(sort=False)
+    breakdown = "; ".join(f"{md(label)}: {n}" for label, n in counts.items())
+    having = " or ".join(f"“{md(label)}”" for label in gaps.support_labels(con, question_id))
+    st.markdown(
+        f"**{len(lacking)} of {total} responding councils**{md(where_text)} do not have this support "
+        f"in place in {year}: they gave an answer other than {having}"
+        + (f" ({breakdown})." if len(lacking) else ".")
+    )
+    if len(lacking):
+        shown = lacking.assign(type=lacking["type"].map(gaps.type_label))[
+            ["display_name", "region_name", "type", "answer_label", "providers"]]
+        shown.columns = ["Council", "Region", "Type", "Answer", "Who is developing it"]
+        if not (shown["Who is developing it"] != "").any():
+            shown = shown.drop(columns="Who is developing it")
+        app.show_table(shown)
+        export = exports.label_demo(gaps.lacking_export(lacking, question, year), demo)
+        st.download_button(
+            "Download this list (CSV)", exports.to_csv_bytes(export),
+            file_name=f"councils-without-{question_id}-{year}.csv", mime="text/csv",
+            icon=":material/download:", key="gap_download")
+    missing = gaps.non_respondents(con, year, region=region, council_type=council_type)
+    if len(missing):
+        with st.expander(f"{len(missing)} councils{where_text} did not respond in {year}: nothing is known about them"):
+            st.markdown(", ".join(md(n) for n in missing["display_name"]) + ".")
+    st.page_link("pages/good_practice.py", label=f"Good-practice examples for standard {question['standard']}",
+                 icon=":material/lightbulb:",
+                 query_params={"standard": str(question["standard"]), "round": str(year)})
+
+# ---- 4. Change since the previous round, and the published figures -------------------------
+st.header("What changed since the previous round")
+change = gaps.change_since_previous(con, year)
+if change.empty:
+    st.info("This is the first round in the database, so there is no earlier round to compare with.")
+else:
+    prev = int(change["previous_year"].iloc[0])
+    st.markdown(
+        f"For each question asked in both {prev} and {year}, the share of responding councils in "
+        f"England with the support available or in development. {int(change['previous_respondents'].iloc[0])} "
+        f"councils responded in {prev} and {int(change['respondents'].iloc[0])} in {year}; they are not all "
+        "the same councils, so this compares two national pictures rather than tracking each council."
+    )
+    st.plotly_chart(charts.change_dots(change, source=source, year=year, previous_year=prev),
+                    width="stretch", key="gap_change")
+    with st.expander("Table: change in points, question by question"):
+        table = gaps.change_table(change, year, prev)
+        app.show_table(table, column_config={
+            c: st.column_config.NumberColumn(c, format="%+.1f" if "points" in c else "%.0f%%")
+            for c in table.columns[2:]})
+
+st.subheader("Against the 2015 report's national figures")
+published = gaps.published_comparison(con, year)
+report_years = gaps.report_years(con)
+if published.empty:
+    st.info(f"The 2015 report publishes national figures for {' and '.join(map(str, report_years))} only "
+            f"(the {report_years[0]} ones through the changes it reports), so there is nothing to set "
+            f"the {year} round against." if report_years else "The database holds no published figures.")
+else:
+    far = published[published["difference"].abs() > 3]
+    implied = published["basis"].str.startswith("Implied").all()
+    st.markdown(
+        (f"The report gives no {year} percentages directly, but {len(published)} of its {year + 1} "
+         f"figures come with the change since {year}, which implies the {year} level. "
+         if implied else
+         f"The report states {len(published)} national percentages for {year} that match a question here. ")
+        + "Each is set against the same share of this database's responding councils; the difference "
+        "is published minus this database, in percentage points."
+    )
+    if demo:
+        st.markdown(
+            "**This round is synthetic demonstration data, which was generated to reproduce these "
+            "published figures, so the two agree by construction** (within a point or two, from "
+            "rounding whole councils). With real survey answers loaded, the same comparison shows "
+            "how that year's respondents differ from the picture the report published."
+        )
+    else:
+        st.markdown(
+            "These are real survey answers: a difference shows how this round's respondents differ "
+            "from the picture the report published (with the demonstration data the two would agree "
+            "by construction)."
+        )
+    if len(far):
+        st.markdown("More than 3 points apart: " + "; ".join(
+            f"{md(r.topic)} ({md(r.answer.lower())}): {r.difference:+.0f}" for r in far.itertuples()) + ".")
+    st.plotly_chart(charts.published_dots(published, source=source, year=year), width="stretch",
+                    key="gap_published")
+    with st.expander(f"Table: {len(published)} published figures and this database's shares"):
+        app.show_table(gaps.published_table(published))
+
+changes = gaps.published_changes(con, year)
+if len(changes):
+    prev_text = (f"this database's change from {int(changes['previous_year'].iloc[0])}"
+                 if changes["previous_year"].notna().any() else "no earlier round in this database")
+    st.markdown(
+        f"The report also gives {len(changes)} changes since the year before, in percentage points, "
+        f"for the share with the support available or in development. Set against {prev_text}:"
+    )
+    app.show_table(gaps.published_changes_table(changes))
+    if demo:
+        st.caption("Where the report gives a change but no level for the later year, the demonstration "
+                   "data could not be calibrated to it, so the two may differ.")

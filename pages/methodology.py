@@ -1,5 +1,242 @@
-"""Placeholder: this page is being built."""
+"""Methodology: the standards, the questions behind them, the scoring rules (read from the
+database, never typed in here), where the data comes from and how far it can be trusted."""
+
+from __future__ import annotations
 
 import streamlit as st
 
-st.title("Coming soon")
+from lib import app
+from lib import methodology as meth
+from lib.formatting import escape_markdown as md
+
+app.require_frame(__file__)
+
+con = app.cursor()
+
+
+def and_list(items: list[str]) -> str:
+    """'2012, 2013 and 2014'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+year = app.current_round()
+
+st.title("Methodology")
+st.markdown(
+    "How the dashboard turns councils' survey answers into scores against the nine minimum "
+    "standards, where its data comes from, and what to bear in mind when reading it. Every rule "
+    "on this page is read from the database, which is loaded from the files in `standards/`."
+)
+
+# ---- The nine standards ----------------------------------------------------------------------
+standards = meth.standards(con)
+questions = meth.questions(con)
+st.header("The nine standards")
+st.markdown(
+    "The advice note sets nine minimum standards of support that councils should offer people "
+    "who employ their own personal assistants, and the PAs they employ. In short:"
+)
+for s in standards.itertuples():
+    st.markdown(f"**{s.number}. {md(s.short_name)}.** {md(s.statement)}  \n*Source: {md(s.source)}.*")
+
+# ---- Questions behind each standard -----------------------------------------------------------
+st.header("Which questions evidence each standard")
+st.markdown(
+    "Each standard is evidenced by a few survey questions. Most come from the 2015 survey (the "
+    "report's figures are cited); questions marked **new** were not asked in the 2015 survey "
+    "and were added because the standards ask for evidence it did not collect. *Asked from* is "
+    "the first survey round that included the question."
+)
+columns = {"id": "Question id", "wording": "Question", "audience_label": "About support for",
+           "answers": "Answers offered", "weight": "Weight in its standard", "role": "Scored or context",
+           "origin": "Where it comes from", "asked_from": "Asked from"}
+for s in standards.itertuples():
+    qs = questions[questions["standard"] == s.number]
+    with st.expander(f"Standard {s.number}: {s.short_name} ({len(qs)} questions)"):
+        st.markdown(f"**What meeting it looks like:** {md(s.looks_like)}")
+        app.show_table(qs[list(columns)].rename(columns=columns),
+                       column_config={"Weight in its standard": st.column_config.NumberColumn(format="%g"),
+                                      "Asked from": st.column_config.NumberColumn(format="%d")})
+context = questions[~questions["scored"]]
+if len(context):
+    with st.expander(f"Context questions, not scored ({len(context)})"):
+        st.markdown("Recorded and reported alongside the scores, but they earn no credit.")
+        app.show_table(context[list(columns)].rename(columns=columns),
+                       column_config={"Weight in its standard": None,
+                                      "Asked from": st.column_config.NumberColumn(format="%d")})
+
+# ---- Scoring rules -----------------------------------------------------------------------------
+st.header("How scores are made")
+options = meth.answer_options(con)
+bands = meth.bands(con)
+settings = meth.settings(con)
+min_rank = int(settings.get("min_standards_for_rank", 0))
+
+st.subheader("1. Each answer earns credit")
+st.markdown(
+    "Every answer option carries a credit from 0 to 1. **Don't know** earns no credit and is also "
+    "counted as an unknown answer. Where the council names who provides a kind of support, that "
+    "is recorded but does not change the credit."
+)
+sets = [(name, group) for name, group in options.groupby("answer_set", sort=False)]
+sets.sort(key=lambda item: -int(item[1]["scored_questions"].iloc[0]))
+
+
+def answer_set_table(group) -> None:
+    """One answer set: each answer's credit and what else it means."""
+    n = int(group["scored_questions"].iloc[0])
+    st.markdown(f"**{n} scored question{'s' if n != 1 else ''}** answered with: "
+                + md(" / ".join(group["label"])))
+    notes = [("Counts as unknown" if u else "") + ("; " if u and p else "")
+             + ("Council also names who provides it" if p else "")
+             for u, p in zip(group["is_unknown"], group["allows_providers"], strict=True)]
+    app.show_table(group.assign(note=notes)[["label", "score", "note"]].rename(
+        columns={"label": "Answer", "score": "Credit (0 to 1)", "note": "Notes"}),
+        column_config={"Credit (0 to 1)": st.column_config.NumberColumn(format="%g")})
+
+
+if sets:
+    answer_set_table(sets[0][1])
+if len(sets) > 1:
+    with st.expander(f"The other {len(sets) - 1} sets of answers"):
+        for _, group in sets[1:]:
+            answer_set_table(group)
+
+st.subheader("2. A standard's score")
+st.markdown(
+    "A standard's score is the weighted average of the credits for its scored questions that the "
+    "council answered, times 100, so it runs from 0 to 100. The weights are shown in the question "
+    "tables above. A standard where the council gave no answer with a known credit (everything "
+    "missing or \"don't know\") has **no evidence**: it is shown as such, never as 0."
+)
+
+st.subheader("3. The overall score and rank")
+weights = standards[["number", "short_name", "weight"]].rename(
+    columns={"number": "Standard", "short_name": "Name", "weight": "Weight in the overall score"})
+equal = weights["Weight in the overall score"].nunique() == 1
+st.markdown(
+    "The overall score is the weighted average of the standards that have evidence"
+    + (" (all nine weigh the same)" if equal else " (weights below)")
+    + f". A council is ranked only if at least **{min_rank}** standards have evidence; in a round "
+    "whose questionnaire asks about fewer standards than that, evidence on every standard it asks "
+    "about is enough. Councils with the same score share a rank."
+)
+rule = meth.rank_rule(con)
+app.show_table(rule.assign(standards=rule["standards"].map(lambda s: ", ".join(map(str, s))))[
+    ["round_year", "standards_asked", "standards", "min_standards"]].rename(columns={
+        "round_year": "Round", "standards_asked": "Standards asked about",
+        "standards": "Which standards", "min_standards": "Standards needed to be ranked"}),
+    column_config={"Round": st.column_config.NumberColumn(format="%d")})
+with st.expander("Weights of the nine standards in the overall score"):
+    app.show_table(weights, column_config={
+        "Weight in the overall score": st.column_config.NumberColumn(format="%g")})
+
+st.subheader("4. Bands")
+st.markdown("Each standard score, and the overall score, falls in one band:")
+app.show_table(
+    bands.assign(range=[meth.band_range_text(lo, hi) for lo, hi in zip(bands["min_score"], bands["below"], strict=True)])[
+        ["label", "min_score", "range", "description"]].rename(columns={
+            "label": "Band", "min_score": "Minimum score", "range": "Scores", "description": "What it means"}),
+    column_config={"Minimum score": st.column_config.NumberColumn(format="%g")})
+st.caption("A score is placed in the highest band whose minimum it reaches.")
+
+# ---- Data provenance ---------------------------------------------------------------------------
+st.header("Where the data comes from")
+rounds = meth.rounds(con)
+quality = meth.answer_quality(con)
+shown = rounds.assign(
+    kind=rounds["is_demo"].map({True: "Synthetic demonstration data", False: "Survey responses"}),
+    council_set=rounds["vintage"].map({"2015": "Councils at 1 April 2015", "current": "Today's councils"}),
+    loaded=rounds["loaded_at"].dt.strftime("%-d %B %Y %H:%M"),
+    response=[f"{int(r)} of {int(c)} ({v:.0%})" for r, c, v in
+              zip(rounds["respondents"], rounds["councils"], rounds["coverage"], strict=True)],
+)
+app.show_table(
+    shown[["year", "label", "kind", "council_set", "response", "loaded"]].rename(columns={
+        "year": "Round", "label": "Label", "kind": "Data", "council_set": "Council set",
+        "response": "Responding councils", "loaded": "Loaded into this database"}),
+    column_config={"Round": st.column_config.NumberColumn(format="%d", width="small")})
+for provenance, group in rounds.groupby("provenance", sort=False):
+    st.markdown(f"**Provenance of {md(and_list([str(y) for y in group['year']]))}:** {md(provenance)}")
+if rounds["is_demo"].any():
+    demo_years = and_list([str(y) for y in rounds.loc[rounds["is_demo"], "year"]])
+    st.warning(
+        f"**The data for {demo_years} is synthetic.** No council's own survey answers are published, so "
+        "these answers were generated by a program from a fixed seed (the same answers every "
+        "time), with each round's number of responding councils as the report gives it, and "
+        "tuned so that the national percentages match those the 2015 report publishes. They "
+        "describe no real council: a council's score, rank or gap in these rounds says nothing "
+        "about that council. An administrator can replace them with real responses on the Data "
+        "management page.", icon=":material/science:")
+
+# ---- Limitations -------------------------------------------------------------------------------
+st.header("Limitations: how far to trust the numbers")
+lines = []
+lineage = meth.reorganisations(con)
+r2015 = rounds[rounds["year"] == 2015]
+nonresponse = "; ".join(f"{int(r.respondents)} of {int(r.councils)} in {int(r.year)}" for r in rounds.itertuples())
+lines.append(
+    f"**Not every council responds.** Responding councils: {nonresponse}. Councils that did not "
+    "respond have no scores and are listed separately, never treated as failing. Those that "
+    "respond may differ from those that do not."
+    + (f" The 2015 report counts {meth.REPORT_BASE} councils because it leaves out the Isles of "
+       "Scilly; this dashboard counts every council with adult social services duties."
+       if len(r2015) and r2015["vintage"].iloc[0] == "2015" else "")
+)
+lines.append(
+    "**\"Don't know\" answers count as no support.** They earn no credit but still count in the "
+    "average, so they pull a score down. The table below counts them in each round."
+)
+lines.append(
+    "**Missing answers are left out, and a standard with no usable answer has no evidence.** "
+    "Such a standard is shown as \"No evidence\", not 0, and the overall score says how many "
+    "standards stand behind it. The table below counts both in each round."
+)
+asked = meth.rank_rule(con)
+partial = asked[asked["standards_asked"] < len(standards)]
+if len(partial):
+    years = and_list([str(int(y)) for y in partial["round_year"]])
+    which = ", ".join(map(str, partial["standards"].iloc[0]))
+    lines.append(
+        f"**The questionnaire changed between rounds.** The {years} surveys asked about "
+        f"{int(partial['standards_asked'].iloc[0])} of the nine standards (standards {which}), so scores "
+        "from those rounds rest on fewer standards and are not directly comparable with later ones."
+    )
+new, scored = meth.new_question_count(con)
+lines.append(
+    f"**Some questions are new.** {new} of the {scored} scored questions were not asked in the 2015 "
+    "survey; they were added because the standards ask for evidence the survey did not collect. A "
+    "real 2015 import without them shows those standards as \"No evidence\"."
+)
+lines.append(
+    "**Answers are self-reported and describe availability, not quality.** A council saying a "
+    "kind of support is available does not show how good it is, how many people use it, or "
+    "whether it reaches everyone who needs it."
+)
+lines.append(
+    "**Councils have been reorganised since 2015.** Comparisons across rounds follow councils "
+    "through these changes and say so on screen. New councils or codes, by year: "
+    + md(meth.reorganisation_years(lineage)) + "."
+)
+st.markdown("\n".join(f"- {line}" for line in lines))
+app.show_table(
+    quality.assign(no_evidence=[f"{int(n)} of {int(c)}" for n, c in
+                                zip(quality["no_evidence"], quality["standard_cells"], strict=True)])[
+        ["round_year", "respondents", "expected", "dont_know", "missing", "no_evidence"]].rename(
+        columns={"round_year": "Round", "respondents": "Responding councils",
+                 "expected": "Scored answers expected", "dont_know": "Don't know answers",
+                 "missing": "Missing answers",
+                 "no_evidence": "Council standard scores with no evidence"}),
+    column_config={"Round": st.column_config.NumberColumn(format="%d"),
+                   "Scored answers expected": st.column_config.NumberColumn(format="%d"),
+                   "Don't know answers": st.column_config.NumberColumn(format="%d"),
+                   "Missing answers": st.column_config.NumberColumn(format="%d")})
+with st.expander("Council reorganisations since the 2015 council set"):
+    app.show_table(meth.reorganisation_table(lineage))
+
+# ---- Sources -------------------------------------------------------------------------------------
+st.header("Sources")
+st.markdown("\n".join(f"- {text}" for text in meth.SOURCES))  # fixed text from lib, not data
+st.caption("Facts and figures come from these documents; the wording throughout the dashboard is "
+           "its own. Council codes, names, regions and types follow the Office for National "
+           "Statistics (Open Government Licence v3.0).")

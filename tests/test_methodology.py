@@ -1,0 +1,91 @@
+"""lib.methodology reads every rule it explains from the database (loaded from standards/*.toml)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lib import methodology as meth
+from lib.standards import load_config
+
+
+def test_bands_are_read_from_the_database(repo_con) -> None:
+    stored = repo_con.execute("SELECT key, label, min_score, description FROM bands ORDER BY min_score DESC").fetchall()
+    bands = meth.bands(repo_con)
+    assert list(bands[["key", "label", "min_score", "description"]].itertuples(index=False, name=None)) == stored
+    # And the database holds what scoring.toml says.
+    config = load_config()
+    assert sorted(b.min for b in config.bands) == sorted(r[2] for r in stored)
+    # Each band's range runs up to the next band's minimum.
+    top, *rest = bands.itertuples()
+    assert meth.band_range_text(top.min_score, top.below) == f"{top.min_score:g} to 100"
+    for upper, lower in zip([top, *rest], rest, strict=False):
+        assert meth.band_range_text(lower.min_score, lower.below) == f"{lower.min_score:g} to under {upper.min_score:g}"
+
+
+def test_answer_credits_and_settings_from_the_database(repo_con) -> None:
+    options = meth.answer_options(repo_con)
+    stored = repo_con.execute("SELECT answer_set, value, score FROM answer_options WHERE score IS NOT NULL").fetchall()
+    assert {(r.answer_set, r.value): r.score for r in options.itertuples()} == {(a, v): s for a, v, s in stored}
+    scored_sets = {r[0] for r in repo_con.execute("SELECT DISTINCT answer_set FROM questions WHERE scored").fetchall()}
+    assert set(options["answer_set"]) >= scored_sets
+    settings = meth.settings(repo_con)
+    assert settings["min_standards_for_rank"] == repo_con.execute(
+        "SELECT value FROM scoring_settings WHERE key = 'min_standards_for_rank'").fetchone()[0]
+
+
+def test_questions_cite_their_origin_and_answers_in_words(repo_con) -> None:
+    qs = meth.questions(repo_con)
+    assert len(qs) == repo_con.execute("SELECT count(*) FROM questions").fetchone()[0]
+    new = qs[qs["report_ref"] == "new"]
+    assert len(new) and (new["origin"] == "New: not asked in the 2015 survey").all()
+    old = qs[qs["report_ref"] != "new"]
+    assert all(o == f"Report 2015, {r}" for o, r in zip(old["origin"], old["report_ref"], strict=True))
+    # Answers are labels, never keys.
+    assert not qs["answers"].str.contains("not_available|dont_know|in_development").any()
+    assert set(qs["audience_label"]) <= {"Employers", "Personal assistants", "Council"}
+    assert meth.new_question_count(repo_con) == (len(new[new["scored"]]), int(qs["scored"].sum()))
+
+
+def test_rounds_provenance_and_respondents(repo_con) -> None:
+    rounds = meth.rounds(repo_con).set_index("year")
+    for year, respondents, councils in repo_con.execute(
+            "SELECT round_year, respondents, councils FROM scope_coverage WHERE scope = 'england'").fetchall():
+        assert rounds.loc[year, "respondents"] == respondents
+        assert rounds.loc[year, "councils"] == councils
+    assert rounds["provenance"].str.len().gt(0).all()
+
+
+def test_answer_quality_equals_direct_counts(repo_con) -> None:
+    quality = meth.answer_quality(repo_con).set_index("round_year")
+    year = int(quality.index.max())
+    dont_know = repo_con.execute(
+        """SELECT count(*) FROM responses r JOIN questions q ON q.id = r.question_id
+           JOIN answer_options o ON o.answer_set = q.answer_set AND o.value = r.answer
+           WHERE r.round_year = ? AND q.scored AND o.is_unknown AND q.asked_from <= r.round_year""",
+        [year]).fetchone()[0]
+    assert quality.loc[year, "dont_know"] == dont_know
+    no_evidence = repo_con.execute(
+        "SELECT count(*) FILTER (WHERE NOT evidence) FROM standard_scores WHERE round_year = ? AND questions > 0",
+        [year]).fetchone()[0]
+    assert quality.loc[year, "no_evidence"] == no_evidence
+
+
+def test_rank_rule_lists_the_standards_each_round_asks_about(repo_con) -> None:
+    rule = meth.rank_rule(repo_con).set_index("round_year")
+    for _year, row in rule.iterrows():
+        assert len(row["standards"]) == row["standards_asked"]
+    early = rule[rule["standards_asked"] < 9]
+    assert len(early) and all(list(s) == [1, 2, 5, 7] for s in early["standards"])
+
+
+@pytest.mark.parametrize("code", ["E06000058", "E06000060", "E06000061", "E06000063", "E06000065", "E06000066",
+                                  "E08000038", "E08000039"])
+def test_reorganisations_since_2015(repo_con, code) -> None:
+    lineage = meth.reorganisations(repo_con)
+    assert code in set(lineage["successor_code"])
+    assert lineage["effective_date"].min().year >= 2019
+    table = meth.reorganisation_table(lineage)
+    assert not table.isna().any().any()
+    assert set(table["Change"]) <= set(meth.KIND_LABELS.values())
+    assert "2020 (Buckinghamshire)" in meth.reorganisation_years(lineage)
+    assert "2019 (Bournemouth, Christchurch and Poole; Dorset)" in meth.reorganisation_years(lineage)
