@@ -1,18 +1,31 @@
 """Command line: `uv run python -m lib.cli COMMAND`.
 
-build    create or rebuild the database from the repository's own files
-scores   CSV of every council's standard scores for a round, to standard output
-export   write a table or view to CSV or Parquet
+build       create or rebuild the database from the repository's own files
+scores      CSV of every council's standard scores for a round, to standard output
+export      write a table or view to CSV or Parquet
+import      load a round of real answers from a CSV, XLSX or Parquet file (all or nothing)
+validate    check a file of answers without writing anything, and preview its scores
+template    write the answer template (CSV or XLSX) for a round
+rounds      list the survey rounds in the database and where each came from
+reset-demo  snapshot the database, then rebuild it with the synthetic demonstration data
+admin-hash  make the password hash that enables the Data management page
+
+Exit status: 0 done, 1 the file has problems or the import was refused (nothing written),
+2 bad arguments or a missing/locked database.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 
-from lib import db, exports, scoring
+import duckdb
+
+from lib import auth, db, exports, ingest, scoring, template
 from lib.build import build_database
+from lib.formatting import format_score
 from lib.paths import default_db_path
 from lib.standards import StandardsConfigError
 
@@ -72,6 +85,169 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_for_writing(path: Path):
+    if not path.exists():
+        raise CliError(f"no database at {path}: run `uv run python -m lib.cli build` first")
+    try:
+        return db.connect(path)
+    except duckdb.IOException as exc:
+        raise CliError(f"the database {path} is in use by another program (is the dashboard running? "
+                       f"stop it, or use its Data management page): {exc}") from exc
+
+
+class FileTooLarge(Exception):
+    """The input file is over the size limit (checked before reading it)."""
+
+
+def _read_input(path_text: str) -> tuple[bytes, str]:
+    path = Path(path_text)
+    if not path.is_file():
+        raise CliError(f"no file at {path}")
+    size, limit = path.stat().st_size, ingest.max_bytes()
+    if size > limit:
+        raise FileTooLarge(f"{path.name}: the file is too large: {ingest.size_text(size)}; "
+                           f"the largest accepted is {ingest.size_text(limit)} ({ingest.MAX_MB_ENV} sets the "
+                           "limit). Nothing was imported.")
+    return path.read_bytes(), path.name
+
+
+def _who(name: str | None) -> str:
+    if name and name.strip():
+        return name.strip()
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except Exception:  # noqa: BLE001 - no user name available
+        return "command line"
+
+
+def _print_report(report: ingest.Report, stream) -> None:
+    for line in report.lines():
+        print(line, file=stream)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    data, name = _read_input(args.file)
+    con = _open(args.db)
+    try:
+        report = ingest.validate(con, data, name, args.round)
+        if not report.ok:
+            _print_report(report, sys.stderr)
+            return 1
+        _print_report(report, sys.stdout)
+        preview = ingest.preview(con, report)
+        _, standards = ingest.preview_tables(preview)
+        state = ingest.round_state(con, report.year)
+    finally:
+        con.close()
+    nat = preview.national
+    print(f"Preview: {nat['respondents']} responding councils, {nat['ranked']} ranked, median overall "
+          f"score {format_score(nat['median_score'])}.")
+    print(standards.to_string(index=False))
+    if state.checksum == report.checksum:
+        print(f"This file is already the {report.year} round; importing it again changes nothing.")
+    elif state.exists:
+        kind = "synthetic demonstration data" if state.is_demo else "answers"
+        print(f"The {report.year} round already holds {kind} for {state.respondents} councils: import with "
+              "--replace to replace it.")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    data, name = _read_input(args.file)
+    con = _open_for_writing(args.db)
+    try:
+        result = ingest.import_file(con, data, name, args.round, replace=args.replace, by=_who(args.by))
+    except ingest.ImportRefused as exc:
+        if exc.report is not None and not exc.report.ok:
+            _print_report(exc.report, sys.stderr)
+        else:
+            print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    print(result.message)
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if not out.parent.exists():
+        raise CliError(f"folder {out.parent} does not exist")
+    year = args.round if args.round is not None else template.default_year()
+    if not ingest.EARLIEST_YEAR <= year <= ingest.LATEST_YEAR:
+        raise CliError(f"--round {year} is not a plausible survey year")
+    con = _open(args.db)
+    try:
+        data = template.to_xlsx_bytes(con, year) if args.format == "xlsx" else template.to_csv_bytes(con, year)
+        n = len(template.frame(con, year))
+    finally:
+        con.close()
+    out.write_bytes(data)
+    print(f"Wrote the {year} answer template ({n} councils) to {out} ({args.format})")
+    return 0
+
+
+def cmd_rounds(args: argparse.Namespace) -> int:
+    con = _open(args.db)
+    try:
+        df = scoring.rounds(con)
+        subs = {}
+        if "submissions" in db.table_names(con):
+            subs = {int(r[0]): r[1:] for r in con.execute(
+                "SELECT round_year, file_name, submitted_by, submitted_at FROM submissions WHERE status = 'current'"
+            ).fetchall()}
+    finally:
+        con.close()
+    if df.empty:
+        print("No survey rounds in the database.")
+        return 0
+    for r in df.itertuples():
+        kind = "synthetic demonstration data" if r.is_demo else "survey responses"
+        line = f"{r.year}: {r.respondents} of {r.councils} councils responded ({kind}; {r.vintage} council set)"
+        if int(r.year) in subs:
+            file_name, who, when = subs[int(r.year)]
+            line += f"; imported from {file_name} by {who} on {when:%d %b %Y %H:%M}"
+        print(line)
+    return 0
+
+
+def cmd_reset_demo(args: argparse.Namespace) -> int:
+    path = Path(args.db)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CliError("reset-demo replaces every imported round with the demonstration data: pass --yes "
+                           "to confirm")
+        answer = input("This replaces every imported round with the demonstration data (a snapshot is kept). "
+                       "Type RESET to go on: ")
+        if answer.strip() != "RESET":
+            raise CliError("not confirmed; nothing was changed")
+    if not path.exists():
+        return cmd_build(args)
+    con = _open_for_writing(path)
+    try:
+        saved = ingest.reset_to_demo(con, ingest.snapshot_dir(path), by=_who(args.by))
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    print(f"Saved the previous database as {saved}")
+    print(f"Reset {path} to the synthetic demonstration data")
+    return 0
+
+
+def cmd_admin_hash(args: argparse.Namespace) -> int:
+    first = getpass.getpass("New administrator password: ")
+    if len(first) < 12:
+        raise CliError("use a password of at least 12 characters")
+    second = getpass.getpass("Type it again: ")
+    if first != second:
+        raise CliError("the two passwords differ; nothing was made")
+    encoded = auth.hash_password(first)
+    print(encoded)
+    print(f"Put this in .streamlit/secrets.toml as {auth.HASH_SECRET} = \"...\" or in the environment "
+          f"variable {auth.HASH_ENV}, then restart the dashboard.", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lib.cli", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -87,6 +263,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "parquet"], required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser("import", help="load a round of answers from a file (all or nothing)")
+    p.add_argument("file", help="CSV, XLSX or Parquet file, wide or long format")
+    p.add_argument("--round", type=int, required=True, help="survey year the answers are for, e.g. 2016")
+    p.add_argument("--replace", action="store_true",
+                   help="replace the round if it already holds answers (they are archived)")
+    p.add_argument("--by", help="who is loading it, for the audit log (default: your user name)")
+    p.set_defaults(func=cmd_import)
+    p = sub.add_parser("validate", help="check a file of answers without writing anything")
+    p.add_argument("file")
+    p.add_argument("--round", type=int, default=None,
+                   help="survey year (default: the file's round column)")
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("template", help="write the answer template for a round")
+    p.add_argument("--format", choices=["csv", "xlsx"], required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--round", type=int, default=None, help="survey year (default: this year)")
+    p.set_defaults(func=cmd_template)
+    sub.add_parser("rounds", help="list the survey rounds").set_defaults(func=cmd_rounds)
+    p = sub.add_parser("reset-demo", help="snapshot, then rebuild with the demonstration data")
+    p.add_argument("--yes", action="store_true", help="confirm without being asked")
+    p.add_argument("--by", help="who is resetting, for the audit log")
+    p.set_defaults(func=cmd_reset_demo)
+    sub.add_parser("admin-hash", help="make the administrator password hash").set_defaults(func=cmd_admin_hash)
     return parser
 
 
@@ -100,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except FileTooLarge as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -149,6 +149,33 @@ CREATE TABLE IF NOT EXISTS audit_log (
     detail VARCHAR NOT NULL
 );
 
+-- Answers taken out of `responses` when an import replaced their round: nothing imported is
+-- ever lost. replaced_submission is the submission the rows came from (NULL for a demo round or
+-- rows loaded by a build); replaced_by is the submission that took their place.
+CREATE TABLE IF NOT EXISTS responses_archive (
+    replaced_submission INTEGER,
+    replaced_by INTEGER NOT NULL,
+    archived_at TIMESTAMP NOT NULL,
+    round_year INTEGER NOT NULL,
+    authority_code VARCHAR NOT NULL,
+    question_id VARCHAR NOT NULL,
+    answer VARCHAR NOT NULL,
+    providers VARCHAR[] NOT NULL,
+    comment VARCHAR,
+    source VARCHAR NOT NULL,
+    submitted_at TIMESTAMP NOT NULL
+);
+
+-- A council's general comment on its return (the `comment` column of the wide import format).
+-- Kept per submission, so a replaced submission's comments stay with it.
+CREATE TABLE IF NOT EXISTS council_comments (
+    submission_id INTEGER NOT NULL,
+    round_year INTEGER NOT NULL,
+    authority_code VARCHAR NOT NULL,
+    comment VARCHAR NOT NULL,
+    PRIMARY KEY (submission_id, authority_code)
+);
+
 CREATE TABLE IF NOT EXISTS case_studies (
     id VARCHAR PRIMARY KEY,
     title VARCHAR NOT NULL,
@@ -190,7 +217,8 @@ CREATE TABLE IF NOT EXISTS published_figures (
 TABLES = (
     "meta", "authorities", "authority_lineage", "standards", "answer_options", "questions",
     "providers", "bands", "scoring_settings", "survey_rounds", "responses", "submissions",
-    "audit_log", "case_studies", "recommendations", "published_figures",
+    "audit_log", "case_studies", "recommendations", "published_figures", "responses_archive",
+    "council_comments",
 )
 
 

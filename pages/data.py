@@ -1,5 +1,237 @@
-"""Placeholder: this page is being built."""
+"""Data management (administrators only): load a round of real answers safely, look back at what
+was loaded, download the template, export any table, reset to the demonstration data.
+
+Every write goes through lib.ingest in one transaction; afterwards the caches are cleared so
+every page shows the new data.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
 
 import streamlit as st
 
-st.title("Coming soon")
+from lib import app, auth, exports, ingest, template
+from lib.formatting import escape_markdown as md
+from lib.formatting import format_score
+from lib.paths import default_db_path
+
+app.require_frame(__file__)
+
+FLASH = "data_flash"
+UPLOADS = "data_uploads"
+TABS = ["Load a round", "History", "Template and exports", "Reset"]
+
+st.title("Data management")
+who = auth.require_admin()
+
+con = app.cursor()
+ingest.ensure_schema(con)
+limit = ingest.max_bytes()
+
+
+def _after_write(message: str) -> None:
+    """Keep the outcome for the next run, clear every cache and show the pages the new data."""
+    st.session_state[FLASH] = message
+    st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1  # a fresh, empty uploader
+    st.cache_data.clear()
+    app.reset_connection()
+    st.rerun()
+
+
+@st.cache_data(max_entries=4, show_spinner="Checking the file...")
+def _check(db_key: str, version: str, data: bytes, name: str, year: int) -> tuple[ingest.Report, ingest.Preview | None]:
+    """Validation and preview of one upload, kept while the file, round and data are unchanged."""
+    cur = app.cursor()
+    report = ingest.validate(cur, data, name, year, limit)
+    return report, (ingest.preview(cur, report) if report.ok else None)
+
+
+if FLASH in st.session_state:
+    st.success(st.session_state.pop(FLASH), icon=":material/check_circle:")
+
+load_tab, history_tab, files_tab, reset_tab = st.tabs(TABS, key="section", bind="query-params")
+
+# ---- Load a round ----------------------------------------------------------------------------
+if load_tab.open:
+    with load_tab:
+        st.markdown(
+            "Load one survey round from a file: **CSV** (UTF-8 or Windows-1252), **Excel (XLSX)** or "
+            "**Parquet**, one row per council (the template's layout) or one row per answer (columns "
+            "council, question, answer, providers). The file is checked in full first; nothing is "
+            "written unless every row is right, and then the whole round is written at once."
+        )
+        year = int(st.number_input("Survey round (year)", min_value=ingest.EARLIEST_YEAR,
+                                   max_value=ingest.LATEST_YEAR, step=1, value=app.current_round(),
+                                   key="import_year", bind="query-params",
+                                   help="The year the answers are for. Rounds up to 2018 use the councils of "
+                                        "1 April 2015; later rounds use today's councils."))
+        state = ingest.round_state(con, year)
+        if not state.exists:
+            st.caption(f"The database has no {year} round yet: importing creates it.")
+        elif state.is_demo:
+            st.caption(f"The {year} round holds synthetic demonstration answers for {state.respondents} councils. "
+                       "Importing real answers replaces them (tick *Replace* below).")
+        else:
+            source = f" from {md(state.file_name)}" if state.file_name else ""
+            st.caption(f"The {year} round holds answers for {state.respondents} councils{source}.")
+        uploaded = st.file_uploader(
+            "File of answers", type=["csv", "xlsx", "parquet"], key=f"import_file_{st.session_state.get(UPLOADS, 0)}",
+            max_upload_size=max(1, math.ceil(limit / 1048576)),
+            help=f"Up to {ingest.size_text(limit)}. Download the template on the 'Template and exports' tab.",
+        )
+        if uploaded is not None:
+            data = uploaded.getvalue()
+            name = Path(uploaded.name).name
+            report, preview = _check(str(default_db_path()), repr(state), data, name, year)
+
+            st.subheader("1. Check")
+            if not report.ok:
+                st.error(f"{md(report.summary())} Each problem names the row (the header is row 1), the column "
+                         "and the reason.", icon=":material/error:")
+                app.show_table(report.problem_table())
+                if report.more_problems:
+                    st.caption(f"Only the first {len(report.problems)} problems are listed; "
+                               f"{report.more_problems} more were found.")
+            else:
+                st.success(md(report.summary()), icon=":material/task_alt:")
+                for warning in report.warnings:
+                    st.info(md(warning), icon=":material/info:")
+
+                st.subheader("2. Preview")
+                st.markdown("The scores this file would give, computed by the same rules as every other page "
+                            "on a private copy. Nothing is saved yet.")
+                councils_table, standards_table = ingest.preview_tables(preview)
+                nat = preview.national
+                c1, c2, c3 = st.columns(3)
+                c1.metric("Councils responding", f"{nat['respondents']} of {nat['councils']}")
+                c2.metric("Councils ranked", str(nat["ranked"]),
+                          help="Councils with evidence on enough standards to be ranked.")
+                c3.metric("Median overall score", format_score(nat["median_score"]), help="Out of 100.")
+                st.markdown("**England, standard by standard**")
+                app.show_table(standards_table)
+                st.markdown("**Each council's overall result**")
+                app.show_table(councils_table)
+
+                st.subheader("3. Import")
+                if state.checksum == report.checksum:
+                    st.info(f"This file is already the {year} round (submission {state.submission_id}); "
+                            "importing it again would change nothing.", icon=":material/info:")
+                else:
+                    replace = False
+                    if state.exists:
+                        what = "synthetic demonstration answers" if state.is_demo else "answers"
+                        replace = st.checkbox(
+                            f"Replace the {year} round's {what} ({state.respondents} councils)",
+                            key="import_replace",
+                            help="The answers it holds now are archived and can be downloaded from the "
+                                 "History tab.")
+                    if st.button(f"Import {len(report.councils)} councils into the {year} round", type="primary",
+                                 icon=":material/upload:", disabled=state.exists and not replace):
+                        try:
+                            result = ingest.import_file(con, data, name, year, replace=replace, by=who,
+                                                        limit=limit, report=report)
+                        except ingest.ImportRefused as exc:
+                            st.error(md(str(exc)), icon=":material/error:")
+                        else:
+                            _after_write(md(result.message))
+
+# ---- History -----------------------------------------------------------------------------------
+if history_tab.open:
+    with history_tab:
+        st.subheader("Files loaded")
+        subs = ingest.submissions(con)
+        if subs.empty:
+            st.caption("No file has been imported yet: the database holds the rounds built from the "
+                       "repository's files.")
+        else:
+            app.show_table(subs)
+        archived = ingest.archived_versions(con)
+        if not archived.empty:
+            st.subheader("Replaced answers")
+            st.markdown("When a round is replaced, its previous answers are kept. Download them in the "
+                        "long import format to inspect them or to load them again.")
+            labels = {
+                int(r.replaced_by): (f"Round {int(r.round_year)}: "
+                                     + ("synthetic demonstration answers" if r.was_demo else
+                                        f"{r.file_name or 'answers'}")
+                                     + f" ({int(r.councils)} councils), replaced by submission {int(r.replaced_by)}")
+                for r in archived.itertuples()
+            }
+            chosen = st.selectbox("Replaced version", list(labels), format_func=labels.get, key="archived")
+            if chosen is not None:
+                old = ingest.archived_responses(con, chosen)
+                was_demo = bool(archived.loc[archived["replaced_by"] == chosen, "was_demo"].iloc[0])
+                st.download_button(
+                    "Download the replaced answers (CSV)",
+                    exports.to_csv_bytes(exports.label_demo(old, was_demo)),
+                    file_name=f"replaced-by-submission-{chosen}.csv", mime="text/csv",
+                    icon=":material/download:", on_click="ignore")
+        st.subheader("Audit log")
+        st.caption("Every build, import, replacement and reset, newest first (the latest 200).")
+        app.show_table(ingest.audit_log(con))
+
+# ---- Template and exports ----------------------------------------------------------------------
+if files_tab.open:
+    with files_tab:
+        st.subheader("Answer template")
+        t_year = int(st.number_input("Template for the round (year)", min_value=ingest.EARLIEST_YEAR,
+                                     max_value=ingest.LATEST_YEAR, step=1, value=template.default_year(),
+                                     key="template_year", bind="query-params"))
+        st.markdown(
+            f"One row per council in the {t_year} round's council set and one column per question asked "
+            "that year, headed by the question's id; questions about support have a `__providers` column. "
+            "The Excel version has drop-down lists of the answers and a sheet explaining every column."
+        )
+        row = st.container(horizontal=True)
+        row.download_button("Template (CSV)", lambda y=t_year: template.to_csv_bytes(con.cursor(), y),
+                            file_name=f"pa-benchmark-template-{t_year}.csv", mime="text/csv",
+                            icon=":material/download:", on_click="ignore")
+        row.download_button("Template (Excel)", lambda y=t_year: template.to_xlsx_bytes(con.cursor(), y),
+                            file_name=f"pa-benchmark-template-{t_year}.xlsx",
+                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            icon=":material/download:", on_click="ignore")
+
+        st.subheader("Export a table or view")
+        names = ingest.export_names(con)
+        name = st.selectbox("Table or view", names, key="export_name", bind="query-params",
+                            index=names.index("overall_scores") if "overall_scores" in names else 0,
+                            help="Tables hold the data; views hold the scores computed from it.")
+        fmt = st.radio("Format", ["CSV", "Parquet"], key="export_format", horizontal=True, bind="query-params")
+        ext = "csv" if fmt == "CSV" else "parquet"
+        st.download_button(f"Download {name} ({fmt})",
+                           lambda n=name, e=ext: ingest.export_table(con.cursor(), n, e)[0],
+                           file_name=f"{name}.{ext}", mime="text/csv" if ext == "csv" else "application/octet-stream",
+                           icon=":material/download:", on_click="ignore")
+        st.caption("While demonstration rounds are in the database, every export carries a column saying "
+                   "the data are synthetic.")
+
+        st.subheader("The whole database")
+        demo_in = bool(con.execute("SELECT count(*) FROM survey_rounds WHERE is_demo").fetchone()[0])
+        st.markdown("A consistent copy of the DuckDB database (every table and view), taken in one snapshot "
+                    "even while others use the dashboard."
+                    + (" It includes synthetic demonstration rounds (marked in survey_rounds.is_demo)."
+                       if demo_in else ""))
+        st.download_button("Download the database (DuckDB)",
+                           lambda: ingest.database_bytes(con.cursor(), Path(tempfile.gettempdir())),
+                           file_name="pa_benchmark" + ("-includes-synthetic-demo" if demo_in else "") + ".duckdb",
+                           mime="application/octet-stream", icon=":material/download:", on_click="ignore")
+
+# ---- Reset -------------------------------------------------------------------------------------
+if reset_tab.open:
+    with reset_tab:
+        st.subheader("Reset to the demonstration data")
+        st.warning(
+            "This takes the database back to how it is built from the repository: the rules, the councils "
+            "and the synthetic demonstration rounds 2012-2015. Every imported round leaves the dashboard. "
+            "A copy of the database as it is now is saved first in the snapshots folder beside the "
+            "database file, and the audit log is kept.", icon=":material/warning:")
+        confirm = st.text_input("Type RESET to confirm", key="reset_confirm", max_chars=10,
+                                help="Type the word in capitals and press Enter; the button then becomes active.")
+        if st.button("Reset to the demonstration data", type="primary", icon=":material/restart_alt:",
+                     disabled=confirm.strip() != "RESET"):
+            saved = ingest.reset_to_demo(con, ingest.snapshot_dir(default_db_path()), by=who)
+            _after_write(f"The database was reset to the demonstration data. The previous database is saved as "
+                         f"{md(saved.name)}.")

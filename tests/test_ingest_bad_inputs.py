@@ -1,0 +1,344 @@
+"""Bad files never crash the import and never change the database (table-driven, plus a property test).
+
+Each case builds a file, imports it into a copy of the session database, and asserts the problem
+the report names (row as the user sees it in a spreadsheet with the header as row 1, column,
+reason) and that a checksum over a full export of every table is the same before and after.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lib import db, ingest
+from tests.test_ingest import (
+    NEW_YEAR,
+    copy_db,
+    csv_bytes,
+    db_checksum,
+    respondents,
+    wide_sheet,
+    xlsx_bytes,
+)
+
+
+@pytest.fixture(scope="module")
+def mod_con(repo_db_path, tmp_path_factory):
+    con = db.connect(copy_db(repo_db_path, tmp_path_factory.mktemp("bad")))
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def base(mod_con) -> pd.DataFrame:
+    """A valid sheet of three councils for the 2016 round (rows 2, 3 and 4 of the file)."""
+    return wide_sheet(mod_con, respondents(mod_con)[:3])
+
+
+def _set(df: pd.DataFrame, row: int, column: str, value) -> pd.DataFrame:
+    """Change one cell, `row` counted as in the spreadsheet (header = row 1)."""
+    out = df.copy()
+    if column not in out:
+        out[column] = ""
+    out[column] = out[column].astype(object)
+    out.loc[row - 2, column] = value
+    return out
+
+
+def _xlsx_with(df: pd.DataFrame, row: int, column: str, value) -> bytes:
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(df)))
+    ws = wb["responses"]
+    col = list(df.columns).index(column) + 1
+    ws.cell(row=row, column=col, value=value)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _duplicate_column(df: pd.DataFrame, column: str, header: str) -> bytes:
+    text = df.to_csv(index=False)
+    lines = text.splitlines()
+    values = df[column].tolist()
+    lines[0] += f",{header}"
+    for i, v in enumerate(values, start=1):
+        lines[i] += f",{v}"
+    return ("\n".join(lines) + "\n").encode()
+
+
+@dataclass(frozen=True)
+class Case:
+    """A bad file and the problem the report must name."""
+
+    id: str
+    build: Callable[[pd.DataFrame, object], bytes]
+    reason: str
+    row: int | None = None
+    column: str | None = None
+    file_name: str = "answers.csv"
+    year: int | None = NEW_YEAR
+    value: str | None = None
+
+
+def _wording(con, qid: str) -> str:
+    return con.execute("SELECT wording FROM questions WHERE id = ?", [qid]).fetchone()[0]
+
+
+def _long(df: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for _, r in df.iterrows():
+        for col in df.columns:
+            if col in ("council", "round") or col.endswith("__providers") or not r[col]:
+                continue
+            rows.append({"council": r["council"], "question": col, "answer": r[col],
+                         "providers": r.get(f"{col}__providers", "")})
+    return pd.DataFrame(rows)
+
+
+CASES = [
+    Case("unknown council name", lambda b, c: csv_bytes(_set(b, 3, "council", "Atlantis")),
+         "unknown council", 3, "council", value="Atlantis"),
+    Case("unknown council code", lambda b, c: csv_bytes(_set(b, 2, "council", "E06999999")),
+         "no council has this ONS code", 2, "council"),
+    Case("ambiguous council name", lambda b, c: csv_bytes(_set(b, 4, "council", "Kingston")),
+         "ambiguous council name", 4, "council"),
+    Case("duplicate council", lambda b, c: csv_bytes(_set(b, 4, "council", b.loc[0, "council"])),
+         "duplicate council", 4, "council"),
+    Case("duplicate council by name and code",
+         lambda b, c: csv_bytes(_set(b, 3, "council", c.execute(
+             "SELECT name FROM authorities WHERE code = ?", [b.loc[0, "council"]]).fetchone()[0])),
+         "is already on row 2", 3, "council"),
+    Case("wrong vintage: Buckinghamshire unitary in a 2015-set round",
+         lambda b, c: csv_bytes(_set(b, 2, "council", "E06000060")),
+         "wrong council set", 2, "council"),
+    Case("wrong vintage: Northamptonshire in a 2024 round",
+         lambda b, c: csv_bytes(_set(_set(b, 2, "council", "E10000021"), 2, "round", 2024).assign(round=2024)),
+         "wrong council set", 2, "council", year=2024),
+    Case("wrong vintage by name: Cumberland in a 2016 round",
+         lambda b, c: csv_bytes(_set(b, 3, "council", "Cumberland")), "wrong council set", 3, "council"),
+    Case("unknown question column", lambda b, c: csv_bytes(b.rename(columns={"emp_payroll": "emp_payrol"})),
+         "unknown question (column)", 1, "emp_payrol"),
+    Case("providers column for no question",
+         lambda b, c: csv_bytes(b.assign(emp_nothing__providers="")),
+         "unknown question (column)", 1, "emp_nothing__providers"),
+    Case("answer not among the options", lambda b, c: csv_bytes(_set(b, 2, "emp_payroll", "Availble")),
+         "answer not among the options", 2, "emp_payroll", value="Availble"),
+    Case("provider with an answer that allows none",
+         lambda b, c: csv_bytes(_set(_set(b, 3, "emp_dbs", "not_available"), 3, "emp_dbs__providers", "la")),
+         "does not allow providers", 3, "emp_dbs__providers"),
+    Case("unknown provider", lambda b, c: csv_bytes(_set(_set(b, 2, "emp_pa_register", "available"), 2,
+                                                         "emp_pa_register__providers", "la;the council")),
+         "unknown provider", 2, "emp_pa_register__providers", value="the council"),
+    Case("missing required answer", lambda b, c: csv_bytes(_set(b, 4, "emp_legal_info", "")),
+         "missing required answer", 4, "emp_legal_info"),
+    Case("providers without an answer",
+         lambda b, c: csv_bytes(_set(_set(b, 2, "emp_payroll", ""), 2, "emp_payroll__providers", "la")),
+         "providers given for a question that is not answered", 2, "emp_payroll__providers"),
+    Case("wrong round year in the round column", lambda b, c: csv_bytes(_set(b, 3, "round", 2015)),
+         "wrong round year", 3, "round", value="2015"),
+    Case("round column says another year throughout", lambda b, c: csv_bytes(b),
+         f"every row of the file says {NEW_YEAR}, but it is being imported as the 2017 round", None, "round",
+         year=2017),
+    Case("round not given anywhere", lambda b, c: csv_bytes(b.drop(columns=["round"])),
+         "survey round is not given", year=None),
+    Case("no council column", lambda b, c: csv_bytes(b.drop(columns=["council"])), "no council column", 1),
+    Case("question not asked in the round (2014 questionnaire)",
+         lambda b, c: csv_bytes(b.assign(round=2014)), "not in the 2014 questionnaire", 1, "appr_promoted",
+         year=2014),
+    Case("file too large (10 MB of rows)", lambda b, c: _ten_megabytes(b), "the largest accepted is 10 MB"),
+    Case("empty file", lambda b, c: b"", "The file is empty"),
+    Case("blank lines only", lambda b, c: b"\r\n\r\n  \n", "The file is empty"),
+    Case("header only", lambda b, c: csv_bytes(b.iloc[0:0]), "header row but no data rows"),
+    Case("binary junk", lambda b, c: bytes(range(256)) * 64, "unreadable file", file_name="answers.csv"),
+    Case("wrong encoding (UTF-16)", lambda b, c: csv_bytes(b, "utf-16"), "UTF-16"),
+    Case("wrong encoding (neither UTF-8 nor Windows-1252)",
+         lambda b, c: csv_bytes(b).replace(b"available", b"avail\x81able", 1), "text encoding is not recognised"),
+    Case("corrupt XLSX", lambda b, c: xlsx_bytes(b)[:3000], "damaged", file_name="answers.xlsx"),
+    Case("zip that is not a workbook", lambda b, c: _zip_of_text(), "not an Excel workbook",
+         file_name="answers.xlsx"),
+    Case("CSV renamed .xlsx", lambda b, c: csv_bytes(b), "not an Excel workbook", file_name="answers.xlsx"),
+    Case("old .xls workbook", lambda b, c: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "97-2003",
+         file_name="answers.xls"),
+    Case("corrupt Parquet", lambda b, c: b"PAR1" + b"\x00\x01junk" * 50, "Parquet", file_name="answers.parquet"),
+    Case("duplicate column (same id twice)", lambda b, c: _duplicate_column(b, "emp_payroll", "emp_payroll"),
+         "duplicate column", 1, "emp_payroll"),
+    Case("duplicate column (id and wording)",
+         lambda b, c: _duplicate_column(b, "emp_payroll", '"' + _wording(c, "emp_payroll") + '"'),
+         "already holds question emp_payroll", 1),
+    Case("column with values but no header", lambda b, c: _duplicate_column(b, "emp_payroll", ""),
+         "column with no header", 1),
+    Case("formula in a comment (DDE)", lambda b, c: csv_bytes(_set(b, 2, "comment", "=cmd|' /C calc'!A0")),
+         "formula content", 2, "comment", value="=cmd|' /C calc'!A0"),
+    Case("formula in an answer cell", lambda b, c: csv_bytes(_set(b, 3, "emp_payroll", "@SUM(A1:A9)")),
+         "formula content", 3, "emp_payroll"),
+    Case("plus-formula in a council cell", lambda b, c: csv_bytes(_set(b, 2, "council", "+HYPERLINK(\"x\")")),
+         "formula content", 2, "council"),
+    Case("script in a question comment",
+         lambda b, c: csv_bytes(_set(b, 4, "emp_payroll__comment", "ok <script>alert(1)</script>")),
+         "script content", 4, "emp_payroll__comment"),
+    Case("formula cell in XLSX", lambda b, c: _xlsx_with(b, 3, "emp_dbs", "=1+1"), "formula content", 3,
+         "emp_dbs", file_name="answers.xlsx"),
+    Case("Excel date in a text column (XLSX)",
+         lambda b, c: _xlsx_with(b, 2, "emp_payroll", datetime(2015, 3, 1)), "Excel date where text is expected",
+         2, "emp_payroll", file_name="answers.xlsx"),
+    Case("date-like text in a CSV answer", lambda b, c: csv_bytes(_set(b, 4, "emp_dbs", "01/03/2015")),
+         "Excel date where text is expected", 4, "emp_dbs"),
+    Case("long format: duplicate answer", lambda b, c: csv_bytes(pd.concat([_long(b), _long(b).iloc[[5]]])),
+         "duplicate answer", None, "question"),
+    Case("long format: unknown question",
+         lambda b, c: csv_bytes(_long(b).assign(question=lambda d: d["question"].replace("emp_dbs", "emp_dbz"))),
+         "unknown question", None, "question"),
+]
+
+
+def _ten_megabytes(df: pd.DataFrame) -> bytes:
+    """The header, then the data rows repeated until the file is just over 10 MB."""
+    header, *rows = csv_bytes(df).splitlines(keepends=True)
+    body = b"".join(rows)
+    return header + body * (10 * 1024 * 1024 // len(body) + 1)
+
+
+def _zip_of_text() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("notes.txt", "hello")
+    return buf.getvalue()
+
+
+def test_there_are_at_least_25_distinct_bad_inputs():
+    assert len({c.id for c in CASES}) == len(CASES) >= 25
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_is_reported_and_nothing_changes(mod_con, base, case):
+    data = case.build(base, mod_con)
+    before = db_checksum(mod_con)
+    with pytest.raises(ingest.ImportRefused) as info:
+        ingest.import_file(mod_con, data, case.file_name, case.year, by="tester")
+    assert db_checksum(mod_con) == before
+    report = info.value.report
+    assert report is not None and not report.ok
+    hits = [p for p in report.problems if case.reason in p.reason
+            and (case.row is None or p.row == case.row)
+            and (case.column is None or p.column == case.column)
+            and (case.value is None or p.value == case.value)]
+    assert hits, "\n".join(report.lines())
+    # The table shown on the page has no blanks and names the same problem.
+    table = report.problem_table()
+    assert not table.isna().any().any() and (table["Problem"] == hits[0].reason).any()
+
+
+def test_suggestions_point_at_the_right_fix(mod_con, base):
+    report = ingest.validate(mod_con, csv_bytes(base.rename(columns={"emp_payroll": "emp_payrol"})), "a.csv", NEW_YEAR)
+    assert any("Did you mean emp_payroll" in p.reason for p in report.problems)
+    report = ingest.validate(mod_con, csv_bytes(_set(base, 2, "council", "Bristoll")), "a.csv", NEW_YEAR)
+    assert any("Bristol (E06000023)" in p.reason for p in report.problems)
+    report = ingest.validate(mod_con, csv_bytes(_set(base, 2, "council", "E06000060")), "a.csv", NEW_YEAR)
+    assert any("Buckinghamshire (E10000002)" in p.reason for p in report.problems)
+    report = ingest.validate(mod_con, csv_bytes(_set(base, 2, "emp_payroll", "maybe")), "a.csv", NEW_YEAR)
+    assert any("Available (available)" in p.reason and "Don't know (dont_know)" in p.reason for p in report.problems)
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs that look odd but are fine
+# --------------------------------------------------------------------------------------------
+
+GOOD = {
+    "UTF-8 with BOM": lambda b: csv_bytes(b, "utf-8-sig"),
+    "trailing blank rows": lambda b: csv_bytes(b) + b"\n\n,,,,\n" + b"," * (len(b.columns) - 1) + b"\n\n",
+    "Windows-1252 curly apostrophe": lambda b: csv_bytes(
+        _set(_set(b, 2, "emp_payroll", "Don\u2019t know"), 2, "emp_payroll__providers", ""), "cp1252"),
+    "unfilled template rows are skipped": lambda b: csv_bytes(pd.concat(
+        [b, pd.DataFrame([{"council": "E06000001", "round": NEW_YEAR}])], ignore_index=True).fillna("")),
+    "CRLF line ends and padded cells": lambda b: b"\r\n".join(
+        line.replace(b",", b" , ") if i else line for i, line in enumerate(csv_bytes(b).split(b"\n"))),
+}
+
+
+@pytest.mark.parametrize("name", list(GOOD))
+def test_odd_but_valid_files_import(repo_db_path, tmp_path, base, name):
+    con = db.connect(copy_db(repo_db_path, tmp_path))
+    try:
+        result = ingest.import_file(con, GOOD[name](base), "answers.csv", NEW_YEAR)
+        assert result.status == "imported" and result.councils == 3
+        assert respondents(con, NEW_YEAR) == sorted(base["council"])
+    finally:
+        con.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Property: any sheet either imports or fails with a report, and a failure changes nothing
+# --------------------------------------------------------------------------------------------
+
+#: Questions of every kind of answer set, with answers a council could give (values and labels).
+VALID = {
+    "emp_payroll": ["available", "Available", "IN DEVELOPMENT", "not_available", "Don't know", "dont_know"],
+    "emp_dbs": ["available", "in_development", "Not available", "don't know"],
+    "appr_promoted": ["yes", "No", "in development", "Don't know"],
+    "sf_approach": ["same_offer", "Directed to a support organisation", "none", "online_info"],
+    "emp_qa_safeguarding": ["required", "voluntary", "In development", "not_available"],
+    "dbs_route": ["la", "The employer", "dont_know", ""],
+    "pay_rate_10_plus": ["selected", "Not selected", ""],
+}
+JUNK = st.sampled_from(["", "maybe", "=1+1", "01/02/2015", "<script>", "yes please", "-", "@x", "0"])
+PROVIDERS = st.sampled_from(["", "la", "support_org;other_cvo", "Local authority", "nobody", "la;la", "@x"])
+COUNCILS = st.sampled_from(["E06000001", "E06000002", "E06000003", "Bristol", "St. Helens", "Hull City Council",
+                            "E08000015", "Kingston", "Atlantis", "E06000060", "", "E10000023"])
+
+
+GOOD_COUNCILS = ["E06000001", "E06000002", "E06000003", "Bristol", "St. Helens", "Hull City Council", "E08000015"]
+
+
+@st.composite
+def sheets(draw) -> bytes:
+    """A random answer sheet; about half are drawn clean (valid answers, distinct councils)."""
+    clean = draw(st.booleans())
+    n = draw(st.integers(min_value=1, max_value=4))
+    questions = draw(st.lists(st.sampled_from(list(VALID)), min_size=1, max_size=len(VALID), unique=True))
+    with_providers = [q for q in questions if q in ("emp_payroll", "emp_dbs") and draw(st.booleans())]
+    councils = (draw(st.lists(st.sampled_from(GOOD_COUNCILS), min_size=n, max_size=n, unique=True)) if clean
+                else [draw(COUNCILS) for _ in range(n)])
+    rows = []
+    for council in councils:
+        row = {"council": council}
+        for q in questions:
+            valid = st.sampled_from(VALID[q])
+            row[q] = draw(valid if clean else st.one_of(valid, valid, valid, JUNK))
+        for q in with_providers:
+            if clean:
+                allows = row[q].replace("_", " ").lower() in ("available", "in development")
+                row[f"{q}__providers"] = draw(st.sampled_from(["", "la", "support_org;other_cvo"])) if allows else ""
+            else:
+                row[f"{q}__providers"] = draw(PROVIDERS)
+        rows.append(row)
+    fmt = draw(st.sampled_from(["csv", "xlsx"]))
+    df = pd.DataFrame(rows).fillna("")
+    return xlsx_bytes(df) if fmt == "xlsx" else df.to_csv(index=False).encode("utf-8")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(data=sheets())
+def test_random_sheets_import_or_fail_cleanly(mod_con, data):
+    before = db_checksum(mod_con)
+    try:
+        name = "random.xlsx" if data.startswith(b"PK") else "random.csv"
+        result = ingest.import_file(mod_con, data, name, NEW_YEAR, replace=True, by="hypothesis")
+    except ingest.ImportRefused as exc:
+        assert exc.report is not None and not exc.report.ok
+        assert db_checksum(mod_con) == before
+        return
+    stored = mod_con.execute("SELECT count(*), count(DISTINCT authority_code) FROM responses WHERE round_year = ?",
+                             [NEW_YEAR]).fetchone()
+    if result.status == "unchanged":
+        assert db_checksum(mod_con) == before
+    else:
+        assert stored == (result.rows, result.councils)

@@ -1,0 +1,184 @@
+"""AppTest for the Data management page: locked without credentials, password sign-in, upload -> check -> import."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from lib import auth, db, ingest
+from lib.paths import DB_ENV_VAR, ROOT
+from tests.test_ingest import NEW_YEAR, copy_db, csv_bytes, respondents, wide_sheet
+
+PASSWORD = "a long test password"
+
+
+@pytest.fixture()
+def page_db(repo_db_path, tmp_path, monkeypatch):
+    """The app runs on a private copy of the session database (the page writes).
+
+    Streamlit's data caches are cleared before and after: lib.app caches the list of rounds
+    under a key that does not include the database path, so a round imported here would
+    otherwise show up in the next test's (different) database.
+    """
+    path = copy_db(repo_db_path, tmp_path)
+    monkeypatch.setenv(DB_ENV_VAR, str(path))
+    monkeypatch.delenv(auth.HASH_ENV, raising=False)
+    monkeypatch.delenv(auth.EMAILS_ENV, raising=False)
+    st.cache_data.clear()
+    yield path
+    st.cache_data.clear()
+
+
+@pytest.fixture()
+def admin_hash(monkeypatch) -> str:
+    encoded = auth.hash_password(PASSWORD, iterations=2_000)
+    monkeypatch.setenv(auth.HASH_ENV, encoded)
+    return encoded
+
+
+def _data_page() -> AppTest:
+    at = AppTest.from_file(ROOT / "dashboard.py", default_timeout=120)
+    at.run()
+    at.switch_page("pages/data.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _sign_in(at: AppTest, password: str) -> AppTest:
+    at.text_input[0].input(password)
+    next(b for b in at.button if b.label == "Sign in").click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_without_credentials_the_page_explains_how_to_enable_it(page_db):
+    at = _data_page()
+    assert at.title[0].value == "Data management"
+    text = " ".join(i.value for i in at.info)
+    assert "not set up" in text and "lib.cli admin-hash" in text and auth.HASH_ENV in text
+    assert not at.file_uploader and not at.text_input and not at.tabs
+
+
+def test_wrong_password_is_refused_and_delays_the_next_try(page_db, admin_hash, monkeypatch):
+    monkeypatch.setattr(auth, "DELAY_BASE_SECONDS", 600.0)  # the delay is certainly still running below
+    at = _data_page()
+    assert [t.label for t in at.text_input] == ["Administrator password"] and not at.file_uploader
+    _sign_in(at, "not the password")
+    assert any("not right" in e.value for e in at.error)
+    assert not at.file_uploader and not at.tabs
+    _sign_in(at, PASSWORD)  # straight away: still refused, the delay has not passed
+    assert any("Too many wrong attempts" in e.value for e in at.error)
+    assert not at.file_uploader
+    assert any("1 wrong attempt" in c.value for c in at.caption)
+
+
+def test_right_password_shows_the_upload_step(page_db, admin_hash):
+    at = _sign_in(_data_page(), PASSWORD)
+    assert not at.error
+    assert [t.label for t in at.tabs] == ["Load a round", "History", "Template and exports", "Reset"]
+    assert at.file_uploader[0].label == "File of answers"
+    assert at.number_input(key="import_year").value == 2015
+
+
+def test_upload_check_preview_and_import(page_db, admin_hash):
+    con = db.connect(page_db)
+    try:
+        sheet = wide_sheet(con, respondents(con)[:5])
+        expected = ingest.validate(con, csv_bytes(sheet), "answers.csv", NEW_YEAR)
+        preview = ingest.preview(con, expected)
+    finally:
+        con.close()
+    at = _sign_in(_data_page(), PASSWORD)
+    at.number_input(key="import_year").set_value(NEW_YEAR)
+    at.file_uploader[0].upload("answers.csv", csv_bytes(sheet), "text/csv")
+    at.run()
+    assert not at.exception, at.exception
+    assert any("5 councils and" in s.value for s in at.success)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Councils responding"] == f"5 of {preview.national['councils']}"
+    councils_table = next(d.value for d in at.dataframe if "Council" in d.value.columns)
+    assert sorted(councils_table["Council"]) == sorted(
+        f"{n} ({c})" for n, c in zip(preview.councils["display_name"], preview.councils["authority_code"], strict=True))
+    assert not councils_table.isna().any().any()
+
+    next(b for b in at.button if b.label == f"Import 5 councils into the {NEW_YEAR} round").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any(f"Imported the {NEW_YEAR} round" in s.value for s in at.success)
+    con = db.connect(page_db)
+    try:
+        assert respondents(con, NEW_YEAR) == sorted(sheet["council"])
+        assert con.execute("SELECT submitted_by FROM submissions").fetchone() == ("administrator (password)",)
+    finally:
+        con.close()
+
+
+def test_bad_upload_shows_the_problem_table_and_no_import_button(page_db, admin_hash):
+    con = db.connect(page_db)
+    try:
+        sheet = wide_sheet(con, respondents(con)[:2])
+    finally:
+        con.close()
+    sheet.loc[1, "council"] = "<b>Atlantis</b>"
+    at = _sign_in(_data_page(), PASSWORD)
+    at.number_input(key="import_year").set_value(NEW_YEAR)
+    at.file_uploader[0].upload("bad.csv", csv_bytes(sheet), "text/csv")
+    at.run()
+    assert not at.exception, at.exception
+    assert any("1 problem found" in e.value for e in at.error)
+    problems = at.dataframe[0].value
+    row = problems.iloc[0]
+    assert (row["Row"], row["Column"], row["Cell"], row["Value"]) == ("3", "council", "A3", "<b>Atlantis</b>")
+    assert row["Problem"].startswith("unknown council")
+    assert not any(b.label.startswith("Import") for b in at.button)
+    # The file's text reaches the screen only inside the table, never as Markdown or HTML.
+    assert not any("Atlantis" in m.value for m in at.markdown)
+
+
+def test_demo_round_needs_the_replace_box(page_db, admin_hash):
+    con = db.connect(page_db)
+    try:
+        sheet = wide_sheet(con, respondents(con)[:3], year=2015)
+    finally:
+        con.close()
+    at = _sign_in(_data_page(), PASSWORD)
+    at.file_uploader[0].upload("real2015.csv", csv_bytes(sheet), "text/csv")
+    at.run()
+    button = next(b for b in at.button if b.label.startswith("Import 3 councils"))
+    assert button.disabled
+    at.checkbox(key="import_replace").check().run()
+    button = next(b for b in at.button if b.label.startswith("Import 3 councils"))
+    assert not button.disabled
+    button.click().run()
+    assert not at.exception, at.exception
+    assert any("Replaced the 2015 round" in s.value for s in at.success)
+
+
+def test_reset_needs_the_word_then_restores_the_demo_rounds(page_db, admin_hash):
+    con = db.connect(page_db)
+    try:
+        ingest.import_file(con, csv_bytes(wide_sheet(con, respondents(con)[:2])), "a.csv", NEW_YEAR)
+    finally:
+        con.close()
+    at = _data_page()
+    at.query_params["section"] = "Reset"
+    at = _sign_in(at, PASSWORD)
+    button = next(b for b in at.button if b.label == "Reset to the demonstration data")
+    assert button.disabled
+    at.text_input(key="reset_confirm").input("reset").run()
+    assert next(b for b in at.button if b.label == "Reset to the demonstration data").disabled
+    at.text_input(key="reset_confirm").input("RESET").run()
+    next(b for b in at.button if b.label == "Reset to the demonstration data").click().run()
+    assert not at.exception, at.exception
+    assert any("reset to the demonstration data" in s.value for s in at.success)
+    assert len(list((page_db.parent / "snapshots").glob("*.duckdb"))) == 1
+    con = db.connect(page_db)
+    try:
+        assert respondents(con, NEW_YEAR) == []
+        assert con.execute("SELECT actor, action FROM audit_log ORDER BY id DESC LIMIT 1").fetchone() == (
+            "administrator (password)", "reset")
+    finally:
+        con.close()
