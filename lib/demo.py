@@ -146,9 +146,38 @@ def _shift_back(shares: dict[str, float], points: float) -> dict[str, float]:
     return out
 
 
+def unanchored_changes(figures: pd.DataFrame) -> pd.DataFrame:
+    """Published changes whose level the report does not give (e.g. pre-employment training
+    for employers: "up 34 points since 2014", level only in a chart). The demo reproduces the
+    change itself: the earlier round is set that many points lower on the same measure."""
+    levels = figures[figures["kind"] == "level"]
+    changes = figures[figures["kind"] == "change"]
+    keys = set(zip(levels["year"], levels["question_id"], levels["measure"], strict=True))
+    mask = [(y, q, m) not in keys for y, q, m in zip(changes["year"], changes["question_id"], changes["measure"], strict=True)]
+    return changes[mask][["year", "question_id", "measure", "percent"]].reset_index(drop=True)
+
+
+def _shift_measure(shares: dict[str, float], values: list[str], points: float) -> dict[str, float]:
+    """Move `points` (0-1) of share out of the answers in `values` into the other known answers."""
+    out = dict(shares)
+    inside = [v for v in values if v in out]
+    outside = [v for v in out if v not in values and v != "dont_know"]
+    held = sum(out[v] for v in inside)
+    moved = min(points, held)
+    if not outside or held <= 0:
+        return out
+    for v in inside:
+        out[v] -= moved * out[v] / held
+    spread = sum(out[v] for v in outside)
+    for v in outside:
+        out[v] += moved * (out[v] / spread if spread > 0 else 1 / len(outside))
+    return out
+
+
 def build_targets(config: StandardsConfig, figures: pd.DataFrame) -> dict[int, dict[str, Target]]:
     """Targets per round and question: published where known, extrapolated otherwise."""
     levels = implied_levels(figures)
+    loose = unanchored_changes(figures)
     targets: dict[int, dict[str, Target]] = {y: {} for y in ROUND_SIZES}
     for q in config.questions:
         options = list(config.answer_sets[q.answer_set].values)
@@ -173,7 +202,12 @@ def build_targets(config: StandardsConfig, figures: pd.DataFrame) -> dict[int, d
                     answer_c = [*answer_c, ([options[0]], max(floor, 100 * defaults.get(options[0], 0.0)))]
                 answers = _answer_target(options, defaults, answer_c)
             else:
-                answers = _shift_back(previous.answers, YEARLY_GROWTH)
+                change = loose[(loose["question_id"] == q.id) & (loose["year"] == year + 1)]
+                if len(change):
+                    _, values = _parse_measure(change["measure"].iloc[0])
+                    answers = _shift_measure(previous.answers, values, float(change["percent"].iloc[0]) / 100)
+                else:
+                    answers = _shift_back(previous.answers, YEARLY_GROWTH)
             top = answers.get(options[0], 0.0)
             if previous is not None and not provider_c and previous.providers:
                 scale = top / max(previous.answers.get(options[0], 1e-9), 1e-9)

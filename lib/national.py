@@ -164,3 +164,42 @@ def map_values(con: duckdb.DuckDBPyConnection, year: int, standard: int | None =
         """,  # noqa: S608 - column names chosen above, values parameterised
         [*params, year],
     ).df()
+
+
+def change_table(change: pd.DataFrame, year: int) -> pd.DataFrame:
+    """change_since_previous() as text for display: whole points, "Not asked" where a round's
+    questionnaire had no question on the standard, never NaN or None."""
+    from lib.formatting import DASH, format_score, is_missing
+
+    prev = int(change["previous_year"].iloc[0])
+
+    def score(v: object) -> str:
+        return "Not asked" if is_missing(v) else format_score(v)
+
+    def points(v: object) -> str:
+        return DASH if is_missing(v) else f"{float(v):+.0f}"
+
+    def share(v: object) -> str:
+        return "Not asked" if is_missing(v) else f"{100 * float(v):.0f}%"
+
+    return pd.DataFrame({
+        "Standard": [f"{int(n)}. {name}" for n, name in zip(change["standard"], change["short_name"], strict=True)],
+        f"Median {prev}": [score(v) for v in change["previous_median"]],
+        f"Median {year}": [score(v) for v in change["median"]],
+        "Change (points)": [points(v) for v in change["median_change"]],
+        f"% meeting {prev}": [share(v) for v in change["previous_share_meeting"]],
+        f"% meeting {year}": [share(v) for v in change["share_meeting"]],
+    })
+
+
+def ranking_table(ranked: pd.DataFrame) -> pd.DataFrame:
+    """overall_distribution() as text: the table behind the histogram and the map."""
+    from lib.formatting import format_score
+
+    return pd.DataFrame({
+        "Rank": [f"{int(r)} of {int(n)}" for r, n in zip(ranked["rank"], ranked["n_ranked"], strict=True)],
+        "Council": ranked["display_name"].astype(str),
+        "Region": ranked["region_name"].astype(str),
+        "Overall score": [format_score(v) for v in ranked["score"]],
+        "Band": ranked["band_label"].astype(str),
+    })

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import app, national
+from lib import app, hexmap, national
 from lib.charts import national as charts
 from lib.formatting import DASH, format_score
 from lib.formatting import escape_markdown as md
@@ -58,16 +58,13 @@ with left:
     st.caption(f"{len(ranked)} councils ranked. Councils with too few evidenced standards are not ranked.")
 with right:
     st.header("Map of overall scores")
-    try:
-        from lib import hexmap
-
-        cells = national.map_values(con, year)
-        fig = hexmap.hex_map_figure(cells, title="", colour_label="Overall score", height=420)
-        st.plotly_chart(fig, width="stretch")
-        st.caption("One hexagon per council, arranged to resemble England. Grey: no response this round. "
-                   "See **Regional comparison** for the full map.")
-    except ImportError:
-        st.info("The hex map is not available in this build.")
+    cells = national.map_values(con, year)
+    st.plotly_chart(hexmap.hex_map_figure(cells, title="", colour_label="Overall score", height=420),
+                    width="stretch")
+    st.caption("One hexagon per council, arranged to resemble England. Grey: no response this round.")
+    st.page_link("pages/regions.py", label="Full map and regional comparison", icon=":material/map:")
+with st.expander("Table: every ranked council's overall score and band"):
+    app.show_table(national.ranking_table(ranked))
 
 change = national.change_since_previous(con, year)
 st.header("What changed since the previous round")
@@ -79,18 +76,4 @@ else:
         f"Median standard scores in {year} against {prev}. The two rounds had different "
         "respondents, so this compares national pictures rather than the same councils."
     )
-    shown = change[["standard", "short_name", "previous_median", "median", "median_change",
-                    "previous_share_meeting", "share_meeting"]].copy()
-    for col in ("previous_share_meeting", "share_meeting"):
-        shown[col] = shown[col] * 100
-    app.show_table(
-        shown,
-        column_config={
-            "standard": "Standard", "short_name": "Name",
-            "previous_median": st.column_config.NumberColumn(f"Median {prev}", format="%.0f"),
-            "median": st.column_config.NumberColumn(f"Median {year}", format="%.0f"),
-            "median_change": st.column_config.NumberColumn("Change (points)", format="%+.0f"),
-            "previous_share_meeting": st.column_config.NumberColumn(f"% meeting {prev}", format="%.0f%%"),
-            "share_meeting": st.column_config.NumberColumn(f"% meeting {year}", format="%.0f%%"),
-        },
-    )
+    app.show_table(national.change_table(change, year))

@@ -95,3 +95,19 @@ def test_calibration_covers_figures(repo_con):
     assert (figures["year"] == 2015).sum() >= 30
     assert (figures["year"] == 2014).sum() >= 2
     assert isinstance(figures, pd.DataFrame)
+
+
+def test_published_changes_without_a_level_are_reproduced_within_3_points(repo_con):
+    """E.g. pre-employment training for employers: 'up 34 points since 2014' with no 2015 level."""
+    from lib.gaps import measure_share
+
+    loose = demo.unanchored_changes(demo.load_figures())
+    assert len(loose) >= 1
+    misses = []
+    for row in loose.itertuples():
+        now = measure_share(repo_con, row.year, row.question_id, row.measure)
+        before = measure_share(repo_con, row.year - 1, row.question_id, row.measure)
+        got = 100 * (now - before)
+        if abs(got - row.percent) > 3.0:
+            misses.append(f"{row.question_id} {row.measure}: published +{row.percent:.0f}, demo {got:+.1f}")
+    assert not misses, "\n".join(misses)

@@ -41,3 +41,18 @@ def test_change_since_previous(repo_con):
     assert list(df["standard"]) == list(range(1, 10))
     assert set(df["previous_year"]) == {2014}
     assert national.change_since_previous(repo_con, 2012).empty
+
+
+def test_change_and_ranking_tables_are_plain_text(repo_con):
+    change = national.change_table(national.change_since_previous(repo_con, 2015), 2015)
+    assert len(change) == 9
+    text = " ".join(change.astype(str).to_numpy().ravel())
+    assert "None" not in text and "nan" not in text.lower()
+    # Standard 3 was not asked in 2014: shown as such, not as a blank or a zero.
+    row = change[change["Standard"].str.startswith("3.")].iloc[0]
+    assert row["Median 2014"] == "Not asked" and row["Median 2015"] != "Not asked"
+    ranked = national.overall_distribution(repo_con, 2015)
+    table = national.ranking_table(ranked)
+    first = repo_con.execute("SELECT display_name FROM overall_scores WHERE round_year = 2015 AND rank = 1 "
+                             "ORDER BY display_name LIMIT 1").fetchone()[0]
+    assert table.iloc[0]["Council"] == first and table.iloc[0]["Rank"].startswith("1 of ")

@@ -26,9 +26,11 @@ def standards_band_bar(df: pd.DataFrame, *, source: str) -> go.Figure:
         )
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed")
+    base_layout(fig, title="Share of responding councils in each band, by standard",
+                source=source, height=460, x_title="Share of responding councils (%)")
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
-    return base_layout(fig, title="Share of responding councils in each band, by standard",
-                       source=source, height=460, x_title="Share of responding councils (%)")
+    fig.update_layout(legend_traceorder="normal")  # legend in band order, as the bars read
+    return fig
 
 
 def score_histogram(df: pd.DataFrame, *, source: str, bins: int = 20) -> go.Figure:
