@@ -30,7 +30,7 @@ def scale_up(con, factor: int) -> None:
     con.execute(
         """
         INSERT INTO authorities
-        SELECT 'X' || lpad(CAST(i AS VARCHAR), 3, '0') || substr(code, 5), name || ' #' || i,
+        SELECT 'X' || lpad(CAST(i AS VARCHAR), 3, '0') || substr(code, 2), name || ' #' || i,
                display_name || ' #' || i, region_code, region_name, type, valid_from, valid_to, lat, lon,
                NULL, NULL, NULL, NULL
         FROM authorities, range(1, ?) t(i)
@@ -40,7 +40,7 @@ def scale_up(con, factor: int) -> None:
     con.execute(
         """
         INSERT INTO responses
-        SELECT round_year, 'X' || lpad(CAST(i AS VARCHAR), 3, '0') || substr(authority_code, 5), question_id,
+        SELECT round_year, 'X' || lpad(CAST(i AS VARCHAR), 3, '0') || substr(authority_code, 2), question_id,
                answer, providers, comment, source, submitted_at
         FROM responses, range(1, ?) t(i)
         WHERE authority_code NOT LIKE 'X%'
