@@ -7,7 +7,9 @@ query functions in lib/, and place the figures built by lib.charts.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -162,6 +164,64 @@ def set_query_params(**values: str | int | list[str] | None) -> None:
             st.query_params[key] = str(value)
 
 
+def url_choice(widget: Callable[..., Any], label: str, options: list, *, key: str, param: str,
+               default: Any = None, format_func: Callable[[Any], str] = str,
+               url_value: str | None = None, absent_means_default: bool = False,
+               **kwargs: Any) -> Any:
+    """A selectbox or radio whose choice lives in the URL (?param=), so a link reproduces the view.
+
+    The widget follows the URL when a link changed ?param= since the widget last wrote it, and
+    writes its choice back (None removes the parameter). `url_value` stands in for the URL's
+    value when the caller has translated it first (the council picker maps old codes). With
+    `absent_means_default`, a link without ?param= also puts the widget back to `default` (for a
+    default that is written as no parameter at all). Other keyword arguments go to `widget`.
+    """
+    raw = query_param(param) if url_value is None else url_value
+    wanted = next((o for o in options if o is not None and str(o) == raw), None) if raw else None
+    target = default if wanted is None and absent_means_default else wanted
+    url_key = f"{key}__url"
+    if st.session_state.get(key) not in options or (
+        (wanted is not None or absent_means_default) and st.session_state.get(url_key) != target
+    ):
+        st.session_state[key] = wanted if wanted is not None else default
+    value = widget(label, options, key=key, format_func=format_func, **kwargs)
+    st.session_state[url_key] = value
+    set_query_params(**{param: None if value is None else str(value)})
+    return value
+
+
+def url_multichoice(label: str, options: list, *, key: str, param: str,
+                    format_func: Callable[[Any], str] = str, **kwargs: Any) -> list:
+    """A multiselect whose choices live in the URL as ?param=a,b (the good-practice filters).
+
+    A link that brings a different ?param= replaces the choices; choices are written back in
+    the order picked. Other keyword arguments go to st.multiselect.
+    """
+    raw = query_param(param)
+    url_key = f"{key}__url"
+    if key not in st.session_state or (raw and st.session_state.get(url_key) != raw):
+        picked = raw.split(",") if raw else []
+        st.session_state[key] = [o for o in options if str(o) in picked]
+    value = st.multiselect(label, options, key=key, format_func=format_func, **kwargs)
+    written = ",".join(str(v) for v in value) or None
+    st.session_state[url_key] = written
+    set_query_params(**{param: written})
+    return value
+
+
+def url_text(label: str, *, key: str, param: str, **kwargs: Any) -> str:
+    """A text box whose words live in the URL as ?param= (trimmed; empty removes it)."""
+    raw = query_param(param)
+    url_key = f"{key}__url"
+    if key not in st.session_state or (raw and st.session_state.get(url_key) != raw):
+        st.session_state[key] = raw or ""
+    value = st.text_input(label, key=key, **kwargs)
+    written = value.strip() or None
+    st.session_state[url_key] = written
+    set_query_params(**{param: written})
+    return value
+
+
 # The database path is an argument of these cached readers only so that it is part of the
 # cache key (a parameter whose name starts with "_" would be left out of it).
 @st.cache_data(ttl=60, show_spinner=False)
@@ -196,6 +256,13 @@ def select_round() -> int:
                                 help="Every page shows this survey round. The latest is chosen by default.")
     set_query_params(round=year)
     return int(year)
+
+
+def switch_round(year: int) -> None:
+    """Button callback: show another survey round. It runs before the rerun draws the sidebar
+    picker (a widget's value cannot change once it is drawn in a run)."""
+    st.session_state["round_select"] = int(year)
+    st.query_params["round"] = str(year)
 
 
 def current_round() -> int:
@@ -284,16 +351,12 @@ def council_picker(year: int, *, key: str, label: str = "Council",
             st.warning(f"There is no council with the code {escape_markdown(wanted)} in the {year} round. "
                        "Choose one from the list.")
             wanted = None
-    url_key = f"{key}__url"
-    if st.session_state.get(key) not in codes or (wanted in codes and st.session_state.get(url_key) != wanted):
-        remembered = st.session_state.get(CHOSEN_COUNCIL)
-        st.session_state[key] = wanted if wanted in codes else (remembered if remembered in codes else None)
-    code = st.selectbox(label, codes, key=key, format_func=names.get, index=None,
-                        placeholder="Type a council's name or ONS code",
-                        help=help or f"Every council with adult social services duties in the {year} "
-                                     "round's council set.")
-    st.session_state[url_key] = code
+    remembered = st.session_state.get(CHOSEN_COUNCIL)
+    code = url_choice(st.selectbox, label, codes, key=key, param="authority",
+                      default=remembered if remembered in codes else None, format_func=names.get,
+                      url_value=wanted, index=None, placeholder="Type a council's name or ONS code",
+                      help=help or f"Every council with adult social services duties in the {year} "
+                                   "round's council set.")
     if code is not None:
         st.session_state[CHOSEN_COUNCIL] = code
-    set_query_params(authority=code)
     return code

@@ -15,7 +15,7 @@ import duckdb
 
 from lib import scorecard
 from lib.charts import BAND_COLOURS, COMPARATOR_COLOURS, PALETTE
-from lib.formatting import is_missing
+from lib.formatting import council_type_text, is_missing
 
 DEMO_NOTE_TITLE = "Synthetic demonstration data"
 DEMO_NOTE_TEXT = (
@@ -135,7 +135,8 @@ def briefing_data(con: duckdb.DuckDBPyConnection, code: str, year: int, *, is_de
         ))
     return BriefingData(
         council_name=str(me["display_name"]), council_code=code, region_name=str(me["region_name"]),
-        council_type=scorecard.council_type_text(me["type"]), type_group=scorecard.type_label(me["type"]),
+        council_type=council_type_text(me["type"], "council"),
+        type_group=council_type_text(me["type"], "group"),
         year=int(year), is_demo=is_demo, score_text=head.score_text, band_text=head.band_label,
         rank_text=head.rank_text, region_rank_text=head.region_rank_text, evidenced=head.evidenced,
         standards_total=head.standards_total, unknown_answers=head.unknown_answers,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -46,6 +46,35 @@ def band_text(band: Any, labels: dict[str, str], evidence: bool = True) -> str:
     if is_missing(band) or not evidence:
         return NO_EVIDENCE
     return labels.get(str(band), str(band))
+
+
+#: Council types (authorities.type, as the ONS words them) in the words shown on screen: as a
+#: label or filter option, for one council, for the comparison group, and inside a sentence
+#: (plural and singular; "London" keeps its capital).
+COUNCIL_TYPES: dict[str, dict[str, str]] = {
+    "county": {"label": "County", "council": "County council", "group": "County councils",
+               "plural": "counties", "singular": "county"},
+    "unitary": {"label": "Unitary", "council": "Unitary council", "group": "Unitary councils",
+                "plural": "unitary councils", "singular": "unitary"},
+    "metropolitan district": {"label": "Metropolitan district", "council": "Metropolitan district",
+                              "group": "Metropolitan districts", "plural": "metropolitan districts",
+                              "singular": "metropolitan district"},
+    "London borough": {"label": "London borough", "council": "London borough", "group": "London boroughs",
+                       "plural": "London boroughs", "singular": "London borough"},
+    "other": {"label": "Other", "council": "Other council", "group": "Other councils",
+              "plural": "other councils", "singular": "other council"},
+}
+TypeForm = Literal["label", "council", "group", "plural", "singular"]
+
+
+def council_type_text(council_type: Any, form: TypeForm = "label") -> str:
+    """A council type in words: 'metropolitan district' -> 'Metropolitan district' (label),
+    'unitary' -> 'Unitary council' (council), 'Unitary councils' (group), 'county' ->
+    'counties' (plural, in a sentence) or 'county' (singular, in a sentence)."""
+    if is_missing(council_type):
+        return DASH
+    words = COUNCIL_TYPES.get(str(council_type))
+    return words[form] if words else str(council_type)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")

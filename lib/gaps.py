@@ -10,6 +10,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from lib.formatting import council_type_text
+
 
 def parse_measure(measure: str) -> tuple[str, list[str]]:
     """Split 'answer:available|in_development' into ('answer', ['available', 'in_development'])."""
@@ -56,20 +58,6 @@ NOT_ASKED = "Not asked"
 #: Heat-map orders other than "by one standard" (which is the standard's number, "1"-"9").
 SORTS = {"overall": "Overall score (highest first)", "name": "Council name (A to Z)",
          "region": "Region, then overall score"}
-
-
-def type_label(council_type: str) -> str:
-    """'metropolitan district' -> 'Metropolitan district' (London borough keeps its capital)."""
-    return council_type[:1].upper() + council_type[1:]
-
-
-def regions(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
-    """Regions of the round's council set, with councils and respondents in each."""
-    return con.execute(
-        "SELECT scope_code AS region_code, scope_name AS region_name, councils, respondents, coverage "
-        "FROM scope_coverage WHERE round_year = ? AND scope = 'region' ORDER BY region_name",
-        [year],
-    ).df()
 
 
 def council_types(con: duckdb.DuckDBPyConnection, year: int) -> list[str]:
@@ -176,7 +164,7 @@ def heatmap_table(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({
         "Council": first["display_name"],
         "Region": first["region_name"],
-        "Type": first["type"].map(type_label),
+        "Type": first["type"].map(council_type_text),
         "Overall score": [f"{format_score(s)} ({b})" for s, b in
                           zip(first["overall_score"], first["overall_band_label"], strict=True)],
         "Rank": [rank_text(r) for r in first[["ranked", "rank", "n_ranked"]].to_dict("records")],
@@ -295,7 +283,7 @@ def lacking_export(lacking: pd.DataFrame, question: pd.Series, year: int) -> pd.
         "authority_code": lacking["authority_code"],
         "council": lacking["display_name"],
         "region": lacking["region_name"],
-        "council_type": lacking["type"].map(type_label),
+        "council_type": lacking["type"].map(council_type_text),
         "question_id": question["question_id"],
         "question": question["topic"],
         "standard": int(question["standard"]),

@@ -50,13 +50,18 @@ def _to_date(text: str) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
+def _read_columns(path: Path, columns: list[str]) -> pd.DataFrame:
+    """The named columns of a reference CSV, as text; a missing column is an error naming the file."""
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in columns if c not in raw.columns]
+    if missing:
+        raise ValueError(f"{path}: missing columns {', '.join(missing)}")
+    return raw[columns].copy()
+
+
 @lru_cache(maxsize=4)
 def _authorities(data_dir: Path) -> pd.DataFrame:
-    raw = pd.read_csv(data_dir / "authorities.csv", dtype=str, keep_default_na=False)
-    missing = [c for c in AUTHORITY_COLUMNS if c not in raw.columns]
-    if missing:
-        raise ValueError(f"{data_dir / 'authorities.csv'}: missing columns {', '.join(missing)}")
-    table = raw[AUTHORITY_COLUMNS].copy()
+    table = _read_columns(data_dir / "authorities.csv", AUTHORITY_COLUMNS)
     for col in ("valid_from", "valid_to"):
         table[col] = [_to_date(v) for v in table[col]]
     for col in ("lat", "lon"):
@@ -68,11 +73,7 @@ def _authorities(data_dir: Path) -> pd.DataFrame:
 
 @lru_cache(maxsize=4)
 def _lineage(data_dir: Path) -> pd.DataFrame:
-    table = pd.read_csv(data_dir / "lineage.csv", dtype=str, keep_default_na=False)
-    missing = [c for c in LINEAGE_COLUMNS if c not in table.columns]
-    if missing:
-        raise ValueError(f"{data_dir / 'lineage.csv'}: missing columns {', '.join(missing)}")
-    table = table[LINEAGE_COLUMNS].copy()
+    table = _read_columns(data_dir / "lineage.csv", LINEAGE_COLUMNS)
     table["effective_date"] = [date.fromisoformat(v) for v in table["effective_date"]]
     return table
 

@@ -1079,11 +1079,6 @@ def validate(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, year: 
 # Preview: the scores the import would produce, on a private copy
 # --------------------------------------------------------------------------------------------
 
-#: Tables the scoring views read besides survey_rounds and responses (as lib.whatif.Projector).
-CONFIG_TABLES = ("authorities", "standards", "questions", "answer_options", "providers", "bands",
-                 "scoring_settings")
-
-
 def _records_table(records: list[Record], year: int, source: str, when: datetime) -> pa.Table:
     return pa.table({
         "round_year": pa.array([year] * len(records), pa.int32()),
@@ -1110,23 +1105,14 @@ def _insert_records(con: duckdb.DuckDBPyConnection, records: list[Record], year:
 def private_copy(source: duckdb.DuckDBPyConnection, year: int, records: list[Record]) -> duckdb.DuckDBPyConnection:
     """An in-memory database with the scoring rules, the councils and `records` as the round.
 
-    The same approach as lib.whatif.Projector: the scoring views run on the copy, so the
-    preview is computed by exactly the SQL that will score the imported round.
+    The scoring views run on the copy (lib.scoring.scoring_copy), so the preview is computed
+    by exactly the SQL that will score the imported round.
     """
-    con = db.connect(":memory:")
-    db.create_schema(con)
+    con = scoring.scoring_copy(source)
     with db.transaction(con):
-        for table in CONFIG_TABLES:
-            data = source.sql(f"SELECT * FROM {table}").to_arrow_table()  # noqa: S608 - fixed names
-            con.register("_copy_src", data)
-            try:
-                con.execute(f"INSERT INTO {table} SELECT * FROM _copy_src")  # noqa: S608 - fixed names
-            finally:
-                con.unregister("_copy_src")
         con.execute("INSERT INTO survey_rounds VALUES (?, ?, FALSE, ?, 'preview', now())",
                     [year, f"{year} (preview)", geography.vintage_for_round(year)])
         _insert_records(con, records, year, "preview", datetime.now().replace(microsecond=0))
-    scoring.create_views(con)
     return con
 
 

@@ -71,6 +71,35 @@ def answer_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+#: Credits said in words; any other credit is given as a number from 0 to 1.
+CREDIT_WORDS = {1.0: "full credit", 0.75: "three quarters", 0.5: "half", 0.25: "a quarter", 0.0: "none"}
+
+
+def _either(labels: list[str]) -> str:
+    """'A', 'A or B', 'A, B or C'."""
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + f" or {labels[-1]}"
+
+
+def credit_summary(con: duckdb.DuckDBPyConnection, share: float = 0.1) -> str:
+    """The credit the common answers earn, in words, e.g. 'Available or Yes = full credit,
+    In development = half, Not available, No or Don't know = none'.
+
+    Read from answer_options (standards/scoring.toml), so a changed credit changes the words.
+    Covers the answer sets behind at least `share` of the scored questions (the Methodology
+    page lists every set); each answer is named once, highest credit first, "don't know" last.
+    """
+    options = answer_options(con)
+    sets = options.drop_duplicates("answer_set")
+    common = set(sets.loc[sets["scored_questions"] >= share * sets["scored_questions"].sum(), "answer_set"])
+    shown = options[options["answer_set"].isin(common)].sort_values(
+        ["score", "is_unknown", "scored_questions", "position"], ascending=[False, True, False, True])
+    parts = []
+    for score, group in shown.groupby("score", sort=False):
+        words = CREDIT_WORDS.get(float(score), f"{float(score):g}")
+        parts.append(f"{_either(list(dict.fromkeys(group['label'])))} = {words}")
+    return ", ".join(parts)
+
+
 def bands(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Bands from highest to lowest, each with its minimum and the next band's minimum above it."""
     return con.execute(

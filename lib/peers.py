@@ -18,8 +18,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from lib.formatting import DASH, NO_EVIDENCE, format_score, is_missing
-from lib.regions import type_label
+from lib.formatting import DASH, NO_EVIDENCE, council_type_text, format_score, is_missing
 
 MODES = {
     "region": "Same region",
@@ -96,19 +95,6 @@ def parse_custom(value: str | None, known: Iterable[str], exclude: str | None = 
 # --------------------------------------------------------------------------------------------
 # Councils and rounds
 # --------------------------------------------------------------------------------------------
-
-def council(con: duckdb.DuckDBPyConnection, year: int, code: str) -> dict[str, object] | None:
-    """A council of the round: names, region, type and whether it responded."""
-    row = con.execute(
-        "SELECT authority_code, display_name, region_code, region_name, type, responded "
-        "FROM round_councils WHERE round_year = ? AND authority_code = ?",
-        [year, code],
-    ).fetchone()
-    if row is None:
-        return None
-    keys = ("authority_code", "display_name", "region_code", "region_name", "type", "responded")
-    return dict(zip(keys, row, strict=True))
-
 
 def nearest_responded_round(con: duckdb.DuckDBPyConnection, code: str, year: int) -> int | None:
     """The round closest to `year` in which the council responded (the later one on a tie)."""
@@ -196,33 +182,6 @@ def peer_codes(con: duckdb.DuckDBPyConnection, year: int, code: str, mode: str, 
 # Scores side by side
 # --------------------------------------------------------------------------------------------
 
-def scores_long(con: duckdb.DuckDBPyConnection, year: int, codes: list[str]) -> pd.DataFrame:
-    """Overall and standard scores (standards asked in the round) for the given councils.
-
-    One row per council and standard; councils that did not respond have one row with no
-    standard. Scores, bands and ranks come straight from the views.
-    """
-    return con.execute(
-        """
-        SELECT c.authority_code, c.display_name, c.region_name, c.type, c.responded,
-               o.score AS overall_score, o.band AS overall_band, ob.label AS overall_band_label,
-               o.ranked, o.rank, o.n_ranked,
-               s.standard, s.short_name, s.score, s.band, sb.label AS band_label, s.evidence
-        FROM round_councils c
-        LEFT JOIN overall_scores o ON o.round_year = c.round_year AND o.authority_code = c.authority_code
-        LEFT JOIN bands ob ON ob.key = o.band
-        LEFT JOIN standard_scores s
-               ON s.round_year = c.round_year AND s.authority_code = c.authority_code
-              AND s.standard IN (SELECT DISTINCT standard FROM questions
-                                 WHERE scored AND asked_from <= $year)
-        LEFT JOIN bands sb ON sb.key = s.band
-        WHERE c.round_year = $year AND list_contains($codes, c.authority_code)
-        ORDER BY c.display_name, s.standard
-        """,
-        {"year": year, "codes": list(codes)},
-    ).df()
-
-
 def peer_medians(con: duckdb.DuckDBPyConnection, year: int, codes: list[str]) -> pd.DataFrame:
     """The peer group's median per standard asked (over peers with evidence) and overall.
 
@@ -291,7 +250,7 @@ def side_by_side(code: str, peers: pd.DataFrame, long: pd.DataFrame, medians: pd
             "Row": kind,
             "Council": first["display_name"],
             "Region": first["region_name"],
-            "Type": type_label(first["type"]),
+            "Type": council_type_text(first["type"]),
         }
         if has_similarity:
             sim = similarity.get(first["authority_code"])

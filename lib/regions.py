@@ -11,40 +11,21 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from lib.formatting import DASH, NO_EVIDENCE, format_score, is_missing
+from lib.formatting import DASH, NO_EVIDENCE, council_type_text, format_score, is_missing
 
-#: Council types a user can filter by, in the order offered, with the words shown on screen.
-TYPE_LABELS = {
-    "county": "County",
-    "unitary": "Unitary",
-    "metropolitan district": "Metropolitan district",
-    "London borough": "London borough",
-}
-#: Plural forms for sentences ("ranked among counties").
-TYPE_PLURALS = {
-    "county": "counties",
-    "unitary": "unitary councils",
-    "metropolitan district": "metropolitan districts",
-    "London borough": "London boroughs",
-}
+#: Council types a user can filter by, in the order offered (words: formatting.council_type_text).
+TYPE_FILTERS = ("county", "unitary", "metropolitan district", "London borough")
 
 #: What the region x standard heat map shows: the regional median score or the share meeting.
 MEASURES = {"median": "Median score", "meeting": "Share of councils meeting the standard"}
 OVERALL = "overall"
 
 
-def type_label(council_type: str | None) -> str:
-    """Words for a council type ('metropolitan district' -> 'Metropolitan district')."""
-    if council_type is None:
-        return "All types"
-    return TYPE_LABELS.get(council_type, council_type[:1].upper() + council_type[1:])
-
-
 def parse_type(value: str | None) -> str | None:
     """A council type from the URL (?type=county), or None for all types or an unknown value."""
     if not value:
         return None
-    lowered = {k.lower(): k for k in TYPE_LABELS}
+    lowered = {k.lower(): k for k in TYPE_FILTERS}
     return lowered.get(value.strip().lower())
 
 
@@ -88,22 +69,6 @@ def regions(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
         "FROM scope_coverage WHERE round_year = ? AND scope = 'region' ORDER BY region_name",
         [year],
     ).df()
-
-
-def band_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute("SELECT key, label FROM bands ORDER BY position").fetchall())
-
-
-def lowest_band(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
-    """(key, label) of the lowest band: the one that means 'does not meet the standard'."""
-    row = con.execute("SELECT key, label FROM bands ORDER BY min_score LIMIT 1").fetchone()
-    return str(row[0]), str(row[1])
-
-
-def top_band(con: duckdb.DuckDBPyConnection) -> tuple[str, str, float]:
-    """(key, label, minimum score) of the highest band: the one that means 'meets the standard'."""
-    row = con.execute("SELECT key, label, min_score FROM bands ORDER BY min_score DESC LIMIT 1").fetchone()
-    return str(row[0]), str(row[1]), float(row[2])
 
 
 # --------------------------------------------------------------------------------------------
@@ -173,7 +138,7 @@ def map_table(cells: pd.DataFrame, year: int) -> pd.DataFrame:
     out = pd.DataFrame({
         "Council": cells["display_name"],
         "Region": cells["region_name"],
-        "Type": cells["type"].map(type_label),
+        "Type": cells["type"].map(council_type_text),
         "Score and band": cells.apply(value_text, axis=1) if len(cells) else pd.Series(dtype=str),
         "Rank": cells.apply(rank_words, axis=1) if len(cells) else pd.Series(dtype=str),
     })
@@ -352,15 +317,17 @@ def matrix_table(matrix: pd.DataFrame, measure: str) -> pd.DataFrame:
 # Councils in one region
 # --------------------------------------------------------------------------------------------
 
-def region_councils(con: duckdb.DuckDBPyConnection, year: int, region_code: str,
-                    council_type: str | None = None) -> pd.DataFrame:
-    """Long table: each council of the region (and type), each standard asked: score, band, ranks.
+def council_scores_long(con: duckdb.DuckDBPyConnection, year: int, *, region: str | None = None,
+                        council_type: str | None = None, codes: list[str] | None = None) -> pd.DataFrame:
+    """Long table: each council of a region (and type), or of a list of codes, and each standard
+    asked in the round, with score, band and ranks straight from the views.
 
     Councils that did not respond appear once with responded = false and no standard rows.
+    Best overall first. The peer comparison reads the same table for its councils.
     """
     return con.execute(
         """
-        SELECT c.authority_code, c.display_name, c.type, c.responded,
+        SELECT c.authority_code, c.display_name, c.region_name, c.type, c.responded,
                o.score AS overall_score, o.band AS overall_band, ob.label AS overall_band_label,
                o.ranked, o.rank, o.n_ranked, o.region_rank, o.region_n_ranked,
                o.standards_evidenced,
@@ -373,11 +340,14 @@ def region_councils(con: duckdb.DuckDBPyConnection, year: int, region_code: str,
               AND s.standard IN (SELECT DISTINCT standard FROM questions
                                  WHERE scored AND asked_from <= $year)
         LEFT JOIN bands sb ON sb.key = s.band
-        WHERE c.round_year = $year AND c.region_code = $region
+        WHERE c.round_year = $year
+          AND ($region::VARCHAR IS NULL OR c.region_code = $region::VARCHAR)
           AND ($type::VARCHAR IS NULL OR c.type = $type::VARCHAR)
+          AND ($codes::VARCHAR[] IS NULL OR list_contains($codes::VARCHAR[], c.authority_code))
         ORDER BY o.rank NULLS LAST, c.display_name, s.standard
         """,
-        {"year": year, "region": region_code, "type": council_type},
+        {"year": year, "region": region, "type": council_type,
+         "codes": None if codes is None else list(codes)},
     ).df()
 
 
@@ -403,7 +373,7 @@ def council_grid(long: pd.DataFrame, lowest_band: str) -> tuple[pd.DataFrame, pd
         first = part.iloc[0]
         row: dict[str, object] = {
             "Council": first["display_name"],
-            "Type": type_label(first["type"]),
+            "Type": council_type_text(first["type"]),
             "Overall score": standard_cell(first["overall_score"], first["overall_band_label"],
                                            not is_missing(first["overall_score"])),
             "Rank in England": (f"{int(first['rank'])} of {int(first['n_ranked'])}"

@@ -15,28 +15,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from lib import geography
-from lib.formatting import DASH, NO_EVIDENCE, format_score, is_missing, rank_text
+from lib import geography, scoring
+from lib.formatting import DASH, NO_EVIDENCE, council_type_text, format_score, is_missing, rank_text
 
 NOT_ANSWERED = "Not answered"
 NOT_ASKED = "Not asked this round"
 PROVIDERS_NOT_STATED = "Not stated"
-
-#: Council types as people say them (the authorities table stores the ONS wording).
-TYPE_LABELS = {
-    "county": "County councils",
-    "unitary": "Unitary councils",
-    "metropolitan district": "Metropolitan districts",
-    "London borough": "London boroughs",
-    "other": "Other councils",
-}
-TYPE_SINGULAR = {
-    "county": "County council",
-    "unitary": "Unitary council",
-    "metropolitan district": "Metropolitan district",
-    "London borough": "London borough",
-    "other": "Other council",
-}
 
 SOURCE_DOCUMENTS = {
     "advice_note": "Skills for Care, Minimum standards of support for individual employers and PAs (advice note)",
@@ -48,20 +32,6 @@ SOURCE_SHORT = {"advice_note": "Advice note", "report_2015": "2015 report"}
 GAP_BELOW = "below"
 GAP_NO_EVIDENCE = "no_evidence"
 GAP_NOT_ASKED = "not_asked"
-
-
-def type_label(council_type: Any) -> str:
-    """'unitary' -> 'Unitary councils' (the comparison group's name)."""
-    if is_missing(council_type):
-        return DASH
-    return TYPE_LABELS.get(str(council_type), str(council_type))
-
-
-def council_type_text(council_type: Any) -> str:
-    """'unitary' -> 'Unitary council' (what kind of council this one is)."""
-    if is_missing(council_type):
-        return DASH
-    return TYPE_SINGULAR.get(str(council_type), str(council_type))
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,20 +172,6 @@ def headline(con: duckdb.DuckDBPyConnection, code: str, year: int) -> Headline |
 # Standard by standard, against England, the region and councils of the same type
 # --------------------------------------------------------------------------------------------
 
-def band_scale(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, float]]:
-    """[(band key, label, minimum score)], highest band first (for shading charts)."""
-    return [(k, lab, float(m)) for k, lab, m in
-            con.execute("SELECT key, label, min_score FROM bands ORDER BY min_score DESC").fetchall()]
-
-
-def band_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute("SELECT key, label FROM bands ORDER BY position").fetchall())
-
-
-def top_band(con: duckdb.DuckDBPyConnection) -> str:
-    return con.execute("SELECT key FROM bands ORDER BY min_score DESC LIMIT 1").fetchone()[0]
-
-
 def standard_profile(con: duckdb.DuckDBPyConnection, code: str, year: int) -> pd.DataFrame:
     """Nine rows, one per standard: the council's score and band, and the England, region and
     same-type medians from standard_summary.
@@ -343,7 +299,7 @@ def profile_table(profile: pd.DataFrame, region_name: str, council_type: str) ->
         "Band": profile["band_text"],
         "England median": profile["england_median_text"],
         f"{region_name} median": profile["region_median_text"],
-        f"{type_label(council_type)} median": profile["type_median_text"],
+        f"{council_type_text(council_type, 'group')} median": profile["type_median_text"],
         "Difference from England (points)": profile["diff_england_text"],
     })
 
@@ -435,7 +391,7 @@ def gaps(con: duckdb.DuckDBPyConnection, code: str, year: int) -> pd.DataFrame:
     standard's actions (standards.actions).
     """
     profile = standard_profile(con, code, year)
-    top = top_band(con)
+    top, _, _ = scoring.top_band(con)
     actions = dict(con.execute("SELECT number, actions FROM standards").fetchall())
     rows = profile[(profile["band"] != top) | ~profile["evidence"]].copy()
     rows["reason"] = [

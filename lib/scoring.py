@@ -10,6 +10,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from lib import db
+
 # Councils belong to a vintage: the 2015 set (valid on 1 April 2015) or today's set.
 VIEWS = """
 CREATE OR REPLACE VIEW vintage_councils AS
@@ -244,6 +246,36 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(VIEWS)
 
 
+#: Tables the scoring views read besides survey_rounds and responses: the rules and the councils.
+RULE_TABLES = ("authorities", "standards", "questions", "answer_options", "providers", "bands",
+               "scoring_settings")
+
+
+def scoring_copy(source: duckdb.DuckDBPyConnection, year: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A private in-memory database holding the source's scoring rules and councils (and, with
+    `year`, that round and its responses) under the same scoring views.
+
+    Whatever is scored there (an import's preview, a self-assessment) is scored by exactly the
+    SQL that scores the real rounds, and the source is only read. Callers add their own round
+    or answers to the copy; the views read them when queried.
+    """
+    con = db.connect(":memory:")
+    db.create_schema(con)
+    copies = [(table, f"SELECT * FROM {table}", []) for table in RULE_TABLES]  # noqa: S608 - fixed names
+    if year is not None:
+        copies += [("survey_rounds", "SELECT * FROM survey_rounds WHERE year = ?", [int(year)]),
+                   ("responses", "SELECT * FROM responses WHERE round_year = ?", [int(year)])]
+    with db.transaction(con):
+        for table, query, params in copies:
+            con.register("_copy_src", source.sql(query, params=params or None).to_arrow_table())
+            try:
+                con.execute(f"INSERT INTO {table} SELECT * FROM _copy_src")  # noqa: S608 - fixed names
+            finally:
+                con.unregister("_copy_src")
+    create_views(con)
+    return con
+
+
 def rounds(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Survey rounds with their respondents, newest first."""
     return con.execute(
@@ -305,3 +337,29 @@ def standards_needed_for_rank(con: duckdb.DuckDBPyConnection, round_year: int) -
         "SELECT min_standards, standards_asked FROM round_rank_rule WHERE round_year = ?", [round_year]
     ).fetchone()
     return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+# --------------------------------------------------------------------------------------------
+# Bands, as the charts and tables show them
+# --------------------------------------------------------------------------------------------
+
+def band_scale(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, float]]:
+    """[(band key, label, minimum score)], highest band first (for shading charts)."""
+    return [(k, lab, float(m)) for k, lab, m in
+            con.execute("SELECT key, label, min_score FROM bands ORDER BY min_score DESC").fetchall()]
+
+
+def band_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Band key -> the words shown for it ('partly_meets' -> 'Partly meets')."""
+    return dict(con.execute("SELECT key, label FROM bands ORDER BY position").fetchall())
+
+
+def top_band(con: duckdb.DuckDBPyConnection) -> tuple[str, str, float]:
+    """(key, label, minimum score) of the highest band: the one that means 'meets the standard'."""
+    return band_scale(con)[0]
+
+
+def lowest_band(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """(key, label) of the lowest band: the one that means 'does not meet the standard'."""
+    key, label, _ = band_scale(con)[-1]
+    return key, label

@@ -22,6 +22,7 @@ import pandas as pd
 
 from lib import exports, geography
 from lib.ingest import COMMENT_SUFFIX, PROVIDER_SUFFIX
+from lib.whatif import answer_options, provider_labels, questionnaire
 
 SHEET_RESPONSES = "responses"
 SHEET_QUESTIONS = "questions"
@@ -35,33 +36,10 @@ def default_year() -> int:
     return date.today().year
 
 
-def questions(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
-    """Questions asked in the round, scored ones by standard first, with their answer set."""
-    return con.execute(
-        """
-        SELECT q.id, q.standard, s.short_name, q.audience, q.topic, q.wording, q.help, q.answer_set,
-               q.scored, q.weight, q.asked_from,
-               EXISTS (SELECT 1 FROM answer_options o WHERE o.answer_set = q.answer_set
-                       AND o.allows_providers) AS providers
-        FROM questions q LEFT JOIN standards s ON s.number = q.standard
-        WHERE q.asked_from <= ?
-        ORDER BY (NOT q.scored), q.standard NULLS LAST, q.position
-        """,
-        [year],
-    ).df()
-
-
-def options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute(
-        "SELECT answer_set, value, label, allows_providers, position FROM answer_options "
-        "ORDER BY answer_set, position"
-    ).df()
-
-
 def columns(con: duckdb.DuckDBPyConnection, year: int) -> list[str]:
     """The template's header row."""
     out = ["council", "council_name", "round"]
-    for q in questions(con, year).itertuples():
+    for q in questionnaire(con, year).itertuples():
         out.append(q.id)
         if q.providers:
             out.append(f"{q.id}{PROVIDER_SUFFIX}")
@@ -82,8 +60,8 @@ def frame(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
 
 def guide(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
     """One row per template column: what it is, the question's wording, the values allowed."""
-    opts = options(con)
-    providers = dict(con.execute("SELECT key, label FROM providers ORDER BY key").fetchall())
+    opts = answer_options(con)
+    providers = provider_labels(con)
     provider_text = "; ".join(f"{k} = {v}" for k, v in providers.items())
     rows = [
         {"column": "council", "standard": "", "question": "The council's ONS code (or its name).",
@@ -95,7 +73,7 @@ def guide(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
          "help": f"Must be {year} for this template.", "scored": "", "allowed values": str(year),
          "providers": ""},
     ]
-    for q in questions(con, year).itertuples():
+    for q in questionnaire(con, year).itertuples():
         set_opts = opts[opts["answer_set"] == q.answer_set]
         allowed = "; ".join(f"{v} = {lab}" for v, lab in zip(set_opts["value"], set_opts["label"], strict=True))
         with_providers = ", ".join(set_opts.loc[set_opts["allows_providers"], "label"])
@@ -138,8 +116,8 @@ def to_xlsx_bytes(con: duckdb.DuckDBPyConnection, year: int) -> bytes:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     data = exports.neutralise_formulas(frame(con, year))
-    qs = questions(con, year)
-    opts = options(con)
+    qs = questionnaire(con, year)
+    opts = answer_options(con)
     bold = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DCE6F2")
 

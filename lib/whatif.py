@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from lib import db, scoring
+from lib import scoring
 from lib.formatting import (  # noqa: F401 - re-exported for the page and tests
     DASH,
     NO_EVIDENCE,
@@ -39,11 +39,6 @@ NOT_ANSWERED = "Not answered"
 PROVIDER_SUFFIX = "__providers"
 PROVIDER_SEPARATOR = ";"
 WIDE_ID_COLUMNS = ("council", "round")
-
-#: Tables the scoring views read. Copied whole, except survey_rounds and responses (one round).
-CONFIG_TABLES = ("authorities", "standards", "questions", "answer_options", "providers", "bands",
-                 "scoring_settings")
-
 
 @dataclass(frozen=True)
 class Answer:
@@ -73,14 +68,17 @@ def questionnaire(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
     """Questions asked in the round, scored ones by standard first, then the context questions.
 
     `standard_weight_total` is the sum of the question weights in that standard, so the page
-    can say how much each question counts.
+    can say how much each question counts; `providers` says whether the question's answers
+    can name who provides the support. The answer template (lib.template) has the same columns.
     """
     return con.execute(
         """
         SELECT q.id, q.standard, s.short_name, s.statement, q.audience, q.topic, q.wording, q.help,
-               q.answer_set, q.scored, q.weight, q.position,
+               q.answer_set, q.scored, q.weight, q.position, q.asked_from,
                sum(q.weight) FILTER (WHERE q.scored) OVER (PARTITION BY q.standard)
-                   AS standard_weight_total
+                   AS standard_weight_total,
+               EXISTS (SELECT 1 FROM answer_options o WHERE o.answer_set = q.answer_set
+                       AND o.allows_providers) AS providers
         FROM questions q LEFT JOIN standards s ON s.number = q.standard
         WHERE q.asked_from <= ?
         ORDER BY (NOT q.scored), q.standard NULLS LAST, q.position
@@ -99,10 +97,6 @@ def answer_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def provider_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("SELECT key, label FROM providers ORDER BY key").fetchall())
-
-
-def band_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute("SELECT key, label FROM bands ORDER BY position").fetchall())
 
 
 def councils(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
@@ -216,23 +210,8 @@ class Projector:
     def __init__(self, source: duckdb.DuckDBPyConnection, year: int) -> None:
         self.year = int(year)
         self._lock = threading.Lock()
-        self.con = db.connect(":memory:")
-        db.create_schema(self.con)
-        with db.transaction(self.con):
-            for table in CONFIG_TABLES:
-                self._copy(source, table, f"SELECT * FROM {table}", [])  # noqa: S608 - fixed names
-            self._copy(source, "survey_rounds", "SELECT * FROM survey_rounds WHERE year = ?", [self.year])
-            self._copy(source, "responses", "SELECT * FROM responses WHERE round_year = ?", [self.year])
-        scoring.create_views(self.con)
+        self.con = scoring.scoring_copy(source, self.year)
         self.base_ranked = ranked_count(self.con, self.year)
-
-    def _copy(self, source: duckdb.DuckDBPyConnection, table: str, query: str, params: list) -> None:
-        data = source.sql(query, params=params).to_arrow_table() if params else source.sql(query).to_arrow_table()
-        self.con.register("_copy_src", data)
-        try:
-            self.con.execute(f"INSERT INTO {table} SELECT * FROM _copy_src")  # noqa: S608 - fixed names
-        finally:
-            self.con.unregister("_copy_src")
 
     def project(self, code: str, answers: Answers) -> Scores | None:
         """The council's scores had it given `answers` in this round (None with no answers at all).

@@ -3,12 +3,11 @@ and what changed since the previous round and against the 2015 report's national
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import streamlit as st
 
-from lib import app, exports, gaps
+from lib import app, exports, gaps, regions
 from lib.charts import gaps as charts
+from lib.formatting import council_type_text
 from lib.formatting import escape_markdown as md
 
 app.require_frame(__file__)
@@ -17,22 +16,6 @@ con = app.cursor()
 year = app.current_round()
 source = app.data_source(year)
 demo = app.is_demo(year)
-
-
-def url_select(label: str, options: list, *, key: str, param: str, default,
-               format_func: Callable, help: str | None = None):
-    """A selectbox whose choice lives in the URL (?param=), so a link reproduces the view."""
-    wanted = app.query_param(param)
-    wanted = next((o for o in options if o is not None and str(o) == wanted), None) if wanted else None
-    url_key = f"{key}__url"
-    if st.session_state.get(key) not in options or (
-        wanted is not None and st.session_state.get(url_key) != wanted
-    ):
-        st.session_state[key] = wanted if wanted is not None else default
-    value = st.selectbox(label, options, key=key, format_func=format_func, help=help)
-    st.session_state[url_key] = value
-    app.set_query_params(**{param: None if value is None else str(value)})
-    return value
 
 
 st.title("Gap finder")
@@ -44,8 +27,8 @@ st.markdown(
 )
 
 # ---- Filters shared by the page --------------------------------------------------------------
-regions = gaps.regions(con, year)
-region_names = dict(zip(regions["region_code"], regions["region_name"], strict=True))
+region_list = regions.regions(con, year)
+region_names = dict(zip(region_list["region_code"], region_list["region_name"], strict=True))
 types = gaps.council_types(con, year)
 standards = gaps.scored_questions(con, year).drop_duplicates("standard").sort_values("standard")
 standard_names = dict(zip(standards["standard"].astype(str), standards["short_name"], strict=True))
@@ -53,17 +36,20 @@ sort_labels = {**gaps.SORTS, **{n: f"Standard {n}: {name}" for n, name in standa
 
 f1, f2, f3 = st.columns(3)
 with f1:
-    region = url_select("Region", [None, *region_names], key="gap_region", param="region", default=None,
-                        format_func=lambda c: "All of England" if c is None else region_names[c])
+    region = app.url_choice(
+        st.selectbox, "Region", [None, *region_names], key="gap_region", param="region", default=None,
+        format_func=lambda c: "All of England" if c is None else region_names[c])
 with f2:
-    council_type = url_select("Type of council", [None, *types], key="gap_type", param="type", default=None,
-                              format_func=lambda t: "All types" if t is None else gaps.type_label(t))
+    council_type = app.url_choice(
+        st.selectbox, "Type of council", [None, *types], key="gap_type", param="type", default=None,
+        format_func=lambda t: "All types" if t is None else council_type_text(t))
 with f3:
-    sort = url_select("Order councils by", list(sort_labels), key="gap_sort", param="sort", default="overall",
-                      format_func=sort_labels.get,
-                      help="Overall score, name, region, or one standard's score (highest first).")
+    sort = app.url_choice(
+        st.selectbox, "Order councils by", list(sort_labels), key="gap_sort", param="sort", default="overall",
+        format_func=sort_labels.get,
+        help="Overall score, name, region, or one standard's score (highest first).")
 
-where = " and ".join(filter(None, [region_names.get(region), gaps.type_label(council_type) if council_type else None]))
+where = " and ".join(filter(None, [region_names.get(region), council_type_text(council_type) if council_type else None]))
 where_text = f" ({where})" if where else ""
 
 # ---- 1. Councils x standards -----------------------------------------------------------------
@@ -122,8 +108,8 @@ st.header("Which councils lack a kind of support")
 questions = gaps.scored_questions(con, year)
 by_id = questions.set_index("question_id")
 ordered = list(england["question_id"]) + [q for q in questions["question_id"] if q not in set(england["question_id"])]
-question_id = url_select(
-    "Kind of support", ordered, key="gap_question", param="question", default=ordered[0] if ordered else None,
+question_id = app.url_choice(
+    st.selectbox, "Kind of support", ordered, key="gap_question", param="question", default=ordered[0] if ordered else None,
     format_func=lambda q: f"{by_id.loc[q, 'topic']} (standard {by_id.loc[q, 'standard']})",
     help="Listed from the most often missing nationally to the least.")
 if question_id is not None:
@@ -141,7 +127,7 @@ if question_id is not None:
         + (f" ({breakdown})." if len(lacking) else ".")
     )
     if len(lacking):
-        shown = lacking.assign(type=lacking["type"].map(gaps.type_label))[
+        shown = lacking.assign(type=lacking["type"].map(council_type_text))[
             ["display_name", "region_name", "type", "answer_label", "providers"]]
         shown.columns = ["Council", "Region", "Type", "Answer", "Who is developing it"]
         if not (shown["Who is developing it"] != "").any():

@@ -19,24 +19,6 @@ year = app.current_round()
 _URL_OK = re.compile(r"^https?://[^\s<>()\[\]]+$")
 
 
-def url_list(param: str, options: list, key: str) -> None:
-    """Seed a multiselect from ?param=a,b when the URL changed (a link was followed)."""
-    raw = app.query_param(param) or ""
-    wanted = [o for o in options if str(o) in raw.split(",")]
-    url_key = f"{key}__url"
-    if key not in st.session_state or (raw and st.session_state.get(url_key) != raw):
-        st.session_state[key] = wanted
-    st.session_state[url_key] = raw
-
-
-def url_text(param: str, key: str) -> None:
-    raw = app.query_param(param) or ""
-    url_key = f"{key}__url"
-    if key not in st.session_state or (raw and st.session_state.get(url_key) != raw):
-        st.session_state[key] = raw
-    st.session_state[url_key] = raw
-
-
 st.title("Good practice")
 st.markdown(
     "What good support for individual employers and their PAs looks like in practice: the "
@@ -50,29 +32,23 @@ regions = gp.region_options(con)
 
 c1, c2 = st.columns(2)
 with c1:
-    url_list("standard", list(standard_names), "gp_standard")
-    chosen_standards = st.multiselect(
-        "Standard", list(standard_names), key="gp_standard",
+    chosen_standards = app.url_multichoice(
+        "Standard", list(standard_names), key="gp_standard", param="standard",
         format_func=lambda n: f"{n}. {standard_names[n]}", placeholder="All nine standards")
 with c2:
-    url_list("region", list(regions), "gp_region")
-    chosen_regions = st.multiselect(
-        "Region of the council", list(regions), key="gp_region", format_func=regions.get,
+    chosen_regions = app.url_multichoice(
+        "Region of the council", list(regions), key="gp_region", param="region", format_func=regions.get,
         placeholder="All regions",
         help=f"Examples from a group of councils or an unnamed council are under "
              f"'{gp.NO_COUNCIL_LABEL}'.")
 c3, c4 = st.columns(2)
 with c3:
-    url_text("q", "gp_text")
-    text = st.text_input("Search titles, organisations and summaries", key="gp_text",
-                         placeholder="For example: peer, register, apprenticeship",
-                         help="Every word must appear. Not case-sensitive.")
+    text = app.url_text("Search titles, organisations and summaries", key="gp_text", param="q",
+                        placeholder="For example: peer, register, apprenticeship",
+                        help="Every word must appear. Not case-sensitive.")
 with c4:
-    url_list("source", list(gp.SOURCES), "gp_source")
-    chosen_sources = st.multiselect("Source document", list(gp.SOURCES), key="gp_source",
-                                    format_func=gp.SOURCES.get, placeholder="Both documents")
-app.set_query_params(standard=[str(n) for n in chosen_standards], region=chosen_regions,
-                     q=text.strip() or None, source=chosen_sources)
+    chosen_sources = app.url_multichoice("Source document", list(gp.SOURCES), key="gp_source", param="source",
+                                         format_func=gp.SOURCES.get, placeholder="Both documents")
 
 examples = gp.find_examples(con, standards=chosen_standards, regions=chosen_regions, text=text,
                             sources=chosen_sources)

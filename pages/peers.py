@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
-from lib import app, exports, peers, regions
+from lib import app, exports, peers, regions, scorecard, scoring
+from lib.charts import band_cell_styles
 from lib.charts import peers as charts
-from lib.charts.regions import band_cell_styles
-from lib.formatting import DASH, band_text, format_score
+from lib.formatting import DASH, band_text, council_type_text, format_score
 from lib.formatting import escape_markdown as md
 
 app.require_frame(__file__)
@@ -20,27 +17,6 @@ con = app.cursor()
 year = app.current_round()
 source = app.data_source(year)
 demo = app.is_demo(year)
-
-
-def url_choice(widget: Callable[..., Any], label: str, options: list, *, key: str, param: str,
-               default: Any, format_func: Callable[[Any], str], **kwargs: Any) -> Any:
-    """A radio or selectbox whose choice lives in the URL (?param=), so a link reproduces the view."""
-    wanted = app.query_param(param)
-    wanted = next((o for o in options if str(o) == wanted), None) if wanted else None
-    url_key = f"{key}__url"
-    if st.session_state.get(key) not in options or (
-        wanted is not None and st.session_state.get(url_key) != wanted
-    ):
-        st.session_state[key] = wanted if wanted is not None else default
-    value = widget(label, options, key=key, format_func=format_func, **kwargs)
-    st.session_state[url_key] = value
-    app.set_query_params(**{param: None if value is None else str(value)})
-    return value
-
-
-def go_to_round(round_year: int) -> None:
-    """Button callback: switch the shared round picker (runs before the sidebar is drawn)."""
-    st.session_state["round_select"] = round_year
 
 
 st.title("Peer comparison")
@@ -57,11 +33,11 @@ if code is None:
             icon=":material/compare_arrows:")
     st.stop()
 
-me = peers.council(con, year, code)
+me = scorecard.council(con, code, year)
 name = str(me["display_name"])
 region_name = str(me["region_name"])
-type_text = regions.type_label(str(me["type"]))
-type_plural = regions.TYPE_PLURALS.get(str(me["type"]), "councils of this type")
+type_text = council_type_text(me["type"])
+type_plural = council_type_text(me["type"], "plural")
 responded = bool(me["responded"])
 nearest = None if responded else peers.nearest_responded_round(con, code, year)
 
@@ -72,7 +48,7 @@ mode_labels = {
     "similar": "Most similar answers",
     "custom": "Councils I choose",
 }
-mode = url_choice(st.radio, "Compare with", list(peers.MODES), key="peers_mode", param="peers",
+mode = app.url_choice(st.radio, "Compare with", list(peers.MODES), key="peers_mode", param="peers",
                   default=peers.DEFAULT_MODE, format_func=mode_labels.get, horizontal=True,
                   help="Which councils make up the peer group.")
 
@@ -119,7 +95,7 @@ if not responded:
         text += " It has not responded in any round in the database."
     st.warning(text, icon=":material/info:")
     if nearest is not None:
-        st.button(f"Compare in the {nearest} round instead", on_click=go_to_round, args=(nearest,),
+        st.button(f"Compare in the {nearest} round instead", on_click=app.switch_round, args=(nearest,),
                   icon=":material/history:")
     if mode == "similar":
         st.stop()
@@ -133,7 +109,7 @@ if group.empty:
     st.stop()
 
 codes = [code, *group["authority_code"]]
-long = peers.scores_long(con, year, codes)
+long = regions.council_scores_long(con, year, codes=codes)
 medians = peers.peer_medians(con, year, list(group["authority_code"]))
 table, table_bands = peers.side_by_side(code, group, long, medians, year)
 peer_respondents = int(long[long["authority_code"] != code].drop_duplicates("authority_code")["responded"].sum())
@@ -147,7 +123,7 @@ group_words = {
 }[mode]
 overall_median = medians.loc[medians["standard"] == 0, "median_score"]
 st.markdown(
-    f"**{md(name)}** ({md(region_name)}, {md(type_text.lower() if type_text != 'London borough' else type_text)}) "
+    f"**{md(name)}** ({md(region_name)}, {md(council_type_text(me['type'], 'singular'))}) "
     f"compared with {group_words}: {len(group)} peer{'s' if len(group) != 1 else ''}, of which "
     f"{peer_respondents} responded in {year}."
 )
@@ -200,8 +176,7 @@ st.caption("Scroll the table sideways for every standard. 'No evidence': no usab
 # ---- Chart ----------------------------------------------------------------------------------
 st.subheader("Standard by standard")
 frame = peers.chart_frame(code, long, medians)
-bands = [(k_, label, float(m)) for k_, label, m in
-         con.execute("SELECT key, label, min_score FROM bands ORDER BY min_score DESC").fetchall()]
+bands = scoring.band_scale(con)
 if frame["score"].notna().any():
     fig = charts.peer_standards_chart(
         frame, council_name=name, source=source, bands=bands,

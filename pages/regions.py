@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import streamlit as st
 
-from lib import app, exports, hexmap, regions
+from lib import app, exports, hexmap, regions, scoring
+from lib.charts import band_cell_styles
 from lib.charts import regions as charts
+from lib.formatting import council_type_text, format_score
 from lib.formatting import escape_markdown as md
-from lib.formatting import format_score
 
 app.require_frame(__file__)
 
@@ -18,22 +16,6 @@ con = app.cursor()
 year = app.current_round()
 source = app.data_source(year)
 demo = app.is_demo(year)
-
-
-def url_choice(widget: Callable[..., Any], label: str, options: list, *, key: str, param: str,
-               default: Any, format_func: Callable[[Any], str], **kwargs: Any) -> Any:
-    """A selectbox or radio whose choice lives in the URL (?param=), so a link reproduces the view."""
-    wanted = app.query_param(param)
-    wanted = next((o for o in options if str(o) == wanted), None) if wanted else None
-    url_key = f"{key}__url"
-    if st.session_state.get(key) not in options or (
-        wanted is not None and st.session_state.get(url_key) != wanted
-    ):
-        st.session_state[key] = wanted if wanted is not None else default
-    value = widget(label, options, key=key, format_func=format_func, **kwargs)
-    st.session_state[url_key] = value
-    app.set_query_params(**{param: None if value is None else str(value)})
-    return value
 
 
 st.title("Regional comparison")
@@ -56,7 +38,7 @@ if requested and requested != regions.OVERALL and regions.parse_standard(request
 
 c1, c2 = st.columns(2)
 with c1:
-    choice = url_choice(
+    choice = app.url_choice(
         st.selectbox, "Colour the map by", [regions.OVERALL, *[str(n) for n in asked_numbers]],
         key="reg_standard", param="standard", default=regions.OVERALL,
         format_func=lambda v: "Overall score" if v == regions.OVERALL
@@ -64,15 +46,15 @@ with c1:
         help="The overall score, or one standard's score (0 to 100).",
     )
 with c2:
-    council_type = url_choice(
-        st.selectbox, "Type of council", [None, *regions.TYPE_LABELS], key="reg_type", param="type",
-        default=None, format_func=regions.type_label,
+    council_type = app.url_choice(
+        st.selectbox, "Type of council", [None, *regions.TYPE_FILTERS], key="reg_type", param="type",
+        default=None, format_func=lambda t: "All types" if t is None else council_type_text(t),
         help="Compare one type of council only. The map, league table, heat map and council list "
              "all follow this choice.",
     )
 standard = None if choice == regions.OVERALL else int(choice)
 measure_name = "Overall score" if standard is None else f"Standard {standard}: {standard_names[standard]}"
-type_plural = regions.TYPE_PLURALS.get(council_type) if council_type else None
+type_plural = council_type_text(council_type, "plural") if council_type else None
 if len(asked_numbers) < len(asked):
     st.caption(f"The {year} survey asked about standards {', '.join(str(n) for n in asked_numbers)} only; "
                "the others are left out of this page for that round.")
@@ -124,7 +106,7 @@ with st.expander("Table: every council on the map, with region, type, score and 
 st.header("Region league table")
 league = regions.region_league(con, year, council_type)
 england = regions.england_overall(con, year, council_type)
-_, top_label, top_min = regions.top_band(con)
+_, top_label, top_min = scoring.top_band(con)
 if league.empty or league["ranked"].sum() == 0:
     st.info(f"No {md(type_plural or 'council')} was ranked in {year}, so there is no league to show.")
 else:
@@ -169,7 +151,7 @@ else:
 
 # ---- 3. Region x standard ------------------------------------------------------------------
 st.header("Regions against each standard")
-measure = url_choice(
+measure = app.url_choice(
     st.radio, "Show in each cell", list(regions.MEASURES), key="reg_measure", param="measure",
     default="median", format_func=regions.MEASURES.get, horizontal=True,
     help="The median score of the region's councils with evidence, or the share of them that "
@@ -203,14 +185,14 @@ region_list = regions.regions(con, year)
 region_names = dict(zip(region_list["region_code"], region_list["region_name"], strict=True))
 ordered = [c for c in league["region_code"] if c in region_names] if len(league) else []
 ordered += [c for c in region_names if c not in ordered]
-region = url_choice(
+region = app.url_choice(
     st.selectbox, "Region", ordered, key="reg_region", param="region", default=ordered[0] if ordered else None,
     format_func=region_names.get, help="Listed in league table order.",
 )
 if region is not None:
-    long = regions.region_councils(con, year, region, council_type)
+    long = regions.council_scores_long(con, year, region=region, council_type=council_type)
     region_label = region_names[region]
-    low_key, low_label = regions.lowest_band(con)
+    low_key, low_label = scoring.lowest_band(con)
     grid, grid_bands = regions.council_grid(long, low_key)
     absent = regions.non_respondents(long)
     if long.empty:
@@ -219,14 +201,14 @@ if region is not None:
         st.info(f"None of the {md(type_plural or 'councils')} in {md(region_label)} responded in {year}.")
     else:
         st.markdown(
-            f"Each responding {md(regions.type_label(council_type).lower()) if council_type else 'council'} "
+            f"Each responding {md(council_type_text(council_type, 'singular')) if council_type else 'council'} "
             f"in **{md(region_label)}**, best overall first, with its score and band on each standard. "
             f"The **Standards not met** column lists the standards where the council is in the "
             f"'{md(low_label)}' band, so the gaps can be read at a glance; cells are tinted by band "
             "as well as named."
         )
         table = grid.drop(columns=["code"])
-        styled = table.style.apply(lambda _: charts.band_cell_styles(grid_bands.drop(columns=["code"])),
+        styled = table.style.apply(lambda _: band_cell_styles(grid_bands.drop(columns=["code"])),
                                    axis=None)
         st.dataframe(styled, hide_index=True, width="stretch", height="content", column_config={
             "Standards not met": st.column_config.TextColumn(

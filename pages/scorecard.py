@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import app, briefing, exports, scorecard
+from lib import app, briefing, exports, methodology, scorecard, scoring
 from lib.charts import scorecard as charts
+from lib.formatting import council_type_text
 from lib.formatting import escape_markdown as md
 
 app.require_frame(__file__)
@@ -43,16 +44,10 @@ if code is None:
 me = scorecard.council(con, code, year)
 name = str(me["display_name"])
 st.header(md(name), anchor=False)
-st.caption(f"{md(scorecard.council_type_text(me['type']))} · {md(me['region_name'])} · ONS code "
+st.caption(f"{md(council_type_text(me['type'], 'council'))} · {md(me['region_name'])} · ONS code "
            f"{md(code)} · {year} survey round")
 
 head = scorecard.headline(con, code, year)
-
-
-def _show_round(target: int) -> None:
-    """Switch the shared sidebar round (runs before the rerun, so the widget can take it)."""
-    st.session_state["round_select"] = target
-    st.query_params["round"] = str(target)
 
 
 # ---- A council that did not answer this round ------------------------------------------------
@@ -71,9 +66,7 @@ if head is None:
             when = f"It responded in {listed}; the nearest of those rounds is {nearest}."
         st.warning(f"**{md(name)} did not respond to the {year} survey**, so it has no scores for {year}. "
                    + when, icon=":material/event_busy:")
-        # The callback sets the shared round before the rerun the click starts (a widget's state
-        # cannot change after it is drawn in the same run, and the sidebar round is drawn first).
-        st.button(f"Show {md(name)}'s {nearest} scorecard", type="primary", on_click=_show_round,
+        st.button(f"Show {md(name)}'s {nearest} scorecard", type="primary", on_click=app.switch_round,
                   args=(nearest,), icon=":material/history:")
     st.stop()
 
@@ -123,8 +116,8 @@ if demo:
 # ---- Standard by standard -------------------------------------------------------------------
 st.subheader("Standard by standard", anchor=False)
 profile = scorecard.standard_profile(con, code, year)
-bands = scorecard.band_scale(con)
-type_group = scorecard.type_label(me["type"])
+bands = scoring.band_scale(con)
+type_group = council_type_text(me["type"], "group")
 st.markdown(md(scorecard.profile_summary(profile)))
 st.plotly_chart(
     charts.standard_profile_chart(profile, source=source, council_name=name, region_name=str(me["region_name"]),
@@ -141,16 +134,10 @@ with st.expander("Table: score on each standard against the medians"):
 # ---- Answer by answer -----------------------------------------------------------------------
 st.subheader("The answers behind the scores", anchor=False)
 questions = scorecard.question_answers(con, code, year)
-numbers = [int(n) for n in profile["standard"]]
-labels = {0: "All standards", **{int(r.standard): r.standard_label for r in profile.itertuples()}}
-wanted = app.query_param("standard")
-wanted_n = int(wanted) if wanted and wanted.isdigit() and int(wanted) in numbers else 0
-if st.session_state.get("scorecard_standard") not in labels or st.session_state.get("scorecard_standard_url") != wanted_n:
-    st.session_state["scorecard_standard"] = wanted_n
-chosen = st.selectbox("Show answers for", list(labels), key="scorecard_standard", format_func=labels.get,
-                      help="Pick one standard to see only the questions behind its score.")
-st.session_state["scorecard_standard_url"] = chosen
-app.set_query_params(standard=chosen or None)
+labels = {None: "All standards", **{int(r.standard): r.standard_label for r in profile.itertuples()}}
+chosen = app.url_choice(st.selectbox, "Show answers for", list(labels), key="scorecard_standard",
+                        param="standard", default=None, format_func=labels.get, absent_means_default=True,
+                        help="Pick one standard to see only the questions behind its score.")
 if chosen:
     row = profile[profile["standard"] == chosen].iloc[0]
     shown = questions[questions["standard"] == chosen]
@@ -160,9 +147,8 @@ if chosen:
 else:
     shown = questions
 st.caption("Scored questions by standard, then context questions (recorded, not scored). A standard's score is "
-           "the weighted mean of its answers (Available or Yes = full credit, In development = half, Not available, "
-           "No and Don't know = none) × 100. The England share is of councils that responded this round; "
-           "\"Stands out\" flags where this council differs from most.")
+           f"the weighted mean of its answers ({md(methodology.credit_summary(con))}) × 100. The England share "
+           "is of councils that responded this round; \"Stands out\" flags where this council differs from most.")
 app.show_table(scorecard.questions_table(shown, with_standard=not chosen),
                height="content" if chosen else 560,
                column_config={

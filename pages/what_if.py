@@ -43,19 +43,13 @@ councils = whatif.councils(con, year)
 names = {r.authority_code: f"{r.display_name} ({r.authority_code})" for r in councils.itertuples()}
 codes = list(names)
 wanted = app.query_param("authority")
-if st.session_state.get("wi_council") not in codes or (
-    wanted in codes and st.session_state.get("wi_council_url") != wanted
-):
-    st.session_state["wi_council"] = wanted if wanted in codes else None
-code = st.selectbox(
-    "Council", codes, key="wi_council", format_func=names.get, index=None,
-    placeholder="Type a council's name or ONS code",
+code = app.url_choice(
+    st.selectbox, "Council", codes, key="wi_council", param="authority", default=None,
+    format_func=names.get, index=None, placeholder="Type a council's name or ONS code",
     help=f"Every council with adult social services duties in the {year} round's council set.",
 )
 if wanted and wanted not in codes:
     st.warning(f"There is no council with the code {md(wanted)} in the {year} round. Choose one from the list.")
-st.session_state["wi_council_url"] = code
-app.set_query_params(authority=code)
 if code is None:
     st.info("Choose a council to start. Its latest answers fill in the questionnaire, and you can "
             "change any of them to see the effect on its scores.")
@@ -69,7 +63,7 @@ stored = whatif.stored_answers(con, code, prefill_round) if prefill_round is not
 questions = whatif.questionnaire(con, year)
 options = whatif.answer_options(con)
 provider_names = whatif.provider_labels(con)
-band_names = whatif.band_labels(con)
+band_names = scoring.band_labels(con)
 labels_by_set = {s: list(g["label"]) for s, g in options.groupby("answer_set", sort=False)}
 value_of = {(r.answer_set, r.label): r.value for r in options.itertuples()}
 label_of = {(r.answer_set, r.value): r.label for r in options.itertuples()}
@@ -246,10 +240,8 @@ with summary:
 
 with result_col:
     st.subheader("Standard by standard")
-    bands = [(k, band_names[k], float(m)) for k, m in
-             con.execute("SELECT key, min_score FROM bands ORDER BY min_score DESC").fetchall()]
     fig = charts.score_change_dots(compare, source=source, actual_name=baseline_name,
-                                   projected_name="Projected", bands=bands)
+                                   projected_name="Projected", bands=scoring.band_scale(con))
     st.plotly_chart(fig, width="stretch")
     table = compare[["standard_label", "actual_text", "projected_text", "change_text"]].rename(columns={
         "standard_label": "Standard",

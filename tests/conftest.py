@@ -37,3 +37,15 @@ def repo_con(repo_db_path):
     con = db.connect(repo_db_path)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def latest_year(repo_db_path) -> int:
+    """The newest survey round in the session database: the round every page opens on."""
+    from lib import db
+
+    con = db.connect(repo_db_path)
+    try:
+        return int(con.execute("SELECT max(year) FROM survey_rounds").fetchone()[0])
+    finally:
+        con.close()

@@ -13,11 +13,6 @@ YEAR = 2015
 LONDON = "E12000007"
 
 
-@pytest.fixture()
-def year(repo_con) -> int:
-    return int(repo_con.execute("SELECT max(year) FROM survey_rounds").fetchone()[0])
-
-
 # ---- measures (kept from the first version) ---------------------------------------------------
 
 def test_parse_measure() -> None:
@@ -30,15 +25,15 @@ def test_parse_measure() -> None:
 
 # ---- heat map ----------------------------------------------------------------------------------
 
-def test_heatmap_frame_is_respondents_by_nine_standards_and_matches_view(repo_con, year) -> None:
-    frame = gaps.heatmap_frame(repo_con, year)
+def test_heatmap_frame_is_respondents_by_nine_standards_and_matches_view(repo_con, latest_year) -> None:
+    frame = gaps.heatmap_frame(repo_con, latest_year)
     respondents = repo_con.execute(
-        "SELECT count(*) FROM respondents WHERE round_year = ?", [year]).fetchone()[0]
+        "SELECT count(*) FROM respondents WHERE round_year = ?", [latest_year]).fetchone()[0]
     standards = repo_con.execute("SELECT count(*) FROM standards").fetchone()[0]
     assert len(frame) == respondents * standards
     assert frame["authority_code"].nunique() == respondents
     view = repo_con.execute(
-        "SELECT authority_code, standard, score, band FROM standard_scores WHERE round_year = ?", [year]).df()
+        "SELECT authority_code, standard, score, band FROM standard_scores WHERE round_year = ?", [latest_year]).df()
     merged = frame.merge(view, on=["authority_code", "standard"], suffixes=("", "_view"), validate="one_to_one")
     assert len(merged) == len(frame)
     both = merged["score"].notna()
@@ -47,43 +42,43 @@ def test_heatmap_frame_is_respondents_by_nine_standards_and_matches_view(repo_co
     assert (merged.loc[~both, "band_label"] == "No evidence").all()
 
 
-def test_heatmap_default_order_is_overall_score(repo_con, year) -> None:
-    frame = gaps.heatmap_frame(repo_con, year).drop_duplicates("authority_code").sort_values("row")
+def test_heatmap_default_order_is_overall_score(repo_con, latest_year) -> None:
+    frame = gaps.heatmap_frame(repo_con, latest_year).drop_duplicates("authority_code").sort_values("row")
     scores = frame["overall_score"].dropna().tolist()
     assert scores == sorted(scores, reverse=True)
 
 
-def test_heatmap_sort_by_one_standard_puts_no_evidence_last(repo_con, year) -> None:
-    frame = gaps.heatmap_frame(repo_con, year, sort="9")
+def test_heatmap_sort_by_one_standard_puts_no_evidence_last(repo_con, latest_year) -> None:
+    frame = gaps.heatmap_frame(repo_con, latest_year, sort="9")
     s9 = frame[frame["standard"] == 9].sort_values("row")
     known = s9["score"].notna().tolist()
     assert known == sorted(known, reverse=True), "councils without evidence on the standard come last"
     scores = s9["score"].dropna().tolist()
     assert scores == sorted(scores, reverse=True)
     top = repo_con.execute(
-        "SELECT max(score) FROM standard_scores WHERE round_year = ? AND standard = 9", [year]).fetchone()[0]
+        "SELECT max(score) FROM standard_scores WHERE round_year = ? AND standard = 9", [latest_year]).fetchone()[0]
     assert s9["score"].iloc[0] == pytest.approx(top)
 
 
-def test_heatmap_sort_by_name_and_unknown_sort(repo_con, year) -> None:
-    names = gaps.heatmap_frame(repo_con, year, sort="name").drop_duplicates("authority_code")["display_name"].tolist()
+def test_heatmap_sort_by_name_and_unknown_sort(repo_con, latest_year) -> None:
+    names = gaps.heatmap_frame(repo_con, latest_year, sort="name").drop_duplicates("authority_code")["display_name"].tolist()
     assert names == sorted(names)
     assert gaps.valid_sort("bogus") == "overall"
     assert gaps.valid_sort("10") == "overall"
     assert gaps.valid_sort("3") == "3"
 
 
-def test_heatmap_filters_by_region_and_type(repo_con, year) -> None:
-    frame = gaps.heatmap_frame(repo_con, year, region=LONDON, council_type="London borough", sort="region")
+def test_heatmap_filters_by_region_and_type(repo_con, latest_year) -> None:
+    frame = gaps.heatmap_frame(repo_con, latest_year, region=LONDON, council_type="London borough", sort="region")
     expected = set(r[0] for r in repo_con.execute(
         "SELECT authority_code FROM round_councils WHERE round_year = ? AND responded AND region_code = ? "
-        "AND type = 'London borough'", [year, LONDON]).fetchall())
+        "AND type = 'London borough'", [latest_year, LONDON]).fetchall())
     assert set(frame["authority_code"]) == expected and expected
-    assert gaps.heatmap_frame(repo_con, year, region=LONDON, council_type="county").empty
+    assert gaps.heatmap_frame(repo_con, latest_year, region=LONDON, council_type="county").empty
 
 
-def test_heatmap_table_has_bands_and_no_nan(repo_con, year) -> None:
-    frame = gaps.heatmap_frame(repo_con, year)
+def test_heatmap_table_has_bands_and_no_nan(repo_con, latest_year) -> None:
+    frame = gaps.heatmap_frame(repo_con, latest_year)
     table = gaps.heatmap_table(frame)
     assert len(table) == frame["authority_code"].nunique()
     assert not table.isna().any().any()
@@ -121,11 +116,11 @@ def _direct_shares(con, year: int, question_id: str, region: str | None = None) 
 
 
 @pytest.mark.parametrize("region", [None, LONDON])
-def test_unmet_shares_equal_direct_counts(repo_con, year, region) -> None:
+def test_unmet_shares_equal_direct_counts(repo_con, latest_year, region) -> None:
     qid = "emp_pa_register"
-    df = gaps.unmet_questions(repo_con, year, *(("region", region) if region else ()))
+    df = gaps.unmet_questions(repo_con, latest_year, *(("region", region) if region else ()))
     row = df.set_index("question_id").loc[qid]
-    direct = _direct_shares(repo_con, year, qid, region)
+    direct = _direct_shares(repo_con, latest_year, qid, region)
     assert row["respondents"] == direct["_total"]
     assert row["share_available"] == pytest.approx(direct.get("available", 0))
     assert row["share_in_development"] == pytest.approx(direct.get("in_development", 0))
@@ -135,10 +130,10 @@ def test_unmet_shares_equal_direct_counts(repo_con, year, region) -> None:
     assert row["share_without"] == pytest.approx(1 - direct.get("available", 0))
 
 
-def test_unmet_questions_cover_scored_questions_worst_first(repo_con, year) -> None:
-    df = gaps.unmet_questions(repo_con, year)
+def test_unmet_questions_cover_scored_questions_worst_first(repo_con, latest_year) -> None:
+    df = gaps.unmet_questions(repo_con, latest_year)
     scored = repo_con.execute(
-        "SELECT count(*) FROM questions WHERE scored AND asked_from <= ?", [year]).fetchone()[0]
+        "SELECT count(*) FROM questions WHERE scored AND asked_from <= ?", [latest_year]).fetchone()[0]
     assert len(df) == scored
     assert df["share_without"].tolist() == sorted(df["share_without"], reverse=True)
     parts = df[["share_available", "share_in_development", "share_not_available", "share_dont_know",
@@ -146,16 +141,16 @@ def test_unmet_questions_cover_scored_questions_worst_first(repo_con, year) -> N
     assert (parts - 1).abs().max() < 1e-9
     # The self-funder question has partial answers that are neither available nor not available.
     sf = df.set_index("question_id").loc["sf_approach"]
-    direct = _direct_shares(repo_con, year, "sf_approach")
+    direct = _direct_shares(repo_con, latest_year, "sf_approach")
     assert sf["share_other"] == pytest.approx(direct.get("support_org", 0) + direct.get("online_info", 0))
 
 
 # ---- which councils lack X ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("region", [None, LONDON])
-def test_councils_lacking_equals_direct_query(repo_con, year, region) -> None:
+def test_councils_lacking_equals_direct_query(repo_con, latest_year, region) -> None:
     qid = "emp_pa_register"
-    lacking = gaps.councils_lacking(repo_con, year, qid, region=region)
+    lacking = gaps.councils_lacking(repo_con, latest_year, qid, region=region)
     expected = {r[0] for r in repo_con.execute(
         """
         SELECT c.authority_code FROM round_councils c
@@ -163,7 +158,7 @@ def test_councils_lacking_equals_direct_query(repo_con, year, region) -> None:
                              AND r.question_id = ?
         WHERE c.round_year = ? AND c.responded AND (r.answer IS NULL OR r.answer <> 'available')
           AND (CAST(? AS VARCHAR) IS NULL OR c.region_code = ?)
-        """, [qid, year, region, region]).fetchall()}
+        """, [qid, latest_year, region, region]).fetchall()}
     assert set(lacking["authority_code"]) == expected
     assert len(lacking) == len(expected) > 0
     labels = {r[0] for r in repo_con.execute(
@@ -180,23 +175,23 @@ def test_support_labels_name_the_answers_that_count_as_having_it(repo_con) -> No
         "Available and required", "Available, taken up voluntarily"]
 
 
-def test_non_respondents_are_the_rest_of_the_council_set(repo_con, year) -> None:
-    missing = gaps.non_respondents(repo_con, year)
+def test_non_respondents_are_the_rest_of_the_council_set(repo_con, latest_year) -> None:
+    missing = gaps.non_respondents(repo_con, latest_year)
     councils, respondents = repo_con.execute(
         "SELECT councils, respondents FROM scope_coverage WHERE round_year = ? AND scope = 'england'",
-        [year]).fetchone()
+        [latest_year]).fetchone()
     assert len(missing) == councils - respondents
     answered = {r[0] for r in repo_con.execute(
-        "SELECT DISTINCT authority_code FROM responses WHERE round_year = ?", [year]).fetchall()}
+        "SELECT DISTINCT authority_code FROM responses WHERE round_year = ?", [latest_year]).fetchall()}
     assert not set(missing["authority_code"]) & answered
 
 
-def test_lacking_export_is_labelled_synthetic(repo_con, year) -> None:
+def test_lacking_export_is_labelled_synthetic(repo_con, latest_year) -> None:
     qid = "emp_pa_register"
-    lacking = gaps.councils_lacking(repo_con, year, qid)
-    question = gaps.scored_questions(repo_con, year).set_index("question_id").loc[qid].copy()
+    lacking = gaps.councils_lacking(repo_con, latest_year, qid)
+    question = gaps.scored_questions(repo_con, latest_year).set_index("question_id").loc[qid].copy()
     question["question_id"] = qid
-    out = exports.label_demo(gaps.lacking_export(lacking, question, year), True)
+    out = exports.label_demo(gaps.lacking_export(lacking, question, latest_year), True)
     assert len(out) == len(lacking)
     assert (out["data_note"] == exports.DEMO_NOTE).all()
     assert (out["question_id"] == qid).all()
@@ -208,12 +203,12 @@ def test_lacking_export_is_labelled_synthetic(repo_con, year) -> None:
 
 # ---- change since the previous round and the published figures ----------------------------------
 
-def test_change_since_previous_equals_direct_counts(repo_con, year) -> None:
-    change = gaps.change_since_previous(repo_con, year).set_index("question_id")
+def test_change_since_previous_equals_direct_counts(repo_con, latest_year) -> None:
+    change = gaps.change_since_previous(repo_con, latest_year).set_index("question_id")
     prev = int(change["previous_year"].iloc[0])
-    assert prev == repo_con.execute("SELECT max(year) FROM survey_rounds WHERE year < ?", [year]).fetchone()[0]
+    assert prev == repo_con.execute("SELECT max(year) FROM survey_rounds WHERE year < ?", [latest_year]).fetchone()[0]
     qid = "emp_peer_support"
-    now = _direct_shares(repo_con, year, qid)
+    now = _direct_shares(repo_con, latest_year, qid)
     before = _direct_shares(repo_con, prev, qid)
     row = change.loc[qid]
     assert row["available_or_dev"] == pytest.approx(100 * (now.get("available", 0) + now.get("in_development", 0)))
@@ -281,9 +276,9 @@ def test_published_changes_set_against_this_database(repo_con) -> None:
         assert row.difference == pytest.approx(row.published_change - row.database_change)
 
 
-def test_display_tables_have_no_missing_values(repo_con, year) -> None:
-    england = gaps.unmet_questions(repo_con, year)
-    london = gaps.unmet_questions(repo_con, year, "region", LONDON)
+def test_display_tables_have_no_missing_values(repo_con, latest_year) -> None:
+    england = gaps.unmet_questions(repo_con, latest_year)
+    london = gaps.unmet_questions(repo_con, latest_year, "region", LONDON)
     for table in (gaps.unmet_table(london, england), gaps.published_table(gaps.published_comparison(repo_con, YEAR)),
                   gaps.published_changes_table(gaps.published_changes(repo_con, YEAR))):
         assert isinstance(table, pd.DataFrame) and len(table)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from lib import methodology as meth
@@ -89,3 +91,44 @@ def test_reorganisations_since_2015(repo_con, code) -> None:
     assert set(table["Change"]) <= set(meth.KIND_LABELS.values())
     assert "2020 (Buckinghamshire)" in meth.reorganisation_years(lineage)
     assert "2019 (Bournemouth, Christchurch and Poole; Dorset)" in meth.reorganisation_years(lineage)
+
+
+def _credit_phrases(text: str) -> list[tuple[str, str]]:
+    """'A or B = full credit, C = half' -> [('A or B', 'full credit'), ('C', 'half')]."""
+    words = "|".join(re.escape(w) for w in meth.CREDIT_WORDS.values())
+    return re.findall(rf"(.+?) = ({words})(?:, |$)", text)
+
+
+def test_credit_summary_names_the_common_answers_with_their_credit(repo_con) -> None:
+    options = meth.answer_options(repo_con)
+    phrases = _credit_phrases(meth.credit_summary(repo_con))
+    by_words = dict((w, labels) for labels, w in phrases)
+    # Every answer of the answer set behind most scored questions is named with its credit.
+    biggest = options[options["scored_questions"] == options["scored_questions"].max()]
+    for label, score in zip(biggest["label"], biggest["score"], strict=True):
+        assert label in by_words[meth.CREDIT_WORDS[float(score)]], (label, score, phrases)
+    # Highest credit first.
+    credit = {w: s for s, w in meth.CREDIT_WORDS.items()}
+    shown = [credit[w] for _, w in phrases]
+    assert shown == sorted(shown, reverse=True) and len(shown) == len(set(shown))
+
+
+def test_changing_a_credit_in_a_copy_changes_the_summary(repo_con) -> None:
+    from lib import scoring
+
+    copy = scoring.scoring_copy(repo_con)
+    try:
+        before = meth.credit_summary(copy)
+        old = copy.execute("SELECT score FROM answer_options WHERE answer_set = 'availability' "
+                           "AND value = 'in_development'").fetchone()[0]
+        label = copy.execute("SELECT label FROM answer_options WHERE answer_set = 'availability' "
+                             "AND value = 'in_development'").fetchone()[0]
+        new = 0.25 if old != 0.25 else 0.75
+        copy.execute("UPDATE answer_options SET score = ? WHERE value = 'in_development'", [new])
+        after = meth.credit_summary(copy)
+    finally:
+        copy.close()
+    assert f"{label} = {meth.CREDIT_WORDS[float(old)]}" in before
+    assert f"{label} = {meth.CREDIT_WORDS[new]}" in after
+    assert after != before
+    assert meth.credit_summary(repo_con) == before  # the app's database is untouched

@@ -7,10 +7,13 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib import auth, db, ingest
-from lib.paths import DB_ENV_VAR, ROOT
+from lib.paths import DB_ENV_VAR
+from tests.apptest import open_page
 from tests.test_ingest import NEW_YEAR, copy_db, csv_bytes, respondents, wide_sheet
 
 PASSWORD = "a long test password"
+
+PAGE = "pages/data.py"
 
 
 @pytest.fixture()
@@ -37,15 +40,6 @@ def admin_hash(monkeypatch) -> str:
     return encoded
 
 
-def _data_page() -> AppTest:
-    at = AppTest.from_file(ROOT / "dashboard.py", default_timeout=120)
-    at.run()
-    at.switch_page("pages/data.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 def _sign_in(at: AppTest, password: str) -> AppTest:
     at.text_input[0].input(password)
     next(b for b in at.button if b.label == "Sign in").click()
@@ -55,7 +49,7 @@ def _sign_in(at: AppTest, password: str) -> AppTest:
 
 
 def test_without_credentials_the_page_explains_how_to_enable_it(page_db):
-    at = _data_page()
+    at = open_page(PAGE)
     assert at.title[0].value == "Data management"
     text = " ".join(i.value for i in at.info)
     assert "not set up" in text and "lib.cli admin-hash" in text and auth.HASH_ENV in text
@@ -64,7 +58,7 @@ def test_without_credentials_the_page_explains_how_to_enable_it(page_db):
 
 def test_wrong_password_is_refused_and_delays_the_next_try(page_db, admin_hash, monkeypatch):
     monkeypatch.setattr(auth, "DELAY_BASE_SECONDS", 600.0)  # the delay is certainly still running below
-    at = _data_page()
+    at = open_page(PAGE)
     assert [t.label for t in at.text_input] == ["Administrator password"] and not at.file_uploader
     _sign_in(at, "not the password")
     assert any("not right" in e.value for e in at.error)
@@ -76,7 +70,7 @@ def test_wrong_password_is_refused_and_delays_the_next_try(page_db, admin_hash, 
 
 
 def test_right_password_shows_the_upload_step(page_db, admin_hash):
-    at = _sign_in(_data_page(), PASSWORD)
+    at = _sign_in(open_page(PAGE), PASSWORD)
     assert not at.error
     assert [t.label for t in at.tabs] == ["Load a round", "History", "Template and exports", "Reset"]
     assert at.file_uploader[0].label == "File of answers"
@@ -91,7 +85,7 @@ def test_upload_check_preview_and_import(page_db, admin_hash):
         preview = ingest.preview(con, expected)
     finally:
         con.close()
-    at = _sign_in(_data_page(), PASSWORD)
+    at = _sign_in(open_page(PAGE), PASSWORD)
     at.number_input(key="import_year").set_value(NEW_YEAR)
     at.file_uploader[0].upload("answers.csv", csv_bytes(sheet), "text/csv")
     at.run()
@@ -123,7 +117,7 @@ def test_bad_upload_shows_the_problem_table_and_no_import_button(page_db, admin_
     finally:
         con.close()
     sheet.loc[1, "council"] = "<b>Atlantis</b>"
-    at = _sign_in(_data_page(), PASSWORD)
+    at = _sign_in(open_page(PAGE), PASSWORD)
     at.number_input(key="import_year").set_value(NEW_YEAR)
     at.file_uploader[0].upload("bad.csv", csv_bytes(sheet), "text/csv")
     at.run()
@@ -144,7 +138,7 @@ def test_demo_round_needs_the_replace_box(page_db, admin_hash):
         sheet = wide_sheet(con, respondents(con)[:3], year=2015)
     finally:
         con.close()
-    at = _sign_in(_data_page(), PASSWORD)
+    at = _sign_in(open_page(PAGE), PASSWORD)
     at.file_uploader[0].upload("real2015.csv", csv_bytes(sheet), "text/csv")
     at.run()
     button = next(b for b in at.button if b.label.startswith("Import 3 councils"))
@@ -163,7 +157,7 @@ def test_reset_needs_the_word_then_restores_the_demo_rounds(page_db, admin_hash)
         ingest.import_file(con, csv_bytes(wide_sheet(con, respondents(con)[:2])), "a.csv", NEW_YEAR)
     finally:
         con.close()
-    at = _data_page()
+    at = open_page(PAGE)
     at.query_params["section"] = "Reset"
     at = _sign_in(at, PASSWORD)
     button = next(b for b in at.button if b.label == "Reset to the demonstration data")

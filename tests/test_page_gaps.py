@@ -2,91 +2,51 @@
 
 from __future__ import annotations
 
-import json
-
-import pandas as pd
-import pytest
-from streamlit.testing.v1 import AppTest
-
 from lib import gaps
-from lib.paths import ROOT
+from tests.apptest import chart_specs, open_page, table_with
 
 LONDON = "E12000007"
 
-
-def _gaps(**params) -> AppTest:
-    at = AppTest.from_file(ROOT / "dashboard.py", default_timeout=120)
-    if "round" in params:  # the round is read from the URL on the first run only
-        at.query_params["round"] = params["round"]
-    at.run()
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page("pages/gaps.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+PAGE = "pages/gaps.py"
 
 
-@pytest.fixture(scope="module")
-def year(repo_db_path) -> int:
-    from lib import db
-
-    con = db.connect(repo_db_path)
-    try:
-        return int(con.execute("SELECT max(year) FROM survey_rounds").fetchone()[0])
-    finally:
-        con.close()
-
-
-def _table(at: AppTest, *columns: str) -> pd.DataFrame:
-    """The first dataframe on the page having all these columns."""
-    for frame in at.dataframe:
-        if set(columns) <= set(frame.value.columns):
-            return frame.value
-    raise AssertionError(f"no table with columns {columns}")
-
-
-def _figures(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-
-
-def test_default_view(repo_db_path, repo_con, year):
-    at = _gaps()
+def test_default_view(repo_db_path, repo_con, latest_year):
+    at = open_page(PAGE)
     assert at.title[0].value == "Gap finder"
-    respondents = repo_con.execute("SELECT count(*) FROM respondents WHERE round_year = ?", [year]).fetchone()[0]
+    respondents = repo_con.execute("SELECT count(*) FROM respondents WHERE round_year = ?", [latest_year]).fetchone()[0]
 
     # Heat map: one row per responding council, nine standard columns, names not codes.
-    figures = _figures(at)
+    figures = chart_specs(at)
     heat = next(f for f in figures if f["data"][-1]["type"] == "heatmap")
     assert len(heat["data"][-1]["y"]) == respondents and len(heat["data"][-1]["x"]) == 9
     assert not any(str(y).startswith("E0") for y in heat["data"][-1]["y"])
     assert heat["layout"]["xaxis"]["title"]["text"] and heat["layout"]["yaxis"]["title"]["text"]
     assert any("Source:" in a["text"] for a in heat["layout"]["annotations"])
-    table = _table(at, "Council", "Overall score")
+    table = table_with(at, "Council", "Overall score")
     assert len(table) == respondents
     top = repo_con.execute(
         "SELECT display_name FROM overall_scores WHERE round_year = ? ORDER BY score DESC, display_name LIMIT 1",
-        [year]).fetchone()[0]
+        [latest_year]).fetchone()[0]
     assert table["Council"].iloc[0] == top
     assert not table.isna().any().any()
 
     # Questions most often unmet: one row per scored question, worst first.
-    unmet = _table(at, "Question", "Without the support")
-    expected = gaps.unmet_questions(repo_con, year)
+    unmet = table_with(at, "Question", "Without the support")
+    expected = gaps.unmet_questions(repo_con, latest_year)
     assert list(unmet["Question"]) == list(expected["topic"])
     assert any(f"n = {respondents} responding councils" in c.value for c in at.caption)
 
     # Which councils lack X: defaults to the most often missing question; list equals a direct count.
     qid = expected["question_id"].iloc[0]
     assert at.selectbox(key="gap_question").value == qid
-    lacking = _table(at, "Council", "Answer")
-    assert len(lacking) == len(gaps.councils_lacking(repo_con, year, qid))
+    lacking = table_with(at, "Council", "Answer")
+    assert len(lacking) == len(gaps.councils_lacking(repo_con, latest_year, qid))
     downloads = at.get("download_button")
     assert len(downloads) == 1 and "CSV" in downloads[0].proto.label
 
 
-def test_url_state_question_region_and_sort(repo_db_path, repo_con, year):
-    at = _gaps(question="emp_pa_register", region=LONDON, sort="3")
+def test_url_state_question_region_and_sort(repo_db_path, repo_con, latest_year):
+    at = open_page(PAGE, question="emp_pa_register", region=LONDON, sort="3")
     assert at.selectbox(key="gap_region").value == LONDON
     assert at.selectbox(key="gap_sort").value == "3"
     assert at.selectbox(key="gap_question").value == "emp_pa_register"
@@ -96,8 +56,8 @@ def test_url_state_question_region_and_sort(repo_db_path, repo_con, year):
         """SELECT c.display_name, s.score FROM standard_scores s JOIN round_councils c USING (round_year, authority_code)
            JOIN overall_scores o USING (round_year, authority_code)
            WHERE s.round_year = ? AND s.standard = 3 AND c.region_code = ?
-           ORDER BY s.score DESC NULLS LAST, o.score DESC NULLS LAST, c.display_name""", [year, LONDON]).fetchall()
-    table = _table(at, "Council", "Overall score")
+           ORDER BY s.score DESC NULLS LAST, o.score DESC NULLS LAST, c.display_name""", [latest_year, LONDON]).fetchall()
+    table = table_with(at, "Council", "Overall score")
     assert list(table["Council"]) == [r[0] for r in london]
     assert set(table["Region"]) == {"London"}
 
@@ -107,8 +67,8 @@ def test_url_state_question_region_and_sort(repo_db_path, repo_con, year):
            LEFT JOIN responses r ON r.round_year = c.round_year AND r.authority_code = c.authority_code
                                 AND r.question_id = 'emp_pa_register'
            WHERE c.round_year = ? AND c.responded AND c.region_code = ?
-             AND (r.answer IS NULL OR r.answer <> 'available')""", [year, LONDON]).fetchone()[0]
-    lacking = _table(at, "Council", "Answer")
+             AND (r.answer IS NULL OR r.answer <> 'available')""", [latest_year, LONDON]).fetchone()[0]
+    lacking = table_with(at, "Council", "Answer")
     assert len(lacking) == direct > 0
     assert set(lacking["Region"]) == {"London"}
     assert "Available" not in set(lacking["Answer"])
@@ -116,8 +76,8 @@ def test_url_state_question_region_and_sort(repo_db_path, repo_con, year):
     assert any(f"{direct} of {respondents} responding councils" in m.value for m in at.markdown)
 
     # Unmet questions for London, with England alongside.
-    unmet = _table(at, "Question", "England: without the support")
-    region = gaps.unmet_questions(repo_con, year, "region", LONDON)
+    unmet = table_with(at, "Question", "England: without the support")
+    region = gaps.unmet_questions(repo_con, latest_year, "region", LONDON)
     assert list(unmet["Question"]) == list(region["topic"])
 
     # A link to the good-practice examples for the question's standard.
@@ -125,34 +85,34 @@ def test_url_state_question_region_and_sort(repo_db_path, repo_con, year):
     assert any(p.page == "good_practice" and "standard=2" in p.query_string for p in links)
 
 
-def test_change_and_published_figures(repo_db_path, repo_con, year):
-    at = _gaps()
-    prev = repo_con.execute("SELECT max(year) FROM survey_rounds WHERE year < ?", [year]).fetchone()[0]
-    change = _table(at, "Question", "Change (points)")
-    expected = gaps.change_since_previous(repo_con, year)
+def test_change_and_published_figures(repo_db_path, repo_con, latest_year):
+    at = open_page(PAGE)
+    prev = repo_con.execute("SELECT max(year) FROM survey_rounds WHERE year < ?", [latest_year]).fetchone()[0]
+    change = table_with(at, "Question", "Change (points)")
+    expected = gaps.change_since_previous(repo_con, latest_year)
     assert list(change["Question"]) == list(expected["topic"])
     assert f"Available or in development {prev} (%)" in change.columns
 
-    published = _table(at, "Topic", "Published", "This database")
+    published = table_with(at, "Topic", "Published", "This database")
     mapped = repo_con.execute(
         "SELECT count(*) FROM published_figures WHERE year = ? AND kind = 'level' AND question_id IS NOT NULL "
-        "AND measure IS NOT NULL", [year]).fetchone()[0]
+        "AND measure IS NOT NULL", [latest_year]).fetchone()[0]
     assert len(published) == mapped
     assert any("agree by construction" in m.value for m in at.markdown)
-    changes = _table(at, "Published change (points)")
+    changes = table_with(at, "Published change (points)")
     assert len(changes) == repo_con.execute(
-        "SELECT count(*) FROM published_figures WHERE year = ? AND kind = 'change'", [year]).fetchone()[0]
+        "SELECT count(*) FROM published_figures WHERE year = ? AND kind = 'change'", [latest_year]).fetchone()[0]
 
 
 def test_first_round_has_nothing_to_compare(repo_db_path, repo_con):
     first = repo_con.execute("SELECT min(year) FROM survey_rounds").fetchone()[0]
-    at = _gaps(round=str(first))
+    at = open_page(PAGE, round=str(first))
     assert any("first round in the database" in i.value for i in at.info)
     assert any("nothing to set" in i.value for i in at.info)
 
 
 def test_unknown_url_values_fall_back(repo_db_path):
-    at = _gaps(question="no_such_question", region="E99999999", sort="banana", type="castle")
+    at = open_page(PAGE, question="no_such_question", region="E99999999", sort="banana", type="castle")
     assert at.selectbox(key="gap_region").value is None
     assert at.selectbox(key="gap_type").value is None
     assert at.selectbox(key="gap_sort").value == "overall"

@@ -6,18 +6,9 @@ from streamlit.testing.v1 import AppTest
 
 from lib import good_practice as gp
 from lib.formatting import escape_markdown
-from lib.paths import ROOT
+from tests.apptest import open_page
 
-
-def _page(**params) -> AppTest:
-    at = AppTest.from_file(ROOT / "dashboard.py", default_timeout=120)
-    at.run()
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page("pages/good_practice.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+PAGE = "pages/good_practice.py"
 
 
 def _cards(at: AppTest, repo_con) -> list[str]:
@@ -27,7 +18,7 @@ def _cards(at: AppTest, repo_con) -> list[str]:
 
 
 def test_default_shows_every_example_and_recommendation(repo_db_path, repo_con):
-    at = _page()
+    at = open_page(PAGE)
     assert at.title[0].value == "Good practice"
     everything = gp.find_examples(repo_con)
     assert sorted(_cards(at, repo_con)) == sorted(everything["title"])
@@ -49,7 +40,7 @@ def test_default_shows_every_example_and_recommendation(repo_db_path, repo_con):
 
 
 def test_url_filters_standard_and_text(repo_db_path, repo_con):
-    at = _page(standard="7", q="peer")
+    at = open_page(PAGE, standard="7", q="peer")
     assert at.multiselect(key="gp_standard").value == [7]
     assert at.text_input(key="gp_text").value == "peer"
     expected = gp.find_examples(repo_con, standards=[7], text="peer")
@@ -65,7 +56,7 @@ def test_url_filters_standard_and_text(repo_db_path, repo_con):
 
 
 def test_region_filter_and_no_council(repo_db_path, repo_con):
-    at = _page(region=f"E12000007,{gp.NO_COUNCIL}")
+    at = open_page(PAGE, region=f"E12000007,{gp.NO_COUNCIL}")
     assert at.multiselect(key="gp_region").value == ["E12000007", gp.NO_COUNCIL]
     expected = gp.find_examples(repo_con, regions=["E12000007", gp.NO_COUNCIL])
     assert sorted(_cards(at, repo_con)) == sorted(expected["title"])
@@ -73,7 +64,7 @@ def test_region_filter_and_no_council(repo_db_path, repo_con):
 
 
 def test_changing_a_filter_updates_the_cards_and_url(repo_db_path, repo_con):
-    at = _page()
+    at = open_page(PAGE)
     at.multiselect(key="gp_source").set_value(["advice_note"]).run()
     assert not at.exception
     expected = gp.find_examples(repo_con, sources=["advice_note"])
@@ -82,6 +73,6 @@ def test_changing_a_filter_updates_the_cards_and_url(repo_db_path, repo_con):
 
 
 def test_empty_result_is_explained(repo_db_path, repo_con):
-    at = _page(q="zzzznothing")
+    at = open_page(PAGE, q="zzzznothing")
     assert _cards(at, repo_con) == []
     assert any("No example matches" in i.value for i in at.info)

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from streamlit.testing.v1 import AppTest
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _home(repo_db_path, **params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    return at
+from tests.apptest import open_page
 
 
 def test_home_renders_national_picture(repo_db_path, repo_con):
-    at = _home(repo_db_path)
+    at = open_page()
     assert not at.exception
     assert at.title[0].value.startswith("Support for individual employers")
     respondents = repo_con.execute(
@@ -29,7 +17,7 @@ def test_home_renders_national_picture(repo_db_path, repo_con):
 
 
 def test_demo_banner_and_round_picker(repo_db_path):
-    at = _home(repo_db_path)
+    at = open_page()
     assert any("Synthetic demonstration data" in w.value for w in at.warning)
     box = at.sidebar.selectbox(key="round_select")
     assert box.value == 2015
@@ -37,7 +25,7 @@ def test_demo_banner_and_round_picker(repo_db_path):
 
 
 def test_round_from_url(repo_db_path, repo_con):
-    at = _home(repo_db_path, round="2013")
+    at = open_page(round="2013")
     assert not at.exception
     assert at.sidebar.selectbox(key="round_select").value == 2013
     respondents = repo_con.execute(
@@ -46,6 +34,6 @@ def test_round_from_url(repo_db_path, repo_con):
 
 
 def test_unknown_round_in_url_falls_back_to_latest(repo_db_path):
-    at = _home(repo_db_path, round="1999")
+    at = open_page(round="1999")
     assert not at.exception
     assert at.sidebar.selectbox(key="round_select").value == 2015

@@ -9,23 +9,10 @@ from streamlit.testing.v1 import AppTest
 
 from lib import db
 from lib.formatting import escape_markdown
-from lib.paths import DB_ENV_VAR, ROOT
+from lib.paths import DB_ENV_VAR
+from tests.apptest import open_page, table_with
 
-
-def _page() -> AppTest:
-    at = AppTest.from_file(ROOT / "dashboard.py", default_timeout=120)
-    at.run()
-    at.switch_page("pages/methodology.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _table(at: AppTest, *columns: str) -> pd.DataFrame:
-    for frame in at.dataframe:
-        if set(columns) <= set(frame.value.columns):
-            return frame.value
-    raise AssertionError(f"no table with columns {columns}")
+PAGE = "pages/methodology.py"
 
 
 def _text(at: AppTest) -> str:
@@ -33,23 +20,23 @@ def _text(at: AppTest) -> str:
 
 
 def _assert_rules_match_database(at: AppTest, con) -> None:
-    bands = _table(at, "Band", "Minimum score")
+    bands = table_with(at, "Band", "Minimum score")
     stored = con.execute("SELECT label, min_score FROM bands ORDER BY min_score DESC").fetchall()
     assert list(zip(bands["Band"], bands["Minimum score"], strict=True)) == stored
     min_rank = int(con.execute("SELECT value FROM scoring_settings WHERE key = 'min_standards_for_rank'").fetchone()[0])
     assert f"at least **{min_rank}** standards" in _text(at)
-    rule = _table(at, "Round", "Standards needed to be ranked")
+    rule = table_with(at, "Round", "Standards needed to be ranked")
     stored_rule = con.execute("SELECT round_year, min_standards FROM round_rank_rule ORDER BY round_year").fetchall()
     assert list(zip(rule["Round"], rule["Standards needed to be ranked"], strict=True)) == stored_rule
 
 
 def test_methodology_shows_the_rules_in_the_database(repo_db_path, repo_con):
-    at = _page()
+    at = open_page(PAGE)
     assert at.title[0].value == "Methodology"
     _assert_rules_match_database(at, repo_con)
 
     # Credits for the availability answers, as stored.
-    credits = _table(at, "Answer", "Credit (0 to 1)")
+    credits = table_with(at, "Answer", "Credit (0 to 1)")
     stored = dict(repo_con.execute(
         "SELECT label, score FROM answer_options WHERE answer_set = 'availability'").fetchall())
     assert dict(zip(credits["Answer"], credits["Credit (0 to 1)"], strict=True)) == stored
@@ -68,7 +55,7 @@ def test_methodology_shows_the_rules_in_the_database(repo_db_path, repo_con):
     assert len(new) == repo_con.execute("SELECT count(*) FROM questions WHERE report_ref = 'new'").fetchone()[0]
 
     # Provenance: each round with its respondents; the synthetic nature spelled out.
-    rounds = _table(at, "Round", "Responding councils", "Data")
+    rounds = table_with(at, "Round", "Responding councils", "Data")
     stored_rounds = repo_con.execute(
         "SELECT round_year, respondents, councils FROM scope_coverage WHERE scope = 'england' ORDER BY round_year"
     ).fetchall()
@@ -81,7 +68,7 @@ def test_methodology_shows_the_rules_in_the_database(repo_db_path, repo_con):
     # Limitations: the don't-know and missing counts per round, as in the database.
     from lib import methodology as meth
 
-    quality = _table(at, "Round", "Don't know answers", "Missing answers")
+    quality = table_with(at, "Round", "Don't know answers", "Missing answers")
     expected = meth.answer_quality(repo_con)
     assert list(quality["Don't know answers"]) == list(expected["dont_know"])
     assert list(quality["Missing answers"]) == list(expected["missing"])
@@ -104,9 +91,9 @@ def test_methodology_follows_changed_thresholds(repo_db_path, tmp_path, monkeypa
         con.execute("UPDATE scoring_settings SET value = 6 WHERE key = 'min_standards_for_rank'")
         con.execute("CHECKPOINT")
         monkeypatch.setenv(DB_ENV_VAR, str(copy))
-        at = _page()
+        at = open_page(PAGE)
         _assert_rules_match_database(at, con)
-        bands = _table(at, "Band", "Scores")
+        bands = table_with(at, "Band", "Scores")
         assert list(bands["Scores"]) == ["80 to 100", "45 to under 80", "0 to under 45"]
     finally:
         con.close()

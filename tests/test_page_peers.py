@@ -3,39 +3,14 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import peers
-from lib.paths import ROOT
+from tests.apptest import open_page
 
 COUNCIL = "E08000003"  # Manchester: a metropolitan district in the North West
 
-
-def _peers(round_year: int | None = None, **params) -> AppTest:
-    """Open the page with URL parameters. AppTest runs a switched-to page without dashboard.py,
-    so a round other than the latest is chosen through the shared picker's session key."""
-    at = AppTest.from_file(ROOT / "dashboard.py", default_timeout=120)
-    at.run()
-    for key, value in params.items():
-        at.query_params[key] = value
-    if round_year is not None:
-        at.session_state["round_select"] = round_year
-    at.switch_page("pages/peers.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-@pytest.fixture(scope="module")
-def year(repo_db_path) -> int:
-    from lib import db
-
-    con = db.connect(repo_db_path)
-    try:
-        return int(con.execute("SELECT max(year) FROM survey_rounds").fetchone()[0])
-    finally:
-        con.close()
+PAGE = "pages/peers.py"
 
 
 def _side_by_side(at: AppTest) -> pd.DataFrame:
@@ -48,49 +23,49 @@ def _name(con, year: int, code: str) -> str:
 
 
 def test_default_state_asks_for_a_council(repo_db_path):
-    at = _peers()
+    at = open_page(PAGE)
     assert at.title[0].value == "Peer comparison"
     assert at.selectbox(key="peers_council").value is None
     assert any("Choose a council to compare" in i.value for i in at.info)
     assert not at.dataframe
 
 
-def test_region_peers(repo_db_path, repo_con, year):
-    at = _peers(authority=COUNCIL, peers="region")
+def test_region_peers(repo_db_path, repo_con, latest_year):
+    at = open_page(PAGE, authority=COUNCIL, peers="region")
     assert at.radio(key="peers_mode").value == "region"
     table = _side_by_side(at)
-    assert table.iloc[0]["Council"] == _name(repo_con, year, COUNCIL)
+    assert table.iloc[0]["Council"] == _name(repo_con, latest_year, COUNCIL)
     assert table.iloc[0]["Row"] == peers.ROW_COUNCIL and table.iloc[1]["Row"] == peers.ROW_MEDIAN
     region_size, responding = repo_con.execute(
         """SELECT count(*), count(*) FILTER (WHERE c.responded) FROM round_councils c
            JOIN round_councils me ON me.round_year = c.round_year AND me.authority_code = ?
            WHERE c.round_year = ? AND c.region_code = me.region_code AND c.authority_code <> ?""",
-        [COUNCIL, year, COUNCIL]).fetchone()
+        [COUNCIL, latest_year, COUNCIL]).fetchone()
     assert (table["Row"] == peers.ROW_PEER).sum() == region_size
     assert table.iloc[1]["Council"] == f"{responding} responding peers"
     assert not table.isna().any().any()
     # The rank shown for the council is the view's.
     rank, n = repo_con.execute("SELECT rank, n_ranked FROM overall_scores WHERE round_year = ? AND authority_code = ?",
-                               [year, COUNCIL]).fetchone()
+                               [latest_year, COUNCIL]).fetchone()
     assert table.iloc[0]["Rank in England"] == f"{rank} of {n}"
     assert {m.label: m.value for m in at.metric}["Rank in England"] == f"{rank} of {n}"
 
 
-def test_type_peers(repo_db_path, repo_con, year):
-    at = _peers(authority=COUNCIL, peers="type")
+def test_type_peers(repo_db_path, repo_con, latest_year):
+    at = open_page(PAGE, authority=COUNCIL, peers="type")
     table = _side_by_side(at)
     same_type = repo_con.execute(
         "SELECT count(*) FROM round_councils WHERE round_year = ? AND type = 'metropolitan district' "
-        "AND authority_code <> ?", [year, COUNCIL]).fetchone()[0]
+        "AND authority_code <> ?", [latest_year, COUNCIL]).fetchone()[0]
     assert (table["Row"] == peers.ROW_PEER).sum() == same_type
     assert set(table.loc[table["Row"] != peers.ROW_MEDIAN, "Type"]) == {"Metropolitan district"}
 
 
-def test_similar_peers(repo_db_path, repo_con, year):
-    at = _peers(authority=COUNCIL, peers="similar", k="4")
+def test_similar_peers(repo_db_path, repo_con, latest_year):
+    at = open_page(PAGE, authority=COUNCIL, peers="similar", k="4")
     assert at.slider(key="peers_k").value == 4
     table = _side_by_side(at)
-    expected = peers.similar_councils(repo_con, year, COUNCIL, 4)
+    expected = peers.similar_councils(repo_con, latest_year, COUNCIL, 4)
     shown = table[table["Row"] == peers.ROW_PEER]
     assert shown["Council"].tolist() == expected["display_name"].tolist()
     assert shown["Similarity"].tolist() == [f"{v:.0f}" for v in expected["similarity"]]
@@ -101,14 +76,14 @@ def test_similar_peers(repo_db_path, repo_con, year):
     assert at.query_params["k"] in (["7"], "7")
 
 
-def test_custom_peers_from_the_url(repo_db_path, repo_con, year):
-    at = _peers(authority=COUNCIL, peers="custom", custom="E06000001,NOTACODE,E08000012")
+def test_custom_peers_from_the_url(repo_db_path, repo_con, latest_year):
+    at = open_page(PAGE, authority=COUNCIL, peers="custom", custom="E06000001,NOTACODE,E08000012")
     assert at.multiselect(key="peers_custom").value == ["E06000001", "E08000012"]
     assert any("NOTACODE" in w.value for w in at.warning)
     table = _side_by_side(at)
-    names = {_name(repo_con, year, c) for c in ("E06000001", "E08000012")}
+    names = {_name(repo_con, latest_year, c) for c in ("E06000001", "E08000012")}
     assert set(table.loc[table["Row"] == peers.ROW_PEER, "Council"]) == names
-    assert table.iloc[0]["Council"] == _name(repo_con, year, COUNCIL)
+    assert table.iloc[0]["Council"] == _name(repo_con, latest_year, COUNCIL)
     assert at.query_params["custom"] in (["E06000001,E08000012"], "E06000001,E08000012")
 
 
@@ -121,7 +96,7 @@ def test_council_that_did_not_respond(repo_db_path, repo_con):
     nearest = peers.nearest_responded_round(repo_con, code, round_year)
     name = _name(repo_con, round_year, code)
 
-    at = _peers(round_year=round_year, authority=code, peers="region")
+    at = open_page(PAGE, round=str(round_year), authority=code, peers="region")
     warning = next(w.value for w in at.warning if "did not respond" in w.value)
     assert f"did not respond in {round_year}" in warning and f"It responded in {nearest}" in warning
     table = _side_by_side(at)
@@ -133,6 +108,6 @@ def test_council_that_did_not_respond(repo_db_path, repo_con):
     moved = _side_by_side(at)
     assert moved.iloc[0]["Row"] == peers.ROW_COUNCIL and moved.iloc[0]["Council"] == name
 
-    at = _peers(round_year=round_year, authority=code, peers="similar")
+    at = open_page(PAGE, round=str(round_year), authority=code, peers="similar")
     assert any("cannot be compared" in w.value for w in at.warning)
     assert not at.dataframe

@@ -2,68 +2,36 @@
 
 from __future__ import annotations
 
-import json
+from tests.apptest import chart_specs, open_page, table_with
 
-import pandas as pd
-from streamlit.testing.v1 import AppTest
-
-from lib.paths import ROOT
+PAGE = "pages/regions.py"
 
 
-def _regions(round_year: int | None = None, **params) -> AppTest:
-    """Open the page with URL parameters. AppTest runs a switched-to page without dashboard.py,
-    so a round other than the latest is chosen through the shared picker's session key."""
-    at = AppTest.from_file(ROOT / "dashboard.py", default_timeout=120)
-    at.run()
-    for key, value in params.items():
-        at.query_params[key] = value
-    if round_year is not None:
-        at.session_state["round_select"] = round_year
-    at.switch_page("pages/regions.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _latest(con) -> int:
-    return int(con.execute("SELECT max(year) FROM survey_rounds").fetchone()[0])
-
-
-def _table(at: AppTest, column: str) -> pd.DataFrame:
-    """The dataframe on the page that has a column named `column`."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
-
-
-def _figures(at: AppTest) -> list[dict]:
-    return [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
-
-
-def test_default_state(repo_db_path, repo_con):
-    at = _regions()
-    year = _latest(repo_con)
+def test_default_state(repo_db_path, repo_con, latest_year):
+    at = open_page(PAGE)
     assert at.title[0].value == "Regional comparison"
     assert [h.value for h in at.header] == ["Map of councils", "Region league table",
                                             "Regions against each standard", "Councils in a region"]
     # The league's first region is the one with the highest median in overall_summary.
     best, median = repo_con.execute(
         "SELECT scope_name, median_score FROM overall_summary WHERE round_year = ? AND scope = 'region' "
-        "ORDER BY median_score DESC LIMIT 1", [year]).fetchone()
-    league = _table(at, "Position")
+        "ORDER BY median_score DESC LIMIT 1", [latest_year]).fetchone()
+    league = table_with(at, "Position")
     assert league.iloc[0]["Region"] == best
     assert league.iloc[0]["Median overall score"] == f"{median:.0f}"
     councils, respondents = repo_con.execute(
         "SELECT councils, respondents FROM scope_coverage WHERE round_year = ? AND scope = 'region' "
-        "AND scope_name = ?", [year, best]).fetchone()
+        "AND scope_name = ?", [latest_year, best]).fetchone()
     assert league.iloc[0]["Councils responding"].startswith(f"{respondents} of {councils} (")
     assert not league.isna().any().any()
     # The map: one hexagon per council of the round.
-    n_councils = repo_con.execute("SELECT count(*) FROM round_councils WHERE round_year = ?", [year]).fetchone()[0]
-    hexes = _figures(at)[0]
+    n_councils = repo_con.execute("SELECT count(*) FROM round_councils WHERE round_year = ?", [latest_year]).fetchone()[0]
+    hexes = chart_specs(at)[0]
     assert len(hexes["layout"]["shapes"]) == n_councils
-    map_table = _table(at, "Score and band")
+    map_table = table_with(at, "Score and band")
     assert len(map_table) == n_councils and not map_table.isna().any().any()
     # The region shown by default is the top of the league, and it is written to the URL.
-    assert at.selectbox(key="reg_region").value == league_code(repo_con, year, best)
+    assert at.selectbox(key="reg_region").value == league_code(repo_con, latest_year, best)
     assert at.query_params["standard"] in (["overall"], "overall")
 
 
@@ -72,59 +40,56 @@ def league_code(con, year: int, name: str) -> str:
                        "AND scope_name = ?", [year, name]).fetchone()[0]
 
 
-def test_standard_type_and_region_from_the_url(repo_db_path, repo_con):
-    at = _regions(standard="3", type="county", region="E12000002")
-    year = _latest(repo_con)
+def test_standard_type_and_region_from_the_url(repo_db_path, repo_con, latest_year):
+    at = open_page(PAGE, standard="3", type="county", region="E12000002")
     assert at.selectbox(key="reg_standard").value == "3"
     assert at.selectbox(key="reg_type").value == "county"
     assert at.selectbox(key="reg_region").value == "E12000002"
     # League: counties only, so London (no counties) is absent and counts are of counties.
-    league = _table(at, "Position")
+    league = table_with(at, "Position")
     assert "London" not in set(league["Region"])
     nw_councils, nw_resp = repo_con.execute(
         "SELECT count(*), count(*) FILTER (WHERE responded) FROM round_councils "
-        "WHERE round_year = ? AND region_code = 'E12000002' AND type = 'county'", [year]).fetchone()
+        "WHERE round_year = ? AND region_code = 'E12000002' AND type = 'county'", [latest_year]).fetchone()
     nw = league[league["Region"] == "North West"].iloc[0]
     assert nw["Councils responding"].startswith(f"{nw_resp} of {nw_councils} (")
     # The map is coloured by standard 3 and only counties are coloured.
-    title = _figures(at)[0]["layout"]["title"]["text"]
+    title = chart_specs(at)[0]["layout"]["title"]["text"]
     assert "Standard 3" in title and "counties" in title
-    map_table = _table(at, "Score and band")
+    map_table = table_with(at, "Score and band")
     assert set(map_table["Type"]) == {"County"}
     # Councils in the North West: the responding counties, best first, the rest listed as not responding.
-    grid = _table(at, "Standards not met")
+    grid = table_with(at, "Standards not met")
     expected = repo_con.execute(
         "SELECT display_name FROM overall_scores WHERE round_year = ? AND region_code = 'E12000002' "
-        "AND type = 'county' ORDER BY rank NULLS LAST, display_name", [year]).df()["display_name"].tolist()
+        "AND type = 'county' ORDER BY rank NULLS LAST, display_name", [latest_year]).df()["display_name"].tolist()
     assert grid["Council"].tolist() == expected
     assert not grid.isna().any().any()
     absent = repo_con.execute(
         "SELECT display_name FROM round_councils WHERE round_year = ? AND region_code = 'E12000002' "
-        "AND type = 'county' AND NOT responded ORDER BY display_name", [year]).df()["display_name"].tolist()
+        "AND type = 'county' AND NOT responded ORDER BY display_name", [latest_year]).df()["display_name"].tolist()
     if absent:
         line = next(m.value for m in at.markdown if m.value.startswith("**Did not respond"))
         assert all(name in line for name in absent)
 
 
-def test_share_meeting_heat_map(repo_db_path, repo_con):
-    at = _regions(measure="meeting")
-    year = _latest(repo_con)
+def test_share_meeting_heat_map(repo_db_path, repo_con, latest_year):
+    at = open_page(PAGE, measure="meeting")
     assert at.radio(key="reg_measure").value == "meeting"
     table = next(d.value for d in at.dataframe if d.value.columns[0] == "Region" and "Position" not in d.value.columns)
     row = repo_con.execute(
         "SELECT scope_name, share_meeting, councils_in_scope, respondents FROM standard_summary "
-        "WHERE round_year = ? AND scope = 'region' AND standard = 1 ORDER BY scope_name LIMIT 1", [year]).fetchone()
+        "WHERE round_year = ? AND scope = 'region' AND standard = 1 ORDER BY scope_name LIMIT 1", [latest_year]).fetchone()
     first = table.iloc[0]
     assert first["Region"].startswith(row[0])
     assert first.iloc[1].startswith(f"{row[1]:.0%}")
 
 
-def test_keyboard_alternative_links_to_the_scorecard(repo_db_path, repo_con):
-    at = _regions()
-    year = _latest(repo_con)
+def test_keyboard_alternative_links_to_the_scorecard(repo_db_path, repo_con, latest_year):
+    at = open_page(PAGE)
     code, name = repo_con.execute(
         "SELECT authority_code, display_name FROM round_councils WHERE round_year = ? AND responded "
-        "ORDER BY authority_code LIMIT 1", [year]).fetchone()
+        "ORDER BY authority_code LIMIT 1", [latest_year]).fetchone()
     at.selectbox(key="reg_open").set_value(code).run()
     assert not at.exception
     link = at.main.get("page_link")[0]
@@ -135,7 +100,7 @@ def test_keyboard_alternative_links_to_the_scorecard(repo_db_path, repo_con):
 
 def test_early_round_leaves_out_standards_not_asked(repo_db_path, repo_con):
     early = int(repo_con.execute("SELECT min(year) FROM survey_rounds").fetchone()[0])
-    at = _regions(round_year=early, standard="3")
+    at = open_page(PAGE, round=str(early), standard="3")
     assert any(f"The {early} survey asked about standards" in c.value for c in at.caption)
     asked = {r[0] for r in repo_con.execute(
         "SELECT DISTINCT standard FROM questions WHERE scored AND asked_from <= ?", [early]).fetchall()}

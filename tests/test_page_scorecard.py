@@ -8,18 +8,9 @@ from streamlit.testing.v1 import AppTest
 
 from lib import scorecard
 from lib.formatting import escape_markdown, format_score
-from lib.paths import ROOT
+from tests.apptest import open_page
 
-
-def _scorecard(**params) -> AppTest:
-    at = AppTest.from_file(ROOT / "dashboard.py", default_timeout=120)
-    for key, value in params.items():  # before the first run, as when a link is opened
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("pages/scorecard.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+PAGE = "pages/scorecard.py"
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
@@ -33,7 +24,7 @@ def _ranked(con, year: int) -> str:
 
 
 def test_no_council_explains_the_page(repo_db_path):
-    at = _scorecard()
+    at = open_page(PAGE)
     assert at.title[0].value == "Council scorecard"
     assert at.selectbox(key="scorecard_council").value is None
     assert any("Choose a council" in i.value for i in at.info)
@@ -45,7 +36,7 @@ def test_ranked_council_shows_the_views_rank(repo_db_path, repo_con):
     name, score, rank, n, rrank, rn, region = repo_con.execute(
         "SELECT display_name, score, rank, n_ranked, region_rank, region_n_ranked, region_name "
         "FROM overall_scores WHERE round_year = 2015 AND authority_code = ?", [code]).fetchone()
-    at = _scorecard(authority=code, round="2015")
+    at = open_page(PAGE, authority=code, round="2015")
     assert at.selectbox(key="scorecard_council").value == code
     assert at.header[0].value == escape_markdown(name)
     metrics = _metrics(at)
@@ -70,7 +61,7 @@ def test_ranked_council_shows_the_views_rank(repo_db_path, repo_con):
 
 
 def test_downloads_are_offered(repo_db_path, repo_con):
-    at = _scorecard(authority=_ranked(repo_con, 2015))
+    at = open_page(PAGE, authority=_ranked(repo_con, 2015))
     labels = [b.label for b in at.download_button]
     assert any("briefing" in lab.lower() for lab in labels)
     assert any("CSV" in lab for lab in labels) and any("Excel" in lab for lab in labels)
@@ -79,7 +70,7 @@ def test_downloads_are_offered(repo_db_path, repo_con):
 
 def test_standard_filter_is_kept_in_the_url(repo_db_path, repo_con):
     code = _ranked(repo_con, 2015)
-    at = _scorecard(authority=code, standard="3")
+    at = open_page(PAGE, authority=code, standard="3")
     assert at.selectbox(key="scorecard_standard").value == 3
     asked = repo_con.execute("SELECT count(*) FROM questions WHERE asked_from <= 2015 AND standard = 3").fetchone()[0]
     table = next(df.value for df in at.dataframe if "Council's answer" in df.value.columns)
@@ -93,7 +84,7 @@ def test_non_respondent_in_2015_is_told_plainly(repo_db_path, repo_con):
     code, name = repo_con.execute(
         "SELECT authority_code, display_name FROM round_councils WHERE round_year = 2015 AND NOT responded "
         "ORDER BY authority_code LIMIT 1").fetchone()
-    at = _scorecard(authority=code, round="2015")
+    at = open_page(PAGE, authority=code, round="2015")
     assert any("did not respond to the 2015 survey" in w.value for w in at.warning)
     assert not at.metric
     nearest = scorecard.nearest_response_round(repo_con, code, 2015)
@@ -110,7 +101,7 @@ def test_non_respondent_is_offered_the_nearest_round(repo_db_path, repo_con):
            AND EXISTS (SELECT 1 FROM respondents r WHERE r.authority_code = c.authority_code)
            ORDER BY c.authority_code LIMIT 1""").fetchone()[0]
     nearest = scorecard.nearest_response_round(repo_con, code, 2014)
-    at = _scorecard(authority=code, round="2014")
+    at = open_page(PAGE, authority=code, round="2014")
     assert any("did not respond to the 2014 survey" in w.value for w in at.warning)
     button = next(b for b in at.button if str(nearest) in b.label)
     button.click().run()
@@ -128,7 +119,7 @@ def test_current_council_code_is_mapped_to_the_2015_set(repo_db_path, repo_con):
     assert code not in {r[0] for r in repo_con.execute(
         "SELECT authority_code FROM round_councils WHERE round_year = 2015").fetchall()}
     (mapped,) = geography.predecessors_in(code, 2015)
-    at = _scorecard(authority=code, round="2015")
+    at = open_page(PAGE, authority=code, round="2015")
     assert any("was not a council in the 2015 round" in i.value for i in at.info)
     assert at.selectbox(key="scorecard_council").value == mapped
     head = scorecard.headline(repo_con, mapped, 2015)
@@ -139,7 +130,7 @@ def test_current_council_code_is_mapped_to_the_2015_set(repo_db_path, repo_con):
 
 
 def test_trend_section_explains_the_changing_questionnaire(repo_db_path, repo_con):
-    at = _scorecard(authority=_ranked(repo_con, 2015))
+    at = open_page(PAGE, authority=_ranked(repo_con, 2015))
     assert any("not like for like" in i.value for i in at.info)
     assert any(e.label.startswith("Table: scores in each round") for e in at.expander)
     trend_table = next(df.value for df in at.dataframe if "Overall score" in df.value.columns)

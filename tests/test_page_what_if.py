@@ -2,65 +2,26 @@
 
 from __future__ import annotations
 
-import pytest
-from streamlit.testing.v1 import AppTest
-
 from lib import whatif
-from lib.paths import ROOT
+from tests.apptest import open_page
+from tests.test_whatif import flip_candidate
 
-
-def _what_if(**params) -> AppTest:
-    at = AppTest.from_file(ROOT / "dashboard.py", default_timeout=120)
-    at.run()
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page("pages/what_if.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-@pytest.fixture(scope="module")
-def year(repo_db_path) -> int:
-    from lib import db
-
-    con = db.connect(repo_db_path)
-    try:
-        return int(con.execute("SELECT max(year) FROM survey_rounds").fetchone()[0])
-    finally:
-        con.close()
-
-
-def _candidate(con, year: int) -> tuple[str, str, str]:
-    """A ranked respondent, one of its 'not available' availability answers and the standard."""
-    return con.execute(
-        """
-        SELECT r.authority_code, r.question_id, q.answer_set
-        FROM responses r JOIN questions q ON q.id = r.question_id
-        JOIN standard_scores s ON s.round_year = r.round_year AND s.authority_code = r.authority_code
-                               AND s.standard = q.standard
-        JOIN overall_scores o ON o.round_year = r.round_year AND o.authority_code = r.authority_code
-        WHERE r.round_year = ? AND q.scored AND q.answer_set = 'availability'
-          AND r.answer = 'not_available' AND o.ranked
-        ORDER BY s.answered, o.rank DESC, r.authority_code, r.question_id LIMIT 1
-        """,
-        [year],
-    ).fetchone()
+PAGE = "pages/what_if.py"
 
 
 def test_default_state_asks_for_a_council(repo_db_path):
-    at = _what_if()
+    at = open_page(PAGE)
     assert at.title[0].value.startswith("Self-assessment")
     assert at.selectbox(key="wi_council").value is None
     assert any("Choose a council to start" in i.value for i in at.info)
     assert not at.radio
 
 
-def test_url_council_prefills_its_answers(repo_db_path, repo_con, year):
-    code, qid, answer_set = _candidate(repo_con, year)
-    at = _what_if(authority=code)
+def test_url_council_prefills_its_answers(repo_db_path, repo_con, latest_year):
+    code, qid, _ = flip_candidate(repo_con, latest_year)
+    at = open_page(PAGE, authority=code)
     assert at.selectbox(key="wi_council").value == code
-    stored = whatif.stored_answers(repo_con, code, year)
+    stored = whatif.stored_answers(repo_con, code, latest_year)
     labels = {(s, v): lab for s, v, lab in repo_con.execute(
         "SELECT answer_set, value, label FROM answer_options").fetchall()}
     sets = dict(repo_con.execute("SELECT id, answer_set FROM questions").fetchall())
@@ -71,9 +32,9 @@ def test_url_council_prefills_its_answers(repo_db_path, repo_con, year):
         checked += 1
     assert checked == len(stored) > 0
     assert at.radio(key=f"wi_a_{qid}").value == "Not available"
-    assert any(f"answers from the {year} round" in c.value for c in at.caption)
+    assert any(f"answers from the {latest_year} round" in c.value for c in at.caption)
     # The unchanged projection is the council's actual result.
-    actual = whatif.actual_scores(repo_con, code, year)
+    actual = whatif.actual_scores(repo_con, code, latest_year)
     metrics = {m.label: m for m in at.metric}
     assert metrics["Projected overall score"].value == whatif.format_score(actual.overall["score"])
     assert metrics["Projected rank in England"].value == whatif.rank_text(actual.overall)
@@ -81,22 +42,22 @@ def test_url_council_prefills_its_answers(repo_db_path, repo_con, year):
     assert not table.isna().any().any()
 
 
-def test_changing_one_answer_updates_the_projection(repo_db_path, repo_con, year):
-    code, qid, _ = _candidate(repo_con, year)
-    at = _what_if(authority=code)
+def test_changing_one_answer_updates_the_projection(repo_db_path, repo_con, latest_year):
+    code, qid, _ = flip_candidate(repo_con, latest_year)
+    at = open_page(PAGE, authority=code)
     before = {m.label: m.value for m in at.metric}["Projected overall score"]
 
     at.radio(key=f"wi_a_{qid}").set_value("Available").run()
     assert not at.exception
 
-    answers = whatif.stored_answers(repo_con, code, year)
+    answers = whatif.stored_answers(repo_con, code, latest_year)
     answers[qid] = whatif.Answer("available")
-    projector = whatif.Projector(repo_con, year)
+    projector = whatif.Projector(repo_con, latest_year)
     try:
         expected = projector.project(code, answers)
     finally:
         projector.close()
-    actual = whatif.actual_scores(repo_con, code, year)
+    actual = whatif.actual_scores(repo_con, code, latest_year)
     metric = {m.label: m for m in at.metric}["Projected overall score"]
     assert metric.value == whatif.format_score(expected.overall["score"])
     assert metric.delta == f"{expected.overall['score'] - actual.overall['score']:+.1f} points"
@@ -114,13 +75,13 @@ def test_changing_one_answer_updates_the_projection(repo_db_path, repo_con, year
     assert {m.label: m.value for m in at.metric}["Projected overall score"] == before
 
 
-def test_never_responded_council_starts_blank(repo_db_path, repo_con, year):
+def test_never_responded_council_starts_blank(repo_db_path, repo_con, latest_year):
     code = repo_con.execute(
         """SELECT authority_code FROM round_councils c WHERE round_year = ? AND NOT responded
            AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.authority_code = c.authority_code
                            AND r.round_year <= ?)
-           ORDER BY authority_code LIMIT 1""", [year, year]).fetchone()[0]
-    at = _what_if(authority=code)
+           ORDER BY authority_code LIMIT 1""", [latest_year, latest_year]).fetchone()[0]
+    at = open_page(PAGE, authority=code)
     assert any("has not responded to any survey round" in i.value for i in at.info)
     assert at.radio and all(r.value == whatif.NOT_ANSWERED for r in at.radio)
     assert {m.label: m.value for m in at.metric}["Projected overall score"] == "–"

@@ -7,19 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from lib import peers
+from lib import peers, regions, scorecard
 from lib.charts import peers as charts
-
-
-@pytest.fixture(scope="module")
-def year(repo_db_path) -> int:
-    from lib import db
-
-    con = db.connect(repo_db_path)
-    try:
-        return int(con.execute("SELECT max(year) FROM survey_rounds").fetchone()[0])
-    finally:
-        con.close()
 
 
 def _respondent_with_unknowns(con, year: int) -> str:
@@ -43,57 +32,57 @@ def _hand_distance(con, year: int, a: str, b: str) -> tuple[int, float]:
     return len(shared), 100 * float((gaps * weights).sum() / weights.sum())
 
 
-def test_similar_councils_exclude_the_council_and_are_nearest_first(repo_con, year):
-    code = _respondent_with_unknowns(repo_con, year)
+def test_similar_councils_exclude_the_council_and_are_nearest_first(repo_con, latest_year):
+    code = _respondent_with_unknowns(repo_con, latest_year)
     for k in (peers.K_MIN, peers.K_DEFAULT, peers.K_MAX):
-        sim = peers.similar_councils(repo_con, year, code, k)
+        sim = peers.similar_councils(repo_con, latest_year, code, k)
         assert len(sim) == k
         assert code not in set(sim["authority_code"])
         assert sim["distance"].is_monotonic_increasing
         assert ((sim["similarity"] + sim["distance"]) - 100).abs().max() < 1e-9
         assert (sim["shared_questions"] >= peers.MIN_SHARED_SHARE * sim["questions_asked"]).all()
     # No respondent outside the top k is closer than the k-th.
-    everyone = peers.similar_councils(repo_con, year, code, 10_000)
-    top = peers.similar_councils(repo_con, year, code, peers.K_DEFAULT)
+    everyone = peers.similar_councils(repo_con, latest_year, code, 10_000)
+    top = peers.similar_councils(repo_con, latest_year, code, peers.K_DEFAULT)
     assert everyone["distance"].iloc[peers.K_DEFAULT] >= top["distance"].iloc[-1]
 
 
-def test_similarity_of_a_pair_checked_by_hand(repo_con, year):
-    code = _respondent_with_unknowns(repo_con, year)
-    sim = peers.similar_councils(repo_con, year, code, 10_000)
+def test_similarity_of_a_pair_checked_by_hand(repo_con, latest_year):
+    code = _respondent_with_unknowns(repo_con, latest_year)
+    sim = peers.similar_councils(repo_con, latest_year, code, 10_000)
     for row in (sim.iloc[0], sim.iloc[len(sim) // 2]):
-        shared, distance = _hand_distance(repo_con, year, code, row["authority_code"])
+        shared, distance = _hand_distance(repo_con, latest_year, code, row["authority_code"])
         assert row["shared_questions"] == shared
         assert math.isclose(row["distance"], distance, abs_tol=1e-9)
     # "Don't know" answers are left out: the council's own unknowns cut the shared count.
     asked = int(sim["questions_asked"].iloc[0])
     unknown = repo_con.execute(
         "SELECT count(*) FROM question_scores WHERE round_year = ? AND authority_code = ? AND status <> 'known'",
-        [year, code]).fetchone()[0]
+        [latest_year, code]).fetchone()[0]
     assert unknown > 0
     assert sim["shared_questions"].max() <= asked - unknown
 
 
-def test_similar_councils_of_a_non_respondent_is_empty(repo_con, year):
+def test_similar_councils_of_a_non_respondent_is_empty(repo_con, latest_year):
     code = repo_con.execute(
-        "SELECT authority_code FROM round_councils WHERE round_year = ? AND NOT responded LIMIT 1", [year]).fetchone()[0]
-    assert peers.similar_councils(repo_con, year, code, 5).empty
+        "SELECT authority_code FROM round_councils WHERE round_year = ? AND NOT responded LIMIT 1", [latest_year]).fetchone()[0]
+    assert peers.similar_councils(repo_con, latest_year, code, 5).empty
 
 
-def test_area_peers_are_the_rest_of_the_region_or_type(repo_con, year):
+def test_area_peers_are_the_rest_of_the_region_or_type(repo_con, latest_year):
     code = "E08000003"
-    me = peers.council(repo_con, year, code)
-    region = peers.area_peers(repo_con, year, code, "region")
+    me = scorecard.council(repo_con, code, latest_year)
+    region = peers.area_peers(repo_con, latest_year, code, "region")
     same_region = repo_con.execute(
         "SELECT count(*) FROM round_councils WHERE round_year = ? AND region_code = ?",
-        [year, me["region_code"]]).fetchone()[0]
+        [latest_year, me["region_code"]]).fetchone()[0]
     assert len(region) == same_region - 1
     assert code not in set(region["authority_code"])
     assert set(region["region_name"]) == {me["region_name"]}
-    same_type = peers.area_peers(repo_con, year, code, "type")
+    same_type = peers.area_peers(repo_con, latest_year, code, "type")
     assert set(same_type["type"]) == {me["type"]}
     with pytest.raises(ValueError):
-        peers.area_peers(repo_con, year, code, "colour")
+        peers.area_peers(repo_con, latest_year, code, "colour")
 
 
 def test_custom_list_parsing_ignores_unknown_codes_with_a_message():
@@ -117,46 +106,46 @@ def test_k_and_mode_parsing():
     assert peers.parse_mode("friends") == peers.DEFAULT_MODE
 
 
-def test_peer_medians_match_the_peers_scores(repo_con, year):
-    group = peers.area_peers(repo_con, year, "E08000003", "region")["authority_code"].tolist()
-    medians = peers.peer_medians(repo_con, year, group).set_index("standard")
+def test_peer_medians_match_the_peers_scores(repo_con, latest_year):
+    group = peers.area_peers(repo_con, latest_year, "E08000003", "region")["authority_code"].tolist()
+    medians = peers.peer_medians(repo_con, latest_year, group).set_index("standard")
     scores = repo_con.execute(
         "SELECT standard, score FROM standard_scores WHERE round_year = ? AND list_contains(?, authority_code)",
-        [year, group]).df()
+        [latest_year, group]).df()
     for number, part in scores.groupby("standard"):
         assert math.isclose(medians.loc[number, "median_score"], part["score"].median())
         assert medians.loc[number, "councils"] == part["score"].notna().sum()
     overall = repo_con.execute(
         "SELECT score FROM overall_scores WHERE round_year = ? AND ranked AND list_contains(?, authority_code)",
-        [year, group]).df()["score"]
+        [latest_year, group]).df()["score"]
     assert math.isclose(medians.loc[0, "median_score"], overall.median())
 
 
-def test_side_by_side_puts_the_council_first_then_the_median(repo_con, year):
+def test_side_by_side_puts_the_council_first_then_the_median(repo_con, latest_year):
     code = "E08000003"
-    group = peers.peer_codes(repo_con, year, code, "similar", k=4)
-    long = peers.scores_long(repo_con, year, [code, *group["authority_code"]])
-    medians = peers.peer_medians(repo_con, year, list(group["authority_code"]))
-    table, bands = peers.side_by_side(code, group, long, medians, year)
+    group = peers.peer_codes(repo_con, latest_year, code, "similar", k=4)
+    long = regions.council_scores_long(repo_con, latest_year, codes=[code, *group["authority_code"]])
+    medians = peers.peer_medians(repo_con, latest_year, list(group["authority_code"]))
+    table, bands = peers.side_by_side(code, group, long, medians, latest_year)
     assert table.shape == bands.shape
     assert not table.isna().any().any()
     assert table["Row"].tolist() == [peers.ROW_COUNCIL, peers.ROW_MEDIAN] + [peers.ROW_PEER] * 4
     assert table.iloc[0]["code"] == code
     assert table["code"].iloc[2:].tolist() == group["authority_code"].tolist()
     overall = repo_con.execute("SELECT score, rank, n_ranked FROM overall_scores WHERE round_year = ? "
-                               "AND authority_code = ?", [year, code]).fetchone()
+                               "AND authority_code = ?", [latest_year, code]).fetchone()
     assert table.iloc[0]["Overall score"].startswith(f"{overall[0]:.0f} · ")
     assert table.iloc[0]["Rank in England"] == f"{overall[1]} of {overall[2]}"
 
 
-def test_side_by_side_leaves_out_a_council_that_did_not_respond(repo_con, year):
+def test_side_by_side_leaves_out_a_council_that_did_not_respond(repo_con, latest_year):
     code = repo_con.execute(
         "SELECT authority_code FROM round_councils WHERE round_year = ? AND NOT responded "
-        "ORDER BY authority_code LIMIT 1", [year]).fetchone()[0]
-    group = peers.peer_codes(repo_con, year, code, "region")
-    long = peers.scores_long(repo_con, year, [code, *group["authority_code"]])
-    medians = peers.peer_medians(repo_con, year, list(group["authority_code"]))
-    table, _ = peers.side_by_side(code, group, long, medians, year)
+        "ORDER BY authority_code LIMIT 1", [latest_year]).fetchone()[0]
+    group = peers.peer_codes(repo_con, latest_year, code, "region")
+    long = regions.council_scores_long(repo_con, latest_year, codes=[code, *group["authority_code"]])
+    medians = peers.peer_medians(repo_con, latest_year, list(group["authority_code"]))
+    table, _ = peers.side_by_side(code, group, long, medians, latest_year)
     assert code not in set(table["code"])
     assert table.iloc[0]["Row"] == peers.ROW_MEDIAN
     assert not table.isna().any().any()
@@ -180,11 +169,11 @@ def test_nearest_responded_round(repo_con):
         assert peers.nearest_responded_round(repo_con, never[0], year) is None
 
 
-def test_chart_has_council_median_and_peers(repo_con, year):
+def test_chart_has_council_median_and_peers(repo_con, latest_year):
     code = "E08000003"
-    group = peers.peer_codes(repo_con, year, code, "similar", k=5)
-    long = peers.scores_long(repo_con, year, [code, *group["authority_code"]])
-    medians = peers.peer_medians(repo_con, year, list(group["authority_code"]))
+    group = peers.peer_codes(repo_con, latest_year, code, "similar", k=5)
+    long = regions.council_scores_long(repo_con, latest_year, codes=[code, *group["authority_code"]])
+    medians = peers.peer_medians(repo_con, latest_year, list(group["authority_code"]))
     frame = peers.chart_frame(code, long, medians)
     fig = charts.peer_standards_chart(frame, council_name="Manchester", source="s",
                                       bands=[("meets", "Meets", 75.0), ("partly_meets", "Partly meets", 40.0),

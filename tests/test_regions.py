@@ -9,21 +9,9 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-import pytest
 
-from lib import regions
+from lib import regions, scoring
 from lib.charts import regions as charts
-
-
-@pytest.fixture(scope="module")
-def year(repo_db_path) -> int:
-    from lib import db
-
-    con = db.connect(repo_db_path)
-    try:
-        return int(con.execute("SELECT max(year) FROM survey_rounds").fetchone()[0])
-    finally:
-        con.close()
 
 
 def _close(a, b) -> bool:
@@ -32,14 +20,14 @@ def _close(a, b) -> bool:
     return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
 
 
-def test_league_matches_overall_summary_for_each_region(repo_con, year):
-    league = regions.region_league(repo_con, year).set_index("region_code")
+def test_league_matches_overall_summary_for_each_region(repo_con, latest_year):
+    league = regions.region_league(repo_con, latest_year).set_index("region_code")
     summary = repo_con.execute(
         "SELECT scope_code, median_score, q1_score, q3_score, ranked, respondents, councils_in_scope, coverage "
-        "FROM overall_summary WHERE round_year = ? AND scope = 'region'", [year]).df().set_index("scope_code")
+        "FROM overall_summary WHERE round_year = ? AND scope = 'region'", [latest_year]).df().set_index("scope_code")
     coverage = repo_con.execute(
         "SELECT scope_code, councils, respondents, coverage FROM scope_coverage "
-        "WHERE round_year = ? AND scope = 'region'", [year]).df().set_index("scope_code")
+        "WHERE round_year = ? AND scope = 'region'", [latest_year]).df().set_index("scope_code")
     assert set(league.index) == set(coverage.index)
     for code, row in summary.iterrows():
         got = league.loc[code]
@@ -51,38 +39,38 @@ def test_league_matches_overall_summary_for_each_region(repo_con, year):
         assert _close(got["coverage"], coverage.loc[code, "coverage"])
 
 
-def test_league_is_ordered_by_median_and_positions_follow(repo_con, year):
-    league = regions.region_league(repo_con, year)
+def test_league_is_ordered_by_median_and_positions_follow(repo_con, latest_year):
+    league = regions.region_league(repo_con, latest_year)
     medians = league["median_score"].dropna().tolist()
     assert medians == sorted(medians, reverse=True)
     assert league["league_position"].tolist() == list(range(1, len(league) + 1))
     best = repo_con.execute(
         "SELECT scope_name FROM overall_summary WHERE round_year = ? AND scope = 'region' "
-        "ORDER BY median_score DESC LIMIT 1", [year]).fetchone()[0]
+        "ORDER BY median_score DESC LIMIT 1", [latest_year]).fetchone()[0]
     assert league.iloc[0]["region_name"] == best
 
 
-def test_league_standards_met_by_most_match_standard_summary(repo_con, year):
-    league = regions.region_league(repo_con, year).set_index("region_code")
+def test_league_standards_met_by_most_match_standard_summary(repo_con, latest_year):
+    league = regions.region_league(repo_con, latest_year).set_index("region_code")
     shares = repo_con.execute(
         "SELECT scope_code, standard, share_meeting FROM standard_summary "
-        "WHERE round_year = ? AND scope = 'region'", [year]).df()
+        "WHERE round_year = ? AND scope = 'region'", [latest_year]).df()
     for code, part in shares.groupby("scope_code"):
         expected = sorted(int(s) for s, v in zip(part["standard"], part["share_meeting"], strict=True)
                           if pd.notna(v) and v > 0.5)
         assert [int(s) for s in league.loc[code, "standards_met_by_most"]] == expected, code
 
 
-def test_type_filter_recomputes_one_region_directly(repo_con, year):
+def test_type_filter_recomputes_one_region_directly(repo_con, latest_year):
     region, council_type = "E12000002", "county"
-    league = regions.region_league(repo_con, year, council_type)
+    league = regions.region_league(repo_con, latest_year, council_type)
     row = league[league["region_code"] == region].iloc[0]
     councils, respondents = repo_con.execute(
         "SELECT count(*), count(*) FILTER (WHERE responded) FROM round_councils "
-        "WHERE round_year = ? AND region_code = ? AND type = ?", [year, region, council_type]).fetchone()
+        "WHERE round_year = ? AND region_code = ? AND type = ?", [latest_year, region, council_type]).fetchone()
     scores = repo_con.execute(
         "SELECT score FROM overall_scores WHERE round_year = ? AND region_code = ? AND type = ? AND ranked",
-        [year, region, council_type]).df()["score"]
+        [latest_year, region, council_type]).df()["score"]
     assert row["councils"] == councils
     assert row["respondents"] == respondents
     assert row["ranked"] == len(scores)
@@ -91,34 +79,34 @@ def test_type_filter_recomputes_one_region_directly(repo_con, year):
         assert _close(row["q1_score"], scores.quantile(0.25))
         assert _close(row["q3_score"], scores.quantile(0.75))
     # All types: the same region counts more councils.
-    unfiltered = regions.region_league(repo_con, year).set_index("region_code").loc[region]
+    unfiltered = regions.region_league(repo_con, latest_year).set_index("region_code").loc[region]
     assert unfiltered["councils"] > row["councils"]
 
 
-def test_type_filter_counts_only_that_type(repo_con, year):
-    for council_type in regions.TYPE_LABELS:
-        league = regions.region_league(repo_con, year, council_type)
+def test_type_filter_counts_only_that_type(repo_con, latest_year):
+    for council_type in regions.TYPE_FILTERS:
+        league = regions.region_league(repo_con, latest_year, council_type)
         total, answered = repo_con.execute(
             "SELECT count(*), count(*) FILTER (WHERE responded) FROM round_councils "
-            "WHERE round_year = ? AND type = ?", [year, council_type]).fetchone()
+            "WHERE round_year = ? AND type = ?", [latest_year, council_type]).fetchone()
         assert league["councils"].sum() == total
         assert league["respondents"].sum() == answered
         with_type = {r[0] for r in repo_con.execute(
             "SELECT DISTINCT region_code FROM round_councils WHERE round_year = ? AND type = ?",
-            [year, council_type]).fetchall()}
+            [latest_year, council_type]).fetchall()}
         assert set(league["region_code"]) == with_type
     # London has only London boroughs, so a county filter leaves it out.
-    counties = regions.region_league(repo_con, year, "county")
+    counties = regions.region_league(repo_con, latest_year, "county")
     assert "London" not in set(counties["region_name"])
 
 
-def test_map_cells_rank_is_the_view_rank_without_filter(repo_con, year):
-    cells = regions.map_cells(repo_con, year)
-    councils = repo_con.execute("SELECT count(*) FROM round_councils WHERE round_year = ?", [year]).fetchone()[0]
+def test_map_cells_rank_is_the_view_rank_without_filter(repo_con, latest_year):
+    cells = regions.map_cells(repo_con, latest_year)
+    councils = repo_con.execute("SELECT count(*) FROM round_councils WHERE round_year = ?", [latest_year]).fetchone()[0]
     assert len(cells) == councils
     assert cells["in_filter"].all()
     view = repo_con.execute("SELECT authority_code, score, rank FROM overall_scores WHERE round_year = ?",
-                            [year]).df().set_index("authority_code")
+                            [latest_year]).df().set_index("authority_code")
     responded = cells[cells["responded"]]
     assert len(responded) == len(view)
     for r in responded.itertuples():
@@ -127,33 +115,33 @@ def test_map_cells_rank_is_the_view_rank_without_filter(repo_con, year):
     assert cells.loc[~cells["responded"], "value"].isna().all()
 
 
-def test_map_cells_type_filter_ranks_within_the_type(repo_con, year):
-    cells = regions.map_cells(repo_con, year, None, "unitary")
+def test_map_cells_type_filter_ranks_within_the_type(repo_con, latest_year):
+    cells = regions.map_cells(repo_con, latest_year, None, "unitary")
     inside = cells[cells["in_filter"]]
     assert set(inside["type"]) == {"unitary"}
     assert cells.loc[~cells["in_filter"], "rank"].isna().all()
     ranked = repo_con.execute(
         "SELECT authority_code, score FROM overall_scores WHERE round_year = ? AND type = 'unitary' AND ranked "
-        "ORDER BY round(score, 6) DESC", [year]).df()
+        "ORDER BY round(score, 6) DESC", [latest_year]).df()
     assert int(inside["n_ranked"].iloc[0]) == len(ranked)
     best = inside.sort_values("rank").iloc[0]
     assert best["rank"] == 1 and best["code"] == ranked.iloc[0]["authority_code"]
 
 
-def test_map_cells_for_one_standard_use_its_scores(repo_con, year):
-    cells = regions.map_cells(repo_con, year, 3).set_index("code")
+def test_map_cells_for_one_standard_use_its_scores(repo_con, latest_year):
+    cells = regions.map_cells(repo_con, latest_year, 3).set_index("code")
     scores = repo_con.execute(
         "SELECT authority_code, score FROM standard_scores WHERE round_year = ? AND standard = 3",
-        [year]).df()
+        [latest_year]).df()
     for r in scores.itertuples():
         assert _close(cells.loc[r.authority_code, "value"], r.score)
 
 
-def test_matrix_matches_standard_summary_by_region(repo_con, year):
-    matrix = regions.region_standard_matrix(repo_con, year)
+def test_matrix_matches_standard_summary_by_region(repo_con, latest_year):
+    matrix = regions.region_standard_matrix(repo_con, latest_year)
     summary = repo_con.execute(
         "SELECT scope_code AS region_code, standard, median_score, share_meeting, evidenced "
-        "FROM standard_summary WHERE round_year = ? AND scope = 'region'", [year]).df()
+        "FROM standard_summary WHERE round_year = ? AND scope = 'region'", [latest_year]).df()
     merged = matrix.merge(summary, on=["region_code", "standard"], suffixes=("", "_view"))
     assert len(merged) == len(matrix) == len(summary)
     for r in merged.itertuples():
@@ -173,16 +161,16 @@ def test_matrix_in_an_early_round_has_only_the_standards_asked(repo_con):
     assert not table.isna().any().any()
 
 
-def test_council_grid_names_the_standards_not_met(repo_con, year):
+def test_council_grid_names_the_standards_not_met(repo_con, latest_year):
     region = "E12000002"
-    long = regions.region_councils(repo_con, year, region)
-    low_key, low_label = regions.lowest_band(repo_con)
+    long = regions.council_scores_long(repo_con, latest_year, region=region)
+    low_key, low_label = scoring.lowest_band(repo_con)
     grid, bands = regions.council_grid(long, low_key)
     assert not grid.isna().any().any()
     assert grid.shape == bands.shape
     respondents = repo_con.execute(
         "SELECT authority_code FROM round_councils WHERE round_year = ? AND region_code = ? AND responded",
-        [year, region]).df()["authority_code"]
+        [latest_year, region]).df()["authority_code"]
     assert set(grid["code"]) == set(respondents)
     checked = 0
     for row in grid.itertuples(index=False):
@@ -190,7 +178,7 @@ def test_council_grid_names_the_standards_not_met(repo_con, year):
         code = record["code"]
         scores = repo_con.execute(
             "SELECT s.standard, s.score, s.band, b.label FROM standard_scores s LEFT JOIN bands b ON b.key = s.band "
-            "WHERE s.round_year = ? AND s.authority_code = ? ORDER BY s.standard", [year, code]).df()
+            "WHERE s.round_year = ? AND s.authority_code = ? ORDER BY s.standard", [latest_year, code]).df()
         not_met = [str(int(s)) for s, b in zip(scores["standard"], scores["band"], strict=True) if b == low_key]
         assert record["Standards not met"] == (", ".join(not_met) if not_met else "None")
         first = scores.iloc[0]
@@ -201,7 +189,7 @@ def test_council_grid_names_the_standards_not_met(repo_con, year):
     assert checked == len(respondents) > 0
     absent = repo_con.execute(
         "SELECT display_name FROM round_councils WHERE round_year = ? AND region_code = ? AND NOT responded "
-        "ORDER BY display_name", [year, region]).df()["display_name"].tolist()
+        "ORDER BY display_name", [latest_year, region]).df()["display_name"].tolist()
     assert regions.non_respondents(long) == absent
 
 
@@ -218,8 +206,8 @@ def test_parsers():
     assert regions.parse_measure("bogus") == "median"
 
 
-def test_hex_map_empties_councils_outside_the_filter(repo_con, year):
-    cells = regions.map_cells(repo_con, year, None, "county")
+def test_hex_map_empties_councils_outside_the_filter(repo_con, latest_year):
+    cells = regions.map_cells(repo_con, latest_year, None, "county")
     fig = charts.region_hex_map(cells, colour_label="Score", title="t", source="s",
                                 filter_note="Not one of the counties")
     shapes = fig.layout.shapes
@@ -233,8 +221,8 @@ def test_hex_map_empties_councils_outside_the_filter(repo_con, year):
     assert any(a.text.startswith("Source:") for a in fig.layout.annotations)
 
 
-def test_heatmap_writes_the_numbers_in_the_cells(repo_con, year):
-    matrix = regions.region_standard_matrix(repo_con, year)
+def test_heatmap_writes_the_numbers_in_the_cells(repo_con, latest_year):
+    matrix = regions.region_standard_matrix(repo_con, latest_year)
     fig = charts.region_standard_heatmap(matrix, measure="median", source="s", title="t")
     heat = fig.data[0]
     first = matrix[(matrix["standard"] == matrix["standard"].min())

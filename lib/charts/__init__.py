@@ -6,6 +6,9 @@ lib.charts takes a DataFrame and returns a figure; pages only place them.
 
 from __future__ import annotations
 
+import html
+
+import pandas as pd
 import plotly.graph_objects as go
 
 # Okabe & Ito (2008), distinguishable with the common forms of colour-vision deficiency.
@@ -31,6 +34,20 @@ BAND_COLOURS = {
 }
 NO_EVIDENCE_LABEL = "No evidence"
 
+#: Light tints of the band colours, for table cells whose text already names the band.
+BAND_TINTS = {
+    "meets": "#D4E6F3",
+    "partly_meets": "#FBEBC7",
+    "does_not_meet": "#F6D2BE",
+}
+
+
+def band_cell_styles(bands: pd.DataFrame) -> pd.DataFrame:
+    """CSS for a table whose cells name their band: a light tint of the band colour (text stays dark)."""
+    return bands.map(lambda b: f"background-color: {BAND_TINTS[b]}; color: #1B1B1B"
+                     if isinstance(b, str) and b in BAND_TINTS else "")
+
+
 #: Roles in comparison charts: the chosen council and its comparators.
 COMPARATOR_COLOURS = {
     "council": PALETTE["black"],
@@ -47,6 +64,47 @@ FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#1B1B1B")
 
 def band_colour(band: str | None) -> str:
     return BAND_COLOURS.get(band, PALETTE["light_grey"])
+
+
+def add_band_shading(fig: go.Figure, bands: list[tuple[str, str, float]], *, axis: str = "x",
+                     opacity: float = 0.10, show_minimum: bool = False) -> go.Figure:
+    """Shade each band's score range behind the marks and name it, so a band is read from
+    position and words as well as colour.
+
+    `bands` is [(key, label, minimum score)], highest first (lib.scoring.band_scale). With
+    axis="x" scores run across and the names sit along the top; with axis="y" scores run up and
+    the names sit to the right of the plot. `show_minimum` adds each band's threshold ("75+").
+    """
+    upper = 100.0
+    for key, label, lo in bands:
+        name = html.escape(str(label))
+        text = (f"<b>{name}</b> ({lo:.0f}+)" if lo > 0 else f"<b>{name}</b>") if show_minimum else name
+        font = dict(size=12, color="#333333")
+        if axis == "x":
+            fig.add_vrect(x0=lo, x1=upper, fillcolor=band_colour(key), opacity=opacity, line_width=0,
+                          layer="below")
+            fig.add_annotation(x=(lo + upper) / 2, y=1.0, xref="x", yref="paper", yanchor="bottom",
+                               text=text, showarrow=False, font=font)
+        else:
+            fig.add_hrect(y0=lo, y1=upper, fillcolor=band_colour(key), opacity=opacity, line_width=0,
+                          layer="below")
+            fig.add_annotation(x=1.01, xref="paper", xanchor="left", y=(lo + upper) / 2, yref="y",
+                               text=text, showarrow=False, font=font)
+        upper = lo
+    return fig
+
+
+def wrap_text(text: str, width: int) -> str:
+    """Break text onto lines of about `width` characters (plotly has no automatic wrapping)."""
+    words, lines, line = str(text).split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
 
 
 def base_layout(fig: go.Figure, *, title: str, source: str, height: int = 420,

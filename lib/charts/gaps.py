@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lib.charts import NO_EVIDENCE_LABEL as NO_EVIDENCE
-from lib.charts import PALETTE, SCORE_SCALE, base_layout
+from lib.charts import PALETTE, SCORE_SCALE, base_layout, wrap_text
 
 #: Fill for "No evidence" cells: near-white, outside the score scale, and always labelled.
 NO_EVIDENCE_FILL = "#F2F2F2"
@@ -37,15 +37,7 @@ def _wrap(text: str, width: int = 18) -> str:
             words += [word[:cut] + "-", word[cut:]]
         else:
             words.append(word)
-    lines, line = [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    lines.append(line)
-    return "<br>".join(lines)
+    return wrap_text(" ".join(words), width)
 
 
 def score_heatmap(frame: pd.DataFrame, *, source: str, title: str) -> go.Figure:

@@ -7,7 +7,7 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts import BAND_COLOURS, COMPARATOR_COLOURS, PALETTE, base_layout
+from lib.charts import COMPARATOR_COLOURS, PALETTE, add_band_shading, base_layout
 
 
 def peer_standards_chart(frame: pd.DataFrame, *, council_name: str, source: str,
@@ -27,13 +27,7 @@ def peer_standards_chart(frame: pd.DataFrame, *, council_name: str, source: str,
     labels = [f"{n}. {name}" for n, name in zip(numbers, standards["short_name"], strict=True)]
     peer_lane, council_lane = -0.17, 0.17
     fig = go.Figure()
-    upper = 100.0
-    for key, label, lo in bands:
-        fig.add_vrect(x0=lo, x1=upper, fillcolor=BAND_COLOURS.get(key, PALETTE["light_grey"]),
-                      opacity=0.10, line_width=0, layer="below")
-        fig.add_annotation(x=(lo + upper) / 2, y=1.0, xref="x", yref="paper", yanchor="bottom",
-                           text=html.escape(label), showarrow=False, font={"size": 12, "color": "#333333"})
-        upper = lo
+    add_band_shading(fig, bands)
     for i in range(1, len(numbers)):
         fig.add_hline(y=i - 0.5, line={"color": "#D9D9D9", "width": 1})
 

@@ -12,26 +12,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lib import hexmap
-from lib.charts import COMPARATOR_COLOURS, PALETTE, SCORE_SCALE, base_layout
+from lib.charts import COMPARATOR_COLOURS, PALETTE, SCORE_SCALE, base_layout, wrap_text
 from lib.formatting import format_score, is_missing
 
 #: Councils outside the type filter: an empty hexagon with a faint edge.
 FILTERED_OUT_FILL = "#FFFFFF"
 FILTERED_OUT_EDGE = "#B3B3B3"
-
-#: Light tints of the band colours, for table cells whose text already names the band.
-BAND_TINTS = {
-    "meets": "#D4E6F3",
-    "partly_meets": "#FBEBC7",
-    "does_not_meet": "#F6D2BE",
-}
-
-
-def band_cell_styles(bands: pd.DataFrame) -> pd.DataFrame:
-    """CSS for a table whose cells name their band: a light tint of the band colour (text stays dark)."""
-    return bands.map(lambda b: f"background-color: {BAND_TINTS[b]}; color: #1B1B1B"
-                     if isinstance(b, str) and b in BAND_TINTS else "")
-
 
 def region_hex_map(cells: pd.DataFrame, *, colour_label: str, title: str, source: str,
                    filter_note: str | None = None, height: int = 620) -> go.Figure:
@@ -143,18 +129,6 @@ def league_chart(league: pd.DataFrame, *, england_median: float | None, source: 
     return fig
 
 
-def _wrap_label(text: str, width: int = 16) -> str:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    lines.append(line)
-    return "<br>".join(lines)
-
-
 def region_standard_heatmap(matrix: pd.DataFrame, *, measure: str, source: str, title: str) -> go.Figure:
     """Standards down, regions across; each cell the median score or the share meeting, written in.
 
@@ -167,7 +141,7 @@ def region_standard_heatmap(matrix: pd.DataFrame, *, measure: str, source: str, 
     standards = matrix.drop_duplicates("standard").sort_values("standard")
     y_labels = [f"{int(n)}. {name}" for n, name in zip(standards["standard"], standards["short_name"], strict=True)]
     cover = matrix.drop_duplicates("region_name").set_index("region_name")
-    x_labels = [_wrap_label(name, 9) + f"<br>({int(cover.loc[name, 'respondents'])} of {int(cover.loc[name, 'councils'])})"
+    x_labels = [wrap_text(name, 9) + f"<br>({int(cover.loc[name, 'respondents'])} of {int(cover.loc[name, 'councils'])})"
                 for name in regions_order]
     z, text, hover = [], [], []
     for number, label in zip(standards["standard"], standards["short_name"], strict=True):

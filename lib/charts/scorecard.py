@@ -11,36 +11,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lib.charts import BAND_COLOURS, COMPARATOR_COLOURS, PALETTE, base_layout
+from lib.charts import COMPARATOR_COLOURS, PALETTE, add_band_shading, base_layout, wrap_text
 from lib.scorecard import NOT_ASKED
 
 COUNCIL_MARKER = dict(symbol="diamond", size=17, color=COMPARATOR_COLOURS["council"],
                       line=dict(width=1.5, color="#FFFFFF"))
-
-
-def wrap(text: str, width: int = 60) -> str:
-    """Break long text onto lines (plotly has no automatic wrapping)."""
-    words, lines, line = str(text).split(), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    lines.append(line)
-    return "<br>".join(lines)
-
-
-def _shade_bands_x(fig: go.Figure, bands: list[tuple[str, str, float]]) -> None:
-    """Shade each band's score range behind the dots and name it along the top."""
-    upper = 100.0
-    for key, label, lo in bands:
-        fig.add_vrect(x0=lo, x1=upper, fillcolor=BAND_COLOURS.get(key, PALETTE["light_grey"]),
-                      opacity=0.10, line_width=0, layer="below")
-        fig.add_annotation(x=(lo + upper) / 2, y=1.0, xref="x", yref="paper", yanchor="bottom",
-                           text=f"<b>{label}</b> ({lo:.0f}+)" if lo > 0 else f"<b>{label}</b>",
-                           showarrow=False, font=dict(size=12, color="#333333"))
-        upper = lo
 
 
 def standard_profile_chart(profile: pd.DataFrame, *, source: str, council_name: str,
@@ -49,11 +24,11 @@ def standard_profile_chart(profile: pd.DataFrame, *, source: str, council_name: 
     """Dot (spine) chart: the council's score on each standard against three medians.
 
     Expects scorecard.standard_profile(): standard_label, score, band_text, score_text and
-    england_median / region_median / type_median. `bands` is scorecard.band_scale().
+    england_median / region_median / type_median. `bands` is lib.scoring.band_scale().
     """
     fig = go.Figure()
     labels = list(profile["standard_label"])
-    _shade_bands_x(fig, bands)
+    add_band_shading(fig, bands, show_minimum=True)
     comparators = (
         ("england_median", "England median", COMPARATOR_COLOURS["England"], "circle"),
         ("region_median", f"{region_name} median", COMPARATOR_COLOURS["Region"], "square"),
@@ -124,13 +99,7 @@ def overall_trend_chart(overall: pd.DataFrame, *, source: str,
     Expects scorecard.trend()[0].
     """
     fig = go.Figure()
-    upper = 100.0
-    for key, label, lo in bands:
-        fig.add_hrect(y0=lo, y1=upper, fillcolor=BAND_COLOURS.get(key, PALETTE["light_grey"]),
-                      opacity=0.08, line_width=0, layer="below")
-        fig.add_annotation(x=1.01, xref="paper", xanchor="left", y=(lo + upper) / 2, yref="y",
-                           text=label, showarrow=False, font=dict(size=12, color="#333333"))
-        upper = lo
+    add_band_shading(fig, bands, axis="y", opacity=0.08)
     medians = overall.drop_duplicates("round_year").sort_values("round_year")
     fig.add_scatter(x=medians["round_year"].astype(int), y=medians["england_median"],
                     mode="lines+markers", name="England median (ranked councils)",
@@ -173,7 +142,7 @@ def standard_trend_chart(standards: pd.DataFrame, *, source: str) -> go.Figure:
     Expects scorecard.trend()[1].
     """
     order = standards.drop_duplicates("standard").sort_values("standard")
-    titles = [wrap(lab, 34) for lab in order["standard_label"]]
+    titles = [wrap_text(lab, 34) for lab in order["standard_label"]]
     fig = make_subplots(rows=3, cols=3, subplot_titles=titles, shared_yaxes=True,
                         vertical_spacing=0.15, horizontal_spacing=0.05)
     names = list(dict.fromkeys(standards["display_name"]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts import BAND_COLOURS, COMPARATOR_COLOURS, PALETTE, base_layout
+from lib.charts import COMPARATOR_COLOURS, PALETTE, add_band_shading, base_layout, wrap_text
 
 
 def score_change_dots(df: pd.DataFrame, *, source: str, actual_name: str, projected_name: str,
@@ -18,13 +18,7 @@ def score_change_dots(df: pd.DataFrame, *, source: str, actual_name: str, projec
     """
     fig = go.Figure()
     labels = list(df["standard_label"])
-    upper = 100.0
-    for key, label, lo in bands:
-        fig.add_vrect(x0=lo, x1=upper, fillcolor=BAND_COLOURS.get(key, PALETTE["light_grey"]),
-                      opacity=0.10, line_width=0, layer="below")
-        fig.add_annotation(x=(lo + upper) / 2, y=1.0, xref="x", yref="paper", yanchor="bottom",
-                           text=label, showarrow=False, font=dict(size=12, color="#333333"))
-        upper = lo
+    add_band_shading(fig, bands)
     # Connecting lines where both scores exist.
     for label, a, p in zip(labels, df["actual_score"], df["projected_score"], strict=True):
         if pd.notna(a) and pd.notna(p) and abs(a - p) > 1e-9:
@@ -49,7 +43,7 @@ def score_change_dots(df: pd.DataFrame, *, source: str, actual_name: str, projec
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels)
     fig.update_xaxes(range=[-2, 102], dtick=20)
     height = 220 + 34 * len(labels)
-    fig = base_layout(fig, title="Standard scores: actual and projected", source=_wrap(source),
+    fig = base_layout(fig, title="Standard scores: actual and projected", source=wrap_text(source, 48),
                       height=height, x_title="Score (0-100)")
     # Title, then legend, then the band names, each on its own line above the plot.
     fig.update_layout(
@@ -63,15 +57,3 @@ def score_change_dots(df: pd.DataFrame, *, source: str, actual_name: str, projec
             ann.update(y=-62 / (height - 105 - 115), yanchor="top")
     return fig
 
-
-def _wrap(text: str, width: int = 48) -> str:
-    """Break a long source line so it is not cut off in a narrow column."""
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    lines.append(line)
-    return "<br>".join(lines)

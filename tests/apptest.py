@@ -1,0 +1,41 @@
+"""Opening a page of the app in Streamlit's AppTest the way a link opens it."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from lib.paths import ROOT
+
+
+def open_page(page: str | None = None, **params: str) -> AppTest:
+    """Run the app with `params` in the URL, switch to `page` (e.g. "pages/gaps.py"; None stays
+    on Home) and check that nothing raised.
+
+    The parameters are set before the first run, as when a link is opened: the shared round
+    picker reads ?round= from the URL on a session's first run only.
+    """
+    at = AppTest.from_file(ROOT / "dashboard.py", default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page is not None:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def table_with(at: AppTest, *columns: str) -> pd.DataFrame:
+    """The first dataframe on the page having all these columns."""
+    for frame in at.dataframe:
+        if set(columns) <= set(frame.value.columns):
+            return frame.value
+    raise AssertionError(f"no table with columns {columns}")
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    """The page's plotly figures, as the JSON sent to the browser."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
