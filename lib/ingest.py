@@ -51,6 +51,7 @@ import pyarrow as pa
 
 from lib import db, exports, geography, scoring
 from lib.formatting import DASH, NO_EVIDENCE, band_text, format_score, rank_text
+from lib.whatif import PROVIDER_SUFFIX  # the what-if download is an import file
 
 # --------------------------------------------------------------------------------------------
 # Settings
@@ -66,7 +67,6 @@ MAX_UNPACK_RATIO = 40
 MAX_ROWS = 200_000
 MAX_COLUMNS = 2_000
 
-PROVIDER_SUFFIX = "__providers"
 COMMENT_SUFFIX = "__comment"
 PROVIDER_SEPARATORS = re.compile(r"[;,]")
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100

@@ -31,13 +31,18 @@ K_DEFAULT, K_MIN, K_MAX = 5, 3, 15
 #: Share of the round's scored questions two councils must both have answered to be compared.
 MIN_SHARED_SHARE = 0.5
 
-SIMILARITY_METHOD = (
-    "Similarity compares the two councils' answers to each scored question in the round "
-    "(1 for support available, 0.5 in development, 0 not available, and so on): it is 100 minus "
-    "the average gap between their answers, in points out of 100, so 100 means identical answers; "
-    "\"Don't know\" and unanswered questions are left out of a pair's comparison, and councils "
-    "sharing known answers on fewer than half of the questions are not offered as peers."
-)
+def similarity_method(con: duckdb.DuckDBPyConnection) -> str:
+    """One sentence on how similarity is measured, with the answer credits read from the
+    database (standards/scoring.toml), so the words follow the scoring rules."""
+    from lib.methodology import credit_summary
+
+    return (
+        "Similarity compares the two councils' answers to each scored question in the round, "
+        f"each answer counted at its credit ({credit_summary(con)}): it is 100 minus the average "
+        "gap between their answers, in points out of 100, so 100 means identical answers; "
+        "\"Don't know\" and unanswered questions are left out of a pair's comparison, and councils "
+        "sharing known answers on fewer than half of the questions are not offered as peers."
+    )
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ if mode == "similar":
                   help="How many of the most similar councils to show.")
     st.session_state["peers_k__url"] = k
     app.set_query_params(k=k, custom=None)
-    st.caption(md(peers.SIMILARITY_METHOD))
+    st.caption(md(peers.similarity_method(con)))
 elif mode == "custom":
     councils = app.round_councils(year)
     options = [c for c in councils["authority_code"] if c != code]

@@ -189,3 +189,10 @@ def test_chart_has_council_median_and_peers(repo_con, latest_year):
     assert not table.isna().any().any()
     assert list(table.columns[:3]) == ["Standard", "Manchester", "Peer median"]
     assert isinstance(table, pd.DataFrame)
+
+
+def test_similarity_method_states_the_credits_from_the_database(repo_con):
+    from lib.methodology import credit_summary
+
+    text = peers.similarity_method(repo_con)
+    assert credit_summary(repo_con) in text and "Available" in text

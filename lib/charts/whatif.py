@@ -17,7 +17,9 @@ def score_change_dots(df: pd.DataFrame, *, source: str, actual_name: str, projec
     named along the top, so the band is read from position and text as well as colour.
     """
     fig = go.Figure()
-    labels = list(df["standard_label"])
+    # The chart sits in half the page beside the questionnaire: wrap the standard names so
+    # the plot keeps most of the width.
+    labels = [wrap_text(label, 24) for label in df["standard_label"]]
     add_band_shading(fig, bands)
     # Connecting lines where both scores exist.
     for label, a, p in zip(labels, df["actual_score"], df["projected_score"], strict=True):
@@ -36,13 +38,13 @@ def score_change_dots(df: pd.DataFrame, *, source: str, actual_name: str, projec
         customdata=df[["projected_band_text"]].to_numpy(),
         hovertemplate="%{y}<br>" + projected_name + ": %{x:.0f} (%{customdata[0]})<extra></extra>",
     )
-    no_evidence = df[df["actual_score"].isna() & df["projected_score"].isna()]
-    for label in no_evidence["standard_label"]:
+    no_evidence = df["actual_score"].isna() & df["projected_score"].isna()
+    for label in [lab for lab, gone in zip(labels, no_evidence, strict=True) if gone]:
         fig.add_annotation(x=2, y=label, xref="x", yref="y", xanchor="left", text="No evidence",
                            showarrow=False, font=dict(size=12, color="#4D4D4D"))
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels)
     fig.update_xaxes(range=[-2, 102], dtick=20)
-    height = 220 + 34 * len(labels)
+    height = 220 + 44 * len(labels)
     fig = base_layout(fig, title="Standard scores: actual and projected", source=wrap_text(source, 48),
                       height=height, x_title="Score (0-100)")
     # Title, then legend, then the band names, each on its own line above the plot.
@@ -54,6 +56,7 @@ def score_change_dots(df: pd.DataFrame, *, source: str, actual_name: str, projec
     )
     for ann in fig.layout.annotations:
         if str(ann.text).startswith("Source:"):
-            ann.update(y=-62 / (height - 105 - 115), yanchor="top")
+            # Right-aligned: in a narrow chart a left-aligned line runs off the right edge.
+            ann.update(y=-62 / (height - 105 - 115), yanchor="top", x=1, xanchor="right", align="right")
     return fig
 
