@@ -25,7 +25,7 @@ from tests.browser import VIEWPORT, launch_browser, streamlit_server, wait_for_a
 
 PAGES = {"Home": "", "Gap finder": "gaps", "Council scorecard": "scorecard?authority={code}",
          "Self-assessment": "what_if?authority={code}", "Regional comparison": "regions",
-         "Peer comparison": "peers?authority={code}&mode=similar", "Good practice": "good_practice",
+         "Peer comparison": "peers?authority={code}&peers=similar", "Good practice": "good_practice",
          "Methodology": "methodology", "Data management": "data"}
 EMPTY_PAGE = 'import streamlit as st\n\nst.title("Empty page")\n'
 

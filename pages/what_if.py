@@ -112,7 +112,6 @@ st.button(
 form_col, result_col = st.columns(2, gap="large")
 
 # ---- The questionnaire ---------------------------------------------------------------------
-answers: whatif.Answers = {}
 values = st.session_state["wi_values"]
 providers_kept = st.session_state["wi_providers"]
 
@@ -142,9 +141,7 @@ def _question(q) -> None:
                                 format_func=provider_names.get, placeholder="Choose providers (optional)")
         providers_kept[q.id] = list(picked)
     before = stored.get(q.id)
-    if value is not None:
-        answers[q.id] = whatif.Answer(value, tuple(sorted(picked)))
-    now = answers.get(q.id)
+    now = whatif.Answer(value, tuple(sorted(picked))) if value is not None else None
     if before != now:
         was = label_of.get((q.answer_set, before.value), before.value) if before else whatif.NOT_ANSWERED
         if before and now and before.value == now.value:
@@ -153,23 +150,36 @@ def _question(q) -> None:
             st.caption(f":material/edit: Changed: the council's answer was {md(was)}.")
 
 
+# One part of the questionnaire at a time: all 47 questions at once made the page slow to draw.
+# Answers to the parts not on screen are kept in session state and still count.
+parts = {int(n): f"Standard {int(n)}: {g.iloc[0]['short_name']}"
+         for n, g in questions[questions["scored"]].groupby("standard", sort=True)}
+if (~questions["scored"]).any():
+    parts[0] = "Context questions (not scored)"
 with form_col:
     st.subheader("Questionnaire")
-    with st.container(height=820, border=True):
-        scored = questions[questions["scored"]]
-        for number, group in scored.groupby("standard", sort=True):
-            first = group.iloc[0]
-            with st.expander(f"Standard {int(number)}: {md(first['short_name'])}", expanded=int(number) == 1):
-                st.caption(md(first["statement"]))
-                for q in group.itertuples():
-                    _question(q)
-        context = questions[~questions["scored"]]
-        if len(context):
-            with st.expander("Context (not scored)"):
-                st.caption("These questions describe how support is arranged. They are recorded but "
-                           "do not change any score.")
-                for q in context.itertuples():
-                    _question(q)
+    part = app.url_choice(st.selectbox, "Questions about", list(parts), key="wi_part", param="part",
+                          default=next(iter(parts)), format_func=parts.get,  # plain text: options are not Markdown
+                          help="Answers to the other parts are kept while you move between them.")
+    with st.container(height=760, border=True):
+        group = questions[questions["standard"] == part] if part else questions[~questions["scored"]]
+        if part:
+            st.caption(md(group.iloc[0]["statement"]))
+        else:
+            st.caption("These questions describe how support is arranged. They are recorded but "
+                       "do not change any score.")
+        for q in group.itertuples():
+            _question(q)
+
+# Every answer on the sheet, shown or not.
+answers: whatif.Answers = {}
+for q in questions.itertuples():
+    label = values.get(q.id, whatif.NOT_ANSWERED)
+    if label == whatif.NOT_ANSWERED or (q.answer_set, label) not in value_of:
+        continue
+    value = value_of[(q.answer_set, label)]
+    kept = providers_kept.get(q.id, []) if allows_providers.get((q.answer_set, value), False) else []
+    answers[q.id] = whatif.Answer(value, tuple(sorted(kept)))
 
 # ---- Projection ------------------------------------------------------------------------------
 projector = _projector(str(default_db_path()), year, whatif.round_version(con, year))

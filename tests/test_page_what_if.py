@@ -25,12 +25,19 @@ def test_url_council_prefills_its_answers(repo_db_path, repo_con, latest_year):
     labels = {(s, v): lab for s, v, lab in repo_con.execute(
         "SELECT answer_set, value, label FROM answer_options").fetchall()}
     sets = dict(repo_con.execute("SELECT id, answer_set FROM questions").fetchall())
+    part_of = {q: int(s) if s is not None else 0 for q, s in repo_con.execute(
+        "SELECT id, standard FROM questions").fetchall()}
     checked = 0
-    for q, a in stored.items():
-        radio = at.radio(key=f"wi_a_{q}")
-        assert radio.value == labels[(sets[q], a.value)]
-        checked += 1
+    for part in sorted({part_of[q] for q in stored}):  # the form shows one part at a time
+        at.selectbox(key="wi_part").set_value(part).run()
+        assert not at.exception
+        for q, a in stored.items():
+            if part_of[q] == part:
+                radio = at.radio(key=f"wi_a_{q}")
+                assert radio.value == labels[(sets[q], a.value)]
+                checked += 1
     assert checked == len(stored) > 0
+    at.selectbox(key="wi_part").set_value(part_of[qid]).run()
     assert at.radio(key=f"wi_a_{qid}").value == "Not available"
     assert any(f"answers from the {latest_year} round" in c.value for c in at.caption)
     # The unchanged projection is the council's actual result.
@@ -46,6 +53,8 @@ def test_changing_one_answer_updates_the_projection(repo_db_path, repo_con, late
     code, qid, _ = flip_candidate(repo_con, latest_year)
     at = open_page(PAGE, authority=code)
     before = {m.label: m.value for m in at.metric}["Projected overall score"]
+    standard = repo_con.execute("SELECT standard FROM questions WHERE id = ?", [qid]).fetchone()[0]
+    at.selectbox(key="wi_part").set_value(standard).run()
 
     at.radio(key=f"wi_a_{qid}").set_value("Available").run()
     assert not at.exception
@@ -68,6 +77,12 @@ def test_changing_one_answer_updates_the_projection(repo_db_path, repo_con, late
     assert any("1 answer changed" in c.value for c in at.caption)
     # Providers can be named once the answer allows them.
     assert at.multiselect(key=f"wi_p_{qid}") is not None
+
+    # Another part of the form and back: the changed answer is kept and still counts.
+    at.selectbox(key="wi_part").set_value(0).run()
+    assert {m.label: m.value for m in at.metric}["Projected overall score"] == metric.value
+    at.selectbox(key="wi_part").set_value(standard).run()
+    assert at.radio(key=f"wi_a_{qid}").value == "Available"
 
     # Reset goes back to the council's answers.
     next(b for b in at.button if b.label.startswith("Reset")).click().run()
