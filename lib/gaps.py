@@ -22,25 +22,41 @@ def parse_measure(measure: str) -> tuple[str, list[str]]:
     return kind, values
 
 
+def measure_shares(con: duckdb.DuckDBPyConnection, year: int, pairs: list[tuple[str, str]],
+                   scope: str = "england", scope_code: str = "E92000001") -> list[float | None]:
+    """measure_share for many (question_id, measure) pairs in one query (the published-figures
+    check compares 60-odd at once). None where the round did not ask the question."""
+    wanted = [(i, q, kind, v) for i, (q, m) in enumerate(pairs)
+              for kind, values in [parse_measure(m)] for v in values]
+    if not wanted:
+        return []
+    pair, question, kind, value = (list(col) for col in zip(*wanted, strict=True))
+    rows = con.execute(
+        """
+        WITH w AS (SELECT unnest($pair) AS pair, unnest($question) AS question_id,
+                          unnest($kind) AS kind, unnest($value) AS value)
+        SELECT w.pair, sum(coalesce(a.share, p.share)) AS share,
+               count(a.share) + count(p.share) AS found
+        FROM w
+        LEFT JOIN answer_shares a
+               ON w.kind = 'answer' AND a.round_year = $year AND a.scope = $scope
+              AND a.scope_code = $code AND a.question_id = w.question_id AND a.answer = w.value
+        LEFT JOIN provider_shares p
+               ON w.kind = 'provider' AND p.round_year = $year AND p.scope = $scope
+              AND p.scope_code = $code AND p.question_id = w.question_id AND p.provider = w.value
+        GROUP BY w.pair
+        """,
+        {"pair": pair, "question": question, "kind": kind, "value": value,
+         "year": year, "scope": scope, "code": scope_code},
+    ).fetchall()
+    found = {int(pair): float(share) for pair, share, n in rows if n}
+    return [found.get(i) for i in range(len(pairs))]
+
+
 def measure_share(con: duckdb.DuckDBPyConnection, year: int, question_id: str, measure: str,
                   scope: str = "england", scope_code: str = "E92000001") -> float | None:
     """The share (0-1) of responding councils in a scope matching a measure, or None if not asked."""
-    kind, values = parse_measure(measure)
-    if kind == "answer":
-        row = con.execute(
-            "SELECT sum(share), count(*) FROM answer_shares WHERE round_year = ? AND question_id = ? "
-            "AND scope = ? AND scope_code = ? AND list_contains(?, answer)",
-            [year, question_id, scope, scope_code, values],
-        ).fetchone()
-    else:
-        row = con.execute(
-            "SELECT sum(share), count(*) FROM provider_shares WHERE round_year = ? AND question_id = ? "
-            "AND scope = ? AND scope_code = ? AND list_contains(?, provider)",
-            [year, question_id, scope, scope_code, values],
-        ).fetchone()
-    if row is None or not row[1]:
-        return None
-    return float(row[0])
+    return measure_shares(con, year, [(question_id, measure)], scope, scope_code)[0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -382,7 +398,7 @@ def published_comparison(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFr
     if not rows:
         return pd.DataFrame(columns=columns)
     out = pd.DataFrame(rows)
-    shares = [measure_share(con, year, q, m) for q, m in zip(out["question_id"], out["measure"], strict=True)]
+    shares = measure_shares(con, year, list(zip(out["question_id"], out["measure"], strict=True)))
     out["database"] = [None if s is None else 100 * s for s in shares]
     out["difference"] = out["published"] - out["database"].astype(float)
     out["note"] = out["note"].where(out["note"].notna(), "")
@@ -403,10 +419,11 @@ def published_changes(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame
     if changes.empty:
         return pd.DataFrame(columns=columns)
     prev = previous_round(con, year)
+    pairs = list(zip(changes["question_id"], changes["measure"], strict=True))
+    shares_now = measure_shares(con, year, pairs)
+    shares_before = measure_shares(con, prev, pairs) if prev is not None else [None] * len(pairs)
     rows = []
-    for c in changes.itertuples():
-        now = measure_share(con, year, c.question_id, c.measure)
-        before = measure_share(con, prev, c.question_id, c.measure) if prev is not None else None
+    for c, now, before in zip(changes.itertuples(), shares_now, shares_before, strict=True):
         db_change = None if now is None or before is None else 100 * (now - before)
         rows.append({"figure_id": c.figure_id, "question_id": c.question_id, "topic": c.topic,
                      "answer": c.answer, "published_change": float(c.percent), "previous_year": prev,
