@@ -147,6 +147,35 @@ def test_type_counts(vintage: str) -> None:
     assert counts == TYPE_COUNTS[vintage]
 
 
+# Councils per region, as ONS has them (issue 8). The current set differs from 2015 only
+# where councils were reorganised: Cheshire (NW 23 -> 24), Northamptonshire (EM 9 -> 10)
+# and Dorset/Bournemouth-Poole (SW 16 -> 15). North and North East Lincolnshire count in
+# Yorkshire and The Humber in both.
+REGION_COUNTS_2015 = {
+    "North East": 12, "North West": 23, "Yorkshire and The Humber": 15, "East Midlands": 9,
+    "West Midlands": 14, "East of England": 11, "London": 33, "South East": 19,
+    "South West": 16,
+}
+REGION_COUNTS = {
+    "2015": REGION_COUNTS_2015,
+    "current": {**REGION_COUNTS_2015, "North West": 24, "East Midlands": 10, "South West": 15},
+}
+
+
+@pytest.mark.parametrize("vintage", VINTAGES)
+def test_councils_per_region_match_ons(vintage: str) -> None:
+    counts = _members(vintage)["region_name"].value_counts().to_dict()
+    assert counts == REGION_COUNTS[vintage]
+    assert sum(counts.values()) == len(_members(vintage))
+
+
+def test_the_lincolnshire_unitaries_are_in_yorkshire_and_the_humber(
+        authorities: pd.DataFrame) -> None:
+    rows = authorities.set_index("code").loc[["E06000012", "E06000013"]]
+    assert set(rows["region_code"]) == {"E12000003"}
+    assert set(rows["region_name"]) == {"Yorkshire and The Humber"}
+
+
 @pytest.mark.parametrize("vintage", VINTAGES)
 def test_london_has_33_councils_including_the_city(vintage: str) -> None:
     london = _members(vintage)
