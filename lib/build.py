@@ -45,7 +45,8 @@ class BuildReport:
 
 def load_config_tables(con: duckdb.DuckDBPyConnection, config: StandardsConfig) -> None:
     """Write the validated standards, questions, answer options, bands and settings."""
-    for table in ("standards", "questions", "answer_options", "providers", "bands", "scoring_settings"):
+    for table in ("standards", "questions", "answer_options", "providers", "bands", "outcomes",
+                  "scoring_settings"):
         con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
     con.executemany(
         "INSERT INTO standards VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -58,18 +59,21 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, config: StandardsConfig) 
           q.weight, q.report_ref, q.asked_from, q.position] for q in config.questions],
     )
     con.executemany(
-        "INSERT INTO answer_options VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [[s.key, o.value, o.label, o.score, o.unknown, s.providers and o.value in s.provider_options, i]
+        "INSERT INTO answer_options VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [[s.key, o.value, o.label, o.score, o.unknown, s.providers and o.value in s.provider_options, i,
+          o.outcome]
          for s in config.answer_sets.values() for i, o in enumerate(s.options)],
     )
     con.executemany("INSERT INTO providers VALUES (?, ?)", [[k, v] for k, v in config.providers.items()])
     con.executemany(
-        "INSERT INTO bands VALUES (?, ?, ?, ?, ?)",
-        [[b.key, b.label, b.min, b.description, i] for i, b in enumerate(config.bands)],
+        "INSERT INTO bands VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [[b.key, b.label, b.min, b.description, i, b.colour, b.tint] for i, b in enumerate(config.bands)],
     )
-    con.execute(
-        "INSERT INTO scoring_settings VALUES ('min_standards_for_rank', ?)",
-        [float(config.min_standards_for_rank)],
+    con.executemany("INSERT INTO outcomes VALUES (?, ?)", [[k, v] for k, v in config.outcomes.items()])
+    con.executemany(
+        "INSERT INTO scoring_settings VALUES (?, ?)",
+        [["min_standards_for_rank", float(config.min_standards_for_rank)],
+         ["score_decimals", float(config.display.decimals)]],
     )
 
 

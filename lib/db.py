@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -70,6 +70,7 @@ CREATE TABLE IF NOT EXISTS answer_options (
     is_unknown BOOLEAN NOT NULL,
     allows_providers BOOLEAN NOT NULL,
     position INTEGER NOT NULL,
+    outcome VARCHAR NOT NULL CHECK (outcome IN ('has', 'partly', 'lacks', 'unknown')),
     PRIMARY KEY (answer_set, value)
 );
 
@@ -98,7 +99,14 @@ CREATE TABLE IF NOT EXISTS bands (
     label VARCHAR NOT NULL,
     min_score DOUBLE NOT NULL,
     description VARCHAR NOT NULL,
-    position INTEGER NOT NULL
+    position INTEGER NOT NULL,
+    colour VARCHAR NOT NULL,
+    tint VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS outcomes (
+    key VARCHAR PRIMARY KEY,
+    label VARCHAR NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS scoring_settings (
@@ -216,7 +224,7 @@ CREATE TABLE IF NOT EXISTS published_figures (
 #: Tables in the order a full export or reset walks them.
 TABLES = (
     "meta", "authorities", "authority_lineage", "standards", "answer_options", "questions",
-    "providers", "bands", "scoring_settings", "survey_rounds", "responses", "submissions",
+    "providers", "bands", "outcomes", "scoring_settings", "survey_rounds", "responses", "submissions",
     "audit_log", "case_studies", "recommendations", "published_figures", "responses_archive",
     "council_comments",
 )

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from lib.rounding import shown_change, shown_int, shown_percent
+
 DASH = "–"
 NO_EVIDENCE = "No evidence"
 
@@ -21,16 +23,30 @@ def is_missing(value: Any) -> bool:
 
 
 def format_score(value: Any) -> str:
-    return DASH if is_missing(value) else f"{float(value):.0f}"
+    """A score as shown everywhere: a whole number rounded half up (lib.rounding)."""
+    return DASH if is_missing(value) else str(shown_int(value))
 
 
-def format_change(value: Any) -> str:
+def format_percent(share: Any) -> str:
+    """A share of councils (0-1) as a whole percentage rounded half up: 0.125 -> '13%'."""
+    return DASH if is_missing(share) else f"{shown_percent(share)}%"
+
+
+def format_points(value: Any) -> str:
+    """A signed whole-number difference ('+9', '-3', '0')."""
     if is_missing(value):
         return DASH
-    value = float(value)
-    if abs(value) < 0.05:
-        return "No change"
-    return f"{value:+.1f}"
+    n = shown_int(value)
+    return "0" if n == 0 else f"{n:+d}"
+
+
+def format_change(now: Any, before: Any) -> str:
+    """The change between two shown figures, as the difference of the shown numbers (68 -> 77
+    is '+9', never '+10'); 'No change' when they are shown the same."""
+    change = shown_change(now, before)
+    if change is None:
+        return DASH
+    return "No change" if change == 0 else f"{int(change):+d}"
 
 
 def rank_text(overall: dict[str, Any] | None) -> str:

@@ -7,10 +7,13 @@ those answers, `provider:key` the share naming that kind of provider.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import duckdb
 import pandas as pd
 
 from lib.formatting import council_type_text
+from lib.rounding import shown_change, shown_int
 
 
 def parse_measure(measure: str) -> tuple[str, list[str]]:
@@ -63,10 +66,10 @@ def measure_share(con: duckdb.DuckDBPyConnection, year: int, question_id: str, m
 # Filters shared by the Gap finder's sections
 # --------------------------------------------------------------------------------------------
 
-#: Answers that mean a council has the support (the same set question_summary counts as
-#: share_available): anything else - in development, not available, don't know, no answer -
-#: is a gap.
-HAS_SUPPORT = ("available", "yes", "required", "voluntary", "same_offer")
+#: The outcome (scoring.toml: each answer option's `outcome`) that means a council has the
+#: support; question_summary counts the same answers as share_available. Any other answer -
+#: in development, not available, don't know, no answer - is a gap.
+HAS_SUPPORT = "has"
 NOT_ANSWERED = "Not answered"
 #: A standard the round's questionnaire did not ask about (2012-2014 asked about four).
 NOT_ASKED = "Not asked"
@@ -129,9 +132,10 @@ _HEATMAP_ORDER = {
 }
 
 
-def valid_sort(value: str | None) -> str:
-    """A ?sort= value the heat map understands ('overall' when it is missing or unknown)."""
-    if value in SORTS or (value is not None and value.isdigit() and 1 <= int(value) <= 9):
+def valid_sort(value: str | None, standard_numbers: Iterable[int]) -> str:
+    """A ?sort= value the heat map understands ('overall' when it is missing or unknown): one of
+    SORTS or the number of a standard in `standard_numbers` (the standards table's)."""
+    if value in SORTS or (value is not None and value in {str(n) for n in standard_numbers}):
         return str(value)
     return "overall"
 
@@ -145,7 +149,7 @@ def heatmap_frame(con: duckdb.DuckDBPyConnection, year: int, *, region: str | No
     band_label is the band, "No evidence", or "Not asked" for a standard the round's
     questionnaire did not ask about.
     """
-    sort = valid_sort(sort)
+    sort = valid_sort(sort, [int(n) for (n,) in con.execute("SELECT number FROM standards").fetchall()])
     by_standard = sort.isdigit()
     order = _HEATMAP_ORDER["standard" if by_standard else sort]
     df = con.execute(
@@ -198,10 +202,13 @@ def unmet_questions(con: duckdb.DuckDBPyConnection, year: int, scope: str = "eng
 
     Read from question_summary. share_without = 1 - share_available: in development, not
     available, don't know, not answered, and (for the self-funder question) partial answers.
+    from_report is false for questions the 2015 survey did not ask (report_ref "new"): the
+    standards call for that evidence, but the report has no figure for it.
     """
     return con.execute(
         """
         SELECT q.id AS question_id, q.topic, q.wording, q.standard, s.short_name, q.audience,
+               q.report_ref <> 'new' AS from_report,
                qs.respondents, qs.councils_in_scope, qs.coverage, qs.scope_name,
                coalesce(qs.share_available, 0) AS share_available,
                coalesce(qs.share_in_development, 0) AS share_in_development,
@@ -231,7 +238,7 @@ def scored_questions(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
     return con.execute(
         """
         SELECT q.id AS question_id, q.topic, q.wording, q.standard, s.short_name, q.audience,
-               q.answer_set
+               q.answer_set, q.report_ref <> 'new' AS from_report
         FROM questions q JOIN standards s ON s.number = q.standard
         WHERE q.scored AND q.asked_from <= ? ORDER BY q.position
         """,
@@ -243,8 +250,8 @@ def support_labels(con: duckdb.DuckDBPyConnection, question_id: str) -> list[str
     """Labels of the answers that mean a council has the support, for this question's answer set."""
     rows = con.execute(
         "SELECT o.label FROM questions q JOIN answer_options o ON o.answer_set = q.answer_set "
-        "WHERE q.id = ? AND list_contains(?, o.value) ORDER BY o.position",
-        [question_id, list(HAS_SUPPORT)],
+        "WHERE q.id = ? AND o.outcome = ? ORDER BY o.position",
+        [question_id, HAS_SUPPORT],
     ).fetchall()
     return [r[0] for r in rows]
 
@@ -268,12 +275,12 @@ def councils_lacking(con: duckdb.DuckDBPyConnection, year: int, question_id: str
                              AND r.question_id = q.id
         LEFT JOIN answer_options o ON o.answer_set = q.answer_set AND o.value = r.answer
         WHERE c.round_year = ? AND c.responded
-          AND (r.answer IS NULL OR NOT list_contains(?, r.answer))
+          AND (r.answer IS NULL OR o.outcome IS DISTINCT FROM ?)
           AND (CAST(? AS VARCHAR) IS NULL OR c.region_code = ?)
           AND (CAST(? AS VARCHAR) IS NULL OR c.type = ?)
         ORDER BY answer_position, c.display_name
         """,
-        [NOT_ANSWERED, question_id, year, list(HAS_SUPPORT), region, region, council_type, council_type],
+        [NOT_ANSWERED, question_id, year, HAS_SUPPORT, region, region, council_type, council_type],
     ).df()
 
 
@@ -326,7 +333,7 @@ def change_since_previous(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataF
     prev = previous_round(con, year)
     if prev is None:
         return pd.DataFrame()
-    return con.execute(
+    df = con.execute(
         """
         WITH s AS (
             SELECT round_year, question_id, respondents,
@@ -350,6 +357,11 @@ def change_since_previous(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataF
         """,
         [year, prev, prev, year, prev],
     ).df()
+    # Percentages are shown as whole numbers (half up) and a change is the difference of the
+    # two shown percentages, so every row adds up as shown.
+    for col in ("available", "available_or_dev"):
+        df[f"{col}_change"] = [shown_change(a, b) for a, b in zip(df[col], df[f"previous_{col}"], strict=True)]
+    return df.sort_values(["available_or_dev_change"], ascending=False, kind="stable").reset_index(drop=True)
 
 
 def _mapped_figures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -400,7 +412,7 @@ def published_comparison(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFr
     out = pd.DataFrame(rows)
     shares = measure_shares(con, year, list(zip(out["question_id"], out["measure"], strict=True)))
     out["database"] = [None if s is None else 100 * s for s in shares]
-    out["difference"] = out["published"] - out["database"].astype(float)
+    out["difference"] = [shown_change(p, d) for p, d in zip(out["published"], out["database"], strict=True)]
     out["note"] = out["note"].where(out["note"].notna(), "")
     out["standard"] = out["standard"].astype("Int64")
     return out[columns].reset_index(drop=True)
@@ -424,11 +436,11 @@ def published_changes(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame
     shares_before = measure_shares(con, prev, pairs) if prev is not None else [None] * len(pairs)
     rows = []
     for c, now, before in zip(changes.itertuples(), shares_now, shares_before, strict=True):
-        db_change = None if now is None or before is None else 100 * (now - before)
+        db_change = None if now is None or before is None else shown_change(100 * now, 100 * before)
         rows.append({"figure_id": c.figure_id, "question_id": c.question_id, "topic": c.topic,
                      "answer": c.answer, "published_change": float(c.percent), "previous_year": prev,
                      "database_change": db_change,
-                     "difference": None if db_change is None else float(c.percent) - db_change,
+                     "difference": None if db_change is None else shown_change(float(c.percent), db_change),
                      "reference": c.source_ref, "note": c.note if isinstance(c.note, str) else ""})
     return pd.DataFrame(rows, columns=columns)
 
@@ -438,15 +450,33 @@ def published_changes(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame
 # --------------------------------------------------------------------------------------------
 
 def percent_text(value: object) -> str:
+    """A percentage (0-100) shown whole, rounded half up: 12.5 -> '13%'."""
     from lib.formatting import DASH, is_missing
 
-    return DASH if is_missing(value) else f"{float(value):.0f}%"
+    return DASH if is_missing(value) else f"{shown_int(value)}%"
 
 
 def points_text(value: object) -> str:
-    from lib.formatting import DASH, is_missing
+    """A difference in points, shown whole with its sign ('+9', '-3', '0')."""
+    from lib.formatting import format_points
 
-    return DASH if is_missing(value) else f"{float(value):+.1f}"
+    return format_points(value)
+
+
+#: Marks a question the 2015 survey did not ask, wherever questions are ranked or compared.
+NEW_QUESTION_MARK = " (not in the 2015 survey)"
+
+
+def question_label(topic: str, from_report: bool) -> str:
+    return str(topic) if from_report else f"{topic}{NEW_QUESTION_MARK}"
+
+
+def only_report_questions(df: pd.DataFrame, only: bool) -> pd.DataFrame:
+    """unmet_questions() limited to the 2015 survey's questions (`only`), or all of them with
+    the others' topics marked, so a ranking never passes an invented figure off as measured."""
+    if only:
+        return df[df["from_report"].astype(bool)].reset_index(drop=True)
+    return df.assign(topic=[question_label(t, f) for t, f in zip(df["topic"], df["from_report"], strict=True)])
 
 
 def unmet_table(df: pd.DataFrame, england: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -455,7 +485,7 @@ def unmet_table(df: pd.DataFrame, england: pd.DataFrame | None = None) -> pd.Dat
         "Question": df["topic"],
         "Standard": [f"{n}. {s}" for n, s in zip(df["standard"], df["short_name"], strict=True)],
         "Without the support": df["share_without"] * 100,
-        "In development": df["share_in_development"] * 100,
+        "Partly or in development": df["share_in_development"] * 100,
         "Not available": df["share_not_available"] * 100,
         "Partial arrangements": df["share_other"] * 100,
         "Don't know": df["share_dont_know"] * 100,
@@ -471,16 +501,20 @@ def unmet_table(df: pd.DataFrame, england: pd.DataFrame | None = None) -> pd.Dat
 
 
 def change_table(df: pd.DataFrame, year: int, previous_year: int) -> pd.DataFrame:
-    """change_since_previous() with column names that carry the years."""
+    """change_since_previous() with column names that carry the years, as the whole numbers
+    shown on the page (each change is the difference of the two numbers beside it)."""
+    def whole(values: pd.Series) -> list[int | None]:
+        return [shown_int(v) for v in values]
+
     return pd.DataFrame({
         "Question": df["topic"],
         "Standard": df["standard"],
-        f"Available or in development {previous_year} (%)": df["previous_available_or_dev"],
-        f"Available or in development {year} (%)": df["available_or_dev"],
-        "Change (points)": df["available_or_dev_change"],
-        f"Available {previous_year} (%)": df["previous_available"],
-        f"Available {year} (%)": df["available"],
-        "Change in available (points)": df["available_change"],
+        f"Available or in development {previous_year} (%)": whole(df["previous_available_or_dev"]),
+        f"Available or in development {year} (%)": whole(df["available_or_dev"]),
+        "Change (points)": whole(df["available_or_dev_change"]),
+        f"Available {previous_year} (%)": whole(df["previous_available"]),
+        f"Available {year} (%)": whole(df["available"]),
+        "Change in available (points)": whole(df["available_change"]),
     }).reset_index(drop=True)
 
 

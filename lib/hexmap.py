@@ -27,6 +27,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from lib import geography
+from lib.formatting import format_score
 from lib.hexgrid import CORNER_RADIUS, Cell, cell_centre, hex_corners, hex_neighbours, shared_edge
 
 #: Sequential, colour-blind-safe scale (perceptually uniform, readable in greyscale).
@@ -79,7 +80,7 @@ def region_outline_traces(cells: pd.DataFrame, *, width: float = 2.5,
 
 
 def _fmt_number(value: float) -> str:
-    return f"{value:.0f}"
+    return format_score(value)
 
 
 def _hover_text(row: Mapping[str, Any], colour_label: str) -> str:

@@ -5,9 +5,12 @@ where each round's data came from, and how far the numbers can be trusted.
 
 from __future__ import annotations
 
+import math
+
 import duckdb
 import pandas as pd
 
+from lib.rounding import shown
 from lib.standards import AUDIENCE_LABELS
 
 #: Full citations of the two source documents (the seeds the project is built from).
@@ -63,8 +66,10 @@ def answer_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
         """
         SELECT o.answer_set, o.value, o.label, o.score, o.is_unknown, o.allows_providers, o.position,
+               o.outcome, oc.label AS outcome_label,
                (SELECT count(*) FROM questions q WHERE q.answer_set = o.answer_set AND q.scored) AS scored_questions
         FROM answer_options o
+        LEFT JOIN outcomes oc ON oc.key = o.outcome
         WHERE o.score IS NOT NULL
         ORDER BY o.answer_set, o.position
         """
@@ -112,11 +117,17 @@ def bands(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def band_range_text(min_score: float, below: float | None) -> str:
-    """'75 to 100', '40 to under 75'."""
+    """The shown (whole-number) scores in a band: '75 to 100', '40 to 74'. Bands follow the
+    shown score, so a band whose next one starts at 75 ends at 74 (74.5 is shown as 75)."""
     low = f"{min_score:g}"
     if below is None or pd.isna(below):
         return f"{low} to 100"
-    return f"{low} to under {below:g}"
+    return f"{low} to {math.ceil(float(below)) - 1:g}"
+
+
+def rounding_examples() -> list[tuple[float, int]]:
+    """(exact score, shown score) pairs that show the half-up rule, worked by lib.rounding."""
+    return [(v, int(shown(v) or 0)) for v in (12.5, 37.5, 62.5, 74.5, 74.49)]
 
 
 def settings(con: duckdb.DuckDBPyConnection) -> dict[str, float]:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import pandas as pd
+
+from lib.formatting import is_missing
+from lib.rounding import shown_change
 
 #: The report counts 151 councils: the 152 with adult social services duties less the Isles of Scilly.
 REPORT_COUNCIL_TOTAL = 151
@@ -107,31 +111,58 @@ def overall_distribution(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFr
     ).df()
 
 
-def change_since_previous(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
-    """Per standard: median and share meeting this round and the previous one (empty if none).
+def change_since_previous(con: duckdb.DuckDBPyConnection, year: int, scope: str = "england",
+                          scope_code: str = "E92000001") -> pd.DataFrame:
+    """Per standard: median and share meeting this round and the previous one, like for like
+    (both rounds scored on the questions asked in both; empty when there is no earlier round).
 
-    The two rounds may have different respondents, so this compares national pictures, not
-    the same councils.
+    questions_now / questions_before / questions_common say how many scored questions each
+    round asked about the standard and how many both did; questions_changed is true where the
+    standard gained or lost questions, so the like-for-like figures differ from the round's
+    own. The two rounds may have different respondents, so this compares pictures, not the
+    same councils. Changes are differences of the shown (rounded) figures.
     """
-    prev = previous_round(con, year)
-    if prev is None:
-        return pd.DataFrame()
-    return con.execute(
+    df = con.execute(
         """
-        SELECT c.standard, c.short_name,
-               p.median_score AS previous_median, c.median_score AS median,
-               c.median_score - p.median_score AS median_change,
-               p.share_meeting AS previous_share_meeting, c.share_meeting AS share_meeting,
-               c.share_meeting - p.share_meeting AS share_meeting_change,
-               p.evidenced AS previous_evidenced, c.evidenced AS evidenced
-        FROM standard_summary c
-        LEFT JOIN standard_summary p
-               ON p.standard = c.standard AND p.scope = 'england' AND p.round_year = ?
-        WHERE c.round_year = ? AND c.scope = 'england'
-        ORDER BY c.standard
+        SELECT standard, short_name, compare_year AS previous_year, previous_median, median,
+               previous_share_meeting, share_meeting, previous_evidenced, evidenced,
+               questions_now, questions_before, questions_common, questions_changed
+        FROM like_for_like_summary
+        WHERE round_year = ? AND scope = ? AND scope_code = ?
+        ORDER BY standard
         """,
-        [prev, year],
-    ).df().assign(previous_year=prev)
+        [year, scope, scope_code],
+    ).df()
+    if df.empty:
+        return df
+    df["median_change"] = [shown_change(a, b) for a, b in zip(df["median"], df["previous_median"], strict=True)]
+    df["share_meeting_change"] = [
+        None if is_missing(a) or is_missing(b) else shown_change(100 * a, 100 * b)
+        for a, b in zip(df["share_meeting"], df["previous_share_meeting"], strict=True)
+    ]
+    return df
+
+
+def questions_change_note(change: pd.DataFrame) -> str:
+    """A sentence naming the standards whose questions differ between the two rounds."""
+    if change.empty:
+        return ""
+    year_prev = int(change["previous_year"].iloc[0])
+    gained = change[change["questions_changed"] & (change["questions_common"] > 0)]
+    new = change[change["questions_common"] == 0]
+    parts = []
+    if len(gained):
+        listed = "; ".join(
+            f"standard {int(r.standard)} ({int(r.questions_common)} of its {int(r.questions_now)} questions)"
+            for r in gained.itertuples())
+        parts.append(f"Compared on the questions asked in both rounds only: {listed}. "
+                     f"These standards gained or lost questions since {year_prev}, so their "
+                     "figures here differ from the round's own.")
+    if len(new):
+        listed = ", ".join(str(int(n)) for n in new["standard"])
+        parts.append(f"No like-for-like comparison for standard(s) {listed}: {year_prev} asked no "
+                     "question about them.")
+    return " ".join(parts)
 
 
 def map_values(con: duckdb.DuckDBPyConnection, year: int, standard: int | None = None) -> pd.DataFrame:
@@ -146,7 +177,7 @@ def map_values(con: duckdb.DuckDBPyConnection, year: int, standard: int | None =
         "SELECT authority_code, score AS value, rank, n_ranked, band FROM overall_scores WHERE round_year = ?"
         if standard is None else
         """SELECT authority_code, score AS value,
-                  rank() OVER (ORDER BY round(score, 6) DESC) AS rank,
+                  rank() OVER (ORDER BY score DESC) AS rank,
                   count(*) OVER () AS n_ranked, band
            FROM standard_scores WHERE round_year = ? AND standard = ? AND evidence"""
     )
@@ -167,28 +198,40 @@ def map_values(con: duckdb.DuckDBPyConnection, year: int, standard: int | None =
 
 
 def change_table(change: pd.DataFrame, year: int) -> pd.DataFrame:
-    """change_since_previous() as text for display: whole points, "Not asked" where a round's
-    questionnaire had no question on the standard, never NaN or None."""
-    from lib.formatting import DASH, format_score, is_missing
+    """change_since_previous() as text for display: whole points, "Not compared" where the two
+    rounds share no question on the standard, never NaN or None. Changes are the differences
+    of the numbers shown beside them."""
+    from lib.formatting import DASH, format_percent, format_score, is_missing
 
     prev = int(change["previous_year"].iloc[0])
 
     def score(v: object) -> str:
-        return "Not asked" if is_missing(v) else format_score(v)
+        return "Not compared" if is_missing(v) else format_score(v)
 
     def points(v: object) -> str:
-        return DASH if is_missing(v) else f"{float(v):+.0f}"
+        if is_missing(v):
+            return DASH
+        return "No change" if float(v) == 0 else f"{int(v):+d}"
 
     def share(v: object) -> str:
-        return "Not asked" if is_missing(v) else f"{100 * float(v):.0f}%"
+        return "Not compared" if is_missing(v) else format_percent(v)
+
+    def basis(r: Any) -> str:
+        if int(r.questions_common) == 0:
+            return f"Not asked in {prev}"
+        if r.questions_changed:
+            return f"{int(r.questions_common)} of {int(r.questions_now)} questions (asked in both)"
+        return f"All {int(r.questions_now)} questions"
 
     return pd.DataFrame({
         "Standard": [f"{int(n)}. {name}" for n, name in zip(change["standard"], change["short_name"], strict=True)],
+        "Compared on": [basis(r) for r in change.itertuples()],
         f"Median {prev}": [score(v) for v in change["previous_median"]],
         f"Median {year}": [score(v) for v in change["median"]],
         "Change (points)": [points(v) for v in change["median_change"]],
         f"% meeting {prev}": [share(v) for v in change["previous_share_meeting"]],
         f"% meeting {year}": [share(v) for v in change["share_meeting"]],
+        "Change (% points)": [points(v) for v in change["share_meeting_change"]],
     })
 
 

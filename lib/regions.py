@@ -11,7 +11,14 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from lib.formatting import DASH, NO_EVIDENCE, council_type_text, format_score, is_missing
+from lib.formatting import (
+    DASH,
+    NO_EVIDENCE,
+    council_type_text,
+    format_percent,
+    format_score,
+    is_missing,
+)
 
 #: Council types a user can filter by, in the order offered (words: formatting.council_type_text).
 TYPE_FILTERS = ("county", "unitary", "metropolitan district", "London borough")
@@ -108,7 +115,7 @@ def map_cells(con: duckdb.DuckDBPyConnection, year: int, standard: int | None = 
         )
         SELECT *,
                CASE WHEN rankable AND in_filter
-                    THEN rank() OVER (PARTITION BY rankable AND in_filter ORDER BY round(value, 6) DESC)
+                    THEN rank() OVER (PARTITION BY rankable AND in_filter ORDER BY value DESC)
                END AS rank,
                count(*) FILTER (WHERE rankable AND in_filter) OVER () AS n_ranked
         FROM cells
@@ -194,12 +201,14 @@ def region_league(con: duckdb.DuckDBPyConnection, year: int,
         )
         SELECT o.*, o.respondents / o.councils AS coverage,
                coalesce(met.standards_met_by_most, []::INTEGER[]) AS standards_met_by_most,
-               coalesce(met.standards_asked, 0) AS standards_asked
+               coalesce(met.standards_asked, 0) AS standards_asked,
+               -- Regions shown at the same median share a position, as councils share a rank.
+               rank() OVER (ORDER BY shown(o.median_score) DESC NULLS LAST) AS league_position
         FROM overall o LEFT JOIN met USING (region_code)
         ORDER BY o.median_score DESC NULLS LAST, o.region_name
         """,
         {"year": year, "type": council_type},
-    ).df().assign(league_position=lambda d: range(1, len(d) + 1))
+    ).df()
 
 
 def england_overall(con: duckdb.DuckDBPyConnection, year: int,
@@ -236,7 +245,7 @@ def league_table(league: pd.DataFrame) -> pd.DataFrame:
         "Region": league["region_name"],
         "Median overall score": league["median_score"].map(format_score),
         "Middle half of councils": league.apply(spread, axis=1) if len(league) else [],
-        "Councils responding": [f"{int(r)} of {int(c)} ({v:.0%})" for r, c, v in
+        "Councils responding": [f"{int(r)} of {int(c)} ({format_percent(v)})" for r, c, v in
                                 zip(league["respondents"], league["councils"], league["coverage"], strict=True)],
         "Standards most councils meet": league.apply(met, axis=1) if len(league) else [],
     })
@@ -299,7 +308,7 @@ def matrix_table(matrix: pd.DataFrame, measure: str) -> pd.DataFrame:
         if not r["evidenced"]:
             return "No response" if not r["respondents"] else NO_EVIDENCE
         if measure == "meeting":
-            return f"{r['share_meeting']:.0%} ({int(r['meeting'])} of {int(r['evidenced'])})"
+            return f"{format_percent(r['share_meeting'])} ({int(r['meeting'])} of {int(r['evidenced'])})"
         return format_score(r["median_score"])
 
     shown = matrix.assign(

@@ -16,7 +16,16 @@ import duckdb
 import pandas as pd
 
 from lib import geography, scoring
-from lib.formatting import DASH, NO_EVIDENCE, council_type_text, format_score, is_missing, rank_text
+from lib.formatting import (
+    DASH,
+    NO_EVIDENCE,
+    council_type_text,
+    format_percent,
+    format_score,
+    is_missing,
+    rank_text,
+)
+from lib.rounding import shown_change, shown_int
 
 NOT_ANSWERED = "Not answered"
 NOT_ASKED = "Not asked this round"
@@ -186,12 +195,12 @@ def standard_profile(con: duckdb.DuckDBPyConnection, code: str, year: int) -> pd
                   WHERE scored AND asked_from <= ? GROUP BY standard),
         summary AS (SELECT * FROM standard_summary WHERE round_year = ?)
         SELECT st.number AS standard, st.short_name,
-               s.score, s.band, b.label AS band_label, coalesce(s.evidence, FALSE) AS evidence,
+               s.score, s.score_unrounded, s.band, b.label AS band_label,
+               coalesce(s.evidence, FALSE) AS evidence,
                coalesce(a.asked_questions, 0) > 0 AS asked,
                s.questions, s.answered, s.unknown, s.missing,
                e.median_score AS england_median, r.median_score AS region_median,
                t.median_score AS type_median,
-               s.score - e.median_score AS diff_england,
                e.evidenced AS england_n, r.evidenced AS region_n, t.evidenced AS type_n
         FROM standards st
         LEFT JOIN standard_scores s
@@ -208,6 +217,10 @@ def standard_profile(con: duckdb.DuckDBPyConnection, code: str, year: int) -> pd
         [year, code, year, year, year, code],
     ).df()
     df["standard_label"] = [f"{n}. {name}" for n, name in zip(df["standard"], df["short_name"], strict=True)]
+    # The difference of the two numbers shown (the council's score and the shown median), so the
+    # three always add up on screen.
+    df["diff_england"] = pd.array([shown_change(v, m) for v, m in zip(df["score"], df["england_median"], strict=True)],
+                                  dtype="Float64")
     df["score_text"] = [_score_or_reason(s, e, a) for s, e, a in zip(df["score"], df["evidence"], df["asked"], strict=True)]
     df["band_text"] = [
         (str(lab) if e and not is_missing(lab) else (NO_EVIDENCE if a else NOT_ASKED))
@@ -229,14 +242,14 @@ def _points(value: Any) -> str:
     """A difference in whole points: '+12', '-3', '0', or a dash."""
     if is_missing(value):
         return DASH
-    rounded = round(float(value))
+    rounded = shown_int(value)
     return "0" if rounded == 0 else f"{rounded:+d}"
 
 
 def profile_summary(profile: pd.DataFrame) -> str:
     """One sentence saying where the council sits against the England median on each standard."""
     scored = profile[profile["evidence"] & profile["england_median"].notna()]
-    diff = scored["diff_england"].astype("float64").round()
+    diff = scored["diff_england"].astype("float64")
     above = scored.loc[diff > 0, "standard"].tolist()
     below = scored.loc[diff < 0, "standard"].tolist()
     level = scored.loc[diff == 0, "standard"].tolist()
@@ -345,7 +358,7 @@ def question_answers(con: duckdb.DuckDBPyConnection, code: str, year: int) -> pd
         f"{int(n)}. {name}" if not is_missing(n) else "Context (not scored)"
         for n, name in zip(df["standard"], df["short_name"], strict=True)
     ]
-    df["england_share_text"] = [DASH if is_missing(v) else f"{float(v):.0%}" for v in df["england_share_top"]]
+    df["england_share_text"] = [format_percent(v) for v in df["england_share_top"]]
     df["compared"] = [
         _stand_out(score, share, scored)
         for score, share, scored in zip(df["score"], df["england_share_top"], df["scored"], strict=True)
@@ -539,6 +552,58 @@ def trend(con: duckdb.DuckDBPyConnection, code: str) -> tuple[pd.DataFrame, pd.D
     return overall, standards
 
 
+def like_for_like_change(con: duckdb.DuckDBPyConnection, code: str, year: int) -> pd.DataFrame:
+    """The council's change on each standard since the previous round, like for like: both rounds
+    scored on the questions asked in both (the like_for_like_* views). Empty when the council did
+    not answer both rounds or there is no earlier round.
+
+    Columns: standard, short_name, previous_year, questions_now, questions_common,
+    questions_changed, previous_score, score (shown, on the common questions), change (the
+    difference of the two shown numbers) and round_score (the round's own score, on all its
+    questions, for the note where they differ).
+    """
+    df = con.execute(
+        """
+        SELECT b.standard, b.short_name, b.compare_year AS previous_year, b.questions_now,
+               b.questions_common, b.questions_changed,
+               p.score AS previous_score, n.score AS score, own.score AS round_score
+        FROM like_for_like_basis b
+        JOIN like_for_like_standard_scores n
+          ON n.round_year = b.round_year AND n.standard = b.standard AND n.side = 'now'
+         AND n.authority_code = ?
+        JOIN like_for_like_standard_scores p
+          ON p.round_year = b.round_year AND p.standard = b.standard AND p.side = 'before'
+         AND p.authority_code = ?
+        LEFT JOIN standard_scores own
+          ON own.round_year = b.round_year AND own.authority_code = ? AND own.standard = b.standard
+        WHERE b.round_year = ? AND n.evidence AND p.evidence
+        ORDER BY b.standard
+        """,
+        [code, code, code, year],
+    ).df()
+    df["change"] = [shown_change(a, b) for a, b in zip(df["score"], df["previous_score"], strict=True)]
+    return df
+
+
+def like_for_like_table(change: pd.DataFrame, year: int) -> pd.DataFrame:
+    """like_for_like_change() in words: whole numbers, and which questions each row rests on."""
+    prev = int(change["previous_year"].iloc[0]) if len(change) else year - 1
+
+    def basis(r: Any) -> str:
+        if r.questions_changed:
+            return (f"{int(r.questions_common)} of its {int(r.questions_now)} questions, asked in both "
+                    f"(the {year} score on all of them is {format_score(r.round_score)})")
+        return f"All {int(r.questions_now)} questions"
+
+    return pd.DataFrame({
+        "Standard": [f"{int(n)}. {s}" for n, s in zip(change["standard"], change["short_name"], strict=True)],
+        str(prev): [format_score(v) for v in change["previous_score"]],
+        str(year): [format_score(v) for v in change["score"]],
+        "Change (points)": ["No change" if c == 0 else f"{int(c):+d}" for c in change["change"]],
+        "Compared on": [basis(r) for r in change.itertuples()],
+    })
+
+
 def trend_table(overall: pd.DataFrame, standards: pd.DataFrame) -> pd.DataFrame:
     """One row per round (and council, through a reorganisation): overall and each standard."""
     rows = []
@@ -583,15 +648,16 @@ def export_frames(con: duckdb.DuckDBPyConnection, code: str, year: int) -> dict[
         **{k: [v] * len(profile) for k, v in ident.items()},
         "standard": profile["standard"].astype("int64"),
         "standard_name": profile["short_name"],
-        "score": profile["score"].astype("float64").round(1),
+        "score": _whole(profile["score"]),
         "band": profile["band_text"],
-        "england_median": profile["england_median"].astype("float64").round(1),
-        "region_median": profile["region_median"].astype("float64").round(1),
-        "same_type_median": profile["type_median"].astype("float64").round(1),
-        "difference_from_england": profile["diff_england"].astype("float64").round(1),
+        "england_median": _whole(profile["england_median"]),
+        "region_median": _whole(profile["region_median"]),
+        "same_type_median": _whole(profile["type_median"]),
+        "difference_from_england": _whole(profile["diff_england"]),
         "questions_answered": profile["answered"],
         "dont_know": profile["unknown"],
         "not_answered": profile["missing"],
+        "score_unrounded": profile["score_unrounded"].astype("float64"),
     })
     questions_sheet = pd.DataFrame({
         **{k: [v] * len(questions) for k, v in ident.items()},
@@ -608,7 +674,7 @@ def export_frames(con: duckdb.DuckDBPyConnection, code: str, year: int) -> dict[
         **{k: [v] * len(gap_rows) for k, v in ident.items()},
         "standard": gap_rows["standard"].astype("int64"),
         "standard_name": gap_rows["short_name"],
-        "score": gap_rows["score"].astype("float64").round(1),
+        "score": _whole(gap_rows["score"]),
         "band": gap_rows["band_text"],
         "questions_behind_gap": [
             "; ".join(f"{t} ({a})" for t, a in gap_questions(questions, int(n))[["topic", "answer_text"]].itertuples(index=False))
@@ -617,6 +683,11 @@ def export_frames(con: duckdb.DuckDBPyConnection, code: str, year: int) -> dict[
         "actions": [" | ".join(a) for a in gap_rows["actions"]],
     })
     return {"standards": standards_sheet, "questions": questions_sheet, "gaps": gaps_sheet}
+
+
+def _whole(values: pd.Series) -> pd.Series:
+    """Scores, medians and differences as the whole numbers every page shows (half up)."""
+    return pd.Series([shown_int(v) for v in values], dtype="Int64", index=values.index)
 
 
 def file_stem(display_name: str, year: int) -> str:

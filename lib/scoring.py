@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from lib import db
+from lib.rounding import SQL_MACROS
 
 # Councils belong to a vintage: the 2015 set (valid on 1 April 2015) or today's set.
 VIEWS = """
@@ -63,8 +64,14 @@ LEFT JOIN responses r
        ON r.round_year = p.round_year AND r.authority_code = p.authority_code AND r.question_id = q.id
 LEFT JOIN answer_options o ON o.answer_set = q.answer_set AND o.value = r.answer;
 
+-- The display rule (scoring.toml [display]): a score is shown rounded half up, and its band
+-- and ranks follow the number shown. `score` in the views below is that shown number;
+-- `score_unrounded` keeps the exact mean for exports and for the overall score.
+CREATE OR REPLACE MACRO shown(x) AS
+    shown_score(x, (SELECT CAST(value AS INTEGER) FROM scoring_settings WHERE key = 'score_decimals'));
+
 CREATE OR REPLACE MACRO band_for(s) AS
-    (SELECT b.key FROM bands b WHERE s >= b.min_score ORDER BY b.min_score DESC LIMIT 1);
+    (SELECT b.key FROM bands b WHERE shown(s) >= b.min_score ORDER BY b.min_score DESC LIMIT 1);
 
 -- A standard's score: weighted mean of its answered scored questions x 100 ("don't know"
 -- counts as 0). With no known answer at all the standard has no evidence and no score.
@@ -87,8 +94,9 @@ WITH agg AS (
 )
 SELECT round_year, authority_code, standard, short_name, standard_weight, questions, answered,
        unknown, missing, evidence,
-       CASE WHEN evidence THEN raw_score END AS score,
-       CASE WHEN evidence THEN band_for(raw_score) END AS band
+       CASE WHEN evidence THEN shown(raw_score) END AS score,
+       CASE WHEN evidence THEN band_for(raw_score) END AS band,
+       CASE WHEN evidence THEN raw_score END AS score_unrounded
 FROM agg;
 
 -- How many standards a round's questionnaire can evidence, and so how many a council needs
@@ -103,11 +111,13 @@ SELECT r.year AS round_year,
 FROM survey_rounds r JOIN questions q ON q.scored AND q.asked_from <= r.year
 GROUP BY r.year;
 
--- Overall: weighted mean of the standards with evidence; how many stood behind it is kept.
+-- Overall: weighted mean of the standards with evidence (of their unrounded scores), shown
+-- rounded; how many stood behind it is kept. Ranks follow the shown score, so councils shown
+-- at the same score share a rank.
 CREATE OR REPLACE VIEW overall_scores AS
 WITH agg AS (
     SELECT round_year, authority_code,
-           sum(standard_weight * score) FILTER (WHERE evidence)
+           sum(standard_weight * score_unrounded) FILTER (WHERE evidence)
                / nullif(sum(standard_weight) FILTER (WHERE evidence), 0) AS score,
            count(*) FILTER (WHERE evidence) AS standards_evidenced,
            count(*) AS standards_total,
@@ -122,14 +132,15 @@ WITH agg AS (
     JOIN round_rank_rule rr USING (round_year)
 )
 SELECT round_year, authority_code, display_name, name, region_code, region_name, type,
-       score, band_for(score) AS band, standards_evidenced, standards_total, unknown_answers,
-       missing_answers, scored_questions, ranked,
-       CASE WHEN ranked THEN rank() OVER (PARTITION BY round_year, ranked ORDER BY round(score, 6) DESC) END
+       shown(score) AS score, band_for(score) AS band, standards_evidenced, standards_total,
+       unknown_answers, missing_answers, scored_questions, ranked,
+       CASE WHEN ranked THEN rank() OVER (PARTITION BY round_year, ranked ORDER BY shown(score) DESC) END
            AS rank,
        count(*) FILTER (WHERE ranked) OVER (PARTITION BY round_year) AS n_ranked,
        CASE WHEN ranked THEN rank() OVER (PARTITION BY round_year, region_code, ranked
-                                          ORDER BY round(score, 6) DESC) END AS region_rank,
-       count(*) FILTER (WHERE ranked) OVER (PARTITION BY round_year, region_code) AS region_n_ranked
+                                          ORDER BY shown(score) DESC) END AS region_rank,
+       count(*) FILTER (WHERE ranked) OVER (PARTITION BY round_year, region_code) AS region_n_ranked,
+       score AS score_unrounded
 FROM eligible;
 
 -- Share of responding councils giving each answer, per question and scope.
@@ -181,10 +192,10 @@ SELECT s.round_year, s.scope, s.scope_code, s.scope_name, s.question_id,
        sum(s.councils) AS answered,
        max(s.respondents) - sum(s.councils) AS missing,
        sum(s.councils) FILTER (WHERE o.is_unknown) AS unknown,
-       sum(s.share) FILTER (WHERE s.answer IN ('available', 'yes', 'required', 'voluntary', 'same_offer')) AS share_available,
-       sum(s.share) FILTER (WHERE s.answer = 'in_development') AS share_in_development,
-       sum(s.share) FILTER (WHERE s.answer IN ('not_available', 'no', 'none')) AS share_not_available,
-       sum(s.share) FILTER (WHERE o.is_unknown) AS share_dont_know,
+       sum(s.share) FILTER (WHERE o.outcome = 'has') AS share_available,
+       sum(s.share) FILTER (WHERE o.outcome = 'partly') AS share_in_development,
+       sum(s.share) FILTER (WHERE o.outcome = 'lacks') AS share_not_available,
+       sum(s.share) FILTER (WHERE o.outcome = 'unknown') AS share_dont_know,
        avg(qs_mean.mean_score) AS mean_score,
        max(c.councils) AS councils_in_scope,
        max(c.coverage) AS coverage
@@ -232,17 +243,90 @@ FROM overall_scores o
 JOIN council_scopes cs USING (round_year, authority_code)
 JOIN scope_coverage c ON c.round_year = cs.round_year AND c.scope = cs.scope AND c.scope_code = cs.scope_code
 GROUP BY ALL;
+
+-- Like-for-like comparison between a round and the round before it. Where a later round adds
+-- questions to a standard (2015 asked two more about standard 2 than 2014), comparing the
+-- two rounds' scores would mix a change in practice with a change in the questionnaire. So
+-- both rounds are re-scored here on the questions asked in both, by the same rules.
+CREATE OR REPLACE VIEW round_pairs AS
+SELECT r.year AS round_year, max(p.year) AS compare_year
+FROM survey_rounds r JOIN survey_rounds p ON p.year < r.year
+GROUP BY r.year;
+
+-- Per pair and standard: how many scored questions each round asked and how many both asked.
+CREATE OR REPLACE VIEW like_for_like_basis AS
+SELECT rp.round_year, rp.compare_year, s.number AS standard, s.short_name,
+       count(q.id) FILTER (WHERE q.asked_from <= rp.round_year) AS questions_now,
+       count(q.id) FILTER (WHERE q.asked_from <= rp.compare_year) AS questions_before,
+       count(q.id) FILTER (WHERE q.asked_from <= rp.compare_year AND q.asked_from <= rp.round_year)
+           AS questions_common,
+       questions_now <> questions_common OR questions_before <> questions_common AS questions_changed
+FROM round_pairs rp CROSS JOIN standards s
+LEFT JOIN questions q ON q.scored AND q.standard = s.number
+GROUP BY ALL;
+
+-- Each responding council of either round of a pair, scored on the common questions only.
+-- side: 'now' (round_year) or 'before' (compare_year).
+CREATE OR REPLACE VIEW like_for_like_standard_scores AS
+WITH sides AS (
+    SELECT round_year, compare_year, 'now' AS side, round_year AS scored_year FROM round_pairs
+    UNION ALL
+    SELECT round_year, compare_year, 'before', compare_year FROM round_pairs
+), agg AS (
+    SELECT sd.round_year, sd.compare_year, sd.side, sd.scored_year, qs.authority_code, qs.standard,
+           count(*) FILTER (WHERE qs.status = 'known') > 0 AS evidence,
+           100 * sum(qs.weight * qs.score) FILTER (WHERE qs.answer IS NOT NULL)
+               / nullif(sum(qs.weight) FILTER (WHERE qs.answer IS NOT NULL), 0) AS raw_score
+    FROM sides sd
+    JOIN question_scores qs ON qs.round_year = sd.scored_year
+    JOIN questions q ON q.id = qs.question_id AND q.asked_from <= sd.compare_year
+    GROUP BY ALL
+)
+SELECT round_year, compare_year, side, scored_year, authority_code, standard, evidence,
+       CASE WHEN evidence THEN shown(raw_score) END AS score,
+       CASE WHEN evidence THEN band_for(raw_score) END AS band,
+       CASE WHEN evidence THEN raw_score END AS score_unrounded
+FROM agg;
+
+-- Per pair, scope and standard: the median and the share meeting the standard in each round,
+-- on the common questions; with the question counts, so a page can say a standard gained or
+-- lost questions. Shares and medians are of shown scores, like standard_summary.
+CREATE OR REPLACE VIEW like_for_like_summary AS
+WITH per_side AS (
+    SELECT l.round_year, l.compare_year, l.side, cs.scope, cs.scope_code, cs.scope_name, l.standard,
+           count(*) FILTER (WHERE l.evidence) AS evidenced,
+           median(l.score) AS median_score,
+           count(*) FILTER (WHERE l.band = (SELECT key FROM bands ORDER BY min_score DESC LIMIT 1))
+               / nullif(count(*) FILTER (WHERE l.evidence), 0) AS share_meeting
+    FROM like_for_like_standard_scores l
+    JOIN council_scopes cs ON cs.round_year = l.scored_year AND cs.authority_code = l.authority_code
+    GROUP BY ALL
+)
+SELECT b.round_year, b.compare_year, sc.scope, sc.scope_code, sc.scope_name, b.standard, b.short_name,
+       b.questions_now, b.questions_before, b.questions_common, b.questions_changed,
+       p.median_score AS previous_median, n.median_score AS median,
+       p.share_meeting AS previous_share_meeting, n.share_meeting AS share_meeting,
+       coalesce(p.evidenced, 0) AS previous_evidenced, coalesce(n.evidenced, 0) AS evidenced
+FROM like_for_like_basis b
+JOIN (SELECT DISTINCT round_year, scope, scope_code, scope_name FROM council_scopes WHERE responded) sc
+  ON sc.round_year = b.round_year
+LEFT JOIN per_side n ON n.side = 'now' AND n.round_year = b.round_year AND n.standard = b.standard
+                    AND n.scope = sc.scope AND n.scope_code = sc.scope_code
+LEFT JOIN per_side p ON p.side = 'before' AND p.round_year = b.round_year AND p.standard = b.standard
+                    AND p.scope = sc.scope AND p.scope_code = sc.scope_code;
 """
 
 VIEW_NAMES = (
     "vintage_councils", "round_councils", "respondents", "council_scopes", "scope_coverage",
     "question_scores", "standard_scores", "round_rank_rule", "overall_scores", "answer_shares", "provider_shares",
-    "question_summary", "standard_summary", "overall_summary",
+    "question_summary", "standard_summary", "overall_summary", "round_pairs", "like_for_like_basis",
+    "like_for_like_standard_scores", "like_for_like_summary",
 )
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create every scoring view."""
+    """(Re)create every scoring view (and the rounding macros they use)."""
+    con.execute(SQL_MACROS)
     con.execute(VIEWS)
 
 
@@ -314,13 +398,17 @@ def overall_scores(con: duckdb.DuckDBPyConnection, round_year: int) -> pd.DataFr
 
 
 def scores_for_export(con: duckdb.DuckDBPyConnection, round_year: int) -> pd.DataFrame:
-    """The long table the CLI's `scores` command prints: one row per council and standard."""
+    """The long table the CLI's `scores` command prints: one row per council and standard.
+
+    `score` is the whole number every page shows (rounded half up; the band follows it);
+    `score_unrounded` is the exact weighted mean behind it."""
     return con.execute(
         """
         SELECT s.authority_code, c.name AS authority_name, c.region_name AS region,
                s.standard, s.short_name AS standard_name,
-               round(s.score, 1) AS score,
-               coalesce(b.label, 'No evidence') AS band
+               CAST(s.score AS INTEGER) AS score,
+               coalesce(b.label, 'No evidence') AS band,
+               s.score_unrounded
         FROM standard_scores s
         JOIN round_councils c USING (round_year, authority_code)
         LEFT JOIN bands b ON b.key = s.band

@@ -281,7 +281,7 @@ def comparison(standards: pd.DataFrame, actual: Scores | None, projected: Scores
         out[f"{prefix}_band_text"] = [
             band_text(b, labels, e) for b, e in zip(out[f"{prefix}_band"], out[f"{prefix}_evidence"], strict=True)
         ]
-    out["change_text"] = [format_change(v) for v in out["change"]]
+    out["change_text"] = [format_change(p, a) for p, a in zip(out["projected_score"], out["actual_score"], strict=True)]
     for prefix in ("actual", "projected"):
         out[f"{prefix}_text"] = [
             score if score in (NO_EVIDENCE, "No response") else f"{score} ({band})"

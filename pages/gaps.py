@@ -7,7 +7,7 @@ import streamlit as st
 
 from lib import app, exports, gaps, regions
 from lib.charts import gaps as charts
-from lib.formatting import council_type_text
+from lib.formatting import council_type_text, format_percent
 from lib.formatting import escape_markdown as md
 
 app.require_frame(__file__)
@@ -32,7 +32,7 @@ region_names = dict(zip(region_list["region_code"], region_list["region_name"], 
 types = gaps.council_types(con, year)
 standards = gaps.scored_questions(con, year).drop_duplicates("standard").sort_values("standard")
 standard_names = dict(zip(standards["standard"].astype(str), standards["short_name"], strict=True))
-sort_labels = {**gaps.SORTS, **{n: f"Standard {n}: {name}" for n, name in standard_names.items()}}
+sort_labels = {**gaps.SORTS, **{n: f"Standard {n}: {name} (highest first)" for n, name in standard_names.items()}}
 
 f1, f2, f3 = st.columns(3)
 with f1:
@@ -79,8 +79,21 @@ else:
 
 # ---- 2. Questions most often unmet -----------------------------------------------------------
 st.header("Kinds of support most often missing")
+QUESTION_SETS = {"report": "Only questions the 2015 survey asked",
+                 "all": "Also the questions the standards add"}
+question_set = app.url_choice(
+    st.radio, "Questions to rank", list(QUESTION_SETS), key="gap_question_set", param="questions",
+    default="report", absent_means_default=True, format_func=QUESTION_SETS.get, horizontal=True,
+    help="The standards ask for some evidence the 2015 survey never collected (apprenticeships, "
+         "the enhanced offer, networks, the workforce data set). The report has no figure for them.")
 england = gaps.unmet_questions(con, year)
 scoped = gaps.unmet_questions(con, year, "region", region) if region else england
+england = gaps.only_report_questions(england, question_set == "report")
+scoped = gaps.only_report_questions(scoped, question_set == "report")
+if question_set == "all" and demo and not england["from_report"].all():
+    st.caption("Questions marked “not in the 2015 survey” have no published figure to calibrate "
+               "the demonstration data to: their synthetic answers follow one assumed national "
+               "split (see Methodology), so their place in this ranking is invented.")
 if scoped.empty:
     st.info(f"No council in {md(region_names.get(region, 'England'))} responded in {year}.")
 else:
@@ -92,7 +105,7 @@ else:
         + (" The black diamond marks the share for England as a whole." if region else "")
     )
     st.caption(f"n = {cov['respondents']} responding councils of {cov['councils']} in "
-               f"{md(scope_name)} ({cov['coverage']:.0%} coverage), {year}. Council type filter does "
+               f"{md(scope_name)} ({format_percent(cov['coverage'])} coverage), {year}. Council type filter does "
                "not apply here.")
     st.plotly_chart(
         charts.unmet_bars(scoped, source=source, england=england if region else None,
@@ -110,7 +123,8 @@ by_id = questions.set_index("question_id")
 ordered = list(england["question_id"]) + [q for q in questions["question_id"] if q not in set(england["question_id"])]
 question_id = app.url_choice(
     st.selectbox, "Kind of support", ordered, key="gap_question", param="question", default=ordered[0] if ordered else None,
-    format_func=lambda q: f"{by_id.loc[q, 'topic']} (standard {by_id.loc[q, 'standard']})",
+    format_func=lambda q: (f"{gaps.question_label(by_id.loc[q, 'topic'], by_id.loc[q, 'from_report'])} "
+                           f"(standard {by_id.loc[q, 'standard']})"),
     help="Listed from the most often missing nationally to the least.")
 if question_id is not None:
     question = by_id.loc[question_id].copy()

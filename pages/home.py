@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib import app, hexmap, national
 from lib.charts import national as charts
-from lib.formatting import DASH, format_score
+from lib.formatting import DASH, format_percent, format_score
 from lib.formatting import escape_markdown as md
 
 app.require_frame(__file__)
@@ -27,7 +27,7 @@ c1, c2, c3, c4 = st.columns(4)
 c1.metric("Responding councils", summary.respondents,
           delta=(summary.respondents - summary.previous_respondents) if summary.previous_respondents else None,
           help=f"Compared with {summary.previous_year}" if summary.previous_year else None)
-c2.metric("Response rate", f"{summary.rate:.0%}", help=f"{summary.respondents} of {summary.councils} councils")
+c2.metric("Response rate", format_percent(summary.rate), help=f"{summary.respondents} of {summary.councils} councils")
 ranked = national.overall_distribution(con, year)
 england = national.overall_median(con, year)
 c3.metric("Median overall score", format_score(england), help="Median of the ranked councils' overall scores (0-100).")
@@ -38,7 +38,7 @@ c4.metric("Least met standard", f"Standard {int(weakest['standard'].iloc[0])}" i
 if len(weakest):
     c4.caption(f"{md(weakest['short_name'].iloc[0])}: median {format_score(weakest['median_score'].iloc[0])}")
 st.caption(f"Response rate: {summary.respondents} of {summary.councils} councils. " + summary.footnote
-           + (f" On the report's base of 151 the rate is {summary.report_rate:.0%}." if year <= 2018 else ""))
+           + (f" On the report's base of 151 the rate is {format_percent(summary.report_rate)}." if year <= 2018 else ""))
 
 st.header("How councils do on each standard")
 bands = national.standards_by_band(con, year)
@@ -73,7 +73,12 @@ if change.empty:
 else:
     prev = int(change["previous_year"].iloc[0])
     st.markdown(
-        f"Median standard scores in {year} against {prev}. The two rounds had different "
-        "respondents, so this compares national pictures rather than the same councils."
+        f"Median standard scores and the share of councils meeting each standard, {year} against "
+        f"{prev}, **like for like**: both rounds scored on the questions they both asked. The two "
+        "rounds had different respondents, so this compares national pictures rather than the "
+        "same councils."
     )
+    note = national.questions_change_note(change)
+    if note:
+        st.caption(md(note))
     app.show_table(national.change_table(change, year))

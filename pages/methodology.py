@@ -8,6 +8,7 @@ import streamlit as st
 from lib import app
 from lib import methodology as meth
 from lib.formatting import escape_markdown as md
+from lib.formatting import format_percent
 
 app.require_frame(__file__)
 
@@ -90,8 +91,9 @@ def answer_set_table(group) -> None:
     notes = [("Counts as unknown" if u else "") + ("; " if u and p else "")
              + ("Council also names who provides it" if p else "")
              for u, p in zip(group["is_unknown"], group["allows_providers"], strict=True)]
-    app.show_table(group.assign(note=notes)[["label", "score", "note"]].rename(
-        columns={"label": "Answer", "score": "Credit (0 to 1)", "note": "Notes"}),
+    app.show_table(group.assign(note=notes)[["label", "score", "outcome_label", "note"]].rename(
+        columns={"label": "Answer", "score": "Credit (0 to 1)", "outcome_label": "Counts as",
+                 "note": "Notes"}),
         column_config={"Credit (0 to 1)": st.column_config.NumberColumn(format="%g")})
 
 
@@ -138,7 +140,29 @@ app.show_table(
         ["label", "min_score", "range", "description"]].rename(columns={
             "label": "Band", "min_score": "Minimum score", "range": "Scores", "description": "What it means"}),
     column_config={"Minimum score": st.column_config.NumberColumn(format="%g")})
-st.caption("A score is placed in the highest band whose minimum it reaches.")
+st.caption("A score is placed in the highest band whose minimum its shown (whole-number) score "
+           "reaches.")
+
+st.subheader("5. One rounding rule, everywhere")
+examples = ", ".join(f"{exact:g} is shown as {shown}" for exact, shown in meth.rounding_examples())
+st.markdown(
+    "Scores are shown as **whole numbers, rounded half up** (" + examples + "). The band and the "
+    "ranks, in England and in the region, follow the number shown: a council shown at 75 is in "
+    "the band that starts at 75, and councils shown at the same score share a rank. Every page, "
+    "the briefing, every download and the command line use this rule; downloads also carry the "
+    "exact score in a column named `score_unrounded`. The overall score is worked out from the "
+    "exact standard scores and then rounded. Shares of councils are shown as whole percentages, "
+    "rounded the same way."
+)
+
+st.subheader("6. Comparing one round with the one before")
+st.markdown(
+    "A change between rounds is the difference of the two numbers shown, so 68 → 77 is +9. Where "
+    "a standard gained or lost questions between the rounds (2015 asked more about some standards "
+    "than 2014 did), both rounds are scored again on the **questions asked in both**, by the same "
+    "rules, and the page says so. A standard that the earlier round did not ask about at all is "
+    "not compared."
+)
 
 # ---- Data provenance ---------------------------------------------------------------------------
 st.header("Where the data comes from")
@@ -148,7 +172,7 @@ shown = rounds.assign(
     kind=rounds["is_demo"].map({True: "Synthetic demonstration data", False: "Survey responses"}),
     council_set=rounds["vintage"].map({"2015": "Councils at 1 April 2015", "current": "Today's councils"}),
     loaded=rounds["loaded_at"].dt.strftime("%-d %B %Y %H:%M"),
-    response=[f"{int(r)} of {int(c)} ({v:.0%})" for r, c, v in
+    response=[f"{int(r)} of {int(c)} ({format_percent(v)})" for r, c, v in
               zip(rounds["respondents"], rounds["councils"], rounds["coverage"], strict=True)],
 )
 app.show_table(

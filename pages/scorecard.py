@@ -227,6 +227,18 @@ if int(overall_trend["responded"].sum()) < 2:
     st.caption(f"{md(name)} has responded in only one round, so there is no change to show yet.")
 st.plotly_chart(charts.standard_trend_chart(standard_trend, source=source), width="stretch")
 st.plotly_chart(charts.overall_trend_chart(overall_trend, source=source, bands=bands), width="stretch")
+lfl = scorecard.like_for_like_change(con, code, year)
+if len(lfl):
+    prev = int(lfl["previous_year"].iloc[0])
+    st.markdown(f"**Change since {prev}, like for like.** Both rounds scored on the questions "
+                "they both asked, so a change is a change in the answers, not in the questionnaire.")
+    gained = lfl[lfl["questions_changed"]]
+    if len(gained):
+        st.caption("Standard" + ("s " if len(gained) > 1 else " ")
+                   + ", ".join(str(int(n)) for n in gained["standard"])
+                   + f" gained questions in {year}: the chart above shows each round's own score, "
+                   "the table below the like-for-like one.")
+    app.show_table(scorecard.like_for_like_table(lfl, year))
 with st.expander("Table: scores in each round"):
     table = scorecard.trend_table(overall_trend, standard_trend)
     app.show_table(table, column_config={

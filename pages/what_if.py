@@ -204,7 +204,8 @@ with summary:
     p_score, b_score = overall_p.get("score"), overall_b.get("score")
     delta = None
     if p_score is not None and b_score is not None and pd.notna(p_score) and pd.notna(b_score):
-        delta = f"{p_score - b_score:+.1f} points" if abs(p_score - b_score) >= 0.05 else "No change"
+        change = whatif.format_change(p_score, b_score)
+        delta = change if change == "No change" else f"{change} points"
     c1.metric("Projected overall score", whatif.format_score(p_score) if overall_p else whatif.DASH,
               delta=delta, delta_color="normal" if delta != "No change" else "off",
               delta_arrow="off" if delta == "No change" else "auto",
@@ -223,7 +224,8 @@ with summary:
     else:
         c3.metric("Projected rank in England", p_rank)
     evidenced = overall_p.get("standards_evidenced")
-    c4.metric("Standards with evidence", f"{int(evidenced)} of 9" if evidenced is not None else "0 of 9",
+    n_standards = len(whatif.standards_list(con))
+    c4.metric("Standards with evidence", f"{int(evidenced or 0)} of {n_standards}",
               help="Standards with at least one answer other than 'Don't know'. "
                    f"A council needs {needed} to be ranked in {year}.")
     if projected is None:

@@ -11,24 +11,41 @@ from lib.build import load_config_tables
 from lib.standards import load_config
 
 SCORING = """
+[display]
+decimals = 0
+rounding = "half_up"
+
+[outcomes]
+has = "Has it"
+partly = "Partly"
+lacks = "Lacks it"
+unknown = "Don't know"
+
 [bands]
 [[bands.band]]
 key = "meets"
 label = "Meets"
 min = 75.0
 description = "top"
+colour = "#0072B2"
+tint = "#D4E6F3"
 [[bands.band]]
 key = "partly_meets"
 label = "Partly meets"
 min = 40.0
 description = "middle"
+colour = "#E69F00"
+tint = "#FBEBC7"
 [[bands.band]]
 key = "does_not_meet"
 label = "Does not meet"
 min = 0.0
 description = "bottom"
+colour = "#D55E00"
+tint = "#F6D2BE"
 
 [overall]
+method = "weighted_mean_of_standards"
 min_standards_for_rank = 5
 
 [standard_weights]
@@ -51,17 +68,17 @@ label = "Availability"
 providers = true
 provider_options = ["available", "in_development"]
 options = [
-  { value = "available", label = "Available", score = 1.0 },
-  { value = "in_development", label = "In development", score = 0.5 },
-  { value = "not_available", label = "Not available", score = 0.0 },
-  { value = "dont_know", label = "Don't know", score = 0.0, unknown = true },
+  { value = "available", label = "Available", score = 1.0, outcome = "has" },
+  { value = "in_development", label = "In development", score = 0.5, outcome = "partly" },
+  { value = "not_available", label = "Not available", score = 0.0, outcome = "lacks" },
+  { value = "dont_know", label = "Don't know", score = 0.0, outcome = "unknown" },
 ]
 
 [answer_sets.yes_no_context]
 label = "Yes or no"
 options = [
-  { value = "yes", label = "Yes" },
-  { value = "no", label = "No" },
+  { value = "yes", label = "Yes", outcome = "has" },
+  { value = "no", label = "No", outcome = "lacks" },
 ]
 """
 

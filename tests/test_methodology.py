@@ -17,11 +17,11 @@ def test_bands_are_read_from_the_database(repo_con) -> None:
     # And the database holds what scoring.toml says.
     config = load_config()
     assert sorted(b.min for b in config.bands) == sorted(r[2] for r in stored)
-    # Each band's range runs up to the next band's minimum.
+    # Each band's range of shown (whole-number) scores runs up to one below the next band's minimum.
     top, *rest = bands.itertuples()
     assert meth.band_range_text(top.min_score, top.below) == f"{top.min_score:g} to 100"
     for upper, lower in zip([top, *rest], rest, strict=False):
-        assert meth.band_range_text(lower.min_score, lower.below) == f"{lower.min_score:g} to under {upper.min_score:g}"
+        assert meth.band_range_text(lower.min_score, lower.below) == f"{lower.min_score:g} to {upper.min_score - 1:g}"
 
 
 def test_answer_credits_and_settings_from_the_database(repo_con) -> None:

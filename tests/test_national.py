@@ -50,9 +50,40 @@ def test_change_and_ranking_tables_are_plain_text(repo_con):
     assert "None" not in text and "nan" not in text.lower()
     # Standard 3 was not asked in 2014: shown as such, not as a blank or a zero.
     row = change[change["Standard"].str.startswith("3.")].iloc[0]
-    assert row["Median 2014"] == "Not asked" and row["Median 2015"] != "Not asked"
+    assert row["Median 2014"] == "Not compared" and row["Median 2015"] == "Not compared"
+    assert row["Compared on"] == "Not asked in 2014"
     ranked = national.overall_distribution(repo_con, 2015)
     table = national.ranking_table(ranked)
     first = repo_con.execute("SELECT display_name FROM overall_scores WHERE round_year = 2015 AND rank = 1 "
                              "ORDER BY display_name LIMIT 1").fetchone()[0]
     assert table.iloc[0]["Council"] == first and table.iloc[0]["Rank"].startswith("1 of ")
+
+
+def test_change_is_like_for_like_and_adds_up(repo_con):
+    """Standard 2 has four scored questions in 2015 and two in 2014: the change is measured on
+    the two both rounds asked, and each change is the difference of the shown figures."""
+    change = national.change_since_previous(repo_con, 2015).set_index("standard")
+    s2 = change.loc[2]
+    assert (s2["questions_now"], s2["questions_before"], s2["questions_common"]) == (4, 2, 2)
+    assert bool(s2["questions_changed"])
+    # The 2014 side equals 2014's own figures (2014 asked only the common questions) ...
+    own_2014 = repo_con.execute(
+        "SELECT median_score, share_meeting FROM standard_summary "
+        "WHERE round_year = 2014 AND scope = 'england' AND standard = 2").fetchone()
+    assert s2["previous_median"] == own_2014[0]
+    assert s2["previous_share_meeting"] == pytest.approx(own_2014[1])
+    # ... while the 2015 side is 2015 re-scored on those two questions: not 2015's own figure.
+    own_2015 = repo_con.execute(
+        "SELECT share_meeting FROM standard_summary "
+        "WHERE round_year = 2015 AND scope = 'england' AND standard = 2").fetchone()[0]
+    assert s2["share_meeting"] != pytest.approx(own_2015)
+    table = national.change_table(change.reset_index(), 2015).set_index("Standard")
+    for _, row in table.iterrows():
+        if row["Median 2014"] == "Not compared":
+            continue
+        before, now = int(row["Median 2014"]), int(row["Median 2015"])
+        expected = "No change" if now == before else f"{now - before:+d}"
+        assert row["Change (points)"] == expected
+        pb, pn = int(row["% meeting 2014"].rstrip("%")), int(row["% meeting 2015"].rstrip("%"))
+        assert row["Change (% points)"] == ("No change" if pn == pb else f"{pn - pb:+d}")
+    assert "standard 2 (2 of its 4 questions)" in national.questions_change_note(change.reset_index())

@@ -31,9 +31,14 @@ def test_default_view(repo_db_path, repo_con, latest_year):
     assert not table.isna().any().any()
 
     # Questions most often unmet: one row per scored question, worst first.
+    # By default only the questions the 2015 survey asked are ranked (the others have no
+    # published figure behind their demonstration answers).
     unmet = table_with(at, "Question", "Without the support")
     expected = gaps.unmet_questions(repo_con, latest_year)
+    expected = expected[expected["from_report"]]
     assert list(unmet["Question"]) == list(expected["topic"])
+    assert not (repo_con.execute("SELECT count(*) FROM questions WHERE report_ref = 'new' AND topic IN "
+                                 "(SELECT unnest(?))", [list(unmet["Question"])]).fetchone()[0])
     assert any(f"n = {respondents} responding councils" in c.value for c in at.caption)
 
     # Which councils lack X: defaults to the most often missing question; list equals a direct count.
@@ -78,7 +83,7 @@ def test_url_state_question_region_and_sort(repo_db_path, repo_con, latest_year)
     # Unmet questions for London, with England alongside.
     unmet = table_with(at, "Question", "England: without the support")
     region = gaps.unmet_questions(repo_con, latest_year, "region", LONDON)
-    assert list(unmet["Question"]) == list(region["topic"])
+    assert list(unmet["Question"]) == list(region.loc[region["from_report"], "topic"])
 
     # A link to the good-practice examples for the question's standard.
     links = [link.proto for link in at.main.get("page_link")]
@@ -117,3 +122,15 @@ def test_unknown_url_values_fall_back(repo_db_path):
     assert at.selectbox(key="gap_type").value is None
     assert at.selectbox(key="gap_sort").value == "overall"
     assert at.selectbox(key="gap_question").value != "no_such_question"
+
+
+def test_new_questions_can_be_ranked_and_are_marked(repo_db_path, repo_con, latest_year):
+    at = open_page(PAGE, questions="all")
+    unmet = table_with(at, "Question", "Without the support")
+    expected = gaps.only_report_questions(gaps.unmet_questions(repo_con, latest_year), False)
+    assert list(unmet["Question"]) == list(expected["topic"])
+    new = [q for q in unmet["Question"] if q.endswith(gaps.NEW_QUESTION_MARK)]
+    n_new = repo_con.execute("SELECT count(*) FROM questions WHERE scored AND report_ref = 'new' "
+                             "AND asked_from <= ?", [latest_year]).fetchone()[0]
+    assert len(new) == n_new > 0
+    assert any("one assumed national split" in c.value for c in at.caption)

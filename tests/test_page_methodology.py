@@ -35,11 +35,20 @@ def test_methodology_shows_the_rules_in_the_database(repo_db_path, repo_con):
     assert at.title[0].value == "Methodology"
     _assert_rules_match_database(at, repo_con)
 
-    # Credits for the availability answers, as stored.
+    # The one rounding rule, with worked examples computed by lib.rounding (12.5 -> 13).
+    text = _text(at)
+    assert "rounded half up" in text and "12.5 is shown as 13" in text and "37.5 is shown as 38" in text
+    assert "questions asked in both" in text
+
+    # Credits for the availability answers, as stored, and what each counts as.
     credits = table_with(at, "Answer", "Credit (0 to 1)")
     stored = dict(repo_con.execute(
         "SELECT label, score FROM answer_options WHERE answer_set = 'availability'").fetchall())
     assert dict(zip(credits["Answer"], credits["Credit (0 to 1)"], strict=True)) == stored
+    outcomes = dict(repo_con.execute(
+        "SELECT o.label, oc.label FROM answer_options o JOIN outcomes oc ON oc.key = o.outcome "
+        "WHERE o.answer_set = 'availability'").fetchall())
+    assert dict(zip(credits["Answer"], credits["Counts as"], strict=True)) == outcomes
 
     # The nine standards, and one question table per standard plus the context questions.
     names = [r[0] for r in repo_con.execute("SELECT short_name FROM standards ORDER BY number").fetchall()]
@@ -94,6 +103,7 @@ def test_methodology_follows_changed_thresholds(repo_db_path, tmp_path, monkeypa
         at = open_page(PAGE)
         _assert_rules_match_database(at, con)
         bands = table_with(at, "Band", "Scores")
-        assert list(bands["Scores"]) == ["80 to 100", "45 to under 80", "0 to under 45"]
+        # Shown scores are whole numbers, and bands follow them: 79.5 is shown as 80.
+        assert list(bands["Scores"]) == ["80 to 100", "45 to 79", "0 to 44"]
     finally:
         con.close()

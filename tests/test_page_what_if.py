@@ -69,7 +69,8 @@ def test_changing_one_answer_updates_the_projection(repo_db_path, repo_con, late
     actual = whatif.actual_scores(repo_con, code, latest_year)
     metric = {m.label: m for m in at.metric}["Projected overall score"]
     assert metric.value == whatif.format_score(expected.overall["score"])
-    assert metric.delta == f"{expected.overall['score'] - actual.overall['score']:+.1f} points"
+    # The change is the difference of the two shown whole numbers.
+    assert metric.delta == f"{int(expected.overall['score']) - int(actual.overall['score']):+d} points"
     assert expected.overall["score"] > actual.overall["score"]
     assert metric.value != before or metric.delta != "No change"
     rank_line = next(m.value for m in at.markdown if "Rank" in m.value)

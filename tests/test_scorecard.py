@@ -395,3 +395,24 @@ def test_a_council_with_too_little_evidence_is_not_ranked_and_told_why(tmp_path)
     assert f"evidence on {head.evidenced} standard" in reason and f"at least {needed}" in reason
     doc = briefing.briefing_html(con, "E10000003", 2015, is_demo=False)
     assert "Not ranked" in doc and "Synthetic demonstration data" not in doc
+
+
+def test_like_for_like_change_compares_the_same_questions(repo_con):
+    code = repo_con.execute(
+        "SELECT a.authority_code FROM respondents a JOIN respondents b USING (authority_code) "
+        "WHERE a.round_year = 2015 AND b.round_year = 2014 ORDER BY 1 LIMIT 1").fetchone()[0]
+    change = scorecard.like_for_like_change(repo_con, code, 2015).set_index("standard")
+    assert len(change) and set(change["previous_year"]) == {2014}
+    own_2014 = dict(repo_con.execute(
+        "SELECT standard, score FROM standard_scores WHERE round_year = 2014 AND authority_code = ? "
+        "AND evidence", [code]).fetchall())
+    for n, r in change.iterrows():
+        # 2014 asked only questions 2015 also asked, so its side is 2014's own score ...
+        assert r["previous_score"] == own_2014[n]
+        # ... and each change is the difference of the two shown numbers.
+        assert r["change"] == r["score"] - r["previous_score"]
+    # Standard 2 gained two questions in 2015, so it is compared on 2 of its 4.
+    assert bool(change.loc[2, "questions_changed"]) and change.loc[2, "questions_common"] == 2
+    table = scorecard.like_for_like_table(change.reset_index(), 2015)
+    row = table[table["Standard"].str.startswith("2.")].iloc[0]
+    assert row["Compared on"].startswith("2 of its 4 questions, asked in both")

@@ -26,9 +26,11 @@ def _standard(con, code: str, standard: int) -> dict:
 
 
 def test_weighted_mean_with_in_development(con):
-    # Alpha S1: q1a available (1 x weight 1) + q1b in development (0.5 x weight 3) = 2.5 / 4 = 62.5
+    # Alpha S1: q1a available (1 x weight 1) + q1b in development (0.5 x weight 3) = 2.5 / 4 = 62.5,
+    # shown rounded half up as 63 (Python's round(62.5) would give 62).
     s = _standard(con, "E06000001", 1)
-    assert s["score"] == pytest.approx(62.5)
+    assert s["score_unrounded"] == pytest.approx(62.5)
+    assert s["score"] == 63
     assert s["band"] == "partly_meets"
     assert (s["questions"], s["answered"], s["unknown"], s["missing"]) == (2, 2, 0, 0)
 
@@ -36,7 +38,7 @@ def test_weighted_mean_with_in_development(con):
 def test_dont_know_counts_as_zero_and_unknown(con):
     # Beta S1: q1a don't know (0 x 1) + q1b available (1 x 3) = 3 / 4 = 75 -> exactly the "meets" minimum
     s = _standard(con, "E06000002", 1)
-    assert s["score"] == pytest.approx(75.0)
+    assert s["score"] == 75 and s["score_unrounded"] == pytest.approx(75.0)
     assert s["band"] == "meets"
     assert s["unknown"] == 1
 
@@ -63,11 +65,14 @@ def test_overall_uses_standard_weights_and_skips_no_evidence(con):
     df = con.execute("SELECT * FROM overall_scores WHERE round_year = 2015 ORDER BY authority_code").df()
     alpha, beta = df.iloc[0], df.iloc[1]
     # Alpha: S1 62.5, S2 no evidence, S3 0 (weight 2), S4-S9 100 -> (62.5 + 0 + 600) / (1 + 2 + 6)
-    assert alpha["score"] == pytest.approx(662.5 / 9)
+    # = 73.61 (from the unrounded standard scores), shown as 74.
+    assert alpha["score_unrounded"] == pytest.approx(662.5 / 9)
+    assert alpha["score"] == 74
     assert alpha["standards_evidenced"] == 8
     assert alpha["band"] == "partly_meets"
-    # Beta: S1 75, S2 100, S3 no evidence, S4-S9 50 -> (75 + 100 + 300) / 8
-    assert beta["score"] == pytest.approx(475 / 8)
+    # Beta: S1 75, S2 100, S3 no evidence, S4-S9 50 -> (75 + 100 + 300) / 8 = 59.375, shown 59
+    assert beta["score_unrounded"] == pytest.approx(475 / 8)
+    assert beta["score"] == 59
     assert beta["standards_evidenced"] == 8
 
 
@@ -127,7 +132,7 @@ def test_views_agree_with_direct_recomputation(con):
     answers = {(c, q): a for c, q, a in con.execute(
         "SELECT authority_code, question_id, answer FROM responses").fetchall()}
     view = {(c, s): sc for c, s, sc in con.execute(
-        "SELECT authority_code, standard, score FROM standard_scores").fetchall()}
+        "SELECT authority_code, standard, score_unrounded FROM standard_scores").fetchall()}
     for code in ("E06000001", "E06000002"):
         for standard in range(1, 10):
             qs = [(qid, w) for qid, s, w in questions if s == standard]

@@ -20,7 +20,11 @@ def test_fixture_config_is_valid(tmp_path):
     assert config.standard(3).weight == 2.0
     assert [b.key for b in config.bands] == ["meets", "partly_meets", "does_not_meet"]
     assert config.band_for(75.0).key == "meets"
-    assert config.band_for(39.99).key == "does_not_meet"
+    # Bands follow the shown (half-up rounded) score: 74.5 is shown as 75, 39.49 as 39.
+    assert config.band_for(74.5).key == "meets"
+    assert config.band_for(74.49).key == "partly_meets"
+    assert config.band_for(39.5).key == "partly_meets"
+    assert config.band_for(39.49).key == "does_not_meet"
 
 
 def test_repository_standards_load():
@@ -70,10 +74,12 @@ def test_unknown_answer_set_and_audience(tmp_path):
 
 
 def test_missing_standard_and_bad_recommendation(tmp_path):
-    text = standards_toml().replace("number = 9", "number = 8").replace("recommendations = [1]", "recommendations = [14]")
+    text = standards_toml().replace("number = 5", "number = 8").replace("recommendations = [1]", "recommendations = [14]")
     msgs = problems_for(tmp_path, standards=text)
     assert "standards.toml: standard 8, field 'number': duplicate standard number" in msgs
-    assert "standards.toml: standard 9, field 'number': standard is missing (all nine are needed)" in msgs
+    # The number of standards is read from the file (here 1 to 9), so a gap is named.
+    assert ("standards.toml: standard 5, field 'number': standard is missing (standards are numbered "
+            "1 to 9 with no gaps)") in msgs
     assert "standards.toml: standard 1, field 'recommendations': [14] are not recommendation numbers 1..11" in msgs
 
 
@@ -88,7 +94,7 @@ def test_invalid_toml_names_file(tmp_path):
 
 
 def test_score_out_of_range_and_band_order(tmp_path):
-    text = SCORING.replace("score = 0.5 }", "score = 1.5 }").replace("min = 40.0", "min = 90.0")
+    text = SCORING.replace("score = 0.5,", "score = 1.5,").replace("min = 40.0", "min = 90.0")
     msgs = problems_for(tmp_path, scoring_text=text)
     assert any("answer set 'availability' option 'in_development', field 'score': 1.5 is out of range" in m for m in msgs)
     assert "scoring.toml: bands, field 'min': bands must be listed from the highest minimum to the lowest, with no repeats" in msgs
@@ -103,3 +109,43 @@ def test_reports_every_problem_at_once(tmp_path):
     qs = questions_toml() + question("q2", 2) + question("qx", 12)
     msgs = problems_for(tmp_path, questions=qs)
     assert len(msgs) >= 2
+
+
+def test_unknown_keys_are_refused_by_name(tmp_path):
+    scoring_text = (SCORING.replace('score = 0.5, outcome = "partly"', 'scroe = 0.5, outcome = "partly"')
+                    .replace('description = "top"', 'description = "top"\ncolor = "#000000"'))
+    questions = questions_toml().replace('id = "q2"\n', 'id = "q2"\nstandrad = 2\n')
+    msgs = problems_for(tmp_path, scoring_text=scoring_text, questions=questions)
+    assert ("scoring.toml: answer set 'availability' option 'in_development', field 'scroe': unknown key "
+            "(allowed: label, outcome, score, value)") in msgs
+    assert any(m.startswith("scoring.toml: band 'meets', field 'color': unknown key") for m in msgs)
+    assert any(m.startswith("questions.toml: question 'q2', field 'standrad': unknown key") for m in msgs)
+
+
+def test_every_option_needs_a_known_outcome(tmp_path):
+    text = (SCORING.replace('score = 1.0, outcome = "has"', 'score = 1.0')
+            .replace('score = 0.0, outcome = "lacks"', 'score = 0.0, outcome = "maybe"'))
+    msgs = problems_for(tmp_path, scoring_text=text)
+    assert "scoring.toml: answer set 'availability' option 'available', field 'outcome': is missing" in msgs
+    assert ("scoring.toml: answer set 'availability' option 'not_available', field 'outcome': 'maybe' is "
+            "not one of has, partly, lacks, unknown") in msgs
+
+
+def test_display_rule_method_and_colours_are_checked(tmp_path):
+    text = (SCORING.replace('decimals = 0', 'decimals = 2').replace('rounding = "half_up"', 'rounding = "bankers"')
+            .replace('method = "weighted_mean_of_standards"', 'method = "median"')
+            .replace('colour = "#0072B2"', 'colour = "blue"'))
+    msgs = problems_for(tmp_path, scoring_text=text)
+    assert "scoring.toml: display, field 'decimals': 2: scores are shown as whole numbers, so this must be 0" in msgs
+    assert "scoring.toml: display, field 'rounding': 'bankers' must be one of half_up" in msgs
+    assert "scoring.toml: overall, field 'method': 'median' must be one of weighted_mean_of_standards" in msgs
+    assert "scoring.toml: band 'meets', field 'colour': 'blue' must be a colour written #RRGGBB" in msgs
+
+
+def test_repository_options_all_have_outcomes_and_bands_have_colours():
+    config = load_config()
+    for answer_set in config.answer_sets.values():
+        for option in answer_set.options:
+            assert option.outcome in ("has", "partly", "lacks", "unknown"), (answer_set.key, option.value)
+    assert all(b.colour.startswith("#") and b.tint.startswith("#") for b in config.bands)
+    assert set(config.outcomes) == {"has", "partly", "lacks", "unknown"}

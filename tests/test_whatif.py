@@ -223,6 +223,7 @@ def test_rank_and_change_text():
     assert whatif.rank_text({"ranked": True, "rank": 21, "n_ranked": 95}) == "21 of 95"
     assert whatif.rank_text({"ranked": False, "rank": None, "n_ranked": 95}) == "Not ranked"
     assert whatif.rank_text(None) == "No response"
-    assert whatif.format_change(float("nan")) == "–"
-    assert whatif.format_change(0.0) == "No change"
-    assert whatif.format_change(8.333) == "+8.3"
+    assert whatif.format_change(float("nan"), 50.0) == "–"
+    assert whatif.format_change(50.2, 49.9) == "No change"  # both shown as 50
+    assert whatif.format_change(76.5, 68.4) == "+9"  # shown 77 and 68: 77 - 68 = 9, never +8.1 or +10
+    assert whatif.format_change(12.5, 37.5) == "-25"  # shown 13 and 38

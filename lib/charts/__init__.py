@@ -7,9 +7,12 @@ lib.charts takes a DataFrame and returns a figure; pages only place them.
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 
 import pandas as pd
 import plotly.graph_objects as go
+
+from lib.standards import load_config
 
 # Okabe & Ito (2008), distinguishable with the common forms of colour-vision deficiency.
 PALETTE = {
@@ -25,21 +28,19 @@ PALETTE = {
     "light_grey": "#BFBFBF",
 }
 
-#: Band key -> colour, used for every band everywhere (chips, bars, dots, heat maps).
-BAND_COLOURS = {
-    "meets": PALETTE["blue"],
-    "partly_meets": PALETTE["orange"],
-    "does_not_meet": PALETTE["vermillion"],
-    None: PALETTE["light_grey"],
-}
-NO_EVIDENCE_LABEL = "No evidence"
+@lru_cache(maxsize=1)
+def _band_colours() -> tuple[dict[str | None, str], dict[str, str]]:
+    """Band key -> colour and -> light tint, as standards/scoring.toml gives them."""
+    bands = load_config().bands
+    colours: dict[str | None, str] = {b.key: b.colour for b in bands}
+    colours[None] = PALETTE["light_grey"]
+    return colours, {b.key: b.tint for b in bands}
 
-#: Light tints of the band colours, for table cells whose text already names the band.
-BAND_TINTS = {
-    "meets": "#D4E6F3",
-    "partly_meets": "#FBEBC7",
-    "does_not_meet": "#F6D2BE",
-}
+
+#: Band key -> colour, used for every band everywhere (chips, bars, dots, heat maps); from the
+#: `colour` of each band in scoring.toml. No evidence is light grey.
+BAND_COLOURS, BAND_TINTS = _band_colours()
+NO_EVIDENCE_LABEL = "No evidence"
 
 
 def band_cell_styles(bands: pd.DataFrame) -> pd.DataFrame:

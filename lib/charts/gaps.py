@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from lib.charts import NO_EVIDENCE_LABEL as NO_EVIDENCE
 from lib.charts import PALETTE, SCORE_SCALE, base_layout, wrap_text
+from lib.formatting import format_score
 
 #: Fill for "No evidence" cells: near-white, outside the score scale, and always labelled.
 NO_EVIDENCE_FILL = "#F2F2F2"
@@ -18,7 +19,7 @@ ROW_HEIGHT = 24
 
 #: The parts of "without the support", in the order they are stacked, and their colours.
 UNMET_PARTS = (
-    ("share_in_development", "In development", PALETTE["orange"]),
+    ("share_in_development", "Partly or in development", PALETTE["orange"]),
     ("share_not_available", "Not available", PALETTE["vermillion"]),
     ("share_other", "Partial arrangements", PALETTE["sky"]),
     ("share_dont_know", "Don't know", PALETTE["grey"]),
@@ -54,7 +55,7 @@ def score_heatmap(frame: pd.DataFrame, *, source: str, title: str) -> go.Figure:
     grid = frame.assign(x=frame["standard"].map(col_of))
     scores = grid.pivot(index="display_name", columns="x", values="score").reindex(index=councils, columns=columns)
     bands = grid.pivot(index="display_name", columns="x", values="band_label").reindex(index=councils, columns=columns)
-    text = scores.map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
+    text = scores.map(lambda v: "" if pd.isna(v) else format_score(v))
     missing = scores.isna()
     # "No evidence", or "Not asked" where the round's questionnaire left the standard out.
     empty_text = bands.where(missing, "")

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from lib import hexmap
 from lib.charts import COMPARATOR_COLOURS, PALETTE, SCORE_SCALE, base_layout, wrap_text
-from lib.formatting import format_score, is_missing
+from lib.formatting import format_percent, format_score, is_missing
 
 #: Councils outside the type filter: an empty hexagon with a faint edge.
 FILTERED_OUT_FILL = "#FFFFFF"
@@ -151,7 +151,7 @@ def region_standard_heatmap(matrix: pd.DataFrame, *, measure: str, source: str, 
             r = part.loc[name]
             head = f"<b>{html.escape(name)}</b><br>{int(number)}. {html.escape(str(label))}<br>"
             cov = (f"<br>{int(r['respondents'])} of {int(r['councils'])} councils responded "
-                   f"({r['coverage']:.0%})")
+                   f"({format_percent(r['coverage'])})")
             if not r["evidenced"]:
                 z_row.append(None)
                 t_row.append("No<br>evidence")
@@ -159,8 +159,8 @@ def region_standard_heatmap(matrix: pd.DataFrame, *, measure: str, source: str, 
             elif measure == "meeting":
                 share = float(r["share_meeting"]) * 100
                 z_row.append(share)
-                t_row.append(f"{share:.0f}%")
-                h_row.append(head + f"{share:.0f}% meet the standard ({int(r['meeting'])} of "
+                t_row.append(format_percent(r["share_meeting"]))
+                h_row.append(head + f"{format_percent(r['share_meeting'])} meet the standard ({int(r['meeting'])} of "
                              f"{int(r['evidenced'])} councils with evidence)" + cov)
             else:
                 z_row.append(float(r["median_score"]))
