@@ -34,8 +34,8 @@ class BuildReport:
     def lines(self) -> list[str]:
         out = [f"Built {self.path}"]
         out += [f"  {name:<20} {n:>6} rows" for name, n in self.counts.items()]
-        for year, n, demo in self.rounds:
-            tag = " (synthetic demonstration data)" if demo else ""
+        for year, n, is_demo in self.rounds:
+            tag = " (synthetic demonstration data)" if is_demo else ""
             out.append(f"  round {year}: {n} responding councils{tag}")
         return out
 
