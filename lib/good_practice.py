@@ -97,8 +97,8 @@ def recommendations(con: duckdb.DuckDBPyConnection, standards: list[int] | None 
     """
     sql = """
         SELECT r.number, r.theme, r.summary, list_sort(r.standards) AS standards,
-               (SELECT list(s.short_name ORDER BY s.number) FROM standards s
-                WHERE list_contains(r.standards, s.number)) AS standard_names,
+               coalesce((SELECT list(s.short_name ORDER BY s.number) FROM standards s
+                         WHERE list_contains(r.standards, s.number)), []) AS standard_names,
                min(r.number) OVER (PARTITION BY r.theme) AS theme_order
         FROM recommendations r
     """
@@ -111,4 +111,6 @@ def recommendations(con: duckdb.DuckDBPyConnection, standards: list[int] | None 
 
 def standards_text(numbers: list[int], names: list[str]) -> str:
     """'1. Practical help with employing; 5. Training and ...' for a card."""
+    if not numbers:
+        return "none of the nine directly"
     return "; ".join(f"{n}. {name}" for n, name in zip(numbers, names, strict=True))

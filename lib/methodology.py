@@ -226,3 +226,32 @@ def new_question_count(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         "SELECT count(*) FILTER (WHERE report_ref = 'new'), count(*) FROM questions WHERE scored"
     ).fetchone()
     return int(row[0]), int(row[1])
+
+
+def demo_assumptions() -> tuple[str, ...]:
+    """The patterns of the synthetic demonstration rounds that are the generator's own choices."""
+    from lib import demo
+
+    return demo.ASSUMPTIONS
+
+
+def demo_effects(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The stated regional and council-type parts of the demo's council readiness, with the
+    2015 average overall score they lead to (read from the scoring views)."""
+    from lib import demo
+
+    regions = con.execute(
+        "SELECT DISTINCT region_code, region_name FROM round_councils ORDER BY region_name").df()
+    effects = demo.region_effects(list(regions["region_code"]))
+    rows = [("Region", r.region_name, effects[r.region_code], r.region_code) for r in regions.itertuples()]
+    rows += [("Council type", t, e, t) for t, e in demo.TYPE_EFFECTS.items() if t != "other"]
+    out = pd.DataFrame(rows, columns=["kind", "group", "effect", "key"])
+    means = con.execute(
+        """
+        SELECT 'Region' AS kind, region_code AS key, avg(score) AS mean_score FROM overall_scores
+        WHERE round_year = (SELECT max(year) FROM survey_rounds WHERE is_demo) GROUP BY ALL
+        UNION ALL
+        SELECT 'Council type', type, avg(score) FROM overall_scores
+        WHERE round_year = (SELECT max(year) FROM survey_rounds WHERE is_demo) GROUP BY ALL
+        """).df()
+    return out.merge(means, on=["kind", "key"], how="left").drop(columns="key")

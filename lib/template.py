@@ -150,6 +150,7 @@ def to_xlsx_bytes(con: duckdb.DuckDBPyConnection, year: int) -> bytes:
     wording = dict(zip(qs["id"], qs["wording"], strict=True))
     answer_set = dict(zip(qs["id"], qs["answer_set"], strict=True))
     validations: dict[str, DataValidation] = {}
+    provider_keys = [r[0] for r in con.execute("SELECT key FROM providers ORDER BY key").fetchall()]
     for col_index, name in enumerate(data.columns, start=1):
         letter = get_column_letter(col_index)
         if name in answer_set:
@@ -166,7 +167,7 @@ def to_xlsx_bytes(con: duckdb.DuckDBPyConnection, year: int) -> bytes:
             ws.column_dimensions[letter].width = 18
         elif name.endswith(PROVIDER_SUFFIX):
             dv = DataValidation(allow_blank=True, showInputMessage=True, promptTitle="Who provides it?",
-                                prompt="Optional: la; support_org; other_cvo (separate with ;)")
+                                prompt=f"Optional: {'; '.join(provider_keys)} (separate with ;)")
             ws.add_data_validation(dv)
             dv.add(f"{letter}2:{letter}{last_row}")
             ws.column_dimensions[letter].width = 18

@@ -193,6 +193,23 @@ if rounds["is_demo"].any():
         "about that council. An administrator can replace them with real responses on the Data "
         "management page.", icon=":material/science:")
 
+    st.subheader("How the demonstration data is made")
+    st.markdown(
+        "A seeded program (`lib/demo.py`) picks which councils answer each round, gives each "
+        "council a general readiness that carries across questions and rounds, and hands out "
+        "each answer in exact numbers of councils so that the national shares match the "
+        "figures the 2015 report publishes, including who provides each kind of support. It "
+        "then checks its draft against the scoring rules above and swaps answers between "
+        "councils (leaving every national share as it was) until its rules hold. These "
+        "patterns are the program's assumptions, not findings:")
+    st.markdown("\n".join(f"- {md(a)}" for a in meth.demo_assumptions()))
+    effects = meth.demo_effects(con)
+    with st.expander("Regional and council-type effects in the demonstration data"):
+        app.show_table(effects.rename(columns={
+            "kind": "Effect of", "group": "Group", "effect": "Effect on readiness (standard deviations)",
+            "mean_score": f"Average overall score, {demo_years.split(' and ')[-1]}"}),
+            column_config={"Effect on readiness (standard deviations)": st.column_config.NumberColumn(format="%+.2f")})
+
 # ---- Limitations -------------------------------------------------------------------------------
 st.header("Limitations: how far to trust the numbers")
 lines = []

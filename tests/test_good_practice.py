@@ -96,3 +96,8 @@ def test_recommendations_grouped_by_theme_with_standards(repo_con) -> None:
 def test_standards_text_names_each_standard(repo_con) -> None:
     names = gp.standard_names(repo_con)
     assert gp.standards_text([1, 7], [names[1], names[7]]) == f"1. {names[1]}; 7. {names[7]}"
+
+
+def test_standards_text_for_a_recommendation_without_a_standard() -> None:
+    # Recommendation 11 (moving to health budgets) bears on none of the nine standards.
+    assert gp.standards_text([], []) == "none of the nine directly"

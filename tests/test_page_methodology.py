@@ -107,3 +107,17 @@ def test_methodology_follows_changed_thresholds(repo_db_path, tmp_path, monkeypa
         assert list(bands["Scores"]) == ["80 to 100", "45 to 79", "0 to 44"]
     finally:
         con.close()
+
+
+def test_methodology_explains_how_the_demo_is_made(repo_db_path, repo_con):
+    from lib import demo
+
+    at = open_page(PAGE)
+    assert "How the demonstration data is made" in [h.value for h in at.subheader]
+    text = _text(at)
+    for assumption in demo.ASSUMPTIONS:
+        assert escape_markdown(assumption) in text, assumption[:40]
+    effects = table_with(at, "Effect of", "Group", "Effect on readiness (standard deviations)")
+    regions = repo_con.execute("SELECT count(DISTINCT region_code) FROM authorities").fetchone()[0]
+    assert (effects["Effect of"] == "Region").sum() == regions
+    assert set(effects.loc[effects["Effect of"] == "Council type", "Group"]) == set(demo.TYPE_EFFECTS) - {"other"}
