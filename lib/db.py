@@ -7,6 +7,7 @@ one transaction so readers never see half a change.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -222,11 +223,26 @@ TABLES = (
 )
 
 
+class SchemaError(Exception):
+    """The database file was written by another (newer or unknown) version of the app."""
+
+
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the database file (or ':memory:')."""
+    """Open the database file (or ':memory:') and check it is one this code can use.
+
+    A file from a newer or unknown schema version raises SchemaError (nothing is changed). On a
+    writable connection, an older schema gets its missing tables and views whose SQL differs
+    from this code's are recreated (see check_schema).
+    """
     if str(path) == ":memory:":
         return duckdb.connect(":memory:")
-    return duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        check_schema(con, writable=not read_only)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -235,6 +251,51 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
     )
+
+
+def views_hash() -> str:
+    """A hash of the scoring views' SQL as this code defines it (stored in meta as views_hash)."""
+    from lib import scoring
+
+    return hashlib.sha256(scoring.VIEWS.encode("utf-8")).hexdigest()
+
+
+def install_views(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the scoring views and record which SQL they were made from."""
+    from lib import scoring
+
+    scoring.create_views(con)
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('views_hash', ?)", [views_hash()])
+
+
+def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def check_schema(con: duckdb.DuckDBPyConnection, writable: bool) -> None:
+    """Refuse a file from a newer or unknown schema; bring an older one and stale views up to date.
+
+    A file without a `meta` table is empty or being built: nothing to check.
+    """
+    if "meta" not in table_names(con):
+        return
+    raw = _meta(con, "schema_version")
+    if raw is None or not raw.isascii() or not raw.isdigit():
+        raise SchemaError(f"the database has an unknown schema version ({raw!r}); this version of the app "
+                          f"uses schema {SCHEMA_VERSION}. Nothing was changed. Use the app that wrote it, or "
+                          "build a new database file.")
+    version = int(raw)
+    if version > SCHEMA_VERSION:
+        raise SchemaError(f"the database was written by a newer version of the app (schema {version}; this "
+                          f"version understands up to schema {SCHEMA_VERSION}). Nothing was changed. Update "
+                          "the app, or use another database file.")
+    if not writable:
+        return
+    if version < SCHEMA_VERSION or not set(TABLES) <= set(table_names(con)):
+        create_schema(con)
+    if _meta(con, "views_hash") != views_hash():
+        install_views(con)
 
 
 @contextmanager

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import errno
 import hashlib
 import io
 import os
@@ -69,7 +70,10 @@ MAX_COLUMNS = 2_000
 
 COMMENT_SUFFIX = "__comment"
 PROVIDER_SEPARATORS = re.compile(r"[;,]")
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+#: Survey years accepted: the first survey (2012) to next year (a round is prepared ahead).
+EARLIEST_YEAR = 2012
+LATEST_YEAR = date.today().year + 1
+_YEAR_TEXT = re.compile(r"[0-9]{4}")
 
 #: Header spellings accepted for the identifying columns (compared case-insensitively).
 COUNCIL_HEADERS = {"council", "authority", "authority_code", "council_code", "ons_code", "code"}
@@ -790,6 +794,7 @@ class _Validator:
     def round_year(self, cols: list[_Column], year: int | None) -> int | None:
         col = next((c for c in cols if c.kind == "round"), None)
         values: dict[int, list[int]] = {}
+        problems_before = self.report.problem_count
         if col is not None:
             for number, cells in self.sheet.rows:
                 text = cells[col.index]
@@ -797,10 +802,16 @@ class _Validator:
                     continue
                 if not self.checked(number, col, text, dates_ok=False):
                     continue
-                try:
-                    values.setdefault(int(float(text)), []).append(number)
-                except ValueError:
-                    self.problem(number, col, text, "wrong round year: the round must be a year such as 2015.")
+                if not _YEAR_TEXT.fullmatch(text):
+                    self.problem(number, col, text, "wrong round year: the round must be a whole year of four "
+                                 "digits, such as 2016.")
+                elif not EARLIEST_YEAR <= int(text) <= LATEST_YEAR:
+                    self.problem(number, col, text, f"wrong round year: {text} is outside the survey years "
+                                 f"{EARLIEST_YEAR} to {LATEST_YEAR}. Correct the round column.")
+                else:
+                    values.setdefault(int(text), []).append(number)
+        if year is None and self.report.problem_count > problems_before:
+            return None
         if year is None:
             if len(values) == 1:
                 year = next(iter(values))
@@ -814,8 +825,9 @@ class _Validator:
                                         + ", ".join(str(y) for y in sorted(values))
                                         + "); one file holds one round."))
                 return None
-        if not EARLIEST_YEAR <= year <= LATEST_YEAR:
-            self.report.add(Problem(None, None, str(year), f"wrong round year: {year} is not a plausible survey year."))
+        if isinstance(year, bool) or not isinstance(year, int) or not EARLIEST_YEAR <= year <= LATEST_YEAR:
+            self.report.add(Problem(None, None, str(year), f"wrong round year: {year} is not a survey year; "
+                                    f"choose a whole year from {EARLIEST_YEAR} to {LATEST_YEAR}."))
             return None
         if len(values) == 1 and year not in values:
             # One year throughout, just not the one chosen: one problem, not one per row.
@@ -1204,6 +1216,28 @@ class ImportRefused(Exception):
         self.report = report
 
 
+class StorageError(ImportRefused):
+    """The disk is full or the database file cannot be written: nothing was changed."""
+
+
+def storage_problem(exc: BaseException) -> str | None:
+    """A plain description when `exc` means the disk is full or cannot be written, else None.
+
+    OSError ENOSPC / EDQUOT, and DuckDB's IO errors (DuckDB reports a full disk as an IO error
+    naming the file), are storage problems; a lock or a write conflict is not.
+    """
+    text = str(exc)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full (no space left on the device). Free some space and try again"
+    if "No space left" in text or "disk is full" in text.casefold() or "out of disk space" in text.casefold():
+        return "the disk is full (no space left on the device). Free some space and try again"
+    if isinstance(exc, duckdb.IOException) and "lock" not in text.casefold():
+        return f"the database file could not be written ({_shorten(text, 200)}). Check the disk has space"
+    if isinstance(exc, duckdb.FatalException):
+        return f"the database stopped after a write failed ({_shorten(text, 200)}). Check the disk has space"
+    return None
+
+
 @dataclass(frozen=True)
 class RoundState:
     """What the database holds for a round year before an import."""
@@ -1318,6 +1352,11 @@ def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, yea
     except duckdb.TransactionException as exc:
         raise ImportRefused("Another change to the database was saved at the same moment, so nothing was "
                             f"imported. Try again. ({exc})", report) from None
+    except (duckdb.Error, OSError) as exc:
+        problem = storage_problem(exc)
+        if problem is None:
+            raise
+        raise StorageError(f"Nothing was imported: {problem}.", report) from None
     status: Literal["imported", "replaced"] = "replaced" if state.exists else "imported"
     return ImportResult(status, year, int(sid), len(report.councils), len(report.records),
                         f"{'Replaced' if state.exists else 'Imported'} the {year} round: "
@@ -1397,16 +1436,8 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def copy_database(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
-    """Write a consistent copy of the whole database (tables, views, sequences) to a new file.
-
-    Uses ATTACH + COPY FROM DATABASE, which reads one snapshot, so a copy taken while others
-    read or write is never half-way through an import.
-    """
-    target = Path(target)
-    if target.exists():
-        raise FileExistsError(str(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _copy_into(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    """ATTACH `target` and copy the whole database into it (one snapshot of the source)."""
     alias = f"copy_{uuid.uuid4().hex[:12]}"
     source = con.execute("SELECT current_database()").fetchone()[0]
     literal = "'" + str(target).replace("'", "''") + "'"
@@ -1415,6 +1446,34 @@ def copy_database(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
         con.execute(f"COPY FROM DATABASE {_quote(source)} TO {alias}")
     finally:
         con.execute(f"DETACH {alias}")
+
+
+def copy_database(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
+    """Write a consistent copy of the whole database (tables, views, sequences) to a new file.
+
+    Uses ATTACH + COPY FROM DATABASE, which reads one snapshot, so a copy taken while others
+    read or write is never half-way through an import. The copy is written under a temporary
+    name and renamed into place only when complete: a failure (a full disk) leaves no partial
+    file behind, and raises StorageError when the disk is full or cannot be written.
+    """
+    target = Path(target)
+    if target.exists():
+        raise FileExistsError(str(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.partial-{uuid.uuid4().hex[:8]}")
+    try:
+        _copy_into(con, tmp)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+        problem = storage_problem(exc)
+        if problem:
+            raise StorageError(f"The copy {target.name} could not be written: {problem}. Nothing was "
+                               "changed and no partial copy was left.") from None
+        raise
+    finally:
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
     return target
 
 
@@ -1472,5 +1531,5 @@ def reset_to_demo(con: duckdb.DuckDBPyConnection, folder: Path, by: str = "unkno
         con.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (now(), ?, 'reset', ?)",
                     [who, f"Database reset to the synthetic demonstration data from the repository's files; "
                           f"the previous database was saved as {saved.name}."])
-    scoring.create_views(con)
+    db.install_views(con)
     return saved
