@@ -34,6 +34,7 @@ import csv
 import difflib
 import errno
 import hashlib
+import html
 import io
 import os
 import re
@@ -385,7 +386,17 @@ def _read_csv(data: bytes) -> Sheet:
         anomalies: list[tuple[int, str]] = []
         name = _SEPARATOR_NAMES.get(delimiter, repr(delimiter))
         for row, first, last, cells in records:
-            if row <= header[0] or not any(cells) or len(cells) == width:
+            if row <= header[0] or not any(cells):
+                continue
+            swallowed = last > first and any(
+                part.count(delimiter) >= max(2, (width - 1) // 2)
+                for cell in cells for part in cell.splitlines()[1:])
+            if swallowed:
+                anomalies.append((row, f"unbalanced quote: a quote opened on row {row} (line {first} of the file) "
+                                  f"is closed only on line {last}, so the rows in between were read as part of "
+                                  f"one cell. Close the quote on row {row}, or remove it."))
+                continue
+            if len(cells) == width:
                 continue
             if len(cells) > width and not any(cells[width:]):
                 continue  # empty cells past the last column (a spreadsheet's trailing separators)
@@ -710,6 +721,12 @@ def read_sheet(data: bytes, file_name: str, limit: int | None = None) -> Sheet:
 # Matching councils, questions, answers and providers
 # --------------------------------------------------------------------------------------------
 
+def _plain(text: str) -> str:
+    """Light normalisation (case, spaces, punctuation) that keeps every word."""
+    t = unicodedata.normalize("NFKC", str(text)).casefold().replace("&", " and ")
+    return re.sub(r"\s+", " ", re.sub(r"[.,'\u2019()-]", " ", t)).strip()
+
+
 def normalise_name(text: str) -> str:
     """A council name reduced to what identifies it: 'Bristol, City of' and 'Bristol City
     Council' both become 'bristol'; 'St. Helens' and 'St Helens' become 'st helens'."""
@@ -743,6 +760,11 @@ class CouncilMatcher:
         for code, row in self.all.iterrows():
             for name in {row["name"], row["display_name"]}:
                 self.index.setdefault(normalise_name(name), set()).add(code)
+        #: Region names ("London"): a bare region name is never taken for a council in it.
+        self.regions: dict[str, list[str]] = {}
+        for code, row in self.all.iterrows():
+            if code in self.members:
+                self.regions.setdefault(_plain(row["region_name"]), []).append(code)
 
     def label(self, code: str) -> str:
         return f"{self.all.loc[code, 'display_name']} ({code})"
@@ -786,6 +808,14 @@ class CouncilMatcher:
         key = normalise_name(value)
         if not key:
             return None, "unknown council: the name is blank."
+        region = self.regions.get(_plain(value))
+        if region:
+            named = sorted(self.index.get(key, set()) & self.members)
+            listed = " or ".join(self.label(c) for c in named)
+            return None, (f"ambiguous council name: '{value}' is the name of a region; it could be "
+                          + (f"{listed} or " if listed else "")
+                          + f"any of the {len(region)} councils in that region. Use the council's full name "
+                          "or its ONS code.")
         codes = self.index.get(key, set())
         inside = sorted(codes & self.members)
         if len(inside) == 1:
@@ -881,16 +911,41 @@ class Questionnaire:
 # Validation
 # --------------------------------------------------------------------------------------------
 
+#: HTML markup: '<' directly followed by a letter, '/', '!' or '?' (a tag, a comment, a declaration).
+_MARKUP = re.compile(r"<\s*[a-z!/?]", re.IGNORECASE)
+#: Addresses a browser runs as code, compared after HTML entities, spaces and controls are removed.
+_SCRIPT_SCHEMES = ("javascript:", "vbscript:", "livescript:", "data:text/html", "data:image/svg", "data:application/")
+_INVISIBLE = re.compile(r"[\s\x00-\x1f\x7f\u00ad\u200b-\u200f\u2060\ufeff]+")
+
+
 def _unsafe(text: str) -> str | None:
-    """Why a text cell must not be stored (it could run in a spreadsheet or a browser), or None."""
+    """Why a text cell must not be stored (it could run in a spreadsheet or a browser), or None.
+
+    One policy for every text cell and header: refused are formula starts (= + - @ tab CR), HTML
+    markup (any '<' followed by a letter, '/', '!' or '?': <script>, <img onerror>, <svg onload>,
+    <iframe>, <!-- -->), and script addresses (javascript:, vbscript:, livescript:, data:text/html,
+    data:image/svg…), also when written with HTML entities (&#106;avascript:), mixed case, or
+    spaces and invisible characters inside. A lone '<' (as in "< 5 councils") is fine.
+    """
     if not text:
         return None
     if text.startswith(("=", "+", "-", "@", "\t", "\r")):
         return ("formula content: the cell starts with '" + text[0].replace("\t", "\\t").replace("\r", "\\r")
                 + "', which a spreadsheet would run as a formula. Remove the leading character.")
-    lowered = text.casefold()
-    if "<script" in lowered or "javascript:" in lowered:
-        return "script content: the cell contains '<script' or 'javascript:'. Remove it."
+    decoded = text
+    for _ in range(3):  # &amp;#106; decodes in two steps
+        step = html.unescape(decoded)
+        if step == decoded:
+            break
+        decoded = step
+    squashed = _INVISIBLE.sub("", decoded).casefold()
+    if _MARKUP.search(decoded) or _MARKUP.search(squashed):
+        return ("script content: the cell contains HTML markup (a '<' followed by a tag name, such as <script>, "
+                "<img>, <svg> or <iframe>), which a browser could run. Remove the angle brackets.")
+    scheme = next((s for s in _SCRIPT_SCHEMES if s in squashed), None)
+    if scheme:
+        return (f"script content: the cell contains the script address '{scheme}', which a browser could run. "
+                "Remove it.")
     return None
 
 
@@ -1073,6 +1128,27 @@ class _Validator:
             self.problem(number, col, text, reason or "unknown council")
         return code
 
+    def council_name(self, matcher: CouncilMatcher, number: int, council_col: _Column, name_col: _Column,
+                     code: str, cells: list[str], cache: dict[str, tuple[str | None, str | None]]) -> str | None:
+        """Check a council_name cell against the council matched from the council cell: when both
+        are given they must name the same council (never guess which of the two is right)."""
+        text = cells[name_col.index]
+        if not text:
+            return code
+        if not self.checked(number, name_col, text):
+            return None
+        if text not in cache:
+            cache[text] = matcher.match(text)
+        named, reason = cache[text]
+        if named == code:
+            return code
+        given = cells[council_col.index]
+        said = matcher.label(named) if named else f"no single council ({reason})"
+        self.problem(number, name_col, text, f"council and council_name disagree: the council column says "
+                     f"'{given}', which is {matcher.label(code)}, but the council_name column says '{text}', which "
+                     f"is {said}. Correct one of the two so they name the same council.")
+        return None
+
     def answer(self, number: int, col: _Column, qid: str, text: str) -> str | None:
         info = self.q.questions[qid]
         if not self.checked(number, col, text):
@@ -1129,6 +1205,7 @@ class _Validator:
         providers = {c.question: c for c in cols if c.kind == "providers"}
         qcomments = {c.question: c for c in cols if c.kind == "qcomment"}
         general = next((c for c in cols if c.kind == "comment"), None)
+        name_col = next((c for c in cols if c.kind == "name"), None)
         for qid, col in list(providers.items()) + list(qcomments.items()):
             if qid not in by_q:
                 self.problem(self.sheet.header_row, col, col.header, f"unknown question (column): there is "
@@ -1143,10 +1220,14 @@ class _Validator:
         for number, cells in self.sheet.rows:
             if not any(cells):
                 continue
-            if not any(cells[c.index] for c in data_cols):
-                self.report.skipped_rows += 1
-                continue
             code = self.council(matcher, number, council_col, cells[council_col.index], cache)
+            if code is not None and name_col is not None:
+                code = self.council_name(matcher, number, council_col, name_col, code, cells, cache)
+            if not any(cells[c.index] for c in data_cols):
+                # "Did not respond" only for a row whose council is known and every answer blank.
+                if code is not None:
+                    self.report.skipped_rows += 1
+                continue
             if code is not None:
                 if code in seen:
                     self.problem(number, council_col, cells[council_col.index],
