@@ -370,3 +370,85 @@ def test_rounds_escapes_control_characters_from_stored_text(imported):
 def test_safe_keeps_ordinary_text_and_escapes_controls():
     assert cli._safe("Bristol, City of – £5\n") == "Bristol, City of – £5\n"
     assert cli._safe("a\rb\tc\x00") == "a\\x0db\\x09c\\x00"
+
+
+# ---- 5-10 on the command line: file problems exit 1 with the row named, nothing written -----------
+
+def _bad_files(con) -> dict[str, tuple[str, bytes, str]]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sheet = wide_sheet(con, respondents(con)[:3])
+    text = sheet.to_csv(index=False).splitlines()
+    quote = list(text)
+    quote[2] = quote[2].replace(",", ',"', 1)
+    semicolon = list(text)
+    semicolon[3] = semicolon[3].replace(",", ";")
+    london = sheet.copy()
+    london.loc[1, "council"] = "London"
+    named = sheet.assign(council_name=["Middlesbrough", "Middlesbrough", "Redcar and Cleveland"])
+    script = sheet.assign(comment=["ok", "<img src=x onerror=alert(1)>", ""])
+    years = sheet.assign(round=["2016", "inf", "2016"])
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"council": ["E" * 9_000] * 40_000}), buf)
+    return {
+        "open quote": ("a.csv", ("\n".join(quote) + "\n").encode(),
+                       "Row 3: row 3 (line 3 of the file): a quote opened on this row is not closed"),
+        "other separator": ("a.csv", ("\n".join(semicolon) + "\n").encode(),
+                            "Row 4: wrong number of cells: row 4 has 1 cells but the header has"),
+        "bare London": ("a.csv", london.to_csv(index=False).encode(),
+                        "Row 3, column council, cell A3: 'London': ambiguous council name: 'London' is the name of "
+                        "a region"),
+        "code and name disagree": ("a.csv", named.to_csv(index=False).encode(),
+                                   "council and council_name disagree: the council column says 'E06000001', which is "
+                                   "Hartlepool (E06000001), but the council_name column says 'Middlesbrough', which "
+                                   "is Middlesbrough (E06000002)"),
+        "script": ("a.csv", script.to_csv(index=False).encode(), "script content: the cell contains HTML markup"),
+        "round inf": ("a.csv", years.to_csv(index=False).encode(),
+                      "Row 3, column round, cell B3: 'inf': wrong round year: the round must be a whole year"),
+        "parquet bomb": ("a.parquet", buf.getvalue(), "of text, far more than an answer sheet holds"),
+    }
+
+
+def test_bad_files_exit_1_naming_the_problem_and_change_nothing(dbfile, tmp_path):
+    con = db.connect(dbfile, read_only=True)
+    try:
+        files = _bad_files(con)
+    finally:
+        con.close()
+    before = table_hash(dbfile)
+    for case, (name, data, message) in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        for command in ("validate", "import"):
+            code, out, err = run("--db", str(dbfile), command, str(path), "--round", str(NEW_YEAR))
+            assert code == 1 and out == "", (case, command, out)
+            assert err.startswith(f"{name}: ") and message in err, (case, command, err)
+            no_traceback(err)
+    assert table_hash(dbfile) == before
+
+
+def test_a_blank_row_counts_as_not_responding_only_for_a_known_council(dbfile, tmp_path):
+    con = db.connect(dbfile, read_only=True)
+    try:
+        sheet = wide_sheet(con, respondents(con)[:3])
+    finally:
+        con.close()
+    blank = [c for c in sheet.columns if c not in ("council", "round")]
+    path = tmp_path / "answers.csv"
+    before = table_hash(dbfile)
+    unknown = sheet.astype(object)
+    unknown.loc[2, blank] = ""
+    unknown.loc[2, "council"] = "Atlantis"
+    unknown.to_csv(path, index=False)
+    code, out, err = run("--db", str(dbfile), "validate", str(path), "--round", str(NEW_YEAR))
+    assert code == 1 and "Row 4, column council, cell A4: 'Atlantis': unknown council" in err
+    assert table_hash(dbfile) == before
+    known = sheet.astype(object)
+    known.loc[2, blank] = ""
+    known.to_csv(path, index=False)
+    code, out, err = run("--db", str(dbfile), "validate", str(path), "--round", str(NEW_YEAR))
+    assert code == 0 and "note: 1 row with a council but no answers was skipped (taken as not responding)." in out
+    code, out, err = run("--db", str(dbfile), "import", str(path), "--round", str(NEW_YEAR))
+    assert code == 0, err
+    assert "Imported the 2016 round: 2 councils" in out

@@ -8,6 +8,7 @@ reason) and that a checksum over a full export of every table is the same before
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -372,14 +373,47 @@ GOOD = {
         [b, pd.DataFrame([{"council": "E06000001", "round": NEW_YEAR}])], ignore_index=True).fillna("")),
     "CRLF line ends and padded cells": lambda b: b"\r\n".join(
         line.replace(b",", b" , ") if i else line for i, line in enumerate(csv_bytes(b).split(b"\n"))),
+    "a comment over several lines, with commas, in quotes": lambda b: csv_bytes(
+        _set(b, 3, "comment", "Line one, with a comma.\nLine two; and three.")),
+    "a lone '<' and the word data: in a comment": lambda b: csv_bytes(
+        _set(b, 2, "comment", "Fewer than < 5 PAs; data: from our payroll team")),
+    "XLSX whose stored dimension is stale": lambda b: _stale_dimension(xlsx_bytes(b)),
+    "XLSX with one visible sheet, not named responses, and a hidden one": lambda b: _xlsx_edit(
+        b, _add_hidden_sheet, title="Sheet1"),
+    "council_name agreeing with the code": lambda b: csv_bytes(b.assign(
+        council_name=["Hartlepool", "Middlesbrough", "Redcar and Cleveland"][: len(b)])),
 }
+
+
+def _add_hidden_sheet(ws) -> None:
+    hidden = ws.parent.create_sheet("lists")
+    hidden.sheet_state = "hidden"
+
+
+def _stale_dimension(data: bytes) -> bytes:
+    """The workbook with its sheet's <dimension> tag saying A1:B2 (as some writers leave it)."""
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                body, n = re.subn(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:B2"', body)
+                assert n == 1
+            dst.writestr(info, body)
+    return out.getvalue()
 
 
 @pytest.mark.parametrize("name", list(GOOD))
 def test_odd_but_valid_files_import(repo_db_path, tmp_path, base, name):
     con = db.connect(copy_db(repo_db_path, tmp_path))
     try:
-        result = ingest.import_file(con, GOOD[name](base), "answers.csv", NEW_YEAR)
+        data = GOOD[name](base)
+        report = ingest.validate(con, data, "answers.csv", NEW_YEAR)
+        assert report.ok, "\n".join(report.lines())
+        # Every column and row was read (a stale XLSX dimension would have cut them).
+        assert sorted(report.questions) == sorted(c for c in base.columns if c in report.questions or (
+            c not in ("council", "round", "comment") and "__" not in c))
+        result = ingest.import_file(con, data, "answers.csv", NEW_YEAR)
         assert result.status == "imported" and result.councils == 3
         assert respondents(con, NEW_YEAR) == sorted(base["council"])
     finally:
@@ -454,3 +488,37 @@ def test_random_sheets_import_or_fail_cleanly(mod_con, data):
         assert db_checksum(mod_con) == before
     else:
         assert stored == (result.rows, result.councils)
+
+
+def test_the_sheet_read_is_named_in_every_report(mod_con, base):
+    good = ingest.validate(mod_con, xlsx_bytes(base), "answers.xlsx", NEW_YEAR)
+    assert good.ok and good.summary().startswith("answers.xlsx (sheet 'responses'): 3 councils and ")
+    bad = ingest.validate(mod_con, xlsx_bytes(_set(base, 2, "emp_payroll", "maybe"), "Sheet1"), "answers.xlsx",
+                          NEW_YEAR)
+    assert bad.lines()[0] == ("answers.xlsx (sheet 'Sheet1'): 1 problem found, so nothing can be imported. "
+                              "Correct the file and try again.")
+    assert ingest.validate(mod_con, csv_bytes(base), "answers.csv", NEW_YEAR).summary().startswith("answers.csv: ")
+
+
+def test_a_stale_dimension_would_have_dropped_rows_and_columns(base):
+    """The stale file really is stale: openpyxl's read-only mode trusting the tag sees 2 x 2 cells."""
+    data = _stale_dimension(xlsx_bytes(base))
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    assert [len(r) for r in wb["responses"].iter_rows(values_only=True)] == [2, 2]
+    sheet = ingest.read_sheet(data, "answers.xlsx")
+    assert len(sheet.rows) == 3 and len(sheet.header) == len(base.columns)
+
+
+@pytest.mark.parametrize("text", ["<img src=x onerror=alert(1)>", "<svg onload=alert(1)>", "<iframe src=x>",
+                                  "<script>x</script>", "< a href=x>", "<!-- x -->", "JAVASCRIPT:alert(1)",
+                                  "java\nscript:alert(1)", "&#x6A;avascript:alert(1)", "&amp;#106;avascript:x",
+                                  "vbscript:msgbox", "data:image/svg+xml,<svg>", "java\u200bscript:x",
+                                  "&lt;img src=x onerror=alert(1)&gt;"])
+def test_one_markup_policy_refuses_every_variant(text):
+    assert ingest._unsafe(text).startswith("script content: ")
+
+
+@pytest.mark.parametrize("text", ["Fewer than < 5 PAs", "score <5", "a -> b", "data: payroll", "I <3 PAs",
+                                  "see www.example.org", "Javascript is not used"])
+def test_one_markup_policy_keeps_plain_text(text):
+    assert ingest._unsafe(text) is None
