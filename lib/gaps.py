@@ -7,6 +7,8 @@ those answers, `provider:key` the share naming that kind of provider.
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pandas as pd
 
@@ -131,7 +133,7 @@ _HEATMAP_ORDER = {
 
 def valid_sort(value: str | None) -> str:
     """A ?sort= value the heat map understands ('overall' when it is missing or unknown)."""
-    if value in SORTS or (value is not None and value.isdigit() and 1 <= int(value) <= 9):
+    if value in SORTS or (value is not None and re.fullmatch(r"[1-9]", value)):
         return str(value)
     return "overall"
 
