@@ -452,3 +452,18 @@ def test_a_blank_row_counts_as_not_responding_only_for_a_known_council(dbfile, t
     code, out, err = run("--db", str(dbfile), "import", str(path), "--round", str(NEW_YEAR))
     assert code == 0, err
     assert "Imported the 2016 round: 2 councils" in out
+
+
+def test_build_over_a_file_that_is_not_a_database_needs_force_and_keeps_a_copy(tmp_path):
+    path = tmp_path / "x.duckdb"
+    path.write_bytes(b"not a database")
+    code, out, err = run("--db", str(path), "build")
+    assert code == 2 and out == ""
+    assert f"error: the database {path} cannot be opened: " in err and "is not a valid DuckDB database file" in err
+    assert "`build --force` rebuilds it (a copy of the file is kept first)" in err
+    assert path.read_bytes() == b"not a database"
+    code, out, err = run("--db", str(path), "build", "--force")
+    assert code == 0, err
+    (saved,) = ingest.snapshot_dir(path).glob("*-unreadable.duckdb")
+    assert saved.read_bytes() == b"not a database" and f"Saved the previous database as {saved}" in out
+    assert table_hash(path)  # a real database now
