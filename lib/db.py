@@ -250,7 +250,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA)
     con.execute(
         "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
-    )
+    ).fetchall()
 
 
 def views_hash() -> str:
@@ -265,12 +265,12 @@ def install_views(con: duckdb.DuckDBPyConnection) -> None:
     from lib import scoring
 
     scoring.create_views(con)
-    con.execute("INSERT OR REPLACE INTO meta VALUES ('views_hash', ?)", [views_hash()])
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('views_hash', ?)", [views_hash()]).fetchall()
 
 
 def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-    return None if row is None else str(row[0])
+    rows = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()  # fetch all: no open result
+    return str(rows[0][0]) if rows else None
 
 
 def check_schema(con: duckdb.DuckDBPyConnection, writable: bool) -> None:
