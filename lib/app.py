@@ -6,6 +6,7 @@ query functions in lib/, and place the figures built by lib.charts.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -152,6 +153,29 @@ def query_param(name: str) -> str | None:
     return value if value else None
 
 
+#: Longest text from the address that is shown back on a page.
+ECHO_LIMIT = 60
+_URL_INT = re.compile(r"[0-9]{1,6}")
+
+
+def url_int(value: str | None) -> int | None:
+    """A whole number from the address: ASCII digits only (str.isdigit would accept '²' or '٣'),
+    at most six of them (a 5,000-digit value is refused before int() sees it); else None."""
+    text = (value or "").strip()
+    return int(text) if _URL_INT.fullmatch(text) else None
+
+
+def echo(value: object, limit: int = ECHO_LIMIT) -> str:
+    """Text from the address (or other untrusted text) made inert for Streamlit's Markdown: cut to
+    `limit` characters, and every character other than a letter, digit or space written as an HTML
+    character reference, so nothing in it is formatting, HTML or a link ("www.x.org", "http://",
+    "a@b" are not made into links)."""
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return "".join(ch if (ch.isascii() and ch.isalnum()) or ch == " " else f"&#{ord(ch)};" for ch in text)
+
+
 def set_query_params(**values: str | int | list[str] | None) -> None:
     """Write view state into the URL so a link reproduces the view; None removes a key."""
     for key, value in values.items():
@@ -244,12 +268,12 @@ def select_round() -> int:
     if not years:
         st.error("The database has no survey rounds. An administrator can load one on the Data page.")
         st.stop()
-    wanted = query_param("round")
-    default = int(wanted) if wanted and wanted.isdigit() and int(wanted) in years else years[0]
+    wanted = url_int(query_param("round"))
+    default = wanted if wanted in years else years[0]
     if st.session_state.get("round_select") not in years:
         st.session_state["round_select"] = default
-    elif wanted and wanted.isdigit() and int(wanted) in years and "round_synced" not in st.session_state:
-        st.session_state["round_select"] = int(wanted)
+    elif wanted in years and "round_synced" not in st.session_state:
+        st.session_state["round_select"] = wanted
     st.session_state["round_synced"] = True
     labels = {int(r["year"]): round_label(r) for _, r in rounds.iterrows()}
     year = st.sidebar.selectbox("Survey round", years, key="round_select", format_func=labels.get,
@@ -348,7 +372,7 @@ def council_picker(year: int, *, key: str, label: str = "Council",
                     "Choose one.", icon=":material/call_split:")
             wanted = None
         else:
-            st.warning(f"There is no council with the code {escape_markdown(wanted)} in the {year} round. "
+            st.warning(f"There is no council with the code {echo(wanted)} in the {year} round. "
                        "Choose one from the list.")
             wanted = None
     remembered = st.session_state.get(CHOSEN_COUNCIL)

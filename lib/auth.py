@@ -11,19 +11,23 @@ Two ways to be an administrator, checked in this order:
 With neither configured there is no way in: the page explains how to enable it.
 
 The core (hash format, verification, throttling) is plain Python so it can be unit tested;
-the Streamlit part is `require_admin`, which the page calls first.
+the Streamlit part is `require_admin`, which the page calls first. Failed sign-ins are counted
+per server process and per account (GUARD, shared by every browser session), the growing delay
+is enforced before any hash is computed, and each failure is written to the audit log.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import math
 import os
 import secrets
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,6 +157,63 @@ def check_password(password: str, encoded: str, throttle: Throttle, now: float |
     return False, f"That password is not right. You can try again in {_seconds(delay)}."
 
 
+class SignInGuard:
+    """Failed sign-ins counted per server process and per account, whatever browser session they
+    come from (a new session or a cleared cookie does not reset the delay).
+
+    The back-off is applied before the hash is computed: while a delay runs, an attempt is refused
+    without hashing. Attempts are serialised by a lock, so many attempts at once cost one hash and
+    then meet the delay. One instance (GUARD) lives at module level for the whole server process.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process = Throttle()
+        self._accounts: dict[str, Throttle] = {}
+
+    def _account(self, account: str) -> Throttle:
+        return self._accounts.setdefault(account.casefold(), Throttle())
+
+    def failures(self, account: str | None = None) -> int:
+        """Failed attempts in a row for `account`, or in the whole process when None."""
+        with self._lock:
+            return self._process.failures if account is None else self._account(account).failures
+
+    def wait_seconds(self, account: str, now: float | None = None) -> float:
+        with self._lock:
+            return max(self._process.wait_seconds(now), self._account(account).wait_seconds(now))
+
+    def attempt(self, password: str, encoded: str, account: str, now: float | None = None,
+                verify: Callable[[str, str], bool] = verify_password) -> tuple[bool, str]:
+        """(signed in?, message). Refuses without computing the hash while a delay runs."""
+        with self._lock:
+            mine = self._account(account)
+            wait = max(self._process.wait_seconds(now), mine.wait_seconds(now))
+            if wait > 0:
+                return False, f"Too many wrong attempts. Wait {_seconds(wait)} before trying again."
+            if verify(password, encoded):
+                mine.succeeded()
+                self._process.succeeded()
+                return True, "Signed in."
+            delay = max(self._process.failed(now), mine.failed(now))
+            return False, f"That password is not right. You can try again in {_seconds(delay)}."
+
+    def reset(self) -> None:
+        with self._lock:
+            self._process = Throttle()
+            self._accounts.clear()
+
+
+#: The server process's sign-in guard, shared by every browser session and thread.
+GUARD = SignInGuard()
+
+
+def record_failed_sign_in(con: Any, account: str, failures: int, message: str) -> None:
+    """Write a failed sign-in to the audit log (who tried, how many in a row, what they were told)."""
+    con.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (now(), ?, 'sign-in failed', ?)",
+                [account[:200], f"Failed administrator sign-in ({failures} in a row for this account): {message}"])
+
+
 # --------------------------------------------------------------------------------------------
 # Configuration
 # --------------------------------------------------------------------------------------------
@@ -191,7 +252,8 @@ def setup_help() -> str:
 # --------------------------------------------------------------------------------------------
 
 SESSION_ADMIN = "admin_signed_in"
-SESSION_THROTTLE = "admin_throttle"
+#: The one account the password signs in to (the guard counts failures per account).
+PASSWORD_ACCOUNT = "administrator (password)"
 
 
 def _secret_values() -> dict[str, Any]:
@@ -232,21 +294,32 @@ def require_admin() -> str:
             st.session_state[SESSION_ADMIN] = False
             st.rerun()
         return "administrator (password)"
-    throttle: Throttle = st.session_state.setdefault(SESSION_THROTTLE, Throttle())
     st.markdown("This page is for the survey administrator. Sign in to load, check and export data.")
     with st.form("admin_sign_in", enter_to_submit=True):
         password = st.text_input("Administrator password", type="password", max_chars=MAX_PASSWORD_CHARS,
                                  autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", icon=":material/login:")
     if submitted:
-        ok, message = check_password(password, encoded, throttle)
+        ok, message = GUARD.attempt(password, encoded, PASSWORD_ACCOUNT)
         if ok:
             st.session_state[SESSION_ADMIN] = True
             st.rerun()
+        _audit_failure(PASSWORD_ACCOUNT, GUARD.failures(PASSWORD_ACCOUNT), message)
         st.error(message, icon=":material/block:")
-    if throttle.failures:
-        st.caption(f"{throttle.failures} wrong attempt{'s' if throttle.failures != 1 else ''} in this session.")
+    failures = GUARD.failures(PASSWORD_ACCOUNT)
+    if failures:
+        st.caption(f"{failures} wrong attempt{'s' if failures != 1 else ''} in a row on this server.")
     st.stop()
+
+
+def _audit_failure(account: str, failures: int, message: str) -> None:
+    """Record a failed sign-in in the audit log; a database that cannot be written never blocks the page."""
+    import duckdb
+
+    from lib import app
+
+    with contextlib.suppress(duckdb.Error):
+        record_failed_sign_in(app.cursor(), account, failures, message)
 
 
 def _require_identity_provider(values: dict[str, Any]) -> str:

@@ -193,7 +193,67 @@ def populate(con: duckdb.DuckDBPyConnection, config: StandardsConfig, data_dir: 
             ["Database built from the repository's files"
              + (" with the synthetic demonstration rounds" if demo_dir is not None else "")],
         )
-    scoring.create_views(con)
+    db.install_views(con)
+
+
+class RefreshRefused(Exception):
+    """A refresh would leave stored answers pointing at questions or councils the files no longer have."""
+
+
+def imported_data(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What a rebuild from the repository's files would lose: imported rounds and archived answers.
+
+    Empty when the database holds only the demonstration rounds (a rebuild loses nothing).
+    """
+    tables = set(db.table_names(con))
+    lost: list[str] = []
+    if "survey_rounds" in tables:
+        rows = con.execute(
+            "SELECT r.year, count(DISTINCT s.authority_code) FROM survey_rounds r "
+            "LEFT JOIN responses s ON s.round_year = r.year WHERE NOT r.is_demo GROUP BY r.year ORDER BY r.year"
+        ).fetchall()
+        lost += [f"round {int(y)} ({int(n)} councils, imported)" for y, n in rows]
+    if "responses_archive" in tables:
+        rows = con.execute("SELECT DISTINCT round_year FROM responses_archive ORDER BY round_year").fetchall()
+        lost += [f"archived answers of round {int(y)}" for (y,) in rows]
+    return lost
+
+
+def refresh_database(con: duckdb.DuckDBPyConnection, standards_dir: Path = STANDARDS_DIR,
+                     data_dir: Path = DATA_DIR, by: str = "unknown") -> BuildReport:
+    """Reload the standards, questions, scoring rules and reference data from the repository's files
+    in one transaction, keeping rounds, responses, submissions, the archive and the audit log; then
+    recreate the views. Raises RefreshRefused (nothing changed) if stored answers would name a
+    question or council the files no longer hold.
+    """
+    config = load_config(standards_dir)
+    db.create_schema(con)
+    who = (by or "unknown").strip()[:200] or "unknown"
+    with db.transaction(con):
+        load_config_tables(con, config)
+        load_reference_tables(con, config, data_dir)
+        orphans = []
+        for table in ("responses", "responses_archive"):
+            orphans += [f"{table}: question {q} ({n} answers)" for q, n in con.execute(
+                f"SELECT question_id, count(*) FROM {table} WHERE question_id NOT IN "  # noqa: S608 - fixed names
+                "(SELECT id FROM questions) GROUP BY 1 ORDER BY 1").fetchall()]
+            orphans += [f"{table}: council {c} ({n} answers)" for c, n in con.execute(
+                f"SELECT authority_code, count(*) FROM {table} WHERE authority_code NOT IN "  # noqa: S608
+                "(SELECT code FROM authorities) GROUP BY 1 ORDER BY 1").fetchall()]
+        if orphans:
+            raise RefreshRefused("the repository's files no longer hold some questions or councils that stored "
+                                 "answers use, so nothing was changed: " + "; ".join(orphans[:20])
+                                 + ". Restore them in standards/ or data/ first.")
+        con.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (now(), ?, 'refresh', ?)",
+                    [who, "Standards, questions, scoring rules and reference data reloaded from the repository's "
+                          "files; rounds, answers, submissions, archive and audit log kept."])
+    db.install_views(con)
+    report = BuildReport(Path(con.execute("SELECT current_database()").fetchone()[0]))
+    for table in db.TABLES:
+        report.counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+    report.rounds = [(int(r.year), int(r.respondents), bool(r.is_demo))
+                     for r in scoring.rounds(con).sort_values("year").itertuples()]
+    return report
 
 
 def build_database(path: Path, standards_dir: Path = STANDARDS_DIR, data_dir: Path = DATA_DIR,

@@ -1,6 +1,9 @@
 """Command line: `uv run python -m lib.cli COMMAND`.
 
-build       create or rebuild the database from the repository's own files
+build       create the database from the repository's own files (refuses to replace imported
+            rounds unless --force, which keeps a snapshot first)
+refresh     reload standards, questions, scoring rules and reference data, keeping every round,
+            submission, archived answer and the audit log
 scores      CSV of every council's standard scores for a round, to standard output
 export      write a table or view to CSV or Parquet
 import      load a round of real answers from a CSV, XLSX or Parquet file (all or nothing)
@@ -11,20 +14,29 @@ reset-demo  snapshot the database, then rebuild it with the synthetic demonstrat
 admin-hash  make the password hash that enables the Data management page
 
 Exit status: 0 done, 1 the file has problems or the import was refused (nothing written),
-2 bad arguments or a missing/locked database.
+2 bad arguments, or a database or output path that cannot be used (missing, locked by another
+program, from a newer version, a full disk). Every failure prints a message, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
+import os
+import re
+import shutil
 import sys
+import time
+import unicodedata
+import uuid
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
 from lib import auth, db, exports, ingest, scoring, template
-from lib.build import build_database
+from lib.build import RefreshRefused, build_database, imported_data, refresh_database
 from lib.formatting import format_score
 from lib.paths import default_db_path
 from lib.standards import StandardsConfigError
@@ -34,20 +46,193 @@ class CliError(Exception):
     """A problem the user can fix; printed without a traceback, exit status 2."""
 
 
-def _open(path: Path, read_only: bool = True):
+#: A command meeting another program's lock on the database tries again this many times ...
+LOCK_RETRIES = 8
+#: ... this many seconds apart (about two seconds in all), then gives up with exit status 2.
+LOCK_PAUSE_SECONDS = 0.25
+
+_YEAR = re.compile(r"[0-9]{4}")
+
+
+def round_year(text: str) -> int:
+    """argparse type for --round: a whole year of four ASCII digits within the survey's range."""
+    value = str(text).strip()
+    if not _YEAR.fullmatch(value):
+        raise argparse.ArgumentTypeError(
+            f"{_safe(value)!r} is not a year: give the survey year as four digits, e.g. 2016")
+    year = int(value)
+    if not ingest.EARLIEST_YEAR <= year <= ingest.LATEST_YEAR:
+        raise argparse.ArgumentTypeError(
+            f"{year} is outside the survey years {ingest.EARLIEST_YEAR} to {ingest.LATEST_YEAR}: check the year")
+    return year
+
+
+def _safe(text: object) -> str:
+    """Text from the database or a file made safe for a terminal: control characters (escape codes,
+    bidirectional overrides) are shown as \\x1b or \\u202e instead of being sent raw."""
+    out = []
+    for ch in str(text):
+        if ch in "\n" or not unicodedata.category(ch).startswith("C"):
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+    return "".join(out)
+
+
+def _say(text: object, stream=None) -> None:
+    print(_safe(text), file=stream or sys.stdout)
+
+
+def _is_lock(exc: BaseException) -> bool:
+    text = str(exc).casefold()
+    return isinstance(exc, duckdb.IOException) and "lock" in text
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Open the database, waiting briefly if another program holds its lock; CliError otherwise."""
     if not path.exists():
         raise CliError(f"no database at {path}: run `uv run python -m lib.cli build` first")
-    return db.connect(path, read_only=read_only)
+    if path.is_dir():
+        raise CliError(f"{path} is a folder, not a database file")
+    for attempt in range(LOCK_RETRIES + 1):
+        try:
+            return db.connect(path, read_only=read_only)
+        except db.SchemaError as exc:
+            raise CliError(f"{path}: {exc}") from None
+        except duckdb.Error as exc:
+            if _is_lock(exc) and attempt < LOCK_RETRIES:
+                time.sleep(LOCK_PAUSE_SECONDS)
+                continue
+            if _is_lock(exc):
+                raise CliError(
+                    f"the database {path} is in use by another program (is the dashboard or another command "
+                    f"running?); waited {LOCK_RETRIES * LOCK_PAUSE_SECONDS:.0f} seconds for it. Stop the other "
+                    "program, or use the dashboard's Data management page, then try again. Nothing was "
+                    "changed.") from None
+            problem = ingest.storage_problem(exc) if not isinstance(exc, duckdb.IOException) else None
+            raise CliError(f"the database {path} cannot be opened: "
+                           f"{problem or ingest._shorten(str(exc), 300)}") from None
+    raise AssertionError("unreachable")
+
+
+def _open(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    return _connect(Path(path), read_only)
+
+
+def _open_for_writing(path: Path) -> duckdb.DuckDBPyConnection:
+    return _connect(Path(path), read_only=False)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
+def _out_path(text: str, db_path: Path) -> Path:
+    """Check an --out path before anything is computed: a file name in a folder that exists, and
+    never the database file itself (or its write-ahead log)."""
+    out = Path(text).expanduser()
+    if out.is_dir():
+        raise CliError(f"--out {out} is a folder: give a file name inside it, e.g. {out / 'export.csv'}")
+    if not out.parent.exists():
+        raise CliError(f"folder {out.parent} does not exist")
+    db_path = Path(db_path)
+    wal = db_path.with_name(db_path.name + ".wal")
+    if _same_file(out, db_path) or _same_file(out, wal):
+        raise CliError(f"--out {out} is the database file itself: writing there would destroy the database. "
+                       "Choose another file name.")
+    return out
+
+
+def _write_out(out: Path, data: bytes) -> None:
+    """Write an output file; a full disk or an unwritable path is a clear message (exit 2)."""
+    created = not out.exists()
+    try:
+        with open(out, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+    except OSError as exc:
+        if created and out.is_file():
+            out.unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise CliError(f"could not write {out}: the disk is full (no space left on the device)") from None
+        raise CliError(f"could not write {out}: {exc.strerror or exc}") from None
+
+
+def _raw_snapshot(path: Path) -> Path:
+    """Copy a database file DuckDB cannot open into snapshots/ (temporary name, then renamed)."""
+    folder = ingest.snapshot_dir(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"pa_benchmark-{datetime.now():%Y%m%d-%H%M%S}-unreadable.duckdb"
+    tmp = folder / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
+    try:
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CliError(f"could not keep a copy of {path} before rebuilding: "
+                       f"{ingest.storage_problem(exc) or exc}; nothing was changed") from None
+    return target
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    path = Path(args.db)
+    saved: Path | None = None
+    if path.exists():
+        try:
+            con = _open_for_writing(path)
+        except CliError as exc:
+            if "in use by another program" in str(exc) or not args.force:
+                if "in use" in str(exc) or "newer version" in str(exc) or "unknown schema" in str(exc):
+                    raise
+                raise CliError(f"{exc}. `build --force` rebuilds it (a copy of the file is kept first)") from None
+            saved = _raw_snapshot(path)
+        else:
+            try:
+                lost = imported_data(con)
+                if lost and not args.force:
+                    raise CliError(
+                        f"{path} holds data a rebuild would lose: {'; '.join(lost)}. Nothing was changed. Use "
+                        "`refresh` to reload the standards and reference data and keep them, or `build --force` "
+                        "to rebuild anyway (a snapshot of the database is kept first).")
+                if lost:
+                    saved = ingest.snapshot(con, ingest.snapshot_dir(path))
+            finally:
+                con.close()
     try:
-        report = build_database(args.db)
+        report = build_database(path)
     except StandardsConfigError as exc:
         raise CliError(str(exc)) from exc
     except FileNotFoundError as exc:
         raise CliError(f"a reference file is missing: {exc.filename}") from exc
-    print("\n".join(report.lines()))
+    if saved is not None:
+        _say(f"Saved the previous database as {saved}")
+    _say("\n".join(report.lines()))
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    con = _open_for_writing(Path(args.db))
+    try:
+        report = refresh_database(con, by=_who(args.by))
+        con.execute("CHECKPOINT")
+    except StandardsConfigError as exc:
+        raise CliError(str(exc)) from exc
+    except FileNotFoundError as exc:
+        raise CliError(f"a reference file is missing: {exc.filename}; nothing was changed") from exc
+    except RefreshRefused as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        con.close()
+    lines = report.lines()
+    lines[0] = (f"Refreshed {args.db}: standards, questions, scoring rules and reference data reloaded; "
+                "rounds, answers, submissions, archive and audit log kept")
+    _say("\n".join(lines))
     return 0
 
 
@@ -62,11 +247,12 @@ def cmd_scores(args: argparse.Namespace) -> int:
         df = exports.label_demo(scoring.scores_for_export(con, args.round), is_demo)
     finally:
         con.close()
-    sys.stdout.write(exports.neutralise_formulas(df).to_csv(index=False))
+    sys.stdout.write(exports.to_csv_text(df))
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    out = _out_path(args.out, args.db)
     con = _open(args.db)
     try:
         allowed = set(db.table_names(con)) | set(db.view_names(con))
@@ -76,23 +262,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         df = exports.label_demo(df, exports.demo_loaded(con))
     finally:
         con.close()
-    out = Path(args.out)
-    if not out.parent.exists():
-        raise CliError(f"folder {out.parent} does not exist")
     data = exports.to_csv_bytes(df) if args.format == "csv" else exports.to_parquet_bytes(df)
-    out.write_bytes(data)
-    print(f"Wrote {len(df)} rows of {args.table} to {out} ({args.format})")
+    _write_out(out, data)
+    _say(f"Wrote {len(df)} rows of {args.table} to {out} ({args.format})")
     return 0
-
-
-def _open_for_writing(path: Path):
-    if not path.exists():
-        raise CliError(f"no database at {path}: run `uv run python -m lib.cli build` first")
-    try:
-        return db.connect(path)
-    except duckdb.IOException as exc:
-        raise CliError(f"the database {path} is in use by another program (is the dashboard running? "
-                       f"stop it, or use its Data management page): {exc}") from exc
 
 
 class FileTooLarge(Exception):
@@ -122,7 +295,7 @@ def _who(name: str | None) -> str:
 
 def _print_report(report: ingest.Report, stream) -> None:
     for line in report.lines():
-        print(line, file=stream)
+        _say(line, stream)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -157,33 +330,31 @@ def cmd_import(args: argparse.Namespace) -> int:
     con = _open_for_writing(args.db)
     try:
         result = ingest.import_file(con, data, name, args.round, replace=args.replace, by=_who(args.by))
+    except ingest.StorageError as exc:
+        raise CliError(str(exc)) from None
     except ingest.ImportRefused as exc:
         if exc.report is not None and not exc.report.ok:
             _print_report(exc.report, sys.stderr)
         else:
-            print(f"error: {exc}", file=sys.stderr)
+            _say(f"error: {exc}", sys.stderr)
         return 1
     finally:
         con.close()
-    print(result.message)
+    _say(result.message)
     return 0
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    out = Path(args.out)
-    if not out.parent.exists():
-        raise CliError(f"folder {out.parent} does not exist")
+    out = _out_path(args.out, args.db)
     year = args.round if args.round is not None else template.default_year()
-    if not ingest.EARLIEST_YEAR <= year <= ingest.LATEST_YEAR:
-        raise CliError(f"--round {year} is not a plausible survey year")
     con = _open(args.db)
     try:
         data = template.to_xlsx_bytes(con, year) if args.format == "xlsx" else template.to_csv_bytes(con, year)
         n = len(template.frame(con, year))
     finally:
         con.close()
-    out.write_bytes(data)
-    print(f"Wrote the {year} answer template ({n} councils) to {out} ({args.format})")
+    _write_out(out, data)
+    _say(f"Wrote the {year} answer template ({n} councils) to {out} ({args.format})")
     return 0
 
 
@@ -207,7 +378,7 @@ def cmd_rounds(args: argparse.Namespace) -> int:
         if int(r.year) in subs:
             file_name, who, when = subs[int(r.year)]
             line += f"; imported from {file_name} by {who} on {when:%d %b %Y %H:%M}"
-        print(line)
+        _say(line)
     return 0
 
 
@@ -229,8 +400,8 @@ def cmd_reset_demo(args: argparse.Namespace) -> int:
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    print(f"Saved the previous database as {saved}")
-    print(f"Reset {path} to the synthetic demonstration data")
+    _say(f"Saved the previous database as {saved}")
+    _say(f"Reset {path} to the synthetic demonstration data")
     return 0
 
 
@@ -254,9 +425,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", type=Path, default=None,
                         help="database file (default: data/pa_benchmark.duckdb or $PA_BENCHMARK_DB)")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("build", help="create or rebuild the database from the repo's files").set_defaults(func=cmd_build)
+    p = sub.add_parser("build", help="create or rebuild the database from the repo's files")
+    p.add_argument("--force", action="store_true",
+                   help="rebuild even if the database holds imported rounds (a snapshot is kept first)")
+    p.set_defaults(func=cmd_build)
+    p = sub.add_parser("refresh", help="reload standards, questions, rules and reference data; keep every round")
+    p.add_argument("--by", help="who is refreshing, for the audit log")
+    p.set_defaults(func=cmd_refresh)
     p = sub.add_parser("scores", help="CSV of standard scores for one round")
-    p.add_argument("--round", type=int, required=True, help="survey year, e.g. 2015")
+    p.add_argument("--round", type=round_year, required=True, help="survey year, e.g. 2015")
     p.set_defaults(func=cmd_scores)
     p = sub.add_parser("export", help="write a table or view to a file")
     p.add_argument("table")
@@ -265,20 +442,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("import", help="load a round of answers from a file (all or nothing)")
     p.add_argument("file", help="CSV, XLSX or Parquet file, wide or long format")
-    p.add_argument("--round", type=int, required=True, help="survey year the answers are for, e.g. 2016")
+    p.add_argument("--round", type=round_year, required=True, help="survey year the answers are for, e.g. 2016")
     p.add_argument("--replace", action="store_true",
                    help="replace the round if it already holds answers (they are archived)")
     p.add_argument("--by", help="who is loading it, for the audit log (default: your user name)")
     p.set_defaults(func=cmd_import)
     p = sub.add_parser("validate", help="check a file of answers without writing anything")
     p.add_argument("file")
-    p.add_argument("--round", type=int, default=None,
+    p.add_argument("--round", type=round_year, default=None,
                    help="survey year (default: the file's round column)")
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("template", help="write the answer template for a round")
     p.add_argument("--format", choices=["csv", "xlsx"], required=True)
     p.add_argument("--out", required=True)
-    p.add_argument("--round", type=int, default=None, help="survey year (default: this year)")
+    p.add_argument("--round", type=round_year, default=None, help="survey year (default: this year)")
     p.set_defaults(func=cmd_template)
     sub.add_parser("rounds", help="list the survey rounds").set_defaults(func=cmd_rounds)
     p = sub.add_parser("reset-demo", help="snapshot, then rebuild with the demonstration data")
@@ -297,11 +474,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except CliError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}", sys.stderr)
         return 2
     except FileTooLarge as exc:
-        print(str(exc), file=sys.stderr)
+        _say(str(exc), sys.stderr)
         return 1
+    except ingest.StorageError as exc:
+        _say(f"error: {exc}", sys.stderr)
+        return 2
+    except duckdb.Error as exc:
+        problem = ingest.storage_problem(exc)
+        _say(f"error: the database {args.db} could not be used: {problem or exc}. Nothing was changed.",
+             sys.stderr)
+        return 2
+    except OSError as exc:
+        problem = ingest.storage_problem(exc)
+        _say(f"error: {problem or exc}", sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

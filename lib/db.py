@@ -7,6 +7,7 @@ one transaction so readers never see half a change.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -230,11 +231,26 @@ TABLES = (
 )
 
 
+class SchemaError(Exception):
+    """The database file was written by another (newer or unknown) version of the app."""
+
+
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the database file (or ':memory:')."""
+    """Open the database file (or ':memory:') and check it is one this code can use.
+
+    A file from a newer or unknown schema version raises SchemaError (nothing is changed). On a
+    writable connection, an older schema gets its missing tables and views whose SQL differs
+    from this code's are recreated (see check_schema).
+    """
     if str(path) == ":memory:":
         return duckdb.connect(":memory:")
-    return duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        check_schema(con, writable=not read_only)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -242,7 +258,85 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA)
     con.execute(
         "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
-    )
+    ).fetchall()
+
+
+def views_hash() -> str:
+    """A hash of the scoring views' SQL as this code defines it (stored in meta as views_hash)."""
+    from lib import scoring
+
+    return hashlib.sha256((scoring.SQL_MACROS + scoring.VIEWS).encode("utf-8")).hexdigest()
+
+
+def install_views(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the scoring views and record which SQL they were made from."""
+    from lib import scoring
+
+    scoring.create_views(con)
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('views_hash', ?)", [views_hash()]).fetchall()
+
+
+def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    rows = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()  # fetch all: no open result
+    return str(rows[0][0]) if rows else None
+
+
+def check_schema(con: duckdb.DuckDBPyConnection, writable: bool) -> None:
+    """Refuse a file from a newer or unknown schema; bring an older one and stale views up to date.
+
+    A file without a `meta` table is empty or being built: nothing to check.
+    """
+    if "meta" not in table_names(con):
+        return
+    raw = _meta(con, "schema_version")
+    if raw is None or not raw.isascii() or not raw.isdigit():
+        raise SchemaError(f"the database has an unknown schema version ({raw!r}); this version of the app "
+                          f"uses schema {SCHEMA_VERSION}. Nothing was changed. Use the app that wrote it, or "
+                          "build a new database file.")
+    version = int(raw)
+    if version > SCHEMA_VERSION:
+        raise SchemaError(f"the database was written by a newer version of the app (schema {version}; this "
+                          f"version understands up to schema {SCHEMA_VERSION}). Nothing was changed. Update "
+                          "the app, or use another database file.")
+    if not writable:
+        return
+    if version < SCHEMA_VERSION:
+        migrate(con, version)
+    if not set(TABLES) <= set(table_names(con)):
+        create_schema(con)
+    if version < SCHEMA_VERSION or _meta(con, "views_hash") != views_hash():
+        install_views(con)
+
+
+def _migrate_2_to_3(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 3 stores each answer option's outcome, each band's colours and the outcome labels
+    (scoring.toml). The new columns are added, then the scoring rules are reloaded from the
+    standards files so they hold real values; rounds and answers are untouched."""
+    from lib.build import load_config_tables
+    from lib.standards import load_config
+
+    con.execute("ALTER TABLE answer_options ADD COLUMN IF NOT EXISTS outcome VARCHAR DEFAULT 'unknown'")
+    con.execute("ALTER TABLE bands ADD COLUMN IF NOT EXISTS colour VARCHAR DEFAULT '#BFBFBF'")
+    con.execute("ALTER TABLE bands ADD COLUMN IF NOT EXISTS tint VARCHAR DEFAULT '#F2F2F2'")
+    con.execute(SCHEMA)  # creates the outcomes table (every statement is IF NOT EXISTS)
+    load_config_tables(con, load_config())
+
+
+#: Numbered migrations: MIGRATIONS[n] brings a schema-n file to schema n + 1.
+MIGRATIONS = {2: _migrate_2_to_3}
+
+
+def migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
+    """Run every migration from `version` up to SCHEMA_VERSION in one transaction."""
+    missing = [v for v in range(version, SCHEMA_VERSION) if v not in MIGRATIONS]
+    if missing:
+        raise SchemaError(f"the database uses schema {version}, which this version of the app cannot "
+                          f"upgrade (no migration from schema {missing[0]}). Nothing was changed. Build a "
+                          "new database file, or import its rounds into one.")
+    with transaction(con):
+        for v in range(version, SCHEMA_VERSION):
+            MIGRATIONS[v](con)
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
 @contextmanager

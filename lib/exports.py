@@ -6,6 +6,7 @@ column saying so, and text cells that a spreadsheet would run as a formula are n
 
 from __future__ import annotations
 
+import csv
 import io
 
 import duckdb
@@ -41,9 +42,16 @@ def label_demo(df: pd.DataFrame, is_demo: bool) -> pd.DataFrame:
     return out
 
 
+def to_csv_text(df: pd.DataFrame) -> str:
+    """CSV text for people's spreadsheets: every text field quoted (so a separator or line break
+    inside a comment cannot start a new cell), numbers left unquoted and numeric, and text that a
+    spreadsheet would run as a formula prefixed with an apostrophe."""
+    return neutralise_formulas(df).to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC)
+
+
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV with a BOM so Excel opens accented names correctly."""
-    return neutralise_formulas(df).to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 CSV (see to_csv_text) with a BOM so Excel opens accented names correctly."""
+    return to_csv_text(df).encode("utf-8-sig")
 
 
 def to_xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:

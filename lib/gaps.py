@@ -134,7 +134,8 @@ _HEATMAP_ORDER = {
 
 def valid_sort(value: str | None, standard_numbers: Iterable[int]) -> str:
     """A ?sort= value the heat map understands ('overall' when it is missing or unknown): one of
-    SORTS or the number of a standard in `standard_numbers` (the standards table's)."""
+    SORTS or the number of a standard in `standard_numbers` (the standards table's). Compared as
+    text against the known values, so '²' or a 5,000-digit number is simply unknown."""
     if value in SORTS or (value is not None and value in {str(n) for n in standard_numbers}):
         return str(value)
     return "overall"

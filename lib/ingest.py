@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import csv
 import difflib
+import errno
 import hashlib
+import html
 import io
 import os
 import re
@@ -62,14 +64,25 @@ MAX_MB_ENV = "PA_BENCHMARK_MAX_UPLOAD_MB"
 DEFAULT_MAX_MB = 10.0
 #: At most this many problems are listed; the report says how many more there were.
 MAX_PROBLEMS = 500
-#: An XLSX is a zip: refuse one that unpacks to more than this many times the size limit.
-MAX_UNPACK_RATIO = 40
-MAX_ROWS = 200_000
-MAX_COLUMNS = 2_000
+#: Limits checked before a file is turned into cells, so a small crafted file cannot exhaust memory.
+#: An XLSX is a zip: all its parts together may unpack to at most this many times the size limit,
+MAX_UNPACK_RATIO = 5
+#: and no part bigger than 1 MB may be compressed more than this many times.
+MAX_PART_RATIO = 100
+#: Data rows (the long layout has one row per answer: 153 councils x ~100 questions fits easily).
+MAX_ROWS = 50_000
+MAX_COLUMNS = 1_000
+#: Rows x columns of the table read.
+MAX_CELLS = 500_000
+#: Characters in one cell.
+MAX_CELL_CHARS = 10_000
 
 COMMENT_SUFFIX = "__comment"
 PROVIDER_SEPARATORS = re.compile(r"[;,]")
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+#: Survey years accepted: the first survey (2012) to next year (a round is prepared ahead).
+EARLIEST_YEAR = 2012
+LATEST_YEAR = date.today().year + 1
+_YEAR_TEXT = re.compile(r"[0-9]{4}")
 
 #: Header spellings accepted for the identifying columns (compared case-insensitively).
 COUNCIL_HEADERS = {"council", "authority", "authority_code", "council_code", "ons_code", "code"}
@@ -169,6 +182,7 @@ class Report:
     size: int
     year: int | None = None
     file_type: str | None = None
+    sheet: str | None = None
     layout: Literal["wide", "long"] | None = None
     problems: list[Problem] = field(default_factory=list)
     more_problems: int = 0
@@ -193,13 +207,18 @@ class Report:
     def problem_count(self) -> int:
         return len(self.problems) + self.more_problems
 
+    @property
+    def source(self) -> str:
+        """The file name, and for a workbook the sheet read: "answers.xlsx (sheet 'responses')"."""
+        return f"{self.file_name} (sheet '{self.sheet}')" if self.sheet else self.file_name
+
     def summary(self) -> str:
         """One plain-English sentence on the outcome."""
         if self.problems:
             n = self.problem_count
-            return (f"{self.file_name}: {n} problem{'s' if n != 1 else ''} found, so nothing can be "
+            return (f"{self.source}: {n} problem{'s' if n != 1 else ''} found, so nothing can be "
                     "imported. Correct the file and try again.")
-        return (f"{self.file_name}: {len(self.councils)} council{'s' if len(self.councils) != 1 else ''} "
+        return (f"{self.source}: {len(self.councils)} council{'s' if len(self.councils) != 1 else ''} "
                 f"and {len(self.records)} answers for the {self.year} round, ready to import.")
 
     def problem_table(self) -> pd.DataFrame:
@@ -242,18 +261,22 @@ class Sheet:
     file_type: str
     dates: set[tuple[int, int]] = field(default_factory=set)
     encoding: str | None = None
+    sheet_name: str | None = None
 
 
 class Unreadable(Exception):
     """The file cannot be read as a table; the message says why in plain English.
 
     `damaged` is False for a file refused for what it is rather than for being unreadable
-    (empty, header only, too large).
+    (empty, header only, too large). `rows` lists (row, reason) when the trouble is on
+    particular rows (a CSV quote left open, a row with the wrong number of cells).
     """
 
-    def __init__(self, message: str, damaged: bool = True) -> None:
+    def __init__(self, message: str, damaged: bool = True,
+                 rows: list[tuple[int, str]] | None = None) -> None:
         super().__init__(message)
         self.damaged = damaged
+        self.rows = rows or []
 
 
 def column_letter(index: int) -> str:
@@ -319,23 +342,85 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+_SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
 def _read_csv(data: bytes) -> Sheet:
+    """Read CSV text strictly: a quote left open, a row with another number of cells than the
+    header, or a row written with another separator is an error naming the row where it starts
+    (never silently merged into the rows after it)."""
     text, encoding = _decode(data)
     if _CONTROL.search(text):
         raise Unreadable("The file holds control characters, so it is not a plain CSV text file. "
                          "Upload the answers as CSV, XLSX or Parquet.")
     delimiter = _delimiter(next((line for line in text.splitlines() if line.strip()), ""))
-    csv.field_size_limit(1_000_000)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise Unreadable(f"The CSV file cannot be read: {exc}. Check for unbalanced quotes.") from None
-    return _sheet_from_rows(((n, [c.strip() for c in rec]) for n, rec in enumerate(records, start=1)),
-                            "csv", set(), encoding)
+    csv.field_size_limit(MAX_CELL_CHARS)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[tuple[int, int, int, list[str]]] = []  # row, first line, last line, cells
+    line = 1
+    while True:
+        row = len(records) + 1
+        try:
+            rec = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            where = f"row {row} (line {line} of the file)"
+            if "field larger" in str(exc):
+                reason = (f"{where}: a cell is longer than {MAX_CELL_CHARS:,} characters, or a quote opened "
+                          "here is never closed. Shorten the cell, or close the quote.")
+            else:
+                reason = (f"{where}: a quote opened on this row is not closed where it should be ({exc}), "
+                          "so the rows after it cannot be told apart. Close the quote (\"…\"), or remove it.")
+            raise Unreadable(f"The CSV file cannot be read from {where} on.", rows=[(row, reason)]) from None
+        if row > MAX_ROWS + 1:
+            raise Unreadable(f"The file has more than {MAX_ROWS:,} rows; one row per council is expected.",
+                             damaged=False)
+        if len(rec) > MAX_COLUMNS + 1 and any(rec[MAX_COLUMNS + 1:]):
+            raise Unreadable(f"The file has more than {MAX_COLUMNS:,} columns (row {row}).", damaged=False)
+        records.append((row, line, reader.line_num, [c.strip() for c in rec]))
+        line = reader.line_num + 1
+    header = next((r for r in records if any(r[3])), None)
+    if header is not None:
+        width = len(header[3])
+        anomalies: list[tuple[int, str]] = []
+        name = _SEPARATOR_NAMES.get(delimiter, repr(delimiter))
+        for row, first, last, cells in records:
+            if row <= header[0] or not any(cells):
+                continue
+            swallowed = last > first and any(
+                part.count(delimiter) >= max(2, (width - 1) // 2)
+                for cell in cells for part in cell.splitlines()[1:])
+            if swallowed:
+                anomalies.append((row, f"unbalanced quote: a quote opened on row {row} (line {first} of the file) "
+                                  f"is closed only on line {last}, so the rows in between were read as part of "
+                                  f"one cell. Close the quote on row {row}, or remove it."))
+                continue
+            if len(cells) == width:
+                continue
+            if len(cells) > width and not any(cells[width:]):
+                continue  # empty cells past the last column (a spreadsheet's trailing separators)
+            if last > first:
+                anomalies.append((row, f"unbalanced quote: a quote opened on row {row} (line {first} of the file) "
+                                  f"runs to line {last}, so those lines were read as one row of {len(cells)} "
+                                  f"cells (the header has {width}). Close the quote on row {row}, or remove it."))
+                continue
+            others = [n for d, n in _SEPARATOR_NAMES.items() if d != delimiter and d in " ".join(cells)]
+            hint = (f" The row seems to use a {others[0]} as separator while the header uses a {name}: "
+                    f"save the whole file with one separator." if others and len(cells) < width else
+                    " A separator is missing or extra in this row (a stray separator, or a value with a "
+                    f"{name} inside that needs quotes).")
+            anomalies.append((row, f"wrong number of cells: row {row} has {len(cells)} cells but the header has "
+                              f"{width}.{hint}"))
+        if anomalies:
+            raise Unreadable(f"The CSV file has rows that do not line up with the header "
+                             f"(first: row {anomalies[0][0]}).", rows=anomalies)
+    return _sheet_from_rows(((n, cells) for n, _, _, cells in records), "csv", set(), encoding)
 
 
 def _sheet_from_rows(rows: Iterable[tuple[int, list[str]]], file_type: str,
-                     dates: set[tuple[int, int]], encoding: str | None = None) -> Sheet:
+                     dates: set[tuple[int, int]], encoding: str | None = None,
+                     sheet_name: str | None = None) -> Sheet:
     header: list[str] | None = None
     header_row = 1
     body: list[tuple[int, list[str]]] = []
@@ -354,7 +439,17 @@ def _sheet_from_rows(rows: Iterable[tuple[int, list[str]]], file_type: str,
     width = max([i + 1 for i, v in enumerate(header) if v]
                 + [i + 1 for _, c in body for i, v in enumerate(c) if v] + [0])
     if width > MAX_COLUMNS:
-        raise Unreadable(f"The file has more than {MAX_COLUMNS:,} columns.")
+        raise Unreadable(f"The file has more than {MAX_COLUMNS:,} columns.", damaged=False)
+    if width * len(body) > MAX_CELLS:
+        raise Unreadable(f"The file has more than {MAX_CELLS:,} cells ({len(body):,} rows x {width:,} columns); "
+                         "an answer sheet holds one row per council.", damaged=False)
+    for number, cells in body:
+        for i, value in enumerate(cells):
+            if len(value) > MAX_CELL_CHARS:
+                raise Unreadable(f"Row {number}, column {column_letter(i)}: the cell holds {len(value):,} "
+                                 f"characters; the most accepted is {MAX_CELL_CHARS:,}.", damaged=False,
+                                 rows=[(number, f"the cell in column {column_letter(i)} holds {len(value):,} "
+                                        f"characters; the most accepted is {MAX_CELL_CHARS:,}. Shorten it.")])
     header = (header + [""] * width)[:width]
     body = [(n, (c + [""] * width)[:width]) for n, c in body]
     # Trailing blank rows are ignored (blank rows in the middle are skipped later).
@@ -363,7 +458,7 @@ def _sheet_from_rows(rows: Iterable[tuple[int, list[str]]], file_type: str,
     if not body:
         raise Unreadable("The file has a header row but no data rows: there are no answers to import.",
                          damaged=False)
-    return Sheet(header, header_row, body, file_type, dates, encoding)
+    return Sheet(header, header_row, body, file_type, dates, encoding, sheet_name)
 
 
 def _cell_text(value: Any) -> tuple[str, bool]:
@@ -384,62 +479,197 @@ def _cell_text(value: Any) -> tuple[str, bool]:
     return (str(text) if text is not None else str(value)).strip(), False
 
 
+_XLSX_CELL_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+_XLSX_ROW_REF = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"([0-9]{1,7})\"")
+_XLSX_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def _xlsx_extent(archive: zipfile.ZipFile, member: str) -> tuple[int, int] | None:
+    """The real last row and column of a worksheet, from its cells' references (the stored
+    <dimension> tag can be stale). None if some cell has no reference (rare writers)."""
+    max_row = max_col = cells = refs = 0
+    carry = b""
+    with archive.open(member) as src:
+        while True:
+            chunk = src.read(1 << 20)
+            text = carry + chunk
+            keep = text.rfind(b"<") if chunk else -1
+            # A tag cut at the chunk's end is kept for the next round, so each tag is seen once, whole.
+            body, carry = (text, b"") if keep < 0 else (text[:keep], text[keep:])
+            for m in _XLSX_CELL_REF.finditer(body):
+                refs += 1
+                max_col = max(max_col, _column_number(m.group(1)))
+                max_row = max(max_row, int(m.group(2)))
+            for m in _XLSX_ROW_REF.finditer(body):
+                max_row = max(max_row, int(m.group(1)))
+            cells += len(_XLSX_CELL_TAG.findall(body))
+            if not chunk:
+                break
+    return (max_row, max_col) if refs == cells else None
+
+
+def _pick_sheet(wb: Any) -> Any:
+    """The sheet the template names ('responses'), else the only visible sheet; otherwise refuse
+    and list the sheets (never a guess)."""
+    from lib.template import SHEET_RESPONSES
+
+    sheets = list(wb.worksheets)
+    if not sheets:
+        raise Unreadable("The Excel file has no worksheets.")
+    named = [ws for ws in sheets if ws.title.strip().casefold() == SHEET_RESPONSES]
+    if len(named) == 1:
+        return named[0]
+    visible = [ws for ws in sheets if getattr(ws, "sheet_state", "visible") == "visible"]
+    if len(visible) == 1:
+        return visible[0]
+    names = ", ".join(f"'{ws.title}'" + ("" if ws in visible else " (hidden)") for ws in sheets)
+    raise Unreadable(f"The workbook has several sheets ({names}) and none is named '{SHEET_RESPONSES}', so it is "
+                     f"not clear which holds the answers. Rename the sheet with the answers '{SHEET_RESPONSES}', "
+                     "or delete the others.", damaged=False)
+
+
 def _read_xlsx(data: bytes, limit: int) -> Sheet:
     import openpyxl
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-            unpacked = sum(i.file_size for i in archive.infolist())
+            infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         raise Unreadable("The Excel file is damaged and cannot be opened (not a valid .xlsx). "
                          "Open it in Excel and save it again.") from None
+    names = [i.filename for i in infos]
     if "xl/workbook.xml" not in names:
         raise Unreadable("The file is a zip archive but not an Excel workbook (.xlsx).")
-    if unpacked > MAX_UNPACK_RATIO * limit:
-        raise Unreadable("The Excel file unpacks to far more data than an answer sheet holds, so it "
-                         "was not opened.")
+    unpacked = sum(i.file_size for i in infos)
+    packed_too_far = [i.filename for i in infos
+                      if i.file_size > 1 << 20 and i.file_size > MAX_PART_RATIO * max(i.compress_size, 1)]
+    if unpacked > MAX_UNPACK_RATIO * limit or packed_too_far:
+        raise Unreadable(f"The Excel file unpacks to {size_text(unpacked)}, far more data than an answer sheet "
+                         f"holds (the most accepted is {size_text(MAX_UNPACK_RATIO * limit)}, each part packed at "
+                         f"most {MAX_PART_RATIO} times), so it was not opened.", damaged=False)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # noqa: BLE001 - any failure in a damaged workbook is the same message
         raise Unreadable(f"The Excel file is damaged and cannot be opened ({type(exc).__name__}). "
                          "Open it in Excel and save it again.") from None
     try:
-        sheets = [ws for ws in wb.worksheets]
-        if not sheets:
-            raise Unreadable("The Excel file has no worksheets.")
-        ws = next((s for s in sheets if s.title.strip().lower() == "responses"), sheets[0])
+        ws = _pick_sheet(wb)
+        member = getattr(ws, "_worksheet_path", None)
+        extent = None
+        if member in names:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                extent = _xlsx_extent(archive, member)
+        if extent is not None:
+            max_row, max_col = extent
+            if max_row > MAX_ROWS + 1:
+                raise Unreadable(f"The sheet '{ws.title}' has more than {MAX_ROWS:,} rows.", damaged=False)
+            if max_col > MAX_COLUMNS:
+                raise Unreadable(f"The sheet '{ws.title}' has more than {MAX_COLUMNS:,} columns.", damaged=False)
+            if max_row * max_col > MAX_CELLS + max_col:
+                raise Unreadable(f"The sheet '{ws.title}' has more than {MAX_CELLS:,} cells ({max_row:,} rows x "
+                                 f"{max_col:,} columns); an answer sheet holds one row per council.", damaged=False)
+        else:
+            max_row, max_col = MAX_ROWS + 2, MAX_COLUMNS + 1
+        # The stored <dimension> tag may be stale (it would cut rows or columns): read the real extent.
+        ws.reset_dimensions()
         dates: set[tuple[int, int]] = set()
         rows: list[tuple[int, list[str]]] = []
         try:
-            for number, row in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
-                if number > MAX_ROWS + 1:
-                    raise Unreadable(f"The sheet has more than {MAX_ROWS:,} rows.")
-                cells = []
-                for col, value in enumerate(row[:MAX_COLUMNS + 1]):
-                    text, is_date = _cell_text(value)
-                    if is_date:
-                        dates.add((number, col))
-                    cells.append(text)
-                rows.append((number, cells))
+            if max_row and max_col:
+                for number, row in enumerate(ws.iter_rows(min_row=1, max_row=max_row, max_col=max_col,
+                                                          values_only=True), start=1):
+                    if number > MAX_ROWS + 1:
+                        raise Unreadable(f"The sheet '{ws.title}' has more than {MAX_ROWS:,} rows.", damaged=False)
+                    cells = []
+                    for col, value in enumerate(row):
+                        text, is_date = _cell_text(value)
+                        if is_date:
+                            dates.add((number, col))
+                        cells.append(text)
+                    if len(cells) > MAX_COLUMNS and any(cells[MAX_COLUMNS:]):
+                        raise Unreadable(f"The sheet '{ws.title}' has more than {MAX_COLUMNS:,} columns.",
+                                         damaged=False)
+                    rows.append((number, cells[:MAX_COLUMNS]))
         except Unreadable:
             raise
         except Exception as exc:  # noqa: BLE001
             raise Unreadable(f"The Excel file is damaged and cannot be read ({type(exc).__name__}).") from None
+        title = ws.title
     finally:
         wb.close()
-    return _sheet_from_rows(rows, "xlsx", dates)
+    return _sheet_from_rows(rows, "xlsx", dates, sheet_name=title)
 
 
-def _read_parquet(data: bytes) -> Sheet:
+def _leaf_text_size(column: Any) -> tuple[int, int]:
+    """(total characters, longest value) of a column read with dictionaries kept, without
+    decoding it: a value repeated by a dictionary counts once per row that uses it."""
+    import pyarrow.compute as pc
+
+    total = longest = 0
+    for chunk in column.chunks:
+        arr = chunk
+        while pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
+            arr = arr.flatten()
+        if pa.types.is_dictionary(arr.type):
+            sizes = pc.binary_length(arr.dictionary) if (pa.types.is_string(arr.dictionary.type)
+                                                         or pa.types.is_binary(arr.dictionary.type)) else None
+            if sizes is None:
+                continue
+            per_row = pc.take(sizes, arr.indices)
+        elif pa.types.is_string(arr.type) or pa.types.is_binary(arr.type) or pa.types.is_large_string(arr.type):
+            per_row = pc.binary_length(arr)
+        else:
+            continue
+        total += int(pc.sum(per_row).as_py() or 0)
+        longest = max(longest, int(pc.max(per_row).as_py() or 0))
+    return total, longest
+
+
+def _read_parquet(data: bytes, limit: int) -> Sheet:
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(pa.BufferReader(data))
+        pf = pq.ParquetFile(pa.BufferReader(data))
+        meta = pf.metadata
     except Exception as exc:  # noqa: BLE001
         raise Unreadable(f"The Parquet file cannot be read ({type(exc).__name__}); it may be damaged.") from None
-    if table.num_rows > MAX_ROWS:
-        raise Unreadable(f"The file has more than {MAX_ROWS:,} rows.")
+    # Bounds from the metadata, before anything is decoded.
+    if meta.num_rows > MAX_ROWS:
+        raise Unreadable(f"The file has more than {MAX_ROWS:,} rows ({meta.num_rows:,}).", damaged=False)
+    if meta.num_columns > MAX_COLUMNS:
+        raise Unreadable(f"The file has more than {MAX_COLUMNS:,} columns.", damaged=False)
+    leaf_values = sum(meta.row_group(g).column(c).num_values
+                      for g in range(meta.num_row_groups) for c in range(meta.row_group(g).num_columns))
+    uncompressed = sum(meta.row_group(g).total_byte_size for g in range(meta.num_row_groups))
+    if meta.num_rows * meta.num_columns > MAX_CELLS or leaf_values > MAX_CELLS:
+        raise Unreadable(f"The file has more than {MAX_CELLS:,} cells; an answer sheet holds one row per council.",
+                         damaged=False)
+    if uncompressed > MAX_UNPACK_RATIO * limit:
+        raise Unreadable(f"The Parquet file unpacks to {size_text(uncompressed)}, far more than an answer sheet "
+                         f"holds (the most accepted is {size_text(MAX_UNPACK_RATIO * limit)}).", damaged=False)
+    text_paths = [meta.schema.column(i).path for i in range(meta.num_columns)
+                  if meta.schema.column(i).physical_type in ("BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY")]
+    try:
+        table = pq.read_table(pa.BufferReader(data), read_dictionary=text_paths or None)
+    except Exception as exc:  # noqa: BLE001
+        raise Unreadable(f"The Parquet file cannot be read ({type(exc).__name__}); it may be damaged.") from None
+    total = 0
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        size, longest = _leaf_text_size(column)
+        if longest > MAX_CELL_CHARS:
+            raise Unreadable(f"Column {name}: a cell holds {longest:,} characters; the most accepted is "
+                             f"{MAX_CELL_CHARS:,}.", damaged=False)
+        total += size
+    if total > MAX_UNPACK_RATIO * limit:
+        raise Unreadable(f"The Parquet file holds {size_text(total)} of text, far more than an answer sheet holds "
+                         f"(the most accepted is {size_text(MAX_UNPACK_RATIO * limit)}).", damaged=False)
     header = [str(n) for n in table.column_names]
     dates: set[tuple[int, int]] = set()
     columns: list[list[str]] = []
@@ -479,7 +709,7 @@ def read_sheet(data: bytes, file_name: str, limit: int | None = None) -> Sheet:
         if kind == "xlsx":
             return _read_xlsx(data, limit)
         if kind == "parquet":
-            return _read_parquet(data)
+            return _read_parquet(data, limit)
         return _read_csv(data)
     except Unreadable:
         raise
@@ -490,6 +720,12 @@ def read_sheet(data: bytes, file_name: str, limit: int | None = None) -> Sheet:
 # --------------------------------------------------------------------------------------------
 # Matching councils, questions, answers and providers
 # --------------------------------------------------------------------------------------------
+
+def _plain(text: str) -> str:
+    """Light normalisation (case, spaces, punctuation) that keeps every word."""
+    t = unicodedata.normalize("NFKC", str(text)).casefold().replace("&", " and ")
+    return re.sub(r"\s+", " ", re.sub(r"[.,'\u2019()-]", " ", t)).strip()
+
 
 def normalise_name(text: str) -> str:
     """A council name reduced to what identifies it: 'Bristol, City of' and 'Bristol City
@@ -524,6 +760,11 @@ class CouncilMatcher:
         for code, row in self.all.iterrows():
             for name in {row["name"], row["display_name"]}:
                 self.index.setdefault(normalise_name(name), set()).add(code)
+        #: Region names ("London"): a bare region name is never taken for a council in it.
+        self.regions: dict[str, list[str]] = {}
+        for code, row in self.all.iterrows():
+            if code in self.members:
+                self.regions.setdefault(_plain(row["region_name"]), []).append(code)
 
     def label(self, code: str) -> str:
         return f"{self.all.loc[code, 'display_name']} ({code})"
@@ -567,6 +808,14 @@ class CouncilMatcher:
         key = normalise_name(value)
         if not key:
             return None, "unknown council: the name is blank."
+        region = self.regions.get(_plain(value))
+        if region:
+            named = sorted(self.index.get(key, set()) & self.members)
+            listed = " or ".join(self.label(c) for c in named)
+            return None, (f"ambiguous council name: '{value}' is the name of a region; it could be "
+                          + (f"{listed} or " if listed else "")
+                          + f"any of the {len(region)} councils in that region. Use the council's full name "
+                          "or its ONS code.")
         codes = self.index.get(key, set())
         inside = sorted(codes & self.members)
         if len(inside) == 1:
@@ -662,16 +911,41 @@ class Questionnaire:
 # Validation
 # --------------------------------------------------------------------------------------------
 
+#: HTML markup: '<' directly followed by a letter, '/', '!' or '?' (a tag, a comment, a declaration).
+_MARKUP = re.compile(r"<\s*[a-z!/?]", re.IGNORECASE)
+#: Addresses a browser runs as code, compared after HTML entities, spaces and controls are removed.
+_SCRIPT_SCHEMES = ("javascript:", "vbscript:", "livescript:", "data:text/html", "data:image/svg", "data:application/")
+_INVISIBLE = re.compile(r"[\s\x00-\x1f\x7f\u00ad\u200b-\u200f\u2060\ufeff]+")
+
+
 def _unsafe(text: str) -> str | None:
-    """Why a text cell must not be stored (it could run in a spreadsheet or a browser), or None."""
+    """Why a text cell must not be stored (it could run in a spreadsheet or a browser), or None.
+
+    One policy for every text cell and header: refused are formula starts (= + - @ tab CR), HTML
+    markup (any '<' followed by a letter, '/', '!' or '?': <script>, <img onerror>, <svg onload>,
+    <iframe>, <!-- -->), and script addresses (javascript:, vbscript:, livescript:, data:text/html,
+    data:image/svg…), also when written with HTML entities (&#106;avascript:), mixed case, or
+    spaces and invisible characters inside. A lone '<' (as in "< 5 councils") is fine.
+    """
     if not text:
         return None
     if text.startswith(("=", "+", "-", "@", "\t", "\r")):
         return ("formula content: the cell starts with '" + text[0].replace("\t", "\\t").replace("\r", "\\r")
                 + "', which a spreadsheet would run as a formula. Remove the leading character.")
-    lowered = text.casefold()
-    if "<script" in lowered or "javascript:" in lowered:
-        return "script content: the cell contains '<script' or 'javascript:'. Remove it."
+    decoded = text
+    for _ in range(3):  # &amp;#106; decodes in two steps
+        step = html.unescape(decoded)
+        if step == decoded:
+            break
+        decoded = step
+    squashed = _INVISIBLE.sub("", decoded).casefold()
+    if _MARKUP.search(decoded) or _MARKUP.search(squashed):
+        return ("script content: the cell contains HTML markup (a '<' followed by a tag name, such as <script>, "
+                "<img>, <svg> or <iframe>), which a browser could run. Remove the angle brackets.")
+    scheme = next((s for s in _SCRIPT_SCHEMES if s in squashed), None)
+    if scheme:
+        return (f"script content: the cell contains the script address '{scheme}', which a browser could run. "
+                "Remove it.")
     return None
 
 
@@ -790,6 +1064,7 @@ class _Validator:
     def round_year(self, cols: list[_Column], year: int | None) -> int | None:
         col = next((c for c in cols if c.kind == "round"), None)
         values: dict[int, list[int]] = {}
+        problems_before = self.report.problem_count
         if col is not None:
             for number, cells in self.sheet.rows:
                 text = cells[col.index]
@@ -797,10 +1072,16 @@ class _Validator:
                     continue
                 if not self.checked(number, col, text, dates_ok=False):
                     continue
-                try:
-                    values.setdefault(int(float(text)), []).append(number)
-                except ValueError:
-                    self.problem(number, col, text, "wrong round year: the round must be a year such as 2015.")
+                if not _YEAR_TEXT.fullmatch(text):
+                    self.problem(number, col, text, "wrong round year: the round must be a whole year of four "
+                                 "digits, such as 2016.")
+                elif not EARLIEST_YEAR <= int(text) <= LATEST_YEAR:
+                    self.problem(number, col, text, f"wrong round year: {text} is outside the survey years "
+                                 f"{EARLIEST_YEAR} to {LATEST_YEAR}. Correct the round column.")
+                else:
+                    values.setdefault(int(text), []).append(number)
+        if year is None and self.report.problem_count > problems_before:
+            return None
         if year is None:
             if len(values) == 1:
                 year = next(iter(values))
@@ -814,8 +1095,9 @@ class _Validator:
                                         + ", ".join(str(y) for y in sorted(values))
                                         + "); one file holds one round."))
                 return None
-        if not EARLIEST_YEAR <= year <= LATEST_YEAR:
-            self.report.add(Problem(None, None, str(year), f"wrong round year: {year} is not a plausible survey year."))
+        if isinstance(year, bool) or not isinstance(year, int) or not EARLIEST_YEAR <= year <= LATEST_YEAR:
+            self.report.add(Problem(None, None, str(year), f"wrong round year: {year} is not a survey year; "
+                                    f"choose a whole year from {EARLIEST_YEAR} to {LATEST_YEAR}."))
             return None
         if len(values) == 1 and year not in values:
             # One year throughout, just not the one chosen: one problem, not one per row.
@@ -845,6 +1127,27 @@ class _Validator:
         if code is None:
             self.problem(number, col, text, reason or "unknown council")
         return code
+
+    def council_name(self, matcher: CouncilMatcher, number: int, council_col: _Column, name_col: _Column,
+                     code: str, cells: list[str], cache: dict[str, tuple[str | None, str | None]]) -> str | None:
+        """Check a council_name cell against the council matched from the council cell: when both
+        are given they must name the same council (never guess which of the two is right)."""
+        text = cells[name_col.index]
+        if not text:
+            return code
+        if not self.checked(number, name_col, text):
+            return None
+        if text not in cache:
+            cache[text] = matcher.match(text)
+        named, reason = cache[text]
+        if named == code:
+            return code
+        given = cells[council_col.index]
+        said = matcher.label(named) if named else f"no single council ({reason})"
+        self.problem(number, name_col, text, f"council and council_name disagree: the council column says "
+                     f"'{given}', which is {matcher.label(code)}, but the council_name column says '{text}', which "
+                     f"is {said}. Correct one of the two so they name the same council.")
+        return None
 
     def answer(self, number: int, col: _Column, qid: str, text: str) -> str | None:
         info = self.q.questions[qid]
@@ -902,6 +1205,7 @@ class _Validator:
         providers = {c.question: c for c in cols if c.kind == "providers"}
         qcomments = {c.question: c for c in cols if c.kind == "qcomment"}
         general = next((c for c in cols if c.kind == "comment"), None)
+        name_col = next((c for c in cols if c.kind == "name"), None)
         for qid, col in list(providers.items()) + list(qcomments.items()):
             if qid not in by_q:
                 self.problem(self.sheet.header_row, col, col.header, f"unknown question (column): there is "
@@ -916,10 +1220,14 @@ class _Validator:
         for number, cells in self.sheet.rows:
             if not any(cells):
                 continue
-            if not any(cells[c.index] for c in data_cols):
-                self.report.skipped_rows += 1
-                continue
             code = self.council(matcher, number, council_col, cells[council_col.index], cache)
+            if code is not None and name_col is not None:
+                code = self.council_name(matcher, number, council_col, name_col, code, cells, cache)
+            if not any(cells[c.index] for c in data_cols):
+                # "Did not respond" only for a row whose council is known and every answer blank.
+                if code is not None:
+                    self.report.skipped_rows += 1
+                continue
             if code is not None:
                 if code in seen:
                     self.problem(number, council_col, cells[council_col.index],
@@ -1056,9 +1364,14 @@ def validate(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, year: 
     try:
         sheet = read_sheet(data, file_name, limit)
     except Unreadable as exc:
-        report.add(Problem(None, None, None, f"unreadable file: {exc}" if exc.damaged else str(exc)))
+        if exc.rows:
+            for row, reason in exc.rows:
+                report.add(Problem(row, None, None, reason))
+        else:
+            report.add(Problem(None, None, None, f"unreadable file: {exc}" if exc.damaged else str(exc)))
         return report
     report.file_type = sheet.file_type
+    report.sheet = sheet.sheet_name
     checker = _Validator(con, sheet, report)
     cols = checker.columns()
     if cols is None:
@@ -1204,6 +1517,28 @@ class ImportRefused(Exception):
         self.report = report
 
 
+class StorageError(ImportRefused):
+    """The disk is full or the database file cannot be written: nothing was changed."""
+
+
+def storage_problem(exc: BaseException) -> str | None:
+    """A plain description when `exc` means the disk is full or cannot be written, else None.
+
+    OSError ENOSPC / EDQUOT, and DuckDB's IO errors (DuckDB reports a full disk as an IO error
+    naming the file), are storage problems; a lock or a write conflict is not.
+    """
+    text = str(exc)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full (no space left on the device). Free some space and try again"
+    if "No space left" in text or "disk is full" in text.casefold() or "out of disk space" in text.casefold():
+        return "the disk is full (no space left on the device). Free some space and try again"
+    if isinstance(exc, duckdb.IOException) and "lock" not in text.casefold():
+        return f"the database file could not be written ({_shorten(text, 200)}). Check the disk has space"
+    if isinstance(exc, duckdb.FatalException):
+        return f"the database stopped after a write failed ({_shorten(text, 200)}). Check the disk has space"
+    return None
+
+
 @dataclass(frozen=True)
 class RoundState:
     """What the database holds for a round year before an import."""
@@ -1318,6 +1653,11 @@ def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, yea
     except duckdb.TransactionException as exc:
         raise ImportRefused("Another change to the database was saved at the same moment, so nothing was "
                             f"imported. Try again. ({exc})", report) from None
+    except (duckdb.Error, OSError) as exc:
+        problem = storage_problem(exc)
+        if problem is None:
+            raise
+        raise StorageError(f"Nothing was imported: {problem}.", report) from None
     status: Literal["imported", "replaced"] = "replaced" if state.exists else "imported"
     return ImportResult(status, year, int(sid), len(report.councils), len(report.records),
                         f"{'Replaced' if state.exists else 'Imported'} the {year} round: "
@@ -1397,16 +1737,8 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def copy_database(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
-    """Write a consistent copy of the whole database (tables, views, sequences) to a new file.
-
-    Uses ATTACH + COPY FROM DATABASE, which reads one snapshot, so a copy taken while others
-    read or write is never half-way through an import.
-    """
-    target = Path(target)
-    if target.exists():
-        raise FileExistsError(str(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _copy_into(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    """ATTACH `target` and copy the whole database into it (one snapshot of the source)."""
     alias = f"copy_{uuid.uuid4().hex[:12]}"
     source = con.execute("SELECT current_database()").fetchone()[0]
     literal = "'" + str(target).replace("'", "''") + "'"
@@ -1415,6 +1747,34 @@ def copy_database(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
         con.execute(f"COPY FROM DATABASE {_quote(source)} TO {alias}")
     finally:
         con.execute(f"DETACH {alias}")
+
+
+def copy_database(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
+    """Write a consistent copy of the whole database (tables, views, sequences) to a new file.
+
+    Uses ATTACH + COPY FROM DATABASE, which reads one snapshot, so a copy taken while others
+    read or write is never half-way through an import. The copy is written under a temporary
+    name and renamed into place only when complete: a failure (a full disk) leaves no partial
+    file behind, and raises StorageError when the disk is full or cannot be written.
+    """
+    target = Path(target)
+    if target.exists():
+        raise FileExistsError(str(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.partial-{uuid.uuid4().hex[:8]}")
+    try:
+        _copy_into(con, tmp)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+        problem = storage_problem(exc)
+        if problem:
+            raise StorageError(f"The copy {target.name} could not be written: {problem}. Nothing was "
+                               "changed and no partial copy was left.") from None
+        raise
+    finally:
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
     return target
 
 
@@ -1472,5 +1832,5 @@ def reset_to_demo(con: duckdb.DuckDBPyConnection, folder: Path, by: str = "unkno
         con.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (now(), ?, 'reset', ?)",
                     [who, f"Database reset to the synthetic demonstration data from the repository's files; "
                           f"the previous database was saved as {saved.name}."])
-    scoring.create_views(con)
+    db.install_views(con)
     return saved

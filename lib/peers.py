@@ -12,6 +12,7 @@ is 100 minus the distance. Everything is computed in SQL from the views.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -68,11 +69,10 @@ def parse_mode(value: str | None) -> str:
 
 def parse_k(value: str | None) -> int:
     """?k= as a whole number between K_MIN and K_MAX (default K_DEFAULT)."""
-    try:
-        k = int(str(value).strip())
-    except (TypeError, ValueError):
+    text = str(value or "").strip()
+    if not re.fullmatch(r"[0-9]{1,3}", text):  # ASCII digits, a few of them: never int() of 5,000 digits
         return K_DEFAULT
-    return min(max(k, K_MIN), K_MAX)
+    return min(max(int(text), K_MIN), K_MAX)
 
 
 def parse_custom(value: str | None, known: Iterable[str], exclude: str | None = None) -> CustomList:

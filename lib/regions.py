@@ -8,6 +8,8 @@ regional figure, because a median over 4 of 12 councils says less than one over 
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pandas as pd
 
@@ -38,9 +40,10 @@ def parse_type(value: str | None) -> str | None:
 
 def parse_standard(value: str | None, asked: list[int]) -> int | None:
     """?standard= as a standard number asked in the round, or None for the overall score."""
-    if value is None or not value.strip().isdigit():
+    text = (value or "").strip()
+    if not re.fullmatch(r"[0-9]{1,2}", text):  # ASCII digits only: '²'.isdigit() is True
         return None
-    number = int(value.strip())
+    number = int(text)
     return number if number in asked else None
 
 

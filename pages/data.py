@@ -232,6 +232,10 @@ if reset_tab.open:
                                 help="Type the word in capitals and press Enter; the button then becomes active.")
         if st.button("Reset to the demonstration data", type="primary", icon=":material/restart_alt:",
                      disabled=confirm.strip() != "RESET"):
-            saved = ingest.reset_to_demo(con, ingest.snapshot_dir(default_db_path()), by=who)
-            _after_write(f"The database was reset to the demonstration data. The previous database is saved as "
-                         f"{md(saved.name)}.")
+            try:
+                saved = ingest.reset_to_demo(con, ingest.snapshot_dir(default_db_path()), by=who)
+            except ingest.StorageError as exc:  # a full disk: nothing was changed, no partial snapshot
+                st.error(md(str(exc)), icon=":material/error:")
+            else:
+                _after_write(f"The database was reset to the demonstration data. The previous database is saved "
+                             f"as {md(saved.name)}.")

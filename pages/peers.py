@@ -70,7 +70,7 @@ elif mode == "custom":
     raw = app.query_param("custom")
     parsed = peers.parse_custom(raw, councils["authority_code"], exclude=code)
     if parsed.message:
-        st.warning(md(parsed.message), icon=":material/warning:")
+        st.warning(app.echo(parsed.message, limit=300), icon=":material/warning:")
     if st.session_state.get("peers_custom__url") != raw or "peers_custom" not in st.session_state:
         st.session_state["peers_custom"] = parsed.codes
     custom = st.multiselect("Councils to compare with", options, key="peers_custom", format_func=labels.get,

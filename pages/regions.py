@@ -32,7 +32,7 @@ asked_numbers = [int(n) for n in asked.loc[asked["asked"], "standard"]]
 standard_names = dict(zip(asked["standard"].astype(int), asked["short_name"], strict=True))
 requested = app.query_param("standard")
 if requested and requested != regions.OVERALL and regions.parse_standard(requested, asked_numbers) is None:
-    st.info(f"Standard {md(requested)} was not asked about in the {year} survey, so the map shows the "
+    st.info(f"Standard {app.echo(requested)} was not asked about in the {year} survey, so the map shows the "
             "overall score.", icon=":material/info:")
     app.set_query_params(standard=None)
 

@@ -49,7 +49,7 @@ code = app.url_choice(
     help=f"Every council with adult social services duties in the {year} round's council set.",
 )
 if wanted and wanted not in codes:
-    st.warning(f"There is no council with the code {md(wanted)} in the {year} round. Choose one from the list.")
+    st.warning(f"There is no council with the code {app.echo(wanted)} in the {year} round. Choose one from the list.")
 if code is None:
     st.info("Choose a council to start. Its latest answers fill in the questionnaire, and you can "
             "change any of them to see the effect on its scores.")

@@ -93,3 +93,77 @@ def test_configuration_secrets_first_then_environment():
 def test_setup_help_names_the_command_and_both_places():
     text = auth.setup_help()
     assert "lib.cli admin-hash" in text and auth.HASH_SECRET in text and auth.HASH_ENV in text
+
+
+# ---- failed sign-ins are counted per server process and per account, before any hash -------------
+
+class CountingVerify:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, password: str, encoded: str) -> bool:
+        self.calls += 1
+        return auth.verify_password(password, encoded)
+
+
+def test_guard_delay_holds_for_every_session_and_refuses_before_hashing():
+    encoded = auth.hash_password("right password", iterations=FAST)
+    guard, verify = auth.SignInGuard(), CountingVerify()
+    ok, message = guard.attempt("wrong", encoded, "admin", now=10.0, verify=verify)
+    assert (ok, message) == (False, "That password is not right. You can try again in 1 second.")
+    assert verify.calls == 1 and guard.failures("admin") == 1 and guard.failures() == 1
+    # Any later caller (another browser session) meets the delay, and no hash is computed.
+    ok, message = guard.attempt("right password", encoded, "admin", now=10.5, verify=verify)
+    assert (ok, message) == (False, "Too many wrong attempts. Wait 1 second before trying again.")
+    assert verify.calls == 1
+    ok, message = guard.attempt("wrong", encoded, "admin", now=11.0, verify=verify)
+    assert (ok, message) == (False, "That password is not right. You can try again in 2 seconds.")
+    assert guard.wait_seconds("admin", now=11.0) == pytest.approx(2.0)
+    ok, message = guard.attempt("right password", encoded, "admin", now=13.0, verify=verify)
+    assert (ok, message) == (True, "Signed in.") and guard.failures("admin") == 0 and guard.failures() == 0
+
+
+def test_guard_counts_each_account_and_the_whole_process():
+    encoded = auth.hash_password("right password", iterations=FAST)
+    guard = auth.SignInGuard()
+    guard.attempt("wrong", encoded, "alice", now=0.0)
+    ok, message = guard.attempt("wrong", encoded, "bob", now=0.1)  # the process-wide delay applies to bob too
+    assert not ok and message.startswith("Too many wrong attempts") and guard.failures("bob") == 0
+    guard.attempt("wrong", encoded, "bob", now=5.0)
+    assert guard.failures("alice") == 1 and guard.failures("bob") == 1 and guard.failures() == 2
+    assert guard.failures("ALICE") == 1  # accounts compare case-insensitively
+
+
+def test_guard_is_thread_safe_many_attempts_at_once_cost_one_hash():
+    import threading
+
+    encoded = auth.hash_password("right password", iterations=FAST)
+    guard, verify = auth.SignInGuard(), CountingVerify()
+    results: list[tuple[bool, str]] = []
+    start = threading.Barrier(16)
+
+    def attempt() -> None:
+        start.wait()
+        results.append(guard.attempt("wrong", encoded, "admin", verify=verify))
+
+    threads = [threading.Thread(target=attempt) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert verify.calls == 1 and guard.failures() == 1
+    assert sorted(m.split(".")[0] for _, m in results) == ["That password is not right"] + ["Too many wrong attempts"] * 15
+
+
+def test_failed_sign_ins_are_written_to_the_audit_log():
+    from lib import db
+
+    con = db.connect(":memory:")
+    db.create_schema(con)
+    auth.record_failed_sign_in(con, "administrator (password)", 3, "That password is not right.")
+    rows = con.execute("SELECT actor, action, detail FROM audit_log").fetchall()
+    assert rows == [("administrator (password)", "sign-in failed",
+                     "Failed administrator sign-in (3 in a row for this account): That password is not right.")]
+    assert {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
+           for t in db.TABLES if t != "meta"} == {
+        t: (1 if t == "audit_log" else 0) for t in db.TABLES if t != "meta"}

@@ -37,8 +37,8 @@ def test_scores_round_2015_is_95_councils_by_9_standards(repo_db_path):
 
 
 def test_scores_unknown_round_is_a_clear_error(repo_db_path):
-    code, _, err = run("--db", str(repo_db_path), "scores", "--round", "1999")
-    assert code == 2 and "no survey round 1999" in err and "2015" in err
+    code, _, err = run("--db", str(repo_db_path), "scores", "--round", "2016")
+    assert code == 2 and "no survey round 2016" in err and "2015" in err
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])

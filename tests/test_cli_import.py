@@ -163,7 +163,7 @@ def test_admin_hash_reads_the_password_twice(monkeypatch):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["import"], "the following arguments are required: file, --round"),
-    (["import", "x.csv", "--round", "twenty"], "invalid int value"),
+    (["import", "x.csv", "--round", "twenty"], "'twenty' is not a year: give the survey year as four digits"),
     (["template", "--format", "pdf", "--out", "x"], "invalid choice"),
     (["validate"], "the following arguments are required: file"),
 ])
@@ -181,7 +181,7 @@ def test_missing_file_folder_or_database_exit_with_status_2(dbfile, tmp_path):
     assert code == 2 and "lib.cli build" in err
     code, _, err = run("--db", str(dbfile), "template", "--format", "csv", "--out", str(tmp_path / "t.csv"),
                        "--round", "1066")
-    assert code == 2 and "not a plausible survey year" in err
+    assert code == 2 and "1066 is outside the survey years 2012 to" in err
 
 
 def test_oversized_file_is_refused_before_reading(dbfile, tmp_path, monkeypatch):

@@ -49,3 +49,38 @@ def test_transaction_rolls_back_everything_on_error():
     with db.transaction(con):
         con.execute("INSERT INTO providers VALUES ('la', 'Local authority')")
     assert con.execute("SELECT count(*) FROM providers").fetchone() == (1,)
+
+
+def test_schema_2_file_is_migrated_at_open_keeping_its_rounds(tmp_path):
+    """A file from before outcomes and band colours (schema 2) is brought up to date when it is
+    opened for writing: the new columns get the values scoring.toml gives, answers stay."""
+    from lib.build import build_database
+    from lib.standards import load_config
+
+    path = tmp_path / "old.duckdb"
+    build_database(path)
+    con = db.connect(path)
+    answers = con.execute("SELECT count(*) FROM responses").fetchone()[0]
+    con.execute("DROP VIEW IF EXISTS question_summary")  # views read the columns about to go
+    for view in reversed(scoring.VIEW_NAMES):
+        con.execute(f"DROP VIEW IF EXISTS {view}")
+    con.execute("ALTER TABLE answer_options DROP COLUMN outcome")
+    con.execute("ALTER TABLE bands DROP COLUMN colour")
+    con.execute("ALTER TABLE bands DROP COLUMN tint")
+    con.execute("DROP TABLE outcomes")
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.close()
+
+    con = db.connect(path)
+    try:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(db.SCHEMA_VERSION)
+        config = load_config()
+        expected = {(s.key, o.value): o.outcome for s in config.answer_sets.values() for o in s.options}
+        got = {(a, v): o for a, v, o in con.execute("SELECT answer_set, value, outcome FROM answer_options").fetchall()}
+        assert got == expected
+        assert dict(con.execute("SELECT key, colour FROM bands").fetchall()) == {b.key: b.colour for b in config.bands}
+        assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == answers
+        # The views were recreated over the migrated tables and score as before.
+        assert con.execute("SELECT count(*) FROM overall_scores WHERE round_year = 2015").fetchone()[0] == 95
+    finally:
+        con.close()

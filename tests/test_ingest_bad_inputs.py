@@ -8,6 +8,7 @@ reason) and that a checksum over a full export of every table is the same before
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from datetime import datetime
 
 import openpyxl
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -196,7 +199,117 @@ CASES = [
     Case("long format: unknown question",
          lambda b, c: csv_bytes(_long(b).assign(question=lambda d: d["question"].replace("emp_dbs", "emp_dbz"))),
          "unknown question", None, "question"),
+    # -- issue 10: CSV parse anomalies are errors naming the row where they start --------------
+    Case("CSV quote never closed", lambda b, c: _csv_lines(b, {3: lambda line: line.replace(",", ',"', 1)}),
+         "a quote opened on this row is not closed where it should be", 3),
+    Case("CSV quote closed rows later swallows a row",
+         lambda b, c: _csv_lines(b, {1: lambda line: line + ",comment", 2: lambda line: line + ",ok",
+                                     3: lambda line: line + ',"starts here', 4: lambda line: line + ',ends here"'}),
+         "unbalanced quote: a quote opened on row 3 (line 3 of the file) is closed only on line 4", 3),
+    Case("CSV quote closed rows later, cell counts off",
+         lambda b, c: _csv_lines(b, {3: lambda line: line + ',"x', 4: lambda line: 'y"'}),
+         "unbalanced quote: a quote opened on row 3 (line 3 of the file) runs to line 4", 3),
+    Case("CSV row with an extra cell", lambda b, c: _csv_lines(b, {4: lambda line: line + ",extra"}),
+         "wrong number of cells: row 4 has", 4),
+    Case("CSV row saved with another separator", lambda b, c: _csv_lines(b, {3: lambda line: line.replace(",", ";")}),
+         "The row seems to use a semicolon as separator while the header uses a comma", 3),
+    Case("blank row with an unknown council is not 'did not respond'",
+         lambda b, c: csv_bytes(_blank_answers(_set(b, 3, "council", "Atlantis"), 3)), "unknown council", 3,
+         "council", value="Atlantis"),
+    # -- council code and name must agree; a region name is not a council ---------------------
+    Case("council code and council_name disagree",
+         lambda b, c: csv_bytes(_set(b, 2, "council_name", _name(c, b.loc[1, "council"]))),
+         "council and council_name disagree: the council column says", 2, "council_name"),
+    Case("council_name that is no council",
+         lambda b, c: csv_bytes(_set(b, 4, "council_name", "Atlantis")),
+         "but the council_name column says 'Atlantis', which is no single council", 4, "council_name"),
+    Case("bare London", lambda b, c: csv_bytes(_set(b, 3, "council", "London")),
+         "ambiguous council name: 'London' is the name of a region; it could be City of London (E09000001) or "
+         "any of the 33 councils in that region", 3, "council", value="London"),
+    # -- round years ---------------------------------------------------------------------------
+    Case("round inf", lambda b, c: csv_bytes(_set(b, 3, "round", "inf")),
+         "wrong round year: the round must be a whole year of four digits", 3, "round", value="inf", year=None),
+    Case("round 2016.9", lambda b, c: csv_bytes(_set(b, 2, "round", "2016.9")),
+         "wrong round year: the round must be a whole year of four digits", 2, "round", value="2016.9"),
+    Case("round 2061 (typo)", lambda b, c: csv_bytes(b.assign(round="2061")),
+         "wrong round year: 2061 is outside the survey years 2012 to", 2, "round", value="2061", year=None),
+    # -- bounds before materialising -------------------------------------------------------------
+    Case("CSV with too many rows", lambda b, c: b"council,emp_payroll\n" + b"E06000001,available\n" * 50_001,
+         "more than 50,000 rows"),
+    Case("CSV cell too long", lambda b, c: csv_bytes(_set(b, 2, "comment", "x" * 10_001)),
+         "a cell is longer than 10,000 characters", 2),
+    Case("Parquet claiming many rows", lambda b, c: _parquet(pa.table({"council": pa.nulls(60_000, pa.string())})),
+         "more than 50,000 rows (60,000)", file_name="answers.parquet"),
+    Case("Parquet dictionary bomb", lambda b, c: _parquet(pa.table({"council": ["E" * 9_000] * 40_000})),
+         "of text, far more than an answer sheet holds", file_name="answers.parquet"),
+    Case("Parquet cell too long", lambda b, c: _parquet(pa.table({"council": ["E" * 20_000]})),
+         "a cell holds 20,000 characters; the most accepted is 10,000", file_name="answers.parquet"),
+    Case("XLSX zip bomb", lambda b, c: _xlsx_bomb(), "far more data than an answer sheet holds",
+         file_name="answers.xlsx"),
+    Case("XLSX cell far down", lambda b, c: _xlsx_edit(b, lambda ws: ws.cell(row=60_000, column=1, value="x")),
+         "has more than 50,000 rows", file_name="answers.xlsx"),
+    Case("XLSX with several sheets, none named responses",
+         lambda b, c: _xlsx_edit(b, lambda ws: ws.parent.create_sheet("Notes"), title="Answers"),
+         "The workbook has several sheets ('Answers', 'Notes') and none is named 'responses'",
+         file_name="answers.xlsx"),
+    # -- one markup/script policy ------------------------------------------------------------------
+    Case("img onerror", lambda b, c: csv_bytes(_set(b, 2, "comment", "see <img src=x onerror=alert(1)>")),
+         "script content: the cell contains HTML markup", 2, "comment"),
+    Case("svg onload", lambda b, c: csv_bytes(_set(b, 3, "emp_payroll__comment", "<svg/onload=alert(1)>")),
+         "script content: the cell contains HTML markup", 3, "emp_payroll__comment"),
+    Case("iframe", lambda b, c: csv_bytes(_set(b, 4, "comment", "< iframe src=//x>")),
+         "script content: the cell contains HTML markup", 4, "comment"),
+    Case("javascript: with tab and case", lambda b, c: csv_bytes(_set(b, 2, "comment", "go JaVa\tScRiPt:alert(1)")),
+         "script content: the cell contains the script address 'javascript:'", 2, "comment"),
+    Case("javascript: as HTML entities", lambda b, c: csv_bytes(_set(b, 3, "comment", "&#106;avascript&colon;x")),
+         "script content: the cell contains the script address 'javascript:'", 3, "comment"),
+    Case("data:text/html address", lambda b, c: csv_bytes(_set(b, 4, "comment", "data:text/html;base64,PHNjcmlwdD4=")),
+         "script content: the cell contains the script address 'data:text/html'", 4, "comment"),
 ]
+
+
+def _csv_lines(df: pd.DataFrame, edits: dict) -> bytes:
+    """The sheet as CSV with some physical lines edited (line 1 = the header)."""
+    lines = df.to_csv(index=False).splitlines()
+    for number, edit in edits.items():
+        lines[number - 1] = edit(lines[number - 1])
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _blank_answers(df: pd.DataFrame, row: int) -> pd.DataFrame:
+    out = df.copy().astype(object)
+    for col in out.columns:
+        if col not in ("council", "council_name", "round"):
+            out.loc[row - 2, col] = ""
+    return out
+
+
+def _name(con, code: str) -> str:
+    return con.execute("SELECT display_name FROM authorities WHERE code = ?", [code]).fetchone()[0]
+
+
+def _parquet(table: pa.Table) -> bytes:
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    return buf.getvalue()
+
+
+def _xlsx_bomb() -> bytes:
+    """A small zip whose worksheet unpacks to 20 MB (packed over 100 times)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        z.writestr("xl/worksheets/sheet1.xml", "<worksheet><sheetData>" + "<row/>" * 3_500_000 + "</sheetData></worksheet>")
+    return buf.getvalue()
+
+
+def _xlsx_edit(df: pd.DataFrame, edit, title: str = "responses") -> bytes:
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(df, title)))
+    edit(wb.worksheets[0])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def _ten_megabytes(df: pd.DataFrame) -> bytes:
@@ -260,14 +373,47 @@ GOOD = {
         [b, pd.DataFrame([{"council": "E06000001", "round": NEW_YEAR}])], ignore_index=True).fillna("")),
     "CRLF line ends and padded cells": lambda b: b"\r\n".join(
         line.replace(b",", b" , ") if i else line for i, line in enumerate(csv_bytes(b).split(b"\n"))),
+    "a comment over several lines, with commas, in quotes": lambda b: csv_bytes(
+        _set(b, 3, "comment", "Line one, with a comma.\nLine two; and three.")),
+    "a lone '<' and the word data: in a comment": lambda b: csv_bytes(
+        _set(b, 2, "comment", "Fewer than < 5 PAs; data: from our payroll team")),
+    "XLSX whose stored dimension is stale": lambda b: _stale_dimension(xlsx_bytes(b)),
+    "XLSX with one visible sheet, not named responses, and a hidden one": lambda b: _xlsx_edit(
+        b, _add_hidden_sheet, title="Sheet1"),
+    "council_name agreeing with the code": lambda b: csv_bytes(b.assign(
+        council_name=["Hartlepool", "Middlesbrough", "Redcar and Cleveland"][: len(b)])),
 }
+
+
+def _add_hidden_sheet(ws) -> None:
+    hidden = ws.parent.create_sheet("lists")
+    hidden.sheet_state = "hidden"
+
+
+def _stale_dimension(data: bytes) -> bytes:
+    """The workbook with its sheet's <dimension> tag saying A1:B2 (as some writers leave it)."""
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                body, n = re.subn(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:B2"', body)
+                assert n == 1
+            dst.writestr(info, body)
+    return out.getvalue()
 
 
 @pytest.mark.parametrize("name", list(GOOD))
 def test_odd_but_valid_files_import(repo_db_path, tmp_path, base, name):
     con = db.connect(copy_db(repo_db_path, tmp_path))
     try:
-        result = ingest.import_file(con, GOOD[name](base), "answers.csv", NEW_YEAR)
+        data = GOOD[name](base)
+        report = ingest.validate(con, data, "answers.csv", NEW_YEAR)
+        assert report.ok, "\n".join(report.lines())
+        # Every column and row was read (a stale XLSX dimension would have cut them).
+        assert sorted(report.questions) == sorted(c for c in base.columns if c in report.questions or (
+            c not in ("council", "round", "comment") and "__" not in c))
+        result = ingest.import_file(con, data, "answers.csv", NEW_YEAR)
         assert result.status == "imported" and result.councils == 3
         assert respondents(con, NEW_YEAR) == sorted(base["council"])
     finally:
@@ -342,3 +488,37 @@ def test_random_sheets_import_or_fail_cleanly(mod_con, data):
         assert db_checksum(mod_con) == before
     else:
         assert stored == (result.rows, result.councils)
+
+
+def test_the_sheet_read_is_named_in_every_report(mod_con, base):
+    good = ingest.validate(mod_con, xlsx_bytes(base), "answers.xlsx", NEW_YEAR)
+    assert good.ok and good.summary().startswith("answers.xlsx (sheet 'responses'): 3 councils and ")
+    bad = ingest.validate(mod_con, xlsx_bytes(_set(base, 2, "emp_payroll", "maybe"), "Sheet1"), "answers.xlsx",
+                          NEW_YEAR)
+    assert bad.lines()[0] == ("answers.xlsx (sheet 'Sheet1'): 1 problem found, so nothing can be imported. "
+                              "Correct the file and try again.")
+    assert ingest.validate(mod_con, csv_bytes(base), "answers.csv", NEW_YEAR).summary().startswith("answers.csv: ")
+
+
+def test_a_stale_dimension_would_have_dropped_rows_and_columns(base):
+    """The stale file really is stale: openpyxl's read-only mode trusting the tag sees 2 x 2 cells."""
+    data = _stale_dimension(xlsx_bytes(base))
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    assert [len(r) for r in wb["responses"].iter_rows(values_only=True)] == [2, 2]
+    sheet = ingest.read_sheet(data, "answers.xlsx")
+    assert len(sheet.rows) == 3 and len(sheet.header) == len(base.columns)
+
+
+@pytest.mark.parametrize("text", ["<img src=x onerror=alert(1)>", "<svg onload=alert(1)>", "<iframe src=x>",
+                                  "<script>x</script>", "< a href=x>", "<!-- x -->", "JAVASCRIPT:alert(1)",
+                                  "java\nscript:alert(1)", "&#x6A;avascript:alert(1)", "&amp;#106;avascript:x",
+                                  "vbscript:msgbox", "data:image/svg+xml,<svg>", "java\u200bscript:x",
+                                  "&lt;img src=x onerror=alert(1)&gt;"])
+def test_one_markup_policy_refuses_every_variant(text):
+    assert ingest._unsafe(text).startswith("script content: ")
+
+
+@pytest.mark.parametrize("text", ["Fewer than < 5 PAs", "score <5", "a -> b", "data: payroll", "I <3 PAs",
+                                  "see www.example.org", "Javascript is not used"])
+def test_one_markup_policy_keeps_plain_text(text):
+    assert ingest._unsafe(text) is None

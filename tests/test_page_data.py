@@ -29,7 +29,9 @@ def page_db(repo_db_path, tmp_path, monkeypatch):
     monkeypatch.delenv(auth.HASH_ENV, raising=False)
     monkeypatch.delenv(auth.EMAILS_ENV, raising=False)
     st.cache_data.clear()
+    auth.GUARD.reset()  # failed sign-ins are counted per server process: start each test afresh
     yield path
+    auth.GUARD.reset()
     st.cache_data.clear()
 
 
@@ -66,7 +68,18 @@ def test_wrong_password_is_refused_and_delays_the_next_try(page_db, admin_hash, 
     _sign_in(at, PASSWORD)  # straight away: still refused, the delay has not passed
     assert any("Too many wrong attempts" in e.value for e in at.error)
     assert not at.file_uploader
-    assert any("1 wrong attempt" in c.value for c in at.caption)
+    assert any("1 wrong attempt in a row on this server" in c.value for c in at.caption)
+    # Another browser session meets the same delay: failures are counted per server process.
+    fresh = _sign_in(open_page(PAGE), PASSWORD)
+    assert any("Too many wrong attempts" in e.value for e in fresh.error) and not fresh.file_uploader
+    con = db.connect(page_db)
+    try:
+        rows = con.execute("SELECT actor, action, detail FROM audit_log WHERE action = 'sign-in failed'").fetchall()
+    finally:
+        con.close()
+    assert [r[:2] for r in rows] == [("administrator (password)", "sign-in failed")] * 3
+    assert rows[0][2].startswith("Failed administrator sign-in (1 in a row for this account): That password is not right.")
+    assert all("Too many wrong attempts. Wait" in r[2] for r in rows[1:])  # refused while waiting: logged too
 
 
 def test_right_password_shows_the_upload_step(page_db, admin_hash):
@@ -126,7 +139,7 @@ def test_bad_upload_shows_the_problem_table_and_no_import_button(page_db, admin_
     problems = at.dataframe[0].value
     row = problems.iloc[0]
     assert (row["Row"], row["Column"], row["Cell"], row["Value"]) == ("3", "council", "A3", "<b>Atlantis</b>")
-    assert row["Problem"].startswith("unknown council")
+    assert row["Problem"].startswith("script content: the cell contains HTML markup")
     assert not any(b.label.startswith("Import") for b in at.button)
     # The file's text reaches the screen only inside the table, never as Markdown or HTML.
     assert not any("Atlantis" in m.value for m in at.markdown)

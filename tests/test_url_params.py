@@ -1,0 +1,54 @@
+"""Values from the address never crash a page and are never rendered as formatting or links."""
+
+from __future__ import annotations
+
+import pytest
+
+from lib import app, gaps, peers, regions
+from tests.apptest import open_page
+from tests.test_ingest import db_checksum
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("2015", 2015), (" 2015 ", 2015), ("²", None), ("٣", None), ("2015²", None), ("9" * 5000, None),
+    ("-1", None), ("1e3", None), ("", None), (None, None), ("1234567", None),
+])
+def test_url_int_takes_ascii_digits_of_bounded_length(raw, expected):
+    assert app.url_int(raw) == expected
+
+
+def test_parsers_of_other_parameters_refuse_unicode_digits_and_huge_numbers():
+    assert regions.parse_standard("²", [1, 2]) is None and regions.parse_standard("2", [1, 2]) == 2
+    assert regions.parse_standard("9" * 5000, [9]) is None
+    assert gaps.valid_sort("²", range(1, 10)) == "overall" and gaps.valid_sort("3", range(1, 10)) == "3"
+    assert gaps.valid_sort("3" * 5000, range(1, 10)) == "overall"
+    assert peers.parse_k("9" * 5000) == peers.K_DEFAULT and peers.parse_k("²") == peers.K_DEFAULT
+
+
+def test_echo_makes_addresses_and_markdown_inert():
+    text = app.echo("see www.evil.example/x or https://evil.example and me@evil.example **now** [a](b)")
+    assert "www." not in text and "://" not in text and "@" not in text and "*" not in text and "[" not in text
+    assert text.startswith("see www&#46;evil&#46;example&#47;x or https&#58;&#47;&#47;evil")
+    assert app.echo("x" * 500) == "x" * 59 + "&#8230;"
+
+
+def test_odd_round_values_do_not_crash_any_page(repo_con, latest_year):
+    before = db_checksum(repo_con)
+    for value in ("²", "9" * 5000):
+        at = open_page(None, round=value)  # asserts no exception
+        assert at.sidebar.selectbox(key="round_select").value == latest_year
+    at = open_page("pages/regions.py", round="9" * 5000, standard="²")
+    assert at.title[0].value
+    assert db_checksum(repo_con) == before
+
+
+def test_text_echoed_from_the_address_is_not_a_link(repo_con, latest_year):
+    before = db_checksum(repo_con)
+    at = open_page("pages/regions.py", standard="www.evil.example")
+    shown = " ".join(i.value for i in at.info)
+    assert "Standard www&#46;evil&#46;example was not asked about" in shown and "www.evil" not in shown
+    at = open_page("pages/what_if.py", authority="https://evil.example/" + "x" * 200)
+    shown = " ".join(w.value for w in at.warning)
+    assert "There is no council with the code https&#58;&#47;&#47;evil&#46;example&#47;xxx" in shown
+    assert "://" not in shown and "x" * 100 not in shown
+    assert db_checksum(repo_con) == before
