@@ -89,3 +89,38 @@ def test_hex_map_colours_match_one_sample_per_hexagon():
     old = [hexmap.NO_DATA_COLOUR if math.isnan(v) else
            sample_colorscale(hexmap.COLOURSCALE, [min(max(v / 100, 0.0), 1.0)])[0] for v in values]
     assert [s.fillcolor for s in fig.layout.shapes] == old
+
+
+def _old_heatmap_cells(frame: pd.DataFrame) -> dict[str, list]:
+    """The heat map's cells as score_heatmap used to build them: pivots and a Python call per cell."""
+    councils = list(dict.fromkeys(frame.sort_values("row")["display_name"]))
+    standards = list(frame.drop_duplicates("standard").sort_values("standard")["standard"])
+    scores = frame.pivot(index="display_name", columns="standard", values="score").reindex(index=councils, columns=standards)
+    bands = frame.pivot(index="display_name", columns="standard", values="band_label").reindex(index=councils, columns=standards)
+    missing = scores.isna()
+    return {"no_evidence_z": missing.where(missing).astype(float).to_numpy().tolist(),
+            "no_evidence_text": bands.where(missing, "").to_numpy().tolist(),
+            "z": scores.to_numpy(dtype=float).tolist(),
+            "text": scores.map(lambda v: "" if pd.isna(v) else f"{v:.0f}").to_numpy().tolist(),
+            "customdata": bands.to_numpy().tolist()}
+
+
+def _same(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(
+        len(ra) == len(rb) and all((isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y))
+                                   or x == y for x, y in zip(ra, rb, strict=True))
+        for ra, rb in zip(a, b, strict=True))
+
+
+def test_score_heatmap_cells_are_unchanged(repo_con):
+    for year, where in [(2015, {}), (2012, {}), (2014, {"region": "E12000007"})]:
+        frame = gaps.heatmap_frame(repo_con, year, **where)
+        fig = gap_charts.score_heatmap(frame, source="test", title="t")
+        old = _old_heatmap_cells(frame)
+        blank, scored = fig.data
+        assert _same(np.asarray(blank.z, dtype=float).tolist(), old["no_evidence_z"])
+        assert _same(np.asarray(blank.text).tolist(), old["no_evidence_text"])
+        assert _same(np.asarray(scored.z, dtype=float).tolist(), old["z"])
+        assert _same(np.asarray(scored.text).tolist(), old["text"])
+        assert _same(np.asarray(scored.customdata).tolist(), old["customdata"])
+        assert list(scored.y) == list(dict.fromkeys(frame.sort_values("row")["display_name"]))

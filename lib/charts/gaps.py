@@ -6,6 +6,7 @@ to a table with the same numbers.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -50,27 +51,30 @@ def score_heatmap(frame: pd.DataFrame, *, source: str, title: str) -> go.Figure:
     councils = list(dict.fromkeys(frame.sort_values("row")["display_name"]))
     standards = frame.drop_duplicates("standard").sort_values("standard")
     columns = [_wrap(f"{n}. {name}", 12) for n, name in zip(standards["standard"], standards["short_name"], strict=True)]
-    col_of = dict(zip(standards["standard"], columns, strict=True))
-    grid = frame.assign(x=frame["standard"].map(col_of))
-    scores = grid.pivot(index="display_name", columns="x", values="score").reindex(index=councils, columns=columns)
-    bands = grid.pivot(index="display_name", columns="x", values="band_label").reindex(index=councils, columns=columns)
-    text = scores.map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
-    missing = scores.isna()
+    # The grid as whole arrays, with no Python work per cell: scores as floats, bands as text.
+    def grid(values: str) -> pd.DataFrame:
+        wide = frame.pivot(index="display_name", columns="standard", values=values)
+        return wide.reindex(index=councils, columns=standards["standard"])
+
+    z = grid("score").to_numpy(dtype=float, na_value=np.nan)
+    bands = grid("band_label").to_numpy(dtype=object)
+    missing = np.isnan(z)
+    text = np.where(missing, "", np.char.mod("%.0f", np.where(missing, 0.0, z))).astype(object)
     # "No evidence", or "Not asked" where the round's questionnaire left the standard out.
-    empty_text = bands.where(missing, "")
+    empty_text = np.where(missing, bands, "").astype(object)
 
     fig = go.Figure()
     fig.add_heatmap(
-        z=missing.where(missing).astype(float).to_numpy(), x=columns, y=councils,
+        z=np.where(missing, 1.0, np.nan), x=columns, y=councils,
         colorscale=[[0, NO_EVIDENCE_FILL], [1, NO_EVIDENCE_FILL]], showscale=False,
-        text=empty_text.to_numpy(), texttemplate="%{text}",
+        text=empty_text, texttemplate="%{text}",
         textfont=dict(size=11, color="#333333"), xgap=1, ygap=1, name=NO_EVIDENCE,
         hovertemplate="%{y}<br>%{x}<br>%{text}<extra></extra>",
     )
     fig.add_heatmap(
-        z=scores.to_numpy(dtype=float), x=columns, y=councils, zmin=0, zmax=100,
-        colorscale=SCORE_SCALE, text=text.to_numpy(), texttemplate="%{text}",
-        textfont=dict(size=12), customdata=bands.to_numpy(), xgap=1, ygap=1, name="Score",
+        z=z, x=columns, y=councils, zmin=0, zmax=100,
+        colorscale=SCORE_SCALE, text=text, texttemplate="%{text}",
+        textfont=dict(size=12), customdata=bands, xgap=1, ygap=1, name="Score",
         colorbar=dict(title=dict(text="Score (0-100)", side="right"), thickness=10, xpad=4, len=min(1.0, 500 / (len(councils) * ROW_HEIGHT + 1)),
                       y=1, yanchor="top"),
         hovertemplate="%{y}<br>%{x}<br>Score %{z:.0f} (%{customdata})<extra></extra>",
