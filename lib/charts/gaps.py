@@ -137,11 +137,11 @@ def paired_dots(labels: list[str], before: pd.Series, after: pd.Series, *, befor
     blue diamond (after), so the two are told apart by shape as well as colour."""
     fig = go.Figure()
     # All the joining lines in one assignment: add_shape per row re-validates the whole list.
-    fig.update_layout(shapes=[
+    fig.layout.shapes = [
         dict(type="line", x0=a, x1=b, y0=label, y1=label, xref="x", yref="y",
              line=dict(color=PALETTE["light_grey"], width=3), layer="below")
         for label, a, b in zip(labels, before, after, strict=True) if pd.notna(a) and pd.notna(b)
-    ])
+    ]
     fig.add_scatter(x=before, y=labels, mode="markers", name=before_name,
                     marker=dict(symbol="circle-open", size=12, color=PALETTE["grey"], line=dict(width=2.5)),
                     hovertemplate="%{y}<br>" + before_name + ": %{x:.0f}%<extra></extra>")

@@ -174,7 +174,8 @@ def standard_trend_chart(standards: pd.DataFrame, *, source: str) -> go.Figure:
         not_asked += [dict(x=int(year), y=50, text="Not<br>asked", showarrow=False,
                            font=dict(size=11, color="#4D4D4D"), xref=xref, yref=yref)
                       for year in med.loc[~med["asked"], "round_year"]]
-    fig.update_layout(annotations=[*fig.layout.annotations, *not_asked])
+    # Assigned, not passed to update_layout, which walks every existing annotation again.
+    fig.layout.annotations = fig.layout.annotations + tuple(go.layout.Annotation(a) for a in not_asked)
     for r in (1, 2, 3):
         for c in (1, 2, 3):
             _round_axis(fig, standards, with_counts=False, row=r, col=c)
