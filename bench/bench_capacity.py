@@ -138,14 +138,35 @@ async def _burst(base: str, codes: list[str], n: int, pid: int) -> dict[str, flo
         return times[min(len(times) - 1, round(q * (len(times) - 1)))] if times else float("nan")
 
     return {"n": n, "p50": pct(0.5), "p95": pct(0.95), "max": times[-1] if times else float("nan"),
-            "errors": len(errors), "cpu_per_session": cpu / n, "rss_peak": peak[0], "rss_after": rss_mb(pid)}
+            "errors": len(errors), "kinds": ", ".join(sorted(set(errors))), "cpu_per_session": cpu / n,
+            "rss_peak": peak[0], "rss_after": rss_mb(pid)}
+
+
+def page_table(browser, db_path: Path, tmp: Path, code: str,
+               repeats: int) -> tuple[float, float, dict[str, tuple[float, float]], float]:
+    """The one-line app's CPU per view (first, repeat), every page's, and the server's RSS after."""
+    with streamlit_process(db_path, script=one_line_app(tmp)) as (base, proc):
+        view_cpu(browser, proc.pid, base)  # the server's very first run imports Streamlit's modules
+        floor_first, floor = page_views(browser, proc.pid, base, repeats)
+    cpu: dict[str, tuple[float, float]] = {}
+    with streamlit_process(db_path, script=framed_app(tmp)) as (base, proc):
+        cpu["(empty page in the app's frame)"] = page_views(browser, proc.pid, f"{base}/{FLOOR_PATH}", repeats)
+        for label, path in PAGES.items():
+            cpu[label] = page_views(browser, proc.pid, f"{base}/{path.format(code=code)}", repeats)
+        rss = rss_mb(proc.pid)
+    return floor_first, floor, cpu, rss
 
 
 def main() -> None:
+    global VISIT_TIMEOUT_MS
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--bursts", default="1,8,32")
+    parser.add_argument("--timeout", type=float, default=VISIT_TIMEOUT_MS / 1000,
+                        help="seconds a visit may take before it counts as an error")
+    parser.add_argument("--bursts-only", action="store_true", help="skip the per-page CPU table")
     args = parser.parse_args()
+    VISIT_TIMEOUT_MS = int(args.timeout * 1000)
     from playwright.sync_api import sync_playwright
 
     from lib import db
@@ -161,19 +182,11 @@ def main() -> None:
     code = codes[0]
     bursts = [int(b) for b in args.bursts.split(",") if b]
 
-    cpu: dict[str, tuple[float, float]] = {}
-    with sync_playwright() as p:
-        browser = launch_browser(p)
-        with streamlit_process(db_path, script=one_line_app(tmp)) as (base, proc):
-            view_cpu(browser, proc.pid, base)  # the server's very first run imports Streamlit's modules
-            floor_first, floor = page_views(browser, proc.pid, base, args.repeats)
-        with streamlit_process(db_path, script=framed_app(tmp)) as (base, proc):
-            cpu["(empty page in the app's frame)"] = page_views(browser, proc.pid, f"{base}/{FLOOR_PATH}",
-                                                                args.repeats)
-            for label, path in PAGES.items():
-                cpu[label] = page_views(browser, proc.pid, f"{base}/{path.format(code=code)}", args.repeats)
-            rss_pages = rss_mb(proc.pid)
-        browser.close()
+    if not args.bursts_only:
+        with sync_playwright() as p:
+            browser = launch_browser(p)
+            floor_first, floor, cpu, rss_pages = page_table(browser, db_path, tmp, code, args.repeats)
+            browser.close()
     burst_rows = []
     with streamlit_process(db_path) as (base, proc):
         with sync_playwright() as p:  # warm the server's caches with one scorecard, not counted
@@ -183,18 +196,29 @@ def main() -> None:
         for n in bursts:
             burst_rows.append(asyncio.run(_burst(base, codes, n, proc.pid)))
 
-    print(f"Server CPU seconds per view (first view; median of {args.repeats} repeat views), "
+    if not args.bursts_only:
+        print_pages(floor_first, floor, cpu, rss_pages, args.repeats)
+    print_bursts(burst_rows)
+
+
+def print_pages(floor_first: float, floor: float, cpu: dict[str, tuple[float, float]], rss_pages: float,
+                repeats: int) -> None:
+    print(f"Server CPU seconds per view (first view; median of {repeats} repeat views), "
           f"floor = one-line app, repeat view {floor:.3f} s (first {floor_first:.3f} s)")
     print(f"{'page':<34}{'first s':>9}{'x floor':>9}{'repeat s':>10}{'x floor':>9}")
     for label, (first, again) in cpu.items():
         print(f"{label:<34}{first:9.3f}{first / floor:9.1f}{again:10.3f}{again / floor:9.1f}")
     print(f"Server RSS after the page views: {rss_pages:.0f} MB")
     print()
+
+
+def print_bursts(burst_rows: list[dict]) -> None:
     print("Bursts of simultaneous sessions, each on a different council's scorecard (seconds to a finished page)")
     print(f"{'sessions':>8}{'p50':>8}{'p95':>8}{'max':>8}{'errors':>8}{'CPU s/session':>15}{'RSS peak MB':>13}{'RSS after MB':>14}")
     for r in burst_rows:
         print(f"{r['n']:>8}{r['p50']:8.2f}{r['p95']:8.2f}{r['max']:8.2f}{r['errors']:>8}"
-              f"{r['cpu_per_session']:15.3f}{r['rss_peak']:13.0f}{r['rss_after']:14.0f}")
+              f"{r['cpu_per_session']:15.3f}{r['rss_peak']:13.0f}{r['rss_after']:14.0f}"
+              + (f"  ({r['kinds']})" if r["kinds"] else ""))
 
 
 if __name__ == "__main__":
