@@ -2,8 +2,10 @@
 
 For each page: navigation-to-rendered time for a cold visit (a new browser session) and a warm
 visit (the same session, page already visited), median of N; the time of a rerun after changing
-the council on the scorecard; and the same for an empty Streamlit page served in the same run,
-so each figure can be read as a ratio to the framework's own floor.
+the council on the scorecard; and the same for an empty page inside the app's own frame
+(navigation, round picker, demo banner; bench/floor.py) served by the same server, so each
+figure can be read as a ratio to what any page of this app costs. A visit ends when the page's
+script has finished and every chart is drawn (tests.browser.wait_for_app), with no fixed sleep.
 
 Run: uv run python bench/bench_pages.py [--repeats 5]
 Needs Debian's chromium (/usr/bin/chromium). Timings are reported, never asserted in tests.
@@ -21,20 +23,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser import VIEWPORT, launch_browser, streamlit_server, wait_for_app  # noqa: E402
+from bench.floor import FLOOR_PATH, framed_app  # noqa: E402
+from tests.browser import (  # noqa: E402
+    VIEWPORT,
+    launch_browser,
+    streamlit_process,
+    wait_for_app,
+    wait_for_rerun_start,
+)
 
 PAGES = {"Home": "", "Gap finder": "gaps", "Council scorecard": "scorecard?authority={code}",
          "Self-assessment": "what_if?authority={code}", "Regional comparison": "regions",
          "Peer comparison": "peers?authority={code}&peers=similar", "Good practice": "good_practice",
          "Methodology": "methodology", "Data management": "data"}
-EMPTY_PAGE = 'import streamlit as st\n\nst.title("Empty page")\n'
+FLOOR_LABEL = "(empty page in frame)"
 
 
 def timed_visit(page, url: str) -> float:
+    """Seconds from navigation to the moment the page was finished (not counting the helper's
+    stable interval)."""
     t0 = time.perf_counter()
     page.goto(url, wait_until="domcontentloaded")
-    wait_for_app(page)
-    return time.perf_counter() - t0
+    return wait_for_app(page) - t0
 
 
 def measure(browser, url: str, repeats: int) -> tuple[float, float]:
@@ -60,9 +70,8 @@ def rerun_after_council_change(browser, base: str, names: list[str], repeats: in
         page.keyboard.type(names[i % len(names)])
         t0 = time.perf_counter()
         page.keyboard.press("Enter")
-        page.wait_for_timeout(50)
-        wait_for_app(page)
-        times.append(time.perf_counter() - t0)
+        wait_for_rerun_start(page)
+        times.append(wait_for_app(page) - t0)
     context.close()
     return statistics.median(times)
 
@@ -84,40 +93,22 @@ def main() -> None:
                        "ORDER BY rank LIMIT 6").fetchall()
     con.close()
     code = rows[0][0]
-    empty = tmp / "empty.py"
-    empty.write_text(EMPTY_PAGE)
 
     results: dict[str, tuple[float, float]] = {}
     with sync_playwright() as p:
         browser = launch_browser(p)
-        with streamlit_server(db_path) as base:
-            timed_visit(browser.new_page(), base)  # first run builds caches; not counted
+        # The dashboard with one extra page that draws only a title inside the app's frame.
+        with streamlit_process(db_path, script=framed_app(tmp)) as (base, _proc):
+            timed_visit(browser.new_page(), f"{base}/{FLOOR_PATH}")  # first run builds caches; not counted
+            results[FLOOR_LABEL] = measure(browser, f"{base}/{FLOOR_PATH}", args.repeats)
             for label, path in PAGES.items():
                 results[label] = measure(browser, f"{base}/{path.format(code=code)}", args.repeats)
             rerun = rerun_after_council_change(browser, base, [n for _, n in rows[1:]], args.repeats)
-        import subprocess  # the empty page runs as its own app in the same bench run
-
-        from tests import browser as helpers
-        port = helpers.free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(empty), "--server.port", str(port),
-                                 "--server.headless", "true", "--server.address", "127.0.0.1"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            import urllib.request
-            for _ in range(240):
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.25)
-            empty_cold, empty_warm = measure(browser, f"http://127.0.0.1:{port}/", args.repeats)
-        finally:
-            proc.terminate()
         browser.close()
 
-    print(f"Medians of {args.repeats} visits (seconds); ratio = warm / empty page warm")
+    empty_warm = results[FLOOR_LABEL][1]
+    print(f"Medians of {args.repeats} visits (seconds); ratio = warm / empty page in the app's frame, warm")
     print(f"{'page':<22}{'cold':>8}{'warm':>8}{'ratio':>8}")
-    print(f"{'(empty Streamlit page)':<22}{empty_cold:8.2f}{empty_warm:8.2f}{1:8.2f}")
     for label, (cold, warm) in results.items():
         print(f"{label:<22}{cold:8.2f}{warm:8.2f}{warm / empty_warm:8.2f}")
     print(f"Scorecard rerun after changing the council: {rerun:.2f} s ({rerun / empty_warm:.2f}x empty warm)")

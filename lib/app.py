@@ -143,6 +143,25 @@ def cursor() -> duckdb.DuckDBPyConnection:
     return _connection(str(default_db_path())).cursor()
 
 
+def deferred(build: Callable[[duckdb.DuckDBPyConnection], bytes]) -> Callable[[], bytes]:
+    """Data for st.download_button built only when the button is pressed.
+
+    Streamlit (1.67+) calls a callable `data` on its own thread when the user clicks, not on
+    every run of the page. The callable gets a cursor of its own on this run's database
+    connection, since the run's cursor belongs to the script thread.
+    """
+    connection = _connection(str(default_db_path()))
+
+    def build_on_click() -> bytes:
+        cur = connection.cursor()
+        try:
+            return build(cur)
+        finally:
+            cur.close()
+
+    return build_on_click
+
+
 def reset_connection() -> None:
     """Drop the cached connection (after the database file was replaced)."""
     _connection.clear()

@@ -106,7 +106,7 @@ def briefing_data(con: duckdb.DuckDBPyConnection, code: str, year: int, *, is_de
         raise ValueError(f"{code} did not respond in the {year} round")
     profile = scorecard.standard_profile(con, code, year)
     questions = scorecard.question_answers(con, code, year)
-    gap_rows = scorecard.gaps(con, code, year)
+    gap_rows = scorecard.gaps_from_profile(con, profile, year)
     notes = [n for n in (head.coverage_note(year), head.not_ranked_reason(year)) if n]
     standards = [
         StandardRow(label=r.standard_label, score=_num(r.score), score_text=r.score_text,

@@ -130,14 +130,17 @@ def hex_map_figure(cells: pd.DataFrame, *, value_col: str = "value", title: str 
 
     low, high = value_range
     span = (high - low) or 1.0
-    shapes = []
-    for col, row, value in zip(cols, rows, data["value"], strict=True):
-        if math.isnan(value):
-            fill = NO_DATA_COLOUR
-        else:
-            fill = sample_colorscale(colourscale, [min(max((value - low) / span, 0.0), 1.0)])[0]
-        shapes.append({"type": "path", "path": _hexagon_path(col, row), "fillcolor": fill,
-                       "line": {"color": CELL_EDGE_COLOUR, "width": 1}, "layer": "below"})
+    # One sample_colorscale call for every council with a value (it parses the scale each call).
+    values = data["value"].tolist()
+    known = [i for i, v in enumerate(values) if not math.isnan(v)]
+    scaled = [min(max((values[i] - low) / span, 0.0), 1.0) for i in known]
+    sampled = sample_colorscale(colourscale, scaled) if scaled else []
+    fills = [NO_DATA_COLOUR] * len(values)
+    for i, colour in zip(known, sampled, strict=True):
+        fills[i] = colour
+    shapes = [{"type": "path", "path": _hexagon_path(col, row), "fillcolor": fill,
+               "line": {"color": CELL_EDGE_COLOUR, "width": 1}, "layer": "below"}
+              for col, row, fill in zip(cols, rows, fills, strict=True)]
 
     centres = [cell_centre(c, r) for c, r in zip(cols, rows, strict=True)]
     hover = [_hover_text(rec, colour_label) for rec in data.to_dict("records")]

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from lib import geography, scoring
+from lib import exports, geography, scoring
 from lib.formatting import (
     DASH,
     NO_EVIDENCE,
@@ -403,7 +403,11 @@ def gaps(con: duckdb.DuckDBPyConnection, code: str, year: int) -> pd.DataFrame:
     first, then standards the round's questionnaire did not ask about. Each row carries the
     standard's actions (standards.actions).
     """
-    profile = standard_profile(con, code, year)
+    return gaps_from_profile(con, standard_profile(con, code, year), year)
+
+
+def gaps_from_profile(con: duckdb.DuckDBPyConnection, profile: pd.DataFrame, year: int) -> pd.DataFrame:
+    """`gaps` for a standard_profile() already in hand (so a caller computes it once)."""
     top, _, _ = scoring.top_band(con)
     actions = dict(con.execute("SELECT number, actions FROM standards").fetchall())
     rows = profile[(profile["band"] != top) | ~profile["evidence"]].copy()
@@ -642,7 +646,7 @@ def export_frames(con: duckdb.DuckDBPyConnection, code: str, year: int) -> dict[
     name = str(me.get("display_name", code))
     profile = standard_profile(con, code, year)
     questions = question_answers(con, code, year)
-    gap_rows = gaps(con, code, year)
+    gap_rows = gaps_from_profile(con, profile, year)
     ident = {"council_code": code, "council": name, "round": int(year)}
     standards_sheet = pd.DataFrame({
         **{k: [v] * len(profile) for k, v in ident.items()},
@@ -688,6 +692,17 @@ def export_frames(con: duckdb.DuckDBPyConnection, code: str, year: int) -> dict[
 def _whole(values: pd.Series) -> pd.Series:
     """Scores, medians and differences as the whole numbers every page shows (half up)."""
     return pd.Series([shown_int(v) for v in values], dtype="Int64", index=values.index)
+
+
+def answers_csv(con: duckdb.DuckDBPyConnection, code: str, year: int, *, is_demo: bool) -> bytes:
+    """The "questions" sheet of export_frames as the CSV people download (labelled if demo)."""
+    return exports.to_csv_bytes(exports.label_demo(export_frames(con, code, year)["questions"], is_demo))
+
+
+def data_xlsx(con: duckdb.DuckDBPyConnection, code: str, year: int, *, is_demo: bool) -> bytes:
+    """Every sheet of export_frames as the workbook people download (labelled if demo)."""
+    frames = {k: exports.label_demo(v, is_demo) for k, v in export_frames(con, code, year).items()}
+    return exports.to_xlsx_bytes(frames)
 
 
 def file_stem(display_name: str, year: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import app, briefing, exports, methodology, scorecard, scoring
+from lib import app, briefing, methodology, scorecard, scoring
 from lib.charts import scorecard as charts
 from lib.formatting import council_type_text
 from lib.formatting import escape_markdown as md
@@ -93,20 +93,22 @@ if head.coverage_note(year):
 # ---- Downloads ------------------------------------------------------------------------------
 demo = app.is_demo(year)
 stem = scorecard.file_stem(name, year)
-frames = {k: exports.label_demo(v, demo) for k, v in scorecard.export_frames(con, code, year).items()}
-downloads = st.container(horizontal=True)
+downloads = st.container(horizontal=True)  # each file is built only when its button is pressed
 downloads.download_button(
-    "Download briefing (HTML)", briefing.briefing_html(con, code, year, is_demo=demo).encode("utf-8"),
+    "Download briefing (HTML)",
+    app.deferred(lambda c: briefing.briefing_html(c, code, year, is_demo=demo).encode("utf-8")),
     file_name=f"{stem}-briefing.html", mime="text/html", icon=":material/description:", on_click="ignore",
     help="A one-council briefing to print (A4) or share: headline, standards, gaps, actions and good practice.",
 )
 downloads.download_button(
-    "Download answers (CSV)", exports.to_csv_bytes(frames["questions"]), file_name=f"{stem}-answers.csv",
+    "Download answers (CSV)", app.deferred(lambda c: scorecard.answers_csv(c, code, year, is_demo=demo)),
+    file_name=f"{stem}-answers.csv",
     mime="text/csv", icon=":material/download:", on_click="ignore",
     help="Every question asked in the round with the council's answer and who provides it.",
 )
 downloads.download_button(
-    "Download data (Excel)", exports.to_xlsx_bytes(frames), file_name=f"{stem}.xlsx",
+    "Download data (Excel)", app.deferred(lambda c: scorecard.data_xlsx(c, code, year, is_demo=demo)),
+    file_name=f"{stem}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
     on_click="ignore", help="Sheets: standards, questions and gaps.",
 )

@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from lib import briefing, scorecard
 from tests.browser import (
     ARTIFACTS,
     VIEWPORT,
@@ -146,6 +147,8 @@ def test_briefing_download_is_valid_html(server, page, repo_con, tmp_path):
         button.click()
     path = tmp_path / "briefing.html"
     info.value.save_as(path)
+    # Built on the click (a callable passed to st.download_button), the same file as ever.
+    assert path.read_bytes() == briefing.briefing_html(repo_con, code, 2015, is_demo=True).encode("utf-8")
     text = path.read_text(encoding="utf-8")
     assert text.lstrip().lower().startswith("<!doctype html")
     assert name in text and "Synthetic demonstration data" in text
@@ -156,3 +159,22 @@ def test_briefing_download_is_valid_html(server, page, repo_con, tmp_path):
         pass
 
     Checker().feed(text)  # raises on badly broken markup
+
+
+def test_data_downloads_are_built_on_click(server, page, repo_con, tmp_path):
+    code = repo_con.execute(
+        "SELECT authority_code FROM overall_scores WHERE round_year = 2015 ORDER BY rank LIMIT 1 OFFSET 3"
+    ).fetchone()[0]
+    _open(page, f"{server}/scorecard?authority={code}")
+    button = page.locator('[data-testid="stDownloadButton"] button', has_text="CSV").first
+    with page.expect_download(timeout=30_000) as info:
+        button.click()
+    path = tmp_path / "answers.csv"
+    info.value.save_as(path)
+    assert path.read_bytes() == scorecard.answers_csv(repo_con, code, 2015, is_demo=True)
+    button = page.locator('[data-testid="stDownloadButton"] button', has_text="Excel").first
+    with page.expect_download(timeout=30_000) as info:
+        button.click()
+    path = tmp_path / "data.xlsx"
+    info.value.save_as(path)
+    assert path.read_bytes()[:2] == b"PK"  # a workbook (its bytes carry the time it was made)

@@ -68,6 +68,18 @@ def test_downloads_are_offered(repo_db_path, repo_con):
     assert any("synthetic demonstration data" in c.value for c in at.caption)
 
 
+def test_downloads_are_not_built_on_every_run(repo_db_path, repo_con, monkeypatch):
+    """The files are built when a button is pressed, not each time the page is drawn."""
+    from lib import briefing
+
+    built = []
+    monkeypatch.setattr(scorecard, "export_frames", lambda *a, **k: built.append("frames"))
+    monkeypatch.setattr(briefing, "briefing_html", lambda *a, **k: built.append("briefing"))
+    at = open_page(PAGE, authority=_ranked(repo_con, 2015))
+    assert len(at.download_button) == 3
+    assert built == []
+
+
 def test_standard_filter_is_kept_in_the_url(repo_db_path, repo_con):
     code = _ranked(repo_con, 2015)
     at = open_page(PAGE, authority=code, standard="3")

@@ -6,12 +6,13 @@ to a table with the same numbers.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from lib.charts import NO_EVIDENCE_LABEL as NO_EVIDENCE
 from lib.charts import PALETTE, SCORE_SCALE, base_layout, wrap_text
-from lib.formatting import format_score
+from lib.rounding import NOISE_DECIMALS
 
 #: Fill for "No evidence" cells: near-white, outside the score scale, and always labelled.
 NO_EVIDENCE_FILL = "#F2F2F2"
@@ -51,27 +52,32 @@ def score_heatmap(frame: pd.DataFrame, *, source: str, title: str) -> go.Figure:
     councils = list(dict.fromkeys(frame.sort_values("row")["display_name"]))
     standards = frame.drop_duplicates("standard").sort_values("standard")
     columns = [_wrap(f"{n}. {name}", 12) for n, name in zip(standards["standard"], standards["short_name"], strict=True)]
-    col_of = dict(zip(standards["standard"], columns, strict=True))
-    grid = frame.assign(x=frame["standard"].map(col_of))
-    scores = grid.pivot(index="display_name", columns="x", values="score").reindex(index=councils, columns=columns)
-    bands = grid.pivot(index="display_name", columns="x", values="band_label").reindex(index=councils, columns=columns)
-    text = scores.map(lambda v: "" if pd.isna(v) else format_score(v))
-    missing = scores.isna()
+    # The grid as whole arrays, with no Python work per cell: scores as floats, bands as text.
+    def grid(values: str) -> pd.DataFrame:
+        wide = frame.pivot(index="display_name", columns="standard", values=values)
+        return wide.reindex(index=councils, columns=standards["standard"])
+
+    z = grid("score").to_numpy(dtype=float, na_value=np.nan)
+    bands = grid("band_label").to_numpy(dtype=object)
+    missing = np.isnan(z)
+    # Cells show the score as every page does: whole, rounded half up (lib.rounding).
+    shown = np.floor(np.round(np.where(missing, 0.0, z), NOISE_DECIMALS) + 0.5)
+    text = np.where(missing, "", np.char.mod("%d", shown.astype(int))).astype(object)
     # "No evidence", or "Not asked" where the round's questionnaire left the standard out.
-    empty_text = bands.where(missing, "")
+    empty_text = np.where(missing, bands, "").astype(object)
 
     fig = go.Figure()
     fig.add_heatmap(
-        z=missing.where(missing).astype(float).to_numpy(), x=columns, y=councils,
+        z=np.where(missing, 1.0, np.nan), x=columns, y=councils,
         colorscale=[[0, NO_EVIDENCE_FILL], [1, NO_EVIDENCE_FILL]], showscale=False,
-        text=empty_text.to_numpy(), texttemplate="%{text}",
+        text=empty_text, texttemplate="%{text}",
         textfont=dict(size=11, color="#333333"), xgap=1, ygap=1, name=NO_EVIDENCE,
         hovertemplate="%{y}<br>%{x}<br>%{text}<extra></extra>",
     )
     fig.add_heatmap(
-        z=scores.to_numpy(dtype=float), x=columns, y=councils, zmin=0, zmax=100,
-        colorscale=SCORE_SCALE, text=text.to_numpy(), texttemplate="%{text}",
-        textfont=dict(size=12), customdata=bands.to_numpy(), xgap=1, ygap=1, name="Score",
+        z=z, x=columns, y=councils, zmin=0, zmax=100,
+        colorscale=SCORE_SCALE, text=text, texttemplate="%{text}",
+        textfont=dict(size=12), customdata=bands, xgap=1, ygap=1, name="Score",
         colorbar=dict(title=dict(text="Score (0-100)", side="right"), thickness=10, xpad=4, len=min(1.0, 500 / (len(councils) * ROW_HEIGHT + 1)),
                       y=1, yanchor="top"),
         hovertemplate="%{y}<br>%{x}<br>Score %{z:.0f} (%{customdata})<extra></extra>",
@@ -133,10 +139,12 @@ def paired_dots(labels: list[str], before: pd.Series, after: pd.Series, *, befor
     """Two values per row as dots joined by a line: open grey circle (before) and filled
     blue diamond (after), so the two are told apart by shape as well as colour."""
     fig = go.Figure()
-    for label, a, b in zip(labels, before, after, strict=True):
-        if pd.notna(a) and pd.notna(b):
-            fig.add_shape(type="line", x0=a, x1=b, y0=label, y1=label, xref="x", yref="y",
-                          line=dict(color=PALETTE["light_grey"], width=3), layer="below")
+    # All the joining lines in one assignment: add_shape per row re-validates the whole list.
+    fig.layout.shapes = [
+        dict(type="line", x0=a, x1=b, y0=label, y1=label, xref="x", yref="y",
+             line=dict(color=PALETTE["light_grey"], width=3), layer="below")
+        for label, a, b in zip(labels, before, after, strict=True) if pd.notna(a) and pd.notna(b)
+    ]
     fig.add_scatter(x=before, y=labels, mode="markers", name=before_name,
                     marker=dict(symbol="circle-open", size=12, color=PALETTE["grey"], line=dict(width=2.5)),
                     hovertemplate="%{y}<br>" + before_name + ": %{x:.0f}%<extra></extra>")

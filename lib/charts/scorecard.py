@@ -147,6 +147,7 @@ def standard_trend_chart(standards: pd.DataFrame, *, source: str) -> go.Figure:
                         vertical_spacing=0.15, horizontal_spacing=0.05)
     names = list(dict.fromkeys(standards["display_name"]))
     colours = [COMPARATOR_COLOURS["council"], PALETTE["purple"], PALETTE["sky"], PALETTE["yellow"]]
+    not_asked = []  # set in one go below: add_annotation per label re-validates the whole list
     for idx, number in enumerate(order["standard"]):
         row, col = idx // 3 + 1, idx % 3 + 1
         part = standards[standards["standard"] == number].sort_values("round_year")
@@ -168,9 +169,13 @@ def standard_trend_chart(standards: pd.DataFrame, *, source: str) -> go.Figure:
                 hovertemplate="%{x}: %{y:.0f}<extra>" + str(name).replace("%", "%%") + "</extra>",
                 row=row, col=col,
             )
-        for year in med.loc[~med["asked"], "round_year"]:
-            fig.add_annotation(x=int(year), y=50, text="Not<br>asked", showarrow=False,
-                               font=dict(size=11, color="#4D4D4D"), row=row, col=col)
+        axes = fig.get_subplot(row, col)
+        xref, yref = axes.xaxis.plotly_name.replace("axis", ""), axes.yaxis.plotly_name.replace("axis", "")
+        not_asked += [dict(x=int(year), y=50, text="Not<br>asked", showarrow=False,
+                           font=dict(size=11, color="#4D4D4D"), xref=xref, yref=yref)
+                      for year in med.loc[~med["asked"], "round_year"]]
+    # Assigned, not passed to update_layout, which walks every existing annotation again.
+    fig.layout.annotations = fig.layout.annotations + tuple(go.layout.Annotation(a) for a in not_asked)
     for r in (1, 2, 3):
         for c in (1, 2, 3):
             _round_axis(fig, standards, with_counts=False, row=r, col=c)
