@@ -115,11 +115,9 @@ def run_app() -> None:
     st.sidebar.markdown("### PA Support Benchmark")
     sidebar_navigation(pages)
     st.sidebar.divider()
+    # Nothing below the round picker: at 1366x900 a longer sidebar scrolls, and a scrolling
+    # region without keyboard access fails axe-core (scrollable-region-focusable, serious).
     year = select_round()
-    st.sidebar.caption(
-        "Scores councils against the nine minimum standards of support for individual "
-        "employers and personal assistants."
-    )
     demo_banner(year)
     run_in_frame(page)
 

@@ -299,6 +299,13 @@ def check_schema(con: duckdb.DuckDBPyConnection, writable: bool) -> None:
                           f"version understands up to schema {SCHEMA_VERSION}). Nothing was changed. Update "
                           "the app, or use another database file.")
     if not writable:
+        stale = version < SCHEMA_VERSION or _meta(con, "views_hash") != views_hash()
+        if stale:
+            raise SchemaError(
+                f"the database was written by an older version of the app (schema {version}"
+                + ("" if version < SCHEMA_VERSION else ", older scoring views")
+                + "), and a read-only connection cannot bring it up to date. Nothing was changed. Run "
+                "`uv run python -m lib.cli refresh` (or open the dashboard once) to upgrade it.")
         return
     if version < SCHEMA_VERSION:
         migrate(con, version)

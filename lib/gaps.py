@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from lib.formatting import council_type_text
-from lib.rounding import shown_change, shown_int
+from lib.rounding import shown_change, shown_int, shown_percent
 
 
 def parse_measure(measure: str) -> tuple[str, list[str]]:
@@ -481,24 +481,25 @@ def only_report_questions(df: pd.DataFrame, only: bool) -> pd.DataFrame:
 
 
 def unmet_table(df: pd.DataFrame, england: pd.DataFrame | None = None) -> pd.DataFrame:
-    """unmet_questions() as a table in percent; with `england`, the national share beside it."""
+    """unmet_questions() as a table of whole percentages (half up, as every page shows them);
+    with `england`, the national share beside it."""
+    def pct(values: pd.Series) -> pd.Series:
+        return pd.Series([shown_percent(v) for v in values.fillna(0)], dtype="Int64")
+
     out = pd.DataFrame({
-        "Question": df["topic"],
+        "Question": df["topic"].reset_index(drop=True),
         "Standard": [f"{n}. {s}" for n, s in zip(df["standard"], df["short_name"], strict=True)],
-        "Without the support": df["share_without"] * 100,
-        "Partly or in development": df["share_in_development"] * 100,
-        "Not available": df["share_not_available"] * 100,
-        "Partial arrangements": df["share_other"] * 100,
-        "Don't know": df["share_dont_know"] * 100,
-        "Not answered": df["share_missing"].fillna(0) * 100,
-        "Available": df["share_available"] * 100,
+        "Without the support (%)": pct(df["share_without"]),
+        "Partly or in development (%)": pct(df["share_in_development"]),
+        "Not available (%)": pct(df["share_not_available"]),
+        "Don't know (%)": pct(df["share_dont_know"]),
+        "Not answered (%)": pct(df["share_missing"]),
+        "Has it (%)": pct(df["share_available"]),
     })
-    if not (out["Partial arrangements"] > 0).any():
-        out = out.drop(columns="Partial arrangements")
     if england is not None:
-        nat = england.set_index("question_id")["share_without"].reindex(df["question_id"]) * 100
-        out.insert(3, "England: without the support", nat.to_numpy())
-    return out.reset_index(drop=True)
+        nat = england.set_index("question_id")["share_without"].reindex(df["question_id"])
+        out.insert(3, "England: without the support (%)", pct(nat.reset_index(drop=True)).to_numpy())
+    return out
 
 
 def change_table(df: pd.DataFrame, year: int, previous_year: int) -> pd.DataFrame:
@@ -510,12 +511,12 @@ def change_table(df: pd.DataFrame, year: int, previous_year: int) -> pd.DataFram
     return pd.DataFrame({
         "Question": df["topic"],
         "Standard": df["standard"],
-        f"Available or in development {previous_year} (%)": whole(df["previous_available_or_dev"]),
-        f"Available or in development {year} (%)": whole(df["available_or_dev"]),
+        f"Has it or partly {previous_year} (%)": whole(df["previous_available_or_dev"]),
+        f"Has it or partly {year} (%)": whole(df["available_or_dev"]),
         "Change (points)": whole(df["available_or_dev_change"]),
-        f"Available {previous_year} (%)": whole(df["previous_available"]),
-        f"Available {year} (%)": whole(df["available"]),
-        "Change in available (points)": whole(df["available_change"]),
+        f"Has it {previous_year} (%)": whole(df["previous_available"]),
+        f"Has it {year} (%)": whole(df["available"]),
+        "Change in has it (points)": whole(df["available_change"]),
     }).reset_index(drop=True)
 
 

@@ -52,7 +52,7 @@ import pandas as pd
 import pyarrow as pa
 
 from lib import db, exports, geography, scoring
-from lib.formatting import DASH, NO_EVIDENCE, band_text, format_score, rank_text
+from lib.formatting import DASH, NO_EVIDENCE, band_text, format_percent, format_score, rank_text
 from lib.whatif import PROVIDER_SUFFIX  # the what-if download is an import file
 
 # --------------------------------------------------------------------------------------------
@@ -1500,7 +1500,7 @@ def preview_tables(p: Preview) -> tuple[pd.DataFrame, pd.DataFrame]:
                                    zip(p.standards["evidenced"], p.standards["respondents"], strict=True)],
         "Median score": [format_score(v) if int(e) else NO_EVIDENCE
                          for v, e in zip(p.standards["median_score"], p.standards["evidenced"], strict=True)],
-        "Share meeting the standard": [DASH if pd.isna(v) else f"{float(v):.0%}" for v in p.standards["share_meeting"]],
+        "Share meeting the standard": [format_percent(v) for v in p.standards["share_meeting"]],
     })
     return councils, standards
 

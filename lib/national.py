@@ -149,7 +149,7 @@ def questions_change_note(change: pd.DataFrame) -> str:
         return ""
     year_prev = int(change["previous_year"].iloc[0])
     gained = change[change["questions_changed"] & (change["questions_common"] > 0)]
-    new = change[change["questions_common"] == 0]
+    new = change[(change["questions_common"] == 0) & (change["questions_now"] > 0)]
     parts = []
     if len(gained):
         listed = "; ".join(
@@ -157,7 +157,7 @@ def questions_change_note(change: pd.DataFrame) -> str:
             for r in gained.itertuples())
         parts.append(f"Compared on the questions asked in both rounds only: {listed}. "
                      f"These standards gained or lost questions since {year_prev}, so their "
-                     "figures here differ from the round's own.")
+                     "“same questions” figures differ from the round's own figures shown above.")
     if len(new):
         listed = ", ".join(str(int(n)) for n in new["standard"])
         parts.append(f"No like-for-like comparison for standard(s) {listed}: {year_prev} asked no "
@@ -217,6 +217,8 @@ def change_table(change: pd.DataFrame, year: int) -> pd.DataFrame:
         return "Not compared" if is_missing(v) else format_percent(v)
 
     def basis(r: Any) -> str:
+        if int(r.questions_now) == 0:
+            return "Not asked in either round"
         if int(r.questions_common) == 0:
             return f"Not asked in {prev}"
         if r.questions_changed:
@@ -227,10 +229,10 @@ def change_table(change: pd.DataFrame, year: int) -> pd.DataFrame:
         "Standard": [f"{int(n)}. {name}" for n, name in zip(change["standard"], change["short_name"], strict=True)],
         "Compared on": [basis(r) for r in change.itertuples()],
         f"Median {prev}": [score(v) for v in change["previous_median"]],
-        f"Median {year}": [score(v) for v in change["median"]],
+        f"Median {year}, same questions": [score(v) for v in change["median"]],
         "Change (points)": [points(v) for v in change["median_change"]],
         f"% meeting {prev}": [share(v) for v in change["previous_share_meeting"]],
-        f"% meeting {year}": [share(v) for v in change["share_meeting"]],
+        f"% meeting {year}, same questions": [share(v) for v in change["share_meeting"]],
         "Change (% points)": [points(v) for v in change["share_meeting_change"]],
     })
 

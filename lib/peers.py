@@ -19,7 +19,15 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from lib.formatting import DASH, NO_EVIDENCE, council_type_text, format_score, is_missing
+from lib.formatting import (
+    DASH,
+    NO_EVIDENCE,
+    council_type_text,
+    format_points,
+    format_score,
+    is_missing,
+)
+from lib.rounding import shown_change
 
 MODES = {
     "region": "Same region",
@@ -259,7 +267,7 @@ def side_by_side(code: str, peers: pd.DataFrame, long: pd.DataFrame, medians: pd
         }
         if has_similarity:
             sim = similarity.get(first["authority_code"])
-            row["Similarity"] = DASH if kind == ROW_COUNCIL or is_missing(sim) else f"{float(sim):.0f}"
+            row["Similarity"] = DASH if kind == ROW_COUNCIL or is_missing(sim) else format_score(sim)
         if not responded:
             row["Overall score"] = f"No response in {year}"
             row["Rank in England"] = DASH
@@ -355,13 +363,14 @@ def standards_table(frame: pd.DataFrame, council_name: str, responded: bool = Tr
         peers = part[part["role"] == "peer"]["score"].dropna()
         m = mine.iloc[0] if len(mine) else None
         p = med.iloc[0] if len(med) else None
-        gap = (float(m) - float(p)) if not is_missing(m) and not is_missing(p) else None
+        # The difference of the two numbers shown beside it (both whole, half up).
+        gap = shown_change(m, p) if not is_missing(m) and not is_missing(p) else None
         rows.append({
             "Standard": f"{int(number)}. {name}",
             council_name: format_score(m) if not is_missing(m) else missing_text,
             "Peer median": format_score(p) if not is_missing(p) else NO_EVIDENCE,
             "Peer range": f"{format_score(peers.min())} to {format_score(peers.max())}" if len(peers) else DASH,
-            "Difference from the median (points)": DASH if gap is None else f"{gap:+.0f}",
+            "Difference from the median (points)": DASH if gap is None else format_points(gap),
             "Peers with evidence": f"{len(peers)}",
         })
     return pd.DataFrame(rows)

@@ -21,6 +21,7 @@ from lib.formatting import (
     format_score,
     is_missing,
 )
+from lib.rounding import shown_int, shown_percent
 
 #: Council types a user can filter by, in the order offered (words: formatting.council_type_text).
 TYPE_FILTERS = ("county", "unitary", "metropolitan district", "London borough")
@@ -227,6 +228,22 @@ def england_overall(con: duckdb.DuckDBPyConnection, year: int,
         {"year": year, "type": council_type},
     ).fetchone()
     return {"median_score": row[0], "respondents": int(row[1]), "councils": int(row[2])}
+
+
+def league_export(league: pd.DataFrame, year: int, council_type: str | None) -> pd.DataFrame:
+    """The league as downloaded: the whole numbers the page shows (half up), and the exact
+    medians in *_unrounded columns."""
+    out = league.assign(
+        standards_met_by_most=league["standards_met_by_most"].map(lambda s: ";".join(str(int(n)) for n in s)),
+        council_type=council_type or "all", round=year,
+        median_score_unrounded=league["median_score"],
+        coverage_percent=[shown_percent(v) for v in league["coverage"]],
+    )
+    for col in ("median_score", "q1_score", "q3_score"):
+        out[col] = pd.array([shown_int(v) for v in league[col]], dtype="Int64")
+    return out[["round", "council_type", "league_position", "region_code", "region_name", "median_score",
+                "q1_score", "q3_score", "ranked", "respondents", "councils", "coverage_percent",
+                "standards_met_by_most", "median_score_unrounded"]]
 
 
 def league_table(league: pd.DataFrame) -> pd.DataFrame:

@@ -337,7 +337,8 @@ def question_answers(con: duckdb.DuckDBPyConnection, code: str, year: int) -> pd
                (SELECT string_agg(p.label, '; ' ORDER BY p.label) FROM providers p
                  WHERE list_contains(r.providers, p.key)) AS providers_text,
                qs.share_available AS england_share_top,
-               q.scored AND coalesce(o.score, 0) < 1 AS gap
+               q.scored AND coalesce(o.outcome, '') <> 'has' AS gap,
+               coalesce(o.outcome = 'has', FALSE) AS has_it
         FROM questions q
         LEFT JOIN standards st ON st.number = q.standard
         LEFT JOIN responses r ON r.round_year = ? AND r.authority_code = ? AND r.question_id = q.id
@@ -360,17 +361,17 @@ def question_answers(con: duckdb.DuckDBPyConnection, code: str, year: int) -> pd
     ]
     df["england_share_text"] = [format_percent(v) for v in df["england_share_top"]]
     df["compared"] = [
-        _stand_out(score, share, scored)
-        for score, share, scored in zip(df["score"], df["england_share_top"], df["scored"], strict=True)
+        _stand_out(bool(has), share, scored)
+        for has, share, scored in zip(df["has_it"], df["england_share_top"], df["scored"], strict=True)
     ]
     return df
 
 
-def _stand_out(score: Any, share: Any, scored: bool) -> str:
-    """Where the council stands out: it lacks what most have, or has what most lack."""
+def _stand_out(has_it: bool, share: Any, scored: bool) -> str:
+    """Where the council stands out: it lacks what most have, or has what most lack. Both sides
+    are judged by the answer's outcome (scoring.toml), as the England share is."""
     if not scored or is_missing(share):
         return ""
-    has_it = not is_missing(score) and float(score) >= 1
     if has_it and float(share) < 0.5:
         return "Ahead: fewer than half of councils have this"
     if not has_it and float(share) >= 0.5:
@@ -554,6 +555,12 @@ def trend(con: duckdb.DuckDBPyConnection, code: str) -> tuple[pd.DataFrame, pd.D
     standards["via_lineage"] = standards["lineage_note"] != ""
     standards["standard_label"] = [f"{n}. {s}" for n, s in zip(standards["standard"], standards["short_name"], strict=True)]
     return overall, standards
+
+
+def previous_round(con: duckdb.DuckDBPyConnection, year: int) -> int | None:
+    """The round a change from `year` is measured against (round_pairs), if any."""
+    row = con.execute("SELECT compare_year FROM round_pairs WHERE round_year = ?", [year]).fetchone()
+    return None if row is None else int(row[0])
 
 
 def like_for_like_change(con: duckdb.DuckDBPyConnection, code: str, year: int) -> pd.DataFrame:

@@ -112,9 +112,7 @@ else:
                           title=f"Share of councils without each kind of support, {scope_name}, {year}"),
         width="stretch", key="gap_unmet")
     with st.expander("Table: share of responding councils by answer (%)"):
-        table = gaps.unmet_table(scoped, england if region else None)
-        app.show_table(table, column_config={
-            c: st.column_config.NumberColumn(c, format="%.0f%%") for c in table.columns[2:]})
+        app.show_table(gaps.unmet_table(scoped, england if region else None))
 
 # ---- 3. Which councils lack X ----------------------------------------------------------------
 st.header("Which councils lack a kind of support")
@@ -169,7 +167,7 @@ else:
     prev = int(change["previous_year"].iloc[0])
     st.markdown(
         f"For each question asked in both {prev} and {year}, the share of responding councils in "
-        f"England with the support available or in development. {int(change['previous_respondents'].iloc[0])} "
+        f"England with the support in place or partly (in development, on request and the like). {int(change['previous_respondents'].iloc[0])} "
         f"councils responded in {prev} and {int(change['respondents'].iloc[0])} in {year}; they are not all "
         "the same councils, so this compares two national pictures rather than tracking each council."
     )
@@ -178,7 +176,7 @@ else:
     with st.expander("Table: change in points, question by question"):
         table = gaps.change_table(change, year, prev)
         app.show_table(table, column_config={
-            c: st.column_config.NumberColumn(c, format="%+.1f" if "points" in c else "%.0f%%")
+            c: st.column_config.NumberColumn(c, format="%+d" if "points" in c else "%d%%")
             for c in table.columns[2:]})
 
 st.subheader("Against the 2015 report's national figures")
@@ -226,7 +224,7 @@ if len(changes):
                  if changes["previous_year"].notna().any() else "no earlier round in this database")
     st.markdown(
         f"The report also gives {len(changes)} changes since the year before, in percentage points, "
-        f"for the share with the support available or in development. Set against {prev_text}:"
+        f"for the share with the support in place or partly. Set against {prev_text}:"
     )
     app.show_table(gaps.published_changes_table(changes))
     if demo:

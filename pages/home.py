@@ -47,9 +47,9 @@ with st.expander("Table: councils in each band, by standard"):
     table = bands.pivot_table(index=["standard", "short_name"], columns="band_label", values="councils",
                               aggfunc="sum", sort=False).reset_index()
     table = table.merge(medians[["standard", "median_score"]], on="standard")
+    table["median_score"] = [format_score(v) for v in table["median_score"]]
     app.show_table(table.rename(columns={"standard": "Standard", "short_name": "Name",
-                                         "median_score": "Median score"}),
-                   column_config={"Median score": st.column_config.NumberColumn(format="%.0f")})
+                                         "median_score": "Median score"}))
 
 left, right = st.columns([3, 2])
 with left:

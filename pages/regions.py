@@ -139,12 +139,7 @@ else:
         f"{england['councils']} {md(type_plural or 'councils')} responding."
         + (f" No {md(type_plural)} in: {md(', '.join(missing_regions))}." if missing_regions and type_plural else "")
     )
-    download = exports.label_demo(
-        league.assign(standards_met_by_most=league["standards_met_by_most"].map(
-            lambda s: ";".join(str(int(n)) for n in s)), council_type=council_type or "all",
-            round=year)[["round", "council_type", "league_position", "region_code", "region_name",
-                         "median_score", "q1_score", "q3_score", "ranked", "respondents", "councils",
-                         "coverage", "standards_met_by_most"]], demo)
+    download = exports.label_demo(regions.league_export(league, year, council_type), demo)
     st.download_button("Download the league table (CSV)", exports.to_csv_bytes(download),
                        file_name=f"region_league_{year}.csv", mime="text/csv",
                        icon=":material/download:", on_click="ignore")

@@ -230,6 +230,10 @@ if int(overall_trend["responded"].sum()) < 2:
 st.plotly_chart(charts.standard_trend_chart(standard_trend, source=source), width="stretch")
 st.plotly_chart(charts.overall_trend_chart(overall_trend, source=source, bands=bands), width="stretch")
 lfl = scorecard.like_for_like_change(con, code, year)
+previous = scorecard.previous_round(con, year)
+if previous is not None and not len(lfl) and int(overall_trend["responded"].sum()) >= 2:
+    st.caption(f"No change since {previous} to show: {md(name)} did not answer both the {previous} and "
+               f"the {year} rounds, and changes are only measured between a round and the one before it.")
 if len(lfl):
     prev = int(lfl["previous_year"].iloc[0])
     st.markdown(f"**Change since {prev}, like for like.** Both rounds scored on the questions "
@@ -238,7 +242,7 @@ if len(lfl):
     if len(gained):
         st.caption("Standard" + ("s " if len(gained) > 1 else " ")
                    + ", ".join(str(int(n)) for n in gained["standard"])
-                   + f" gained questions in {year}: the chart above shows each round's own score, "
+                   + f" gained questions since {prev}: the chart above shows each round's own score, "
                    "the table below the like-for-like one.")
     app.show_table(scorecard.like_for_like_table(lfl, year))
 with st.expander("Table: scores in each round"):

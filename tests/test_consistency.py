@@ -219,6 +219,47 @@ def test_home_change_adds_up_as_shown(repo_db_path):
     for r in table.to_dict("records"):
         if r[f"Median {prev}"] == "Not compared":
             continue
-        diff = int(r[f"Median {YEAR}"]) - int(r[f"Median {prev}"])
+        diff = int(r[f"Median {YEAR}, same questions"]) - int(r[f"Median {prev}"])
         assert r["Change (points)"] == ("No change" if diff == 0 else f"{diff:+d}")
     assert any(re.search(r"gained or lost questions", c.value) for c in at.caption)
+
+
+def test_peer_difference_is_the_difference_of_the_shown_numbers():
+    """A council at 45 beside a peer median of 77.5 (shown 78) is 33 below, never -32 (which
+    the exact difference 32.5 rounded half to even would give)."""
+    from lib import peers
+
+    frame = pd.DataFrame({
+        "role": ["council", "median", "peer", "peer"],
+        "display_name": ["Ours", "Peer median", "A", "B"],
+        "standard": [5, 5, 5, 5], "short_name": ["Training"] * 4,
+        "score": [45.0, 77.5, 75.0, 80.0], "band_label": ["Partly meets", None, "Meets", "Meets"],
+    })
+    row = peers.standards_table(frame, "Ours").iloc[0]
+    assert (row["Ours"], row["Peer median"]) == ("45", "78")
+    assert row["Difference from the median (points)"] == "-33"
+
+
+def test_chart_hovers_show_percentages_as_tables_do():
+    """A share of 0.125 is 13% in the table and on hover (Plotly's own %{x:.0f} would be free to
+    round 12.5 either way, and is given 12.5 after round(1))."""
+    from lib.charts import gaps as gap_charts
+    from lib.charts import national as national_charts
+
+    unmet = pd.DataFrame({
+        "question_id": ["q"], "topic": ["Topic"], "standard": [1], "short_name": ["S"],
+        "share_without": [0.875], "share_in_development": [0.125], "share_not_available": [0.745],
+        "share_dont_know": [0.005], "share_missing": [0.0], "share_available": [0.125],
+    })
+    fig = gap_charts.unmet_bars(unmet, source="Source: test", title="t", england=unmet)
+    hovers = {t.name: t.customdata[0] for t in fig.data}
+    assert hovers["Partly or in development"] == "13%"
+    assert hovers["Not available"] == "75%"  # 74.5 shown half up
+    assert hovers["England, all reasons"] == "88%"
+    table = gaps.unmet_table(unmet, unmet).iloc[0]
+    assert table["Partly or in development (%)"] == 13 and table["Not available (%)"] == 75
+    bands = pd.DataFrame({"standard": [1, 1], "short_name": ["S", "S"], "band": ["meets", "partly_meets"],
+                          "band_label": ["Meets", "Partly meets"], "position": [0, 1], "councils": [5, 35],
+                          "share": [0.125, 0.875]})
+    fig = national_charts.standards_band_bar(bands, source="Source: test")
+    assert [t.customdata[0][1] for t in fig.data] == ["13%", "88%"]

@@ -84,3 +84,19 @@ def test_schema_2_file_is_migrated_at_open_keeping_its_rounds(tmp_path):
         assert con.execute("SELECT count(*) FROM overall_scores WHERE round_year = 2015").fetchone()[0] == 95
     finally:
         con.close()
+
+
+def test_read_only_open_of_a_stale_file_is_refused_clearly(tmp_path):
+    """A read-only reader cannot upgrade a file whose views were made by older code, so it says
+    so instead of scoring with the old SQL."""
+    from lib.build import build_database
+
+    path = tmp_path / "stale.duckdb"
+    build_database(path)
+    con = db.connect(path)
+    con.execute("UPDATE meta SET value = 'old' WHERE key = 'views_hash'")
+    con.close()
+    with pytest.raises(db.SchemaError, match=r"older scoring views.*lib\.cli refresh"):
+        db.connect(path, read_only=True)
+    db.connect(path).close()  # a writable open recreates the views ...
+    db.connect(path, read_only=True).close()  # ... after which readers are fine

@@ -50,7 +50,7 @@ def test_change_and_ranking_tables_are_plain_text(repo_con):
     assert "None" not in text and "nan" not in text.lower()
     # Standard 3 was not asked in 2014: shown as such, not as a blank or a zero.
     row = change[change["Standard"].str.startswith("3.")].iloc[0]
-    assert row["Median 2014"] == "Not compared" and row["Median 2015"] == "Not compared"
+    assert row["Median 2014"] == "Not compared" and row["Median 2015, same questions"] == "Not compared"
     assert row["Compared on"] == "Not asked in 2014"
     ranked = national.overall_distribution(repo_con, 2015)
     table = national.ranking_table(ranked)
@@ -85,9 +85,9 @@ def test_change_is_like_for_like_and_adds_up(repo_con):
     for _, row in table.iterrows():
         if row["Median 2014"] == "Not compared":
             continue
-        before, now = int(row["Median 2014"]), int(row["Median 2015"])
+        before, now = int(row["Median 2014"]), int(row["Median 2015, same questions"])
         expected = "No change" if now == before else f"{now - before:+d}"
         assert row["Change (points)"] == expected
-        pb, pn = int(row["% meeting 2014"].rstrip("%")), int(row["% meeting 2015"].rstrip("%"))
+        pb, pn = int(row["% meeting 2014"].rstrip("%")), int(row["% meeting 2015, same questions"].rstrip("%"))
         assert row["Change (% points)"] == ("No change" if pn == pb else f"{pn - pb:+d}")
     assert f"standard 2 ({n_before} of its {n_now} questions)" in national.questions_change_note(change.reset_index())

@@ -33,7 +33,7 @@ def test_default_view(repo_db_path, repo_con, latest_year):
     # Questions most often unmet: one row per scored question, worst first.
     # By default only the questions the 2015 survey asked are ranked (the others have no
     # published figure behind their demonstration answers).
-    unmet = table_with(at, "Question", "Without the support")
+    unmet = table_with(at, "Question", "Without the support (%)")
     expected = gaps.unmet_questions(repo_con, latest_year)
     expected = expected[expected["from_report"]]
     assert list(unmet["Question"]) == list(expected["topic"])
@@ -81,7 +81,7 @@ def test_url_state_question_region_and_sort(repo_db_path, repo_con, latest_year)
     assert any(f"{direct} of {respondents} responding councils" in m.value for m in at.markdown)
 
     # Unmet questions for London, with England alongside.
-    unmet = table_with(at, "Question", "England: without the support")
+    unmet = table_with(at, "Question", "England: without the support (%)")
     region = gaps.unmet_questions(repo_con, latest_year, "region", LONDON)
     assert list(unmet["Question"]) == list(region.loc[region["from_report"], "topic"])
 
@@ -96,7 +96,7 @@ def test_change_and_published_figures(repo_db_path, repo_con, latest_year):
     change = table_with(at, "Question", "Change (points)")
     expected = gaps.change_since_previous(repo_con, latest_year)
     assert list(change["Question"]) == list(expected["topic"])
-    assert f"Available or in development {prev} (%)" in change.columns
+    assert f"Has it or partly {prev} (%)" in change.columns
 
     published = table_with(at, "Topic", "Published", "This database")
     mapped = repo_con.execute(
@@ -126,7 +126,7 @@ def test_unknown_url_values_fall_back(repo_db_path):
 
 def test_new_questions_can_be_ranked_and_are_marked(repo_db_path, repo_con, latest_year):
     at = open_page(PAGE, questions="all")
-    unmet = table_with(at, "Question", "Without the support")
+    unmet = table_with(at, "Question", "Without the support (%)")
     expected = gaps.only_report_questions(gaps.unmet_questions(repo_con, latest_year), False)
     assert list(unmet["Question"]) == list(expected["topic"])
     new = [q for q in unmet["Question"] if q.endswith(gaps.NEW_QUESTION_MARK)]

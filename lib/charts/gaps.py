@@ -12,7 +12,8 @@ import plotly.graph_objects as go
 
 from lib.charts import NO_EVIDENCE_LABEL as NO_EVIDENCE
 from lib.charts import PALETTE, SCORE_SCALE, base_layout, wrap_text
-from lib.rounding import NOISE_DECIMALS
+from lib.formatting import DASH, format_percent, is_missing
+from lib.rounding import NOISE_DECIMALS, shown_int
 
 #: Fill for "No evidence" cells: near-white, outside the score scale, and always labelled.
 NO_EVIDENCE_FILL = "#F2F2F2"
@@ -22,7 +23,6 @@ ROW_HEIGHT = 24
 UNMET_PARTS = (
     ("share_in_development", "Partly or in development", PALETTE["orange"]),
     ("share_not_available", "Not available", PALETTE["vermillion"]),
-    ("share_other", "Partial arrangements", PALETTE["sky"]),
     ("share_dont_know", "Don't know", PALETTE["grey"]),
     ("share_missing", "Not answered", PALETTE["light_grey"]),
 )
@@ -108,14 +108,17 @@ def unmet_bars(df: pd.DataFrame, *, source: str, title: str,
         values = (df[column].fillna(0) * 100).round(1)
         if not (values > 0).any():  # e.g. no council left a question unanswered
             continue
+        # Hover shows the percentage as the tables do (whole, half up), not Plotly's own rounding.
         fig.add_bar(y=labels, x=values, name=name, orientation="h", marker_color=colour,
-                    hovertemplate="%{y}<br>" + name + ": %{x:.0f}%<extra></extra>")
+                    customdata=[format_percent(v) for v in df[column].fillna(0)],
+                    hovertemplate="%{y}<br>" + name + ": %{customdata}<extra></extra>")
     if england is not None:
-        nat = england.set_index("question_id")["share_without"].reindex(df["question_id"]) * 100
-        fig.add_scatter(y=labels, x=nat.round(1).to_numpy(), mode="markers", name="England, all reasons",
+        share = england.set_index("question_id")["share_without"].reindex(df["question_id"])
+        fig.add_scatter(y=labels, x=(share * 100).round(1).to_numpy(), mode="markers", name="England, all reasons",
                         marker=dict(symbol="diamond", size=10, color=PALETTE["black"],
                                     line=dict(color="#FFFFFF", width=1)),
-                        hovertemplate="%{y}<br>England: %{x:.0f}% without<extra></extra>")
+                        customdata=[format_percent(v) for v in share],
+                        hovertemplate="%{y}<br>England: %{customdata} without<extra></extra>")
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed", tickfont=dict(size=12))
     fig.update_xaxes(range=[0, 101], ticksuffix="%", dtick=20)
@@ -134,6 +137,11 @@ def _source_right(fig: go.Figure, height: int, chrome: int) -> None:
     fig.layout.annotations[-1].update(y=-55 / (height - chrome), yanchor="top", x=1, xanchor="right")
 
 
+def percent_text(value: object) -> str:
+    """A percentage already on the 0-100 scale, shown whole and rounded half up."""
+    return DASH if is_missing(value) else f"{shown_int(value)}%"
+
+
 def paired_dots(labels: list[str], before: pd.Series, after: pd.Series, *, before_name: str,
                 after_name: str, source: str, title: str, x_title: str) -> go.Figure:
     """Two values per row as dots joined by a line: open grey circle (before) and filled
@@ -145,12 +153,15 @@ def paired_dots(labels: list[str], before: pd.Series, after: pd.Series, *, befor
              line=dict(color=PALETTE["light_grey"], width=3), layer="below")
         for label, a, b in zip(labels, before, after, strict=True) if pd.notna(a) and pd.notna(b)
     ]
+    # Hover text: percentages (0-100) as the tables show them, whole and rounded half up.
     fig.add_scatter(x=before, y=labels, mode="markers", name=before_name,
                     marker=dict(symbol="circle-open", size=12, color=PALETTE["grey"], line=dict(width=2.5)),
-                    hovertemplate="%{y}<br>" + before_name + ": %{x:.0f}%<extra></extra>")
+                    customdata=[percent_text(v) for v in before],
+                    hovertemplate="%{y}<br>" + before_name + ": %{customdata}<extra></extra>")
     fig.add_scatter(x=after, y=labels, mode="markers", name=after_name,
                     marker=dict(symbol="diamond", size=11, color=PALETTE["blue"]),
-                    hovertemplate="%{y}<br>" + after_name + ": %{x:.0f}%<extra></extra>")
+                    customdata=[percent_text(v) for v in after],
+                    hovertemplate="%{y}<br>" + after_name + ": %{customdata}<extra></extra>")
     fig.update_yaxes(autorange="reversed", tickfont=dict(size=12), type="category")
     fig.update_xaxes(range=[-2, 102], ticksuffix="%")
     height = max(360, 24 * len(labels) + 170)
@@ -161,7 +172,7 @@ def paired_dots(labels: list[str], before: pd.Series, after: pd.Series, *, befor
 
 
 def change_dots(df: pd.DataFrame, *, source: str, year: int, previous_year: int) -> go.Figure:
-    """Share available or in development per question, previous round against this one.
+    """Share with the support in place or partly (e.g. in development) per question, previous round against this one.
 
     Expects gaps.change_since_previous().
     """
@@ -169,7 +180,7 @@ def change_dots(df: pd.DataFrame, *, source: str, year: int, previous_year: int)
     return paired_dots(
         labels, df["previous_available_or_dev"], df["available_or_dev"],
         before_name=str(previous_year), after_name=str(year), source=source,
-        title=f"Support available or in development, {previous_year} and {year}",
+        title=f"Support in place or partly, {previous_year} and {year}",
         x_title="Share of responding councils (%)",
     )
 

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lib.charts import BAND_COLOURS, PALETTE, base_layout
+from lib.formatting import format_percent
 
 
 def standards_band_bar(df: pd.DataFrame, *, source: str) -> go.Figure:
@@ -21,8 +22,8 @@ def standards_band_bar(df: pd.DataFrame, *, source: str) -> go.Figure:
         fig.add_bar(
             y=labels, x=(part["share"] * 100).round(1), name=band_label, orientation="h",
             marker_color=colour,
-            customdata=part[["councils"]].to_numpy(),
-            hovertemplate="%{y}<br>" + band_label + ": %{x:.0f}% (%{customdata[0]} councils)<extra></extra>",
+            customdata=list(zip(part["councils"], [format_percent(v) for v in part["share"]], strict=True)),
+            hovertemplate="%{y}<br>" + band_label + ": %{customdata[1]} (%{customdata[0]} councils)<extra></extra>",
         )
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed")
