@@ -259,7 +259,8 @@ def side_by_side(code: str, peers: pd.DataFrame, long: pd.DataFrame, medians: pd
         }
         if has_similarity:
             sim = similarity.get(first["authority_code"])
-            row["Similarity"] = DASH if kind == ROW_COUNCIL or is_missing(sim) else f"{float(sim):.0f}"
+            row["Similarity"] = (DASH if kind == ROW_COUNCIL or sim is None or is_missing(sim)
+                                 else f"{float(sim):.0f}")
         if not responded:
             row["Overall score"] = f"No response in {year}"
             row["Rank in England"] = DASH
@@ -294,15 +295,15 @@ def side_by_side(code: str, peers: pd.DataFrame, long: pd.DataFrame, medians: pd
         med = {int(m.standard): m for m in medians.itertuples()}
         overall = med.get(0)
         answered = int(peer_long.drop_duplicates("authority_code")["responded"].sum())
-        row = {"Row": ROW_MEDIAN,
-               "Council": f"{answered} responding peer{'s' if answered != 1 else ''}", "Region": DASH,
-               "Type": DASH}
+        row: dict[str, object] = {
+            "Row": ROW_MEDIAN, "Council": f"{answered} responding peer{'s' if answered != 1 else ''}",
+            "Region": DASH, "Type": DASH}
         if has_similarity:
             row["Similarity"] = DASH
         row["Overall score"] = (score_cell(overall.median_score, overall.band_label)
                                 if overall is not None else NO_EVIDENCE)
         row["Rank in England"] = DASH
-        bands = {k: None for k in row}
+        bands: dict[str, object] = {k: None for k in row}
         bands["Overall score"] = overall.band if overall is not None else None
         for number, column in standard_cols:
             m = med.get(number)
@@ -355,7 +356,8 @@ def standards_table(frame: pd.DataFrame, council_name: str, responded: bool = Tr
         peers = part[part["role"] == "peer"]["score"].dropna()
         m = mine.iloc[0] if len(mine) else None
         p = med.iloc[0] if len(med) else None
-        gap = (float(m) - float(p)) if not is_missing(m) and not is_missing(p) else None
+        gap = ((float(m) - float(p)) if m is not None and p is not None and not is_missing(m)
+               and not is_missing(p) else None)
         rows.append({
             "Standard": f"{int(number)}. {name}",
             council_name: format_score(m) if not is_missing(m) else missing_text,
