@@ -293,9 +293,11 @@ def select_round() -> int:
         st.session_state["round_select"] = wanted
     st.session_state["round_synced"] = True
     labels = {int(r["year"]): round_label(r) for _, r in rounds.iterrows()}
-    year = st.sidebar.selectbox("Survey round", years, key="round_select", format_func=labels.get,
+    # Every option is a key of `labels` (same rows), and the widget's value is always an option.
+    year = st.sidebar.selectbox("Survey round", years, key="round_select", format_func=labels.__getitem__,
                                 help="Every page shows this survey round. The latest is chosen by default.")
     set_query_params(round=year)
+    assert year is not None  # options are not empty and index is not None, so there is a choice
     return int(year)
 
 
@@ -371,7 +373,7 @@ def council_picker(year: int, *, key: str, label: str = "Council",
     councils = round_councils(year)
     # Labels carry no round-specific text: the widget keeps its value when the round changes.
     names = {r.authority_code: f"{r.display_name} ({r.authority_code})" for r in councils.itertuples()}
-    codes = list(names)
+    codes = list(names)  # url_choice keeps the widget's value among these, so names[code] always exists
     wanted = query_param("authority")
     if wanted and wanted not in codes:
         try:
@@ -394,7 +396,7 @@ def council_picker(year: int, *, key: str, label: str = "Council",
             wanted = None
     remembered = st.session_state.get(CHOSEN_COUNCIL)
     code = url_choice(st.selectbox, label, codes, key=key, param="authority",
-                      default=remembered if remembered in codes else None, format_func=names.get,
+                      default=remembered if remembered in codes else None, format_func=names.__getitem__,
                       url_value=wanted, index=None, placeholder="Type a council's name or ONS code",
                       help=help or f"Every council with adult social services duties in the {year} "
                                    "round's council set.")

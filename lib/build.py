@@ -248,12 +248,23 @@ def refresh_database(con: duckdb.DuckDBPyConnection, standards_dir: Path = STAND
                     [who, "Standards, questions, scoring rules and reference data reloaded from the repository's "
                           "files; rounds, answers, submissions, archive and audit log kept."])
     db.install_views(con)
-    report = BuildReport(Path(con.execute("SELECT current_database()").fetchone()[0]))
-    for table in db.TABLES:
-        report.counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+    name = con.execute("SELECT current_database()").fetchone()
+    assert name is not None  # a bare SELECT always returns one row
+    report = BuildReport(Path(name[0]))
+    report.counts.update(_counts(con))
     report.rounds = [(int(r.year), int(r.respondents), bool(r.is_demo))
                      for r in scoring.rounds(con).sort_values("year").itertuples()]
     return report
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The number of rows in each of db.TABLES, in that order."""
+    counts = {}
+    for table in db.TABLES:
+        row = con.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608 - fixed names
+        assert row is not None  # an aggregate without GROUP BY always returns one row
+        counts[table] = row[0]
+    return counts
 
 
 def build_database(path: Path, standards_dir: Path = STANDARDS_DIR, data_dir: Path = DATA_DIR,
@@ -269,8 +280,7 @@ def build_database(path: Path, standards_dir: Path = STANDARDS_DIR, data_dir: Pa
         try:
             populate(con, config, data_dir, demo_dir)
             report = BuildReport(path)
-            for table in db.TABLES:
-                report.counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+            report.counts.update(_counts(con))
             report.rounds = [
                 (int(r.year), int(r.respondents), bool(r.is_demo))
                 for r in scoring.rounds(con).sort_values("year").itertuples()

@@ -243,7 +243,9 @@ def cmd_scores(args: argparse.Namespace) -> int:
         if args.round not in years:
             known = ", ".join(str(y) for y in sorted(years)) or "none"
             raise CliError(f"no survey round {args.round} in the database (rounds: {known})")
-        is_demo = bool(con.execute("SELECT is_demo FROM survey_rounds WHERE year = ?", [args.round]).fetchone()[0])
+        row = con.execute("SELECT is_demo FROM survey_rounds WHERE year = ?", [args.round]).fetchone()
+        assert row is not None  # the round was found above
+        is_demo = bool(row[0])
         df = exports.label_demo(scoring.scores_for_export(con, args.round), is_demo)
     finally:
         con.close()
@@ -309,6 +311,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         _print_report(report, sys.stdout)
         preview = ingest.preview(con, report)
         _, standards = ingest.preview_tables(preview)
+        assert report.year is not None  # preview() refuses a report without a round
         state = ingest.round_state(con, report.year)
     finally:
         con.close()

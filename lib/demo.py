@@ -13,6 +13,7 @@ Run `uv run python -m lib.demo` to regenerate data/demo/*.parquet byte for byte.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -616,7 +617,7 @@ def _assign(config: StandardsConfig, answer_set: str, shares: dict[str, float], 
     for value in unknown:
         eligible = [c for c in pool if c not in boosted]
         n = min(counts.get(value, 0), len(eligible))
-        picks = rng.choice(len(eligible), size=n, replace=False) if n else []
+        picks: Iterable[int] = rng.choice(len(eligible), size=n, replace=False) if n else []
         for i in picks:
             out[eligible[i]] = value
         counts[value] = counts.get(value, 0) - n

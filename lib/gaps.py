@@ -8,6 +8,7 @@ those answers, `provider:key` the share naming that kind of provider.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypedDict
 
 import duckdb
 import pandas as pd
@@ -86,8 +87,15 @@ def council_types(con: duckdb.DuckDBPyConnection, year: int) -> list[str]:
     return [r[0] for r in rows]
 
 
+class Coverage(TypedDict):
+    councils: int
+    respondents: int
+    coverage: float
+    scope_name: str
+
+
 def coverage(con: duckdb.DuckDBPyConnection, year: int, scope: str = "england",
-             scope_code: str = "E92000001") -> dict[str, float]:
+             scope_code: str = "E92000001") -> Coverage:
     """Councils, respondents and response coverage of one scope in a round."""
     row = con.execute(
         "SELECT councils, respondents, coverage, scope_name FROM scope_coverage "

@@ -53,7 +53,8 @@ def find_examples(con: duckdb.DuckDBPyConnection, *, standards: list[int] | None
     examples with no council; text: every word appears in the title, organisation or summary
     (case-insensitive); sources: 'advice_note' / 'report_2015'.
     """
-    where, params = [], []
+    where: list[str] = []
+    params: list[str | list[int] | list[str]] = []
     if standards:
         where.append("list_has_any(c.standards, ?::INTEGER[])")
         params.append([int(n) for n in standards])

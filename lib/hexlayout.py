@@ -435,8 +435,10 @@ def _chain_to_edge(layout: _Layout, hole: Cell, start: Cell) -> list[Cell] | Non
         cell = queue.popleft()
         if on_edge(cell):
             chain = [cell]
-            while previous[chain[-1]] is not None:
-                chain.append(previous[chain[-1]])
+            step = previous[cell]
+            while step is not None:
+                chain.append(step)
+                step = previous[step]
             return chain[::-1]
         for nb in hex_neighbours(*cell):
             if nb in occupied and nb not in previous and nb != hole:

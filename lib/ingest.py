@@ -960,6 +960,12 @@ class _Column:
     def letter(self) -> str:
         return column_letter(self.index)
 
+    @property
+    def qid(self) -> str:
+        """The question of an answer, providers or qcomment column (always set for those kinds)."""
+        assert self.question is not None, f"column {self.letter} ({self.kind}) has no question"
+        return self.question
+
 
 class _Validator:
     """Turns a Sheet into a Report for one round; one instance per file."""
@@ -1101,6 +1107,7 @@ class _Validator:
             return None
         if len(values) == 1 and year not in values:
             # One year throughout, just not the one chosen: one problem, not one per row.
+            assert col is not None  # values are only read from the round column
             other, rows = next(iter(values.items()))
             self.report.add(Problem(None, col.header, str(other), f"wrong round year: every row of the file says "
                                     f"{other}, but it is being imported as the {year} round. Choose the "
@@ -1201,9 +1208,9 @@ class _Validator:
         matcher = CouncilMatcher(year)
         council_col = next(c for c in cols if c.kind == "council")
         answers = [c for c in cols if c.kind == "answer"]
-        by_q = {c.question: c for c in answers}
-        providers = {c.question: c for c in cols if c.kind == "providers"}
-        qcomments = {c.question: c for c in cols if c.kind == "qcomment"}
+        by_q = {c.qid: c for c in answers}
+        providers = {c.qid: c for c in cols if c.kind == "providers"}
+        qcomments = {c.qid: c for c in cols if c.kind == "qcomment"}
         general = next((c for c in cols if c.kind == "comment"), None)
         name_col = next((c for c in cols if c.kind == "name"), None)
         for qid, col in list(providers.items()) + list(qcomments.items()):
@@ -1213,7 +1220,7 @@ class _Validator:
         for qid, col in by_q.items():
             if not self.asked(qid, year) and any(cells[col.index] for _, cells in self.sheet.rows):
                 self.problem(self.sheet.header_row, col, col.header, self.not_asked(qid, year))
-        required = [c for c in answers if self.q.questions[c.question].scored and self.asked(c.question, year)]
+        required = [c for c in answers if self.q.questions[c.qid].scored and self.asked(c.qid, year)]
         data_cols = answers + list(providers.values()) + list(qcomments.values()) + ([general] if general else [])
         seen: dict[str, int] = {}
         cache: dict[str, tuple[str | None, str | None]] = {}
@@ -1238,7 +1245,7 @@ class _Validator:
                     seen[code] = number
             row_records: list[Record] = []
             for col in answers:
-                qid = col.question
+                qid = col.qid
                 text = cells[col.index]
                 if not self.asked(qid, year):
                     continue
@@ -1264,7 +1271,7 @@ class _Validator:
                 self.report.councils.append(code)
                 if note:
                     self.report.council_comments[code] = note
-        self.report.questions = [c.question for c in answers if self.asked(c.question, year)]
+        self.report.questions = [c.qid for c in answers if self.asked(c.qid, year)]
 
     def long(self, cols: list[_Column], year: int) -> None:
         matcher = CouncilMatcher(year)
@@ -1575,9 +1582,12 @@ def round_state(con: duckdb.DuckDBPyConnection, year: int) -> RoundState:
     if "submissions" in db.table_names(con):
         sub = con.execute("SELECT id, checksum, file_name FROM submissions WHERE round_year = ? "
                           "AND status = 'current' ORDER BY id DESC LIMIT 1", [year]).fetchone()
-    n = con.execute("SELECT count(DISTINCT authority_code) FROM responses WHERE round_year = ?", [year]).fetchone()[0]
+    count = con.execute("SELECT count(DISTINCT authority_code) FROM responses WHERE round_year = ?",
+                        [year]).fetchone()
+    assert count is not None  # an aggregate without GROUP BY always returns one row
     return RoundState(year, row is not None, bool(row[0]) if row else False,
-                      int(sub[0]) if sub else None, sub[1] if sub else None, sub[2] if sub else None, int(n))
+                      int(sub[0]) if sub else None, sub[1] if sub else None, sub[2] if sub else None,
+                      int(count[0]))
 
 
 def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, year: int | None, *,
@@ -1619,11 +1629,13 @@ def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, yea
             if state.exists and not replace:
                 raise ImportRefused(f"The {year} round was loaded by someone else a moment ago; look at "
                                     "it and import again with replace if needed.", report)
-            sid = con.execute(
+            inserted = con.execute(
                 "INSERT INTO submissions (round_year, file_name, checksum, rows, councils, submitted_by, "
                 "submitted_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'current') RETURNING id",
                 [year, file_name, report.checksum, len(report.records), len(report.councils), who, now],
-            ).fetchone()[0]
+            ).fetchone()
+            assert inserted is not None  # RETURNING gives the one row inserted
+            sid = inserted[0]
             if state.exists:
                 con.execute(
                     "INSERT INTO responses_archive SELECT ?, ?, ?, * FROM responses WHERE round_year = ?",
@@ -1740,7 +1752,9 @@ def _quote(name: str) -> str:
 def _copy_into(con: duckdb.DuckDBPyConnection, target: Path) -> None:
     """ATTACH `target` and copy the whole database into it (one snapshot of the source)."""
     alias = f"copy_{uuid.uuid4().hex[:12]}"
-    source = con.execute("SELECT current_database()").fetchone()[0]
+    current = con.execute("SELECT current_database()").fetchone()
+    assert current is not None  # a bare SELECT always returns one row
+    source = current[0]
     literal = "'" + str(target).replace("'", "''") + "'"
     con.execute(f"ATTACH {literal} AS {alias}")
     try:

@@ -225,6 +225,7 @@ def new_question_count(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     row = con.execute(
         "SELECT count(*) FILTER (WHERE report_ref = 'new'), count(*) FROM questions WHERE scored"
     ).fetchone()
+    assert row is not None  # an aggregate without GROUP BY always returns one row
     return int(row[0]), int(row[1])
 
 

@@ -48,15 +48,19 @@ def previous_round(con: duckdb.DuckDBPyConnection, year: int) -> int | None:
 
 
 def response_summary(con: duckdb.DuckDBPyConnection, year: int) -> ResponseSummary:
-    councils, respondents = con.execute(
+    row = con.execute(
         "SELECT councils, respondents FROM scope_coverage WHERE round_year = ? AND scope = 'england'", [year]
     ).fetchone()
+    assert row is not None, f"no England coverage for the {year} round"
+    councils, respondents = row
     prev = previous_round(con, year)
     prev_n = None
     if prev is not None:
-        prev_n = con.execute(
+        prev_row = con.execute(
             "SELECT respondents FROM scope_coverage WHERE round_year = ? AND scope = 'england'", [prev]
-        ).fetchone()[0]
+        ).fetchone()
+        assert prev_row is not None, f"no England coverage for the {prev} round"
+        prev_n = prev_row[0]
     return ResponseSummary(year, int(respondents), int(councils), prev, prev_n)
 
 
@@ -170,7 +174,9 @@ def map_values(con: duckdb.DuckDBPyConnection, year: int, standard: int | None =
 
     Councils that did not respond are included with no value, so the map shows them in grey.
     """
-    vintage = con.execute("SELECT vintage FROM survey_rounds WHERE year = ?", [year]).fetchone()[0]
+    found = con.execute("SELECT vintage FROM survey_rounds WHERE year = ?", [year]).fetchone()
+    assert found is not None, f"no {year} survey round"
+    vintage = found[0]
     col, row = (("hex_col_2015", "hex_row_2015") if vintage == "2015"
                 else ("hex_col_current", "hex_row_current"))
     value_sql = (
@@ -208,7 +214,7 @@ def change_table(change: pd.DataFrame, year: int) -> pd.DataFrame:
     def score(v: object) -> str:
         return "Not compared" if is_missing(v) else format_score(v)
 
-    def points(v: object) -> str:
+    def points(v: Any) -> str:  # a cell of a numeric column, or a missing marker
         if is_missing(v):
             return DASH
         return "No change" if float(v) == 0 else f"{int(v):+d}"

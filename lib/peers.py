@@ -302,15 +302,15 @@ def side_by_side(code: str, peers: pd.DataFrame, long: pd.DataFrame, medians: pd
         med = {int(m.standard): m for m in medians.itertuples()}
         overall = med.get(0)
         answered = int(peer_long.drop_duplicates("authority_code")["responded"].sum())
-        row = {"Row": ROW_MEDIAN,
-               "Council": f"{answered} responding peer{'s' if answered != 1 else ''}", "Region": DASH,
-               "Type": DASH}
+        row: dict[str, object] = {
+            "Row": ROW_MEDIAN, "Council": f"{answered} responding peer{'s' if answered != 1 else ''}",
+            "Region": DASH, "Type": DASH}
         if has_similarity:
             row["Similarity"] = DASH
         row["Overall score"] = (score_cell(overall.median_score, overall.band_label)
                                 if overall is not None else NO_EVIDENCE)
         row["Rank in England"] = DASH
-        bands = {k: None for k in row}
+        bands: dict[str, object] = {k: None for k in row}
         bands["Overall score"] = overall.band if overall is not None else None
         for number, column in standard_cols:
             m = med.get(number)

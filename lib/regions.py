@@ -227,6 +227,7 @@ def england_overall(con: duckdb.DuckDBPyConnection, year: int,
         """,
         {"year": year, "type": council_type},
     ).fetchone()
+    assert row is not None  # an aggregate without GROUP BY always returns one row
     return {"median_score": row[0], "respondents": int(row[1]), "councils": int(row[2])}
 
 

@@ -72,11 +72,12 @@ def response_rounds(con: duckdb.DuckDBPyConnection, code: str) -> list[int]:
     out = []
     for year in years:
         codes = _counterparts(code, year) or [code]
-        hit = con.execute(
+        row = con.execute(
             "SELECT count(*) FROM respondents WHERE round_year = ? AND list_contains(?, authority_code)",
             [year, codes],
-        ).fetchone()[0]
-        if hit:
+        ).fetchone()
+        assert row is not None  # an aggregate without GROUP BY always returns one row
+        if row[0]:
             out.append(year)
     return out
 

@@ -345,7 +345,8 @@ def scoring_copy(source: duckdb.DuckDBPyConnection, year: int | None = None) -> 
     """
     con = db.connect(":memory:")
     db.create_schema(con)
-    copies = [(table, f"SELECT * FROM {table}", []) for table in RULE_TABLES]  # noqa: S608 - fixed names
+    copies: list[tuple[str, str, list[int]]] = [
+        (table, f"SELECT * FROM {table}", []) for table in RULE_TABLES]  # noqa: S608 - fixed names
     if year is not None:
         copies += [("survey_rounds", "SELECT * FROM survey_rounds WHERE year = ?", [int(year)]),
                    ("responses", "SELECT * FROM responses WHERE round_year = ?", [int(year)])]

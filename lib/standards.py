@@ -176,6 +176,7 @@ class StandardsConfig:
             return None
         from lib.rounding import shown
         value = shown(score, self.display.decimals)
+        assert value is not None, "a NaN score has no band"  # shown() is None only for NaN here
         return next((b for b in self.bands if value >= b.min), self.bands[-1])
 
 

@@ -154,6 +154,7 @@ def round_version(con: duckdb.DuckDBPyConnection, year: int) -> str:
         """,
         [year, year],
     ).fetchone()
+    assert row is not None  # an aggregate without GROUP BY always returns one row
     return "|".join(str(v) for v in row)
 
 
@@ -196,7 +197,9 @@ def actual_scores(con: duckdb.DuckDBPyConnection, code: str, year: int) -> Score
 
 def ranked_count(con: duckdb.DuckDBPyConnection, year: int) -> int:
     """How many councils are ranked in the round (the "of N" for a council that did not respond)."""
-    return int(con.execute(_N_RANKED_SQL, [year]).fetchone()[0])
+    row = con.execute(_N_RANKED_SQL, [year]).fetchone()
+    assert row is not None  # an aggregate without GROUP BY always returns one row
+    return int(row[0])
 
 
 class Projector:

@@ -29,7 +29,7 @@ def region_hex_map(cells: pd.DataFrame, *, colour_label: str, title: str, source
     named in `filter_note` (e.g. "Not a county"). Hover names the council, value and rank.
     """
     data = cells.reset_index(drop=True).copy()
-    notes = []
+    notes: list[str | None] = []
     for r in data.itertuples():
         if r.responded and is_missing(r.value):
             notes.append("Responded, but gave no usable answer for this standard")
@@ -146,7 +146,9 @@ def region_standard_heatmap(matrix: pd.DataFrame, *, measure: str, source: str, 
     z, text, hover = [], [], []
     for number, label in zip(standards["standard"], standards["short_name"], strict=True):
         part = matrix[matrix["standard"] == number].set_index("region_name")
-        z_row, t_row, h_row = [], [], []
+        z_row: list[float | None] = []
+        t_row: list[str] = []
+        h_row: list[str] = []
         for name in regions_order:
             r = part.loc[name]
             head = f"<b>{html.escape(name)}</b><br>{int(number)}. {html.escape(str(label))}<br>"
