@@ -307,6 +307,10 @@ def _load_bands(raw: dict[str, Any], c: _Checker) -> tuple[Band, ...]:
         entry = f"band '{key or i + 1}'"
         c.keys(table, entry, "band")
         lo = c.number(table, entry, "min", 0.0, 100.0)
+        if lo is not None and not float(lo).is_integer():
+            c.add(entry, "min", f"{lo:g} must be a whole number: scores are shown as whole numbers "
+                                "and the band follows the number shown")
+            lo = float(round(lo))
         colours = {}
         for fld in ("colour", "tint"):
             colour = c.text(table, entry, fld)

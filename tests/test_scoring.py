@@ -166,3 +166,17 @@ def test_rank_needs_only_the_standards_a_round_asks_about(tmp_path):
         assert df["rank"].iloc[0] == 1
     finally:
         con.close()
+
+
+def test_band_follows_the_shown_score_in_the_views(con):
+    """With "meets" starting at 63, Alpha's standard 1 (exactly 62.5, shown 63) meets it: the
+    band is judged on the number shown, not on the exact mean."""
+    con.execute("UPDATE bands SET min_score = 63 WHERE key = 'meets'")
+    try:
+        s = _standard(con, "E06000001", 1)
+        assert s["score_unrounded"] == pytest.approx(62.5) and s["score"] == 63
+        assert s["band"] == "meets"
+        # Beta's standard 1 is exactly 75 and still meets; nothing else moved.
+        assert _standard(con, "E06000002", 1)["band"] == "meets"
+    finally:
+        con.execute("UPDATE bands SET min_score = 75 WHERE key = 'meets'")

@@ -149,3 +149,9 @@ def test_repository_options_all_have_outcomes_and_bands_have_colours():
             assert option.outcome in ("has", "partly", "lacks", "unknown"), (answer_set.key, option.value)
     assert all(b.colour.startswith("#") and b.tint.startswith("#") for b in config.bands)
     assert set(config.outcomes) == {"has", "partly", "lacks", "unknown"}
+
+
+def test_band_minimums_are_whole_numbers(tmp_path):
+    msgs = problems_for(tmp_path, scoring_text=SCORING.replace("min = 75.0", "min = 74.5"))
+    assert ("scoring.toml: band 'meets', field 'min': 74.5 must be a whole number: scores are shown as "
+            "whole numbers and the band follows the number shown") in msgs
