@@ -649,13 +649,14 @@ def trend_table(overall: pd.DataFrame, standards: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 def export_frames(con: duckdb.DuckDBPyConnection, code: str, year: int) -> dict[str, pd.DataFrame]:
-    """The council's data for download: sheets 'standards', 'questions' and 'gaps'."""
+    """The council's data for download: sheets 'overall', 'standards', 'questions' and 'gaps'."""
     me = council(con, code, year) or {}
     name = str(me.get("display_name", code))
     profile = standard_profile(con, code, year)
     questions = question_answers(con, code, year)
     gap_rows = gaps_from_profile(con, profile, year)
     ident = {"council_code": code, "council": name, "round": int(year)}
+    overall_sheet = overall_frame(headline(con, code, year), ident)
     standards_sheet = pd.DataFrame({
         **{k: [v] * len(profile) for k, v in ident.items()},
         "standard": profile["standard"].astype("int64"),
@@ -694,7 +695,38 @@ def export_frames(con: duckdb.DuckDBPyConnection, code: str, year: int) -> dict[
         ],
         "actions": [" | ".join(a) for a in gap_rows["actions"]],
     })
-    return {"standards": standards_sheet, "questions": questions_sheet, "gaps": gaps_sheet}
+    return {"overall": overall_sheet, "standards": standards_sheet, "questions": questions_sheet,
+            "gaps": gaps_sheet}
+
+
+def overall_frame(head: Headline | None, ident: dict[str, Any]) -> pd.DataFrame:
+    """The 'overall' sheet: one row with the headline's score, band and ranks as numbers.
+
+    A rank is empty when the council is not ranked; every figure is empty (band "No response")
+    when it did not respond. The score is the whole number the scorecard shows.
+    """
+    o: dict[str, Any] = head.overall if head is not None else {}
+    ranked = bool(o.get("ranked"))
+
+    def rank(key: str) -> int | None:
+        return int(o[key]) if ranked and not is_missing(o.get(key)) else None
+
+    def count(key: str) -> int | None:
+        return None if head is None or is_missing(o.get(key)) else int(o[key])
+
+    unrounded = o.get("score_unrounded")
+    return pd.DataFrame({
+        **{k: [v] for k, v in ident.items()},
+        "score": pd.array([shown_int(o.get("score"))], dtype="Int64"),
+        "score_unrounded": pd.array([None if is_missing(unrounded) else float(unrounded)], dtype="Float64"),
+        "band": [head.band_label if head is not None else "No response"],
+        "ranked": [ranked],
+        "rank": pd.array([rank("rank")], dtype="Int64"),
+        "n_ranked": pd.array([count("n_ranked")], dtype="Int64"),
+        "region_rank": pd.array([rank("region_rank")], dtype="Int64"),
+        "region_n_ranked": pd.array([count("region_n_ranked")], dtype="Int64"),
+        "standards_evidenced": pd.array([count("standards_evidenced")], dtype="Int64"),
+    })
 
 
 def _whole(values: pd.Series) -> pd.Series:

@@ -311,17 +311,88 @@ def test_coverage_sentence_follows_the_question_bank(repo_con):
 # Downloads
 # --------------------------------------------------------------------------------------------
 
-def test_export_frames_have_the_three_sheets(repo_con):
+def test_export_frames_have_the_four_sheets(repo_con):
     code = _ranked(repo_con, YEAR)
     frames = scorecard.export_frames(repo_con, code, YEAR)
-    assert set(frames) == {"standards", "questions", "gaps"}
+    assert list(frames) == ["overall", "standards", "questions", "gaps"]
     assert len(frames["standards"]) == repo_con.execute("SELECT count(*) FROM standards").fetchone()[0]
     assert list(frames["gaps"]["standard"]) == list(scorecard.gaps(repo_con, code, YEAR)["standard"])
     labelled = {k: exports.label_demo(v, True) for k, v in frames.items()}
     book = pd.read_excel(io.BytesIO(exports.to_xlsx_bytes(labelled)), sheet_name=None)
-    assert set(book) == {"standards", "questions", "gaps"}
+    assert list(book) == ["overall", "standards", "questions", "gaps"]
     assert (book["standards"]["data_note"] == exports.DEMO_NOTE).all()
     assert scorecard.file_stem("Bath & North East Somerset", 2015) == "scorecard-bath-north-east-somerset-2015"
+
+
+OVERALL_COLUMNS = ["council_code", "council", "round", "score", "score_unrounded", "band", "ranked", "rank",
+                   "n_ranked", "region_rank", "region_n_ranked", "standards_evidenced"]
+
+
+def _sheet_text(value) -> str:
+    return "–" if value is pd.NA else str(value)
+
+
+def test_overall_sheet_is_the_scorecard_headline(repo_con):
+    """The download's overall row says what the scorecard headline shows, as numbers."""
+    # Every council in the session database ranks; the unranked row is checked from a headline below.
+    for year, code in ((YEAR, _ranked(repo_con, YEAR)), (2012, _ranked(repo_con, 2012, 1))):
+        head = scorecard.headline(repo_con, code, year)
+        assert head is not None
+        sheet = scorecard.export_frames(repo_con, code, year)["overall"]
+        assert list(sheet.columns) == OVERALL_COLUMNS
+        assert len(sheet) == 1
+        row = sheet.iloc[0]
+        assert row["council_code"] == code
+        assert row["council"] == scorecard.council(repo_con, code, year)["display_name"]
+        assert row["round"] == year
+        assert _sheet_text(row["score"]) == head.score_text
+        assert row["score_unrounded"] == pytest.approx(head.overall["score_unrounded"])
+        assert row["band"] == head.band_label
+        assert bool(row["ranked"]) is head.ranked
+        assert row["standards_evidenced"] == head.evidenced
+        assert row["n_ranked"] == int(head.overall["n_ranked"])
+        assert row["region_n_ranked"] == int(head.overall["region_n_ranked"])
+        if head.ranked:
+            assert f"{row['rank']} of {row['n_ranked']}" == head.rank_text
+            assert f"{row['region_rank']} of {row['region_n_ranked']}" == head.region_rank_text
+        else:
+            assert head.rank_text == head.region_rank_text == "Not ranked"
+            assert row["rank"] is pd.NA and row["region_rank"] is pd.NA
+
+
+def test_overall_sheet_for_a_council_that_did_not_respond():
+    sheet = scorecard.overall_frame(None, {"council_code": "E1", "council": "Nowhere", "round": 2015})
+    assert sheet.to_dict("records") == [{
+        "council_code": "E1", "council": "Nowhere", "round": 2015, "score": None, "score_unrounded": None,
+        "band": "No response", "ranked": False, "rank": None, "n_ranked": None, "region_rank": None,
+        "region_n_ranked": None, "standards_evidenced": None,
+    }]
+
+
+def test_overall_sheet_from_a_headline():
+    head = scorecard.Headline(
+        overall={"score": 92.5, "score_unrounded": 92.4999, "ranked": True, "rank": 3, "n_ranked": 95,
+                 "region_rank": 1, "region_n_ranked": 9, "standards_evidenced": 10},
+        band_label="Meets", standards_asked=10, min_standards=7, standards_total=10)
+    row = scorecard.overall_frame(head, {"council_code": "E1", "council": "Somewhere", "round": 2015})
+    assert row.to_dict("records") == [{
+        "council_code": "E1", "council": "Somewhere", "round": 2015, "score": 93, "score_unrounded": 92.4999,
+        "band": "Meets", "ranked": True, "rank": 3, "n_ranked": 95, "region_rank": 1, "region_n_ranked": 9,
+        "standards_evidenced": 10,
+    }]
+
+
+def test_overall_sheet_for_a_council_that_is_not_ranked():
+    head = scorecard.Headline(
+        overall={"score": 40.2, "score_unrounded": 40.2, "ranked": False, "rank": None, "n_ranked": 95,
+                 "region_rank": None, "region_n_ranked": 9, "standards_evidenced": 4},
+        band_label="Partly meets", standards_asked=10, min_standards=7, standards_total=10)
+    row = scorecard.overall_frame(head, {"council_code": "E1", "council": "Somewhere", "round": 2015})
+    assert row.to_dict("records") == [{
+        "council_code": "E1", "council": "Somewhere", "round": 2015, "score": 40, "score_unrounded": 40.2,
+        "band": "Partly meets", "ranked": False, "rank": None, "n_ranked": 95, "region_rank": None,
+        "region_n_ranked": 9, "standards_evidenced": 4,
+    }]
 
 
 class _Parser(html.parser.HTMLParser):
