@@ -718,7 +718,8 @@ def overall_frame(head: Headline | None, ident: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame({
         **{k: [v] for k, v in ident.items()},
         "score": pd.array([shown_int(o.get("score"))], dtype="Int64"),
-        "score_unrounded": pd.array([None if is_missing(unrounded) else float(unrounded)], dtype="Float64"),
+        "score_unrounded": pd.array([None if unrounded is None or is_missing(unrounded) else float(unrounded)],
+                                    dtype="Float64"),
         "band": [head.band_label if head is not None else "No response"],
         "ranked": [ranked],
         "rank": pd.array([rank("rank")], dtype="Int64"),
