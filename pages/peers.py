@@ -191,7 +191,8 @@ else:
     st.info(f"None of these councils has scores in {year}, so there is nothing to chart.")
 
 # ---- Download -------------------------------------------------------------------------------
-download = exports.label_demo(table.rename(columns={"code": "ONS code"}).assign(round=year), demo)
+download = exports.label_demo(
+    exports.split_display_cells(table.rename(columns={"code": "ONS code"})).assign(round=year), demo)
 st.download_button("Download this comparison (CSV)", exports.to_csv_bytes(download),
                    file_name=f"peers_{code}_{mode}_{year}.csv", mime="text/csv",
                    icon=":material/download:", on_click="ignore")

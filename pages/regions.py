@@ -213,7 +213,8 @@ if region is not None:
         st.caption("Scroll the table sideways to see every standard.")
         st.download_button(
             f"Download the {region_label} councils (CSV)",
-            exports.to_csv_bytes(exports.label_demo(grid.rename(columns={"code": "ONS code"}), demo)),
+            exports.to_csv_bytes(exports.label_demo(
+                exports.split_display_cells(grid.rename(columns={"code": "ONS code"})), demo)),
             file_name=f"councils_{region}_{year}.csv", mime="text/csv", icon=":material/download:",
             on_click="ignore",
         )

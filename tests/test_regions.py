@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from lib import regions, scoring
+from lib import exports, regions, scoring
 from lib.charts import regions as charts
 from lib.rounding import shown_int
 
@@ -195,6 +195,36 @@ def test_council_grid_names_the_standards_not_met(repo_con, latest_year):
         "SELECT display_name FROM round_councils WHERE round_year = ? AND region_code = ? AND NOT responded "
         "ORDER BY display_name", [latest_year, region]).df()["display_name"].tolist()
     assert regions.non_respondents(long) == absent
+
+
+def test_council_grid_download_has_numbers_and_bands_apart(repo_con, latest_year):
+    long = regions.council_scores_long(repo_con, latest_year, region="E12000002")
+    grid, _ = regions.council_grid(long, scoring.lowest_band(repo_con)[0])
+    out = exports.split_display_cells(grid).set_index("code")
+    assert "·" not in exports.to_csv_text(out)
+    truth = repo_con.execute(
+        "SELECT o.authority_code, o.score, b.label, o.rank, o.n_ranked, o.region_rank, o.region_n_ranked "
+        "FROM overall_scores o JOIN bands b ON b.key = o.band WHERE o.round_year = ? AND o.region_code = ?",
+        [latest_year, "E12000002"]).df().set_index("authority_code")
+    assert set(out.index) == set(truth.index)
+    for code, t in truth.iterrows():
+        assert out.loc[code, "Overall score"] == shown_int(t["score"])
+        assert out.loc[code, "Overall band"] == t["label"]
+        assert (out.loc[code, "Rank in England"], out.loc[code, "Rank in England out of"]) == (t["rank"], t["n_ranked"])
+        assert (out.loc[code, "Rank in region"], out.loc[code, "Rank in region out of"]) == \
+            (t["region_rank"], t["region_n_ranked"])
+    scores = repo_con.execute(
+        "SELECT s.authority_code, s.standard, s.score, s.evidence, b.label FROM standard_scores s "
+        "LEFT JOIN bands b ON b.key = s.band JOIN round_councils c USING (round_year, authority_code) "
+        "WHERE s.round_year = ? AND c.region_code = ?", [latest_year, "E12000002"]).df()
+    for s in scores.itertuples():
+        name = next(c for c in grid.columns if c.startswith(f"{int(s.standard)}. "))
+        if s.evidence:
+            assert out.loc[s.authority_code, f"{name} score"] == shown_int(s.score)
+            assert out.loc[s.authority_code, f"{name} band"] == s.label
+        else:
+            assert pd.isna(out.loc[s.authority_code, f"{name} score"])
+            assert out.loc[s.authority_code, f"{name} band"] == "No evidence"
 
 
 def test_parsers():
