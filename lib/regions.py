@@ -388,11 +388,20 @@ def standard_cell(score: object, band_label: object, evidence: object) -> str:
     return f"{format_score(score)} · {band_label}"
 
 
-def council_grid(long: pd.DataFrame, lowest_band: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def none_not_met(lowest_label: str | None) -> str:
+    """What the 'Standards not met' cell says when no standard is in the lowest band: plain
+    words, so it cannot be read as a missing value."""
+    band = f"the '{lowest_label}' band" if lowest_label else "the lowest band"
+    return f"None: no standard with evidence is in {band}"
+
+
+def council_grid(long: pd.DataFrame, lowest_band: str,
+                 lowest_label: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Responding councils as rows and standards as columns, plus the band key of every cell.
 
     Returns (table, bands): `table` holds text cells ('62 Partly meets'), a 'Standards not met'
-    column naming the standards in `lowest_band`, and ranks; `bands` has the same shape with
+    column naming the standards in `lowest_band` (or saying in words that there are none, see
+    none_not_met), and ranks; `bands` has the same shape with
     the band key (or None) per standard cell so a page can tint cells by band.
     """
     responded = long[long["responded"]]
@@ -415,7 +424,7 @@ def council_grid(long: pd.DataFrame, lowest_band: str) -> tuple[pd.DataFrame, pd
         bands_row["Overall score"] = None if is_missing(first["overall_band"]) else first["overall_band"]
         weakest = [int(s) for s, b in zip(part["standard"], part["band"], strict=True)
                    if b == lowest_band]
-        row["Standards not met"] = ", ".join(str(s) for s in weakest) if weakest else "None"
+        row["Standards not met"] = ", ".join(str(s) for s in weakest) if weakest else none_not_met(lowest_label)
         bands_row["Standards not met"] = None
         for r in part.itertuples():
             if is_missing(r.standard):

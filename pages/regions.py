@@ -188,7 +188,7 @@ if region is not None:
     long = regions.council_scores_long(con, year, region=region, council_type=council_type)
     region_label = region_names[region]
     low_key, low_label = scoring.lowest_band(con)
-    grid, grid_bands = regions.council_grid(long, low_key)
+    grid, grid_bands = regions.council_grid(long, low_key, low_label)
     absent = regions.non_respondents(long)
     if long.empty:
         st.info(f"There are no {md(type_plural)} in {md(region_label)}.")

@@ -169,7 +169,7 @@ def test_council_grid_names_the_standards_not_met(repo_con, latest_year):
     region = "E12000002"
     long = regions.council_scores_long(repo_con, latest_year, region=region)
     low_key, low_label = scoring.lowest_band(repo_con)
-    grid, bands = regions.council_grid(long, low_key)
+    grid, bands = regions.council_grid(long, low_key, low_label)
     assert not grid.isna().any().any()
     assert grid.shape == bands.shape
     respondents = repo_con.execute(
@@ -184,7 +184,8 @@ def test_council_grid_names_the_standards_not_met(repo_con, latest_year):
             "SELECT s.standard, s.score, s.band, b.label FROM standard_scores s LEFT JOIN bands b ON b.key = s.band "
             "WHERE s.round_year = ? AND s.authority_code = ? ORDER BY s.standard", [latest_year, code]).df()
         not_met = [str(int(s)) for s, b in zip(scores["standard"], scores["band"], strict=True) if b == low_key]
-        assert record["Standards not met"] == (", ".join(not_met) if not_met else "None")
+        assert record["Standards not met"] == (", ".join(not_met) if not_met else
+                                             f"None: no standard with evidence is in the '{low_label}' band")
         first = scores.iloc[0]
         col = next(c for c in grid.columns if c.startswith(f"{int(first['standard'])}. "))
         if pd.notna(first["score"]):
@@ -225,6 +226,11 @@ def test_council_grid_download_has_numbers_and_bands_apart(repo_con, latest_year
         else:
             assert pd.isna(out.loc[s.authority_code, f"{name} score"])
             assert out.loc[s.authority_code, f"{name} band"] == "No evidence"
+
+
+def test_none_not_met_reads_as_words():
+    assert regions.none_not_met("Does not meet") == "None: no standard with evidence is in the 'Does not meet' band"
+    assert regions.none_not_met(None) == "None: no standard with evidence is in the lowest band"
 
 
 def test_parsers():
