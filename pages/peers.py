@@ -165,7 +165,7 @@ shown = table.drop(columns=["code"])
 st.dataframe(
     shown.style.apply(_highlight, axis=None), hide_index=True, width="stretch", height="content",
     column_config={
-        "Row": st.column_config.TextColumn("", help="Selected council, peer median or peer"),
+        "Row": st.column_config.TextColumn("", help="Selected council, peer median or peer", width="medium"),
         "Similarity": st.column_config.TextColumn(help="100 = identical answers; see the method above."),
         "Rank in England": st.column_config.TextColumn(help="Overall rank among ranked councils in England."),
     },

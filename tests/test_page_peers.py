@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
@@ -36,6 +38,9 @@ def test_region_peers(repo_db_path, repo_con, latest_year):
     table = _side_by_side(at)
     assert table.iloc[0]["Council"] == _name(repo_con, latest_year, COUNCIL)
     assert table.iloc[0]["Row"] == peers.ROW_COUNCIL and table.iloc[1]["Row"] == peers.ROW_MEDIAN
+    # "Selected council" fits: the Row column is given a medium width, not squeezed to its empty header.
+    element = next(d for d in at.dataframe if "Row" in d.value.columns)
+    assert json.loads(element.proto.columns)["Row"]["width"] == "medium"
     region_size, responding = repo_con.execute(
         """SELECT count(*), count(*) FILTER (WHERE c.responded) FROM round_councils c
            JOIN round_councils me ON me.round_year = c.round_year AND me.authority_code = ?
