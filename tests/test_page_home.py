@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import tomllib
+
+import streamlit as st
+
+from lib.paths import ROOT
 from tests.apptest import open_page
 
 
@@ -37,3 +42,15 @@ def test_unknown_round_in_url_falls_back_to_latest(repo_db_path):
     at = open_page(round="1999")
     assert not at.exception
     assert at.sidebar.selectbox(key="round_select").value == 2015
+
+
+def test_streamlit_file_menu_is_off_and_the_apps_menu_shows(repo_db_path):
+    """Streamlit's own pages/ menu (which flashed on first load) is off; the app's grouped menu stays."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["showSidebarNavigation"] is False
+    at = open_page()
+    assert st.get_option("client.showSidebarNavigation") is False
+    assert [link.proto.label for link in at.sidebar.get("page_link")] == [
+        "Home", "Gap finder", "Council scorecard", "Self-assessment", "Regional comparison",
+        "Peer comparison", "Good practice", "Methodology", "Data management",
+    ]
