@@ -32,7 +32,8 @@ def configure_page() -> None:
         page_title="PA Support Benchmark",
         page_icon=str(ROOT / "lib" / "assets" / "favicon.png"),
         layout="wide",
-        initial_sidebar_state="expanded",
+        # "auto": open on wide screens, closed on phones, so the headline comes first there.
+        initial_sidebar_state="auto",
     )
 
 

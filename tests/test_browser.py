@@ -178,3 +178,24 @@ def test_data_downloads_are_built_on_click(server, page, repo_con, tmp_path):
     path = tmp_path / "data.xlsx"
     info.value.save_as(path)
     assert path.read_bytes()[:2] == b"PK"  # a workbook (its bytes carry the time it was made)
+
+
+def test_on_a_phone_the_sidebar_starts_closed_and_the_headline_comes_first(server, browser):
+    """At 390x844 the page opens on its content: the sidebar is closed and the title and the
+    demo banner are in view; at 1366x900 the sidebar is open."""
+    for viewport, sidebar_open in (({"width": 390, "height": 844}, False), (VIEWPORT, True)):
+        context = browser.new_context(viewport=viewport)
+        try:
+            pg = context.new_page()
+            pg.goto(server + "/")
+            wait_for_app(pg)
+            title = pg.locator('[data-testid="stMain"] h1').first.bounding_box()
+            assert title is not None and title["y"] + title["height"] <= viewport["height"], viewport
+            # An open sidebar (about 300 px wide) pushes the page's content to its right.
+            nav = pg.get_by_role("link", name="Gap finder").first
+            nav_box = nav.bounding_box() if nav.count() else None
+            nav_visible = nav_box is not None and nav_box["x"] >= 0 and nav_box["width"] > 0
+            assert nav_visible is sidebar_open, viewport
+            assert (title["x"] > 250) is sidebar_open, (viewport, title)
+        finally:
+            context.close()
