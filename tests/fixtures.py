@@ -156,3 +156,19 @@ def fixture_database(tmp_path: Path, questions: str | None = None) -> duckdb.Duc
     con.executemany("INSERT INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     scoring.create_views(con)
     return con
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """Run lib.cli in-process: (exit status, stdout, stderr); argparse usage errors included."""
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from lib import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = cli.main(list(args))
+        except SystemExit as exc:  # argparse usage errors
+            code = exc.code
+    return code, out.getvalue(), err.getvalue()

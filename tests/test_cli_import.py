@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import io
-from contextlib import redirect_stderr, redirect_stdout
-
 import openpyxl
 import pandas as pd
 import pytest
 
-from lib import auth, cli, db
-from tests.test_ingest import NEW_YEAR, copy_db, db_checksum, respondents, wide_sheet
+from lib import auth, db
+from tests.fixtures import run_cli
+from tests.test_ingest import (
+    NEW_YEAR,
+    copy_db,
+    db_checksum,
+    respondents,
+    write_answers_csv,
+)
 
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            code = cli.main(list(args))
-        except SystemExit as exc:  # argparse usage errors
-            code = exc.code
-    return code, out.getvalue(), err.getvalue()
+run = run_cli
 
 
 @pytest.fixture()
@@ -30,14 +26,7 @@ def dbfile(repo_db_path, tmp_path):
 
 @pytest.fixture()
 def answers(dbfile, tmp_path):
-    con = db.connect(dbfile)
-    try:
-        sheet = wide_sheet(con, respondents(con)[:4])
-    finally:
-        con.close()
-    path = tmp_path / "answers.csv"
-    sheet.to_csv(path, index=False)
-    return path, sheet
+    return write_answers_csv(dbfile, tmp_path, 4)
 
 
 def _checksum(path) -> str:

@@ -12,24 +12,23 @@ import io
 import subprocess
 import sys
 import textwrap
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from lib import cli, db, ingest, scoring
-from tests.test_ingest import NEW_YEAR, copy_db, db_checksum, respondents, wide_sheet
+from tests.fixtures import run_cli
+from tests.test_ingest import (
+    NEW_YEAR,
+    copy_db,
+    db_checksum,
+    respondents,
+    wide_sheet,
+    write_answers_csv,
+)
 
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            code = cli.main(list(args))
-        except SystemExit as exc:  # argparse usage errors
-            code = exc.code
-    return code, out.getvalue(), err.getvalue()
+run = run_cli
 
 
 def table_hash(path: Path) -> str:
@@ -49,13 +48,7 @@ def dbfile(repo_db_path, tmp_path):
 @pytest.fixture()
 def imported(dbfile, tmp_path):
     """The copy with a real (non-demo) 2016 round of four councils imported from answers.csv."""
-    con = db.connect(dbfile)
-    try:
-        sheet = wide_sheet(con, respondents(con)[:4])
-    finally:
-        con.close()
-    path = tmp_path / "answers.csv"
-    sheet.to_csv(path, index=False)
+    path, sheet = write_answers_csv(dbfile, tmp_path, 4)
     code, _, err = run("--db", str(dbfile), "import", str(path), "--round", str(NEW_YEAR), "--by", "Jo")
     assert code == 0, err
     return dbfile
@@ -239,13 +232,7 @@ def test_views_hash_is_stored_by_build(repo_db_path):
 # ---- 4. a full disk is reported as such; a failed snapshot leaves no partial file ----------------
 
 def test_disk_full_during_an_import_is_reported_as_disk_full(dbfile, tmp_path, monkeypatch):
-    con = db.connect(dbfile)
-    try:
-        sheet = wide_sheet(con, respondents(con)[:3])
-    finally:
-        con.close()
-    path = tmp_path / "answers.csv"
-    sheet.to_csv(path, index=False)
+    path, sheet = write_answers_csv(dbfile, tmp_path, 3)
 
     def full(*args, **kwargs):
         raise duckdb.IOException('IO Error: Could not write file "copy.duckdb.wal": No space left on device')

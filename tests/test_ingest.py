@@ -56,6 +56,18 @@ def provider_question_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
         "WHERE o.answer_set = q.answer_set AND o.allows_providers) ORDER BY id").fetchall()]
 
 
+def write_answers_csv(dbfile: Path, folder: Path, councils: int) -> tuple[Path, pd.DataFrame]:
+    """A wide answers file for the first `councils` 2015 respondents, as answers.csv in `folder`."""
+    con = db.connect(dbfile)
+    try:
+        sheet = wide_sheet(con, respondents(con)[:councils])
+    finally:
+        con.close()
+    path = folder / "answers.csv"
+    sheet.to_csv(path, index=False)
+    return path, sheet
+
+
 def wide_sheet(con: duckdb.DuckDBPyConnection, codes: list[str], year: int = NEW_YEAR,
                source_year: int = 2015) -> pd.DataFrame:
     """A valid wide answer sheet (lib.whatif.to_wide rows) for `codes`, using their demo answers."""
