@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from lib import db, scoring
-from lib.build import ensure_database
+from lib import db, publish, scoring
 from lib.paths import ROOT, default_db_path
 
 # --------------------------------------------------------------------------------------------
@@ -116,11 +116,19 @@ def run_app() -> None:
     st.sidebar.markdown("### PA Support Benchmark")
     sidebar_navigation(pages)
     st.sidebar.divider()
-    # Nothing below the round picker: at 1366x900 a longer sidebar scrolls, and a scrolling
-    # region without keyboard access fails axe-core (scrollable-region-focusable, serious).
-    year = select_round()
-    demo_banner(year)
-    run_in_frame(page)
+    try:
+        _frame.snapshot = _resolve_snapshot()
+    except DatabaseUnavailable as exc:
+        st.error(f"**The data cannot be shown just now.** {echo_plain(str(exc))}", icon=":material/error:")
+        st.stop()
+    try:
+        # Nothing below the round picker: at 1366x900 a longer sidebar scrolls, and a scrolling
+        # region without keyboard access fails axe-core (scrollable-region-focusable, serious).
+        year = select_round()
+        demo_banner(year)
+        run_in_frame(page)
+    finally:
+        _frame.snapshot = None
 
 
 DEMO_BANNER = (
@@ -130,26 +138,83 @@ DEMO_BANNER = (
 )
 
 
-@st.cache_resource(show_spinner="Preparing the database (first run only)...")
-def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    """One connection per process; the database is built from the repo's files on first run."""
-    ensure_database(Path(path))
-    return db.connect(path)
+# --------------------------------------------------------------------------------------------
+# The data: a published snapshot per page run, and the working database for writes
+# --------------------------------------------------------------------------------------------
+
+class DatabaseUnavailable(Exception):
+    """The published data cannot be opened; the message says why and what to do."""
+
+
+def working_path() -> Path:
+    """The working database every write goes to (data/pa_benchmark.duckdb or $PA_BENCHMARK_DB)."""
+    return default_db_path()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _snapshot_connection(path: str) -> duckdb.DuckDBPyConnection:
+    """One read-only connection per published snapshot file, shared by every session.
+
+    A snapshot file is never rewritten, so its connection never goes stale; when a newer
+    version is published the next run opens that one, and this entry ages out.
+    """
+    return db.connect(path, read_only=True)
+
+
+def _resolve_snapshot() -> publish.Snapshot:
+    """The current published snapshot: one stat of its pointer file, publishing first on a fresh
+    database (or after an update of the app changed the schema or the scoring views)."""
+    working = working_path()
+    snap = publish.current(working)
+    if snap is not None and snap.usable:
+        return snap
+    try:
+        with st.spinner("Preparing the database (first run only)..."):
+            return publish.ensure_published(working)
+    except publish.PublishError as exc:
+        text = str(exc)
+        raise DatabaseUnavailable(text[:1].upper() + text[1:]) from None
+    except db.SchemaError as exc:
+        raise DatabaseUnavailable(f"The database {working} cannot be used: {exc}") from None
+    except duckdb.Error as exc:
+        raise DatabaseUnavailable(f"The database {working} cannot be opened: {ingest_problem(exc)}") from None
+
+
+def ingest_problem(exc: BaseException) -> str:
+    from lib import ingest
+
+    return ingest.storage_problem(exc) or ingest._shorten(str(exc), 300)
+
+
+def snapshot() -> publish.Snapshot:
+    """The snapshot this page run reads: fixed at the start of the run, so that one page never
+    mixes two published versions even when a new one appears while it runs."""
+    pinned = getattr(_frame, "snapshot", None)
+    return pinned if pinned is not None else _resolve_snapshot()
+
+
+def data_key() -> str:
+    """A cache key for anything computed from the data: the snapshot's file, never rewritten."""
+    return snapshot().key
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    return _snapshot_connection(snapshot().key)
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
     """A cursor for this rerun: cheap, and safe to use beside other sessions' cursors."""
-    return _connection(str(default_db_path())).cursor()
+    return _connection().cursor()
 
 
 def deferred(build: Callable[[duckdb.DuckDBPyConnection], bytes]) -> Callable[[], bytes]:
     """Data for st.download_button built only when the button is pressed.
 
     Streamlit (1.67+) calls a callable `data` on its own thread when the user clicks, not on
-    every run of the page. The callable gets a cursor of its own on this run's database
-    connection, since the run's cursor belongs to the script thread.
+    every run of the page. The callable gets a cursor of its own on this run's snapshot, so the
+    file matches the page it was downloaded from even if a newer version was published since.
     """
-    connection = _connection(str(default_db_path()))
+    connection = _connection()
 
     def build_on_click() -> bytes:
         cur = connection.cursor()
@@ -161,9 +226,18 @@ def deferred(build: Callable[[duckdb.DuckDBPyConnection], bytes]) -> Callable[[]
     return build_on_click
 
 
-def reset_connection() -> None:
-    """Drop the cached connection (after the database file was replaced)."""
-    _connection.clear()
+@contextmanager
+def working_database() -> Iterator[duckdb.DuckDBPyConnection]:
+    """The working database opened for writing (or for the administrator's exact view of it) for
+    one block, then closed so that the command line can write too. Waits briefly for another
+    writer, then raises publish.DatabaseBusy."""
+    with publish.writer(working_path()) as con:
+        yield con
+
+
+def publish_now(con: duckdb.DuckDBPyConnection, reason: str, by: str) -> publish.Snapshot:
+    """Publish the working database (open for writing as `con`) as the version every page shows."""
+    return publish.publish(con, working_path(), reason, by)
 
 
 def query_param(name: str) -> str | None:
@@ -192,6 +266,14 @@ def echo(value: object, limit: int = ECHO_LIMIT) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return "".join(ch if (ch.isascii() and ch.isalnum()) or ch == " " else f"&#{ord(ch)};" for ch in text)
+
+
+def echo_plain(text: str) -> str:
+    """A message that may hold paths and program output, made inert for Markdown (no formatting,
+    no links) but readable: only Markdown's special characters are escaped."""
+    from lib.formatting import escape_markdown
+
+    return escape_markdown(text)
 
 
 def set_query_params(**values: str | int | list[str] | None) -> None:
@@ -264,15 +346,16 @@ def url_text(label: str, *, key: str, param: str, **kwargs: Any) -> str:
     return value
 
 
-# The database path is an argument of these cached readers only so that it is part of the
-# cache key (a parameter whose name starts with "_" would be left out of it).
-@st.cache_data(ttl=60, show_spinner=False)
-def _rounds(db_key: str) -> pd.DataFrame:
+# The snapshot's key is an argument of these cached readers only so that it is part of the
+# cache key (a parameter whose name starts with "_" would be left out of it). A snapshot never
+# changes, so nothing cached for it goes stale: no time limit is needed.
+@st.cache_data(show_spinner=False, max_entries=64)
+def _rounds(data_key: str) -> pd.DataFrame:
     return scoring.rounds(cursor())
 
 
 def rounds_table() -> pd.DataFrame:
-    return _rounds(str(default_db_path()))
+    return _rounds(data_key())
 
 
 def round_label(row: pd.Series) -> str:
@@ -346,8 +429,8 @@ def show_table(df: pd.DataFrame, **kwargs) -> None:
 CHOSEN_COUNCIL = "chosen_council"
 
 
-@st.cache_data(ttl=60, show_spinner=False)
-def _round_councils(db_key: str, year: int) -> pd.DataFrame:
+@st.cache_data(show_spinner=False, max_entries=64)
+def _round_councils(data_key: str, year: int) -> pd.DataFrame:
     return cursor().execute(
         "SELECT authority_code, display_name, name, region_code, region_name, type, responded "
         "FROM round_councils WHERE round_year = ? ORDER BY display_name",
@@ -357,7 +440,7 @@ def _round_councils(db_key: str, year: int) -> pd.DataFrame:
 
 def round_councils(year: int) -> pd.DataFrame:
     """Every council in the round's council set (code, names, region, type, responded)."""
-    return _round_councils(str(default_db_path()), year)
+    return _round_councils(data_key(), year)
 
 
 def council_picker(year: int, *, key: str, label: str = "Council",

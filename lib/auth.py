@@ -316,10 +316,10 @@ def _audit_failure(account: str, failures: int, message: str) -> None:
     """Record a failed sign-in in the audit log; a database that cannot be written never blocks the page."""
     import duckdb
 
-    from lib import app
+    from lib import app, publish
 
-    with contextlib.suppress(duckdb.Error):
-        record_failed_sign_in(app.cursor(), account, failures, message)
+    with contextlib.suppress(duckdb.Error, publish.PublishError), app.working_database() as con:
+        record_failed_sign_in(con, account, failures, message)
 
 
 def _require_identity_provider(values: dict[str, Any]) -> str:

@@ -11,7 +11,15 @@ validate    check a file of answers without writing anything, and preview its sc
 template    write the answer template (CSV or XLSX) for a round
 rounds      list the survey rounds in the database and where each came from
 reset-demo  snapshot the database, then rebuild it with the synthetic demonstration data
+publish     publish the working database as a new version (after a publication that failed)
+snapshots   list the published versions kept, and which one the dashboard shows
+rollback    publish an earlier version again (default: the one before the current one)
 admin-hash  make the password hash that enables the Data management page
+
+Writes go to the working database (--db) and are then published: copied to a new, numbered,
+read-only version in the `<name>.published/` folder beside it, which the dashboard and the read
+commands (scores, export, validate, template, rounds) open. So the read commands work while
+the dashboard runs, and the dashboard keeps serving while a write runs.
 
 Exit status: 0 done, 1 the file has problems or the import was refused (nothing written),
 2 bad arguments, or a database or output path that cannot be used (missing, locked by another
@@ -35,7 +43,7 @@ from pathlib import Path
 
 import duckdb
 
-from lib import auth, db, exports, ingest, scoring, template
+from lib import auth, db, exports, ingest, publish, scoring, template
 from lib.build import RefreshRefused, build_database, imported_data, refresh_database
 from lib.formatting import format_score
 from lib.paths import default_db_path
@@ -65,6 +73,14 @@ def round_year(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"{year} is outside the survey years {ingest.EARLIEST_YEAR} to {ingest.LATEST_YEAR}: check the year")
     return year
+
+
+def version_number(text: str) -> int:
+    """argparse type for --to: a published version number (ASCII digits)."""
+    value = str(text).strip()
+    if not re.fullmatch(r"[0-9]{1,6}", value) or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{_safe(value)!r} is not a version number: see `snapshots` for them")
+    return int(value)
 
 
 def _safe(text: object) -> str:
@@ -106,18 +122,50 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
                 continue
             if _is_lock(exc):
                 raise CliError(
-                    f"the database {path} is in use by another program (is the dashboard or another command "
-                    f"running?); waited {LOCK_RETRIES * LOCK_PAUSE_SECONDS:.0f} seconds for it. Stop the other "
-                    "program, or use the dashboard's Data management page, then try again. Nothing was "
-                    "changed.") from None
+                    f"the database {path} is in use by another program (another command, or a change being "
+                    f"saved from the dashboard); waited {LOCK_RETRIES * LOCK_PAUSE_SECONDS:.0f} seconds for it. Let "
+                    "it finish, then try again. Nothing was changed.") from None
             problem = ingest.storage_problem(exc) if not isinstance(exc, duckdb.IOException) else None
             raise CliError(f"the database {path} cannot be opened: "
                            f"{problem or ingest._shorten(str(exc), 300)}") from None
     raise AssertionError("unreachable")
 
 
-def _open(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    return _connect(Path(path), read_only)
+def _open_working_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    return _connect(Path(path), True)
+
+
+def _open(path: Path) -> duckdb.DuckDBPyConnection:
+    """The published version of the database at `path`, opened read-only (publishing one first if
+    nothing has been published yet, or if it was made by another version of the app)."""
+    path = Path(path)
+    if not path.exists():
+        raise CliError(f"no database at {path}: run `uv run python -m lib.cli build` first")
+    if path.is_dir():
+        raise CliError(f"{path} is a folder, not a database file")
+    try:
+        snap = publish.ensure_published(path, opener=lambda p: _connect(p, read_only=False))
+    except publish.PublishError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        return db.connect(snap.path, read_only=True)
+    except db.SchemaError as exc:
+        raise CliError(f"{snap.path}: {exc}") from None
+    except duckdb.Error as exc:
+        raise CliError(f"the published version {snap.path} cannot be opened: "
+                       f"{ingest.storage_problem(exc) or ingest._shorten(str(exc), 300)}") from None
+
+
+def _publish(con: duckdb.DuckDBPyConnection, path: Path, reason: str, by: str, done: str) -> None:
+    """Publish after a write. `done` says what was written; if publishing fails it is still
+    said, with what is missing and how to finish, and the command exits 2."""
+    try:
+        snap = publish.publish(con, Path(path), reason, by)
+    except publish.PublishError as exc:
+        raise CliError(f"{done.rstrip('.')}. But it is not published yet: {exc} Run `uv run python -m lib.cli publish` "
+                       "when the problem is fixed.") from None
+    _say(done)
+    _say(f"Published as version {snap.version} ({snap.path.name}); the dashboard shows it from its next page view.")
 
 
 def _open_for_writing(path: Path) -> duckdb.DuckDBPyConnection:
@@ -146,6 +194,9 @@ def _out_path(text: str, db_path: Path) -> Path:
     if _same_file(out, db_path) or _same_file(out, wal):
         raise CliError(f"--out {out} is the database file itself: writing there would destroy the database. "
                        "Choose another file name.")
+    if publish.is_inside_published(out, db_path):
+        raise CliError(f"--out {out} is in the published versions' folder {publish.folder_for(db_path)}, whose "
+                       "files are never written. Choose a file name elsewhere.")
     return out
 
 
@@ -183,56 +234,67 @@ def _raw_snapshot(path: Path) -> Path:
 def cmd_build(args: argparse.Namespace) -> int:
     path = Path(args.db)
     saved: Path | None = None
+    old: duckdb.DuckDBPyConnection | None = None
     if path.exists():
         try:
-            con = _open_for_writing(path)
+            old = _open_for_writing(path)
         except CliError as exc:
             if "in use by another program" in str(exc) or not args.force:
                 if "in use" in str(exc) or "newer version" in str(exc) or "unknown schema" in str(exc):
                     raise
                 raise CliError(f"{exc}. `build --force` rebuilds it (a copy of the file is kept first)") from None
             saved = _raw_snapshot(path)
-        else:
-            try:
-                lost = imported_data(con)
-                if lost and not args.force:
-                    raise CliError(
-                        f"{path} holds data a rebuild would lose: {'; '.join(lost)}. Nothing was changed. Use "
-                        "`refresh` to reload the standards and reference data and keep them, or `build --force` "
-                        "to rebuild anyway (a snapshot of the database is kept first).")
-                if lost:
-                    saved = ingest.snapshot(con, ingest.snapshot_dir(path))
-            finally:
-                con.close()
     try:
-        report = build_database(path)
-    except StandardsConfigError as exc:
-        raise CliError(str(exc)) from exc
-    except FileNotFoundError as exc:
-        raise CliError(f"a reference file is missing: {exc.filename}") from exc
+        if old is not None:
+            lost = imported_data(old)
+            if lost and not args.force:
+                raise CliError(
+                    f"{path} holds data a rebuild would lose: {'; '.join(lost)}. Nothing was changed. Use "
+                    "`refresh` to reload the standards and reference data and keep them, or `build --force` "
+                    "to rebuild anyway (a snapshot of the database is kept first).")
+            if lost:
+                saved = ingest.snapshot(old, ingest.snapshot_dir(path))
+        # The old file stays open (and so locked against other writers) until the new one has
+        # replaced it: nothing can be written to the old file in between and then lost.
+        try:
+            report = build_database(path)
+        except StandardsConfigError as exc:
+            raise CliError(str(exc)) from exc
+        except FileNotFoundError as exc:
+            raise CliError(f"a reference file is missing: {exc.filename}") from exc
+    finally:
+        if old is not None:
+            old.close()
     if saved is not None:
         _say(f"Saved the previous database as {saved}")
-    _say("\n".join(report.lines()))
+    con = _open_for_writing(path)
+    try:
+        _publish(con, path, "build from the repository's files", _who(getattr(args, "by", None)),
+                 "\n".join(report.lines()))
+    finally:
+        con.close()
     return 0
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     con = _open_for_writing(Path(args.db))
     try:
-        report = refresh_database(con, by=_who(args.by))
-        con.execute("CHECKPOINT")
-    except StandardsConfigError as exc:
-        raise CliError(str(exc)) from exc
-    except FileNotFoundError as exc:
-        raise CliError(f"a reference file is missing: {exc.filename}; nothing was changed") from exc
-    except RefreshRefused as exc:
-        raise CliError(str(exc)) from exc
+        try:
+            report = refresh_database(con, by=_who(args.by))
+            con.execute("CHECKPOINT")
+        except StandardsConfigError as exc:
+            raise CliError(str(exc)) from exc
+        except FileNotFoundError as exc:
+            raise CliError(f"a reference file is missing: {exc.filename}; nothing was changed") from exc
+        except RefreshRefused as exc:
+            raise CliError(str(exc)) from exc
+        lines = report.lines()
+        lines[0] = (f"Refreshed {args.db}: standards, questions, scoring rules and reference data reloaded; "
+                    "rounds, answers, submissions, archive and audit log kept")
+        _publish(con, Path(args.db), "refresh of the standards, rules and reference data", _who(args.by),
+                 "\n".join(lines))
     finally:
         con.close()
-    lines = report.lines()
-    lines[0] = (f"Refreshed {args.db}: standards, questions, scoring rules and reference data reloaded; "
-                "rounds, answers, submissions, archive and audit log kept")
-    _say("\n".join(lines))
     return 0
 
 
@@ -255,7 +317,7 @@ def cmd_scores(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     out = _out_path(args.out, args.db)
-    con = _open(args.db)
+    con = _open_working_read_only(args.db) if args.working else _open(args.db)
     try:
         allowed = set(db.table_names(con)) | set(db.view_names(con))
         if args.table not in allowed:
@@ -332,18 +394,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     data, name = _read_input(args.file)
     con = _open_for_writing(args.db)
     try:
-        result = ingest.import_file(con, data, name, args.round, replace=args.replace, by=_who(args.by))
-    except ingest.StorageError as exc:
-        raise CliError(str(exc)) from None
-    except ingest.ImportRefused as exc:
-        if exc.report is not None and not exc.report.ok:
-            _print_report(exc.report, sys.stderr)
-        else:
-            _say(f"error: {exc}", sys.stderr)
-        return 1
+        try:
+            result = ingest.import_file(con, data, name, args.round, replace=args.replace, by=_who(args.by))
+        except ingest.StorageError as exc:
+            raise CliError(str(exc)) from None
+        except ingest.ImportRefused as exc:
+            if exc.report is not None and not exc.report.ok:
+                _print_report(exc.report, sys.stderr)
+            else:
+                _say(f"error: {exc}", sys.stderr)
+            return 1
+        _publish(con, Path(args.db), f"import of {name} into the {args.round} round", _who(args.by),
+                 result.message)
     finally:
         con.close()
-    _say(result.message)
     return 0
 
 
@@ -401,10 +465,60 @@ def cmd_reset_demo(args: argparse.Namespace) -> int:
     try:
         saved = ingest.reset_to_demo(con, ingest.snapshot_dir(path), by=_who(args.by))
         con.execute("CHECKPOINT")
+        _say(f"Saved the previous database as {saved}")
+        _publish(con, path, "reset to the demonstration data", _who(args.by),
+                 f"Reset {path} to the synthetic demonstration data")
     finally:
         con.close()
-    _say(f"Saved the previous database as {saved}")
-    _say(f"Reset {path} to the synthetic demonstration data")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    con = _open_for_writing(Path(args.db))
+    try:
+        _publish(con, Path(args.db), args.reason or "published from the command line", _who(args.by),
+                 f"Published the working database {args.db}")
+    finally:
+        con.close()
+    return 0
+
+
+def cmd_snapshots(args: argparse.Namespace) -> int:
+    path = Path(args.db)
+    kept = publish.snapshots(path)
+    cur = publish.current(path)
+    if not kept:
+        print(f"Nothing has been published from {path} yet: the first page view, read command or write publishes it.")
+        return 0
+    _say(f"Published versions of {path} (in {publish.folder_for(path)}), newest first:")
+    for snap in reversed(kept):
+        mark = "* " if cur is not None and snap.version == cur.version else "  "
+        _say(f"{mark}{snap.version}: {snap.published_at:%d %b %Y %H:%M}, {snap.reason}, by {snap.by}; "
+             f"{snap.rounds_text()}")
+    _say("* the version the dashboard and the read commands show. `rollback --to N` publishes version N again.")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    path = Path(args.db)
+    try:
+        target = publish.rollback_target(path, args.to)  # refuse before taking the write lock
+    except publish.RollbackRefused as exc:
+        raise CliError(str(exc)) from None
+    con = _open_for_writing(path)
+    try:
+        saved = ingest.snapshot(con, ingest.snapshot_dir(path))
+        try:
+            restored, new = publish.rollback(con, path, target.version, _who(args.by))
+        except publish.RollbackRefused as exc:
+            raise CliError(str(exc)) from None
+        except publish.PublishError as exc:
+            raise CliError(f"the rollback could not be finished: {exc}") from None
+    finally:
+        con.close()
+    _say(f"Saved the working database as it was in {saved}")
+    _say(f"Published version {restored.version} ({restored.reason}; {restored.rounds_text()}) again as "
+         f"version {new.version}. `rollback --to {new.version - 1}` undoes this.")
     return 0
 
 
@@ -442,6 +556,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("table")
     p.add_argument("--format", choices=["csv", "parquet"], required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--working", action="store_true",
+                   help="read the working database (e.g. the latest audit log) instead of the published version")
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("import", help="load a round of answers from a file (all or nothing)")
     p.add_argument("file", help="CSV, XLSX or Parquet file, wide or long format")
@@ -465,6 +581,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="confirm without being asked")
     p.add_argument("--by", help="who is resetting, for the audit log")
     p.set_defaults(func=cmd_reset_demo)
+    p = sub.add_parser("publish", help="publish the working database as a new version")
+    p.add_argument("--reason", help="why, for the list of versions")
+    p.add_argument("--by", help="who is publishing (default: your user name)")
+    p.set_defaults(func=cmd_publish)
+    sub.add_parser("snapshots", help="list the published versions kept").set_defaults(func=cmd_snapshots)
+    p = sub.add_parser("rollback", help="publish an earlier version again")
+    p.add_argument("--to", type=version_number, default=None,
+                   help="the version number to go back to (see `snapshots`; default: the one before the current one)")
+    p.add_argument("--by", help="who is rolling back, for the audit log (default: your user name)")
+    p.set_defaults(func=cmd_rollback)
     sub.add_parser("admin-hash", help="make the administrator password hash").set_defaults(func=cmd_admin_hash)
     return parser
 

@@ -1,22 +1,24 @@
 """Data management (administrators only): load a round of real answers safely, look back at what
 was loaded, download the template, export any table, reset to the demonstration data.
 
-Every write goes through lib.ingest in one transaction; afterwards the caches are cleared so
-every page shows the new data.
+Every write goes to the working database through lib.ingest in one transaction, and is then
+published as a new version (lib.publish) that every page and server moves to on its next run.
+The page's own reads come from the published version, except the History tab, which reads the
+working database itself.
 """
 
 from __future__ import annotations
 
 import math
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import streamlit as st
 
-from lib import app, auth, exports, ingest, template
+from lib import app, auth, exports, ingest, publish, template
 from lib.formatting import escape_markdown as md
 from lib.formatting import format_score
-from lib.paths import default_db_path
 
 app.require_frame(__file__)
 
@@ -28,21 +30,41 @@ st.title("Data management")
 who = auth.require_admin()
 
 con = app.cursor()
-ingest.ensure_schema(con)
 limit = ingest.max_bytes()
 
 
 def _after_write(message: str) -> None:
-    """Keep the outcome for the next run, clear every cache and show the pages the new data."""
+    """Keep the outcome for the next run and start it: that run opens the new published version
+    (every cache is keyed on the version, so nothing old is shown)."""
     st.session_state[FLASH] = message
     st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1  # a fresh, empty uploader
-    st.cache_data.clear()
-    app.reset_connection()
     st.rerun()
 
 
+def _write(change: Callable[[duckdb.DuckDBPyConnection], str], reason: str) -> str | None:
+    """Run one change on the working database, then publish it. Returns the message to show when
+    both were done; shows what went wrong and returns None otherwise."""
+    try:
+        with app.working_database() as wcon:
+            message = change(wcon)
+            try:
+                snap = app.publish_now(wcon, reason, who)
+            except publish.PublishError as exc:
+                st.error(f"{md(message)} **But it is not published yet:** {md(str(exc))} The other pages still "
+                         "show the previous version. Run `uv run python -m lib.cli publish` when the problem is "
+                         "fixed.", icon=":material/error:")
+                return None
+    except ingest.ImportRefused as exc:
+        st.error(md(str(exc)), icon=":material/error:")
+        return None
+    except publish.DatabaseBusy as exc:
+        st.error(md(f"Nothing was changed: {exc}"), icon=":material/error:")
+        return None
+    return f"{message} Published as version {snap.version}; every page now shows it."
+
+
 @st.cache_data(max_entries=4, show_spinner="Checking the file...")
-def _check(db_key: str, version: str, data: bytes, name: str, year: int) -> tuple[ingest.Report, ingest.Preview | None]:
+def _check(data_key: str, version: str, data: bytes, name: str, year: int) -> tuple[ingest.Report, ingest.Preview | None]:
     """Validation and preview of one upload, kept while the file, round and data are unchanged."""
     cur = app.cursor()
     report = ingest.validate(cur, data, name, year, limit)
@@ -85,7 +107,7 @@ if load_tab.open:
         if uploaded is not None:
             data = uploaded.getvalue()
             name = Path(uploaded.name).name
-            report, preview = _check(str(default_db_path()), repr(state), data, name, year)
+            report, preview = _check(app.data_key(), repr(state), data, name, year)
 
             st.subheader("1. Check")
             if not report.ok:
@@ -130,13 +152,11 @@ if load_tab.open:
                                  "History tab.")
                     if st.button(f"Import {len(report.councils)} councils into the {year} round", type="primary",
                                  icon=":material/upload:", disabled=state.exists and not replace):
-                        try:
-                            result = ingest.import_file(con, data, name, year, replace=replace, by=who,
-                                                        limit=limit, report=report)
-                        except ingest.ImportRefused as exc:
-                            st.error(md(str(exc)), icon=":material/error:")
-                        else:
-                            _after_write(md(result.message))
+                        done = _write(lambda w: ingest.import_file(w, data, name, year, replace=replace, by=who,
+                                                                   limit=limit, report=report).message,
+                                      f"import of {name} into the {year} round")
+                        if done:
+                            _after_write(md(done))
 
 # ---- History -----------------------------------------------------------------------------------
 if history_tab.open:
@@ -169,9 +189,43 @@ if history_tab.open:
                     exports.to_csv_bytes(exports.label_demo(old, was_demo)),
                     file_name=f"replaced-by-submission-{chosen}.csv", mime="text/csv",
                     icon=":material/download:", on_click="ignore")
+        st.subheader("Published versions")
+        current = app.snapshot()
+        kept = list(reversed(publish.snapshots(app.working_path())))
+        st.markdown(
+            f"Every page shows **version {current.version}**, published {current.published_at:%d %b %Y %H:%M} "
+            f"({md(current.reason)}). Each import, reset or rollback publishes a new version; the latest "
+            f"{publish.KEEP} are kept, so an earlier one can be published again. Going back is itself a new "
+            "version, so it can be undone the same way, and the audit log is never rolled back.")
+        app.show_table(publish.versions_table(kept, current))
+        earlier = [v for v in kept if v.version != current.version]
+        if earlier:
+            chosen_version = st.selectbox(
+                "Version to publish again", [v.version for v in earlier], key="rollback_version",
+                format_func=lambda n: next(f"Version {v.version}: {v.published_at:%d %b %Y %H:%M}, {v.reason}"
+                                           for v in earlier if v.version == n))
+            sure = st.checkbox(f"Publish version {chosen_version} again in place of version {current.version}",
+                               key="rollback_sure")
+            if st.button("Go back to this version", icon=":material/history:", disabled=not sure):
+                try:
+                    with app.working_database() as wcon:
+                        restored, new_snap = publish.rollback(wcon, app.working_path(), chosen_version, who)
+                except publish.PublishError as exc:
+                    st.error(md(f"Nothing was changed: {exc}"), icon=":material/error:")
+                else:
+                    _after_write(f"Version {restored.version} was published again as version {new_snap.version}; "
+                                 "every page now shows it.")
         st.subheader("Audit log")
-        st.caption("Every build, import, replacement and reset, newest first (the latest 200).")
-        app.show_table(ingest.audit_log(con))
+        st.caption("Every build, import, replacement, reset, rollback and failed sign-in, newest first (the latest "
+                   "200), read from the working database.")
+        try:
+            with app.working_database() as wcon:
+                log = ingest.audit_log(wcon)
+        except publish.DatabaseBusy as exc:
+            st.warning(md(f"The working database is busy, so this is the log as of version {current.version}: "
+                          f"{exc}"), icon=":material/hourglass:")
+            log = ingest.audit_log(con)
+        app.show_table(log)
 
 # ---- Template and exports ----------------------------------------------------------------------
 if files_tab.open:
@@ -210,12 +264,13 @@ if files_tab.open:
 
         st.subheader("The whole database")
         demo_in = bool(con.execute("SELECT count(*) FROM survey_rounds WHERE is_demo").fetchone()[0])
-        st.markdown("A consistent copy of the DuckDB database (every table and view), taken in one snapshot "
-                    "even while others use the dashboard."
+        st.markdown("The published version of the DuckDB database (every table and view) that the pages "
+                    "show now: a file that is never changed once published."
                     + (" It includes synthetic demonstration rounds (marked in survey_rounds.is_demo)."
                        if demo_in else ""))
-        st.download_button("Download the database (DuckDB)",
-                           lambda: ingest.database_bytes(con.cursor(), Path(tempfile.gettempdir())),
+        published = app.snapshot()
+        st.download_button(f"Download the database, version {published.version} (DuckDB)",
+                           published.path.read_bytes,
                            file_name="pa_benchmark" + ("-includes-synthetic-demo" if demo_in else "") + ".duckdb",
                            mime="application/octet-stream", icon=":material/download:", on_click="ignore")
 
@@ -232,10 +287,11 @@ if reset_tab.open:
                                 help="Type the word in capitals and press Enter; the button then becomes active.")
         if st.button("Reset to the demonstration data", type="primary", icon=":material/restart_alt:",
                      disabled=confirm.strip() != "RESET"):
-            try:
-                saved = ingest.reset_to_demo(con, ingest.snapshot_dir(default_db_path()), by=who)
-            except ingest.StorageError as exc:  # a full disk: nothing was changed, no partial snapshot
-                st.error(md(str(exc)), icon=":material/error:")
-            else:
-                _after_write(f"The database was reset to the demonstration data. The previous database is saved "
-                             f"as {md(saved.name)}.")
+            def _reset(w: duckdb.DuckDBPyConnection) -> str:
+                saved = ingest.reset_to_demo(w, ingest.snapshot_dir(app.working_path()), by=who)
+                return (f"The database was reset to the demonstration data. The previous database is saved as "
+                        f"{saved.name}.")
+
+            done = _write(_reset, "reset to the demonstration data")  # a full disk: nothing changed
+            if done:
+                _after_write(md(done))

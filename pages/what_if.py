@@ -11,7 +11,6 @@ import streamlit as st
 
 from lib import app, exports, scoring, whatif
 from lib.charts import whatif as charts
-from lib.paths import default_db_path
 from lib.standards import AUDIENCE_LABELS
 
 app.require_frame(__file__)
@@ -26,8 +25,8 @@ PROVIDER_KEY = "wi_p_{}"
 
 
 @st.cache_resource(show_spinner="Preparing a private copy of the round...", max_entries=6)
-def _projector(db_path: str, round_year: int, version: str) -> whatif.Projector:
-    """One private in-memory copy per round (and data version), shared by every session."""
+def _projector(data_key: str, round_year: int, version: str) -> whatif.Projector:
+    """One private in-memory copy per round of a published snapshot, shared by every session."""
     return whatif.Projector(app.cursor(), round_year)
 
 
@@ -182,7 +181,7 @@ for q in questions.itertuples():
     answers[q.id] = whatif.Answer(value, tuple(sorted(kept)))
 
 # ---- Projection ------------------------------------------------------------------------------
-projector = _projector(str(default_db_path()), year, whatif.round_version(con, year))
+projector = _projector(app.data_key(), year, whatif.round_version(con, year))
 projected = projector.project(code, answers)
 if prefill_round == year:
     baseline = whatif.actual_scores(con, code, year)

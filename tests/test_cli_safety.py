@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lib import cli, db, ingest, scoring
+from lib import cli, db, ingest, publish, scoring
 from tests.fixtures import run_cli
 from tests.test_ingest import (
     NEW_YEAR,
@@ -300,28 +300,73 @@ def _hold_lock(path: Path, seconds: float) -> subprocess.Popen:
     return proc
 
 
-def test_every_command_meeting_a_lock_exits_2_with_a_message(imported, tmp_path, monkeypatch):
+def test_every_write_meeting_a_lock_exits_2_with_a_message(imported, tmp_path, monkeypatch):
     monkeypatch.setattr(cli, "LOCK_PAUSE_SECONDS", 0.05)
     path = tmp_path / "answers.csv"
-    commands = [["rounds"], ["scores", "--round", "2015"], ["export", "standards", "--format", "csv", "--out",
-                str(tmp_path / "s.csv")], ["template", "--format", "csv", "--out", str(tmp_path / "t.csv")],
-                ["validate", str(path), "--round", str(NEW_YEAR)], ["import", str(path), "--round", "2017"],
-                ["reset-demo", "--yes"], ["refresh"], ["build"], ["build", "--force"]]
-    before = table_hash(imported)
+    commands = [["import", str(path), "--round", "2017"], ["reset-demo", "--yes"], ["refresh"], ["build"],
+                ["build", "--force"], ["publish"],
+                ["export", "audit_log", "--working", "--format", "csv", "--out", str(tmp_path / "a.csv")]]
+    before, published = table_hash(imported), publish.current(imported)
     proc = _hold_lock(imported, 60)
     try:
         for command in commands:
             code, out, err = run("--db", str(imported), *command)
             assert code == 2 and out == "", command
-            assert (f"error: the database {imported} is in use by another program (is the dashboard or another "
-                    "command running?); waited") in err, command
+            assert (f"error: the database {imported} is in use by another program (another command, or a change "
+                    "being saved from the dashboard); waited") in err, command
             assert "Nothing was changed." in err
             no_traceback(err)
     finally:
         proc.kill()
         proc.wait()
     assert table_hash(imported) == before
-    assert not (tmp_path / "s.csv").exists() and not (tmp_path / "t.csv").exists()
+    assert publish.current(imported) == published  # nothing new was published either
+    assert not (tmp_path / "a.csv").exists()
+
+
+def _lines(path: Path) -> list[str]:
+    return sorted(path.read_text(encoding="utf-8-sig").splitlines())  # a view's rows come in no fixed order
+
+
+def test_read_commands_work_while_a_writer_holds_the_lock(imported, tmp_path, monkeypatch):
+    """They read the published version, which no writer ever holds: same output as without the lock."""
+    monkeypatch.setattr(cli, "LOCK_PAUSE_SECONDS", 0.05)
+    answers = tmp_path / "answers.csv"
+    commands = [["rounds"], ["scores", "--round", str(NEW_YEAR)], ["validate", str(answers), "--round", str(NEW_YEAR)],
+                ["export", "overall_scores", "--format", "csv", "--out", str(tmp_path / "s.csv")],
+                ["template", "--format", "csv", "--out", str(tmp_path / "t.csv")], ["snapshots"]]
+    free = {}
+    for command in commands:
+        code, out, err = run("--db", str(imported), *command)
+        assert code == 0, (command, err)
+        free[tuple(command)] = (out, _lines(tmp_path / "s.csv") if "export" in command else [])
+    before = table_hash(imported)
+    proc = _hold_lock(imported, 60)
+    try:
+        for command in commands:
+            code, out, err = run("--db", str(imported), *command)
+            assert code == 0, (command, err)
+            assert (out, _lines(tmp_path / "s.csv") if "export" in command else []) == free[tuple(command)]
+    finally:
+        proc.kill()
+        proc.wait()
+    assert table_hash(imported) == before
+
+
+def test_a_read_of_a_never_published_database_meeting_a_lock_exits_2(dbfile, monkeypatch):
+    """Publishing the first version needs the write lock: wait, then say so."""
+    monkeypatch.setattr(cli, "LOCK_PAUSE_SECONDS", 0.05)
+    assert publish.current(dbfile) is None
+    proc = _hold_lock(dbfile, 60)
+    try:
+        code, out, err = run("--db", str(dbfile), "rounds")
+    finally:
+        proc.kill()
+        proc.wait()
+    assert code == 2 and out == ""
+    assert f"error: the database {dbfile} is in use by another program" in err and "Nothing was changed." in err
+    no_traceback(err)
+    assert publish.current(dbfile) is None
 
 
 def test_a_write_waits_for_a_lock_that_is_released_soon(imported):
@@ -343,6 +388,7 @@ def test_rounds_escapes_control_characters_from_stored_text(imported):
     con.execute("UPDATE submissions SET file_name = 'evil\x1b[2J\x1b]0;pwned\x07\u202e.csv', "
                 "submitted_by = 'Jo\x9b31m'")
     con.close()
+    assert run("--db", str(imported), "publish")[0] == 0  # a change made outside the tool shows once published
     before = table_hash(imported)
     code, out, err = run("--db", str(imported), "rounds")
     assert code == 0, err

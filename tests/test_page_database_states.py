@@ -1,0 +1,76 @@
+"""The dashboard with a database it cannot use, or one being written: a clear message, no traceback,
+and pages keep being served from the published version while the command line writes."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+import streamlit as st
+
+from lib import publish
+from lib.formatting import escape_markdown as md
+from lib.paths import DB_ENV_VAR
+from tests.apptest import open_page
+from tests.test_cli_safety import _hold_lock
+from tests.test_ingest import copy_db, db_checksum
+
+
+@pytest.fixture()
+def working(repo_db_path, tmp_path, monkeypatch):
+    path = copy_db(repo_db_path, tmp_path)
+    monkeypatch.setenv(DB_ENV_VAR, str(path))
+    monkeypatch.setattr(publish, "LOCK_PAUSE_SECONDS", 0.05)
+    st.cache_data.clear()
+    yield path
+    st.cache_data.clear()
+
+
+def _hash(path) -> str:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return db_checksum(con)
+    finally:
+        con.close()
+
+
+def test_a_database_from_a_newer_app_is_explained_not_a_traceback(working):
+    con = duckdb.connect(str(working))
+    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    con.close()
+    before = _hash(working)
+    at = open_page()
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1
+    assert errors[0].startswith("**The data cannot be shown just now.** The database ")
+    assert md("was written by a newer version of the app (schema 99; this version understands up to schema 3). "
+              "Nothing was changed. Update the app, or use another database file.") in errors[0]
+    assert not at.title  # no page is drawn on data it cannot read
+    assert _hash(working) == before and publish.current(working) is None
+
+
+def test_a_never_published_database_locked_by_a_writer_is_explained(working):
+    before = _hash(working)
+    proc = _hold_lock(working, 60)
+    try:
+        at = open_page()
+    finally:
+        proc.kill()
+        proc.wait()
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1
+    assert errors[0].startswith("**The data cannot be shown just now.** " + md(f"The database {working} is in use"))
+    assert md("Try again in a moment. Nothing was changed.") in errors[0]
+    assert _hash(working) == before and publish.current(working) is None
+
+
+def test_pages_are_served_while_a_writer_holds_the_working_database(working):
+    snap = publish.ensure_published(working)
+    proc = _hold_lock(working, 60)
+    try:
+        for page in (None, "pages/gaps.py", "pages/scorecard.py", "pages/regions.py"):
+            at = open_page(page)
+            assert at.title and not at.error, page
+    finally:
+        proc.kill()
+        proc.wait()
+    assert publish.current(working) == snap

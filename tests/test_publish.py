@@ -1,0 +1,294 @@
+"""Published snapshots (lib.publish) and the CLI's publish, snapshots and rollback commands.
+
+Every check compares a hash of every table (tests.test_ingest.db_checksum) before and after,
+of the working database and of the published files.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from lib import db, ingest, publish
+from tests.fixtures import run_cli as run
+from tests.test_ingest import NEW_YEAR, copy_db, db_checksum, write_answers_csv
+
+
+def file_hash(path) -> str:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return db_checksum(con)
+    finally:
+        con.close()
+
+
+def tables_hash(path, skip: tuple[str, ...]) -> str:
+    """db_checksum without some tables (the audit log is never rolled back)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        parts = []
+        for table in db.table_names(con):
+            if table not in skip:
+                parts.append((table, con.execute(
+                    f"SELECT CAST(t AS VARCHAR) AS r FROM {table} t ORDER BY r").fetchall()))  # noqa: S608
+        return repr(parts)
+    finally:
+        con.close()
+
+
+@pytest.fixture()
+def working(repo_db_path, tmp_path):
+    return copy_db(repo_db_path, tmp_path)
+
+
+def test_first_publication_copies_the_working_database_exactly(working):
+    assert publish.current(working) is None
+    snap = publish.ensure_published(working)
+    assert snap.version == 1 and snap.reason == "first publication of this database"
+    assert snap.path.parent == working.parent / "copy.published"
+    assert json.loads((snap.path.parent / "CURRENT").read_text()) == {"file": snap.path.name, "version": 1}
+    assert file_hash(snap.path) == file_hash(working)
+    # 2012-2015 demo rounds: 54, 64, 75 and 95 responding councils (lib.demo's calibration).
+    assert snap.rounds == ((2012, 54, True), (2013, 64, True), (2014, 75, True), (2015, 95, True))
+    assert publish.ensure_published(working) == snap  # nothing new while it is usable
+
+
+def test_a_published_file_is_never_changed_by_later_writes(working, tmp_path):
+    first = publish.ensure_published(working)
+    before = file_hash(first.path)
+    path, _ = write_answers_csv(working, tmp_path, 4)
+    code, out, err = run("--db", str(working), "import", str(path), "--round", str(NEW_YEAR))
+    assert code == 0, err
+    assert "Published as version 2" in out
+    second = publish.current(working)
+    assert second is not None and second.version == 2 and second.reason == f"import of answers.csv into the {NEW_YEAR} round"
+    assert file_hash(first.path) == before
+    assert file_hash(second.path) == file_hash(working) != before
+    assert (NEW_YEAR, 4, False) in second.rounds
+
+
+def test_current_costs_a_stat_while_the_pointer_is_unchanged(working, monkeypatch):
+    snap = publish.ensure_published(working)
+    calls = []
+    real = publish._load
+    monkeypatch.setattr(publish, "_load", lambda p: calls.append(p) or real(p))
+    publish._pointer_cache.clear()
+    assert publish.current(working) == snap and len(calls) == 1
+    assert publish.current(working) == snap and publish.current(working) == snap
+    assert len(calls) == 1  # parsed once; a stat tells it is unchanged since
+    with publish.writer(working) as con:
+        new = publish.publish(con, working, "test", "me")
+    assert publish.current(working) == new  # a new pointer file: read again
+
+
+def test_a_failed_copy_leaves_the_published_version_and_no_partial_file(working, monkeypatch):
+    snap = publish.ensure_published(working)
+    files = sorted(p.name for p in snap.path.parent.iterdir())
+
+    def full_disk(con, target):
+        raise ingest.StorageError("The copy could not be written: the disk is full (no space left on the device).")
+
+    monkeypatch.setattr(ingest, "copy_database", full_disk)
+    with publish.writer(working) as con, pytest.raises(publish.PublishError) as info:
+        publish.publish(con, working, "test", "me")
+    assert str(info.value) == ("the new version could not be published: The copy could not be written: the disk is "
+                               "full (no space left on the device).")
+    assert publish.current(working) == snap
+    assert sorted(p.name for p in snap.path.parent.iterdir()) == files
+
+
+def test_a_failed_pointer_swap_removes_the_new_file(working, monkeypatch):
+    snap = publish.ensure_published(working)
+    files = sorted(p.name for p in snap.path.parent.iterdir())
+    real = publish._write_atomically
+
+    def fail_on_pointer(target, text):
+        if target.name == publish.POINTER:
+            raise OSError(28, "No space left on device")
+        real(target, text)
+
+    monkeypatch.setattr(publish, "_write_atomically", fail_on_pointer)
+    with publish.writer(working) as con, pytest.raises(publish.PublishError) as info:
+        publish.publish(con, working, "test", "me")
+    assert "could not be published" in str(info.value) and "still shows the previous version" in str(info.value)
+    assert publish.current(working) == snap
+    assert sorted(p.name for p in snap.path.parent.iterdir()) == files
+
+
+def test_old_versions_beyond_the_limit_are_removed_never_the_current(working):
+    publish.ensure_published(working)
+    with publish.writer(working) as con:
+        for n in range(4):
+            publish.publish(con, working, f"change {n}", "me", keep=3)
+    assert [s.version for s in publish.snapshots(working)] == [3, 4, 5]
+    # Point CURRENT back at version 3, then publish with keep=1: 3 stays because it is current... until
+    # the pointer moves on, which publishing does, so only the newest is left.
+    with publish.writer(working) as con:
+        publish.publish(con, working, "another", "me", keep=1)
+    assert [s.version for s in publish.snapshots(working)] == [6]
+    assert sorted(p.name for p in (working.parent / "copy.published").iterdir()) == [
+        "CURRENT", publish.current(working).path.name, publish.current(working).path.with_suffix(".json").name]
+
+
+def test_a_stale_version_is_republished_for_this_code(working):
+    snap = publish.ensure_published(working)
+    manifest = snap.path.with_suffix(".json")
+    raw = json.loads(manifest.read_text())
+    raw["views_hash"] = "0" * 64  # as if published by an older version of the scoring views
+    manifest.write_text(json.dumps(raw))
+    publish._pointer_cache.clear()
+    assert not publish.current(working).usable
+    new = publish.ensure_published(working)
+    assert new.version == 2 and new.usable
+    assert new.reason == "republished for this version of the app (schema or scoring views updated)"
+
+
+def test_a_missing_version_file_is_republished(working):
+    snap = publish.ensure_published(working)
+    snap.path.unlink()
+    new = publish.ensure_published(working)
+    assert new.version == 2 and new.reason == "republished: version 1's file is missing"
+    assert file_hash(new.path) == file_hash(working)
+
+
+# ---- rollback -------------------------------------------------------------------------------
+
+@pytest.fixture()
+def imported(working, tmp_path):
+    """Version 1: the demo; version 2: a real 2016 round of four councils imported on top."""
+    publish.ensure_published(working)
+    path, _ = write_answers_csv(working, tmp_path, 4)
+    code, _, err = run("--db", str(working), "import", str(path), "--round", str(NEW_YEAR), "--by", "Jo")
+    assert code == 0, err
+    return working
+
+
+def test_rollback_restores_the_earlier_version_and_keeps_the_audit_log(imported):
+    v1 = publish.find(imported, 1)
+    v2 = publish.current(imported)
+    v2_hash = file_hash(v2.path)
+    code, out, err = run("--db", str(imported), "rollback", "--by", "Sam")
+    assert code == 0, err
+    assert "Published version 1 (first publication of this database; 2012 (54 councils, demo), 2013 (64 councils, " \
+           "demo), 2014 (75 councils, demo), 2015 (95 councils, demo)) again as version 3. `rollback --to 2` " \
+           "undoes this." in out
+    v3 = publish.current(imported)
+    assert v3.version == 3 and v3.reason == "rollback to version 1" and v3.by == "Sam"
+    assert file_hash(v2.path) == v2_hash  # the rolled-back version is kept, unchanged
+    # Every table but the audit log is version 1's again, in the working database and in version 3.
+    assert tables_hash(imported, ("audit_log",)) == tables_hash(v1.path, ("audit_log",))
+    assert tables_hash(v3.path, ("audit_log",)) == tables_hash(v1.path, ("audit_log",))
+    con = duckdb.connect(str(v3.path), read_only=True)
+    try:
+        actions = [r[0] for r in con.execute("SELECT action FROM audit_log ORDER BY id").fetchall()]
+        assert con.execute("SELECT count(*) FROM survey_rounds WHERE year = ?", [NEW_YEAR]).fetchone()[0] == 0
+    finally:
+        con.close()
+    assert actions[-2:] == ["import", "rollback"]  # the import stays on record after it was rolled back
+    # A copy of the working database as it was is kept as well.
+    assert len(list(ingest.snapshot_dir(imported).glob("*.duckdb"))) == 1
+
+
+def test_a_rollback_can_be_undone(imported):
+    v2 = publish.current(imported)
+    assert run("--db", str(imported), "rollback")[0] == 0
+    code, out, err = run("--db", str(imported), "rollback", "--to", "2")
+    assert code == 0, err
+    v4 = publish.current(imported)
+    assert v4.version == 4 and v4.reason == "rollback to version 2"
+    assert tables_hash(v4.path, ("audit_log",)) == tables_hash(v2.path, ("audit_log",))
+    code, out, _ = run("--db", str(imported), "rounds")
+    assert f"{NEW_YEAR}: 4 of 152 councils responded (survey responses" in out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--to", "9"], "error: there is no published version 9 (versions kept: 1, 2)"),
+    (["--to", "2"], "error: version 2 is already the published version; nothing was changed"),
+])
+def test_rollback_refuses_a_version_it_cannot_restore(imported, args, message):
+    before, cur = file_hash(imported), publish.current(imported)
+    code, out, err = run("--db", str(imported), "rollback", *args)
+    assert code == 2 and out == "" and err.strip() == message
+    assert file_hash(imported) == before and publish.current(imported) == cur
+
+
+@pytest.mark.parametrize("value", ["two", "0", "-1", "²", "9" * 50])
+def test_rollback_refuses_a_version_that_is_not_a_number(imported, value):
+    before = file_hash(imported)
+    code, out, err = run("--db", str(imported), "rollback", "--to", value)
+    assert code == 2 and out == "" and "is not a version number: see `snapshots` for them" in err
+    assert file_hash(imported) == before
+
+
+def test_rollback_with_nothing_earlier_is_refused(working):
+    publish.ensure_published(working)
+    before = file_hash(working)
+    code, out, err = run("--db", str(working), "rollback")
+    assert code == 2 and out == ""
+    assert err.strip() == "error: version 1 is the oldest version kept; there is none before it"
+    assert file_hash(working) == before
+
+
+def test_snapshots_lists_the_versions_and_marks_the_current_one(imported):
+    code, out, err = run("--db", str(imported), "snapshots")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == f"Published versions of {imported} (in {imported.parent / 'copy.published'}), newest first:"
+    assert lines[1].startswith("* 2: ") and f"import of answers.csv into the {NEW_YEAR} round, by Jo;" in lines[1]
+    assert lines[2].startswith("  1: ") and "first publication of this database" in lines[2]
+    assert lines[3].startswith("* the version the dashboard")
+
+
+def test_snapshots_before_any_publication_says_so(working):
+    code, out, _ = run("--db", str(working), "snapshots")
+    assert code == 0 and out.startswith(f"Nothing has been published from {working} yet")
+    assert publish.current(working) is None  # listing never publishes
+
+
+def test_export_never_writes_into_the_published_folder(imported, tmp_path):
+    target = publish.current(imported).path
+    before = file_hash(target)
+    code, out, err = run("--db", str(imported), "export", "standards", "--format", "csv", "--out", str(target))
+    assert code == 2 and out == ""
+    assert f"is in the published versions' folder {imported.parent / 'copy.published'}, whose files are never " \
+           "written" in err
+    assert file_hash(target) == before
+
+
+def test_a_publication_that_fails_after_an_import_says_so_and_publish_finishes_it(working, tmp_path, monkeypatch):
+    first = publish.ensure_published(working)
+    path, _ = write_answers_csv(working, tmp_path, 4)
+    real = publish.publish
+
+    def failing(*args, **kwargs):
+        raise publish.PublishError("the new version could not be published: the disk is full (no space left on "
+                                   "the device). The dashboard still shows the previous version.")
+
+    monkeypatch.setattr(publish, "publish", failing)
+    code, out, err = run("--db", str(working), "import", str(path), "--round", str(NEW_YEAR))
+    assert code == 2 and out == ""
+    assert f"error: Imported the {NEW_YEAR} round: 4 councils, 188 answers (submission 1). But it is not" in err
+    assert "But it is not published yet: the new version could not be published: the disk is full" in err
+    assert "Run `uv run python -m lib.cli publish` when the problem is fixed." in err
+    assert publish.current(working) == first
+    monkeypatch.setattr(publish, "publish", real)
+    code, out, err = run("--db", str(working), "publish", "--by", "Jo")
+    assert code == 0, err
+    assert publish.current(working).version == 2
+    assert (NEW_YEAR, 4, False) in publish.current(working).rounds
+
+
+def test_read_commands_show_the_published_version_not_unpublished_changes(imported):
+    con = duckdb.connect(str(imported))
+    con.execute("UPDATE survey_rounds SET label = 'changed outside the tool'")
+    con.close()
+    code, out, _ = run("--db", str(imported), "export", "survey_rounds", "--working", "--format", "csv",
+                       "--out", str(imported.parent / "working.csv"))
+    assert code == 0
+    assert "changed outside the tool" in (imported.parent / "working.csv").read_text(encoding="utf-8-sig")
+    code, out, _ = run("--db", str(imported), "export", "survey_rounds", "--format", "csv",
+                       "--out", str(imported.parent / "published.csv"))
+    assert code == 0
+    assert "changed outside the tool" not in (imported.parent / "published.csv").read_text(encoding="utf-8-sig")
