@@ -189,3 +189,51 @@ def test_reset_needs_the_word_then_restores_the_demo_rounds(page_db, admin_hash)
             "administrator (password)", "reset")
     finally:
         con.close()
+
+
+def test_an_import_is_published_and_the_history_tab_can_go_back(page_db, admin_hash):
+    from lib import publish
+    from lib.formatting import escape_markdown as md
+    from tests.test_publish import file_hash
+
+    con = db.connect(page_db)
+    try:
+        sheet = wide_sheet(con, respondents(con)[:3])
+    finally:
+        con.close()
+    at = _sign_in(open_page(PAGE), PASSWORD)
+    assert publish.current(page_db).version == 1  # the first page view published the copy
+    at.number_input(key="import_year").set_value(NEW_YEAR)
+    at.file_uploader[0].upload("answers.csv", csv_bytes(sheet), "text/csv")
+    at.run()
+    next(b for b in at.button if b.label == f"Import 3 councils into the {NEW_YEAR} round").click().run()
+    assert not at.exception, at.exception
+    assert any(md("Published as version 2; every page now shows it.") in s.value for s in at.success)
+    v2 = publish.current(page_db)
+    assert v2.version == 2 and v2.by == "administrator (password)"
+    assert file_hash(v2.path) == file_hash(page_db)
+
+    at = open_page(PAGE, section="History")
+    at = _sign_in(at, PASSWORD)
+    versions = next(d.value for d in at.dataframe if "Version" in d.value.columns)
+    assert list(versions["Version"]) == [2, 1] and list(versions["Shown now"]) == ["yes", ""]
+    assert versions["Why"].iloc[0] == f"import of answers.csv into the {NEW_YEAR} round"
+    button = next(b for b in at.button if b.label == "Go back to this version")
+    assert button.disabled  # until the box is ticked
+    at.selectbox(key="rollback_version").select(1)
+    at.checkbox(key="rollback_sure").check().run()
+    next(b for b in at.button if b.label == "Go back to this version").click().run()
+    assert not at.exception, at.exception
+    assert any("Version 1 was published again as version 3; every page now shows it." in s.value
+               for s in at.success)
+    v3 = publish.current(page_db)
+    assert v3.version == 3 and v3.reason == "rollback to version 1"
+    con = db.connect(page_db)
+    try:
+        assert respondents(con, NEW_YEAR) == []
+        assert con.execute("SELECT actor, action FROM audit_log ORDER BY id DESC LIMIT 1").fetchone() == (
+            "administrator (password)", "rollback")
+    finally:
+        con.close()
+    home = open_page()
+    assert home.selectbox(key="round_select").options[0] == "2015 (95 councils, synthetic)"  # 2016 is gone
