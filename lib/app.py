@@ -6,6 +6,7 @@ query functions in lib/, and place the figures built by lib.charts.
 
 from __future__ import annotations
 
+import importlib
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -166,8 +167,13 @@ def _resolve_snapshot() -> publish.Snapshot:
     database (or after an update of the app changed the schema or the scoring views)."""
     working = working_path()
     snap = publish.current(working)
-    if snap is not None and snap.usable:
-        return snap
+    if snap is None or not snap.usable:
+        snap = _publish_first(working)
+    _forget_older_versions(snap.key)
+    return snap
+
+
+def _publish_first(working: Path) -> publish.Snapshot:
     try:
         with st.spinner("Preparing the database (first run only)..."):
             return publish.ensure_published(working)
@@ -178,6 +184,77 @@ def _resolve_snapshot() -> publish.Snapshot:
         raise DatabaseUnavailable(f"The database {working} cannot be used: {exc}") from None
     except duckdb.Error as exc:
         raise DatabaseUnavailable(f"The database {working} cannot be opened: {ingest_problem(exc)}") from None
+
+
+#: Results kept per server process: every query and figure of a published version is a pure
+#: function of (version, arguments). The bound keeps memory in check (a scorecard's results are
+#: tens of kilobytes; the largest figures a few hundred).
+CACHE_ENTRIES = 2048
+_seen = {"key": ""}
+_seen_lock = threading.Lock()
+
+
+def _forget_older_versions(key: str) -> None:
+    """When this process first meets a newer published version, drop everything cached for the
+    older ones: no cached value outlives the version it was computed from."""
+    with _seen_lock:
+        if _seen["key"] == key:
+            return
+        had_one = bool(_seen["key"])
+        _seen["key"] = key
+    if had_one:
+        _cached_call.clear()
+        _cached_chart.clear()
+
+
+@st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)
+def _cached_call(data_key: str, module: str, name: str, args: tuple, kwargs: tuple) -> Any:
+    function = getattr(importlib.import_module(module), name)
+    cur = _snapshot_connection(data_key).cursor()
+    try:
+        return function(cur, *args, **dict(kwargs))
+    finally:
+        cur.close()
+
+
+def cached(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """function(cursor, *args, **kwargs) on this run's published version, computed once per
+    version and arguments in this server process and shared by every session.
+
+    `function` is a module-level function of lib/ whose first parameter is a DuckDB connection
+    and whose result depends only on the data and the arguments. Each caller gets its own copy.
+    """
+    return _cached_call(data_key(), function.__module__, function.__qualname__, args,
+                        tuple(sorted(kwargs.items())))
+
+
+class _Cached:
+    """A lib module seen through `cached`: `per_snapshot(scorecard).headline(code, year)` is
+    `scorecard.headline(cursor, code, year)`, cached on the published version."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        function = getattr(self._module, name)
+        return lambda *args, **kwargs: cached(function, *args, **kwargs)
+
+
+def per_snapshot(module: Any) -> Any:
+    """The module's query functions, without the connection argument, cached on the version."""
+    return _Cached(module)
+
+
+@st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES // 4)
+def _cached_chart(data_key: str, module: str, name: str, args: tuple, kwargs: tuple) -> Any:
+    return getattr(importlib.import_module(module), name)(*args, **dict(kwargs))
+
+
+def chart(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """A figure from a pure chart function of lib.charts, built once per version and arguments
+    (the DataFrames among the arguments are hashed by value) and shared by every session."""
+    return _cached_chart(data_key(), function.__module__, function.__qualname__, args,
+                         tuple(sorted(kwargs.items())))
 
 
 def ingest_problem(exc: BaseException) -> str:

@@ -1,8 +1,8 @@
 """The DuckDB store: schema, connections and transactions.
 
-DuckDB is the single store. The app is read-mostly: one connection per process (cached by
-lib.app), a cursor per request, and every write goes through a lib function that runs in
-one transaction so readers never see half a change.
+DuckDB is the single store. Writes go to the working database, each through a lib function
+that runs in one transaction; readers open a published, never-changing copy of it read-only
+(lib.publish), one connection per copy and process and a cursor per request.
 """
 
 from __future__ import annotations

@@ -234,11 +234,18 @@ def publish(con: duckdb.DuckDBPyConnection, working: Path, reason: str, by: str 
         version = _next_version(folder)
         now = datetime.now().replace(microsecond=0)
         target = folder / f"v{version:06d}-{now:%Y%m%d-%H%M%S}{_SUFFIX}"
+        staged = folder / f".{target.name}.staged-{uuid.uuid4().hex[:8]}"
         try:
-            ingest.copy_database(con, target)
+            ingest.copy_database(con, staged)
         except ingest.StorageError as exc:
             raise PublishError(f"the new version could not be published: {exc}") from None
         try:
+            try:
+                materialise(staged)
+                os.replace(staged, target)
+            finally:
+                staged.unlink(missing_ok=True)
+                Path(f"{staged}.wal").unlink(missing_ok=True)
             check = db.connect(target, read_only=True)
             try:
                 rounds = _rounds(check)
@@ -263,6 +270,36 @@ def publish(con: duckdb.DuckDBPyConnection, working: Path, reason: str, by: str 
         assert snap is not None  # its manifest was written just above
         prune(working, keep)
         return snap
+
+
+#: Marks a published file whose scoring views were replaced by tables of their rows.
+MATERIALISED_KEY = "materialised_views"
+
+
+def materialise(path: Path) -> list[str]:
+    """Replace every scoring view in a (not yet published) copy by a table of the same name
+    holding its rows, in one transaction.
+
+    A published version never changes, so its scores never need computing twice: readers then
+    query plain tables instead of re-running the scoring SQL on every query. The rows are exactly
+    the views' (tests compare them); the macros stay, for queries that round a value themselves.
+    Returns the names materialised.
+    """
+    con = duckdb.connect(str(path))
+    try:
+        views = db.view_names(con)
+        with db.transaction(con):
+            for view in views:
+                con.execute(f'CREATE TABLE "__rows_{view}" AS SELECT * FROM "{view}"')  # noqa: S608 - catalogue names
+            for view in views:
+                con.execute(f'DROP VIEW "{view}"')
+            for view in views:
+                con.execute(f'ALTER TABLE "__rows_{view}" RENAME TO "{view}"')
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [MATERIALISED_KEY, ",".join(views)])
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return views
 
 
 def prune(working: Path, keep: int = KEEP) -> list[Path]:

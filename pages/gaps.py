@@ -12,7 +12,9 @@ from lib.formatting import escape_markdown as md
 
 app.require_frame(__file__)
 
-con = app.cursor()
+# Queries run once per published version and arguments, shared by every session (lib.app).
+cached_regions = app.per_snapshot(regions)
+cached_gaps = app.per_snapshot(gaps)
 year = app.current_round()
 source = app.data_source(year)
 demo = app.is_demo(year)
@@ -27,10 +29,10 @@ st.markdown(
 )
 
 # ---- Filters shared by the page --------------------------------------------------------------
-region_list = regions.regions(con, year)
+region_list = cached_regions.regions(year)
 region_names = dict(zip(region_list["region_code"], region_list["region_name"], strict=True))
-types = gaps.council_types(con, year)
-standards = gaps.scored_questions(con, year).drop_duplicates("standard").sort_values("standard")
+types = cached_gaps.council_types(year)
+standards = cached_gaps.scored_questions(year).drop_duplicates("standard").sort_values("standard")
 standard_names = dict(zip(standards["standard"].astype(str), standards["short_name"], strict=True))
 sort_labels = {**gaps.SORTS, **{n: f"Standard {n}: {name} (highest first)" for n, name in standard_names.items()}}
 
@@ -54,7 +56,7 @@ where_text = f" ({where})" if where else ""
 
 # ---- 1. Councils x standards -----------------------------------------------------------------
 st.header("Councils against the nine standards")
-frame = gaps.heatmap_frame(con, year, region=region, council_type=council_type, sort=sort)
+frame = cached_gaps.heatmap_frame(year, region=region, council_type=council_type, sort=sort)
 n_councils = frame["authority_code"].nunique()
 if n_councils == 0:
     st.info(f"No council{md(where_text)} responded in {year}. Choose another region or type.")
@@ -71,7 +73,7 @@ else:
         st.markdown(f"The {year} questionnaire did not ask about standards "
                     f"{', '.join(map(str, not_asked))}: those columns say **Not asked**.")
     st.plotly_chart(
-        charts.score_heatmap(frame, source=source,
+        app.chart(charts.score_heatmap, frame, source=source,
                              title=f"Standard scores of {n_councils} responding councils{where_text}, {year}"),
         width="stretch", key="gap_heatmap")
     with st.expander(f"Table: the same scores with their bands ({n_councils} councils)"):
@@ -86,8 +88,8 @@ question_set = app.url_choice(
     default="report", absent_means_default=True, format_func=QUESTION_SETS.get, horizontal=True,
     help="The standards ask for some evidence the 2015 survey never collected (apprenticeships, "
          "the enhanced offer, networks, the workforce data set). The report has no figure for them.")
-england = gaps.unmet_questions(con, year)
-scoped = gaps.unmet_questions(con, year, "region", region) if region else england
+england = cached_gaps.unmet_questions(year)
+scoped = cached_gaps.unmet_questions(year, "region", region) if region else england
 england = gaps.only_report_questions(england, question_set == "report")
 scoped = gaps.only_report_questions(scoped, question_set == "report")
 if question_set == "all" and demo and not england["from_report"].all():
@@ -97,7 +99,7 @@ if question_set == "all" and demo and not england["from_report"].all():
 if scoped.empty:
     st.info(f"No council in {md(region_names.get(region, 'England'))} responded in {year}.")
 else:
-    cov = gaps.coverage(con, year, "region", region) if region else gaps.coverage(con, year)
+    cov = cached_gaps.coverage(year, "region", region) if region else cached_gaps.coverage(year)
     scope_name = region_names.get(region, "England")
     st.markdown(
         f"For each scored question, the share of responding councils in {md(scope_name)} that do not "
@@ -108,7 +110,7 @@ else:
                f"{md(scope_name)} ({format_percent(cov['coverage'])} coverage), {year}. Council type filter does "
                "not apply here.")
     st.plotly_chart(
-        charts.unmet_bars(scoped, source=source, england=england if region else None,
+        app.chart(charts.unmet_bars, scoped, source=source, england=england if region else None,
                           title=f"Share of councils without each kind of support, {scope_name}, {year}"),
         width="stretch", key="gap_unmet")
     with st.expander("Table: share of responding councils by answer (%)"):
@@ -116,7 +118,7 @@ else:
 
 # ---- 3. Which councils lack X ----------------------------------------------------------------
 st.header("Which councils lack a kind of support")
-questions = gaps.scored_questions(con, year)
+questions = cached_gaps.scored_questions(year)
 by_id = questions.set_index("question_id")
 ordered = list(england["question_id"]) + [q for q in questions["question_id"] if q not in set(england["question_id"])]
 question_id = app.url_choice(
@@ -127,12 +129,12 @@ question_id = app.url_choice(
 if question_id is not None:
     question = by_id.loc[question_id].copy()
     question["question_id"] = question_id
-    lacking = gaps.councils_lacking(con, year, question_id, region=region, council_type=council_type)
+    lacking = cached_gaps.councils_lacking(year, question_id, region=region, council_type=council_type)
     total = frame["authority_code"].nunique()
     st.markdown(f"*{md(question['wording'])}*")
     counts = lacking["answer_label"].value_counts(sort=False)
     breakdown = "; ".join(f"{md(label)}: {n}" for label, n in counts.items())
-    having = " or ".join(f"“{md(label)}”" for label in gaps.support_labels(con, question_id))
+    having = " or ".join(f"“{md(label)}”" for label in cached_gaps.support_labels(question_id))
     st.markdown(
         f"**{len(lacking)} of {total} responding councils**{md(where_text)} do not have this support "
         f"in place in {year}: they gave an answer other than {having}"
@@ -150,7 +152,7 @@ if question_id is not None:
             "Download this list (CSV)", exports.to_csv_bytes(export),
             file_name=f"councils-without-{question_id}-{year}.csv", mime="text/csv",
             icon=":material/download:", key="gap_download")
-    missing = gaps.non_respondents(con, year, region=region, council_type=council_type)
+    missing = cached_gaps.non_respondents(year, region=region, council_type=council_type)
     if len(missing):
         with st.expander(f"{len(missing)} councils{where_text} did not respond in {year}: nothing is known about them"):
             st.markdown(", ".join(md(n) for n in missing["display_name"]) + ".")
@@ -160,7 +162,7 @@ if question_id is not None:
 
 # ---- 4. Change since the previous round, and the published figures -------------------------
 st.header("What changed since the previous round")
-change = gaps.change_since_previous(con, year)
+change = cached_gaps.change_since_previous(year)
 if change.empty:
     st.info("This is the first round in the database, so there is no earlier round to compare with.")
 else:
@@ -171,7 +173,7 @@ else:
         f"councils responded in {prev} and {int(change['respondents'].iloc[0])} in {year}; they are not all "
         "the same councils, so this compares two national pictures rather than tracking each council."
     )
-    st.plotly_chart(charts.change_dots(change, source=source, year=year, previous_year=prev),
+    st.plotly_chart(app.chart(charts.change_dots, change, source=source, year=year, previous_year=prev),
                     width="stretch", key="gap_change")
     with st.expander("Table: change in points, question by question"):
         table = gaps.change_table(change, year, prev)
@@ -180,8 +182,8 @@ else:
             for c in table.columns[2:]})
 
 st.subheader("Against the 2015 report's national figures")
-published = gaps.published_comparison(con, year)
-report_years = gaps.report_years(con)
+published = cached_gaps.published_comparison(year)
+report_years = cached_gaps.report_years()
 if published.empty:
     st.info(f"The 2015 report publishes national figures for {' and '.join(map(str, report_years))} only "
             f"(the {report_years[0]} ones through the changes it reports), so there is nothing to set "
@@ -213,12 +215,12 @@ else:
     if len(far):
         st.markdown("More than 3 points apart: " + "; ".join(
             f"{md(r.topic)} ({md(r.answer.lower())}): {r.difference:+.0f}" for r in far.itertuples()) + ".")
-    st.plotly_chart(charts.published_dots(published, source=source, year=year), width="stretch",
+    st.plotly_chart(app.chart(charts.published_dots, published, source=source, year=year), width="stretch",
                     key="gap_published")
     with st.expander(f"Table: {len(published)} published figures and this database's shares"):
         app.show_table(gaps.published_table(published))
 
-changes = gaps.published_changes(con, year)
+changes = cached_gaps.published_changes(year)
 if len(changes):
     prev_text = (f"this database's change from {int(changes['previous_year'].iloc[0])}"
                  if changes["previous_year"].notna().any() else "no earlier round in this database")

@@ -13,7 +13,8 @@ from lib.formatting import escape_markdown as md
 
 app.require_frame(__file__)
 
-con = app.cursor()
+# Queries run once per published version and arguments, shared by every session (lib.app).
+cached_gp = app.per_snapshot(gp)
 year = app.current_round()
 
 _URL_OK = re.compile(r"^https?://[^\s<>()\[\]]+$")
@@ -27,8 +28,8 @@ st.markdown(
     "word; each example links to the council's scorecard and to the Gap finder for its standards."
 )
 
-standard_names = gp.standard_names(con)
-regions = gp.region_options(con)
+standard_names = cached_gp.standard_names()
+regions = cached_gp.region_options()
 
 c1, c2 = st.columns(2)
 with c1:
@@ -50,9 +51,9 @@ with c4:
     chosen_sources = app.url_multichoice("Source document", list(gp.SOURCES), key="gp_source", param="source",
                                          format_func=gp.SOURCES.get, placeholder="Both documents")
 
-examples = gp.find_examples(con, standards=chosen_standards, regions=chosen_regions, text=text,
+examples = cached_gp.find_examples(standards=chosen_standards, regions=chosen_regions, text=text,
                             sources=chosen_sources)
-total = len(gp.find_examples(con))
+total = len(cached_gp.find_examples())
 filtered = bool(chosen_standards or chosen_regions or text.strip() or chosen_sources)
 
 st.header("Examples")
@@ -87,7 +88,7 @@ for ex in examples.itertuples():
                              query_params={"sort": str(n), "round": str(year)})
 
 st.header("The report's recommendations")
-recs = gp.recommendations(con, chosen_standards or None)
+recs = cached_gp.recommendations(chosen_standards or None)
 st.markdown(
     "The 2015 report ends with eleven recommendations for councils and their partners "
     "(summarised here), grouped by theme with the standards each bears on."

@@ -11,7 +11,8 @@ from lib.formatting import escape_markdown as md
 
 app.require_frame(__file__)
 
-con = app.cursor()
+# Queries run once per published version and arguments, shared by every session (lib.app).
+cached_national = app.per_snapshot(national)
 year = app.current_round()
 source = app.data_source(year)
 
@@ -22,16 +23,16 @@ st.markdown(
     "round in the sidebar; open **Council scorecard** for one council."
 )
 
-summary = national.response_summary(con, year)
+summary = cached_national.response_summary(year)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Responding councils", summary.respondents,
           delta=(summary.respondents - summary.previous_respondents) if summary.previous_respondents else None,
           help=f"Compared with {summary.previous_year}" if summary.previous_year else None)
 c2.metric("Response rate", format_percent(summary.rate), help=f"{summary.respondents} of {summary.councils} councils")
-ranked = national.overall_distribution(con, year)
-england = national.overall_median(con, year)
+ranked = cached_national.overall_distribution(year)
+england = cached_national.overall_median(year)
 c3.metric("Median overall score", format_score(england), help="Median of the ranked councils' overall scores (0-100).")
-medians = national.standard_medians(con, year)
+medians = cached_national.standard_medians(year)
 weakest = medians.dropna(subset=["median_score"]).sort_values("median_score").head(1)
 c4.metric("Least met standard", f"Standard {int(weakest['standard'].iloc[0])}" if len(weakest) else DASH,
           help="The standard with the lowest national median score.")
@@ -41,8 +42,8 @@ st.caption(f"Response rate: {summary.respondents} of {summary.councils} councils
            + (f" On the report's base of 151 the rate is {format_percent(summary.report_rate)}." if year <= 2018 else ""))
 
 st.header("How councils do on each standard")
-bands = national.standards_by_band(con, year)
-st.plotly_chart(charts.standards_band_bar(bands, source=source), width="stretch")
+bands = cached_national.standards_by_band(year)
+st.plotly_chart(app.chart(charts.standards_band_bar, bands, source=source), width="stretch")
 with st.expander("Table: councils in each band, by standard"):
     table = bands.pivot_table(index=["standard", "short_name"], columns="band_label", values="councils",
                               aggfunc="sum", sort=False).reset_index()
@@ -54,19 +55,19 @@ with st.expander("Table: councils in each band, by standard"):
 left, right = st.columns([3, 2])
 with left:
     st.header("Spread of overall scores")
-    st.plotly_chart(charts.score_histogram(ranked, source=source), width="stretch")
+    st.plotly_chart(app.chart(charts.score_histogram, ranked, source=source), width="stretch")
     st.caption(f"{len(ranked)} councils ranked. Councils with too few evidenced standards are not ranked.")
 with right:
     st.header("Map of overall scores")
-    cells = national.map_values(con, year)
-    st.plotly_chart(hexmap.hex_map_figure(cells, title="", colour_label="Overall score", height=420),
+    cells = cached_national.map_values(year)
+    st.plotly_chart(app.chart(hexmap.hex_map_figure, cells, title="", colour_label="Overall score", height=420),
                     width="stretch")
     st.caption("One hexagon per council, arranged to resemble England. Grey: no response this round.")
     st.page_link("pages/regions.py", label="Full map and regional comparison", icon=":material/map:")
 with st.expander("Table: every ranked council's overall score and band"):
     app.show_table(national.ranking_table(ranked))
 
-change = national.change_since_previous(con, year)
+change = cached_national.change_since_previous(year)
 st.header("What changed since the previous round")
 if change.empty:
     st.write("This is the first round in the database, so there is nothing to compare with.")

@@ -12,7 +12,8 @@ from lib.formatting import format_percent
 
 app.require_frame(__file__)
 
-con = app.cursor()
+# Queries run once per published version and arguments, shared by every session (lib.app).
+cached_meth = app.per_snapshot(meth)
 
 
 def and_list(items: list[str]) -> str:
@@ -30,8 +31,8 @@ st.markdown(
 )
 
 # ---- The nine standards ----------------------------------------------------------------------
-standards = meth.standards(con)
-questions = meth.questions(con)
+standards = cached_meth.standards()
+questions = cached_meth.questions()
 st.header("The nine standards")
 st.markdown(
     "The advice note sets nine minimum standards of support that councils should offer people "
@@ -68,9 +69,9 @@ if len(context):
 
 # ---- Scoring rules -----------------------------------------------------------------------------
 st.header("How scores are made")
-options = meth.answer_options(con)
-bands = meth.bands(con)
-settings = meth.settings(con)
+options = cached_meth.answer_options()
+bands = cached_meth.bands()
+settings = cached_meth.settings()
 min_rank = int(settings.get("min_standards_for_rank", 0))
 
 st.subheader("1. Each answer earns credit")
@@ -123,7 +124,7 @@ st.markdown(
     "whose questionnaire asks about fewer standards than that, evidence on every standard it asks "
     "about is enough. Councils with the same score share a rank."
 )
-rule = meth.rank_rule(con)
+rule = cached_meth.rank_rule()
 app.show_table(rule.assign(standards=rule["standards"].map(lambda s: ", ".join(map(str, s))))[
     ["round_year", "standards_asked", "standards", "min_standards"]].rename(columns={
         "round_year": "Round", "standards_asked": "Standards asked about",
@@ -166,8 +167,12 @@ st.markdown(
 
 # ---- Data provenance ---------------------------------------------------------------------------
 st.header("Where the data comes from")
-rounds = meth.rounds(con)
-quality = meth.answer_quality(con)
+published = app.snapshot()
+st.markdown(f"Every page shows **version {published.version}** of the data, published "
+            f"{published.published_at:%-d %B %Y at %H:%M}. A published version never changes: a new "
+            "import makes a new version, and an administrator can go back to an earlier one.")
+rounds = cached_meth.rounds()
+quality = cached_meth.answer_quality()
 shown = rounds.assign(
     kind=rounds["is_demo"].map({True: "Synthetic demonstration data", False: "Survey responses"}),
     council_set=rounds["vintage"].map({"2015": "Councils at 1 April 2015", "current": "Today's councils"}),
@@ -203,7 +208,7 @@ if rounds["is_demo"].any():
         "councils (leaving every national share as it was) until its rules hold. These "
         "patterns are the program's assumptions, not findings:")
     st.markdown("\n".join(f"- {md(a)}" for a in meth.demo_assumptions()))
-    effects = meth.demo_effects(con)
+    effects = cached_meth.demo_effects()
     with st.expander("Regional and council-type effects in the demonstration data"):
         app.show_table(effects.rename(columns={
             "kind": "Effect of", "group": "Group", "effect": "Effect on readiness (standard deviations)",
@@ -213,7 +218,7 @@ if rounds["is_demo"].any():
 # ---- Limitations -------------------------------------------------------------------------------
 st.header("Limitations: how far to trust the numbers")
 lines = []
-lineage = meth.reorganisations(con)
+lineage = cached_meth.reorganisations()
 r2015 = rounds[rounds["year"] == 2015]
 nonresponse = "; ".join(f"{int(r.respondents)} of {int(r.councils)} in {int(r.year)}" for r in rounds.itertuples())
 lines.append(
@@ -233,7 +238,7 @@ lines.append(
     "Such a standard is shown as \"No evidence\", not 0, and the overall score says how many "
     "standards stand behind it. The table below counts both in each round."
 )
-asked = meth.rank_rule(con)
+asked = cached_meth.rank_rule()
 partial = asked[asked["standards_asked"] < len(standards)]
 if len(partial):
     years = and_list([str(int(y)) for y in partial["round_year"]])
@@ -243,7 +248,7 @@ if len(partial):
         f"{int(partial['standards_asked'].iloc[0])} of the nine standards (standards {which}), so scores "
         "from those rounds rest on fewer standards and are not directly comparable with later ones."
     )
-new, scored = meth.new_question_count(con)
+new, scored = cached_meth.new_question_count()
 lines.append(
     f"**Some questions are new.** {new} of the {scored} scored questions were not asked in the 2015 "
     "survey; they were added because the standards ask for evidence the survey did not collect. A "

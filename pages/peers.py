@@ -13,7 +13,11 @@ from lib.formatting import escape_markdown as md
 
 app.require_frame(__file__)
 
-con = app.cursor()
+# Queries run once per published version and arguments, shared by every session (lib.app).
+cached_scoring = app.per_snapshot(scoring)
+cached_scorecard = app.per_snapshot(scorecard)
+cached_regions = app.per_snapshot(regions)
+cached_peers = app.per_snapshot(peers)
 year = app.current_round()
 source = app.data_source(year)
 demo = app.is_demo(year)
@@ -33,13 +37,13 @@ if code is None:
             icon=":material/compare_arrows:")
     st.stop()
 
-me = scorecard.council(con, code, year)
+me = cached_scorecard.council(code, year)
 name = str(me["display_name"])
 region_name = str(me["region_name"])
 type_text = council_type_text(me["type"])
 type_plural = council_type_text(me["type"], "plural")
 responded = bool(me["responded"])
-nearest = None if responded else peers.nearest_responded_round(con, code, year)
+nearest = None if responded else cached_peers.nearest_responded_round(code, year)
 
 # ---- Peer group ------------------------------------------------------------------------------
 mode_labels = {
@@ -62,7 +66,7 @@ if mode == "similar":
                   help="How many of the most similar councils to show.")
     st.session_state["peers_k__url"] = k
     app.set_query_params(k=k, custom=None)
-    st.caption(md(peers.similarity_method(con)))
+    st.caption(md(cached_peers.similarity_method()))
 elif mode == "custom":
     councils = app.round_councils(year)
     options = [c for c in councils["authority_code"] if c != code]
@@ -100,7 +104,7 @@ if not responded:
     if mode == "similar":
         st.stop()
 
-group = peers.peer_codes(con, year, code, mode, k=k, custom=custom)
+group = cached_peers.peer_codes(year, code, mode, k=k, custom=custom)
 if group.empty:
     if mode == "custom":
         st.info("Choose at least one council to compare with.")
@@ -109,8 +113,8 @@ if group.empty:
     st.stop()
 
 codes = [code, *group["authority_code"]]
-long = regions.council_scores_long(con, year, codes=codes)
-medians = peers.peer_medians(con, year, list(group["authority_code"]))
+long = cached_regions.council_scores_long(year, codes=codes)
+medians = cached_peers.peer_medians(year, list(group["authority_code"]))
 table, table_bands = peers.side_by_side(code, group, long, medians, year)
 peer_respondents = int(long[long["authority_code"] != code].drop_duplicates("authority_code")["responded"].sum())
 
@@ -176,9 +180,9 @@ st.caption("Scroll the table sideways for every standard. 'No evidence': no usab
 # ---- Chart ----------------------------------------------------------------------------------
 st.subheader("Standard by standard")
 frame = peers.chart_frame(code, long, medians)
-bands = scoring.band_scale(con)
+bands = cached_scoring.band_scale()
 if frame["score"].notna().any():
-    fig = charts.peer_standards_chart(
+    fig = app.chart(charts.peer_standards_chart,
         frame, council_name=name, source=source, bands=bands,
         title=f"{name} against its peers, {year}" if responded else f"{name}'s peers, {year}")
     st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})

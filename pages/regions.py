@@ -12,7 +12,9 @@ from lib.formatting import escape_markdown as md
 
 app.require_frame(__file__)
 
-con = app.cursor()
+# Queries run once per published version and arguments, shared by every session (lib.app).
+cached_scoring = app.per_snapshot(scoring)
+cached_regions = app.per_snapshot(regions)
 year = app.current_round()
 source = app.data_source(year)
 demo = app.is_demo(year)
@@ -27,7 +29,7 @@ st.markdown(
 )
 
 # ---- Controls shared by the page -----------------------------------------------------------
-asked = regions.standards_asked(con, year)
+asked = cached_regions.standards_asked(year)
 asked_numbers = [int(n) for n in asked.loc[asked["asked"], "standard"]]
 standard_names = dict(zip(asked["standard"].astype(int), asked["short_name"], strict=True))
 requested = app.query_param("standard")
@@ -61,10 +63,10 @@ if len(asked_numbers) < len(asked):
 
 # ---- 1. Map --------------------------------------------------------------------------------
 st.header("Map of councils")
-cells = regions.map_cells(con, year, standard, council_type)
+cells = cached_regions.map_cells(year, standard, council_type)
 map_col, side_col = st.columns([3, 2], gap="large")
 with map_col:
-    fig = charts.region_hex_map(
+    fig = app.chart(charts.region_hex_map,
         cells, colour_label="Score", source=source,
         title=f"{measure_name}, {year}" + (f": {type_plural}" if type_plural else ""),
         filter_note=f"Not one of the {type_plural} (outside the filter)" if type_plural else None,
@@ -104,9 +106,9 @@ with st.expander("Table: every council on the map, with region, type, score and 
 
 # ---- 2. League table -----------------------------------------------------------------------
 st.header("Region league table")
-league = regions.region_league(con, year, council_type)
-england = regions.england_overall(con, year, council_type)
-_, top_label, top_min = scoring.top_band(con)
+league = cached_regions.region_league(year, council_type)
+england = cached_regions.england_overall(year, council_type)
+_, top_label, top_min = cached_scoring.top_band()
 if league.empty or league["ranked"].sum() == 0:
     st.info(f"No {md(type_plural or 'council')} was ranked in {year}, so there is no league to show.")
 else:
@@ -118,7 +120,7 @@ else:
         "coverage is low is described by few of its councils: read its figures with care."
     )
     st.plotly_chart(
-        charts.league_chart(league, england_median=england["median_score"], source=source,
+        app.chart(charts.league_chart, league, england_median=england["median_score"], source=source,
                             title=f"Median overall score by region, {year}"
                                   + (f": {type_plural}" if type_plural else "")),
         width="stretch", config={"displayModeBar": False},
@@ -133,7 +135,7 @@ else:
             help=f"Standards that more than half of the region's responding councils with evidence "
                  f"meet (score {top_min:.0f} or more: '{top_label}'); the numbers are the standards."),
     })
-    missing_regions = sorted(set(regions.regions(con, year)["region_name"]) - set(league["region_name"]))
+    missing_regions = sorted(set(cached_regions.regions(year)["region_name"]) - set(league["region_name"]))
     st.caption(
         f"England median: {format_score(england['median_score'])}, from {england['respondents']} of "
         f"{england['councils']} {md(type_plural or 'councils')} responding."
@@ -152,7 +154,7 @@ measure = app.url_choice(
     help="The median score of the region's councils with evidence, or the share of them that "
          f"meet the standard (score {top_min:.0f} or more).",
 )
-matrix = regions.region_standard_matrix(con, year, council_type)
+matrix = cached_regions.region_standard_matrix(year, council_type)
 if matrix.empty:
     st.info(f"There are no {md(type_plural or 'councils')} in this round.")
 else:
@@ -165,7 +167,7 @@ else:
         "in the region; point at a cell for the detail."
     )
     st.plotly_chart(
-        charts.region_standard_heatmap(
+        app.chart(charts.region_standard_heatmap,
             matrix, measure=measure, source=source,
             title=("Median standard score" if measure == "median" else "Share of councils meeting each standard")
                   + f" by region, {year}" + (f": {type_plural}" if type_plural else "")),
@@ -176,7 +178,7 @@ else:
 
 # ---- 4. Councils in one region -------------------------------------------------------------
 st.header("Councils in a region")
-region_list = regions.regions(con, year)
+region_list = cached_regions.regions(year)
 region_names = dict(zip(region_list["region_code"], region_list["region_name"], strict=True))
 ordered = [c for c in league["region_code"] if c in region_names] if len(league) else []
 ordered += [c for c in region_names if c not in ordered]
@@ -185,9 +187,9 @@ region = app.url_choice(
     format_func=region_names.get, help="Listed in league table order.",
 )
 if region is not None:
-    long = regions.council_scores_long(con, year, region=region, council_type=council_type)
+    long = cached_regions.council_scores_long(year, region=region, council_type=council_type)
     region_label = region_names[region]
-    low_key, low_label = scoring.lowest_band(con)
+    low_key, low_label = cached_scoring.lowest_band()
     grid, grid_bands = regions.council_grid(long, low_key, low_label)
     absent = regions.non_respondents(long)
     if long.empty:

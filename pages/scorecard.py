@@ -12,7 +12,10 @@ from lib.formatting import escape_markdown as md
 
 app.require_frame(__file__)
 
-con = app.cursor()
+# Queries run once per published version and arguments, shared by every session (lib.app).
+cached_methodology = app.per_snapshot(methodology)
+cached_scoring = app.per_snapshot(scoring)
+cached_scorecard = app.per_snapshot(scorecard)
 year = app.current_round()
 source = app.data_source(year)
 EXAMPLES_SHOWN = 4  # per gap; the Good practice page lists them all
@@ -41,19 +44,19 @@ if code is None:
     )
     st.stop()
 
-me = scorecard.council(con, code, year)
+me = cached_scorecard.council(code, year)
 name = str(me["display_name"])
 st.header(md(name), anchor=False)
 st.caption(f"{md(council_type_text(me['type'], 'council'))} · {md(me['region_name'])} · ONS code "
            f"{md(code)} · {year} survey round")
 
-head = scorecard.headline(con, code, year)
+head = cached_scorecard.headline(code, year)
 
 
 # ---- A council that did not answer this round ------------------------------------------------
 if head is None:
-    answered = scorecard.response_rounds(con, code)
-    nearest = scorecard.nearest_response_round(con, code, year)
+    answered = cached_scorecard.response_rounds(code)
+    nearest = cached_scorecard.nearest_response_round(code, year)
     if nearest is None:
         st.warning(f"**{md(name)} did not respond to the {year} survey**, and it has not responded to any "
                    "survey round held in this database, so there is no scorecard for it.",
@@ -117,12 +120,12 @@ if demo:
 
 # ---- Standard by standard -------------------------------------------------------------------
 st.subheader("Standard by standard", anchor=False)
-profile = scorecard.standard_profile(con, code, year)
-bands = scoring.band_scale(con)
+profile = cached_scorecard.standard_profile(code, year)
+bands = cached_scoring.band_scale()
 type_group = council_type_text(me["type"], "group")
 st.markdown(md(scorecard.profile_summary(profile)))
 st.plotly_chart(
-    charts.standard_profile_chart(profile, source=source, council_name=name, region_name=str(me["region_name"]),
+    app.chart(charts.standard_profile_chart, profile, source=source, council_name=name, region_name=str(me["region_name"]),
                                   type_name=type_group, bands=bands),
     width="stretch",
 )
@@ -135,7 +138,7 @@ with st.expander("Table: score on each standard against the medians"):
 
 # ---- Answer by answer -----------------------------------------------------------------------
 st.subheader("The answers behind the scores", anchor=False)
-questions = scorecard.question_answers(con, code, year)
+questions = cached_scorecard.question_answers(code, year)
 labels = {None: "All standards", **{int(r.standard): r.standard_label for r in profile.itertuples()}}
 chosen = app.url_choice(st.selectbox, "Show answers for", list(labels), key="scorecard_standard",
                         param="standard", default=None, format_func=labels.get, absent_means_default=True,
@@ -149,7 +152,7 @@ if chosen:
 else:
     shown = questions
 st.caption("Scored questions by standard, then context questions (recorded, not scored). A standard's score is "
-           f"the weighted mean of its answers ({md(methodology.credit_summary(con))}) × 100. The England share "
+           f"the weighted mean of its answers ({md(cached_methodology.credit_summary())}) × 100. The England share "
            "is of councils that responded this round; \"Stands out\" flags where this council differs from most.")
 app.show_table(scorecard.questions_table(shown, with_standard=not chosen),
                height="content" if chosen else 560,
@@ -167,7 +170,7 @@ app.show_table(scorecard.questions_table(shown, with_standard=not chosen),
 
 # ---- Gaps -----------------------------------------------------------------------------------
 st.subheader("Gaps, and who does it well", anchor=False)
-gap_rows = scorecard.gaps(con, code, year)
+gap_rows = cached_scorecard.gaps(code, year)
 if gap_rows.empty:
     st.success(f"{md(name)} is in the top band on every standard.", icon=":material/check_circle:")
 else:
@@ -188,13 +191,13 @@ for i, gap in enumerate(gap_rows.itertuples()):
             if gap.actions:
                 st.markdown("**Actions to consider**")
                 st.markdown("\n".join(f"{k}. {md(a)}" for k, a in enumerate(gap.actions, start=1)))
-            recs = scorecard.recommendations_for(con, n)
+            recs = cached_scorecard.recommendations_for(n)
             if len(recs):
                 st.markdown("**2015 report recommendations**")
                 st.markdown("\n".join(f"- **Recommendation {int(r.number)}** ({md(r.theme)}): {md(r.summary)}"
                                       for r in recs.itertuples()))
         with right:
-            examples = scorecard.good_practice(con, n, me["region_code"], year)
+            examples = cached_scorecard.good_practice(n, me["region_code"], year)
             st.markdown("**Good practice**")
             if examples.empty:
                 st.caption("No examples for this standard in the advice note or the 2015 report.")
@@ -212,8 +215,8 @@ for i, gap in enumerate(gap_rows.itertuples()):
 
 # ---- Trend ----------------------------------------------------------------------------------
 st.subheader("Across survey rounds", anchor=False)
-overall_trend, standard_trend = scorecard.trend(con, code)
-coverage = scorecard.round_standards(con)
+overall_trend, standard_trend = cached_scorecard.trend(code)
+coverage = cached_scorecard.round_standards()
 st.info(
     "Each round's questionnaire covered a different set of standards ("
     + md(scorecard.coverage_sentence(coverage, head.standards_total))
@@ -227,10 +230,10 @@ if notes:
     st.caption("Through a reorganisation (open markers): " + "; ".join(md(n) for n in notes) + ".")
 if int(overall_trend["responded"].sum()) < 2:
     st.caption(f"{md(name)} has responded in only one round, so there is no change to show yet.")
-st.plotly_chart(charts.standard_trend_chart(standard_trend, source=source), width="stretch")
-st.plotly_chart(charts.overall_trend_chart(overall_trend, source=source, bands=bands), width="stretch")
-lfl = scorecard.like_for_like_change(con, code, year)
-previous = scorecard.previous_round(con, year)
+st.plotly_chart(app.chart(charts.standard_trend_chart, standard_trend, source=source), width="stretch")
+st.plotly_chart(app.chart(charts.overall_trend_chart, overall_trend, source=source, bands=bands), width="stretch")
+lfl = cached_scorecard.like_for_like_change(code, year)
+previous = cached_scorecard.previous_round(year)
 if previous is not None and not len(lfl) and int(overall_trend["responded"].sum()) >= 2:
     st.caption(f"No change since {previous} to show: {md(name)} did not answer both the {previous} and "
                f"the {year} rounds, and changes are only measured between a round and the one before it.")

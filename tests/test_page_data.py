@@ -194,7 +194,7 @@ def test_reset_needs_the_word_then_restores_the_demo_rounds(page_db, admin_hash)
 def test_an_import_is_published_and_the_history_tab_can_go_back(page_db, admin_hash):
     from lib import publish
     from lib.formatting import escape_markdown as md
-    from tests.test_publish import file_hash
+    from tests.test_publish import data_hash
 
     con = db.connect(page_db)
     try:
@@ -211,7 +211,7 @@ def test_an_import_is_published_and_the_history_tab_can_go_back(page_db, admin_h
     assert any(md("Published as version 2; every page now shows it.") in s.value for s in at.success)
     v2 = publish.current(page_db)
     assert v2.version == 2 and v2.by == "administrator (password)"
-    assert file_hash(v2.path) == file_hash(page_db)
+    assert data_hash(v2.path) == data_hash(page_db)
 
     at = open_page(PAGE, section="History")
     at = _sign_in(at, PASSWORD)

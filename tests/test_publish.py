@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pandas as pd
 import pytest
 
 from lib import db, ingest, publish
@@ -24,12 +25,26 @@ def file_hash(path) -> str:
         con.close()
 
 
-def tables_hash(path, skip: tuple[str, ...]) -> str:
-    """db_checksum without some tables (the audit log is never rolled back)."""
+def data_hash(path) -> str:
+    """A hash of every base table the app keeps (db.TABLES), leaving out what publishing adds to a
+    copy: the tables holding the scoring views' rows, and the meta row that lists them."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         parts = []
-        for table in db.table_names(con):
+        for table in db.TABLES:
+            rows = con.execute(f"SELECT CAST(t AS VARCHAR) AS r FROM {table} t ORDER BY r").fetchall()  # noqa: S608
+            parts.append((table, [r for (r,) in rows if publish.MATERIALISED_KEY not in r]))
+        return repr(parts)
+    finally:
+        con.close()
+
+
+def tables_hash(path, skip: tuple[str, ...]) -> str:
+    """Like data_hash, without some tables (the audit log is never rolled back)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        parts = []
+        for table in db.TABLES:
             if table not in skip:
                 parts.append((table, con.execute(
                     f"SELECT CAST(t AS VARCHAR) AS r FROM {table} t ORDER BY r").fetchall()))  # noqa: S608
@@ -49,7 +64,7 @@ def test_first_publication_copies_the_working_database_exactly(working):
     assert snap.version == 1 and snap.reason == "first publication of this database"
     assert snap.path.parent == working.parent / "copy.published"
     assert json.loads((snap.path.parent / "CURRENT").read_text()) == {"file": snap.path.name, "version": 1}
-    assert file_hash(snap.path) == file_hash(working)
+    assert data_hash(snap.path) == data_hash(working)
     # 2012-2015 demo rounds: 54, 64, 75 and 95 responding councils (lib.demo's calibration).
     assert snap.rounds == ((2012, 54, True), (2013, 64, True), (2014, 75, True), (2015, 95, True))
     assert publish.ensure_published(working) == snap  # nothing new while it is usable
@@ -65,7 +80,7 @@ def test_a_published_file_is_never_changed_by_later_writes(working, tmp_path):
     second = publish.current(working)
     assert second is not None and second.version == 2 and second.reason == f"import of answers.csv into the {NEW_YEAR} round"
     assert file_hash(first.path) == before
-    assert file_hash(second.path) == file_hash(working) != before
+    assert data_hash(second.path) == data_hash(working) != data_hash(first.path)
     assert (NEW_YEAR, 4, False) in second.rounds
 
 
@@ -150,7 +165,7 @@ def test_a_missing_version_file_is_republished(working):
     snap.path.unlink()
     new = publish.ensure_published(working)
     assert new.version == 2 and new.reason == "republished: version 1's file is missing"
-    assert file_hash(new.path) == file_hash(working)
+    assert data_hash(new.path) == data_hash(working)
 
 
 # ---- rollback -------------------------------------------------------------------------------
@@ -178,8 +193,8 @@ def test_rollback_restores_the_earlier_version_and_keeps_the_audit_log(imported)
     assert v3.version == 3 and v3.reason == "rollback to version 1" and v3.by == "Sam"
     assert file_hash(v2.path) == v2_hash  # the rolled-back version is kept, unchanged
     # Every table but the audit log is version 1's again, in the working database and in version 3.
-    assert tables_hash(imported, ("audit_log",)) == tables_hash(v1.path, ("audit_log",))
-    assert tables_hash(v3.path, ("audit_log",)) == tables_hash(v1.path, ("audit_log",))
+    assert tables_hash(imported, ("audit_log", "meta")) == tables_hash(v1.path, ("audit_log", "meta"))
+    assert tables_hash(v3.path, ("audit_log", "meta")) == tables_hash(v1.path, ("audit_log", "meta"))
     con = duckdb.connect(str(v3.path), read_only=True)
     try:
         actions = [r[0] for r in con.execute("SELECT action FROM audit_log ORDER BY id").fetchall()]
@@ -198,7 +213,7 @@ def test_a_rollback_can_be_undone(imported):
     assert code == 0, err
     v4 = publish.current(imported)
     assert v4.version == 4 and v4.reason == "rollback to version 2"
-    assert tables_hash(v4.path, ("audit_log",)) == tables_hash(v2.path, ("audit_log",))
+    assert tables_hash(v4.path, ("audit_log", "meta")) == tables_hash(v2.path, ("audit_log", "meta"))
     code, out, _ = run("--db", str(imported), "rounds")
     assert f"{NEW_YEAR}: 4 of 152 councils responded (survey responses" in out
 
@@ -292,3 +307,39 @@ def test_read_commands_show_the_published_version_not_unpublished_changes(import
                        "--out", str(imported.parent / "published.csv"))
     assert code == 0
     assert "changed outside the tool" not in (imported.parent / "published.csv").read_text(encoding="utf-8-sig")
+
+
+def _in_order(df, like):
+    """Rows in one fixed order, by the text of every column that is not a float (some cells are
+    lists), then by the floats rounded to 9 places; index reset."""
+    exact = [c for c in like.columns if like[c].dtype.kind != "f"]
+    key = df[exact].map(repr).agg("|".join, axis=1)
+    for column in like.columns:
+        if like[column].dtype.kind == "f":
+            key = key + "|" + df[column].round(9).map(repr)
+    return df.iloc[key.argsort(kind="stable").to_numpy()].reset_index(drop=True)
+
+
+def test_a_published_version_holds_each_scoring_view_as_a_table_of_the_same_rows(imported):
+    """Materialised at publication: the same rows, columns and types as the views' SQL gives."""
+    snap = publish.current(imported)
+    work = duckdb.connect(str(imported), read_only=True)
+    pub = duckdb.connect(str(snap.path), read_only=True)
+    try:
+        views = db.view_names(work)
+        assert len(views) == 18 and db.view_names(pub) == []
+        assert set(views) <= set(db.table_names(pub))
+        for view in views:
+            expected = work.execute(f'SELECT * FROM "{view}"').df()  # noqa: S608 - catalogue names
+            got = pub.execute(f'SELECT * FROM "{view}"').df()  # noqa: S608
+            assert len(expected) > 0, view
+            # Exact for every text, integer and boolean column; a floating-point mean or share may
+            # differ in its last bit (~1e-16) when DuckDB sums in another order, which the shown
+            # numbers absorb (lib.rounding rounds to 9 places before rounding half up).
+            pd.testing.assert_frame_equal(_in_order(got, expected), _in_order(expected, expected),
+                                          check_exact=False, rtol=1e-12, atol=1e-12, obj=view)
+        listed = pub.execute("SELECT value FROM meta WHERE key = ?", [publish.MATERIALISED_KEY]).fetchone()[0]
+        assert listed.split(",") == views
+    finally:
+        work.close()
+        pub.close()
