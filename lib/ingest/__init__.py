@@ -18,7 +18,9 @@ Where things live:
     readers      file kinds, decoding, the CSV / XLSX / Parquet readers, Sheet, Unreadable,
                  the size limits (max_bytes, size_text, MAX_ROWS ...)
     councils     normalise_name and CouncilMatcher (ONS code or name -> council)
-    validation   Problem, Record, Report, Questionnaire, _unsafe, the validator and validate()
+    report       Problem, Record and Report: what validation hands back
+    cells        the wide and the long layout turned into one stream of answer cells
+    validation   Questionnaire, _unsafe, the rules, applied once to that stream, and validate()
     preview      private_copy, Preview, preview, preview_tables
     commit       ImportRefused, StorageError, storage_problem, RoundState, ImportResult,
                  ensure_schema, round_state, import_file
@@ -88,17 +90,13 @@ from lib.ingest.readers import (
     read_sheet,
     size_text,
 )
+from lib.ingest.report import MAX_PROBLEMS, Problem, Record, Report, _shorten
 from lib.ingest.validation import (
     COMMENT_SUFFIX,
     EARLIEST_YEAR,
     LATEST_YEAR,
-    MAX_PROBLEMS,
     PROVIDER_SUFFIX,
-    Problem,
     Questionnaire,
-    Record,
-    Report,
-    _shorten,
     _unsafe,
     validate,
 )

@@ -18,7 +18,8 @@ import pyarrow as pa
 
 from lib import db, geography
 from lib.ingest.readers import checksum
-from lib.ingest.validation import Record, Report, _shorten, validate
+from lib.ingest.report import Record, Report, _shorten
+from lib.ingest.validation import validate
 
 
 def _records_table(records: list[Record], year: int, source: str, when: datetime) -> pa.Table:

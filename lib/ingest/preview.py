@@ -15,7 +15,7 @@ import pandas as pd
 
 from lib import db, geography, scoring
 from lib.formatting import NO_EVIDENCE, band_text, format_percent, format_score, rank_text
-from lib.ingest.validation import Record, Report
+from lib.ingest.report import Record, Report
 
 
 def _insert(con: duckdb.DuckDBPyConnection, records: list[Record], year: int, source: str,

@@ -12,20 +12,17 @@ import difflib
 import html
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
 
 import duckdb
-import pandas as pd
 
-from lib.formatting import DASH
+from lib.ingest.cells import Cell, Entry, Part, _Column, long_entries, wide_entries
 from lib.ingest.councils import CouncilMatcher
 from lib.ingest.readers import Sheet, Unreadable, checksum, column_letter, read_sheet
+from lib.ingest.report import Problem, Record, Report
 from lib.whatif import PROVIDER_SUFFIX  # the what-if download is an import file
 
-#: At most this many problems are listed; the report says how many more there were.
-MAX_PROBLEMS = 500
 COMMENT_SUFFIX = "__comment"
 PROVIDER_SEPARATORS = re.compile(r"[;,]")
 #: Survey years accepted: the first survey (2012) to next year (a round is prepared ahead).
@@ -47,114 +44,6 @@ _DATE_TEXT = re.compile(
     r"|(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[- ]\d{2,4})$",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the file, located the way the user sees it in a spreadsheet."""
-
-    row: int | None
-    column: str | None
-    value: str | None
-    reason: str
-    cell: str | None = None
-
-    def __str__(self) -> str:
-        where = []
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column:
-            where.append(f"column {self.column}")
-        if self.cell:
-            where.append(f"cell {self.cell}")
-        value = f" {_shorten(self.value)!r}:" if self.value not in (None, "") else ""
-        place = ", ".join(where) or "file"
-        return f"{place[0].upper()}{place[1:]}:{value} {self.reason}"
-
-
-@dataclass(frozen=True)
-class Record:
-    """One answer ready to write into `responses`."""
-
-    authority_code: str
-    question_id: str
-    answer: str
-    providers: tuple[str, ...] = ()
-    comment: str | None = None
-
-
-@dataclass
-class Report:
-    """What validation found: problems (nothing may be written) or the records to write."""
-
-    file_name: str
-    checksum: str
-    size: int
-    year: int | None = None
-    file_type: str | None = None
-    sheet: str | None = None
-    layout: Literal["wide", "long"] | None = None
-    problems: list[Problem] = field(default_factory=list)
-    more_problems: int = 0
-    warnings: list[str] = field(default_factory=list)
-    records: list[Record] = field(default_factory=list)
-    council_comments: dict[str, str] = field(default_factory=dict)
-    councils: list[str] = field(default_factory=list)
-    questions: list[str] = field(default_factory=list)
-    skipped_rows: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def add(self, problem: Problem) -> None:
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(problem)
-        else:
-            self.more_problems += 1
-
-    @property
-    def problem_count(self) -> int:
-        return len(self.problems) + self.more_problems
-
-    @property
-    def source(self) -> str:
-        """The file name, and for a workbook the sheet read: "answers.xlsx (sheet 'responses')"."""
-        return f"{self.file_name} (sheet '{self.sheet}')" if self.sheet else self.file_name
-
-    def summary(self) -> str:
-        """One plain-English sentence on the outcome."""
-        if self.problems:
-            n = self.problem_count
-            return (f"{self.source}: {n} problem{'s' if n != 1 else ''} found, so nothing can be "
-                    "imported. Correct the file and try again.")
-        return (f"{self.source}: {len(self.councils)} council{'s' if len(self.councils) != 1 else ''} "
-                f"and {len(self.records)} answers for the {self.year} round, ready to import.")
-
-    def problem_table(self) -> pd.DataFrame:
-        """The problems as text for a table (Row, Column, Cell, Value, Problem), no blanks."""
-        rows = [{
-            "Row": str(p.row) if p.row is not None else DASH,
-            "Column": p.column or DASH,
-            "Cell": p.cell or DASH,
-            "Value": _shorten(p.value) if p.value not in (None, "") else DASH,
-            "Problem": p.reason,
-        } for p in sorted(self.problems, key=lambda p: -1 if p.row is None else p.row)]
-        return pd.DataFrame(rows, columns=["Row", "Column", "Cell", "Value", "Problem"])
-
-    def lines(self) -> list[str]:
-        """The report as text lines for the command line."""
-        out = [self.summary()]
-        out += [f"  - {p}" for p in self.problems]
-        if self.more_problems:
-            out.append(f"  ... and {self.more_problems} more problems")
-        out += [f"  note: {w}" for w in self.warnings]
-        return out
-
-
-def _shorten(value: Any, limit: int = 80) -> str:
-    text = "" if value is None else str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _option_key(text: str) -> str:
@@ -270,33 +159,17 @@ def _unsafe(text: str) -> str | None:
     return None
 
 
-@dataclass
-class _Column:
-    index: int
-    header: str
-    kind: str  # council, name, round, comment, ignore, answer, providers, qcomment, question, long_*
-    question: str | None = None
-
-    @property
-    def letter(self) -> str:
-        return column_letter(self.index)
-
-    @property
-    def qid(self) -> str:
-        """The question of an answer, providers or qcomment column (always set for those kinds)."""
-        assert self.question is not None, f"column {self.letter} ({self.kind}) has no question"
-        return self.question
+Cache = dict[str, tuple[str | None, str | None]]
 
 
-class _Validator:
-    """Turns a Sheet into a Report for one round; one instance per file."""
+class _Checks:
+    """The rules for single cells, each stated once and applied to a cell of either layout."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, sheet: Sheet, report: Report) -> None:
         self.sheet = sheet
         self.report = report
         self.q = Questionnaire(con)
 
-    # -- cell helpers --------------------------------------------------------------------------
     def problem(self, row: int | None, col: _Column | None, value: str | None, reason: str) -> None:
         cell = f"{col.letter}{row}" if col is not None and row is not None else None
         self.report.add(Problem(row, col.header if col is not None else None, value, reason, cell))
@@ -319,7 +192,112 @@ class _Validator:
             return False
         return True
 
-    # -- columns -------------------------------------------------------------------------------
+    def council(self, matcher: CouncilMatcher, row: int, part: Part, cache: Cache) -> str | None:
+        col, text = part.column, part.text
+        if not text:
+            self.problem(row, col, None, "missing required answer: every row needs a council (ONS code or name).")
+            return None
+        if not self.checked(row, col, text):
+            return None
+        if text not in cache:
+            cache[text] = matcher.match(text)
+        code, reason = cache[text]
+        if code is None:
+            self.problem(row, col, text, reason or "unknown council")
+        return code
+
+    def council_name(self, matcher: CouncilMatcher, row: int, council: Part, name: Part, code: str,
+                     cache: Cache) -> str | None:
+        """Check a council_name cell against the council matched from the council cell: when both
+        are given they must name the same council (never guess which of the two is right)."""
+        text = name.text
+        if not text:
+            return code
+        if not self.checked(row, name.column, text):
+            return None
+        if text not in cache:
+            cache[text] = matcher.match(text)
+        named, reason = cache[text]
+        if named == code:
+            return code
+        said = matcher.label(named) if named else f"no single council ({reason})"
+        self.problem(row, name.column, text, f"council and council_name disagree: the council column says "
+                     f"'{council.text}', which is {matcher.label(code)}, but the council_name column says '{text}', "
+                     f"which is {said}. Correct one of the two so they name the same council.")
+        return None
+
+    def question(self, row: int, part: Part, year: int) -> str | None:
+        """The question a question cell names (long layout), if it is one asked in `year`."""
+        col, text = part.column, part.text
+        if not text:
+            self.problem(row, col, None, "missing required answer: every row needs a question id.")
+            return None
+        if not self.checked(row, col, text):
+            return None
+        qid = self.q.find(text)
+        if qid is None:
+            self.problem(row, col, text, f"unknown question: not a question id or a question's wording. "
+                         f"{self.q.suggest(text)}")
+        elif not self.asked(qid, year):
+            self.problem(row, col, text, self.not_asked(qid, year))
+            return None
+        return qid
+
+    def answer(self, row: int, part: Part, qid: str) -> str | None:
+        info = self.q.questions[qid]
+        if not self.checked(row, part.column, part.text):
+            return None
+        value = self.q.answer(info.answer_set, part.text)
+        if value is None:
+            self.problem(row, part.column, part.text, f"answer not among the options for {qid}. Allowed: "
+                         f"{self.q.allowed_text(info.answer_set)}.")
+        return value
+
+    def providers(self, row: int, part: Part | None, qid: str, answer: str | None) -> tuple[str, ...] | None:
+        if part is None or not part.text:
+            return ()
+        col, text = part.column, part.text
+        if not self.checked(row, col, text):
+            return None
+        info = self.q.questions[qid]
+        keys: list[str] = []
+        bad = False
+        for piece in (p.strip() for p in PROVIDER_SEPARATORS.split(text)):
+            if not piece:
+                continue
+            key = self.q.provider(piece)
+            if key is None:
+                allowed = "; ".join(f"{k} ({v})" for k, v in self.q.provider_labels.items())
+                self.problem(row, col, piece, f"unknown provider. Allowed: {allowed}; separate several with ';'.")
+                bad = True
+            elif key not in keys:
+                keys.append(key)
+        if bad:
+            return None
+        if answer is not None and not self.q.allows.get((info.answer_set, answer), False):
+            label = self.q.labels.get(info.answer_set, {}).get(answer, answer)
+            self.problem(row, col, text, f"provider given with an answer that does not allow providers: "
+                         f"the answer to {qid} is '{label}', so no one can be providing it. Clear the "
+                         "providers or change the answer.")
+            return None
+        return tuple(sorted(keys))
+
+    def comment(self, row: int, part: Part | None) -> str | None:
+        if part is None or not part.text:
+            return None
+        return part.text if self.checked(row, part.column, part.text, dates_ok=True) else None
+
+    def asked(self, qid: str, year: int) -> bool:
+        return self.q.questions[qid].asked_from <= year
+
+    def not_asked(self, qid: str, year: int) -> str:
+        return (f"question not in the {year} questionnaire: {qid} was first asked in "
+                f"{self.q.questions[qid].asked_from}. Remove it or leave it blank.")
+
+
+class _Header(_Checks):
+    """The header row: the layout, what each column holds, and the round the file is for."""
+
     def columns(self) -> list[_Column] | None:
         header = self.sheet.header
         keys = [h.strip().casefold() for h in header]
@@ -387,7 +365,20 @@ class _Validator:
             return None
         return cols
 
-    # -- the round -----------------------------------------------------------------------------
+    def wide_columns(self, cols: list[_Column], year: int) -> None:
+        """Header problems only a wide sheet can have: providers or comments for a question with
+        no column, and a column for a question not asked in `year` that holds answers."""
+        by_q = {c.qid for c in cols if c.kind == "answer"}
+        extras = [c for c in cols if c.kind == "providers"] + [c for c in cols if c.kind == "qcomment"]
+        for col in extras:
+            if col.qid not in by_q:
+                self.problem(self.sheet.header_row, col, col.header, f"unknown question (column): there is "
+                             f"no {col.qid} column for these {'providers' if col.kind == 'providers' else 'comments'}.")
+        for col in cols:
+            if (col.kind == "answer" and not self.asked(col.qid, year)
+                    and any(cells[col.index] for _, cells in self.sheet.rows)):
+                self.problem(self.sheet.header_row, col, col.header, self.not_asked(col.qid, year))
+
     def round_year(self, cols: list[_Column], year: int | None) -> int | None:
         col = next((c for c in cols if c.kind == "round"), None)
         values: dict[int, list[int]] = {}
@@ -441,222 +432,101 @@ class _Validator:
                                  f"as the {year} round, but the row says {other}.")
         return year
 
-    # -- the body --------------------------------------------------------------------------------
-    def council(self, matcher: CouncilMatcher, number: int, col: _Column, text: str,
-                cache: dict[str, tuple[str | None, str | None]]) -> str | None:
-        if not text:
-            self.problem(number, col, None, "missing required answer: every row needs a council (ONS code or name).")
-            return None
-        if not self.checked(number, col, text):
-            return None
-        if text not in cache:
-            cache[text] = matcher.match(text)
-        code, reason = cache[text]
-        if code is None:
-            self.problem(number, col, text, reason or "unknown council")
-        return code
 
-    def council_name(self, matcher: CouncilMatcher, number: int, council_col: _Column, name_col: _Column,
-                     code: str, cells: list[str], cache: dict[str, tuple[str | None, str | None]]) -> str | None:
-        """Check a council_name cell against the council matched from the council cell: when both
-        are given they must name the same council (never guess which of the two is right)."""
-        text = cells[name_col.index]
-        if not text:
-            return code
-        if not self.checked(number, name_col, text):
-            return None
-        if text not in cache:
-            cache[text] = matcher.match(text)
-        named, reason = cache[text]
-        if named == code:
-            return code
-        given = cells[council_col.index]
-        said = matcher.label(named) if named else f"no single council ({reason})"
-        self.problem(number, name_col, text, f"council and council_name disagree: the council column says "
-                     f"'{given}', which is {matcher.label(code)}, but the council_name column says '{text}', which "
-                     f"is {said}. Correct one of the two so they name the same council.")
-        return None
 
-    def answer(self, number: int, col: _Column, qid: str, text: str) -> str | None:
-        info = self.q.questions[qid]
-        if not self.checked(number, col, text):
-            return None
-        value = self.q.answer(info.answer_set, text)
-        if value is None:
-            self.problem(number, col, text, f"answer not among the options for {qid}. Allowed: "
-                         f"{self.q.allowed_text(info.answer_set)}.")
-        return value
+_MISSING = {
+    "wide": "missing required answer: {} is a scored question in this file, so every council must answer it "
+            "('Don't know' is an answer).",
+    "long": "missing required answer: {} is a scored question, so it needs an answer ('Don't know' is an answer).",
+}
 
-    def providers(self, number: int, col: _Column, qid: str, answer: str | None, text: str) -> tuple[str, ...] | None:
-        if not text or not self.checked(number, col, text):
-            return () if not text else None
-        info = self.q.questions[qid]
-        keys: list[str] = []
-        bad = False
-        for part in (p.strip() for p in PROVIDER_SEPARATORS.split(text)):
-            if not part:
-                continue
-            key = self.q.provider(part)
-            if key is None:
-                allowed = "; ".join(f"{k} ({v})" for k, v in self.q.provider_labels.items())
-                self.problem(number, col, part, f"unknown provider. Allowed: {allowed}; separate several with ';'.")
-                bad = True
-            elif key not in keys:
-                keys.append(key)
-        if bad:
-            return None
-        if answer is not None and not self.q.allows.get((info.answer_set, answer), False):
-            label = self.q.labels.get(info.answer_set, {}).get(answer, answer)
-            self.problem(number, col, text, f"provider given with an answer that does not allow providers: "
-                         f"the answer to {qid} is '{label}', so no one can be providing it. Clear the "
-                         "providers or change the answer.")
-            return None
-        return tuple(sorted(keys))
 
-    def comment(self, number: int, col: _Column, text: str) -> str | None:
-        if not text:
-            return None
-        return text if self.checked(number, col, text, dates_ok=True) else None
+class _Validator(_Header):
+    """Turns a Sheet into a Report for one round; one instance per file.
 
-    def asked(self, qid: str, year: int) -> bool:
-        return self.q.questions[qid].asked_from <= year
+    Both layouts reach the rules as one stream of entries (lib.ingest.cells): only the header
+    checks and the making of the stream depend on the layout.
+    """
 
-    def not_asked(self, qid: str, year: int) -> str:
-        return (f"question not in the {year} questionnaire: {qid} was first asked in "
-                f"{self.q.questions[qid].asked_from}. Remove it or leave it blank.")
-
-    def wide(self, cols: list[_Column], year: int) -> None:
-        matcher = CouncilMatcher(year)
+    def body(self, cols: list[_Column], year: int) -> None:
+        """Check every entry and answer cell of the sheet, then the answers missing altogether."""
+        self.year, self.matcher = year, CouncilMatcher(year)
+        self.cache: Cache = {}
+        self.first_row: dict[str, int] = {}  # council -> first row accepted for it
+        self.seen: dict[tuple[str, str], int] = {}  # (council, question) -> row answering it
+        self.per_council = self.report.layout == "wide"  # one row per council, or one per answer
+        if self.per_council:
+            self.wide_columns(cols, year)
+            self.questions = [c.qid for c in cols if c.kind == "answer" and self.asked(c.qid, year)]
+            entries = wide_entries(self.sheet, cols, lambda qid: self.asked(qid, year))
+        else:
+            self.questions = []  # the file's questionnaire: those its rows name
+            entries = long_entries(self.sheet, cols)
+        for entry in entries:
+            self.entry(entry)
         council_col = next(c for c in cols if c.kind == "council")
-        answers = [c for c in cols if c.kind == "answer"]
-        by_q = {c.qid: c for c in answers}
-        providers = {c.qid: c for c in cols if c.kind == "providers"}
-        qcomments = {c.qid: c for c in cols if c.kind == "qcomment"}
-        general = next((c for c in cols if c.kind == "comment"), None)
-        name_col = next((c for c in cols if c.kind == "name"), None)
-        for qid, col in list(providers.items()) + list(qcomments.items()):
-            if qid not in by_q:
-                self.problem(self.sheet.header_row, col, col.header, f"unknown question (column): there is "
-                             f"no {qid} column for these {'providers' if col.kind == 'providers' else 'comments'}.")
-        for qid, col in by_q.items():
-            if not self.asked(qid, year) and any(cells[col.index] for _, cells in self.sheet.rows):
-                self.problem(self.sheet.header_row, col, col.header, self.not_asked(qid, year))
-        required = [c for c in answers if self.q.questions[c.qid].scored and self.asked(c.qid, year)]
-        data_cols = answers + list(providers.values()) + list(qcomments.values()) + ([general] if general else [])
-        seen: dict[str, int] = {}
-        cache: dict[str, tuple[str | None, str | None]] = {}
-        for number, cells in self.sheet.rows:
-            if not any(cells):
-                continue
-            code = self.council(matcher, number, council_col, cells[council_col.index], cache)
-            if code is not None and name_col is not None:
-                code = self.council_name(matcher, number, council_col, name_col, code, cells, cache)
-            if not any(cells[c.index] for c in data_cols):
-                # "Did not respond" only for a row whose council is known and every answer blank.
-                if code is not None:
-                    self.report.skipped_rows += 1
-                continue
-            if code is not None:
-                if code in seen:
-                    self.problem(number, council_col, cells[council_col.index],
-                                 f"duplicate council: {matcher.label(code)} is already on row {seen[code]}. "
-                                 "One row per council.")
-                    code = None
-                else:
-                    seen[code] = number
-            row_records: list[Record] = []
-            for col in answers:
-                qid = col.qid
-                text = cells[col.index]
-                if not self.asked(qid, year):
-                    continue
-                if not text:
-                    if col in required:
-                        self.problem(number, col, None, f"missing required answer: {qid} is a scored question "
-                                     "in this file, so every council must answer it ('Don't know' is an answer).")
-                    pcol = providers.get(qid)
-                    if pcol is not None and cells[pcol.index]:
-                        self.problem(number, pcol, cells[pcol.index], "providers given for a question that is "
-                                     "not answered. Give the answer too, or clear the providers.")
-                    continue
-                value = self.answer(number, col, qid, text)
-                pcol = providers.get(qid)
-                chosen = self.providers(number, pcol, qid, value, cells[pcol.index]) if pcol is not None else ()
-                ccol = qcomments.get(qid)
-                note = self.comment(number, ccol, cells[ccol.index]) if ccol is not None else None
-                if code is not None and value is not None and chosen is not None:
-                    row_records.append(Record(code, qid, value, chosen, note))
-            note = self.comment(number, general, cells[general.index]) if general is not None else None
-            if code is not None:
-                self.report.records.extend(row_records)
-                self.report.councils.append(code)
-                if note:
-                    self.report.council_comments[code] = note
-        self.report.questions = [c.qid for c in answers if self.asked(c.qid, year)]
-
-    def long(self, cols: list[_Column], year: int) -> None:
-        matcher = CouncilMatcher(year)
-        col = {c.kind: c for c in cols}
-        council_col, question_col, answer_col = col["council"], col["long_question"], col["long_answer"]
-        providers_col, comment_col = col.get("long_providers"), col.get("comment")
-        cache: dict[str, tuple[str | None, str | None]] = {}
-        seen: dict[tuple[str, str], int] = {}
-        first_row: dict[str, int] = {}
-        answered: dict[str, set[str]] = {}
-        asked: list[str] = []
-        for number, cells in self.sheet.rows:
-            if not any(cells):
-                continue
-            code = self.council(matcher, number, council_col, cells[council_col.index], cache)
-            qtext = cells[question_col.index]
-            qid = None
-            if not qtext:
-                self.problem(number, question_col, None, "missing required answer: every row needs a question id.")
-            elif self.checked(number, question_col, qtext):
-                qid = self.q.find(qtext)
-                if qid is None:
-                    self.problem(number, question_col, qtext, "unknown question: not a question id or a "
-                                 f"question's wording. {self.q.suggest(qtext)}")
-                elif not self.asked(qid, year):
-                    self.problem(number, question_col, qtext, self.not_asked(qid, year))
-                    qid = None
-            if code is not None:
-                first_row.setdefault(code, number)
-                answered.setdefault(code, set())
-            if qid is not None and qid not in asked:
-                asked.append(qid)
-            text = cells[answer_col.index]
-            ptext = cells[providers_col.index] if providers_col is not None else ""
-            if qid is None:
-                continue
-            if code is not None and (code, qid) in seen:
-                self.problem(number, question_col, qtext, f"duplicate answer: {matcher.label(code)} already "
-                             f"answered {qid} on row {seen[(code, qid)]}.")
-                continue
-            if code is not None:
-                seen[(code, qid)] = number
-            if not text:
-                if self.q.questions[qid].scored:
-                    self.problem(number, answer_col, None, f"missing required answer: {qid} is a scored "
-                                 "question, so it needs an answer ('Don't know' is an answer).")
-                if ptext:
-                    self.problem(number, providers_col, ptext, "providers given for a question that is not "
-                                 "answered. Give the answer too, or clear the providers.")
-                continue
-            value = self.answer(number, answer_col, qid, text)
-            chosen = self.providers(number, providers_col, qid, value, ptext) if providers_col is not None else ()
-            note = self.comment(number, comment_col, cells[comment_col.index]) if comment_col is not None else None
-            if code is not None and value is not None and chosen is not None:
-                self.report.records.append(Record(code, qid, value, chosen, note))
-                answered[code].add(qid)
-        required = [q for q in asked if self.q.questions[q].scored]
-        for code, number in first_row.items():
+        required = [q for q in self.questions if self.q.questions[q].scored]
+        for code, number in self.first_row.items():
             for qid in required:
-                if qid not in answered[code] and (code, qid) not in seen:
+                if (code, qid) not in self.seen:
                     self.problem(number, council_col, code, f"missing required answer: no row answers {qid} "
                                  "for this council, though the file asks it of other councils.")
-        self.report.councils = list(first_row)
-        self.report.questions = asked
+        self.report.councils = list(self.first_row)
+        self.report.questions = self.questions
+
+    def entry(self, entry: Entry) -> None:
+        """One sheet row: whose it is, then each of its answer cells, then the council's comment."""
+        row, council = entry.row, entry.council
+        code = self.council(self.matcher, row, council, self.cache)
+        if code is not None and entry.name is not None:
+            code = self.council_name(self.matcher, row, council, entry.name, code, self.cache)
+        if entry.blank:
+            # "Did not respond" only for a row whose council is known and every answer blank.
+            if code is not None:
+                self.report.skipped_rows += 1
+            return
+        if code is not None and self.per_council and code in self.first_row:
+            self.problem(row, council.column, council.text, f"duplicate council: {self.matcher.label(code)} is "
+                         f"already on row {self.first_row[code]}. One row per council.")
+            code = None
+        if code is not None:
+            self.first_row.setdefault(code, row)
+        records = [r for r in (self.cell(cell, code) for cell in entry.cells) if r is not None]
+        note = self.comment(row, entry.comment)
+        if code is not None:
+            self.report.records.extend(records)
+            if note:
+                self.report.council_comments[code] = note
+
+    def cell(self, cell: Cell, code: str | None) -> Record | None:
+        """One answer cell: its question, its answer, providers and comment; a Record if all is well."""
+        row, qid = cell.row, cell.question_id
+        if cell.question is not None:
+            qid = self.question(row, cell.question, self.year)
+            if qid is not None and qid not in self.questions:
+                self.questions.append(qid)
+        if qid is None:
+            return None
+        if code is not None and (code, qid) in self.seen:
+            place = cell.question or cell.answer
+            self.problem(row, place.column, place.text, f"duplicate answer: {self.matcher.label(code)} already "
+                         f"answered {qid} on row {self.seen[(code, qid)]}.")
+            return None
+        if code is not None:
+            self.seen[(code, qid)] = row
+        if not cell.answer.text:
+            if self.q.questions[qid].scored:
+                self.problem(row, cell.answer.column, None, _MISSING[self.report.layout or "wide"].format(qid))
+            if cell.providers is not None and cell.providers.text:
+                self.problem(row, cell.providers.column, cell.providers.text, "providers given for a question "
+                             "that is not answered. Give the answer too, or clear the providers.")
+            return None
+        value = self.answer(row, cell.answer, qid)
+        chosen = self.providers(row, cell.providers, qid, value)
+        note = self.comment(row, cell.comment)
+        if code is None or value is None or chosen is None:
+            return None
+        return Record(code, qid, value, chosen, note)
 
     def finish(self, year: int) -> None:
         if self.report.problems:
@@ -684,6 +554,7 @@ class _Validator:
                 "with no answered question will show 'no evidence'.")
 
 
+
 def validate(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, year: int | None = None,
              limit: int | None = None) -> Report:
     """Read and check a file of answers for a round. Never raises for a bad file: every failure
@@ -708,10 +579,7 @@ def validate(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, year: 
     report.year = year
     if year is None:
         return report
-    if report.layout == "long":
-        checker.long(cols, year)
-    else:
-        checker.wide(cols, year)
+    checker.body(cols, year)
     checker.finish(year)
     return report
 
