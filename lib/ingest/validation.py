@@ -238,7 +238,8 @@ class _Checks:
         if qid is None:
             self.problem(row, col, text, f"unknown question: not a question id or a question's wording. "
                          f"{self.q.suggest(text)}")
-        elif not self.asked(qid, year):
+            return None
+        if not self.asked(qid, year):
             self.problem(row, col, text, self.not_asked(qid, year))
             return None
         return qid
