@@ -1,0 +1,114 @@
+"""Loading real survey responses safely: read a file, match councils, validate, preview, commit.
+
+The survey administrator's path, used by the CLI (`python -m lib.cli import`) and the Data
+management page:
+
+    read_sheet   bytes of a CSV / XLSX / Parquet file -> a Sheet of text cells, each row
+                 numbered as the user sees it in a spreadsheet (the header is row 1)
+    validate     Sheet -> Report: every problem (row, column, value, reason), or the answer
+                 records ready to write. Reading never raises: a file that cannot be read is
+                 one problem in the report.
+    preview      Report -> the scores the import would produce, computed by the scoring views
+                 on a private in-memory copy (the app's database is not touched)
+    import_file  all or nothing: on any problem nothing is written; on success the whole round
+                 is written in one transaction with a submissions row and an audit_log entry.
+
+Where things live:
+
+    readers      file kinds, decoding, the CSV / XLSX / Parquet readers, Sheet, Unreadable,
+                 the size limits (max_bytes, size_text, MAX_ROWS ...)
+    councils     normalise_name and CouncilMatcher (ONS code or name -> council)
+    report       Problem, Record and Report: what validation hands back
+    cells        the wide and the long layout turned into one stream of answer cells
+    validation   Questionnaire, _unsafe, the rules, applied once to that stream, and validate()
+    preview      private_copy, Preview, preview, preview_tables
+    commit       ImportRefused, StorageError, storage_problem, RoundState, ImportResult,
+                 ensure_schema, round_state, import_file
+    admin        submissions, audit log, archived versions, exports, copies, snapshots, reset
+
+Everything the app and the tests use is importable from here as `ingest.NAME`. Code inside the
+package calls `_insert_records`, `_copy_into` and `copy_database` through this package, so
+replacing them here (as the disk-full tests do) reaches every caller.
+
+Formats. Wide: one row per council, a `council` column (ONS code or name), one column per
+question (its id, or its wording from questions.toml), optional `<id>__providers` (provider keys
+or labels separated by ";"), optional `<id>__comment` and a general `comment`, optional `round`.
+This is exactly what lib.whatif.to_wide writes and lib.template produces. Long: columns
+council, question, answer[, providers][, comment][, round], one row per answer.
+
+What "required" means. The questionnaire of a round is the set of scored questions the file
+carries (a column in the wide layout, a row for any council in the long layout); questions
+the file leaves out altogether were not asked that year and their standards show "no evidence"
+(the report says which). Every council in the file must answer every such question: a blank
+cell is a missing required answer. "Don't know" is an answer. Context (unscored) questions may
+be left blank. A council row with no answers at all (as in an unfilled template row) is taken
+as "did not respond" and skipped, and the report says how many were skipped.
+"""
+
+from lib.ingest.admin import (
+    _copy_into,
+    archived_responses,
+    archived_versions,
+    audit_log,
+    copy_database,
+    database_bytes,
+    export_names,
+    export_table,
+    reset_to_demo,
+    snapshot,
+    snapshot_dir,
+    submissions,
+)
+from lib.ingest.commit import (
+    ImportRefused,
+    ImportResult,
+    RoundState,
+    StorageError,
+    _insert_records,
+    _records_table,
+    ensure_schema,
+    import_file,
+    round_state,
+    storage_problem,
+)
+from lib.ingest.councils import CouncilMatcher, normalise_name
+from lib.ingest.preview import Preview, preview, preview_tables, private_copy
+from lib.ingest.readers import (
+    DEFAULT_MAX_MB,
+    MAX_CELL_CHARS,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_MB_ENV,
+    MAX_PART_RATIO,
+    MAX_ROWS,
+    MAX_UNPACK_RATIO,
+    Sheet,
+    Unreadable,
+    checksum,
+    column_letter,
+    max_bytes,
+    read_sheet,
+    size_text,
+)
+from lib.ingest.report import MAX_PROBLEMS, Problem, Record, Report, _shorten
+from lib.ingest.validation import (
+    COMMENT_SUFFIX,
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    PROVIDER_SUFFIX,
+    Questionnaire,
+    _unsafe,
+    validate,
+)
+
+__all__ = [
+    "COMMENT_SUFFIX", "DEFAULT_MAX_MB", "EARLIEST_YEAR", "LATEST_YEAR", "MAX_CELLS", "MAX_CELL_CHARS",
+    "MAX_COLUMNS", "MAX_MB_ENV", "MAX_PART_RATIO", "MAX_PROBLEMS", "MAX_ROWS", "MAX_UNPACK_RATIO",
+    "PROVIDER_SUFFIX", "CouncilMatcher", "ImportRefused", "ImportResult", "Preview", "Problem",
+    "Questionnaire", "Record", "Report", "RoundState", "Sheet", "StorageError", "Unreadable",
+    "_copy_into", "_insert_records", "_records_table", "_shorten", "_unsafe", "archived_responses",
+    "archived_versions", "audit_log", "checksum", "column_letter", "copy_database", "database_bytes",
+    "ensure_schema", "export_names", "export_table", "import_file", "max_bytes", "normalise_name",
+    "preview", "preview_tables", "private_copy", "read_sheet", "reset_to_demo", "round_state",
+    "size_text", "snapshot", "snapshot_dir", "storage_problem", "submissions", "validate",
+]

@@ -1,0 +1,194 @@
+"""Looking after the database: history, recovery of replaced rounds, exports, copies,
+snapshots and the reset to the demonstration data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from lib import db, exports
+from lib.formatting import DASH
+from lib.ingest.commit import StorageError, ensure_schema, storage_problem
+
+
+def submissions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every submission, newest first, as text for a table."""
+    df = con.execute(
+        "SELECT id, round_year, file_name, councils, rows, submitted_by, submitted_at, status, checksum "
+        "FROM submissions ORDER BY id DESC").df()
+    return pd.DataFrame({
+        "Submission": df["id"].astype(str),
+        "Round": df["round_year"].astype(str),
+        "File": df["file_name"].astype(str),
+        "Councils": df["councils"].astype(str),
+        "Answers": df["rows"].astype(str),
+        "Loaded by": df["submitted_by"].astype(str),
+        "Loaded at": [f"{t:%d %b %Y %H:%M}" for t in df["submitted_at"]],
+        "Status": df["status"].map({"current": "Current", "replaced": "Replaced (archived)"}).fillna(DASH),
+        "Checksum (sha256)": df["checksum"].str.slice(0, 16) + "…",
+    })
+
+
+def audit_log(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
+    df = con.execute("SELECT logged_at, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ?",
+                     [limit]).df()
+    return pd.DataFrame({
+        "When": [f"{t:%d %b %Y %H:%M}" for t in df["logged_at"]],
+        "Who": df["actor"].astype(str),
+        "Action": df["action"].str.capitalize(),
+        "Detail": df["detail"].astype(str),
+    })
+
+
+def archived_versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Replaced versions of rounds that can be recovered: one row per replacement."""
+    return con.execute(
+        """
+        SELECT a.replaced_by, a.round_year, any_value(a.replaced_submission) AS replaced_submission,
+               any_value(s.file_name) AS file_name, bool_or(a.source = 'demo') AS was_demo,
+               count(DISTINCT a.authority_code) AS councils, count(*) AS answers, max(a.archived_at) AS archived_at
+        FROM responses_archive a LEFT JOIN submissions s ON s.id = a.replaced_submission
+        GROUP BY a.replaced_by, a.round_year ORDER BY a.replaced_by DESC
+        """).df()
+
+
+def archived_responses(con: duckdb.DuckDBPyConnection, replaced_by: int) -> pd.DataFrame:
+    """The answers a replacement took out, in the long import format (re-importable as is)."""
+    return con.execute(
+        """
+        SELECT authority_code AS council, question_id AS question, answer,
+               array_to_string(list_sort(providers), ';') AS providers, coalesce(comment, '') AS comment,
+               round_year AS round
+        FROM responses_archive WHERE replaced_by = ? ORDER BY authority_code, question_id
+        """, [replaced_by]).df()
+
+
+def export_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return sorted(set(db.table_names(con)) | set(db.view_names(con)))
+
+
+def export_table(con: duckdb.DuckDBPyConnection, name: str, fmt: Literal["csv", "parquet"]) -> tuple[bytes, int]:
+    """A table or view as CSV (formulas neutralised) or Parquet, with the synthetic-data note."""
+    if name not in export_names(con):
+        raise ValueError(f"unknown table or view {name!r}")
+    df = con.execute(f'SELECT * FROM "{name}"').df()  # noqa: S608 - name checked against the catalogue
+    df = exports.label_demo(df, exports.demo_loaded(con))
+    return (exports.to_csv_bytes(df) if fmt == "csv" else exports.to_parquet_bytes(df)), len(df)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _copy_into(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    """ATTACH `target` and copy the whole database into it (one snapshot of the source)."""
+    alias = f"copy_{uuid.uuid4().hex[:12]}"
+    current = con.execute("SELECT current_database()").fetchone()
+    assert current is not None  # a bare SELECT always returns one row
+    source = current[0]
+    literal = "'" + str(target).replace("'", "''") + "'"
+    con.execute(f"ATTACH {literal} AS {alias}")
+    try:
+        con.execute(f"COPY FROM DATABASE {_quote(source)} TO {alias}")
+    finally:
+        con.execute(f"DETACH {alias}")
+
+
+def copy_database(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
+    """Write a consistent copy of the whole database (tables, views, sequences) to a new file.
+
+    Uses ATTACH + COPY FROM DATABASE, which reads one snapshot, so a copy taken while others
+    read or write is never half-way through an import. The copy is written under a temporary
+    name and renamed into place only when complete: a failure (a full disk) leaves no partial
+    file behind, and raises StorageError when the disk is full or cannot be written.
+    """
+    from lib import ingest  # looked up when called, so a test's stand-in is the one used
+
+    target = Path(target)
+    if target.exists():
+        raise FileExistsError(str(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.partial-{uuid.uuid4().hex[:8]}")
+    try:
+        ingest._copy_into(con, tmp)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+        problem = storage_problem(exc)
+        if problem:
+            raise StorageError(f"The copy {target.name} could not be written: {problem}. Nothing was "
+                               "changed and no partial copy was left.") from None
+        raise
+    finally:
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+    return target
+
+
+def database_bytes(con: duckdb.DuckDBPyConnection, scratch: Path) -> bytes:
+    """The whole database as the bytes of a DuckDB file (for a download)."""
+    from lib import ingest  # looked up when called, so a test's stand-in is the one used
+
+    path = Path(scratch) / f"export-{uuid.uuid4().hex}.duckdb"
+    try:
+        ingest.copy_database(con, path)
+        return path.read_bytes()
+    finally:
+        path.unlink(missing_ok=True)
+        Path(f"{path}.wal").unlink(missing_ok=True)
+
+
+def snapshot_dir(db_path: Path) -> Path:
+    """Where snapshots of a database file go: `snapshots/` beside it (data/snapshots/, git-ignored)."""
+    return Path(db_path).resolve().parent / "snapshots"
+
+
+def snapshot(con: duckdb.DuckDBPyConnection, folder: Path) -> Path:
+    """Save a copy of the database as it is now, named by date and time."""
+    from lib import ingest  # looked up when called, so a test's stand-in is the one used
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = Path(folder) / f"pa_benchmark-{stamp}.duckdb"
+    n = 1
+    while path.exists():
+        n += 1
+        path = Path(folder) / f"pa_benchmark-{stamp}-{n}.duckdb"
+    return ingest.copy_database(con, path)
+
+
+def reset_to_demo(con: duckdb.DuckDBPyConnection, folder: Path, by: str = "unknown") -> Path:
+    """Snapshot the database, then rebuild its contents from the repository's files in one
+    transaction (rules, councils, good practice, the synthetic demo rounds).
+
+    The rebuild happens in place, so other sessions' connections stay valid and never see a
+    half-reset database. The audit log is kept (with an entry for the reset); imported rounds,
+    submissions and archives are gone from the database but kept in the snapshot.
+    Returns the snapshot's path.
+    """
+    from lib import build
+    from lib.paths import DATA_DIR, DEMO_DIR, STANDARDS_DIR
+    from lib.standards import load_config
+
+    config = load_config(STANDARDS_DIR)
+    saved = snapshot(con, folder)
+    ensure_schema(con)
+    who = (by or "unknown").strip()[:200] or "unknown"
+    with db.transaction(con):
+        for table in db.TABLES:
+            if table not in ("audit_log", "meta"):
+                con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+        build.load_config_tables(con, config)
+        build.load_reference_tables(con, config, DATA_DIR)
+        build.load_demo_rounds(con, DEMO_DIR)
+        con.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (now(), ?, 'reset', ?)",
+                    [who, f"Database reset to the synthetic demonstration data from the repository's files; "
+                          f"the previous database was saved as {saved.name}."])
+    db.install_views(con)
+    return saved

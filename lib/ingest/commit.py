@@ -1,0 +1,208 @@
+"""Writing a validated round into the database: all of it in one transaction, or nothing.
+
+Also what the database holds for a round before an import (RoundState), and how a full or
+unwritable disk is told apart from other database errors (storage_problem).
+"""
+
+from __future__ import annotations
+
+import errno
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import pyarrow as pa
+
+from lib import db, geography
+from lib.ingest.readers import checksum
+from lib.ingest.report import Record, Report, _shorten
+from lib.ingest.validation import validate
+
+
+def _records_table(records: list[Record], year: int, source: str, when: datetime) -> pa.Table:
+    return pa.table({
+        "round_year": pa.array([year] * len(records), pa.int32()),
+        "authority_code": pa.array([r.authority_code for r in records], pa.string()),
+        "question_id": pa.array([r.question_id for r in records], pa.string()),
+        "answer": pa.array([r.answer for r in records], pa.string()),
+        "providers": pa.array([list(r.providers) for r in records], pa.list_(pa.string())),
+        "comment": pa.array([r.comment for r in records], pa.string()),
+        "source": pa.array([source] * len(records), pa.string()),
+        "submitted_at": pa.array([when] * len(records), pa.timestamp("us")),
+    })
+
+
+def _insert_records(con: duckdb.DuckDBPyConnection, records: list[Record], year: int, source: str,
+                    when: datetime) -> None:
+    name = f"_ingest_{uuid.uuid4().hex}"
+    con.register(name, _records_table(records, year, source, when))
+    try:
+        con.execute(f"INSERT INTO responses SELECT * FROM {name}")  # noqa: S608 - generated name
+    finally:
+        con.unregister(name)
+
+
+class ImportRefused(Exception):
+    """The import was not made (problems in the file, or the round exists without replace)."""
+
+    def __init__(self, message: str, report: Report | None = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class StorageError(ImportRefused):
+    """The disk is full or the database file cannot be written: nothing was changed."""
+
+
+def storage_problem(exc: BaseException) -> str | None:
+    """A plain description when `exc` means the disk is full or cannot be written, else None.
+
+    OSError ENOSPC / EDQUOT, and DuckDB's IO errors (DuckDB reports a full disk as an IO error
+    naming the file), are storage problems; a lock or a write conflict is not.
+    """
+    text = str(exc)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full (no space left on the device). Free some space and try again"
+    if "No space left" in text or "disk is full" in text.casefold() or "out of disk space" in text.casefold():
+        return "the disk is full (no space left on the device). Free some space and try again"
+    if isinstance(exc, duckdb.IOException) and "lock" not in text.casefold():
+        return f"the database file could not be written ({_shorten(text, 200)}). Check the disk has space"
+    if isinstance(exc, duckdb.FatalException):
+        return f"the database stopped after a write failed ({_shorten(text, 200)}). Check the disk has space"
+    return None
+
+
+@dataclass(frozen=True)
+class RoundState:
+    """What the database holds for a round year before an import."""
+
+    year: int
+    exists: bool
+    is_demo: bool
+    submission_id: int | None
+    checksum: str | None
+    file_name: str | None
+    respondents: int
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    status: Literal["imported", "replaced", "unchanged"]
+    year: int
+    submission_id: int | None
+    councils: int
+    rows: int
+    message: str
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Add the tables a newer schema has (archive, council comments) to an older database file."""
+    tables = set(db.table_names(con))
+    if not set(db.TABLES) <= tables:
+        db.create_schema(con)
+
+
+def round_state(con: duckdb.DuckDBPyConnection, year: int) -> RoundState:
+    row = con.execute("SELECT is_demo FROM survey_rounds WHERE year = ?", [year]).fetchone()
+    sub = None
+    if "submissions" in db.table_names(con):
+        sub = con.execute("SELECT id, checksum, file_name FROM submissions WHERE round_year = ? "
+                          "AND status = 'current' ORDER BY id DESC LIMIT 1", [year]).fetchone()
+    count = con.execute("SELECT count(DISTINCT authority_code) FROM responses WHERE round_year = ?",
+                        [year]).fetchone()
+    assert count is not None  # an aggregate without GROUP BY always returns one row
+    return RoundState(year, row is not None, bool(row[0]) if row else False,
+                      int(sub[0]) if sub else None, sub[1] if sub else None, sub[2] if sub else None,
+                      int(count[0]))
+
+
+def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, year: int | None, *,
+                replace: bool = False, by: str = "unknown", limit: int | None = None,
+                report: Report | None = None) -> ImportResult:
+    """Validate and write a whole round in one transaction, or write nothing and raise ImportRefused.
+
+    The same file (same sha256) imported again for the same round is a no-op that says so.
+    A round that already holds answers (real or demo) is replaced only with replace=True; the
+    answers it held move to responses_archive with the replaced submission's id.
+    """
+    from lib import ingest  # its _insert_records, so a test's stand-in is the one called
+
+    file_name = Path(str(file_name)).name or "upload"
+    if report is None or report.checksum != checksum(data) or (year is not None and report.year != year):
+        report = validate(con, data, file_name, year, limit)
+    if not report.ok or report.year is None:
+        raise ImportRefused(report.summary(), report)
+    year = report.year
+    state = round_state(con, year)
+    if state.checksum == report.checksum:
+        return ImportResult("unchanged", year, state.submission_id, len(report.councils), len(report.records),
+                            f"This file ({file_name}) is already the {year} round (submission "
+                            f"{state.submission_id}); nothing was changed.")
+    if state.exists and not replace:
+        what = "synthetic demonstration data" if state.is_demo else (
+            f"answers from {state.file_name} (submission {state.submission_id})" if state.submission_id
+            else "answers")
+        raise ImportRefused(f"The {year} round already holds {what} for {state.respondents} councils. "
+                            "Import again with replace to replace it; the current answers are archived "
+                            "and can be recovered.", report)
+    ensure_schema(con)
+    now = datetime.now().replace(microsecond=0)
+    who = (by or "unknown").strip()[:200] or "unknown"
+    provenance = (f"Imported from {file_name} (sha256 {report.checksum[:16]}) by {who} on "
+                  f"{now:%d %B %Y %H:%M}: {len(report.councils)} councils, {len(report.records)} answers.")
+    try:
+        with db.transaction(con):
+            # Read again inside the transaction: what is replaced is exactly what is archived.
+            state = round_state(con, year)
+            if state.exists and not replace:
+                raise ImportRefused(f"The {year} round was loaded by someone else a moment ago; look at "
+                                    "it and import again with replace if needed.", report)
+            inserted = con.execute(
+                "INSERT INTO submissions (round_year, file_name, checksum, rows, councils, submitted_by, "
+                "submitted_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'current') RETURNING id",
+                [year, file_name, report.checksum, len(report.records), len(report.councils), who, now],
+            ).fetchone()
+            assert inserted is not None  # RETURNING gives the one row inserted
+            sid = inserted[0]
+            if state.exists:
+                con.execute(
+                    "INSERT INTO responses_archive SELECT ?, ?, ?, * FROM responses WHERE round_year = ?",
+                    [state.submission_id, sid, now, year])
+                con.execute("DELETE FROM responses WHERE round_year = ?", [year])
+                con.execute("UPDATE submissions SET status = 'replaced' WHERE round_year = ? "
+                            "AND status = 'current' AND id <> ?", [year, sid])
+            con.execute("INSERT OR REPLACE INTO survey_rounds VALUES (?, ?, FALSE, ?, ?, ?)",
+                        [year, f"{year} survey responses", geography.vintage_for_round(year), provenance, now])
+            ingest._insert_records(con, report.records, year, "import", now)
+            if report.council_comments:
+                con.executemany("INSERT INTO council_comments VALUES (?, ?, ?, ?)",
+                                [[sid, year, code, text] for code, text in report.council_comments.items()])
+            if state.exists:
+                replaced = ("the synthetic demonstration round" if state.is_demo else
+                            f"submission {state.submission_id}" if state.submission_id else "the previous answers")
+                action, detail = "replace", (
+                    f"Round {year} replaced: {replaced} ({state.respondents} councils) archived in "
+                    f"responses_archive; now submission {sid} from {file_name} ({len(report.councils)} "
+                    f"councils, {len(report.records)} answers, sha256 {report.checksum}).")
+            else:
+                action, detail = "import", (
+                    f"Round {year} imported as submission {sid} from {file_name} ({len(report.councils)} "
+                    f"councils, {len(report.records)} answers, sha256 {report.checksum}).")
+            con.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (?, ?, ?, ?)",
+                        [now, who, action, detail])
+    except duckdb.TransactionException as exc:
+        raise ImportRefused("Another change to the database was saved at the same moment, so nothing was "
+                            f"imported. Try again. ({exc})", report) from None
+    except (duckdb.Error, OSError) as exc:
+        problem = storage_problem(exc)
+        if problem is None:
+            raise
+        raise StorageError(f"Nothing was imported: {problem}.", report) from None
+    status: Literal["imported", "replaced"] = "replaced" if state.exists else "imported"
+    return ImportResult(status, year, int(sid), len(report.councils), len(report.records),
+                        f"{'Replaced' if state.exists else 'Imported'} the {year} round: "
+                        f"{len(report.councils)} councils, {len(report.records)} answers (submission {sid}).")
+

@@ -1,0 +1,125 @@
+"""What validation hands back: the Report of a file, its Problems and the Records to write.
+
+A problem is located as the user sees it in a spreadsheet (row, column header, cell such as
+C7, the value); the report keeps at most MAX_PROBLEMS of them and counts the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+from lib.formatting import DASH
+
+#: At most this many problems are listed; the report says how many more there were.
+MAX_PROBLEMS = 500
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the file, located the way the user sees it in a spreadsheet."""
+
+    row: int | None
+    column: str | None
+    value: str | None
+    reason: str
+    cell: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column}")
+        if self.cell:
+            where.append(f"cell {self.cell}")
+        value = f" {_shorten(self.value)!r}:" if self.value not in (None, "") else ""
+        place = ", ".join(where) or "file"
+        return f"{place[0].upper()}{place[1:]}:{value} {self.reason}"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One answer ready to write into `responses`."""
+
+    authority_code: str
+    question_id: str
+    answer: str
+    providers: tuple[str, ...] = ()
+    comment: str | None = None
+
+
+@dataclass
+class Report:
+    """What validation found: problems (nothing may be written) or the records to write."""
+
+    file_name: str
+    checksum: str
+    size: int
+    year: int | None = None
+    file_type: str | None = None
+    sheet: str | None = None
+    layout: Literal["wide", "long"] | None = None
+    problems: list[Problem] = field(default_factory=list)
+    more_problems: int = 0
+    warnings: list[str] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+    council_comments: dict[str, str] = field(default_factory=dict)
+    councils: list[str] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+    skipped_rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add(self, problem: Problem) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+        else:
+            self.more_problems += 1
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems) + self.more_problems
+
+    @property
+    def source(self) -> str:
+        """The file name, and for a workbook the sheet read: "answers.xlsx (sheet 'responses')"."""
+        return f"{self.file_name} (sheet '{self.sheet}')" if self.sheet else self.file_name
+
+    def summary(self) -> str:
+        """One plain-English sentence on the outcome."""
+        if self.problems:
+            n = self.problem_count
+            return (f"{self.source}: {n} problem{'s' if n != 1 else ''} found, so nothing can be "
+                    "imported. Correct the file and try again.")
+        return (f"{self.source}: {len(self.councils)} council{'s' if len(self.councils) != 1 else ''} "
+                f"and {len(self.records)} answers for the {self.year} round, ready to import.")
+
+    def problem_table(self) -> pd.DataFrame:
+        """The problems as text for a table (Row, Column, Cell, Value, Problem), no blanks."""
+        rows = [{
+            "Row": str(p.row) if p.row is not None else DASH,
+            "Column": p.column or DASH,
+            "Cell": p.cell or DASH,
+            "Value": _shorten(p.value) if p.value not in (None, "") else DASH,
+            "Problem": p.reason,
+        } for p in sorted(self.problems, key=lambda p: -1 if p.row is None else p.row)]
+        return pd.DataFrame(rows, columns=["Row", "Column", "Cell", "Value", "Problem"])
+
+    def lines(self) -> list[str]:
+        """The report as text lines for the command line."""
+        out = [self.summary()]
+        out += [f"  - {p}" for p in self.problems]
+        if self.more_problems:
+            out.append(f"  ... and {self.more_problems} more problems")
+        out += [f"  note: {w}" for w in self.warnings]
+        return out
+
+
+def _shorten(value: Any, limit: int = 80) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
