@@ -220,6 +220,10 @@ CASES = [
     Case("council code and council_name disagree",
          lambda b, c: csv_bytes(_set(b, 2, "council_name", _name(c, b.loc[1, "council"]))),
          "council and council_name disagree: the council column says", 2, "council_name"),
+    Case("long format: council code and council_name disagree",
+         lambda b, c: csv_bytes(_long(b).assign(council_name=lambda d: [
+             _name(c, b.loc[1, "council"]) if i == 0 else _name(c, code) for i, code in enumerate(d["council"])])),
+         "council and council_name disagree: the council column says", 2, "council_name"),
     Case("council_name that is no council",
          lambda b, c: csv_bytes(_set(b, 4, "council_name", "Atlantis")),
          "but the council_name column says 'Atlantis', which is no single council", 4, "council_name"),
@@ -382,6 +386,9 @@ GOOD = {
         b, _add_hidden_sheet, title="Sheet1"),
     "council_name agreeing with the code": lambda b: csv_bytes(b.assign(
         council_name=["Hartlepool", "Middlesbrough", "Redcar and Cleveland"][: len(b)])),
+    "long format with council_name agreeing with the code": lambda b: csv_bytes(_long(b).assign(
+        council_name=lambda d: d["council"].map(dict(zip(b["council"], ["Hartlepool", "Middlesbrough",
+                                                                          "Redcar and Cleveland"], strict=False))))),
 }
 
 

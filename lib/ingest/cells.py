@@ -105,13 +105,14 @@ def wide_entries(sheet: Sheet, cols: list[_Column], asked: Callable[[str], bool]
 
 
 def long_entries(sheet: Sheet, cols: list[_Column]) -> Iterator[Entry]:
-    """Long layout: each row is one answer cell, its question named in the question column."""
+    """Long layout: each row is one answer cell, its question named in the question column; a
+    council_name column, when there is one, is checked against the council on every row."""
     col = {c.kind: c for c in cols}
     council, question, answer = col["council"], col["long_question"], col["long_answer"]
-    providers, comment = col.get("long_providers"), col.get("comment")
+    providers, comment, name = col.get("long_providers"), col.get("comment"), col.get("name")
     for number, cells in sheet.rows:
         if not any(cells):
             continue
         cell = Cell(number, Part(answer, cells[answer.index]), None, Part(question, cells[question.index]),
                     _part(providers, cells), _part(comment, cells))
-        yield Entry(number, Part(council, cells[council.index]), [cell])
+        yield Entry(number, Part(council, cells[council.index]), [cell], _part(name, cells))
