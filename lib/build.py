@@ -165,7 +165,7 @@ def load_demo_rounds(con: duckdb.DuckDBPyConnection, demo_dir: Path = DEMO_DIR) 
     for path in sorted(demo_dir.glob("responses_*.parquet")):
         year = int(path.stem.split("_")[1])
         con.execute(
-            "INSERT INTO survey_rounds VALUES (?, ?, TRUE, ?, ?, ?)",
+            "INSERT INTO survey_rounds (year, label, is_demo, vintage, provenance, loaded_at) VALUES (?, ?, TRUE, ?, ?, ?)",
             [year, f"{year} (synthetic demonstration data)", vintage_for_round(year), DEMO_PROVENANCE, now],
         )
         con.execute(

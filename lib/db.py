@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -121,7 +121,10 @@ CREATE TABLE IF NOT EXISTS survey_rounds (
     is_demo BOOLEAN NOT NULL,
     vintage VARCHAR NOT NULL CHECK (vintage IN ('2015', 'current')),
     provenance VARCHAR NOT NULL,
-    loaded_at TIMESTAMP NOT NULL
+    loaded_at TIMESTAMP NOT NULL,
+    -- Whether each council's own answers may be published for this round (open data downloads and
+    -- the API); the scores are always published. On for the demo and for imports unless changed.
+    published_detail BOOLEAN NOT NULL DEFAULT TRUE
 );
 
 CREATE TABLE IF NOT EXISTS responses (
@@ -329,8 +332,15 @@ def _migrate_2_to_3(con: duckdb.DuckDBPyConnection) -> None:
     load_config_tables(con, load_config())
 
 
+def _migrate_3_to_4(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 4 records per round whether each council's own answers may be published
+    (survey_rounds.published_detail); existing rounds keep today's behaviour: published."""
+    con.execute("ALTER TABLE survey_rounds ADD COLUMN IF NOT EXISTS published_detail BOOLEAN DEFAULT TRUE")
+    con.execute("UPDATE survey_rounds SET published_detail = TRUE WHERE published_detail IS NULL")
+
+
 #: Numbered migrations: MIGRATIONS[n] brings a schema-n file to schema n + 1.
-MIGRATIONS = {2: _migrate_2_to_3}
+MIGRATIONS = {2: _migrate_2_to_3, 3: _migrate_3_to_4}
 
 
 def migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:

@@ -719,7 +719,7 @@ class _Scorer:
         con = self.con
         con.execute("DELETE FROM responses")
         con.execute("DELETE FROM survey_rounds")
-        con.execute("INSERT INTO survey_rounds VALUES (?, 'draft', TRUE, '2015', 'draft', now())", [year])
+        con.execute("INSERT INTO survey_rounds (year, label, is_demo, vintage, provenance, loaded_at) VALUES (?, 'draft', TRUE, '2015', 'draft', now())", [year])
         rows = pd.DataFrame([(year, c, q, a) for q, by_c in answers.items() for c, a in by_c.items()],
                             columns=["round_year", "authority_code", "question_id", "answer"])
         con.register("draft_df", rows)

@@ -147,7 +147,7 @@ def fixture_database(tmp_path: Path, questions: str | None = None) -> duckdb.Duc
         "INSERT INTO authorities (code, name, display_name, region_code, region_name, type) VALUES (?, ?, ?, ?, ?, ?)",
         [list(a) for a in AUTHORITIES],
     )
-    con.execute("INSERT INTO survey_rounds VALUES (2015, '2015 test', FALSE, '2015', 'test fixture', now())")
+    con.execute("INSERT INTO survey_rounds (year, label, is_demo, vintage, provenance, loaded_at) VALUES (2015, '2015 test', FALSE, '2015', 'test fixture', now())")
     rows = []
     for code, answers in ANSWERS.items():
         for qid, answer in answers.items():

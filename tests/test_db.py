@@ -68,6 +68,7 @@ def test_schema_2_file_is_migrated_at_open_keeping_its_rounds(tmp_path):
     con.execute("ALTER TABLE bands DROP COLUMN colour")
     con.execute("ALTER TABLE bands DROP COLUMN tint")
     con.execute("DROP TABLE outcomes")
+    con.execute("ALTER TABLE survey_rounds DROP COLUMN published_detail")  # schema 4's
     con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     con.close()
 
@@ -81,6 +82,33 @@ def test_schema_2_file_is_migrated_at_open_keeping_its_rounds(tmp_path):
         assert dict(con.execute("SELECT key, colour FROM bands").fetchall()) == {b.key: b.colour for b in config.bands}
         assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == answers
         # The views were recreated over the migrated tables and score as before.
+        assert con.execute("SELECT count(*) FROM overall_scores WHERE round_year = 2015").fetchone()[0] == 95
+    finally:
+        con.close()
+
+
+def test_schema_3_file_gets_the_publication_policy_column_keeping_its_rounds(tmp_path):
+    """Schema 4 adds survey_rounds.published_detail: a schema-3 file gets it, every round on
+    (each council's answers published, as before), and nothing else changes."""
+    from lib.build import build_database
+
+    path = tmp_path / "v3.duckdb"
+    build_database(path)
+    con = db.connect(path)
+    before = con.execute("SELECT * FROM survey_rounds ORDER BY year").fetchall()
+    answers = con.execute("SELECT count(*) FROM responses").fetchone()[0]
+    for view in reversed(scoring.VIEW_NAMES):
+        con.execute(f"DROP VIEW IF EXISTS {view}")
+    con.execute("ALTER TABLE survey_rounds DROP COLUMN published_detail")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+
+    con = db.connect(path)
+    try:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "4"
+        assert con.execute("SELECT * FROM survey_rounds ORDER BY year").fetchall() == before
+        assert [r[-1] for r in before] == [True, True, True, True]  # 2012-2015, all published in detail
+        assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == answers
         assert con.execute("SELECT count(*) FROM overall_scores WHERE round_year = 2015").fetchone()[0] == 95
     finally:
         con.close()

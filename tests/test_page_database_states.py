@@ -7,7 +7,7 @@ import duckdb
 import pytest
 import streamlit as st
 
-from lib import publish
+from lib import db, publish
 from lib.formatting import escape_markdown as md
 from lib.paths import DB_ENV_VAR
 from tests.apptest import open_page
@@ -42,7 +42,8 @@ def test_a_database_from_a_newer_app_is_explained_not_a_traceback(working):
     errors = [e.value for e in at.error]
     assert len(errors) == 1
     assert errors[0].startswith("**The data cannot be shown just now.** The database ")
-    assert md("was written by a newer version of the app (schema 99; this version understands up to schema 3). "
+    assert md(f"was written by a newer version of the app (schema 99; this version understands up to schema "
+              f"{db.SCHEMA_VERSION}). "
               "Nothing was changed. Update the app, or use another database file.") in errors[0]
     assert not at.title  # no page is drawn on data it cannot read
     assert _hash(working) == before and publish.current(working) is None

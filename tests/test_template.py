@@ -117,7 +117,7 @@ def _direct_scores(repo_db_path, tmp_path, answers) -> tuple[pd.DataFrame, pd.Da
     """Scores from inserting the same answers straight into a fixture database (no import code)."""
     con = db.connect(copy_db(repo_db_path, tmp_path, "direct.duckdb"))
     try:
-        con.execute("INSERT INTO survey_rounds VALUES (?, 'direct', FALSE, '2015', 'test', now())", [NEW_YEAR])
+        con.execute("INSERT INTO survey_rounds (year, label, is_demo, vintage, provenance, loaded_at) VALUES (?, 'direct', FALSE, '2015', 'test', now())", [NEW_YEAR])
         con.executemany("INSERT INTO responses VALUES (?, ?, ?, ?, ?, NULL, 'test', now())",
                         [[NEW_YEAR, code, q, v, list(p)] for code, sheet in answers.items()
                          for q, (v, p) in sheet.items()])

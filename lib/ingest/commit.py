@@ -174,7 +174,7 @@ def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, yea
                 con.execute("DELETE FROM responses WHERE round_year = ?", [year])
                 con.execute("UPDATE submissions SET status = 'replaced' WHERE round_year = ? "
                             "AND status = 'current' AND id <> ?", [year, sid])
-            con.execute("INSERT OR REPLACE INTO survey_rounds VALUES (?, ?, FALSE, ?, ?, ?)",
+            con.execute("INSERT OR REPLACE INTO survey_rounds (year, label, is_demo, vintage, provenance, loaded_at) VALUES (?, ?, FALSE, ?, ?, ?)",
                         [year, f"{year} survey responses", geography.vintage_for_round(year), provenance, now])
             ingest._insert_records(con, report.records, year, "import", now)
             if report.council_comments:
