@@ -317,6 +317,24 @@ def publish_now(con: duckdb.DuckDBPyConnection, reason: str, by: str) -> publish
     return publish.publish(con, working_path(), reason, by)
 
 
+def council_links(link: Any, council_name: str) -> None:
+    """Links to a council from an example or a gap (a lib.scorecard.ScorecardLink): its scorecard
+    in the round it answered nearest to the one shown, with a note when that is another round;
+    for a council with no answers at all, its self-assessment instead. Never an empty page."""
+    from lib.formatting import escape_markdown
+
+    name = escape_markdown(council_name)
+    if link.round is not None:
+        label = f"{name}'s scorecard" + ("" if not link.note else f" ({link.round})")
+        st.page_link("pages/scorecard.py", label=label, icon=":material/assignment:",
+                     query_params={"authority": link.code, "round": str(link.round)})
+    else:
+        st.page_link("pages/what_if.py", label=f"Self-assess {name}", icon=":material/tune:",
+                     query_params={"authority": link.code})
+    if link.note:
+        st.caption(escape_markdown(link.note))
+
+
 def query_param(name: str) -> str | None:
     value = st.query_params.get(name)
     return value if value else None
@@ -450,14 +468,16 @@ def select_round() -> int:
     default = wanted if wanted in years else years[0]
     if st.session_state.get("round_select") not in years:
         st.session_state["round_select"] = default
-    elif wanted in years and "round_synced" not in st.session_state:
+    elif wanted in years and wanted != st.session_state.get("round_written"):
+        # A link (or an edited address) asks for another round than the picker last wrote: follow
+        # it, so that "open this council's 2014 scorecard" opens 2014 within the same session.
         st.session_state["round_select"] = wanted
-    st.session_state["round_synced"] = True
     labels = {int(r["year"]): round_label(r) for _, r in rounds.iterrows()}
     # Every option is a key of `labels` (same rows), and the widget's value is always an option.
     year = st.sidebar.selectbox("Survey round", years, key="round_select", format_func=labels.__getitem__,
                                 help="Every page shows this survey round. The latest is chosen by default.")
     set_query_params(round=year)
+    st.session_state["round_written"] = year
     assert year is not None  # options are not empty and index is not None, so there is a choice
     return int(year)
 

@@ -90,6 +90,32 @@ def nearest_response_round(con: duckdb.DuckDBPyConnection, code: str, year: int)
     return min(rounds, key=lambda r: (abs(r - year), -r))
 
 
+@dataclass(frozen=True)
+class ScorecardLink:
+    """Where a link to a council's scorecard should go so that it never lands on an empty page:
+    the round asked for when the council answered it, else the nearest round it answered (with a
+    note saying so), else no scorecard at all (round None; the note offers what is open)."""
+
+    code: str
+    round: int | None
+    note: str
+
+
+def scorecard_link(con: duckdb.DuckDBPyConnection, code: str, year: int) -> ScorecardLink:
+    """The scorecard a link to council `code` from a page showing round `year` should open."""
+    found = con.execute("SELECT display_name FROM authorities WHERE code = ?", [code]).fetchone()
+    name = str(found[0]) if found else code
+    rounds = response_rounds(con, code)
+    if year in rounds:
+        return ScorecardLink(code, year, "")
+    nearest = nearest_response_round(con, code, year)
+    if nearest is None:
+        return ScorecardLink(code, None, f"{name} has not answered any survey round held here, so it has no "
+                                         "scorecard; its self-assessment and peer comparison are open.")
+    return ScorecardLink(code, nearest, f"{name} did not answer the {year} survey: the link opens its "
+                                        f"{nearest} scorecard, the nearest round it answered.")
+
+
 # --------------------------------------------------------------------------------------------
 # Headline
 # --------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import re
 
 import streamlit as st
 
-from lib import app
+from lib import app, scorecard
 from lib import good_practice as gp
 from lib.formatting import escape_markdown as md
 
@@ -15,6 +15,7 @@ app.require_frame(__file__)
 
 # Queries run once per published version and arguments, shared by every session (lib.app).
 cached_gp = app.per_snapshot(gp)
+cached_scorecard = app.per_snapshot(scorecard)
 year = app.current_round()
 
 _URL_OK = re.compile(r"^https?://[^\s<>()\[\]]+$")
@@ -79,9 +80,7 @@ for ex in examples.itertuples():
             st.markdown(f"Web address (as given in the source, may no longer work): [{md(ex.url)}]({ex.url})")
         with st.container(horizontal=True, gap="medium"):
             if isinstance(ex.authority_code, str) and ex.authority_code in in_round:
-                st.page_link("pages/scorecard.py", label=f"{md(ex.council_name)}: council scorecard",
-                             icon=":material/assignment:",
-                             query_params={"authority": ex.authority_code, "round": str(year)})
+                app.council_links(cached_scorecard.scorecard_link(ex.authority_code, year), ex.council_name)
             for n in ex.standards:
                 st.page_link("pages/gaps.py", label=f"Gap finder: standard {n}",
                              icon=":material/search_insights:",

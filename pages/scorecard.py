@@ -71,6 +71,13 @@ if head is None:
                    + when, icon=":material/event_busy:")
         st.button(f"Show {md(name)}'s {nearest} scorecard", type="primary", on_click=app.switch_round,
                   args=(nearest,), icon=":material/history:")
+    st.markdown("**What you can do now**")
+    with st.container(horizontal=True, gap="medium"):
+        st.page_link("pages/what_if.py", label=f"Self-assess {md(name)} against the standards",
+                     query_params={"authority": code}, icon=":material/tune:")
+        st.page_link("pages/peers.py", label=f"See how similar councils did in {year}",
+                     query_params={"authority": code, "round": str(year)}, icon=":material/compare_arrows:")
+        st.page_link("pages/good_practice.py", label="Browse good practice", icon=":material/lightbulb:")
     st.stop()
 
 # ---- Headline -------------------------------------------------------------------------------
@@ -206,9 +213,7 @@ for i, gap in enumerate(gap_rows.itertuples()):
                 st.markdown(f"**{md(ex.title)}**  \n{md(ex.organisation)}{tag}")
                 st.caption(f"{md(ex.summary)}  \nSource: {md(ex.citation)}")
                 if ex.in_round and ex.authority_code != code:
-                    st.page_link("pages/scorecard.py", label=f"{md(ex.council_name)}'s scorecard",
-                                 query_params={"authority": ex.authority_code, "round": str(year)},
-                                 icon=":material/assignment:")
+                    app.council_links(cached_scorecard.scorecard_link(ex.authority_code, year), ex.council_name)
             more_text = f" ({len(examples)} examples)" if len(examples) > EXAMPLES_SHOWN else ""
             st.page_link("pages/good_practice.py", label=f"All good practice for standard {n}{more_text}",
                          query_params={"standard": str(n), "round": str(year)}, icon=":material/lightbulb:")

@@ -76,3 +76,31 @@ def test_empty_result_is_explained(repo_db_path, repo_con):
     at = open_page(PAGE, q="zzzznothing")
     assert _cards(at, repo_con) == []
     assert any("No example matches" in i.value for i in at.info)
+
+
+def _links(at) -> list[tuple[str, str, str]]:
+    return [(e.proto.page, e.proto.label, e.proto.query_string) for e in at.get("page_link")]
+
+
+def test_no_example_links_to_an_empty_scorecard(repo_con):
+    """Each example's council link opens a round the council answered, says so when that is not
+    the round shown, and for a council that never answered offers its self-assessment."""
+    from lib import scorecard
+    from lib.formatting import escape_markdown
+
+    at = open_page("pages/good_practice.py", round="2012")  # 12 of the 20 example councils skipped 2012
+    links = _links(at)
+    captions = [c.value for c in at.caption]
+    checked = 0
+    for (code,) in repo_con.execute(
+            "SELECT DISTINCT authority_code FROM case_studies WHERE authority_code IS NOT NULL").fetchall():
+        link = scorecard.scorecard_link(repo_con, code, 2012)
+        if link.round is None:
+            assert any(q == f"authority={code}" and "what_if" in p for p, _, q in links), code
+        else:
+            assert any(q == f"authority={code}&round={link.round}" and "scorecard" in p for p, _, q in links), code
+            assert link.round in scorecard.response_rounds(repo_con, code)
+        if link.note:
+            assert escape_markdown(link.note) in captions, code
+            checked += 1
+    assert checked == 12

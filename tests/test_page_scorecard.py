@@ -148,3 +148,29 @@ def test_trend_section_explains_the_changing_questionnaire(repo_db_path, repo_co
     trend_table = next(df.value for df in at.dataframe if "Overall score" in df.value.columns)
     rounds = repo_con.execute("SELECT count(*) FROM survey_rounds").fetchone()[0]
     assert len(trend_table) == rounds and not trend_table.isna().any().any()
+
+
+def test_a_non_respondent_page_offers_next_steps(repo_db_path, repo_con):
+    code, name = repo_con.execute(
+        "SELECT authority_code, display_name FROM round_councils WHERE round_year = 2015 AND NOT responded "
+        "ORDER BY authority_code LIMIT 1").fetchone()
+    at = open_page(PAGE, authority=code, round="2015")
+    links = {(e.proto.page, e.proto.query_string, e.proto.label) for e in at.get("page_link")}
+    assert ("what_if", f"authority={code}", f"Self-assess {name} against the standards") in links
+    assert ("peers", f"authority={code}&round=2015", "See how similar councils did in 2015") in links
+    assert ("good_practice", "", "Browse good practice") in links
+
+
+def test_a_link_to_another_round_is_followed_within_the_session(repo_db_path, repo_con):
+    """A link such as an example's "scorecard (2014)" changes ?round= in a session that already
+    shows 2015: the page follows the link instead of keeping 2015."""
+    code = _ranked(repo_con, 2014)
+    at = open_page(PAGE, authority=code, round="2015")
+    assert at.session_state["round_select"] == 2015
+    at.query_params["round"] = "2014"
+    at.run()
+    assert not at.exception
+    assert at.session_state["round_select"] == 2014
+    assert _metrics(at)["Rank in England"] == scorecard.headline(repo_con, code, 2014).rank_text
+    at.run()  # and it stays there (the picker now writes 2014 itself)
+    assert at.session_state["round_select"] == 2014

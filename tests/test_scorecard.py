@@ -490,3 +490,40 @@ def test_like_for_like_change_compares_the_same_questions(repo_con):
     table = scorecard.like_for_like_table(change.reset_index(), 2015)
     row = table[table["Standard"].str.startswith("2.")].iloc[0]
     assert row["Compared on"].startswith(f"{before} of its {now} questions, asked in both")
+
+
+# ---- links that never land on an empty scorecard (issue 14, dead ends) ----------------------
+
+def _answered(con, code: str) -> list[int]:
+    return [int(r[0]) for r in con.execute(
+        "SELECT round_year FROM respondents WHERE authority_code = ? ORDER BY round_year", [code]).fetchall()]
+
+
+def test_a_link_to_a_council_that_answered_opens_that_round(repo_con):
+    code = repo_con.execute("SELECT min(authority_code) FROM respondents WHERE round_year = 2015").fetchone()[0]
+    assert scorecard.scorecard_link(repo_con, code, 2015) == scorecard.ScorecardLink(code, 2015, "")
+
+
+def test_a_link_to_a_non_respondent_opens_the_nearest_round_it_answered(repo_con):
+    rows = repo_con.execute(
+        "SELECT a.code, a.display_name FROM round_councils c JOIN authorities a ON a.code = c.authority_code "
+        "WHERE c.round_year = 2015 AND NOT c.responded ORDER BY a.code").fetchall()
+    with_history = [(c, n) for c, n in rows if _answered(repo_con, c)]
+    assert with_history, "the demo has 2015 non-respondents who answered an earlier round"
+    code, name = with_history[0]
+    nearest = max(_answered(repo_con, code))  # every other round is earlier than 2015: the latest is nearest
+    link = scorecard.scorecard_link(repo_con, code, 2015)
+    assert link.round == nearest
+    assert link.note == (f"{name} did not answer the 2015 survey: the link opens its {nearest} scorecard, "
+                         "the nearest round it answered.")
+
+
+def test_a_link_to_a_council_that_never_answered_offers_no_scorecard(repo_con):
+    rows = repo_con.execute("SELECT code, display_name FROM authorities ORDER BY code").fetchall()
+    never = [(c, n) for c, n in rows if not scorecard.response_rounds(repo_con, c)]
+    assert never, "the demo leaves some councils out of every round"
+    code, name = never[0]
+    link = scorecard.scorecard_link(repo_con, code, 2015)
+    assert link.round is None
+    assert link.note == (f"{name} has not answered any survey round held here, so it has no scorecard; its "
+                         "self-assessment and peer comparison are open.")
