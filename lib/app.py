@@ -61,6 +61,8 @@ def navigation_pages() -> dict[str, list[StreamlitPage]]:
                     url_path="good_practice"),
             st.Page("pages/methodology.py", title="Methodology", icon=":material/menu_book:",
                     url_path="methodology"),
+            st.Page("pages/accessibility.py", title="Accessibility", icon=":material/accessibility:",
+                    url_path="accessibility"),
         ],
         "Administration": [
             st.Page("pages/data.py", title="Data management", icon=":material/database:", url_path="data"),
@@ -112,6 +114,7 @@ def require_frame(page_file: str) -> None:
 def run_app() -> None:
     """The whole app: page set-up, navigation, the sidebar every page shares, the chosen page."""
     configure_page()
+    st.html(ROOT / "lib" / "assets" / "app.css")  # style only: takes no space on the page
     pages = navigation_pages()
     page = st.navigation(pages, position="hidden")
     st.sidebar.markdown("### PA Support Benchmark")
@@ -317,10 +320,11 @@ def publish_now(con: duckdb.DuckDBPyConnection, reason: str, by: str) -> publish
     return publish.publish(con, working_path(), reason, by)
 
 
-def council_links(link: Any, council_name: str) -> None:
-    """Links to a council from an example or a gap (a lib.scorecard.ScorecardLink): its scorecard
-    in the round it answered nearest to the one shown, with a note when that is another round;
-    for a council with no answers at all, its self-assessment instead. Never an empty page."""
+def council_link(link: Any, council_name: str) -> None:
+    """A link to a council from an example or a gap (a lib.scorecard.ScorecardLink): its scorecard
+    in the round it answered nearest to the one shown (the label names that round when it is
+    another), or for a council with no answers at all its self-assessment. Never an empty page.
+    The caller shows `link.note` where it fits (council_link_note)."""
     from lib.formatting import escape_markdown
 
     name = escape_markdown(council_name)
@@ -331,6 +335,12 @@ def council_links(link: Any, council_name: str) -> None:
     else:
         st.page_link("pages/what_if.py", label=f"Self-assess {name}", icon=":material/tune:",
                      query_params={"authority": link.code})
+
+
+def council_link_note(link: Any) -> None:
+    """Say why a council link opens another round (or no scorecard), when it does."""
+    from lib.formatting import escape_markdown
+
     if link.note:
         st.caption(escape_markdown(link.note))
 

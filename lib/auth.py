@@ -225,6 +225,32 @@ def configured_hash(secret_values: Mapping[str, Any] | None, environ: Mapping[st
     return str(value).strip() if value and str(value).strip() else None
 
 
+#: Where users report accessibility problems (shown on the accessibility statement).
+CONTACT_ENV = "PA_BENCHMARK_CONTACT"
+CONTACT_SECRET = "contact_address"
+
+
+def contact_address(secret_values: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> str | None:
+    """The address people are asked to write to, from secrets (contact_address) or the
+    environment ($PA_BENCHMARK_CONTACT); None when the dashboard's owner has not set one."""
+    environ = os.environ if environ is None else environ
+    if secret_values is None:
+        secret_values = _contact_secret()
+    value = secret_values.get(CONTACT_SECRET) or environ.get(CONTACT_ENV)
+    return str(value).strip()[:200] if value and str(value).strip() else None
+
+
+def _contact_secret() -> dict[str, Any]:
+    try:
+        import streamlit as st
+
+        if st.secrets.load_if_toml_exists() and CONTACT_SECRET in st.secrets:
+            return {CONTACT_SECRET: st.secrets[CONTACT_SECRET]}
+    except Exception:  # noqa: BLE001 - an unreadable secrets file means: nothing configured
+        pass
+    return {}
+
+
 def admin_emails(secret_values: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None) -> set[str]:
     """E-mail addresses allowed in when an identity provider is configured (lower case)."""
     environ = os.environ if environ is None else environ

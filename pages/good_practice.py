@@ -78,13 +78,17 @@ for ex in examples.itertuples():
         st.markdown(md(ex.summary))
         if isinstance(ex.url, str) and _URL_OK.match(ex.url):
             st.markdown(f"Web address (as given in the source, may no longer work): [{md(ex.url)}]({ex.url})")
+        link = (cached_scorecard.scorecard_link(ex.authority_code, year)
+                if isinstance(ex.authority_code, str) and ex.authority_code in in_round else None)
         with st.container(horizontal=True, gap="medium"):
-            if isinstance(ex.authority_code, str) and ex.authority_code in in_round:
-                app.council_links(cached_scorecard.scorecard_link(ex.authority_code, year), ex.council_name)
+            if link is not None:
+                app.council_link(link, ex.council_name)
             for n in ex.standards:
                 st.page_link("pages/gaps.py", label=f"Gap finder: standard {n}",
                              icon=":material/search_insights:",
                              query_params={"sort": str(n), "round": str(year)})
+        if link is not None:
+            app.council_link_note(link)
 
 st.header("The report's recommendations")
 recs = cached_gp.recommendations(chosen_standards or None)

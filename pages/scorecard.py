@@ -213,7 +213,9 @@ for i, gap in enumerate(gap_rows.itertuples()):
                 st.markdown(f"**{md(ex.title)}**  \n{md(ex.organisation)}{tag}")
                 st.caption(f"{md(ex.summary)}  \nSource: {md(ex.citation)}")
                 if ex.in_round and ex.authority_code != code:
-                    app.council_links(cached_scorecard.scorecard_link(ex.authority_code, year), ex.council_name)
+                    link = cached_scorecard.scorecard_link(ex.authority_code, year)
+                    app.council_link(link, ex.council_name)
+                    app.council_link_note(link)
             more_text = f" ({len(examples)} examples)" if len(examples) > EXAMPLES_SHOWN else ""
             st.page_link("pages/good_practice.py", label=f"All good practice for standard {n}{more_text}",
                          query_params={"standard": str(n), "round": str(year)}, icon=":material/lightbulb:")
