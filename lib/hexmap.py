@@ -179,6 +179,9 @@ def hex_map_figure(cells: pd.DataFrame, *, value_col: str = "value", title: str 
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
         plot_bgcolor="white", paper_bgcolor="white",
         hovermode="closest", dragmode=False, clickmode="event+select",
+        # Hover text dark on white, whatever the hexagon's colour (plotly would use the marker's).
+        hoverlabel={"bgcolor": "white", "bordercolor": OUTLINE_COLOUR, "font": {"color": "#1a1a1a", "size": 13}},
+        annotations=region_labels(data),
         legend={"orientation": "h", "yanchor": "bottom", "y": 0.0, "xanchor": "left", "x": 0.0,
                 "bgcolor": "rgba(255,255,255,0.8)"},
         xaxis={"visible": False, "range": [min(xs) - pad, max(xs) + pad], "fixedrange": True},
@@ -186,6 +189,31 @@ def hex_map_figure(cells: pd.DataFrame, *, value_col: str = "value", title: str 
                "scaleanchor": "x", "scaleratio": 1},
     )
     return fig
+
+
+def region_labels(cells: pd.DataFrame) -> list[dict[str, Any]]:
+    """One label per region, on the region's own hexagon nearest the middle of its hexagons (the
+    middle itself can fall in another region: the South East's is in London), on a light
+    background so both the name and the colours around it stay readable. Labels take no clicks
+    or hovers, so a council under one can still be pointed at and clicked.
+
+    `cells` needs hex_col, hex_row and region_name.
+    """
+    if cells.empty:
+        return []
+    centres = [cell_centre(int(c), int(r)) for c, r in zip(cells["hex_col"], cells["hex_row"], strict=True)]
+    frame = pd.DataFrame({"region": cells["region_name"].astype(str), "x": [x for x, _ in centres],
+                          "y": [y for _, y in centres]})
+    labels = []
+    for region, group in frame.groupby("region", sort=True):
+        mx, my = group["x"].mean(), group["y"].mean()
+        at = ((group["x"] - mx) ** 2 + (group["y"] - my) ** 2).idxmin()
+        labels.append({
+            "x": float(group.loc[at, "x"]), "y": float(group.loc[at, "y"]), "text": html.escape(str(region)),
+            "showarrow": False, "font": {"size": 11, "color": "#1a1a1a"},
+            "bgcolor": "rgba(255,255,255,0.8)", "borderpad": 2, "captureevents": False,
+        })
+    return labels
 
 
 def selected_code(event: Any) -> str | None:

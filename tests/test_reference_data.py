@@ -625,3 +625,18 @@ def test_app_modules_do_not_load_the_layout_tool() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hex_map_labels_each_region_and_hovers_dark_on_white() -> None:
+    cells = _cells()
+    fig = hexmap.hex_map_figure(cells, colour_label="Overall score")
+    labels = {a.text: (a.x, a.y) for a in fig.layout.annotations}
+    assert set(labels) == set(cells["region_name"])  # nine regions, one label each
+    # Each label sits on a hexagon of its own region (the hexagon whose centre is nearest it).
+    centres = [(hexmap.cell_centre(int(c), int(r)), reg)
+               for c, r, reg in zip(cells["hex_col"], cells["hex_row"], cells["region_name"], strict=True)]
+    for region, (x, y) in labels.items():
+        nearest = min(centres, key=lambda item: (item[0][0] - x) ** 2 + (item[0][1] - y) ** 2)
+        assert nearest[1] == region, region
+    assert all(a.captureevents is False and a.showarrow is False for a in fig.layout.annotations)
+    assert fig.layout.hoverlabel.bgcolor == "white" and fig.layout.hoverlabel.font.color == "#1a1a1a"
