@@ -62,6 +62,10 @@ def navigation_pages() -> dict[str, list[StreamlitPage]]:
             st.Page("pages/methodology.py", title="Methodology", icon=":material/menu_book:",
                     url_path="methodology"),
         ],
+        "Open data": [
+            st.Page("pages/downloads.py", title="Download the data", icon=":material/download:",
+                    url_path="downloads"),
+        ],
         "Administration": [
             st.Page("pages/data.py", title="Data management", icon=":material/database:", url_path="data"),
         ],

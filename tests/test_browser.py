@@ -34,6 +34,7 @@ PAGES = {
     "peers": "peers",
     "good-practice": "good_practice",
     "methodology": "methodology",
+    "downloads": "downloads",
     "data": "data",
 }
 SHOTS = ARTIFACTS / "screenshots"
