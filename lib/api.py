@@ -11,6 +11,8 @@ so its columns are those of the matching download; JSON by default, CSV with `fo
   `Cache-Control: public, no-cache` (keep it, but ask again each time); a request whose
   If-None-Match holds that ETag gets 304 with no body.
 - A parameter that cannot be used gets 400 with {"error": ..., "parameter": ...}.
+- A body once built is kept in memory by its ETag (bounded), since a published version never
+  changes: a repeat request costs the parameter check only.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,6 +135,36 @@ def _connection(snap: publish.Snapshot) -> duckdb.DuckDBPyConnection:
 # Responses
 # --------------------------------------------------------------------------------------------
 
+#: Response bodies already built in this process, by ETag. A published version never changes,
+#: so a body is valid for as long as its ETag (which names the version); the bound keeps memory
+#: in check, oldest dropped first.
+_BODY_CACHE_BYTES = 64 * 1024 * 1024
+_bodies: OrderedDict[str, tuple[bytes, str, dict[str, str]]] = OrderedDict()
+_bodies_size = [0]
+_bodies_lock = threading.Lock()
+
+
+def _cached_body(etag: str) -> tuple[bytes, str, dict[str, str]] | None:
+    with _bodies_lock:
+        hit = _bodies.get(etag)
+        if hit is not None:
+            _bodies.move_to_end(etag)
+        return hit
+
+
+def _keep_body(etag: str, body: bytes, media_type: str, extra: dict[str, str]) -> None:
+    if len(body) > _BODY_CACHE_BYTES // 8:
+        return
+    with _bodies_lock:
+        if etag in _bodies:
+            return
+        _bodies[etag] = (body, media_type, extra)
+        _bodies_size[0] += len(body)
+        while _bodies_size[0] > _BODY_CACHE_BYTES:
+            _, (old, _m, _e) = _bodies.popitem(last=False)
+            _bodies_size[0] -= len(old)
+
+
 def error(status: int, message: str, parameter: str | None = None) -> JSONResponse:
     return JSONResponse({"error": message, "parameter": parameter}, status_code=status,
                         headers={"Cache-Control": "no-store"})
@@ -191,6 +224,9 @@ def _data_endpoint(endpoint: Endpoint) -> Callable[[Request], Response]:
                        "X-Published-Version": str(snap.version)}
             if _not_modified(request, etag):
                 return Response(status_code=304, headers=headers)
+            hit = _cached_body(etag)
+            if hit is not None:
+                return Response(hit[0], media_type=hit[1], headers={**headers, **hit[2]})
             try:
                 df = opendata.query(cur, endpoint.dataset, filters)
             except opendata.DetailWithheld as exc:
@@ -200,16 +236,19 @@ def _data_endpoint(endpoint: Endpoint) -> Callable[[Request], Response]:
         synthetic = "data_note" in df.columns and bool(df["data_note"].notna().any())
         if fmt == "csv":
             name = opendata.file_name(endpoint.dataset, filters.get("round"), "csv")
-            headers["Content-Disposition"] = f'attachment; filename="{name}"'
-            return Response(exports.to_csv_bytes(df), media_type="text/csv; charset=utf-8", headers=headers)
+            extra = {"Content-Disposition": f'attachment; filename="{name}"'}
+            data, media = exports.to_csv_bytes(df), "text/csv; charset=utf-8"
+            _keep_body(etag, data, media, extra)
+            return Response(data, media_type=media, headers={**headers, **extra})
         meta: dict[str, Any] = {
             "dataset": endpoint.dataset, "parameters": {k: str(v) for k, v in filters.items()},
             "published": _snapshot_info(snap), "synthetic": synthetic,
             "data_note": opendata.DEMO_NOTE if synthetic else None,
             "count": len(df), "columns": [str(c) for c in df.columns],
         }
-        body = json.dumps(meta, ensure_ascii=False)[:-1] + ', "rows": ' + _records(df) + "}"
-        return Response(body.encode("utf-8"), media_type="application/json", headers=headers)
+        body = (json.dumps(meta, ensure_ascii=False)[:-1] + ', "rows": ' + _records(df) + "}").encode("utf-8")
+        _keep_body(etag, body, "application/json", {})
+        return Response(body, media_type="application/json", headers=headers)
 
     handle.__name__ = f"api_{endpoint.dataset}"
     return handle

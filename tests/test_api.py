@@ -278,3 +278,13 @@ def test_a_new_publication_is_served_with_a_new_etag(repo_db_path, tmp_path, mon
         assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
         assert after.json()["published"]["version"] == second.version
         assert "Relabelled" in {r["label"] for r in after.json()["rows"]}
+
+
+def test_a_repeat_request_gets_the_same_body_from_memory(client):
+    first = client.get("/api/v1/summary", params={"round": "2014", "scope": "england"})
+    assert first.headers["etag"] in api._bodies
+    second = client.get("/api/v1/summary", params={"round": "2014", "scope": "england"})
+    assert second.content == first.content and second.headers["etag"] == first.headers["etag"]
+    as_csv = client.get("/api/v1/summary", params={"round": "2014", "scope": "england", "format": "csv"})
+    again = client.get("/api/v1/summary", params={"round": "2014", "scope": "england", "format": "csv"})
+    assert again.content == as_csv.content and "attachment" in again.headers["content-disposition"]
