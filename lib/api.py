@@ -23,6 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -170,11 +171,12 @@ def error(status: int, message: str, parameter: str | None = None) -> JSONRespon
                         headers={"Cache-Control": "no-store"})
 
 
-def etag_for(snap: publish.Snapshot, request: Request) -> str:
-    """A strong ETag: the published version, its file, the path and the parameters (in order)."""
+def etag_for(snap: publish.Snapshot, request: Request, day: date | None = None) -> str:
+    """A strong ETag: the published version, its file, the path and the parameters (in order),
+    and `day` for an answer that depends on today's date (councils without ?on=)."""
     items = sorted(request.query_params.multi_items())
-    digest = hashlib.sha256(json.dumps([API_REVISION, snap.version, snap.key, request.url.path, items])
-                            .encode()).hexdigest()[:24]
+    digest = hashlib.sha256(json.dumps([API_REVISION, snap.version, snap.key, request.url.path, items,
+                                        day.isoformat() if day else None]).encode()).hexdigest()[:24]
     return f'"v{snap.version}-{digest}"'
 
 
@@ -219,7 +221,10 @@ def _data_endpoint(endpoint: Endpoint) -> Callable[[Request], Response]:
                 filters = opendata.check_params(cur, endpoint.dataset, params)
             except opendata.BadParameter as exc:
                 return error(400, str(exc), exc.parameter)
-            etag = etag_for(snap, request)
+            today = date.today() if endpoint.dataset == "councils" and "on" not in filters else None
+            etag = etag_for(snap, request, today)
+            if today is not None:
+                filters["on"] = today  # the same day as the ETag, even across midnight
             headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL,
                        "X-Published-Version": str(snap.version)}
             if _not_modified(request, etag):

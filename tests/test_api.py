@@ -288,3 +288,20 @@ def test_a_repeat_request_gets_the_same_body_from_memory(client):
     as_csv = client.get("/api/v1/summary", params={"round": "2014", "scope": "england", "format": "csv"})
     again = client.get("/api/v1/summary", params={"round": "2014", "scope": "england", "format": "csv"})
     assert again.content == as_csv.content and "attachment" in again.headers["content-disposition"]
+
+
+def test_councils_without_a_date_change_their_etag_with_the_day(client, monkeypatch):
+    from datetime import date
+
+    today = client.get("/api/v1/councils")
+    assert today.json()["parameters"]["on"] == date.today().isoformat()
+
+    class Tomorrow(date):
+        @classmethod
+        def today(cls):
+            return date(2099, 1, 1)
+
+    monkeypatch.setattr(api, "date", Tomorrow)
+    later = client.get("/api/v1/councils", headers={"If-None-Match": today.headers["etag"]})
+    assert later.status_code == 200 and later.headers["etag"] != today.headers["etag"]
+    assert later.json()["parameters"]["on"] == "2099-01-01"
