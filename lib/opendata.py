@@ -330,6 +330,11 @@ def check_params(con: duckdb.DuckDBPyConnection, dataset: str, params: Mapping[s
                 out[name] = date.fromisoformat(text)
             except ValueError:
                 raise BadParameter("on", "on must be a date written YYYY-MM-DD, e.g. 2015-04-01.") from None
+    if "round" in out and "council" in out and not con.execute(
+            "SELECT 1 FROM round_councils WHERE round_year = ? AND authority_code = ?",
+            [out["round"], out["council"]]).fetchone():
+        raise BadParameter("council", f"{out['council']} is not a council of the {out['round']} round's "
+                                      "council set (councils are merged, split and recoded over time).")
     return out
 
 

@@ -89,6 +89,7 @@ def test_councils_on_a_date_follow_valid_from_and_valid_to(client, snap_con):
     ("scores", {"round": ""}, "round"),
     ("scores", {"council": "NOPE"}, "council"),
     ("scores", {"council": "<script>"}, "council"),
+    ("scores", {"round": "2015", "council": "E06000060"}, "council"),  # Buckinghamshire's 2020 code
     ("scores", {"region": "E99999999"}, "region"),
     ("scores", {"type": "city"}, "type"),
     ("scores", {"level": "both"}, "level"),
@@ -305,3 +306,19 @@ def test_councils_without_a_date_change_their_etag_with_the_day(client, monkeypa
     later = client.get("/api/v1/councils", headers={"If-None-Match": today.headers["etag"]})
     assert later.status_code == 200 and later.headers["etag"] != today.headers["etag"]
     assert later.json()["parameters"]["on"] == "2099-01-01"
+
+
+def test_the_dictionarys_allowed_values_are_the_toml_rules(snap_con):
+    from lib import standards
+
+    config = standards.load_config()
+    allowed = opendata.allowed_values(snap_con)
+    assert allowed["band"].split(", ") == [f"{b.key} (from {float(b.min)})" for b in
+                                           sorted(config.bands, key=lambda b: -b.min)]
+    for key, answer_set in config.answer_sets.items():
+        listed = ", ".join(f"{o.value} ({o.label})" for o in answer_set.options)
+        assert f"{key}: {listed}" in allowed["answer"], key
+    for key in config.outcomes:
+        assert key in allowed["outcome"]
+    for key in config.providers:
+        assert key in allowed["providers"]
