@@ -2,10 +2,23 @@
 
 The navigation (pages grouped for the three audiences), the survey-round picker and the
 synthetic-data banner every page shares are built by lib.app.run_app.
+
+The same server also serves the read-only open data API under /api/v1/ (lib.api). `streamlit
+run` finds the `st.App` assigned to `app` below (it reads this file's source, without running
+it), imports this module under its own name and serves that App with uvicorn; the App then runs
+this file as the Streamlit script for every page view, as `__main__`. So the App is built only
+on import, and the dashboard is drawn only when the file runs as the script.
 """
 
 from __future__ import annotations
 
-from lib import app
+import streamlit as st
 
-app.run_app()
+if __name__ == "__main__":
+    from lib import app as ui
+
+    ui.run_app()
+else:
+    from lib import api
+
+    app = st.App(__file__, routes=api.routes())

@@ -64,6 +64,10 @@ def navigation_pages() -> dict[str, list[StreamlitPage]]:
             st.Page("pages/accessibility.py", title="Accessibility", icon=":material/accessibility:",
                     url_path="accessibility"),
         ],
+        "Open data": [
+            st.Page("pages/downloads.py", title="Download the data", icon=":material/download:",
+                    url_path="downloads"),
+        ],
         "Administration": [
             st.Page("pages/data.py", title="Data management", icon=":material/database:", url_path="data"),
         ],

@@ -35,6 +35,7 @@ PAGES = {
     "good-practice": "good_practice",
     "methodology": "methodology",
     "accessibility": "accessibility",
+    "downloads": "downloads",
     "data": "data",
 }
 SHOTS = ARTIFACTS / "screenshots"

@@ -1,0 +1,81 @@
+"""Download the data: every published round's scores, answers (where the round allows it) and
+question summaries as CSV, Excel or Parquet, each with its API address, and a data dictionary.
+
+The datasets, their columns and the dictionary are defined once in lib.opendata, which the
+HTTP API (lib.api) serves too, so a file and the API return the same columns."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib import api, app, opendata
+from lib.formatting import escape_markdown as md
+
+app.require_frame(__file__)
+
+cached_open = app.per_snapshot(opendata)
+ALL = "all"
+
+st.title("Download the data")
+st.markdown(
+    "Everything the dashboard scores, free to download and reuse: each council's overall and "
+    "standard scores, councils' own answers where a round's publication policy allows it, and "
+    "per-question summaries for England, each region and each council type. Every file names "
+    "its round, the council set it is held against and where its answers came from; rows of "
+    "synthetic demonstration data say so in their `data_note` column. Files are built when you "
+    "press a button."
+)
+
+rounds = app.rounds_table()
+years = [str(int(y)) for y in rounds["year"]]
+choice = app.url_choice(st.selectbox, "Rounds to download", [ALL, *years], key="downloads_rounds",
+                        param="files", default=ALL,
+                        format_func=lambda v: "All rounds together" if v == ALL else f"The {v} round",
+                        help="One survey round, or every round in one file.")
+year = None if choice in (None, ALL) else int(choice)
+if (bool(rounds["is_demo"].any()) if year is None else app.is_demo(year)):
+    st.info("These files include **synthetic demonstration data**: every such row says so in its "
+            "`data_note` column. They describe no real council.", icon=":material/science:")
+
+for entry in cached_open.catalogue(year):
+    name = entry["dataset"]
+    st.subheader(entry["title"])
+    st.markdown(md(entry["description"]))
+    if not entry["available"]:
+        st.info(md(entry["note"]), icon=":material/lock:")
+        continue
+    if entry["note"]:
+        st.caption(md(entry["note"]))
+    buttons = st.columns(3)
+    for column, (fmt, label) in zip(buttons, (("csv", "CSV"), ("xlsx", "Excel"), ("parquet", "Parquet")),
+                                    strict=True):
+        column.download_button(f"{entry['title']} ({label})", app.deferred(opendata.builder(name, year, fmt)),
+                               file_name=opendata.file_name(name, year, fmt), mime=opendata.MEDIA_TYPES[fmt],
+                               icon=":material/download:", on_click="ignore", key=f"download_{name}_{fmt}")
+    st.markdown(f"The same data from the API: [`{entry['api']}`]({entry['api']}) (JSON) or "
+                f"[as CSV]({opendata.api_path(name, year, 'csv')}).")
+
+st.header("The API")
+st.markdown(
+    "The same server answers read-only requests under `/api/v1/`, in JSON (the default) or CSV "
+    "(`format=csv`), with the columns of the files above. Responses carry an `ETag` and "
+    "`Cache-Control: public, no-cache`, so a client can ask again cheaply: an unchanged answer "
+    "comes back as 304. A parameter that cannot be used gets a 400 naming it. The full "
+    "description is at [`/api/v1/openapi.json`](/api/v1/openapi.json); "
+    "[`/api/v1/health`](/api/v1/health) says which published version is served."
+)
+app.show_table(api.endpoint_table())
+
+st.header("Data dictionary")
+st.markdown(
+    "Every column of every dataset: what it means, its type, its unit and the values it can "
+    "take. Types are read from the database and allowed values from the scoring rules "
+    "(`standards/scoring.toml`) and the reference data, so this list follows them."
+)
+dictionary = cached_open.dictionary()
+columns = {"column": "Column", "meaning": "Meaning", "type": "Type", "unit": "Unit",
+           "allowed_values": "Allowed values"}
+for name, spec in opendata.DATASETS.items():
+    rows = dictionary[dictionary["dataset"] == name]
+    with st.expander(f"{spec.title} ({name}, {len(rows)} columns)"):
+        app.show_table(rows[list(columns)].rename(columns=columns))

@@ -1,0 +1,324 @@
+"""The read-only HTTP API (lib.api) through Starlette's TestClient, on a private copy of the
+session database: every endpoint, refusals naming the parameter, ETag/304, CSV, the synthetic
+label, openapi.json, the same numbers as the pages, and councils' answers withheld by policy.
+Also the data dictionary (lib.opendata) against every column of every dataset."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+import pytest
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from lib import api, db, opendata, publish, scorecard
+from lib.paths import DB_ENV_VAR
+from tests.test_ingest import copy_db
+
+COUNCIL = "E10000023"  # North Yorkshire, a council of both council sets
+
+
+@pytest.fixture(scope="module")
+def working(repo_db_path, tmp_path_factory):
+    path = copy_db(repo_db_path, tmp_path_factory.mktemp("api"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(DB_ENV_VAR, str(path))
+        publish.ensure_published(path)
+        yield path
+
+
+@pytest.fixture(scope="module")
+def client(working):
+    with TestClient(api.asgi_app()) as c:
+        yield c
+
+
+@pytest.fixture()
+def snap_con(working):
+    con = db.connect(publish.current(working).path, read_only=True)
+    yield con
+    con.close()
+
+
+SAMPLE = {
+    "rounds": {}, "councils": {"on": "2015-04-01"}, "standards": {}, "questions": {},
+    "scores": {"round": "2015", "council": COUNCIL}, "summary": {"round": "2015", "region": "E12000003"},
+    "answers": {"round": "2015", "council": COUNCIL}, "good-practice": {"standard": "3"},
+}
+
+
+def test_every_endpoint_serves_json_with_the_download_columns(client, snap_con):
+    assert set(SAMPLE) == {e.path for e in api.ENDPOINTS}
+    for e in api.ENDPOINTS:
+        r = client.get(f"/api/v1/{e.path}", params=SAMPLE[e.path])
+        assert r.status_code == 200, (e.path, r.text)
+        assert r.headers["content-type"].startswith("application/json")
+        body = r.json()
+        assert body["count"] == len(body["rows"]) > 0, e.path
+        assert body["columns"] == [c for c, _ in opendata.columns(snap_con, e.dataset)], e.path
+        assert list(body["rows"][0]) == body["columns"]
+        assert body["published"]["version"] == publish.current(api.working_path()).version
+
+
+def test_filters_narrow_the_rows(client):
+    scores = client.get("/api/v1/scores", params={"round": "2015", "council": COUNCIL}).json()
+    assert {r["authority_code"] for r in scores["rows"]} == {COUNCIL}
+    assert [r["level"] for r in scores["rows"]] == ["overall"] + ["standard"] * 9
+    overall = client.get("/api/v1/scores", params={"round": "2015", "level": "overall", "type": "county"}).json()
+    assert overall["rows"] and {(r["level"], r["council_type"]) for r in overall["rows"]} == {("overall", "county")}
+    summary = client.get("/api/v1/summary", params={"round": "2015", "type": "London borough"}).json()
+    assert {(r["scope"], r["scope_code"]) for r in summary["rows"]} == {("type", "London borough")}
+    examples = client.get("/api/v1/good-practice", params={"standard": "3"}).json()["rows"]
+    assert examples and all("3" in r["standards"].split(";") for r in examples)
+
+
+def test_councils_on_a_date_follow_valid_from_and_valid_to(client, snap_con):
+    then = client.get("/api/v1/councils", params={"on": "2015-04-01"}).json()["rows"]
+    now = client.get("/api/v1/councils").json()["rows"]
+    want_then = snap_con.execute("SELECT count(*) FROM vintage_councils WHERE vintage = '2015'").fetchone()[0]
+    want_now = snap_con.execute("SELECT count(*) FROM vintage_councils WHERE vintage = 'current'").fetchone()[0]
+    assert (len(then), len(now)) == (want_then, want_now)
+    assert all(len(r["valid_from"] or "2000-01-01") == 10 for r in now)  # dates as YYYY-MM-DD
+
+
+@pytest.mark.parametrize("path, params, parameter", [
+    ("scores", {"round": "20x5"}, "round"),
+    ("scores", {"round": "1999"}, "round"),
+    ("scores", {"round": ""}, "round"),
+    ("scores", {"council": "NOPE"}, "council"),
+    ("scores", {"council": "<script>"}, "council"),
+    ("scores", {"round": "2015", "council": "E06000060"}, "council"),  # Buckinghamshire's 2020 code
+    ("scores", {"region": "E99999999"}, "region"),
+    ("scores", {"type": "city"}, "type"),
+    ("scores", {"level": "both"}, "level"),
+    ("scores", {"colour": "red"}, "colour"),
+    ("summary", {"council": COUNCIL}, "council"),
+    ("summary", {"scope": "world"}, "scope"),
+    ("councils", {"on": "2015-13-01"}, "on"),
+    ("councils", {"on": "yesterday"}, "on"),
+    ("good-practice", {"standard": "10"}, "standard"),
+    ("good-practice", {"standard": "x"}, "standard"),
+    ("rounds", {"format": "xml"}, "format"),
+    ("rounds", {"round": "2015"}, "round"),
+])
+def test_a_bad_parameter_gets_400_naming_it(client, path, params, parameter):
+    r = client.get(f"/api/v1/{path}", params=params)
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert body["parameter"] == parameter
+    assert parameter in body["error"] and body["error"].endswith(".")
+
+
+def test_a_parameter_given_twice_is_refused(client):
+    r = client.get("/api/v1/scores?round=2015&round=2014")
+    assert r.status_code == 400 and r.json()["parameter"] == "round"
+
+
+def test_an_unknown_endpoint_is_a_json_404(client):
+    r = client.get("/api/v1/nothing-here")
+    assert r.status_code == 404 and "openapi.json" in r.json()["error"]
+
+
+def test_etag_and_304(client, working):
+    r = client.get("/api/v1/scores", params={"round": "2015"})
+    etag = r.headers["etag"]
+    assert r.headers["cache-control"] == "public, no-cache"
+    again = client.get("/api/v1/scores", params={"round": "2015"}, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    other = client.get("/api/v1/scores", params={"round": "2014"})
+    assert other.headers["etag"] != etag
+    csv_tag = client.get("/api/v1/scores", params={"round": "2015", "format": "csv"}).headers["etag"]
+    assert csv_tag != etag
+    assert client.get("/api/v1/scores", params={"round": "2015"},
+                      headers={"If-None-Match": '"stale", ' + etag}).status_code == 304
+    assert client.get("/api/v1/scores", params={"round": "2015"},
+                      headers={"If-None-Match": '"stale"'}).status_code == 200
+
+
+def test_csv_has_the_json_columns_and_the_synthetic_label(client):
+    as_json = client.get("/api/v1/scores", params={"round": "2015", "council": COUNCIL}).json()
+    r = client.get("/api/v1/scores", params={"round": "2015", "council": COUNCIL, "format": "csv"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert list(rows[0]) == as_json["columns"]
+    assert len(rows) == as_json["count"]
+    assert {row["data_note"] for row in rows} == {opendata.DEMO_NOTE}
+
+
+def test_synthetic_rounds_are_labelled_in_every_row(client):
+    body = client.get("/api/v1/scores", params={"round": "2015"}).json()
+    assert body["synthetic"] is True and body["data_note"] == opendata.DEMO_NOTE
+    assert {r["data_note"] for r in body["rows"]} == {opendata.DEMO_NOTE}
+    rounds = client.get("/api/v1/rounds").json()["rows"]
+    assert all(r["data_note"] == opendata.DEMO_NOTE for r in rounds if r["is_demo"])
+
+
+def test_health_reports_the_database_and_the_published_version(client, working):
+    r = client.get("/api/v1/health")
+    assert r.status_code == 200
+    body = r.json()
+    snap = publish.current(working)
+    assert body["status"] == "ok" and body["database"]["status"] == "ok"
+    assert body["snapshot"]["version"] == snap.version
+    assert body["snapshot"]["published_at"] == snap.published_at.isoformat()
+    assert 2015 in body["database"]["rounds"]
+    assert r.headers["cache-control"] == "no-store"
+
+
+def test_openapi_lists_every_route_and_parameter(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    assert spec["openapi"].startswith("3.")
+    served = {r.path for r in api.routes() if isinstance(r, Route) and "{" not in r.path}
+    assert served == set(spec["paths"])
+    for e in api.ENDPOINTS:
+        documented = {p["name"] for p in spec["paths"][f"/api/v1/{e.path}"]["get"]["parameters"]}
+        assert documented == set(opendata.DATASETS[e.dataset].filters) | {"format"}, e.path
+
+
+def test_the_api_numbers_are_the_pages_numbers(client, snap_con):
+    rows = client.get("/api/v1/scores", params={"round": "2015", "council": COUNCIL}).json()["rows"]
+    overall, standards = rows[0], rows[1:]
+    head = scorecard.headline(snap_con, COUNCIL, 2015)
+    assert head is not None
+    assert str(overall["score"]) == head.score_text  # the number the scorecard shows
+    assert overall["band_label"] == head.band_label
+    assert f"{overall['rank']} of {overall['n_ranked']}" == head.rank_text
+    assert f"{overall['region_rank']} of {overall['region_n_ranked']}" == head.region_rank_text
+    view = snap_con.execute("SELECT standard, score, score_unrounded FROM standard_scores "
+                            "WHERE round_year = 2015 AND authority_code = ? ORDER BY standard", [COUNCIL]).df()
+    assert [r["standard"] for r in standards] == view["standard"].tolist()
+    assert [r["score"] for r in standards] == [None if pd.isna(s) else int(s) for s in view["score"]]
+    assert [r["score_unrounded"] for r in standards] == pytest.approx(view["score_unrounded"].tolist())
+
+    summary = client.get("/api/v1/summary", params={"round": "2015", "scope": "england"}).json()["rows"]
+    want = snap_con.execute("SELECT question_id, respondents, answered, share_available, share_not_available "
+                            "FROM question_summary WHERE round_year = 2015 AND scope = 'england'").df()
+    got = {r["question_id"]: r for r in summary}
+    assert set(got) == set(want["question_id"])
+    for w in want.itertuples():
+        g = got[w.question_id]
+        assert (g["respondents"], g["answered"]) == (w.respondents, w.answered)
+        for name in ("share_available", "share_not_available"):
+            expected = getattr(w, name)
+            assert g[name] == (None if pd.isna(expected) else pytest.approx(expected)), (w.question_id, name)
+
+
+def test_the_dictionary_describes_every_column_of_every_dataset(snap_con):
+    dictionary = opendata.dictionary(snap_con)
+    for name in opendata.DATASETS:
+        described = dictionary[dictionary["dataset"] == name]
+        assert described["column"].tolist() == list(opendata.query(snap_con, name).columns), name
+    assert (dictionary["meaning"] != "").all(), dictionary[dictionary["meaning"] == ""]
+    assert (dictionary["type"] != "").all()
+    band = dictionary[dictionary["column"] == "band"]["allowed_values"].iloc[0]
+    for key in snap_con.execute("SELECT key FROM bands").fetchall():
+        assert key[0] in band
+    answer = dictionary[dictionary["column"] == "answer"]["allowed_values"].iloc[0]
+    assert "dont_know" in answer and "available" in answer
+
+
+@pytest.mark.parametrize("fmt", opendata.FORMATS)
+def test_every_download_carries_round_council_set_provenance_and_label(snap_con, fmt):
+    for name in opendata.DOWNLOADS:
+        data = opendata.file_bytes(snap_con, name, 2015, fmt)
+        if fmt == "csv":
+            df = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+        elif fmt == "xlsx":
+            df = pd.read_excel(io.BytesIO(data), sheet_name=name)
+        else:
+            df = pd.read_parquet(io.BytesIO(data))
+        assert len(df) > 0, name
+        assert {"round_year", "council_set", "provenance", "data_note"} <= set(df.columns), name
+        assert set(df["round_year"]) == {2015}
+        assert set(df["data_note"]) == {opendata.DEMO_NOTE}
+
+
+def test_answers_are_not_served_for_a_round_whose_detail_is_withheld(repo_db_path, tmp_path, monkeypatch):
+    working = copy_db(repo_db_path, tmp_path)
+    monkeypatch.setenv(DB_ENV_VAR, str(working))
+    with publish.writer(working) as con:
+        con.execute("UPDATE survey_rounds SET published_detail = false WHERE year = 2015")
+        snap = publish.publish(con, working, "test: 2015 answers withheld", by="test")
+    with TestClient(api.asgi_app()) as c:
+        r = c.get("/api/v1/answers", params={"round": "2015"})
+        assert r.status_code == 403
+        assert r.json()["parameter"] == "round"
+        assert "2015 round are not published" in r.json()["error"]
+        every = c.get("/api/v1/answers").json()["rows"]
+        assert every and 2015 not in {row["round_year"] for row in every}
+        assert c.get("/api/v1/answers", params={"round": "2014"}).status_code == 200
+        assert c.get("/api/v1/scores", params={"round": "2015"}).status_code == 200
+    con = db.connect(snap.path, read_only=True)
+    try:
+        with pytest.raises(opendata.DetailWithheld, match="2015 round are not published"):
+            opendata.file_bytes(con, "answers", 2015, "csv")
+        entry = next(e for e in opendata.catalogue(con, 2015) if e["dataset"] == "answers")
+        assert entry["available"] is False and "2015" in entry["note"] and entry["api"] == ""
+        together = next(e for e in opendata.catalogue(con, None) if e["dataset"] == "answers")
+        assert together["available"] and "2015" in together["note"]
+        assert 2015 not in set(pd.read_parquet(io.BytesIO(opendata.file_bytes(con, "answers", None, "parquet")))
+                               ["round_year"])
+    finally:
+        con.close()
+
+
+def test_a_new_publication_is_served_with_a_new_etag(repo_db_path, tmp_path, monkeypatch):
+    working = copy_db(repo_db_path, tmp_path)
+    monkeypatch.setenv(DB_ENV_VAR, str(working))
+    first = publish.ensure_published(working)
+    with TestClient(api.asgi_app()) as c:
+        before = c.get("/api/v1/rounds")
+        assert before.json()["published"]["version"] == first.version
+        with publish.writer(working) as con:
+            con.execute("UPDATE survey_rounds SET label = 'Relabelled' WHERE year = 2015")
+            second = publish.publish(con, working, "test: relabel", by="test")
+        after = c.get("/api/v1/rounds", headers={"If-None-Match": before.headers["etag"]})
+        assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
+        assert after.json()["published"]["version"] == second.version
+        assert "Relabelled" in {r["label"] for r in after.json()["rows"]}
+
+
+def test_a_repeat_request_gets_the_same_body_from_memory(client):
+    first = client.get("/api/v1/summary", params={"round": "2014", "scope": "england"})
+    assert first.headers["etag"] in api._bodies
+    second = client.get("/api/v1/summary", params={"round": "2014", "scope": "england"})
+    assert second.content == first.content and second.headers["etag"] == first.headers["etag"]
+    as_csv = client.get("/api/v1/summary", params={"round": "2014", "scope": "england", "format": "csv"})
+    again = client.get("/api/v1/summary", params={"round": "2014", "scope": "england", "format": "csv"})
+    assert again.content == as_csv.content and "attachment" in again.headers["content-disposition"]
+
+
+def test_councils_without_a_date_change_their_etag_with_the_day(client, monkeypatch):
+    from datetime import date
+
+    today = client.get("/api/v1/councils")
+    assert today.json()["parameters"]["on"] == date.today().isoformat()
+
+    class Tomorrow(date):
+        @classmethod
+        def today(cls):
+            return date(2099, 1, 1)
+
+    monkeypatch.setattr(api, "date", Tomorrow)
+    later = client.get("/api/v1/councils", headers={"If-None-Match": today.headers["etag"]})
+    assert later.status_code == 200 and later.headers["etag"] != today.headers["etag"]
+    assert later.json()["parameters"]["on"] == "2099-01-01"
+
+
+def test_the_dictionarys_allowed_values_are_the_toml_rules(snap_con):
+    from lib import standards
+
+    config = standards.load_config()
+    allowed = opendata.allowed_values(snap_con)
+    assert allowed["band"].split(", ") == [f"{b.key} (from {float(b.min)})" for b in
+                                           sorted(config.bands, key=lambda b: -b.min)]
+    for key, answer_set in config.answer_sets.items():
+        listed = ", ".join(f"{o.value} ({o.label})" for o in answer_set.options)
+        assert f"{key}: {listed}" in allowed["answer"], key
+    for key in config.outcomes:
+        assert key in allowed["outcome"]
+    for key in config.providers:
+        assert key in allowed["providers"]
