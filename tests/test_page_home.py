@@ -52,5 +52,5 @@ def test_streamlit_file_menu_is_off_and_the_apps_menu_shows(repo_db_path):
     assert st.get_option("client.showSidebarNavigation") is False
     assert [link.proto.label for link in at.sidebar.get("page_link")] == [
         "Home", "Gap finder", "Council scorecard", "Self-assessment", "Regional comparison",
-        "Peer comparison", "Good practice", "Methodology", "Download the data", "Data management",
+        "Peer comparison", "Good practice", "Methodology", "Accessibility", "Download the data", "Data management",
     ]
