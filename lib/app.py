@@ -549,6 +549,17 @@ def _round_councils(data_key: str, year: int) -> pd.DataFrame:
     ).df()
 
 
+def chosen_council_region(year: int) -> str | None:
+    """The region code of the council last chosen on any page in this session, if it is in the
+    round's council set."""
+    code = st.session_state.get(CHOSEN_COUNCIL)
+    if not code:
+        return None
+    councils = round_councils(year)
+    found = councils.loc[councils["authority_code"] == code, "region_code"]
+    return str(found.iloc[0]) if len(found) else None
+
+
 def round_councils(year: int) -> pd.DataFrame:
     """Every council in the round's council set (code, names, region, type, responded)."""
     return _round_councils(data_key(), year)

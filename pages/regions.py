@@ -182,9 +182,13 @@ region_list = cached_regions.regions(year)
 region_names = dict(zip(region_list["region_code"], region_list["region_name"], strict=True))
 ordered = [c for c in league["region_code"] if c in region_names] if len(league) else []
 ordered += [c for c in region_names if c not in ordered]
+# Open on the region of the council chosen on any page (scorecard, peers), else the league's top.
+home_region = app.chosen_council_region(year)
 region = app.url_choice(
-    st.selectbox, "Region", ordered, key="reg_region", param="region", default=ordered[0] if ordered else None,
-    format_func=region_names.get, help="Listed in league table order.",
+    st.selectbox, "Region", ordered, key="reg_region", param="region",
+    default=home_region if home_region in ordered else (ordered[0] if ordered else None),
+    format_func=region_names.get, help="Listed in league table order. Opens on the region of the council "
+                                       "you last chose, if any.",
 )
 if region is not None:
     long = cached_regions.council_scores_long(year, region=region, council_type=council_type)

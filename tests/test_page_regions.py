@@ -115,3 +115,23 @@ def test_early_round_leaves_out_standards_not_asked(repo_db_path, repo_con):
     assert set(at.selectbox(key="reg_standard").options) == {"Overall score"} | {
         o for o in at.selectbox(key="reg_standard").options if o.startswith("Standard ")}
     assert len(at.selectbox(key="reg_standard").options) == 1 + len(asked)
+
+
+def test_councils_in_a_region_opens_on_the_chosen_councils_region(repo_con):
+    """A council chosen on the scorecard travels with the session: the region list opens on its region."""
+    from streamlit.testing.v1 import AppTest
+
+    from lib import app, regions
+    from lib.paths import ROOT
+
+    top = regions.region_league(repo_con, 2015)["region_code"].iloc[0]  # the list's default otherwise
+    code, region = repo_con.execute(
+        "SELECT authority_code, region_code FROM round_councils WHERE round_year = 2015 AND region_code <> ? "
+        "ORDER BY authority_code LIMIT 1", [top]).fetchone()
+    at = AppTest.from_file(ROOT / "dashboard.py", default_timeout=120)
+    at.session_state[app.CHOSEN_COUNCIL] = code
+    at.run()
+    at.switch_page("pages/regions.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="reg_region").value == region
