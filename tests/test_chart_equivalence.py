@@ -117,7 +117,11 @@ def test_score_heatmap_cells_are_unchanged(repo_con):
         frame = gaps.heatmap_frame(repo_con, year, **where)
         fig = gap_charts.score_heatmap(frame, source="test", title="t")
         old = _old_heatmap_cells(frame)
-        blank, scored = fig.data
+        blank, scored, bottom = fig.data
+        # The standards are named above the grid and again below it (a matched second x axis).
+        assert list(bottom.x) == list(scored.x) and bottom.xaxis == "x2" and bottom.marker.opacity == 0
+        assert fig.layout.xaxis.side == "top" and fig.layout.xaxis2.side == "bottom"
+        assert fig.layout.xaxis2.matches == "x" and fig.layout.xaxis2.overlaying == "x"
         assert _same(np.asarray(blank.z, dtype=float).tolist(), old["no_evidence_z"])
         assert _same(np.asarray(blank.text).tolist(), old["no_evidence_text"])
         assert _same(np.asarray(scored.z, dtype=float).tolist(), old["z"])

@@ -82,16 +82,24 @@ def score_heatmap(frame: pd.DataFrame, *, source: str, title: str) -> go.Figure:
                       y=1, yanchor="top"),
         hovertemplate="%{y}<br>%{x}<br>Score %{z:.0f} (%{customdata})<extra></extra>",
     )
-    height = max(320, ROW_HEIGHT * len(councils) + 230)
+    # The standards are named above the grid and again below it, so that a reader scrolled down a
+    # long list of councils still sees which column is which: an invisible trace on a second x
+    # axis, matched to the first, carries the labels at the bottom.
+    fig.add_scatter(x=columns, y=[councils[0]] * len(columns) if councils else [], xaxis="x2",
+                    mode="markers", marker=dict(opacity=0), hoverinfo="skip", showlegend=False)
+    height = max(320, ROW_HEIGHT * len(councils) + 330)
     fig.update_yaxes(autorange="reversed", tickfont=dict(size=12), showgrid=False)
     fig.update_xaxes(side="top", tickfont=dict(size=10), tickangle=0, showgrid=False, automargin=True)
     base_layout(fig, title=title, source=source, height=height, x_title="Standard",
                 y_title="Council")
-    fig.update_layout(margin=dict(l=10, r=10, t=190, b=50),
-                      title=dict(yref="container", y=1, yanchor="top", pad=dict(t=12)))
-    fig.update_xaxes(title_standoff=18)
-    # A fixed-height source line: the default sits a fraction of the plot height below it.
-    fig.layout.annotations[-1].update(y=-30 / (height - 200), yanchor="top")
+    fig.update_layout(margin=dict(l=10, r=10, t=190, b=150),
+                      title=dict(yref="container", y=1, yanchor="top", pad=dict(t=12)),
+                      xaxis2=dict(overlaying="x", matches="x", side="bottom", tickfont=dict(size=10),
+                                  tickangle=0, showgrid=False, showline=False, zeroline=False))
+    fig.update_xaxes(title_standoff=18, selector=dict(side="top"))
+    # A fixed-height source line below the bottom labels: the default sits a fraction of the plot
+    # height below the plot.
+    fig.layout.annotations[-1].update(y=-125 / (height - 340), yanchor="top")
     return fig
 
 
