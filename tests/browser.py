@@ -100,8 +100,9 @@ STABLE_MS = 250
 # Polled in the page on every animation frame: how many milliseconds ago the page became (and
 # stayed) finished once that is at least `stableMs`, otherwise false. "Finished" means
 # Streamlit's own script-run state is notRunning after at least one run, the connection is up,
-# the running indicator is gone, no element is stale (left from the previous run) and every
-# plotly chart has drawn its SVG.
+# the running indicator is gone, no element is stale (left from the previous run), no element is
+# still a loading skeleton (served through st.App, elements' code can arrive after the run has
+# finished) and every plotly chart has drawn its SVG.
 _FINISHED_JS = """
 (stableMs) => {
   const finished = () => {
@@ -111,6 +112,8 @@ _FINISHED_JS = """
     if (!document.querySelector('[data-testid="stMainBlockContainer"] h1')) return false;
     if (document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')) return false;
     if (document.querySelector('[data-stale="true"]')) return false;
+    // Elements whose code is still loading are drawn as grey skeletons first.
+    if (document.querySelector('[data-testid="stSkeleton"]')) return false;
     for (const chart of document.querySelectorAll('[data-testid="stPlotlyChart"]')) {
       if (!chart.querySelector('.js-plotly-plot .main-svg')) return false;
     }
