@@ -17,9 +17,10 @@ def test_default_view(repo_db_path, repo_con, latest_year):
 
     # Heat map: one row per responding council, nine standard columns, names not codes.
     figures = chart_specs(at)
-    heat = next(f for f in figures if f["data"][-1]["type"] == "heatmap")
-    assert len(heat["data"][-1]["y"]) == respondents and len(heat["data"][-1]["x"]) == 9
-    assert not any(str(y).startswith("E0") for y in heat["data"][-1]["y"])
+    heat = next(f for f in figures if any(t["type"] == "heatmap" for t in f["data"]))
+    scores = next(t for t in heat["data"] if t["type"] == "heatmap" and t.get("name") == "Score")
+    assert len(scores["y"]) == respondents and len(scores["x"]) == 9
+    assert not any(str(y).startswith("E0") for y in scores["y"])
     assert heat["layout"]["xaxis"]["title"]["text"] and heat["layout"]["yaxis"]["title"]["text"]
     assert any("Source:" in a["text"] for a in heat["layout"]["annotations"])
     table = table_with(at, "Council", "Overall score")
