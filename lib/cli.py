@@ -11,6 +11,7 @@ validate    check a file of answers without writing anything, and preview its sc
 template    write the answer template (CSV or XLSX) for a round
 rounds      list the survey rounds in the database and where each came from
 reset-demo  snapshot the database, then rebuild it with the synthetic demonstration data
+detail      open or withhold councils' own answers of a round in the open data (scores stay open)
 publish     publish the working database as a new version (after a publication that failed)
 snapshots   list the published versions kept, and which one the dashboard shows
 rollback    publish an earlier version again (default: the one before the current one)
@@ -429,6 +430,8 @@ def cmd_rounds(args: argparse.Namespace) -> int:
     con = _open(args.db)
     try:
         df = scoring.rounds(con)
+        withheld = {int(r[0]) for r in con.execute(
+            "SELECT year FROM survey_rounds WHERE NOT published_detail").fetchall()}
         subs = {}
         if "submissions" in db.table_names(con):
             subs = {int(r[0]): r[1:] for r in con.execute(
@@ -442,6 +445,8 @@ def cmd_rounds(args: argparse.Namespace) -> int:
     for r in df.itertuples():
         kind = "synthetic demonstration data" if r.is_demo else "survey responses"
         line = f"{r.year}: {r.respondents} of {r.councils} councils responded ({kind}; {r.vintage} council set)"
+        if int(r.year) in withheld:
+            line += "; councils' own answers withheld from the open data"
         if int(r.year) in subs:
             file_name, who, when = subs[int(r.year)]
             line += f"; imported from {file_name} by {who} on {when:%d %b %Y %H:%M}"
@@ -468,6 +473,27 @@ def cmd_reset_demo(args: argparse.Namespace) -> int:
         _say(f"Saved the previous database as {saved}")
         _publish(con, path, "reset to the demonstration data", _who(args.by),
                  f"Reset {path} to the synthetic demonstration data")
+    finally:
+        con.close()
+    return 0
+
+
+def cmd_detail(args: argparse.Namespace) -> int:
+    path = Path(args.db)
+    published = args.policy == "open"
+    con = _open_for_writing(path)
+    try:
+        try:
+            changed = ingest.set_published_detail(con, args.round, published, by=_who(args.by))
+        except ingest.PolicyRefused as exc:
+            raise CliError(str(exc)) from None
+        state = "open" if published else "withheld"
+        if not changed:
+            _say(f"Councils' own answers in the {args.round} round are already {state}; nothing was changed.")
+            return 0
+        _publish(con, path, f"councils' answers in the {args.round} round {state}", _who(args.by),
+                 f"Councils' own answers in the {args.round} round are now {state} in the open data and the "
+                 "API; its scores stay published")
     finally:
         con.close()
     return 0
@@ -581,6 +607,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="confirm without being asked")
     p.add_argument("--by", help="who is resetting, for the audit log")
     p.set_defaults(func=cmd_reset_demo)
+    p = sub.add_parser("detail", help="open or withhold councils' own answers of a round in the open data")
+    p.add_argument("policy", choices=["open", "withhold"],
+                   help="open: councils' answers may be downloaded and fetched; withhold: scores only")
+    p.add_argument("--round", type=round_year, required=True, help="survey year, e.g. 2016")
+    p.add_argument("--by", help="who decided, for the audit log (default: your user name)")
+    p.set_defaults(func=cmd_detail)
     p = sub.add_parser("publish", help="publish the working database as a new version")
     p.add_argument("--reason", help="why, for the list of versions")
     p.add_argument("--by", help="who is publishing (default: your user name)")

@@ -343,3 +343,43 @@ def test_a_published_version_holds_each_scoring_view_as_a_table_of_the_same_rows
     finally:
         work.close()
         pub.close()
+
+
+# ---- the publication policy for councils' own answers (issue 13's published_detail) ------------
+
+def test_detail_withhold_is_logged_published_and_shown_by_rounds(imported):
+    before = data_hash(imported)
+    code, out, err = run("--db", str(imported), "detail", "withhold", "--round", str(NEW_YEAR), "--by", "Sam")
+    assert code == 0, err
+    assert out.startswith(f"Councils' own answers in the {NEW_YEAR} round are now withheld in the open data and "
+                          "the API; its scores stay published\nPublished as version 3")
+    snap = publish.current(imported)
+    assert snap.version == 3 and snap.reason == f"councils' answers in the {NEW_YEAR} round withheld"
+    con = duckdb.connect(str(snap.path), read_only=True)
+    try:
+        assert con.execute("SELECT year FROM survey_rounds WHERE NOT published_detail").fetchall() == [(NEW_YEAR,)]
+        assert con.execute("SELECT actor, action FROM audit_log ORDER BY id DESC LIMIT 1").fetchone() == (
+            "Sam", "publication policy")
+    finally:
+        con.close()
+    assert data_hash(imported) != before
+    code, out, _ = run("--db", str(imported), "rounds")
+    line = next(x for x in out.splitlines() if x.startswith(f"{NEW_YEAR}:"))
+    assert "2015 council set); councils' own answers withheld from the open data; imported from answers.csv" in line
+    assert "withheld" not in next(x for x in out.splitlines() if x.startswith("2015:"))
+
+
+def test_detail_that_changes_nothing_says_so_and_publishes_nothing(imported):
+    before, cur = data_hash(imported), publish.current(imported)
+    code, out, err = run("--db", str(imported), "detail", "open", "--round", str(NEW_YEAR))
+    assert code == 0, err
+    assert out.strip() == f"Councils' own answers in the {NEW_YEAR} round are already open; nothing was changed."
+    assert data_hash(imported) == before and publish.current(imported) == cur
+
+
+def test_detail_for_a_round_not_held_is_refused(imported):
+    before, cur = data_hash(imported), publish.current(imported)
+    code, out, err = run("--db", str(imported), "detail", "withhold", "--round", "2019")
+    assert code == 2 and out == ""
+    assert err.strip() == f"error: there is no survey round 2019 in the database (rounds: 2012, 2013, 2014, 2015, {NEW_YEAR})"
+    assert data_hash(imported) == before and publish.current(imported) == cur

@@ -46,6 +46,7 @@ as "did not respond" and skipped, and the report says how many were skipped.
 """
 
 from lib.ingest.admin import (
+    PolicyRefused,
     _copy_into,
     archived_responses,
     archived_versions,
@@ -55,6 +56,7 @@ from lib.ingest.admin import (
     export_names,
     export_table,
     reset_to_demo,
+    set_published_detail,
     snapshot,
     snapshot_dir,
     submissions,
@@ -104,11 +106,11 @@ from lib.ingest.validation import (
 __all__ = [
     "COMMENT_SUFFIX", "DEFAULT_MAX_MB", "EARLIEST_YEAR", "LATEST_YEAR", "MAX_CELLS", "MAX_CELL_CHARS",
     "MAX_COLUMNS", "MAX_MB_ENV", "MAX_PART_RATIO", "MAX_PROBLEMS", "MAX_ROWS", "MAX_UNPACK_RATIO",
-    "PROVIDER_SUFFIX", "CouncilMatcher", "ImportRefused", "ImportResult", "Preview", "Problem",
+    "PROVIDER_SUFFIX", "CouncilMatcher", "PolicyRefused", "ImportRefused", "ImportResult", "Preview", "Problem",
     "Questionnaire", "Record", "Report", "RoundState", "Sheet", "StorageError", "Unreadable",
     "_copy_into", "_insert_records", "_records_table", "_shorten", "_unsafe", "archived_responses",
     "archived_versions", "audit_log", "checksum", "column_letter", "copy_database", "database_bytes",
     "ensure_schema", "export_names", "export_table", "import_file", "max_bytes", "normalise_name",
-    "preview", "preview_tables", "private_copy", "read_sheet", "reset_to_demo", "round_state",
+    "preview", "preview_tables", "private_copy", "read_sheet", "reset_to_demo", "round_state", "set_published_detail",
     "size_text", "snapshot", "snapshot_dir", "storage_problem", "submissions", "validate",
 ]

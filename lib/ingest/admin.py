@@ -192,3 +192,26 @@ def reset_to_demo(con: duckdb.DuckDBPyConnection, folder: Path, by: str = "unkno
                           f"the previous database was saved as {saved.name}."])
     db.install_views(con)
     return saved
+
+
+class PolicyRefused(Exception):
+    """The publication policy of a round cannot be changed as asked (the message says why)."""
+
+
+def set_published_detail(con: duckdb.DuckDBPyConnection, year: int, published: bool, by: str = "unknown") -> bool:
+    """Say whether each council's own answers in round `year` may be published (open data and the
+    API); scores are always published. One transaction, logged. Returns False, changing nothing,
+    when the round already has that policy; raises PolicyRefused for a round not in the database."""
+    with db.transaction(con):
+        row = con.execute("SELECT published_detail FROM survey_rounds WHERE year = ?", [year]).fetchone()
+        if row is None:
+            known = ", ".join(str(r[0]) for r in con.execute("SELECT year FROM survey_rounds ORDER BY year").fetchall())
+            raise PolicyRefused(f"there is no survey round {year} in the database (rounds: {known or 'none'})")
+        if bool(row[0]) == published:
+            return False
+        con.execute("UPDATE survey_rounds SET published_detail = ? WHERE year = ?", [published, year])
+        what = ("may now be published" if published else "are now withheld from the open data and the API")
+        con.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (now(), ?, 'publication policy', ?)",
+                    [(by or "unknown").strip()[:200] or "unknown",
+                     f"Councils' own answers in the {year} round {what}; its scores stay published."])
+    return True
