@@ -189,7 +189,7 @@ def _publish_first(working: Path) -> publish.Snapshot:
         raise DatabaseUnavailable(text[:1].upper() + text[1:]) from None
     except db.SchemaError as exc:
         raise DatabaseUnavailable(f"The database {working} cannot be used: {exc}") from None
-    except duckdb.Error as exc:
+    except (duckdb.Error, OSError) as exc:
         raise DatabaseUnavailable(f"The database {working} cannot be opened: {ingest_problem(exc)}") from None
 
 
@@ -460,7 +460,7 @@ def url_text(label: str, *, key: str, param: str, **kwargs: Any) -> str:
 # changes, so nothing cached for it goes stale: no time limit is needed.
 @st.cache_data(show_spinner=False, max_entries=64)
 def _rounds(data_key: str) -> pd.DataFrame:
-    return scoring.rounds(cursor())
+    return scoring.rounds(_snapshot_connection(data_key).cursor())
 
 
 def rounds_table() -> pd.DataFrame:
@@ -542,7 +542,7 @@ CHOSEN_COUNCIL = "chosen_council"
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _round_councils(data_key: str, year: int) -> pd.DataFrame:
-    return cursor().execute(
+    return _snapshot_connection(data_key).cursor().execute(
         "SELECT authority_code, display_name, name, region_code, region_name, type, responded "
         "FROM round_councils WHERE round_year = ? ORDER BY display_name",
         [year],

@@ -342,9 +342,10 @@ def _audit_failure(account: str, failures: int, message: str) -> None:
     """Record a failed sign-in in the audit log; a database that cannot be written never blocks the page."""
     import duckdb
 
-    from lib import app, publish
+    from lib import app, db, publish
 
-    with contextlib.suppress(duckdb.Error, publish.PublishError), app.working_database() as con:
+    with contextlib.suppress(duckdb.Error, publish.PublishError, db.SchemaError, OSError), \
+            app.working_database() as con:
         record_failed_sign_in(con, account, failures, message)
 
 

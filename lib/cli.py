@@ -405,6 +405,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             else:
                 _say(f"error: {exc}", sys.stderr)
             return 1
+        if result.status == "unchanged":  # nothing was written: nothing new to publish
+            _say(result.message)
+            return 0
         _publish(con, Path(args.db), f"import of {name} into the {args.round} round", _who(args.by),
                  result.message)
     finally:
@@ -531,20 +534,22 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         target = publish.rollback_target(path, args.to)  # refuse before taking the write lock
     except publish.RollbackRefused as exc:
         raise CliError(str(exc)) from None
+    before = publish.current(path)
     con = _open_for_writing(path)
     try:
         saved = ingest.snapshot(con, ingest.snapshot_dir(path))
         try:
             restored, new = publish.rollback(con, path, target.version, _who(args.by))
-        except publish.RollbackRefused as exc:
-            raise CliError(str(exc)) from None
+        except publish.NotPublished as exc:
+            raise CliError(f"{exc} The working database as it was is saved in {saved}.") from None
         except publish.PublishError as exc:
-            raise CliError(f"the rollback could not be finished: {exc}") from None
+            raise CliError(f"the rollback could not be done: {exc}") from None
     finally:
         con.close()
     _say(f"Saved the working database as it was in {saved}")
+    undo = f" `rollback --to {before.version}` undoes this." if before is not None else ""
     _say(f"Published version {restored.version} ({restored.reason}; {restored.rounds_text()}) again as "
-         f"version {new.version}. `rollback --to {new.version - 1}` undoes this.")
+         f"version {new.version}.{undo}")
     return 0
 
 

@@ -230,15 +230,19 @@ def publish(con: duckdb.DuckDBPyConnection, working: Path, reason: str, by: str 
 
     folder = folder_for(working)
     with _LOCK:
-        folder.mkdir(parents=True, exist_ok=True)
-        version = _next_version(folder)
-        now = datetime.now().replace(microsecond=0)
-        target = folder / f"v{version:06d}-{now:%Y%m%d-%H%M%S}{_SUFFIX}"
-        staged = folder / f".{target.name}.staged-{uuid.uuid4().hex[:8]}"
         try:
+            folder.mkdir(parents=True, exist_ok=True)
+            version = _next_version(folder)
+            now = datetime.now().replace(microsecond=0)
+            target = folder / f"v{version:06d}-{now:%Y%m%d-%H%M%S}{_SUFFIX}"
+            staged = folder / f".{target.name}.staged-{uuid.uuid4().hex[:8]}"
             ingest.copy_database(con, staged)
         except ingest.StorageError as exc:
             raise PublishError(f"the new version could not be published: {exc}") from None
+        except (OSError, duckdb.Error) as exc:
+            problem = ingest.storage_problem(exc) or str(exc)
+            raise PublishError(f"the new version could not be published in {folder}: {problem}. The dashboard "
+                               "still shows the previous version.") from None
         try:
             try:
                 materialise(staged)
@@ -393,6 +397,11 @@ class RollbackRefused(PublishError):
     """The requested version cannot be published again (the message says why)."""
 
 
+class NotPublished(PublishError):
+    """A change was saved in the working database but could not be published (the message says
+    what was saved and that `lib.cli publish` finishes the job)."""
+
+
 def rollback_target(working: Path, version: int | None) -> Snapshot:
     """The version to go back to: `version`, or (None) the one published before the current one."""
     kept = snapshots(working)
@@ -447,8 +456,13 @@ def rollback(con: duckdb.DuckDBPyConnection, working: Path, version: int | None,
                  f"({target.reason}); it holds {target.rounds_text()}."])
     finally:
         con.execute(f"DETACH {alias}")
-    con.execute("CHECKPOINT")
-    new = publish(con, working, f"rollback to version {target.version}", by)
+    try:
+        con.execute("CHECKPOINT")
+        new = publish(con, working, f"rollback to version {target.version}", by)
+    except (PublishError, duckdb.Error) as exc:
+        raise NotPublished(f"the working database now holds version {target.version}'s data again, but it is not "
+                           f"published yet: {exc} The dashboard still shows the previous version. Run "
+                           "`uv run python -m lib.cli publish` when the problem is fixed.") from None
     return target, new
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from lib import app, auth, exports, ingest, publish, template
+from lib import app, auth, db, exports, ingest, publish, template
 from lib.formatting import escape_markdown as md
 from lib.formatting import format_score
 
@@ -41,12 +41,19 @@ def _after_write(message: str) -> None:
     st.rerun()
 
 
-def _write(change: Callable[[duckdb.DuckDBPyConnection], str], reason: str) -> str | None:
+#: What _write returns when the change wrote nothing.
+UNCHANGED = "Nothing was changed, so nothing new was published."
+
+
+def _write(change: Callable[[duckdb.DuckDBPyConnection], str | None], reason: str) -> str | None:
     """Run one change on the working database, then publish it. Returns the message to show when
-    both were done; shows what went wrong and returns None otherwise."""
+    both were done (or UNCHANGED when the change wrote nothing); shows what went wrong and returns
+    None otherwise."""
     try:
         with app.working_database() as wcon:
             message = change(wcon)
+            if message is None:  # nothing was written (e.g. the same file again): nothing to publish
+                return UNCHANGED
             try:
                 snap = app.publish_now(wcon, reason, who)
             except publish.PublishError as exc:
@@ -59,6 +66,10 @@ def _write(change: Callable[[duckdb.DuckDBPyConnection], str], reason: str) -> s
         return None
     except publish.DatabaseBusy as exc:
         st.error(md(f"Nothing was changed: {exc}"), icon=":material/error:")
+        return None
+    except (db.SchemaError, duckdb.Error, OSError) as exc:
+        st.error(md(f"The working database cannot be written, so nothing was changed: {app.ingest_problem(exc)}"),
+                 icon=":material/error:")
         return None
     return f"{message} Published as version {snap.version}; every page now shows it."
 
@@ -152,9 +163,13 @@ if load_tab.open:
                                  "History tab.")
                     if st.button(f"Import {len(report.councils)} councils into the {year} round", type="primary",
                                  icon=":material/upload:", disabled=state.exists and not replace):
-                        done = _write(lambda w: ingest.import_file(w, data, name, year, replace=replace, by=who,
-                                                                   limit=limit, report=report).message,
-                                      f"import of {name} into the {year} round")
+                        def _import(w: duckdb.DuckDBPyConnection) -> str | None:
+                            # Checked again on the working database itself: the check above read
+                            # the published version, which the working database may have moved on from.
+                            result = ingest.import_file(w, data, name, year, replace=replace, by=who, limit=limit)
+                            return None if result.status == "unchanged" else result.message
+
+                        done = _write(_import, f"import of {name} into the {year} round")
                         if done:
                             _after_write(md(done))
 
@@ -209,21 +224,29 @@ if history_tab.open:
             if st.button("Go back to this version", icon=":material/history:", disabled=not sure):
                 try:
                     with app.working_database() as wcon:
+                        # The working database as it is, in case it held changes not yet published.
+                        saved = ingest.snapshot(wcon, ingest.snapshot_dir(app.working_path()))
                         restored, new_snap = publish.rollback(wcon, app.working_path(), chosen_version, who)
-                except publish.PublishError as exc:
+                except publish.NotPublished as exc:
+                    st.error(md(str(exc)[:1].upper() + str(exc)[1:]), icon=":material/error:")
+                except (publish.PublishError, ingest.StorageError) as exc:
                     st.error(md(f"Nothing was changed: {exc}"), icon=":material/error:")
+                except (db.SchemaError, duckdb.Error, OSError) as exc:
+                    st.error(md(f"Nothing was changed: the working database cannot be written "
+                                f"({app.ingest_problem(exc)})."), icon=":material/error:")
                 else:
                     _after_write(f"Version {restored.version} was published again as version {new_snap.version}; "
-                                 "every page now shows it.")
+                                 f"every page now shows it. The working database as it was is saved as {saved.name}.")
         st.subheader("Audit log")
         st.caption("Every build, import, replacement, reset, rollback and failed sign-in, newest first (the latest "
                    "200), read from the working database.")
         try:
             with app.working_database() as wcon:
                 log = ingest.audit_log(wcon)
-        except publish.DatabaseBusy as exc:
-            st.warning(md(f"The working database is busy, so this is the log as of version {current.version}: "
-                          f"{exc}"), icon=":material/hourglass:")
+        except (publish.DatabaseBusy, db.SchemaError, duckdb.Error, OSError) as exc:
+            st.warning(md(f"The working database cannot be read just now, so this is the log as of version "
+                          f"{current.version}: {app.ingest_problem(exc) if not isinstance(exc, publish.PublishError) else exc}"),
+                       icon=":material/hourglass:")
             log = ingest.audit_log(con)
         app.show_table(log)
 

@@ -383,3 +383,41 @@ def test_detail_for_a_round_not_held_is_refused(imported):
     assert code == 2 and out == ""
     assert err.strip() == f"error: there is no survey round 2019 in the database (rounds: 2012, 2013, 2014, 2015, {NEW_YEAR})"
     assert data_hash(imported) == before and publish.current(imported) == cur
+
+
+# ---- found in review: failures after a commit are said as such; no-ops publish nothing ---------
+
+def test_importing_the_same_file_again_publishes_nothing(imported, tmp_path):
+    cur = publish.current(imported)
+    code, out, err = run("--db", str(imported), "import", str(tmp_path / "answers.csv"), "--round", str(NEW_YEAR))
+    assert code == 0, err
+    assert "Published" not in out and publish.current(imported) == cur
+    assert [s.version for s in publish.snapshots(imported)] == [1, 2]
+
+
+def test_a_folder_that_cannot_be_made_is_a_publish_error_not_a_traceback(working, monkeypatch):
+    blocker = working.parent / "not-a-folder"
+    blocker.write_text("a file where the published folder would go")
+    monkeypatch.setattr(publish, "folder_for", lambda w: blocker / "copy.published")
+    with publish.writer(working) as con, pytest.raises(publish.PublishError) as info:
+        publish.publish(con, working, "test", "me")
+    assert str(info.value).startswith(f"the new version could not be published in {blocker / 'copy.published'}: ")
+    assert str(info.value).endswith("The dashboard still shows the previous version.")
+
+
+def test_a_rollback_whose_publication_fails_says_the_working_database_changed(imported, monkeypatch):
+    cur = publish.current(imported)
+
+    def failing(*args, **kwargs):
+        raise publish.PublishError("the new version could not be published: the disk is full.")
+
+    monkeypatch.setattr(publish, "publish", failing)
+    code, out, err = run("--db", str(imported), "rollback")
+    assert code == 2 and out == ""
+    assert ("error: the working database now holds version 1's data again, but it is not published yet: the new "
+            "version could not be published: the disk is full. The dashboard still shows the previous version. "
+            "Run `uv run python -m lib.cli publish` when the problem is fixed. The working database as it was is "
+            "saved in ") in err
+    assert publish.current(imported) == cur
+    assert tables_hash(imported, ("audit_log", "meta")) == tables_hash(publish.find(imported, 1).path,
+                                                                       ("audit_log", "meta"))
