@@ -306,11 +306,38 @@ def materialise(path: Path) -> list[str]:
     return views
 
 
+#: Leftovers of a publication that was killed part way are removed once this old (a publication
+#: in progress takes seconds, so an older one is not in progress).
+LEFTOVER_SECONDS = 600
+
+
+def _leftovers(folder: Path, now: float) -> list[Path]:
+    """Files a killed publication left behind: staged or partial copies (dot-names) and version
+    files that never got a manifest, older than LEFTOVER_SECONDS."""
+    found = []
+    for path in folder.iterdir():
+        name = path.name
+        stray = ((name.startswith(".v") and (".staged-" in name or ".partial-" in name))
+                 or (_NUMBERED.match(name) is not None and name.endswith(_SUFFIX)
+                     and not _manifest_path(path).exists()))
+        try:
+            if stray and now - path.stat().st_mtime > LEFTOVER_SECONDS:
+                found.append(path)
+        except OSError:
+            continue
+    return found
+
+
 def prune(working: Path, keep: int = KEEP) -> list[Path]:
-    """Delete published versions beyond the newest `keep` (never the current one). A file a
-    reader still has open stays readable to it until it closes it (POSIX unlink semantics)."""
+    """Delete published versions beyond the newest `keep` (never the current one), and what a
+    publication killed part way left behind. A file a reader still has open stays readable to it
+    until it closes it (POSIX unlink semantics)."""
     cur = current(working)
     removed = []
+    for path in _leftovers(folder_for(working), time.time()):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
     for snap in snapshots(working)[:-keep] if keep > 0 else []:
         if cur is not None and snap.version == cur.version:
             continue

@@ -421,3 +421,24 @@ def test_a_rollback_whose_publication_fails_says_the_working_database_changed(im
     assert publish.current(imported) == cur
     assert tables_hash(imported, ("audit_log", "meta")) == tables_hash(publish.find(imported, 1).path,
                                                                        ("audit_log", "meta"))
+
+
+def test_leftovers_of_a_killed_publication_are_removed_once_old(working):
+    import os
+    import time
+
+    snap = publish.ensure_published(working)
+    folder = snap.path.parent
+    staged = folder / ".v000002-20261201-120000.duckdb.staged-0123abcd"
+    partial = folder / ".v000002-20261201-120000.duckdb.staged-0123abcd.partial-89ab"
+    orphan = folder / "v000003-20261201-120000.duckdb"  # a copy that never got its manifest
+    fresh = folder / ".v000004-20261201-120000.duckdb.staged-feedbeef"  # maybe still being written
+    for path in (staged, partial, orphan, fresh):
+        path.write_bytes(b"x" * 10)
+    old = time.time() - publish.LEFTOVER_SECONDS - 60
+    for path in (staged, partial, orphan):
+        os.utime(path, (old, old))
+    removed = publish.prune(working)
+    assert sorted(removed) == sorted([staged, partial, orphan])
+    assert fresh.exists() and snap.path.exists() and snap.path.with_suffix(".json").exists()
+    assert publish.current(working) == snap
