@@ -204,6 +204,29 @@ if history_tab.open:
                     exports.to_csv_bytes(exports.label_demo(old, was_demo)),
                     file_name=f"replaced-by-submission-{chosen}.csv", mime="text/csv",
                     icon=":material/download:", on_click="ignore")
+        st.subheader("Councils' own answers in the open data")
+        policy = con.execute("SELECT year, published_detail FROM survey_rounds ORDER BY year DESC").fetchall()
+        withheld = [int(y) for y, shown in policy if not shown]
+        st.markdown("Every round's scores are open to everyone (the Download the data page and the API). Each "
+                    "council's own answers are open too, unless you withhold them for a round. "
+                    + (f"Withheld now: {', '.join(map(str, withheld))}." if withheld else "No round withholds them now."))
+        p1, p2 = st.columns(2)
+        policy_year = p1.selectbox("Round", [int(y) for y, _ in policy], key="policy_year")
+        policy_choice = p2.radio("Councils' own answers", ["open", "withhold"], key="policy_choice", horizontal=True,
+                                 format_func={"open": "Open", "withhold": "Withheld (scores only)"}.get)
+        if st.button("Save and publish", key="policy_save", icon=":material/published_with_changes:"):
+            def _policy(w: duckdb.DuckDBPyConnection) -> str | None:
+                opened = policy_choice == "open"
+                if not ingest.set_published_detail(w, int(policy_year), opened, by=who):
+                    return None
+                return (f"Councils' own answers in the {policy_year} round are now "
+                        f"{'open' if opened else 'withheld'}; its scores stay published.")
+
+            done = _write(_policy, f"councils' answers in the {policy_year} round "
+                                   f"{'open' if policy_choice == 'open' else 'withheld'}")
+            if done:
+                _after_write(md(done))
+
         st.subheader("Published versions")
         current = app.snapshot()
         kept = list(reversed(publish.snapshots(app.working_path())))

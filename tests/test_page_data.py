@@ -237,3 +237,27 @@ def test_an_import_is_published_and_the_history_tab_can_go_back(page_db, admin_h
         con.close()
     home = open_page()
     assert home.selectbox(key="round_select").options[0] == "2015 (95 councils, synthetic)"  # 2016 is gone
+
+
+def test_the_history_tab_withholds_a_rounds_answers_and_publishes(page_db, admin_hash):
+    from lib import publish
+
+    at = _sign_in(open_page(PAGE, section="History"), PASSWORD)
+    assert any("No round withholds them now." in m.value for m in at.markdown)
+    at.selectbox(key="policy_year").select(2014)
+    at.radio(key="policy_choice").set_value("withhold")
+    next(b for b in at.button if b.label == "Save and publish").click().run()
+    assert not at.exception, at.exception
+    assert any("Councils' own answers in the 2014 round are now withheld" in s.value for s in at.success)
+    snap = publish.current(page_db)
+    assert snap.reason == "councils' answers in the 2014 round withheld" and snap.by == "administrator (password)"
+    con = db.connect(snap.path, read_only=True)
+    try:
+        assert con.execute("SELECT year FROM survey_rounds WHERE NOT published_detail").fetchall() == [(2014,)]
+    finally:
+        con.close()
+    assert any("Withheld now: 2014." in m.value for m in at.markdown)
+    # Saving the same choice again changes and publishes nothing.
+    next(b for b in at.button if b.label == "Save and publish").click().run()
+    assert any("Nothing was changed, so nothing new was published" in s.value for s in at.success)
+    assert publish.current(page_db) == snap
