@@ -49,3 +49,16 @@ def latest_year(repo_db_path) -> int:
         return int(con.execute("SELECT max(year) FROM survey_rounds").fetchone()[0])
     finally:
         con.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium, one per test module (tests.browser.launch_browser)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch_browser
+
+    with sync_playwright() as p:
+        b = launch_browser(p)
+        yield b
+        b.close()

@@ -17,7 +17,6 @@ from tests.browser import (
     ARTIFACTS,
     VIEWPORT,
     copy_db,
-    launch_browser,
     skip_without_chromium,
     streamlit_server,
     wait_for_app,
@@ -46,16 +45,6 @@ def server(repo_db_path, tmp_path_factory):
     db_path = copy_db(repo_db_path, tmp_path_factory.mktemp("browser"))
     with streamlit_server(db_path) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_browser(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture()

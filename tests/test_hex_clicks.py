@@ -11,7 +11,6 @@ import pytest
 
 from tests.browser import (
     copy_db,
-    launch_browser,
     skip_without_chromium,
     streamlit_server,
     wait_for_app,
@@ -31,12 +30,9 @@ _CENTRES_JS = """() => {
 }"""
 
 
-def test_one_click_on_a_hexagon_opens_its_scorecard(repo_db_path, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_one_click_on_a_hexagon_opens_its_scorecard(repo_db_path, tmp_path, browser):
     db_path = copy_db(repo_db_path, tmp_path)
-    with streamlit_server(db_path) as url, sync_playwright() as p:
-        browser = launch_browser(p)
+    with streamlit_server(db_path) as url:
         page = browser.new_page(viewport={"width": 1366, "height": 1500})  # the whole map on screen
         page.goto(f"{url}/regions")
         wait_for_app(page)
@@ -53,5 +49,5 @@ def test_one_click_on_a_hexagon_opens_its_scorecard(repo_db_path, tmp_path):
             page.mouse.click(spot["x"] + off, spot["y"] - off / 2)
             page.wait_for_url(f"**/scorecard?*authority={code}*", timeout=20_000)  # the scorecard's own address
             opened.append(code)
-        browser.close()
+        page.close()
     assert opened == chosen

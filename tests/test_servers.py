@@ -18,7 +18,6 @@ from tests.browser import (
     ROOT,
     VIEWPORT,
     copy_db,
-    launch_browser,
     skip_without_chromium,
     streamlit_process,
     wait_for_app,
@@ -28,16 +27,6 @@ from tests.test_ingest import NEW_YEAR, write_answers_csv
 pytestmark = [pytest.mark.browser, skip_without_chromium()]
 
 ROUND_PICKER = '[data-testid="stSidebar"] [data-testid="stSelectbox"]'
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_browser(p)
-        yield b
-        b.close()
 
 
 def _cli(db_path: Path, *args: str) -> subprocess.Popen:
