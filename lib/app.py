@@ -565,6 +565,33 @@ def round_councils(year: int) -> pd.DataFrame:
     return _round_councils(data_key(), year)
 
 
+def _resolve_council(text: str, year: int) -> str | None:
+    """The council of the round's set that typed text or a link's ?authority= names, with a note
+    when it was found through the lineage (a former or newer council) and a warning when nothing
+    fits. Uses the importer's matcher, so the picker accepts every name and code it accepts."""
+    from lib import geography
+    from lib.formatting import escape_markdown
+    from lib.ingest.councils import CouncilMatcher
+
+    con = cursor()
+    found = CouncilMatcher(con, year).pick(text)
+    named = found.named
+    if len(found.codes) == 1 and named is not None and found.codes != [named]:
+        st.info(f"{escape_markdown(geography.label(con, named))} was not a council in the {year} round's "
+                f"council set; showing {escape_markdown(geography.label(con, found.codes[0]))}, which covered "
+                "its area then.", icon=":material/history:")
+    elif len(found.codes) > 1:
+        listed = ", ".join(escape_markdown(geography.label(con, c)) for c in found.codes)
+        st.info(f"{escape_markdown(geography.label(con, named or found.codes[0]))} covers the area of several "
+                f"councils in the {year} round: {listed}. Choose one.", icon=":material/call_split:")
+        return None
+    elif not found.codes:
+        st.warning(f"No council in the {year} round matches {echo(text)}: {escape_markdown(found.reason or '')} "
+                   "Choose one from the list.")
+        return None
+    return found.codes[0]
+
+
 def council_picker(year: int, *, key: str, label: str = "Council",
                    help: str | None = None) -> str | None:
     """A searchable council picker (type a name or an ONS code), kept in the URL as ?authority=.
@@ -573,37 +600,24 @@ def council_picker(year: int, *, key: str, label: str = "Council",
     set (a council since merged, split or recoded) is mapped through the lineage with a note.
     Returns the chosen ONS code, or None while nothing is chosen.
     """
-    from lib import geography
-    from lib.formatting import escape_markdown
 
     councils = round_councils(year)
     # Labels carry no round-specific text: the widget keeps its value when the round changes.
     names = {r.authority_code: f"{r.display_name} ({r.authority_code})" for r in councils.itertuples()}
     codes = list(names)  # url_choice keeps the widget's value among these, so names[code] always exists
-    wanted = query_param("authority")
+    typed = st.session_state.get(key)
+    wanted = str(typed) if typed is not None and typed not in codes else query_param("authority")
     if wanted and wanted not in codes:
-        try:
-            mapped = geography.predecessors_in(wanted, year)
-        except KeyError:
-            mapped = []
-        if len(mapped) == 1:
-            st.info(f"{escape_markdown(geography.label(wanted))} was not a council in the {year} round's "
-                    f"council set; showing {escape_markdown(geography.label(mapped[0]))}, which covered "
-                    "its area then.", icon=":material/history:")
-            wanted = mapped[0]
-        elif mapped:
-            st.info(f"{escape_markdown(geography.label(wanted))} covers the area of several councils in "
-                    f"the {year} round: {', '.join(escape_markdown(geography.label(c)) for c in mapped)}. "
-                    "Choose one.", icon=":material/call_split:")
-            wanted = None
-        else:
-            st.warning(f"There is no council with the code {echo(wanted)} in the {year} round. "
-                       "Choose one from the list.")
-            wanted = None
+        wanted = _resolve_council(wanted, year)
+        if typed is not None and typed not in codes:
+            st.session_state[key] = wanted  # url_choice then shows the council the text found
+            set_query_params(authority=wanted)
     remembered = st.session_state.get(CHOSEN_COUNCIL)
     code = url_choice(st.selectbox, label, codes, key=key, param="authority",
-                      default=remembered if remembered in codes else None, format_func=names.__getitem__,
-                      url_value=wanted, index=None, placeholder="Type a council's name or ONS code",
+                      default=remembered if remembered in codes else None,
+                      format_func=lambda c: names.get(c, str(c)), accept_new_options=True,
+                      url_value=wanted, index=None,
+                      placeholder="Type a council's name or ONS code, then pick it or press Enter",
                       help=help or f"Every council with adult social services duties in the {year} "
                                    "round's council set.")
     if code is not None:

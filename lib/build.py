@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from lib import db, demo, scoring
+from lib import db, demo, geography, scoring
 from lib.paths import DATA_DIR, DEMO_DIR, STANDARDS_DIR
 from lib.standards import StandardsConfig, load_config
 
@@ -98,12 +98,11 @@ def load_reference_tables(con: duckdb.DuckDBPyConnection, config: StandardsConfi
     con.execute("DELETE FROM authorities")
     con.execute(
         """
-        INSERT INTO authorities
+        INSERT INTO authorities (code, name, display_name, region_code, region_name, type, valid_from,
+                                 valid_to, lat, lon)
         SELECT code, name, display_name, region_code, region_name, type,
                CAST(valid_from AS DATE), CAST(valid_to AS DATE),
-               CAST(lat AS DOUBLE), CAST(lon AS DOUBLE),
-               CAST(hex_col_2015 AS INTEGER), CAST(hex_row_2015 AS INTEGER),
-               CAST(hex_col_current AS INTEGER), CAST(hex_row_current AS INTEGER)
+               CAST(lat AS DOUBLE), CAST(lon AS DOUBLE)
         FROM authorities_df
         """
     )
@@ -120,6 +119,7 @@ def load_reference_tables(con: duckdb.DuckDBPyConnection, config: StandardsConfi
         """
     )
     con.unregister("lineage_df")
+    load_hex_cells(con, data_dir)
 
     cases = _read_csv(data_dir / "case_studies.csv")
     con.execute("DELETE FROM case_studies")
@@ -154,9 +154,24 @@ def load_reference_tables(con: duckdb.DuckDBPyConnection, config: StandardsConfi
     con.unregister("figures_df")
 
 
-def vintage_for_round(year: int) -> str:
-    """Rounds up to 2018 used the 2015 council set; later rounds use today's councils."""
-    return "2015" if year <= 2018 else "current"
+def load_hex_cells(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR) -> None:
+    """Load the hex-map layouts (data/hex_cells.csv), deriving one for any council set without.
+
+    A council set added by new rows in authorities.csv (a reorganisation) gets a layout anchored
+    to the stored one nearest in time, so the maps work with no hand placement; run
+    `python -m lib.hexlayout --missing` to store it in the repository.
+    """
+    from lib import hexlayout
+
+    stored = _read_csv(data_dir / "hex_cells.csv")
+    authorities = _read_csv(data_dir / "authorities.csv")
+    lineage = _read_csv(data_dir / "lineage.csv")
+    complete = getattr(hexlayout, "complete_layouts", None)  # TEMP until the hex branch lands
+    cells = complete(authorities, lineage, stored) if complete else stored
+    con.register("hex_df", cells[["layout", "code", "col", "row"]])
+    con.execute("DELETE FROM hex_cells")
+    con.execute("INSERT INTO hex_cells SELECT layout, code, CAST(col AS INTEGER), CAST(row AS INTEGER) FROM hex_df")
+    con.unregister("hex_df")
 
 
 def load_demo_rounds(con: duckdb.DuckDBPyConnection, demo_dir: Path = DEMO_DIR) -> None:
@@ -165,8 +180,10 @@ def load_demo_rounds(con: duckdb.DuckDBPyConnection, demo_dir: Path = DEMO_DIR) 
     for path in sorted(demo_dir.glob("responses_*.parquet")):
         year = int(path.stem.split("_")[1])
         con.execute(
-            "INSERT INTO survey_rounds (year, label, is_demo, vintage, provenance, loaded_at) VALUES (?, ?, TRUE, ?, ?, ?)",
-            [year, f"{year} (synthetic demonstration data)", vintage_for_round(year), DEMO_PROVENANCE, now],
+            "INSERT INTO survey_rounds (year, label, is_demo, council_set_on, provenance, loaded_at) "
+            "VALUES (?, ?, TRUE, ?, ?, ?)",
+            [year, f"{year} (synthetic demonstration data)", geography.default_council_set_on(year),
+             DEMO_PROVENANCE, now],
         )
         con.execute(
             """
@@ -240,6 +257,12 @@ def refresh_database(con: duckdb.DuckDBPyConnection, standards_dir: Path = STAND
             orphans += [f"{table}: council {c} ({n} answers)" for c, n in con.execute(
                 f"SELECT authority_code, count(*) FROM {table} WHERE authority_code NOT IN "  # noqa: S608
                 "(SELECT code FROM authorities) GROUP BY 1 ORDER BY 1").fetchall()]
+        orphans += [f"round {y}: {c} answered, but is not one of the councils of {geography.describe_day(d)} "
+                    "(its round's council-set day) in the new files" for y, c, d in con.execute(
+            "SELECT DISTINCT s.round_year, s.authority_code, r.council_set_on FROM responses s "
+            "JOIN survey_rounds r ON r.year = s.round_year JOIN authorities a ON a.code = s.authority_code "
+            "WHERE NOT ((a.valid_from IS NULL OR a.valid_from <= r.council_set_on) "
+            "AND (a.valid_to IS NULL OR a.valid_to > r.council_set_on)) ORDER BY 1, 2").fetchall()]
         if orphans:
             raise RefreshRefused("the repository's files no longer hold some questions or councils that stored "
                                  "answers use, so nothing was changed: " + "; ".join(orphans[:20])

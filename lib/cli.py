@@ -9,7 +9,8 @@ export      write a table or view to CSV or Parquet
 import      load a round of real answers from a CSV, XLSX or Parquet file (all or nothing)
 validate    check a file of answers without writing anything, and preview its scores
 template    write the answer template (CSV or XLSX) for a round
-rounds      list the survey rounds in the database and where each came from
+rounds      list the survey rounds in the database, their council sets and where each came from
+councils    CSV of the councils valid on a day (--on YYYY-MM-DD, default today), to standard output
 reset-demo  snapshot the database, then rebuild it with the synthetic demonstration data
 detail      open or withhold councils' own answers of a round in the open data (scores stay open)
 publish     publish the working database as a new version (after a publication that failed)
@@ -39,13 +40,20 @@ import sys
 import time
 import unicodedata
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
-from lib import auth, db, exports, ingest, publish, scoring, template
-from lib.build import RefreshRefused, build_database, imported_data, refresh_database
+from lib import auth, db, exports, geography, ingest, publish, scoring, template
+from lib.build import (
+    RefreshRefused,
+    build_database,
+    ensure_database,
+    imported_data,
+    refresh_database,
+)
 from lib.formatting import format_score
 from lib.paths import default_db_path
 from lib.standards import StandardsConfigError
@@ -429,6 +437,29 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _day(text: str) -> date:
+    """A YYYY-MM-DD argument (argparse type)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write it as YYYY-MM-DD, for example 2027-04-01") from None
+
+
+def cmd_councils(args: argparse.Namespace) -> int:
+    if not Path(args.db).exists() and Path(args.db) == default_db_path():
+        ensure_database(Path(args.db))  # as the dashboard does: the demo database on first use
+    con = _open(args.db)
+    try:
+        councils = geography.members_on(con, args.on or date.today())
+    finally:
+        con.close()
+    if councils.empty:
+        raise CliError(f"No councils were valid on {args.on}: the reference data starts later.")
+    out = councils[["code", "name", "region_code", "region_name", "type"]]
+    sys.stdout.write(out.to_csv(index=False, lineterminator="\n"))
+    return 0
+
+
 def cmd_rounds(args: argparse.Namespace) -> int:
     con = _open(args.db)
     try:
@@ -447,7 +478,8 @@ def cmd_rounds(args: argparse.Namespace) -> int:
         return 0
     for r in df.itertuples():
         kind = "synthetic demonstration data" if r.is_demo else "survey responses"
-        line = f"{r.year}: {r.respondents} of {r.councils} councils responded ({kind}; {r.vintage} council set)"
+        day = geography.describe_day(pd.Timestamp(r.council_set_on).date())
+        line = f"{r.year}: {r.respondents} of {r.councils} councils responded ({kind}; councils of {day})"
         if int(r.year) in withheld:
             line += "; councils' own answers withheld from the open data"
         if int(r.year) in subs:
@@ -608,6 +640,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--round", type=round_year, default=None, help="survey year (default: this year)")
     p.set_defaults(func=cmd_template)
     sub.add_parser("rounds", help="list the survey rounds").set_defaults(func=cmd_rounds)
+    p = sub.add_parser("councils", help="CSV of the councils valid on a day")
+    p.add_argument("--on", type=_day, default=None, help="the day, YYYY-MM-DD (default: today)")
+    p.set_defaults(func=cmd_councils)
     p = sub.add_parser("reset-demo", help="snapshot, then rebuild with the demonstration data")
     p.add_argument("--yes", action="store_true", help="confirm without being asked")
     p.add_argument("--by", help="who is resetting, for the audit log")

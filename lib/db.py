@@ -8,13 +8,15 @@ that runs in one transaction; readers open a published, never-changing copy of i
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -33,12 +35,19 @@ CREATE TABLE IF NOT EXISTS authorities (
     valid_to DATE,
     lat DOUBLE,
     lon DOUBLE,
-    hex_col_2015 INTEGER,
-    hex_row_2015 INTEGER,
-    hex_col_current INTEGER,
-    hex_row_current INTEGER,
     CHECK (type IN ('county', 'unitary', 'metropolitan district', 'London borough', 'other')),
     CHECK (valid_to IS NULL OR valid_from IS NULL OR valid_to > valid_from)
+);
+
+-- Hex-map cells, one layout per council set. A layout is named by the day its council set starts
+-- (the latest valid_from or valid_to on or before a round's council_set_on); see lib/geography.py.
+CREATE TABLE IF NOT EXISTS hex_cells (
+    layout VARCHAR NOT NULL,
+    code VARCHAR NOT NULL,
+    col INTEGER NOT NULL,
+    row INTEGER NOT NULL,
+    PRIMARY KEY (layout, code),
+    UNIQUE (layout, col, row)
 );
 
 CREATE TABLE IF NOT EXISTS authority_lineage (
@@ -119,7 +128,8 @@ CREATE TABLE IF NOT EXISTS survey_rounds (
     year INTEGER PRIMARY KEY,
     label VARCHAR NOT NULL,
     is_demo BOOLEAN NOT NULL,
-    vintage VARCHAR NOT NULL CHECK (vintage IN ('2015', 'current')),
+    -- The round's councils are exactly those valid on this day (valid_from <= day < valid_to).
+    council_set_on DATE NOT NULL,
     provenance VARCHAR NOT NULL,
     loaded_at TIMESTAMP NOT NULL,
     -- Whether each council's own answers may be published for this round (open data downloads and
@@ -227,7 +237,7 @@ CREATE TABLE IF NOT EXISTS published_figures (
 
 #: Tables in the order a full export or reset walks them.
 TABLES = (
-    "meta", "authorities", "authority_lineage", "standards", "answer_options", "questions",
+    "meta", "authorities", "hex_cells", "authority_lineage", "standards", "answer_options", "questions",
     "providers", "bands", "outcomes", "scoring_settings", "survey_rounds", "responses", "submissions",
     "audit_log", "case_studies", "recommendations", "published_figures", "responses_archive",
     "council_comments",
@@ -339,8 +349,50 @@ def _migrate_3_to_4(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("UPDATE survey_rounds SET published_detail = TRUE WHERE published_detail IS NULL")
 
 
+def _migrate_4_to_5(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 5 gives each round a council-set date instead of the label '2015' or 'current', and
+    keeps the hex maps in a hex_cells table (one layout per council set) instead of four columns.
+
+    A '2015' round gets 1 April of its year when its answers fit that day's councils after
+    following one-to-one recodes (the 2012 round: Gateshead and Northumberland under their codes
+    of 2012), else 1 April 2015, which is what the label meant. A 'current' round gets the day
+    today's council set began, which is what the label meant when the round was loaded. Then the
+    reference data (councils, lineage, hex cells) is reloaded from the repository's files.
+    """
+    from lib import build, geography
+    from lib.standards import load_config
+
+    vintages = dict(con.execute("SELECT year, vintage FROM survey_rounds").fetchall())
+    for column in ("hex_col_2015", "hex_row_2015", "hex_col_current", "hex_row_current"):
+        con.execute(f"ALTER TABLE authorities DROP COLUMN IF EXISTS {column}")
+    con.execute(SCHEMA)  # creates hex_cells
+    build.load_reference_tables(con, load_config())
+    today_set = geography.council_set_start(con, date.today()) or date.today()
+    days = {}
+    for year, vintage in sorted(vintages.items()):
+        day = date(int(year), 4, 1)
+        if vintage == "current":
+            day = today_set
+        elif not geography.recode_round(con, int(year), day):
+            day = date(2015, 4, 1)
+        days[int(year)] = day
+    # DuckDB cannot add a NOT NULL column to a table with rows, nor alter one after updates in
+    # the same transaction, so the table is rebuilt under the new definition.
+    definition = re.search(r"CREATE TABLE IF NOT EXISTS survey_rounds \((.*?)\n\);", SCHEMA, re.S)
+    assert definition is not None
+    con.execute(f"CREATE TABLE survey_rounds_v5 ({definition.group(1)})")
+    con.execute("CREATE TEMP TABLE _round_days (year INTEGER, day DATE)")
+    con.executemany("INSERT INTO _round_days VALUES (?, ?)", [[y, d] for y, d in days.items()])
+    con.execute("INSERT INTO survey_rounds_v5 (year, label, is_demo, council_set_on, provenance, loaded_at, "
+                "published_detail) SELECT r.year, r.label, r.is_demo, d.day, r.provenance, r.loaded_at, "
+                "r.published_detail FROM survey_rounds r JOIN _round_days d USING (year)")
+    con.execute("DROP TABLE _round_days")
+    con.execute("DROP TABLE survey_rounds")
+    con.execute("ALTER TABLE survey_rounds_v5 RENAME TO survey_rounds")
+
+
 #: Numbered migrations: MIGRATIONS[n] brings a schema-n file to schema n + 1.
-MIGRATIONS = {2: _migrate_2_to_3, 3: _migrate_3_to_4}
+MIGRATIONS = {2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5}
 
 
 def migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:

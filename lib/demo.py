@@ -719,7 +719,9 @@ class _Scorer:
         con = self.con
         con.execute("DELETE FROM responses")
         con.execute("DELETE FROM survey_rounds")
-        con.execute("INSERT INTO survey_rounds (year, label, is_demo, vintage, provenance, loaded_at) VALUES (?, 'draft', TRUE, '2015', 'draft', now())", [year])
+        # Every demo round is drawn from the councils of 1 April 2015 (see _councils).
+        con.execute("INSERT INTO survey_rounds (year, label, is_demo, council_set_on, provenance, loaded_at) "
+                    "VALUES (?, 'draft', TRUE, DATE '2015-04-01', 'draft', now())", [year])
         rows = pd.DataFrame([(year, c, q, a) for q, by_c in answers.items() for c, a in by_c.items()],
                             columns=["round_year", "authority_code", "question_id", "answer"])
         con.register("draft_df", rows)

@@ -1,9 +1,9 @@
 """Hex map of English councils: one equal-sized hexagon per council, coloured by a value.
 
 Equal hexagons give every council the same visual weight (a real map would be dominated
-by the big rural counties and hide London). Positions come from the hex_col_*/hex_row_*
-columns of data/authorities.csv (made by `python -m lib.hexlayout`, a dev-only tool this
-module never imports).
+by the big rural counties and hide London). Positions come from the database's hex_cells
+table: one layout per council set, loaded from data/hex_cells.csv by the build (which derives
+a layout for a new council set itself; see lib.hexlayout, which this module never imports).
 
 Drawing: hexagon fills are layout shapes (one per council, coloured individually), region
 outlines are one line trace, and one marker trace at the cell centres carries hover text
@@ -20,8 +20,10 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping
-from typing import Any, cast
+from datetime import date
+from typing import Any
 
+import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
@@ -38,15 +40,23 @@ OUTLINE_COLOUR = "#1A1A1A"
 CELL_EDGE_COLOUR = "#FFFFFF"
 
 
-def hex_layout(vintage: str) -> pd.DataFrame:
-    """Cells of one vintage ("2015" or "current"): code, names, region, type, hex_col, hex_row."""
-    if vintage not in ("2015", "current"):
-        raise ValueError(f"unknown vintage {vintage!r}; use '2015' or 'current'")
-    members = geography.vintage_members(cast(geography.Vintage, vintage))
-    out = members[["code", "display_name", "region_code", "region_name", "type"]].copy()
-    out["hex_col"] = members[f"hex_col_{vintage}"].astype(int)
-    out["hex_row"] = members[f"hex_row_{vintage}"].astype(int)
-    return out.reset_index(drop=True)
+def hex_layout(con: duckdb.DuckDBPyConnection, day: date) -> pd.DataFrame:
+    """Cells of the councils valid on `day`: code, names, region, type, hex_col, hex_row.
+
+    The cells are the stored layout of that day's council set (table hex_cells). Raises
+    ValueError naming the day when the database holds no layout for it.
+    """
+    layout = geography.layout_name(con, day)
+    out = con.execute(
+        """
+        SELECT a.code, a.display_name, a.region_code, a.region_name, a.type, h.col AS hex_col, h.row AS hex_row
+        FROM authorities a JOIN hex_cells h ON h.code = a.code AND h.layout = ?
+        WHERE (a.valid_from IS NULL OR a.valid_from <= ?) AND (a.valid_to IS NULL OR a.valid_to > ?)
+        ORDER BY a.code
+        """, [layout, day, day]).df()
+    if out.empty:
+        raise ValueError(f"no hex layout for the councils of {geography.describe_day(day)}")
+    return out
 
 
 def _hexagon_path(col: int, row: int, shrink: float = 1.0) -> str:

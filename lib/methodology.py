@@ -10,6 +10,7 @@ import math
 import duckdb
 import pandas as pd
 
+from lib import geography
 from lib.rounding import shown
 from lib.standards import AUDIENCE_LABELS
 
@@ -147,16 +148,19 @@ def rank_rule(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def rounds(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every round's provenance with its respondents and coverage of the council set."""
-    return con.execute(
+    """Every round's provenance with its respondents and coverage of the council set, and the
+    council set in words (`council_set`: 'Councils of 1 April 2015')."""
+    df = con.execute(
         """
-        SELECT r.year, r.label, r.is_demo, r.vintage, r.provenance, r.loaded_at,
+        SELECT r.year, r.label, r.is_demo, r.council_set_on, r.provenance, r.loaded_at,
                c.respondents, c.councils, c.coverage
         FROM survey_rounds r
         LEFT JOIN scope_coverage c ON c.round_year = r.year AND c.scope = 'england'
         ORDER BY r.year
         """
     ).df()
+    df["council_set"] = [f"Councils of {geography.describe_day(pd.Timestamp(d).date())}" for d in df["council_set_on"]]
+    return df
 
 
 def answer_quality(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -181,8 +185,12 @@ def answer_quality(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-def reorganisations(con: duckdb.DuckDBPyConnection, since: str = "2015-04-01") -> pd.DataFrame:
-    """Council changes after the 2015 council set (merges, splits, recodes), oldest first."""
+def reorganisations(con: duckdb.DuckDBPyConnection, since: str | None = None) -> pd.DataFrame:
+    """Council changes (merges, splits, recodes) after `since`, oldest first; by default after
+    the earliest round's council-set day (all of them when there is no round)."""
+    if since is None:
+        first = con.execute("SELECT min(council_set_on) FROM survey_rounds").fetchone()
+        since = first[0].isoformat() if first and first[0] else "1900-01-01"
     return con.execute(
         """
         SELECT effective_date, kind, predecessor_code, predecessor_name, successor_code,

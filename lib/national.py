@@ -170,15 +170,10 @@ def questions_change_note(change: pd.DataFrame) -> str:
 
 
 def map_values(con: duckdb.DuckDBPyConnection, year: int, standard: int | None = None) -> pd.DataFrame:
-    """Every council of the round's vintage with its hex cell and a value (overall or one standard).
+    """Every council of the round's council set with its hex cell and a value (overall or one standard).
 
     Councils that did not respond are included with no value, so the map shows them in grey.
     """
-    found = con.execute("SELECT vintage FROM survey_rounds WHERE year = ?", [year]).fetchone()
-    assert found is not None, f"no {year} survey round"
-    vintage = found[0]
-    col, row = (("hex_col_2015", "hex_row_2015") if vintage == "2015"
-                else ("hex_col_current", "hex_row_current"))
     value_sql = (
         "SELECT authority_code, score AS value, rank, n_ranked, band FROM overall_scores WHERE round_year = ?"
         if standard is None else
@@ -191,10 +186,10 @@ def map_values(con: duckdb.DuckDBPyConnection, year: int, standard: int | None =
     return con.execute(
         f"""
         SELECT c.authority_code AS code, c.display_name, c.region_code, c.region_name, c.type,
-               a.{col} AS hex_col, a.{row} AS hex_row, c.responded,
+               h.hex_col, h.hex_row, c.responded,
                v.value, v.rank, v.n_ranked, v.band
         FROM round_councils c
-        JOIN authorities a ON a.code = c.authority_code
+        JOIN round_hex_cells h USING (round_year, authority_code)
         LEFT JOIN ({value_sql}) v ON v.authority_code = c.authority_code
         WHERE c.round_year = ?
         ORDER BY c.display_name

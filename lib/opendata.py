@@ -27,18 +27,15 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from lib import exports
+from lib import exports, geography
 
 DEMO_NOTE = exports.DEMO_NOTE
 
 
 def council_set_sql(rounds_alias: str = "r") -> str:
-    """SQL for a round's council set, read from survey_rounds (alias `rounds_alias`).
-
-    Today that is the `vintage` code ('2015': the councils of 1 April 2015; 'current': today's).
-    When rounds gain a council-set date, change this one function and every dataset follows.
-    """
-    return f"{rounds_alias}.vintage"
+    """SQL for a round's council set, read from survey_rounds (alias `rounds_alias`): its
+    council-set day as ISO text ('2015-04-01': the councils valid on 1 April 2015)."""
+    return f"strftime({rounds_alias}.council_set_on, '%Y-%m-%d')"
 
 
 def _round_columns(alias: str = "r") -> str:
@@ -379,9 +376,11 @@ def query(con: duckdb.DuckDBPyConnection, dataset: str, filters: Mapping[str, An
 
 
 def council_set_label(council_set: str) -> str:
-    """Words for a council-set value, for the page and the dictionary."""
-    return {"2015": "the councils of 1 April 2015", "current": "today's councils"}.get(
-        str(council_set), str(council_set))
+    """Words for a council-set value ('2015-04-01'), for the page and the dictionary."""
+    try:
+        return f"the councils of {geography.describe_day(date.fromisoformat(str(council_set)))}"
+    except ValueError:
+        return str(council_set)
 
 
 def file_name(dataset: str, year: int | None, extension: str) -> str:
@@ -415,8 +414,8 @@ def file_bytes(con: duckdb.DuckDBPyConnection, dataset: str, year: int | None, f
 #: written here: they are read from the database (see dictionary()).
 MEANINGS: dict[str, tuple[str, str]] = {
     "round_year": ("The survey round (the year it was asked)", "year"),
-    "council_set": ("Which set of councils the round is held against (councils are merged, split "
-                    "and recoded over time)", ""),
+    "council_set": ("The day whose councils the round is held against: those valid on that day "
+                    "(councils are merged, split and recoded over time)", "date (YYYY-MM-DD)"),
     "authority_code": ("The council's ONS code", "ONS code"),
     "authority_name": ("The council's name as shown on the dashboard", ""),
     "official_name": ("The council's name as the ONS writes it", ""),
@@ -514,7 +513,7 @@ def allowed_values(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     bands = con.execute(
         "SELECT string_agg(key || ' (from ' || CAST(min_score AS VARCHAR) || ')', ', ' "
         "ORDER BY min_score DESC) FROM bands").fetchone()
-    sets = _values(con, "SELECT DISTINCT vintage FROM survey_rounds ORDER BY 1")
+    sets = _values(con, "SELECT DISTINCT strftime(council_set_on, '%Y-%m-%d') FROM survey_rounds ORDER BY 1")
     years = round_years(con)
     return {
         "round_year": _joined(sorted(years)),

@@ -105,14 +105,12 @@ def map_cells(con: duckdb.DuckDBPyConnection, year: int, standard: int | None = 
             FROM standard_scores WHERE round_year = $year AND standard = $standard::INTEGER
         ), cells AS (
             SELECT c.authority_code AS code, c.display_name, c.region_code, c.region_name, c.type,
-                   CASE WHEN r.vintage = '2015' THEN a.hex_col_2015 ELSE a.hex_col_current END AS hex_col,
-                   CASE WHEN r.vintage = '2015' THEN a.hex_row_2015 ELSE a.hex_row_current END AS hex_row,
+                   h.hex_col, h.hex_row,
                    c.responded, v.value, v.band, coalesce(b.label, '') AS band_label,
                    coalesce(v.rankable, false) AS rankable,
                    ($type::VARCHAR IS NULL OR c.type = $type::VARCHAR) AS in_filter
             FROM round_councils c
-            JOIN survey_rounds r ON r.year = c.round_year
-            JOIN authorities a ON a.code = c.authority_code
+            JOIN round_hex_cells h USING (round_year, authority_code)
             LEFT JOIN vals v ON v.authority_code = c.authority_code
             LEFT JOIN bands b ON b.key = v.band
             WHERE c.round_year = $year

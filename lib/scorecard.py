@@ -57,10 +57,10 @@ def council(con: duckdb.DuckDBPyConnection, code: str, year: int) -> dict[str, A
     return None if row.empty else row.iloc[0].to_dict()
 
 
-def _counterparts(code: str, year: int) -> list[str]:
+def _counterparts(con: duckdb.DuckDBPyConnection, code: str, year: int) -> list[str]:
     """The council(s) of a round's council set that covered `code`'s area (see lib.geography)."""
     try:
-        return geography.predecessors_in(code, year)
+        return geography.predecessors_in(con, code, year)
     except KeyError:
         return []
 
@@ -71,7 +71,7 @@ def response_rounds(con: duckdb.DuckDBPyConnection, code: str) -> list[int]:
     years = [int(r[0]) for r in con.execute("SELECT year FROM survey_rounds ORDER BY year").fetchall()]
     out = []
     for year in years:
-        codes = _counterparts(code, year) or [code]
+        codes = _counterparts(con, code, year) or [code]
         row = con.execute(
             "SELECT count(*) FROM respondents WHERE round_year = ? AND list_contains(?, authority_code)",
             [year, codes],
@@ -521,9 +521,7 @@ def _trend_pairs(con: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
     rows = []
     for (year,) in con.execute("SELECT year FROM survey_rounds ORDER BY year").fetchall():
         year = int(year)
-        others = _counterparts(code, year)
-        note = geography.lineage_label(code, year) if others and others != [code] else ""
-        for other in others:
+        for other, note in geography.trend_points(con, code, year):
             rows.append((year, other, note))
     return pd.DataFrame(rows, columns=["round_year", "authority_code", "lineage_note"])
 

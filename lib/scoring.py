@@ -13,22 +13,30 @@ import pandas as pd
 from lib import db
 from lib.rounding import SQL_MACROS
 
-# Councils belong to a vintage: the 2015 set (valid on 1 April 2015) or today's set.
+# A round's councils are those valid on its council-set day (valid_from <= day < valid_to).
 VIEWS = """
-CREATE OR REPLACE VIEW vintage_councils AS
-SELECT '2015' AS vintage, a.* FROM authorities a
-WHERE (a.valid_from IS NULL OR a.valid_from <= DATE '2015-04-01')
-  AND (a.valid_to IS NULL OR a.valid_to > DATE '2015-04-01')
-UNION ALL
-SELECT 'current' AS vintage, a.* FROM authorities a WHERE a.valid_to IS NULL;
-
--- Every council in a round's vintage, and whether it answered that round.
 CREATE OR REPLACE VIEW round_councils AS
-SELECT r.year AS round_year, v.code AS authority_code, v.display_name, v.name, v.region_code,
-       v.region_name, v.type,
-       EXISTS (SELECT 1 FROM responses x WHERE x.round_year = r.year AND x.authority_code = v.code)
+SELECT r.year AS round_year, a.code AS authority_code, a.display_name, a.name, a.region_code,
+       a.region_name, a.type,
+       EXISTS (SELECT 1 FROM responses x WHERE x.round_year = r.year AND x.authority_code = a.code)
            AS responded
-FROM survey_rounds r JOIN vintage_councils v ON v.vintage = r.vintage;
+FROM survey_rounds r JOIN authorities a
+  ON (a.valid_from IS NULL OR a.valid_from <= r.council_set_on)
+ AND (a.valid_to IS NULL OR a.valid_to > r.council_set_on);
+
+-- Each round's hex-map layout: the one named by the day its council set began.
+CREATE OR REPLACE VIEW round_layouts AS
+SELECT r.year AS round_year, r.council_set_on,
+       (SELECT strftime(max(d), '%Y-%m-%d') FROM (
+            SELECT valid_from AS d FROM authorities UNION ALL SELECT valid_to FROM authorities) c
+        WHERE c.d <= r.council_set_on) AS layout
+FROM survey_rounds r;
+
+CREATE OR REPLACE VIEW round_hex_cells AS
+SELECT c.round_year, c.authority_code, h.col AS hex_col, h.row AS hex_row
+FROM round_councils c
+JOIN round_layouts l USING (round_year)
+LEFT JOIN hex_cells h ON h.layout = l.layout AND h.code = c.authority_code;
 
 CREATE OR REPLACE VIEW respondents AS
 SELECT round_year, authority_code FROM round_councils WHERE responded;
@@ -317,7 +325,7 @@ LEFT JOIN per_side p ON p.side = 'before' AND p.round_year = b.round_year AND p.
 """
 
 VIEW_NAMES = (
-    "vintage_councils", "round_councils", "respondents", "council_scopes", "scope_coverage",
+    "round_councils", "round_layouts", "round_hex_cells", "respondents", "council_scopes", "scope_coverage",
     "question_scores", "standard_scores", "round_rank_rule", "overall_scores", "answer_shares", "provider_shares",
     "question_summary", "standard_summary", "overall_summary", "round_pairs", "like_for_like_basis",
     "like_for_like_standard_scores", "like_for_like_summary",
@@ -331,7 +339,7 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
 
 
 #: Tables the scoring views read besides survey_rounds and responses: the rules and the councils.
-RULE_TABLES = ("authorities", "standards", "questions", "answer_options", "providers", "bands",
+RULE_TABLES = ("authorities", "authority_lineage", "hex_cells", "standards", "questions", "answer_options", "providers", "bands",
                "scoring_settings")
 
 
@@ -365,7 +373,7 @@ def rounds(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Survey rounds with their respondents, newest first."""
     return con.execute(
         """
-        SELECT r.year, r.label, r.is_demo, r.vintage, r.provenance,
+        SELECT r.year, r.label, r.is_demo, r.council_set_on, r.provenance,
                (SELECT count(*) FROM respondents p WHERE p.round_year = r.year) AS respondents,
                (SELECT count(*) FROM round_councils c WHERE c.round_year = r.year) AS councils
         FROM survey_rounds r ORDER BY r.year DESC

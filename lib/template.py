@@ -49,7 +49,7 @@ def columns(con: duckdb.DuckDBPyConnection, year: int) -> list[str]:
 
 def frame(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
     """One row per council of the round's council set, answers blank."""
-    councils = geography.authorities_for_round(year).sort_values("display_name")
+    councils = geography.round_members(con, year).sort_values("display_name")
     cols = columns(con, year)
     df = pd.DataFrame({c: pd.Series([""] * len(councils), dtype="object") for c in cols})
     df["council"] = list(councils["code"])

@@ -175,7 +175,6 @@ rounds = cached_meth.rounds()
 quality = cached_meth.answer_quality()
 shown = rounds.assign(
     kind=rounds["is_demo"].map({True: "Synthetic demonstration data", False: "Survey responses"}),
-    council_set=rounds["vintage"].map({"2015": "Councils at 1 April 2015", "current": "Today's councils"}),
     loaded=rounds["loaded_at"].dt.strftime("%-d %B %Y %H:%M"),
     response=[f"{int(r)} of {int(c)} ({format_percent(v)})" for r, c, v in
               zip(rounds["respondents"], rounds["councils"], rounds["coverage"], strict=True)],
@@ -215,6 +214,24 @@ if rounds["is_demo"].any():
             "mean_score": f"Average overall score, {demo_years.split(' and ')[-1]}"}),
             column_config={"Effect on readiness (standard deviations)": st.column_config.NumberColumn(format="%+.2f")})
 
+st.subheader("Which councils each round covers")
+st.markdown(
+    "Each round is held against the councils that existed on one day, its **council-set day** "
+    "(the table above). Unless an administrator sets another day, it is 1 April of the round's "
+    "year, the day on which reorganisations take effect, so a round run in 2027 covers the councils "
+    "of April 2027. Response rates, ranks, peers, maps, templates and the checks on imported "
+    "answers all use that round's councils, so the 2012 round lists Gateshead and Northumberland "
+    "under the codes they had before April 2013.")
+st.markdown(
+    "**When councils are reorganised**, the reference data gains the new councils with the day "
+    "they start, the old ones get the day they end, and the lineage records which council became "
+    "which (merged, split, or a new code for the same council). Earlier rounds keep the councils "
+    "they were run with, so no answer or score changes or disappears. Each council set has its "
+    "own hex map, placed from the councils' centres and kept close to the layout before it. A "
+    "council's trend follows the lineage: a new council shows the rounds of the council(s) it "
+    "came from, each point named; after a split each new council shows the old county's history, "
+    "marked as shared; after a merger the history of each former council is shown.")
+
 # ---- Limitations -------------------------------------------------------------------------------
 st.header("Limitations: how far to trust the numbers")
 lines = []
@@ -227,7 +244,7 @@ lines.append(
     "respond may differ from those that do not."
     + (f" The 2015 report counts {meth.REPORT_BASE} councils because it leaves out the Isles of "
        "Scilly; this dashboard counts every council with adult social services duties."
-       if len(r2015) and r2015["vintage"].iloc[0] == "2015" else "")
+       if len(r2015) else "")
 )
 lines.append(
     "**\"Don't know\" answers count as no support.** They earn no credit but still count in the "
@@ -277,7 +294,7 @@ app.show_table(
                    "Scored answers expected": st.column_config.NumberColumn(format="%d"),
                    "Don't know answers": st.column_config.NumberColumn(format="%d"),
                    "Missing answers": st.column_config.NumberColumn(format="%d")})
-with st.expander("Council reorganisations since the 2015 council set"):
+with st.expander("Council reorganisations since the earliest round's council set"):
     app.show_table(meth.reorganisation_table(lineage))
 
 # ---- Sources -------------------------------------------------------------------------------------

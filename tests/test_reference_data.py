@@ -1,5 +1,6 @@
-"""Checks on the council reference data (data/authorities.csv, data/lineage.csv), the lineage
-helpers in lib.geography, the committed hex-map layouts and the hex-map drawing function.
+"""Checks on the council reference data (data/authorities.csv, data/lineage.csv), the council
+sets by date and lineage helpers in lib.geography (read from a database built from those
+files), and the hex-map drawing function.
 
 Where the ONS reference extract in ../shared/geo is available, the project's files are
 compared with it; those tests skip (saying why) when the folder is absent. Nothing here
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import geography, hexmap
+from lib import build, db, geography, hexmap
 from lib.hexgrid import (
     cell_centre,
     components,
@@ -30,6 +31,7 @@ from lib.hexgrid import (
     hex_neighbours,
     shared_edge,
 )
+from lib.standards import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -37,7 +39,7 @@ GEO_DIR = Path(__file__).resolve().parents[2] / "shared" / "geo"
 
 COLUMNS = [
     "code", "name", "display_name", "region_code", "region_name", "type", "valid_from",
-    "valid_to", "lat", "lon", "hex_col_2015", "hex_row_2015", "hex_col_current", "hex_row_current",
+    "valid_to", "lat", "lon",
 ]
 LINEAGE_COLUMNS = [
     "predecessor_code", "predecessor_name", "successor_code", "successor_name",
@@ -53,7 +55,10 @@ TYPE_COUNTS = {
     "2015": {"county": 27, "unitary": 56, "metropolitan district": 36, "London borough": 33},
     "current": {"county": 21, "unitary": 63, "metropolitan district": 36, "London borough": 33},
 }
+#: The two council sets the ONS extract in ../shared/geo describes, by a day on which each held.
+SET_DAYS = {"2015": date(2015, 4, 1), "current": date(2026, 12, 1)}
 VINTAGES = ("2015", "current")
+DAY_2015 = SET_DAYS["2015"]
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -66,13 +71,22 @@ def raw() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def authorities() -> pd.DataFrame:
-    return geography.load_authorities()
+def con():
+    """A database built from the repository's files (no rounds): what lib.geography reads."""
+    connection = db.connect(":memory:")
+    build.populate(connection, load_config(), demo_dir=None)
+    yield connection
+    connection.close()
 
 
 @pytest.fixture(scope="module")
-def lineage() -> pd.DataFrame:
-    return geography.load_lineage()
+def authorities(con) -> pd.DataFrame:
+    return geography.load_authorities(con)
+
+
+@pytest.fixture(scope="module")
+def lineage(con) -> pd.DataFrame:
+    return geography.load_lineage(con)
 
 
 def _reference(name: str) -> pd.DataFrame:
@@ -82,8 +96,21 @@ def _reference(name: str) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
+_DB: list = []
+
+
+def _db():
+    """One database built from the repository's files for the helpers below (kept open)."""
+    if not _DB:
+        connection = db.connect(":memory:")
+        build.populate(connection, load_config(), demo_dir=None)
+        _DB.append(connection)
+    return _DB[0]
+
+
 def _members(vintage: str) -> pd.DataFrame:
-    return geography.vintage_members(vintage)  # type: ignore[arg-type]
+    """The councils of one of the two ONS sets ("2015", "current"), from the database build."""
+    return geography.members_on(_db(), SET_DAYS[vintage])
 
 
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -130,10 +157,18 @@ def test_dates_are_iso_and_in_order(raw: pd.DataFrame) -> None:
     assert (raw["valid_from"].replace("", "2009-04-01") >= "2009-04-01").all()
 
 
-def test_union_of_vintages_has_163_councils(raw: pd.DataFrame) -> None:
+def test_union_of_vintages_has_163_councils_plus_the_codes_of_2012(raw: pd.DataFrame) -> None:
     codes = set(_members("2015")["code"]) | set(_members("current")["code"])
-    assert codes == set(raw["code"])
     assert len(codes) == 163
+    # The only other rows: Gateshead and Northumberland under the codes they had until April 2013.
+    assert set(raw["code"]) - codes == {"E08000020", "E06000048"}
+
+
+def test_the_2012_council_set_uses_the_codes_of_2012(con) -> None:
+    on_2012 = set(geography.members_on(con, date(2012, 4, 1))["code"])
+    assert len(on_2012) == 152  # the 2015 set with two codes swapped back
+    assert on_2012 - set(_members("2015")["code"]) == {"E08000020", "E06000048"}
+    assert set(_members("2015")["code"]) - on_2012 == {"E08000037", "E06000057"}
 
 
 @pytest.mark.parametrize("vintage, expected", [("2015", 152), ("current", 153)])
@@ -255,10 +290,14 @@ def test_centroids_lie_inside_their_own_polygon(authorities: pd.DataFrame) -> No
         pytest.skip(f"{path} is absent: the ONS boundaries live outside the project")
     features = json.loads(path.read_text())["features"]
     polygons = {f["properties"]["code"]: shapely_geometry.shape(f["geometry"]) for f in features}
+    # The extract has no polygon for the codes Gateshead and Northumberland had until 2013: a
+    # recode with a small boundary adjustment, so the later code's polygon stands in.
+    recoded = {"E08000020": "E08000037", "E06000048": "E06000057"}
     outside = []
     for row in authorities.itertuples():
-        assert row.code in polygons, f"no boundary for {row.code}"
-        if not polygons[row.code].contains(shapely_geometry.Point(row.lon, row.lat)):
+        code = recoded.get(row.code, row.code)
+        assert code in polygons, f"no boundary for {row.code}"
+        if not polygons[code].contains(shapely_geometry.Point(row.lon, row.lat)):
             outside.append(row.code)
     assert not outside, f"centroid outside own boundary: {outside}"
 
@@ -342,14 +381,14 @@ def test_predecessors_are_retired_on_the_effective_date(lineage: pd.DataFrame,
         if row.predecessor_code in valid_to:
             assert valid_to[row.predecessor_code] == row.effective_date, row.predecessor_code
         else:
-            assert row.effective_date < geography.VINTAGE_2015_DAY, (
+            assert row.effective_date < DAY_2015, (
                 f"{row.predecessor_code} retired after 2015 but has no row in authorities.csv")
 
 
 def test_successors_start_on_the_effective_date(lineage: pd.DataFrame,
                                                 authorities: pd.DataFrame) -> None:
     valid_from = dict(zip(authorities["code"], authorities["valid_from"], strict=True))
-    retired_early = set(lineage.loc[lineage["effective_date"] < geography.VINTAGE_2015_DAY,
+    retired_early = set(lineage.loc[lineage["effective_date"] < DAY_2015,
                                     "predecessor_code"])
     for row in lineage.itertuples():
         if row.successor_code not in valid_from:
@@ -367,69 +406,77 @@ def test_every_start_and_end_is_explained_by_the_lineage(lineage: pd.DataFrame,
     assert ended <= set(lineage["predecessor_code"]), sorted(ended - set(lineage["predecessor_code"]))
 
 
-def test_2015_and_current_sets_map_onto_each_other() -> None:
+def test_2015_and_current_sets_map_onto_each_other(con) -> None:
+    today = SET_DAYS["current"]
     current = set(_members("current")["code"])
     for code in _members("2015")["code"]:
-        successors = geography.current_successors(code)
+        successors = geography.current_successors(con, code, today)
         assert successors and set(successors) <= current, code
     in_2015 = set(_members("2015")["code"])
     for code in current:
-        back = geography.predecessors_in(code, 2015)
+        back = geography.counterparts_on(con, code, DAY_2015)
         assert back and set(back) <= in_2015, code
         # ... and the way back leads forward to the same council again.
-        assert all(code in geography.current_successors(p) for p in back), code
+        assert all(code in geography.current_successors(con, p, today) for p in back), code
 
 
 # --- lib.geography ---------------------------------------------------------------------------
 
-def test_vintage_rules() -> None:
-    for year in range(2012, 2019):
-        assert geography.vintage_for_round(year) == "2015"
-    for year in (2019, 2023, 2025, 2030):
-        assert geography.vintage_for_round(year) == "current"
-    assert len(geography.authorities_for_round(2012)) == 152
-    assert len(geography.authorities_for_round(2015)) == 152
-    assert len(geography.authorities_for_round(2026)) == 153
-    assert geography.vintage_codes(date(2015, 4, 1)) == set(_members("2015")["code"])
-    assert geography.vintage_codes(date(2025, 4, 1)) == set(_members("current")["code"])
-    on_2021 = geography.vintage_codes(date(2021, 4, 1))
+def test_council_set_days(con) -> None:
+    # New rounds default to 1 April of their year, the day reorganisations take effect.
+    assert geography.default_council_set_on(2027) == date(2027, 4, 1)
+    # With no round stored, a year's set is that default's.
+    assert geography.council_set_on(con, 2012) == date(2012, 4, 1)
+    assert len(geography.round_members(con, 2012)) == 152
+    assert len(geography.round_members(con, 2015)) == 152
+    assert len(geography.round_members(con, 2026)) == 153
+    on_2021 = set(geography.members_on(con, date(2021, 4, 1))["code"])
     assert "E06000061" in on_2021 and "E10000021" not in on_2021 and "E10000006" in on_2021
+    # A council is valid from its first day up to, not including, its last.
+    assert "E10000021" in set(geography.members_on(con, date(2021, 3, 31))["code"])
+    # The day each set began names its hex layout.
+    assert geography.change_dates(con)[:2] == [date(2009, 4, 1), date(2013, 4, 1)]
+    assert geography.council_set_start(con, date(2015, 6, 1)) == date(2013, 4, 1)
+    assert geography.layout_name(con, date(2026, 12, 1)) == "2025-04-01"
+    assert geography.layout_name(con, date(2000, 1, 1)) is None
+    assert geography.describe_day(date(2015, 4, 1)) == "1 April 2015"
 
 
-def test_lineage_lookups() -> None:
-    assert geography.current_successors("E10000023") == ["E06000065"]
-    assert geography.current_successors("E10000021") == ["E06000061", "E06000062"]
-    assert geography.current_successors("E10000009") == ["E06000058", "E06000059"]
-    assert geography.current_successors("E06000001") == ["E06000001"]
-    assert geography.current_successors("E08000016") == ["E08000038"]
-    assert geography.predecessors_in("E06000058", 2015) == ["E06000028", "E06000029", "E10000009"]
-    assert geography.predecessors_in("E06000063", 2015) == ["E10000006"]
-    assert geography.predecessors_in("E08000039", 2014) == ["E08000019"]
-    assert geography.predecessors_in("E06000001", 2013) == ["E06000001"]
-    assert geography.predecessors_in("E10000021", 2025) == ["E06000061", "E06000062"]
+def test_lineage_lookups(con) -> None:
+    today = SET_DAYS["current"]
+    assert geography.current_successors(con, "E10000023", today) == ["E06000065"]
+    assert geography.current_successors(con, "E10000021", today) == ["E06000061", "E06000062"]
+    assert geography.current_successors(con, "E10000009", today) == ["E06000058", "E06000059"]
+    assert geography.current_successors(con, "E06000001", today) == ["E06000001"]
+    assert geography.current_successors(con, "E08000016", today) == ["E08000038"]
+    assert geography.current_successors(con, "E08000020", today) == ["E08000037"]
+    assert geography.predecessors_in(con, "E06000058", 2015) == ["E06000028", "E06000029", "E10000009"]
+    assert geography.predecessors_in(con, "E06000063", 2015) == ["E10000006"]
+    assert geography.predecessors_in(con, "E08000039", 2014) == ["E08000019"]
+    assert geography.predecessors_in(con, "E06000001", 2013) == ["E06000001"]
+    assert geography.predecessors_in(con, "E08000037", 2012) == ["E08000020"]
+    assert geography.predecessors_in(con, "E10000021", 2025) == ["E06000061", "E06000062"]
+    # A split's successor maps back to the county alone, never on to its sibling.
+    assert geography.predecessors_in(con, "E06000061", 2019) == ["E10000021"]
     with pytest.raises(KeyError):
-        geography.current_successors("E99999999")
+        geography.current_successors(con, "E99999999", today)
 
 
-def test_reorganisation_labels() -> None:
-    assert geography.mapping_kind("E06000001", 2015) == "same"
-    assert geography.mapping_kind("E08000038", 2015) == "recode"
-    assert geography.mapping_kind("E06000065", 2015) == "recode"
-    assert geography.mapping_kind("E06000058", 2015) == "reorganised"
-    assert geography.mapping_kind("E06000059", 2015) == "reorganised"  # Christchurch left
-    assert geography.crosses_reorganisation("E06000062", 2014)
-    assert not geography.crosses_reorganisation("E06000066", 2014)
-    assert geography.lineage_label("E06000001", 2015) == ""
-    assert "via lineage" in geography.lineage_label("E06000058", 2015)
-    assert "Bournemouth" in geography.lineage_label("E06000058", 2015)
-    assert geography.label("E10000009") == "Dorset (until 2019)"
-    assert geography.label("E06000059") == "Dorset"
-
-
-def test_loaders_return_independent_copies() -> None:
-    first = geography.load_authorities()
-    first.loc[0, "display_name"] = "changed"
-    assert geography.load_authorities().loc[0, "display_name"] != "changed"
+def test_reorganisation_labels(con) -> None:
+    assert geography.mapping_kind(con, "E06000001", 2015) == "same"
+    assert geography.mapping_kind(con, "E08000038", 2015) == "recode"
+    assert geography.mapping_kind(con, "E06000065", 2015) == "recode"
+    assert geography.mapping_kind(con, "E08000037", 2012) == "recode"
+    assert geography.mapping_kind(con, "E06000058", 2015) == "reorganised"
+    assert geography.mapping_kind(con, "E06000059", 2015) == "reorganised"  # Christchurch left
+    assert geography.mapping_kind(con, "E06000062", 2014) == "reorganised"
+    assert geography.mapping_kind(con, "E06000066", 2014) == "recode"
+    assert geography.lineage_label(con, "E06000001", 2015) == ""
+    assert "via lineage" in geography.lineage_label(con, "E06000058", 2015)
+    assert "Bournemouth" in geography.lineage_label(con, "E06000058", 2015)
+    assert geography.lineage_label(con, "E08000037", 2012) == "2012: same council under its earlier code (Gateshead)"
+    assert geography.label(con, "E10000009") == "Dorset (until 2019)"
+    assert geography.label(con, "E06000059") == "Dorset"
 
 
 # --- hex layout ------------------------------------------------------------------------------
@@ -538,7 +585,7 @@ def test_normalising_a_layout_keeps_its_shape() -> None:
 # --- lib.hexmap ------------------------------------------------------------------------------
 
 def _cells(vintage: str = "2015", missing_every: int = 0) -> pd.DataFrame:
-    cells = hexmap.hex_layout(vintage)
+    cells = hexmap.hex_layout(_db(), SET_DAYS[vintage])
     values = np.linspace(5, 95, len(cells))
     if missing_every:
         values[::missing_every] = np.nan
@@ -549,13 +596,14 @@ def _cells(vintage: str = "2015", missing_every: int = 0) -> pd.DataFrame:
 
 
 def test_hex_layout_returns_one_row_per_council() -> None:
-    for vintage, n in (("2015", 152), ("current", 153)):
-        layout = hexmap.hex_layout(vintage)
+    for day, n in ((date(2012, 4, 1), 152), (SET_DAYS["2015"], 152), (SET_DAYS["current"], 153)):
+        layout = hexmap.hex_layout(_db(), day)
         assert len(layout) == n
+        assert set(layout["code"]) == set(geography.members_on(_db(), day)["code"])
         assert list(layout.columns) == ["code", "display_name", "region_code", "region_name",
                                         "type", "hex_col", "hex_row"]
-    with pytest.raises(ValueError):
-        hexmap.hex_layout("1999")
+    with pytest.raises(ValueError, match="no hex layout for the councils of 1 January 1999"):
+        hexmap.hex_layout(_db(), date(1999, 1, 1))
 
 
 def test_hex_map_figure_marks_missing_values_grey() -> None:
@@ -618,7 +666,7 @@ def test_selected_code_reads_streamlit_selection() -> None:
 
 
 def test_app_modules_do_not_load_the_layout_tool() -> None:
-    """scipy is a dev dependency: the app's map code must not pull in lib.hexlayout."""
+    """The maps read stored cells: drawing one must not load the layout tool or scipy."""
     code = ("import sys, lib.geography, lib.hexmap, lib.hexgrid; "
             "bad = [m for m in ('lib.hexlayout', 'scipy') if m in sys.modules]; "
             "print(', '.join(bad)); sys.exit(1 if bad else 0)")

@@ -174,8 +174,11 @@ def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, yea
                 con.execute("DELETE FROM responses WHERE round_year = ?", [year])
                 con.execute("UPDATE submissions SET status = 'replaced' WHERE round_year = ? "
                             "AND status = 'current' AND id <> ?", [year, sid])
-            con.execute("INSERT OR REPLACE INTO survey_rounds (year, label, is_demo, vintage, provenance, loaded_at) VALUES (?, ?, FALSE, ?, ?, ?)",
-                        [year, f"{year} survey responses", geography.vintage_for_round(year), provenance, now])
+            # A round keeps its council-set day and publication policy when its answers are replaced.
+            con.execute("INSERT INTO survey_rounds (year, label, is_demo, council_set_on, provenance, loaded_at) "
+                        "VALUES (?, ?, FALSE, ?, ?, ?) ON CONFLICT (year) DO UPDATE SET label = excluded.label, "
+                        "is_demo = excluded.is_demo, provenance = excluded.provenance, loaded_at = excluded.loaded_at",
+                        [year, f"{year} survey responses", geography.council_set_on(con, year), provenance, now])
             ingest._insert_records(con, report.records, year, "import", now)
             if report.council_comments:
                 con.executemany("INSERT INTO council_comments VALUES (?, ?, ?, ?)",

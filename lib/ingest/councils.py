@@ -10,6 +10,10 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
 
 from lib import geography
 
@@ -60,34 +64,38 @@ def normalise_name(text: str) -> str:
 
 
 class CouncilMatcher:
-    """Find a council by ONS code or name in a round's council set, never by guessing."""
+    """Find a council by ONS code or name in one council set, never by guessing.
 
-    def __init__(self, year: int) -> None:
+    The set is a round's (the councils valid on its council-set day) or, with `day`, that day's.
+    Every council the database holds, former ones included, is known by its codes and names, so
+    a council from another set is named in the refusal with its counterpart in this one.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, year: int, day: date | None = None) -> None:
         self.year = year
-        self.all = geography.load_authorities().set_index("code")
-        self.members = set(geography.authorities_for_round(year)["code"])
+        self.day = day or geography.council_set_on(con, year)
+        self.all = geography.load_authorities(con).set_index("code")
+        self.members = set(geography.members_on(con, self.day)["code"])
+        self.lineage = geography.Lineage(con)
         self.index: dict[str, set[str]] = {}
         for code, row in self.all.iterrows():
             for name in {row["name"], row["display_name"]}:
-                self.index.setdefault(normalise_name(name), set()).add(code)
+                self.index.setdefault(normalise_name(name), set()).add(str(code))
         #: Region names ("London"): a bare region name is never taken for a council in it.
         self.regions: dict[str, list[str]] = {}
         for code, row in self.all.iterrows():
             if code in self.members:
-                self.regions.setdefault(_plain(row["region_name"]), []).append(code)
+                self.regions.setdefault(_plain(row["region_name"]), []).append(str(code))
 
     def label(self, code: str) -> str:
         return f"{self.all.loc[code, 'display_name']} ({code})"
 
     def _set_rule(self) -> str:
-        if geography.vintage_for_round(self.year) == "2015":
-            return (f"the {self.year} round uses the councils of 1 April 2015 (every round up to "
-                    f"{geography.LAST_2015_VINTAGE_YEAR})")
-        return f"the {self.year} round uses today's councils (every round from {geography.LAST_2015_VINTAGE_YEAR + 1})"
+        return f"the {self.year} round uses the councils of {geography.describe_day(self.day)}"
 
     def _wrong_set(self, code: str) -> str:
         try:
-            counterparts = geography.predecessors_in(code, self.year)
+            counterparts = self.lineage.counterparts(code, self.members)
         except KeyError:
             counterparts = []
         hint = ""
@@ -145,3 +153,45 @@ class CouncilMatcher:
             return None, f"unknown council: no council has exactly this name. Did you mean {self.label(partial[0])}?"
         return None, "unknown council: no council in this round's set has this name." + self._suggest(key)
 
+
+    def identify_any(self, text: str) -> str | None:
+        """The council `text` names among every council the database holds, in any set: an ONS
+        code, or a name (with the same tolerant variants as `match`) that fits one council, or
+        several that are the same council under different codes (the newest is taken)."""
+        value = text.strip()
+        if _CODE.match(value):
+            code = value.upper()
+            return code if code in self.all.index else None
+        codes = sorted(self.index.get(normalise_name(value), set()))
+        if len(codes) == 1:
+            return codes[0]
+        if codes and all(self.lineage.kind(c, [codes[-1]]) in ("same", "recode") for c in codes):
+            return max(codes, key=lambda c: (self.all.loc[c, "valid_from"] or date.min, c))
+        return None
+
+    def pick(self, text: str) -> PickResult:
+        """What a council picker should do with typed text (or a ?authority= value).
+
+        The text may name a council of this set, or one of another set (a former or a newer
+        council, by code or name): then its counterparts in this set are offered, so 'E06000065'
+        or 'North Yorkshire Council' finds North Yorkshire in every round.
+        """
+        code, reason = self.match(text)
+        if code is not None:
+            return PickResult([code], code, None)
+        named = self.identify_any(text)
+        if named is not None:
+            counterparts = self.lineage.counterparts(named, self.members)
+            if counterparts:
+                return PickResult(counterparts, named, None)
+        return PickResult([], named, reason)
+
+
+@dataclass(frozen=True)
+class PickResult:
+    """`codes`: the council(s) of the set to show ([] none, one, or several to choose from);
+    `named`: the council the text named, perhaps outside the set; `reason`: why nothing fits."""
+
+    codes: list[str]
+    named: str | None
+    reason: str | None

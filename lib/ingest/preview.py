@@ -34,8 +34,9 @@ def private_copy(source: duckdb.DuckDBPyConnection, year: int, records: list[Rec
     """
     con = scoring.scoring_copy(source)
     with db.transaction(con):
-        con.execute("INSERT INTO survey_rounds (year, label, is_demo, vintage, provenance, loaded_at) VALUES (?, ?, FALSE, ?, 'preview', now())",
-                    [year, f"{year} (preview)", geography.vintage_for_round(year)])
+        con.execute("INSERT INTO survey_rounds (year, label, is_demo, council_set_on, provenance, loaded_at) "
+                    "VALUES (?, ?, FALSE, ?, 'preview', now())",
+                    [year, f"{year} (preview)", geography.council_set_on(source, year)])
         _insert(con, records, year, "preview", datetime.now().replace(microsecond=0))
     return con
 

@@ -166,6 +166,7 @@ class _Checks:
     """The rules for single cells, each stated once and applied to a cell of either layout."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, sheet: Sheet, report: Report) -> None:
+        self.con = con
         self.sheet = sheet
         self.report = report
         self.q = Questionnaire(con)
@@ -451,7 +452,7 @@ class _Validator(_Header):
 
     def body(self, cols: list[_Column], year: int) -> None:
         """Check every entry and answer cell of the sheet, then the answers missing altogether."""
-        self.year, self.matcher = year, CouncilMatcher(year)
+        self.year, self.matcher = year, CouncilMatcher(self.con, year)
         self.cache: Cache = {}
         self.first_row: dict[str, int] = {}  # council -> first row accepted for it
         self.seen: dict[tuple[str, str], int] = {}  # (council, question) -> row answering it
