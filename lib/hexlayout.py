@@ -1,17 +1,29 @@
-"""Derive the hex-map layouts (2015 and current council sets) from the centroids in data/authorities.csv.
+"""Derive the hex-map layouts of every council set from the centroids in data/authorities.csv.
 
-A development tool, not part of the running app: it needs scipy (a dev dependency) and is
-run by hand when the reference data changes::
+Council sets by date: every non-blank valid_from and valid_to in authorities.csv is a change
+date, and each change date (as ISO text, 'YYYY-MM-DD') is the key of a council set whose
+members are the councils valid on that day (valid_from blank or <= the day, valid_to blank or
+after it). Any other day D belongs to the set of the latest change date <= D; days before
+the first change date have none. A reorganisation added to the CSVs (new councils with a
+valid_from, the old one with the same valid_to) therefore adds a set with no code change.
 
-    uv run python -m lib.hexlayout          # rewrite the hex columns, print a summary and maps
-    uv run python -m lib.hexlayout --check  # only say whether the committed cells are up to date
+The layouts live in data/hex_cells.csv (layout, code, col, row: one row for each member of
+each set)::
 
-The app reads the committed hex_col_*/hex_row_* columns and never imports this module.
+    uv run python -m lib.hexlayout            # re-derive every layout, print summaries and maps
+    uv run python -m lib.hexlayout --check    # only say whether data/hex_cells.csv is up to date
+    uv run python -m lib.hexlayout --missing  # keep hex_cells.csv, add layouts for new sets only
+
+The database build calls `complete_layouts`, which keeps the stored layouts and derives any
+that are missing, so the maps people know do not move when a new set appears.
 
 Cells use "odd-r" offset coordinates on a pointy-top grid: odd rows sit half a cell to the
-right of even rows, and rows count northwards (row 0 is the southern edge).
+right of even rows, and rows count northwards (row 0 is the southern edge). Every layout
+shares one frame: the base layout's lowest row and leftmost column are 0, and layouts added
+later are derived in that frame and never shifted.
 
-How the current layout is made (deterministic: the random steps use fixed seeds):
+How the base layout (the newest set) is made (deterministic: the random steps use fixed
+seeds; the machinery is in lib.hexsolve):
 
 1. Project each centroid to kilometres (equirectangular around 52.5°N).
 2. Link councils that are (roughly) neighbours: Delaunay triangles of the centroids, leaving
@@ -37,10 +49,14 @@ How the current layout is made (deterministic: the random steps use fixed seeds)
    step); and penalties for empty cells walled in or half surrounded by councils. London
    boroughs only swap among themselves, so London stays one compact block.
 
-The 2015 layout is then anchored to the current one: a council in both sets (or one that
-only changed its code) aims for its current cell; a council that was later merged or split
-aims for the cells of its successors. The same matching and tidy-up (without annealing)
-follow, so councils keep their place between rounds and only the reorganised areas differ.
+Every other set is anchored to a layout it already has (`derive_anchored`; a few seconds):
+a council in the anchor aims firmly for its own cell; any other council aims for the mean
+cell of its counterparts in the anchor, found by following the lineage forwards (the
+councils that succeeded it, for an older set) and backwards (the councils it succeeded,
+for a newer set). Councils that share counterparts (Bournemouth, Poole and Dorset in BCP
+and Dorset; two new unitaries in one county's cell) are spread around the shared cells in
+their real directions. The same matching and tidy-up (without annealing) follow, so
+councils keep their place between sets and only the reorganised areas differ.
 """
 
 from __future__ import annotations
@@ -48,424 +64,104 @@ from __future__ import annotations
 import argparse
 import copy
 import sys
-from collections import deque
-from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from lib.hexgrid import (
-    ROW_HEIGHT,
-    Cell,
-    cell_centre,
-    components,
-    enclosed_holes,
-    hex_distance,
-    hex_neighbours,
+from lib.hexgrid import Cell, cell_centre, components, enclosed_holes
+from lib.hexsolve import (
+    ANNEAL_SEEDS,
+    LONDON,
+    _Layout,
+    anneal,
+    fill_holes,
+    grid_cells,
+    hill_climb,
+    match,
+    neighbour_links,
+    normalise_cells,
+    project,
+    relax,
+    unit_bearings,
 )
+
+__all__ = [
+    "council_set_keys", "members_on", "set_key_on", "counterparts", "derive_base",
+    "derive_anchored", "derive_all", "complete_layouts", "check_layout", "normalise_cells",
+]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 AUTHORITIES_CSV = DATA_DIR / "authorities.csv"
 LINEAGE_CSV = DATA_DIR / "lineage.csv"
+HEX_CELLS_CSV = DATA_DIR / "hex_cells.csv"
+HEX_COLUMNS = ["layout", "code", "col", "row"]
 
-LONDON = "E12000007"
-VINTAGE_DAY = date(2015, 4, 1)
-
-#: Latitude of the equirectangular projection (middle of England).
-PROJECTION_LAT = 52.5
-#: Delaunay triangles whose circumcircle is wider than this (km) span the sea or an estuary.
-MAX_CIRCUMRADIUS_KM = 100.0
-RELAX_ITERATIONS = 3000
-#: Strength of the push between overlapping discs, against 1 for each link.
-PUSH = 20.0
-#: Pull of every point towards the middle, which closes gaps in sparse rural areas.
-GRAVITY = 0.05
 #: Radius (in cells) of the disc that holds London: 33 cells have the area of a disc of ~3.
 LONDON_RADIUS = 3.0
 #: London's block is this many times wider than tall (the real city is wider east-west).
 LONDON_ASPECT = 1.3
-#: Weights in the tidy-up cost.
-DISPLACEMENT_WEIGHT = 0.3
-LINK_WEIGHT = 1.0
-CUT_OFF_PENALTY = 50.0
-GAP_PENALTY = 2.0
-HOLE_PENALTY = 20.0
-#: How strongly 2015 councils are held to the cell of the council that succeeded them.
+#: How strongly a council is held to its anchor cell (its own, or its one counterpart's).
 ANCHOR_WEIGHT = 4.0
-ANNEAL_ITERATIONS = 200_000
-ANNEAL_SEEDS = (1, 2, 3)
 
 
+# --- council sets by date -----------------------------------------------------------------------
 
-# --- hex grid helpers -------------------------------------------------------------------------
-
-def normalise_cells(cells: Iterable[Cell]) -> list[Cell]:
-    """Shift a layout so its lowest row and leftmost column are 0, keeping the shape.
-
-    Moving by an odd number of rows flips which rows are offset, so the columns of the
-    formerly even rows shift by one to keep every hexagon where it was.
-    """
-    cells = list(cells)
-    min_row = min(r for _, r in cells)
-    if min_row & 1:
-        cells = [(c - 1 + (r & 1), r) for c, r in cells]
-    cells = [(c, r - min_row) for c, r in cells]
-    min_col = min(c for c, _ in cells)
-    return [(c - min_col, r) for c, r in cells]
+def _date_text(values: pd.Series) -> pd.Series:
+    """Dates as ISO text, blanks ("" or NaN/None/NaT) as ""."""
+    return values.map(lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v))
+                      else str(v).strip()[:10])
 
 
-def _within(cell: Cell, radius: int) -> set[Cell]:
-    found = {cell}
-    frontier = {cell}
-    for _ in range(radius):
-        frontier = {nb for c in frontier for nb in hex_neighbours(*c)} - found
-        found |= frontier
-    return found
+def council_set_keys(authorities: pd.DataFrame) -> list[str]:
+    """Every change date (non-blank valid_from or valid_to), sorted, as 'YYYY-MM-DD'."""
+    dates = set(_date_text(authorities["valid_from"])) | set(_date_text(authorities["valid_to"]))
+    return sorted(dates - {""})
 
 
-# --- projection, links and relaxation ----------------------------------------------------------
-
-def project(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Longitude/latitude to kilometres east and north (good enough at England's scale)."""
-    k = np.cos(np.radians(PROJECTION_LAT))
-    return np.column_stack([np.asarray(lon, float) * 111.32 * k, np.asarray(lat, float) * 110.57])
+def set_key_on(authorities: pd.DataFrame, day: str) -> str | None:
+    """The key of the council set in force on a day: the latest change date <= day."""
+    earlier = [key for key in council_set_keys(authorities) if key <= day]
+    return earlier[-1] if earlier else None
 
 
-def neighbour_links(points: np.ndarray) -> np.ndarray:
-    """Pairs of councils that are (roughly) neighbours: Delaunay edges not spanning the sea.
-
-    Every council is also linked to its nearest other council, so islands (Isles of Scilly,
-    Isle of Wight) stay tied to the mainland.
-    """
-    from scipy.spatial import Delaunay, cKDTree
-
-    links: set[tuple[int, int]] = set()
-    for tri in Delaunay(points).simplices:
-        a, b, c = points[tri]
-        la, lb, lc = np.linalg.norm(b - c), np.linalg.norm(a - c), np.linalg.norm(a - b)
-        area = abs((b - a)[0] * (c - a)[1] - (b - a)[1] * (c - a)[0]) / 2
-        if la * lb * lc / (4 * max(area, 1e-9)) <= MAX_CIRCUMRADIUS_KM:
-            for i, j in ((0, 1), (0, 2), (1, 2)):
-                links.add((int(min(tri[i], tri[j])), int(max(tri[i], tri[j]))))
-    _, nearest = cKDTree(points).query(points, k=2)
-    for i, j in enumerate(nearest[:, 1]):
-        links.add((min(i, int(j)), max(i, int(j))))
-    return np.array(sorted(links), dtype=int)
-
-
-def unit_bearings(points: np.ndarray, links: np.ndarray) -> np.ndarray:
-    """Unit vector from the first to the second end of each link."""
-    vec = points[links[:, 1]] - points[links[:, 0]]
-    return vec / np.linalg.norm(vec, axis=1)[:, None]
-
-
-def relax(points: np.ndarray, links: np.ndarray, radii: np.ndarray | None = None,
-          iterations: int | None = None, gravity: float | None = None) -> np.ndarray:
-    """Move discs so linked ones touch along their real bearing and none overlap.
-
-    `radii` are in cells (0.5 = one cell). Discs bigger than a cell grow to full size over
-    the first half of the run. The step size shrinks linearly, so the result depends only
-    on the input.
-    """
-    n = len(points)
-    radii = np.full(n, 0.5) if radii is None else radii
-    iterations = RELAX_ITERATIONS if iterations is None else iterations
-    gravity = GRAVITY if gravity is None else gravity
-    bearing = unit_bearings(points, links)
-    scale = np.median(np.linalg.norm(points[links[:, 1]] - points[links[:, 0]], axis=1))
-    x = (points - points.mean(axis=0)) / scale
-    for it in range(iterations):
-        r = 0.5 + (radii - 0.5) * min(1.0, 2 * it / iterations)
-        reach = 1.05 * (r[:, None] + r[None, :])
-        step = 0.1 * (1 - it / iterations) + 0.01
-        force = np.zeros_like(x)
-        pull = x[links[:, 1]] - x[links[:, 0]] - bearing * (r[links[:, 0]] + r[links[:, 1]])[:, None]
-        np.add.at(force, links[:, 0], pull)
-        np.add.at(force, links[:, 1], -pull)
-        diff = x[:, None, :] - x[None, :, :]
-        dist = np.linalg.norm(diff, axis=2) + np.eye(n)
-        overlap = np.clip(reach - dist, 0, None)
-        np.fill_diagonal(overlap, 0)
-        force += PUSH * ((overlap / dist)[:, :, None] * diff).sum(axis=1)
-        force -= gravity * (x - x.mean(axis=0))
-        x += step * force
-    return x
-
-
-# --- matching councils to cells -----------------------------------------------------------------
-
-def grid_cells(points: np.ndarray, margin: int = 4) -> list[Cell]:
-    """Every cell of a rectangle of grid around the points (deterministic order)."""
-    lo = points.min(axis=0) - margin
-    hi = points.max(axis=0) + margin
-    rows = range(int(np.floor(lo[1] / ROW_HEIGHT)), int(np.ceil(hi[1] / ROW_HEIGHT)) + 1)
-    cols = range(int(np.floor(lo[0])), int(np.ceil(hi[0])) + 1)
-    return [(c, r) for r in rows for c in cols]
-
-
-def match(targets: np.ndarray, cells: list[Cell], weights: np.ndarray | None = None) -> list[Cell]:
-    """Give each target its own cell, minimising the (weighted) total squared distance."""
-    from scipy.optimize import linear_sum_assignment
-
-    centres = np.array([cell_centre(c, r) for c, r in cells])
-    cost = ((targets[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-    if weights is not None:
-        cost *= weights[:, None]
-    rows, cols = linear_sum_assignment(cost)
-    out: list[Cell] = [(0, 0)] * len(targets)
-    for i, j in zip(rows, cols, strict=True):
-        out[i] = cells[j]
-    return out
-
-
-# --- tidy-up ----------------------------------------------------------------------------------
-
-class _Layout:
-    """A layout plus everything needed to score a change to it quickly."""
-
-    def __init__(self, cells: list[Cell], targets: np.ndarray, weights: np.ndarray,
-                 regions: list[str], links: np.ndarray, bearings: np.ndarray) -> None:
-        self.cells = list(cells)
-        self.owner = {cell: i for i, cell in enumerate(self.cells)}
-        self.targets = targets
-        self.weights = weights
-        self.regions = regions
-        self.links = links
-        self.bearings = bearings
-        self.links_of: list[list[int]] = [[] for _ in cells]
-        for k, (i, j) in enumerate(links):
-            self.links_of[i].append(k)
-            self.links_of[j].append(k)
-        #: Counting walled-in lakes needs a flood fill, too slow for every annealing step;
-        #: the local `gaps` term stands in for it there.
-        self.count_holes = True
-        self.members: dict[str, list[int]] = {}
-        for i, region in enumerate(regions):
-            self.members.setdefault(region, []).append(i)
-
-    def local_cost(self, councils: set[int]) -> float:
-        """Distance-from-target and link terms that involve the given councils."""
-        total = 0.0
-        for i in councils:
-            x, y = cell_centre(*self.cells[i])
-            total += DISPLACEMENT_WEIGHT * self.weights[i] * (
-                (x - self.targets[i, 0]) ** 2 + (y - self.targets[i, 1]) ** 2)
-        for k in {k for i in councils for k in self.links_of[i]}:
-            i, j = self.links[k]
-            xi, yi = cell_centre(*self.cells[i])
-            xj, yj = cell_centre(*self.cells[j])
-            total += LINK_WEIGHT * ((xj - xi - self.bearings[k, 0]) ** 2
-                                    + (yj - yi - self.bearings[k, 1]) ** 2)
-        return total
-
-    def cut_off(self, region: str) -> int:
-        """How far a region's councils lie from its largest joined-up group (0 if joined up).
-
-        Each council outside the largest group counts its distance in cells to that group,
-        so moving a stray group closer already lowers the cost and a local search can
-        bring it home step by step.
-        """
-        pieces = components({self.cells[i] for i in self.members[region]})
-        if len(pieces) == 1:
-            return 0
-        return sum(min(hex_distance(c, m) for m in pieces[0])
-                   for piece in pieces[1:] for c in piece)
-
-    def gaps(self, around: set[Cell]) -> float:
-        """Empty cells among `around` that are mostly surrounded (inlets look odd)."""
-        total = 0.0
-        for cell in around:
-            if cell not in self.owner:
-                walls = sum(nb in self.owner for nb in hex_neighbours(*cell))
-                total += max(0, walls - 3)
-        return total
-
-    def total(self) -> float:
-        occupied = set(self.cells)
-        around = occupied | {nb for c in occupied for nb in hex_neighbours(*c)}
-        return (self.local_cost(set(range(len(self.cells))))
-                + CUT_OFF_PENALTY * sum(self.cut_off(r) for r in self.members)
-                + GAP_PENALTY * self.gaps(around)
-                + HOLE_PENALTY * len(enclosed_holes(occupied)))
-
-    def _score(self, i: int, j: int | None, around: set[Cell]) -> float:
-        councils = {i} if j is None else {i, j}
-        regions = {self.regions[k] for k in councils}
-        score = self.local_cost(councils)
-        if j is None or len(regions) > 1:
-            score += CUT_OFF_PENALTY * sum(self.cut_off(r) for r in regions)
-        if j is None:  # a swap leaves the occupied cells, and so the gaps, unchanged
-            score += GAP_PENALTY * self.gaps(around)
-            if self.count_holes:
-                score += HOLE_PENALTY * len(enclosed_holes(set(self.owner)))
-        return score
-
-    def apply(self, i: int, cell: Cell) -> None:
-        """Move council i to cell, swapping with whoever is there."""
-        j = self.owner.get(cell)
-        old = self.cells[i]
-        self.cells[i] = cell
-        self.owner[cell] = i
-        if j is None:
-            del self.owner[old]
-        else:
-            self.cells[j] = old
-            self.owner[old] = j
-
-    def change(self, i: int, cell: Cell) -> float:
-        """How much the total cost would change if council i moved to cell.
-
-        London keeps its block: a borough may swap only with another borough (or move to an
-        empty cell), and no one else may take a London cell. This keeps London compact.
-        """
-        j = self.owner.get(cell)
-        if j is not None and (self.regions[i] == LONDON) != (self.regions[j] == LONDON):
-            return float("inf")
-        old = self.cells[i]
-        around = {old, cell, *hex_neighbours(*old), *hex_neighbours(*cell)}
-        before = self._score(i, j, around)
-        self.apply(i, cell)
-        after = self._score(i, j, around)
-        self.apply(i, old)
-        return after - before
-
-
-def anneal(layout: _Layout, iterations: int | None = None, seed: int | None = None,
-           start_temperature: float = 1.0, end_temperature: float = 0.01) -> _Layout:
-    """Simulated annealing over moves and swaps to nearby cells, with a fixed random seed.
-
-    Accepting the odd uphill change early on lets the layout escape traps a pure hill-climb
-    cannot (for example a region cut in two by its neighbour).
-    """
-    iterations = int(ANNEAL_ITERATIONS if iterations is None else iterations)
-    rng = np.random.default_rng(ANNEAL_SEEDS[0] if seed is None else seed)
-    layout.count_holes = False
-    n = len(layout.cells)
-    picks = rng.integers(0, n, iterations)
-    hops = rng.integers(0, 18, iterations)
-    draws = rng.random(iterations)
-    ratio = end_temperature / start_temperature
-    for k in range(iterations):
-        temperature = start_temperature * ratio ** (k / iterations)
-        i = int(picks[k])
-        nearby = sorted(_within(layout.cells[i], 2) - {layout.cells[i]})
-        cand = nearby[int(hops[k])]
-        delta = layout.change(i, cand)
-        if delta < 0 or draws[k] < np.exp(-delta / temperature):
-            layout.apply(i, cand)
-    layout.count_holes = True
-    return layout
-
-
-def hill_climb(layout: _Layout, radius: int = 2, max_sweeps: int = 100) -> _Layout:
-    """Apply the best improving move or swap for each council in turn until none is left."""
-    for _ in range(max_sweeps):
-        improved = False
-        for i in range(len(layout.cells)):
-            best: tuple[float, Cell] | None = None
-            for cand in sorted(_within(layout.cells[i], radius) - {layout.cells[i]}):
-                delta = layout.change(i, cand)
-                if delta < -1e-9 and (best is None or delta < best[0]):
-                    best = (delta, cand)
-            if best is not None:
-                layout.apply(i, best[1])
-                improved = True
-        if not improved:
-            break
-    return layout
-
-
-def fill_holes(layout: _Layout, max_rounds: int = 20) -> _Layout:
-    """Push walled-in empty cells out to the coast by sliding a chain of councils.
-
-    A single move cannot remove a hole (the mover leaves a new one behind), so for each
-    hole try every chain that starts next to it and runs by the shortest route to a
-    council on the edge of the map: each council in the chain steps into the cell of the
-    one before it, and the empty cell ends up outside. Keep the cheapest chain if it
-    lowers the total cost.
-    """
-    for _ in range(max_rounds):
-        holes = sorted(enclosed_holes(set(layout.cells)))
-        if not holes:
-            break
-        current = layout.total()
-        best: tuple[float, list[int], list[Cell]] | None = None
-        for hole in holes:
-            for start in hex_neighbours(*hole):
-                chain = _chain_to_edge(layout, hole, start)
-                if chain is None:
-                    continue
-                moved = [layout.owner[c] for c in chain]
-                old = [layout.cells[i] for i in moved]
-                new = [hole, *chain[:-1]]
-                _place(layout, moved, new)
-                score = layout.total()
-                _place(layout, moved, old)
-                if score < current - 1e-9 and (best is None or score < best[0]):
-                    best = (score, moved, new)
-        if best is None:
-            break
-        _place(layout, best[1], best[2])
-    return layout
-
-
-def _place(layout: _Layout, councils: list[int], cells: list[Cell]) -> None:
-    for i in councils:
-        del layout.owner[layout.cells[i]]
-    for i, cell in zip(councils, cells, strict=True):
-        layout.cells[i] = cell
-        layout.owner[cell] = i
-
-
-def _chain_to_edge(layout: _Layout, hole: Cell, start: Cell) -> list[Cell] | None:
-    """Shortest run of occupied cells from `start` to one that touches the open outside."""
-    if start not in layout.owner:
-        return None
-    occupied = set(layout.owner)
-    lakes = enclosed_holes(occupied)
-
-    def on_edge(cell: Cell) -> bool:
-        return any(nb not in occupied and nb not in lakes for nb in hex_neighbours(*cell))
-
-    previous: dict[Cell, Cell | None] = {start: None}
-    queue = deque([start])
-    while queue:
-        cell = queue.popleft()
-        if on_edge(cell):
-            chain = [cell]
-            step = previous[cell]
-            while step is not None:
-                chain.append(step)
-                step = previous[step]
-            return chain[::-1]
-        for nb in hex_neighbours(*cell):
-            if nb in occupied and nb not in previous and nb != hole:
-                previous[nb] = cell
-                queue.append(nb)
-    return None
-
-
-# --- the two vintages ---------------------------------------------------------------------------
-
-def vintage_members(authorities: pd.DataFrame, vintage: str) -> pd.DataFrame:
-    """Councils of a vintage ("2015": valid on 1 April 2015; "current": not abolished), by code."""
-    valid_from = authorities["valid_from"].fillna("").astype(str)
-    valid_to = authorities["valid_to"].fillna("").astype(str)
-    if vintage == "current":
-        mask = valid_to == ""
-    elif vintage == "2015":
-        day = VINTAGE_DAY.isoformat()
-        mask = ((valid_from == "") | (valid_from <= day)) & ((valid_to == "") | (valid_to > day))
-    else:
-        raise ValueError(f"unknown vintage {vintage!r}; use '2015' or 'current'")
+def members_on(authorities: pd.DataFrame, day: str) -> pd.DataFrame:
+    """The councils valid on a day ('YYYY-MM-DD'), sorted by code."""
+    valid_from = _date_text(authorities["valid_from"])
+    valid_to = _date_text(authorities["valid_to"])
+    mask = ((valid_from == "") | (valid_from <= day)) & ((valid_to == "") | (day < valid_to))
     return authorities[mask].sort_values("code").reset_index(drop=True)
 
 
-def layout_current(authorities: pd.DataFrame) -> dict[str, Cell]:
-    """The current layout, from the centroids alone."""
-    members = vintage_members(authorities, "current")
+def _follow(lineage: pd.DataFrame, code: str, anchor: set[str], src: str, dst: str,
+            seen: set[str]) -> set[str]:
+    if code in anchor:
+        return {code}
+    seen.add(code)
+    found: set[str] = set()
+    for nxt in lineage.loc[lineage[src] == code, dst]:
+        if nxt not in seen:
+            found |= _follow(lineage, nxt, anchor, src, dst, seen)
+    return found
+
+
+def counterparts(lineage: pd.DataFrame, code: str, anchor: set[str]) -> list[str]:
+    """The anchor's councils that cover (part of) a council: itself if it is in the anchor,
+    else those reached by following the lineage forwards (successors) and backwards
+    (predecessors)."""
+    if code in anchor:
+        return [code]
+    forwards = _follow(lineage, code, anchor, "predecessor_code", "successor_code", set())
+    backwards = _follow(lineage, code, anchor, "successor_code", "predecessor_code", set())
+    return sorted(forwards | backwards)
+
+
+# --- deriving layouts ---------------------------------------------------------------------------
+
+def derive_base(members: pd.DataFrame) -> dict[str, Cell]:
+    """A layout from the centroids alone (about 140 s), in the annealing's own frame."""
+    members = members.sort_values("code").reset_index(drop=True)
     points = project(members["lat"], members["lon"])
     links = neighbour_links(points)
     in_london = (members["region_code"] == LONDON).to_numpy()
@@ -520,44 +216,47 @@ def layout_current(authorities: pd.DataFrame) -> dict[str, Cell]:
     return dict(zip(members["code"], best.cells, strict=True))
 
 
-def successors_today(lineage: pd.DataFrame, code: str, current: set[str]) -> list[str]:
-    """Today's councils that cover (part of) a council, following the lineage forward."""
-    if code in current:
-        return [code]
-    found: list[str] = []
-    for nxt in lineage.loc[lineage["predecessor_code"] == code, "successor_code"]:
-        for c in successors_today(lineage, nxt, current):
-            if c not in found:
-                found.append(c)
-    return sorted(found)
+def derive_anchored(authorities: pd.DataFrame, lineage: pd.DataFrame, members: pd.DataFrame,
+                    anchor: dict[str, Cell]) -> dict[str, Cell]:
+    """A layout for `members` anchored to another layout through the lineage (a few seconds).
 
-
-def layout_2015(authorities: pd.DataFrame, lineage: pd.DataFrame,
-                current: dict[str, Cell]) -> dict[str, Cell]:
-    """The 2015 layout, anchored to the current one through the lineage."""
-    members = vintage_members(authorities, "2015")
+    A member in the anchor aims for its own cell, held firmly; any other member aims for the
+    mean cell of its counterparts (see `counterparts`), held firmly too if it is the only
+    member aiming there (a council that just changed its code). Members that share
+    counterparts are spread half a cell from the shared cells in their real directions.
+    `authorities` is only used to name a member with no counterpart. Deterministic, and in
+    the anchor's frame.
+    """
+    members = members.sort_values("code").reset_index(drop=True)
     points = project(members["lat"], members["lon"])
     links = neighbour_links(points)
     targets = np.zeros((len(members), 2))
     weights = np.ones(len(members))
     groups: dict[tuple[str, ...], list[int]] = {}
+    names = dict(zip(authorities["code"], authorities["name"], strict=True))
     for i, code in enumerate(members["code"]):
-        succ = tuple(successors_today(lineage, code, set(current)))
-        if not succ:
-            raise ValueError(f"{code} has no successor among today's councils")
-        targets[i] = np.mean([cell_centre(*current[c]) for c in succ], axis=0)
-        groups.setdefault(succ, []).append(i)
-    for succ, group in groups.items():
-        sharers = [i for g, grp in groups.items() if set(g) & set(succ) for i in grp]
-        if len(sharers) == 1 and len(succ) == 1:
+        found = tuple(counterparts(lineage, code, set(anchor)))
+        if not found:
+            raise ValueError(f"{code} ({names.get(code, '?')}) has no counterpart in the anchor "
+                             "layout through the lineage")
+        targets[i] = np.mean([cell_centre(*anchor[c]) for c in found], axis=0)
+        groups.setdefault(found, []).append(i)
+    own = {i for i, code in enumerate(members["code"]) if code in anchor}
+    for found, group in groups.items():
+        sharers = [i for g, grp in groups.items() if set(g) & set(found) for i in grp]
+        if len(sharers) == 1 and len(found) == 1:
             weights[group[0]] = ANCHOR_WEIGHT  # same council, perhaps a new code: hold it
         elif len(sharers) > 1:
-            # Several 2015 councils now share a successor (Bournemouth, Poole, Dorset):
-            # spread them around the shared cell in their real directions.
+            # Several members share counterparts (Bournemouth, Poole, Dorset in 2015; two new
+            # unitaries in one county's cell): spread them around in their real directions.
             middle = points[sharers].mean(axis=0)
             for i in group:
+                if i in own:
+                    continue
                 offset = points[i] - middle
                 targets[i] += 0.5 * offset / max(np.linalg.norm(offset), 1e-9)
+    for i in own:
+        weights[i] = ANCHOR_WEIGHT
     cells = match(targets, grid_cells(targets), weights)
     layout = _Layout(cells, targets, weights, list(members["region_code"]),
                      links, unit_bearings(points, links))
@@ -566,32 +265,118 @@ def layout_2015(authorities: pd.DataFrame, lineage: pd.DataFrame,
 
 
 def derive_all(authorities: pd.DataFrame, lineage: pd.DataFrame) -> dict[str, dict[str, Cell]]:
-    """Both layouts in one frame, shifted so the lowest row and leftmost column are 0."""
-    current = layout_current(authorities)
-    older = layout_2015(authorities, lineage, current)
-    keys = [("current", c) for c in current] + [("2015", c) for c in older]
-    shifted = normalise_cells([current[c] if v == "current" else older[c] for v, c in keys])
-    layouts: dict[str, dict[str, Cell]] = {"current": {}, "2015": {}}
-    for (vintage, code), cell in zip(keys, shifted, strict=True):
-        layouts[vintage][code] = cell
-    return layouts
+    """Every set's layout from the centroids: the newest set annealed and shifted so its lowest
+    row and leftmost column are 0, every other set anchored to it in that frame."""
+    keys = council_set_keys(authorities)
+    base_key = keys[-1]
+    base_members = members_on(authorities, base_key)
+    raw = derive_base(base_members)
+    base = dict(zip(raw, normalise_cells(raw.values()), strict=True))
+    layouts = {base_key: base}
+    for key in keys[:-1]:
+        layouts[key] = derive_anchored(authorities, lineage, members_on(authorities, key), base)
+    return dict(sorted(layouts.items()))
 
 
-# --- checks, output and command line --------------------------------------------------------------
+def _as_dict(rows: pd.DataFrame) -> dict[str, Cell]:
+    return {str(code): (int(c), int(r))
+            for code, c, r in zip(rows["code"], rows["col"], rows["row"], strict=True)}
 
-def check_layout(authorities: pd.DataFrame, vintage: str, cells: dict[str, Cell]) -> list[str]:
-    """Problems with a layout: missing councils, shared cells, regions in pieces."""
-    members = vintage_members(authorities, vintage)
+
+def stored_problems(authorities: pd.DataFrame, stored: pd.DataFrame) -> list[str]:
+    """What is wrong with stored hex_cells rows: unknown keys, missing or extra councils,
+    a council twice, two councils in one cell."""
+    keys = set(council_set_keys(authorities))
     problems = []
-    missing = sorted(set(members["code"]) - set(cells))
-    if missing:
-        problems.append(f"{vintage}: no cell for {', '.join(missing)}")
+    for key, rows in stored.groupby("layout", sort=True):
+        key = str(key)
+        if key not in keys:
+            problems.append(f"layout {key}: not a change date in authorities.csv")
+            continue
+        members = set(members_on(authorities, key)["code"])
+        codes = list(rows["code"].astype(str))
+        if missing := sorted(members - set(codes)):
+            problems.append(f"layout {key}: no cell for {', '.join(missing)}")
+        if extra := sorted(set(codes) - members):
+            problems.append(f"layout {key}: cells for councils not in the set: {', '.join(extra)}")
+        if twice := sorted({c for c in codes if codes.count(c) > 1}):
+            problems.append(f"layout {key}: more than one cell for {', '.join(twice)}")
+        cells = list(zip(rows["col"].astype(int), rows["row"].astype(int), strict=True))
+        if len(set(cells)) != len(cells):
+            problems.append(f"layout {key}: two councils share a cell")
+    return problems
+
+
+def complete_layouts(authorities: pd.DataFrame, lineage: pd.DataFrame,
+                     stored: pd.DataFrame) -> pd.DataFrame:
+    """The stored hex_cells rows plus derived rows for every council set with no stored layout.
+
+    Each missing set is anchored to the stored layout whose key is nearest in time (ties: the
+    later one), in the stored frame. Stored rows come back unchanged. The result has columns
+    layout, code, col, row, sorted by layout then code. Raises ValueError if a stored layout
+    is not exactly its set's members (or has a duplicate or shared cell), or nothing is stored.
+    """
+    stored = stored[HEX_COLUMNS].copy()
+    stored["layout"] = _date_text(stored["layout"])
+    stored["code"] = stored["code"].astype(str)
+    if problems := stored_problems(authorities, stored):
+        raise ValueError("stored hex layouts do not match the council sets: " + "; ".join(problems))
+    have = sorted(set(stored["layout"]))
+    if not have:
+        raise ValueError("no stored hex layout to anchor new council sets to")
+    parts = [stored.astype({"col": int, "row": int})]
+    for key in council_set_keys(authorities):
+        if key in have:
+            continue
+        day = date.fromisoformat(key)
+        nearest = min(have, key=lambda k: (abs((date.fromisoformat(k) - day).days), k < key))
+        anchor = _as_dict(stored[stored["layout"] == nearest])
+        cells = derive_anchored(authorities, lineage, members_on(authorities, key), anchor)
+        parts.append(layouts_frame({key: cells}))
+    return _sorted(pd.concat(parts, ignore_index=True))
+
+
+# --- files, checks, output and command line -----------------------------------------------------
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(["layout", "code"]).reset_index(drop=True)[HEX_COLUMNS]
+
+
+def layouts_frame(layouts: dict[str, dict[str, Cell]]) -> pd.DataFrame:
+    """Layouts as hex_cells rows."""
+    rows = [(key, code, c, r) for key, cells in layouts.items() for code, (c, r) in cells.items()]
+    return _sorted(pd.DataFrame(rows, columns=HEX_COLUMNS).astype({"col": int, "row": int}))
+
+
+def frame_layouts(frame: pd.DataFrame) -> dict[str, dict[str, Cell]]:
+    """hex_cells rows as {layout key: {code: cell}}."""
+    return {str(key): _as_dict(rows) for key, rows in frame.groupby("layout", sort=True)}
+
+
+def read_hex_cells(path: Path = HEX_CELLS_CSV) -> pd.DataFrame:
+    """data/hex_cells.csv (codes and keys as text, cells as integers)."""
+    return pd.read_csv(path, dtype={"layout": str, "code": str, "col": int, "row": int})
+
+
+def write_hex_cells(frame: pd.DataFrame, path: Path = HEX_CELLS_CSV) -> None:
+    _sorted(frame).to_csv(path, index=False, lineterminator="\n")
+
+
+def check_layout(authorities: pd.DataFrame, key: str, cells: dict[str, Cell]) -> list[str]:
+    """Problems with one set's layout: missing or extra councils, shared cells, regions in
+    pieces."""
+    members = members_on(authorities, key)
+    problems = []
+    if missing := sorted(set(members["code"]) - set(cells)):
+        problems.append(f"{key}: no cell for {', '.join(missing)}")
+    if extra := sorted(set(cells) - set(members["code"])):
+        problems.append(f"{key}: cells for councils not in the set: {', '.join(extra)}")
     if len(set(cells.values())) != len(cells):
-        problems.append(f"{vintage}: two councils share a cell")
+        problems.append(f"{key}: two councils share a cell")
     for region, group in members.groupby("region_name"):
         pieces = components({cells[c] for c in group["code"] if c in cells})
         if len(pieces) > 1:
-            problems.append(f"{vintage}: {region} is in {len(pieces)} pieces")
+            problems.append(f"{key}: {region} is in {len(pieces)} pieces")
     return problems
 
 
@@ -616,21 +401,32 @@ def ascii_map(authorities: pd.DataFrame, cells: dict[str, Cell]) -> str:
     return "\n".join(lines)
 
 
-def write_layouts(layouts: dict[str, dict[str, Cell]], path: Path = AUTHORITIES_CSV) -> None:
-    """Rewrite only the hex columns of authorities.csv, leaving every other value as it was."""
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    for vintage, cells in layouts.items():
-        table[f"hex_col_{vintage}"] = [str(cells[c][0]) if c in cells else "" for c in table["code"]]
-        table[f"hex_row_{vintage}"] = [str(cells[c][1]) if c in cells else "" for c in table["code"]]
-    table.to_csv(path, index=False, lineterminator="\n")
+def moved_between(older: dict[str, Cell], newer: dict[str, Cell]) -> list[str]:
+    """Councils in both layouts whose cell differs."""
+    return sorted(c for c in set(older) & set(newer) if older[c] != newer[c])
 
 
-def committed_layout(authorities: pd.DataFrame, vintage: str) -> dict[str, Cell]:
-    """The cells currently stored in authorities.csv for a vintage."""
-    col, row = authorities[f"hex_col_{vintage}"], authorities[f"hex_row_{vintage}"]
-    keep = col.notna() & row.notna()
-    return {code: (int(c), int(r))
-            for code, c, r in zip(authorities["code"][keep], col[keep], row[keep], strict=True)}
+def summarise(authorities: pd.DataFrame, layouts: dict[str, dict[str, Cell]]) -> list[str]:
+    """Print each set's size, grid and map and the moves between consecutive sets; return
+    the problems found."""
+    problems: list[str] = []
+    for key, cells in sorted(layouts.items()):
+        problems += check_layout(authorities, key, cells)
+        cols = [c for c, _ in cells.values()]
+        rows = [r for _, r in cells.values()]
+        print(f"\n{key}: {len(cells)} councils on a {max(cols) - min(cols) + 1} x "
+              f"{max(rows) - min(rows) + 1} grid (columns {min(cols)}-{max(cols)}, rows "
+              f"{min(rows)}-{max(rows)}), {len(enclosed_holes(set(cells.values())))} "
+              "walled-in empty cells")
+        print(ascii_map(authorities, cells))
+    keys = sorted(layouts)
+    print()
+    for older, newer in zip(keys, keys[1:], strict=False):
+        moved = moved_between(layouts[older], layouts[newer])
+        both = len(set(layouts[older]) & set(layouts[newer]))
+        print(f"Councils in both {older} and {newer} on a different cell: {len(moved)} of "
+              f"{both}" + (f" ({', '.join(moved)})" if moved else ""))
+    return problems
 
 
 def read_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -641,36 +437,33 @@ def read_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Derive both layouts, print a summary and maps, and (unless --check) save them."""
+    """Derive the layouts, print a summary and maps, and (unless --check) save them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="only compare the derived layouts with the committed ones")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--check", action="store_true",
+                      help="only compare a full re-derivation with data/hex_cells.csv")
+    what.add_argument("--missing", action="store_true",
+                      help="keep data/hex_cells.csv and only add layouts for sets without one")
     args = parser.parse_args(argv)
 
     authorities, lineage = read_inputs()
-    layouts = derive_all(authorities, lineage)
-    problems: list[str] = []
-    for vintage in ("2015", "current"):
-        cells = layouts[vintage]
-        problems += check_layout(authorities, vintage, cells)
-        cols = [c for c, _ in cells.values()]
-        rows = [r for _, r in cells.values()]
-        print(f"\n{vintage}: {len(cells)} councils on a {max(cols) - min(cols) + 1} x "
-              f"{max(rows) - min(rows) + 1} grid, {len(enclosed_holes(set(cells.values())))} "
-              "walled-in empty cells")
-        print(ascii_map(authorities, cells))
-    shared = set(layouts["2015"]) & set(layouts["current"])
-    moved = sum(layouts["2015"][c] != layouts["current"][c] for c in shared)
-    print(f"\nCouncils in both sets on a different cell in 2015: {moved} of {len(shared)}")
+    if args.missing:
+        frame = complete_layouts(authorities, lineage, read_hex_cells(HEX_CELLS_CSV))
+        layouts = frame_layouts(frame)
+    else:
+        layouts = derive_all(authorities, lineage)
+        frame = layouts_frame(layouts)
+    problems = summarise(authorities, layouts)
     for problem in problems:
         print("PROBLEM:", problem)
 
     if args.check:
-        same = all(committed_layout(authorities, v) == layouts[v] for v in layouts)
-        print("Committed layout is up to date." if same else "Committed layout differs: rerun.")
+        same = HEX_CELLS_CSV.exists() and frame_layouts(read_hex_cells(HEX_CELLS_CSV)) == layouts
+        print(f"{HEX_CELLS_CSV.name} is up to date." if same
+              else f"{HEX_CELLS_CSV.name} differs from a fresh derivation: rerun without --check.")
         return 0 if same and not problems else 1
-    write_layouts(layouts)
-    print(f"\nWrote hex columns to {AUTHORITIES_CSV}")
+    write_hex_cells(frame, HEX_CELLS_CSV)
+    print(f"\nWrote {len(frame)} cells in {len(layouts)} layouts to {HEX_CELLS_CSV}")
     return 1 if problems else 0
 
 

@@ -24,8 +24,6 @@ import pytest
 from lib import build, db, geography, hexmap
 from lib.hexgrid import (
     cell_centre,
-    components,
-    enclosed_holes,
     hex_corners,
     hex_distance,
     hex_neighbours,
@@ -477,75 +475,6 @@ def test_reorganisation_labels(con) -> None:
     assert geography.lineage_label(con, "E08000037", 2012) == "2012: same council under its earlier code (Gateshead)"
     assert geography.label(con, "E10000009") == "Dorset (until 2019)"
     assert geography.label(con, "E06000059") == "Dorset"
-
-
-# --- hex layout ------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("vintage", VINTAGES)
-def test_every_council_has_its_own_cell(vintage: str, raw: pd.DataFrame) -> None:
-    members = set(_members(vintage)["code"])
-    col, row = f"hex_col_{vintage}", f"hex_row_{vintage}"
-    has_cell = raw[(raw[col] != "") & (raw[row] != "")]
-    assert set(has_cell["code"]) == members, "cells must be given exactly for the vintage's councils"
-    assert has_cell[col].str.fullmatch(r"\d+").all() and has_cell[row].str.fullmatch(r"\d+").all()
-    cells = list(zip(has_cell[col].astype(int), has_cell[row].astype(int), strict=True))
-    assert len(set(cells)) == len(cells), "two councils share a cell"
-    assert min(c for c, _ in cells) == 0 or min(r for _, r in cells) == 0
-
-
-@pytest.mark.parametrize("vintage", VINTAGES)
-def test_each_region_is_one_joined_up_block(vintage: str) -> None:
-    layout = hexmap.hex_layout(vintage)
-    for region, group in layout.groupby("region_name"):
-        pieces = components(zip(group["hex_col"], group["hex_row"], strict=True))
-        assert len(pieces) == 1, f"{vintage}: {region} is in {len(pieces)} pieces"
-
-
-@pytest.mark.parametrize("vintage", VINTAGES)
-def test_layout_reads_as_england(vintage: str) -> None:
-    """Regions sit where they should relative to each other, and London is compact."""
-    layout = hexmap.hex_layout(vintage)
-    xy = np.array([cell_centre(c, r) for c, r in zip(layout["hex_col"], layout["hex_row"], strict=True)])
-    layout["x"], layout["y"] = xy[:, 0], xy[:, 1]
-    mid = layout.groupby("region_name")[["x", "y"]].mean()
-    assert mid.loc["North East", "y"] > mid.loc["Yorkshire and The Humber", "y"] > mid.loc["East Midlands", "y"]
-    assert mid.loc["North West", "x"] < mid.loc["Yorkshire and The Humber", "x"]
-    assert mid.loc["West Midlands", "x"] < mid.loc["East Midlands", "x"]
-    assert mid.loc["South West", "x"] < mid.loc["South East", "x"] < mid.loc["London", "x"]
-    assert mid.loc["London", "y"] < mid.loc["East of England", "y"]
-    assert mid.loc["South West", "y"] < mid.loc["West Midlands", "y"]
-    # London is a compact block in the south-east: nothing further than 4 steps from its middle.
-    london = layout[layout["region_name"] == "London"]
-    cells = list(zip(london["hex_col"], london["hex_row"], strict=True))
-    hub = min(cells, key=lambda c: sum(hex_distance(c, o) for o in cells))
-    assert max(hex_distance(hub, c) for c in cells) <= 4
-    assert mid.loc["London", "x"] > layout["x"].median() and mid.loc["London", "y"] < layout["y"].median()
-    # No empty cell is walled in.
-    assert not enclosed_holes(zip(layout["hex_col"], layout["hex_row"], strict=True))
-
-
-@pytest.mark.parametrize("vintage", VINTAGES)
-def test_real_neighbours_stay_close(vintage: str) -> None:
-    """Each council's nearest real neighbour sits within a couple of cells on the map."""
-    members = _members(vintage).reset_index(drop=True)
-    layout = hexmap.hex_layout(vintage).set_index("code")
-    far = []
-    for i, row in members.iterrows():
-        others = members.drop(index=i)
-        d = [_km(row["lat"], row["lon"], a, b) for a, b in zip(others["lat"], others["lon"], strict=True)]
-        nearest = others.iloc[int(np.argmin(d))]["code"]
-        here = tuple(layout.loc[row["code"], ["hex_col", "hex_row"]])
-        there = tuple(layout.loc[nearest, ["hex_col", "hex_row"]])
-        if hex_distance(here, there) > 2:
-            far.append((row["code"], nearest, hex_distance(here, there)))
-    assert len(far) <= len(members) // 20, far
-
-
-def test_unchanged_councils_keep_their_cell_between_vintages(raw: pd.DataFrame) -> None:
-    both = raw[(raw["hex_col_2015"] != "") & (raw["hex_col_current"] != "")]
-    moved = both[(both["hex_col_2015"] != both["hex_col_current"])
-                 | (both["hex_row_2015"] != both["hex_row_current"])]
-    assert len(moved) <= 5, moved["code"].tolist()
 
 
 # --- lib.hexgrid -----------------------------------------------------------------------------
