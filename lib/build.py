@@ -166,8 +166,12 @@ def load_hex_cells(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR) ->
     stored = _read_csv(data_dir / "hex_cells.csv")
     authorities = _read_csv(data_dir / "authorities.csv")
     lineage = _read_csv(data_dir / "lineage.csv")
-    complete = getattr(hexlayout, "complete_layouts", None)  # TEMP until the hex branch lands
-    cells = complete(authorities, lineage, stored) if complete else stored
+    # A stored layout whose council set the data no longer matches (a corrected date) is made
+    # again like a new one, rather than drawn with a council missing or one too many.
+    current = [key for key, group in stored.groupby("layout")
+               if key in hexlayout.council_set_keys(authorities)
+               and set(group["code"]) == set(hexlayout.members_on(authorities, str(key))["code"])]
+    cells = hexlayout.complete_layouts(authorities, lineage, stored[stored["layout"].isin(current)])
     con.register("hex_df", cells[["layout", "code", "col", "row"]])
     con.execute("DELETE FROM hex_cells")
     con.execute("INSERT INTO hex_cells SELECT layout, code, CAST(col AS INTEGER), CAST(row AS INTEGER) FROM hex_df")

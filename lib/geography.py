@@ -286,7 +286,7 @@ def trend_points(con: duckdb.DuckDBPyConnection, code: str, year: int) -> list[t
     own_line = lineage.earlier(code) | lineage.later(code) | {code}
     points = []
     for other in others:
-        text = f"{year}: figures are for {name(other)}"
+        text = f"{year}: via lineage, figures are for {name(other)}"
         shared = sorted(s for s in lineage.successors.get(other, []) if s not in own_line)
         if shared and other in lineage.earlier(code):
             text += ", shared with " + " and ".join(name(s) for s in shared)

@@ -277,7 +277,7 @@ lines.append(
     "whether it reaches everyone who needs it."
 )
 lines.append(
-    "**Councils have been reorganised since 2015.** Comparisons across rounds follow councils "
+    "**Councils have been reorganised since the earliest round.** Comparisons across rounds follow councils "
     "through these changes and say so on screen. New councils or codes, by year: "
     + md(meth.reorganisation_years(lineage)) + "."
 )

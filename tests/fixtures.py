@@ -147,7 +147,7 @@ def fixture_database(tmp_path: Path, questions: str | None = None) -> duckdb.Duc
         "INSERT INTO authorities (code, name, display_name, region_code, region_name, type) VALUES (?, ?, ?, ?, ?, ?)",
         [list(a) for a in AUTHORITIES],
     )
-    con.execute("INSERT INTO survey_rounds (year, label, is_demo, vintage, provenance, loaded_at) VALUES (2015, '2015 test', FALSE, '2015', 'test fixture', now())")
+    con.execute("INSERT INTO survey_rounds (year, label, is_demo, council_set_on, provenance, loaded_at) VALUES (2015, '2015 test', FALSE, DATE '2015-04-01', 'test fixture', now())")
     rows = []
     for code, answers in ANSWERS.items():
         for qid, answer in answers.items():
@@ -172,3 +172,18 @@ def run_cli(*args: str) -> tuple[int, str, str]:
         except SystemExit as exc:  # argparse usage errors
             code = exc.code
     return code, out.getvalue(), err.getvalue()
+
+
+def as_schema_4(con: duckdb.DuckDBPyConnection) -> None:
+    """Give a schema-5 database schema 4's shape, for the migration tests: each round labelled
+    '2015' (up to 2018) or 'current' instead of its council-set day, the hex cells in four
+    columns of `authorities` (left empty) and no hex_cells table; the views are dropped."""
+    for view in reversed(scoring.VIEW_NAMES):
+        con.execute(f"DROP VIEW IF EXISTS {view}")
+    con.execute("ALTER TABLE survey_rounds ADD COLUMN vintage VARCHAR")
+    con.execute("UPDATE survey_rounds SET vintage = CASE WHEN year <= 2018 THEN '2015' ELSE 'current' END")
+    con.execute("ALTER TABLE survey_rounds DROP COLUMN council_set_on")
+    for column in ("hex_col_2015", "hex_row_2015", "hex_col_current", "hex_row_current"):
+        con.execute(f"ALTER TABLE authorities ADD COLUMN {column} INTEGER")
+    con.execute("DROP TABLE hex_cells")
+    con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -77,8 +78,11 @@ def test_filters_narrow_the_rows(client):
 def test_councils_on_a_date_follow_valid_from_and_valid_to(client, snap_con):
     then = client.get("/api/v1/councils", params={"on": "2015-04-01"}).json()["rows"]
     now = client.get("/api/v1/councils").json()["rows"]
-    want_then = snap_con.execute("SELECT count(*) FROM vintage_councils WHERE vintage = '2015'").fetchone()[0]
-    want_now = snap_con.execute("SELECT count(*) FROM vintage_councils WHERE vintage = 'current'").fetchone()[0]
+    valid = ("SELECT count(*) FROM authorities WHERE (valid_from IS NULL OR valid_from <= CAST(? AS DATE)) "
+             "AND (valid_to IS NULL OR valid_to > CAST(? AS DATE))")
+    want_then = snap_con.execute(valid, ["2015-04-01"] * 2).fetchone()[0]
+    want_now = snap_con.execute(valid, [date.today().isoformat()] * 2).fetchone()[0]
+    assert (want_then, want_now) == (152, 153)
     assert (len(then), len(now)) == (want_then, want_now)
     assert all(len(r["valid_from"] or "2000-01-01") == 10 for r in now)  # dates as YYYY-MM-DD
 

@@ -7,6 +7,7 @@ sample_colorscale call per item) and checks the figure built in one go is the sa
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -80,8 +81,8 @@ def test_standard_trend_chart_labels_the_same_rounds(repo_con):
     assert texts[-1].startswith("Source:") and len(texts) == 9 + len(old) + 1
 
 
-def test_hex_map_colours_match_one_sample_per_hexagon():
-    cells = hexmap.hex_layout("2015")
+def test_hex_map_colours_match_one_sample_per_hexagon(repo_con):
+    cells = hexmap.hex_layout(repo_con, date(2015, 4, 1))
     values = np.linspace(-10, 110, len(cells))  # outside the range too: clipped to its ends
     values[::5] = np.nan
     cells["value"] = values

@@ -19,6 +19,7 @@ import pytest
 from lib import build, db, geography, hexmap, ingest, national, peers, scorecard, scoring
 from lib.ingest.councils import CouncilMatcher, normalise_name
 from lib.paths import DATA_DIR, DEMO_DIR
+from tests.fixtures import as_schema_4
 from tests.test_ingest import wide_sheet
 
 SURREY = "E10000030"
@@ -156,7 +157,7 @@ def test_a_successor_trend_shows_the_shared_county_history(con) -> None:
     for year in (2012, 2013, 2014, 2015):
         row = by_year.loc[year]
         assert row["authority_code"] == SURREY
-        assert row["lineage_note"] == (f"{year}: figures are for Surrey (until 2027), shared with "
+        assert row["lineage_note"] == (f"{year}: via lineage, figures are for Surrey (until 2027), shared with "
                                        "Fictional South Surrey")
     assert by_year.loc[2027, "authority_code"] == NORTH and by_year.loc[2027, "lineage_note"] == ""
     # The county's own trend runs forward into both successors in 2027, one point each.
@@ -263,12 +264,7 @@ def test_migration_from_schema_4_dates_each_round_and_moves_2012_codes(repo_db_p
                 "(SELECT min(authority_code) FROM responses WHERE round_year = 2012)")
     moved = con.execute("SELECT count(*) FROM responses WHERE round_year = 2012 AND authority_code = 'E08000037'").fetchone()[0]
     assert moved > 0
-    con.execute("ALTER TABLE survey_rounds ADD COLUMN vintage VARCHAR DEFAULT '2015'")
-    con.execute("ALTER TABLE survey_rounds DROP COLUMN council_set_on")
-    for column in ("hex_col_2015", "hex_row_2015", "hex_col_current", "hex_row_current"):
-        con.execute(f"ALTER TABLE authorities ADD COLUMN {column} INTEGER")
-    con.execute("DROP TABLE hex_cells")
-    con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    as_schema_4(con)
     con.close()
 
     con = db.connect(path)

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from lib import db, scoring
+from tests.fixtures import as_schema_4
 
 
 def test_schema_is_idempotent_and_complete():
@@ -61,9 +62,7 @@ def test_schema_2_file_is_migrated_at_open_keeping_its_rounds(tmp_path):
     build_database(path)
     con = db.connect(path)
     answers = con.execute("SELECT count(*) FROM responses").fetchone()[0]
-    con.execute("DROP VIEW IF EXISTS question_summary")  # views read the columns about to go
-    for view in reversed(scoring.VIEW_NAMES):
-        con.execute(f"DROP VIEW IF EXISTS {view}")
+    as_schema_4(con)  # views read the columns about to go: dropped there
     con.execute("ALTER TABLE answer_options DROP COLUMN outcome")
     con.execute("ALTER TABLE bands DROP COLUMN colour")
     con.execute("ALTER TABLE bands DROP COLUMN tint")
@@ -97,15 +96,14 @@ def test_schema_3_file_gets_the_publication_policy_column_keeping_its_rounds(tmp
     con = db.connect(path)
     before = con.execute("SELECT * FROM survey_rounds ORDER BY year").fetchall()
     answers = con.execute("SELECT count(*) FROM responses").fetchone()[0]
-    for view in reversed(scoring.VIEW_NAMES):
-        con.execute(f"DROP VIEW IF EXISTS {view}")
+    as_schema_4(con)
     con.execute("ALTER TABLE survey_rounds DROP COLUMN published_detail")
     con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     con.close()
 
     con = db.connect(path)
     try:
-        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "4"
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(db.SCHEMA_VERSION)
         assert con.execute("SELECT * FROM survey_rounds ORDER BY year").fetchall() == before
         assert [r[-1] for r in before] == [True, True, True, True]  # 2012-2015, all published in detail
         assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == answers

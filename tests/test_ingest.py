@@ -10,6 +10,7 @@ import hashlib
 import io
 import shutil
 import threading
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -202,16 +203,16 @@ def test_labels_wording_names_and_long_format_are_understood(con, codes):
     ("Royal Borough of Windsor and Maidenhead", "E06000040"), ("Durham County Council", "E06000047"),
     ("stockton-on-tees borough council", "E06000004"), ("e10000023", "E10000023"),
 ])
-def test_council_name_variants_match_one_council(written, code):
-    matched, reason = ingest.CouncilMatcher(2015).match(written)
+def test_council_name_variants_match_one_council(repo_con, written, code):
+    matched, reason = ingest.CouncilMatcher(repo_con, 2015).match(written)
     assert (matched, reason) == (code, None)
 
 
-def test_council_set_follows_the_round():
+def test_council_set_follows_the_round(repo_con):
     """Dorset is one name in both sets; each round finds the council of its own set."""
-    assert ingest.CouncilMatcher(2015).match("Dorset") == ("E10000009", None)
-    assert ingest.CouncilMatcher(2024).match("Dorset") == ("E06000059", None)
-    code, reason = ingest.CouncilMatcher(2024).match("Northamptonshire")
+    assert ingest.CouncilMatcher(repo_con, 2015).match("Dorset") == ("E10000009", None)
+    assert ingest.CouncilMatcher(repo_con, 2024).match("Dorset") == ("E06000059", None)
+    code, reason = ingest.CouncilMatcher(repo_con, 2024).match("Northamptonshire")
     assert code is None and "wrong council set" in reason
     assert "North Northamptonshire (E06000061)" in reason and "West Northamptonshire (E06000062)" in reason
 
@@ -228,8 +229,8 @@ def test_import_records_submission_audit_and_round(con, codes):
     n_rows = con.execute("SELECT count(*) FROM responses WHERE round_year = ?", [NEW_YEAR]).fetchone()[0]
     assert sub == (result.submission_id, NEW_YEAR, "answers 2016.csv", hashlib.sha256(data).hexdigest(),
                    n_rows, 5, "Survey admin", "current")
-    rnd = con.execute("SELECT is_demo, vintage, provenance FROM survey_rounds WHERE year = ?", [NEW_YEAR]).fetchone()
-    assert rnd[0] is False and rnd[1] == "2015" and "answers 2016.csv" in rnd[2]
+    rnd = con.execute("SELECT is_demo, council_set_on, provenance FROM survey_rounds WHERE year = ?", [NEW_YEAR]).fetchone()
+    assert rnd[0] is False and rnd[1] == date(NEW_YEAR, 4, 1) and "answers 2016.csv" in rnd[2]
     action, actor, detail = con.execute(
         "SELECT action, actor, detail FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     assert (action, actor) == ("import", "Survey admin") and f"submission {result.submission_id}" in detail

@@ -130,7 +130,7 @@ def test_current_council_code_is_mapped_to_the_2015_set(repo_db_path, repo_con):
     code = "E06000059"  # Dorset unitary (2019): not in the 2015 council set
     assert code not in {r[0] for r in repo_con.execute(
         "SELECT authority_code FROM round_councils WHERE round_year = 2015").fetchall()}
-    (mapped,) = geography.predecessors_in(code, 2015)
+    (mapped,) = geography.predecessors_in(repo_con, code, 2015)
     at = open_page(PAGE, authority=code, round="2015")
     assert any("was not a council in the 2015 round" in i.value for i in at.info)
     assert at.selectbox(key="scorecard_council").value == mapped

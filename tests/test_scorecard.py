@@ -260,7 +260,7 @@ def test_trend_for_a_current_council_goes_through_the_lineage(repo_con, code):
     assert len(overall) and overall["via_lineage"].all()
     assert all("via lineage" in note for note in overall["lineage_note"])
     for row in overall.itertuples():
-        assert row.authority_code in geography.predecessors_in(code, int(row.round_year))
+        assert row.authority_code in geography.predecessors_in(repo_con, code, int(row.round_year))
         if row.responded:
             score = repo_con.execute("SELECT score FROM overall_scores WHERE round_year = ? AND authority_code = ?",
                                      [row.round_year, row.authority_code]).fetchone()[0]

@@ -42,7 +42,7 @@ def test_csv_template_has_a_column_per_question_asked_and_a_row_per_council(con,
     assert [c for c in df.columns if c in asked] == asked
     assert {c[: -len("__providers")] for c in df.columns if c.endswith("__providers")} == providers & set(asked)
     assert list(df.columns[:3]) == ["council", "council_name", "round"] and df.columns[-1] == "comment"
-    assert sorted(df["council"]) == sorted(geography.authorities_for_round(year)["code"])
+    assert sorted(df["council"]) == sorted(geography.round_members(con, year)["code"])
     assert set(df["round"]) == {str(year)}
     assert (df[asked] == "").all().all()
 
@@ -117,7 +117,7 @@ def _direct_scores(repo_db_path, tmp_path, answers) -> tuple[pd.DataFrame, pd.Da
     """Scores from inserting the same answers straight into a fixture database (no import code)."""
     con = db.connect(copy_db(repo_db_path, tmp_path, "direct.duckdb"))
     try:
-        con.execute("INSERT INTO survey_rounds (year, label, is_demo, vintage, provenance, loaded_at) VALUES (?, 'direct', FALSE, '2015', 'test', now())", [NEW_YEAR])
+        con.execute("INSERT INTO survey_rounds (year, label, is_demo, council_set_on, provenance, loaded_at) VALUES (?, 'direct', FALSE, DATE '2016-04-01', 'test', now())", [NEW_YEAR])
         con.executemany("INSERT INTO responses VALUES (?, ?, ?, ?, ?, NULL, 'test', now())",
                         [[NEW_YEAR, code, q, v, list(p)] for code, sheet in answers.items()
                          for q, (v, p) in sheet.items()])
@@ -128,7 +128,7 @@ def _direct_scores(repo_db_path, tmp_path, answers) -> tuple[pd.DataFrame, pd.Da
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_filled_template_imports_to_the_scores_of_the_same_answers(con, repo_db_path, tmp_path, fmt):
-    codes = sorted(geography.authorities_for_round(NEW_YEAR)["code"])[::15][:10]
+    codes = sorted(geography.round_members(con, NEW_YEAR)["code"])[::15][:10]
     answers = _random_answers(con, codes, seed=7)
     labels = {(s, v): lab for s, v, lab in con.execute("SELECT answer_set, value, label FROM answer_options").fetchall()}
     sets = dict(con.execute("SELECT id, answer_set FROM questions").fetchall())
@@ -157,7 +157,7 @@ def test_filled_template_imports_to_the_scores_of_the_same_answers(con, repo_db_
 
     result = ingest.import_file(con, data, name, NEW_YEAR, by="round trip")
     assert result.status == "imported" and result.councils == len(codes)
-    skipped = len(geography.authorities_for_round(NEW_YEAR)) - len(codes)
+    skipped = len(geography.round_members(con, NEW_YEAR)) - len(codes)
     report = ingest.validate(con, data, name, None)
     assert report.year == NEW_YEAR and report.skipped_rows == skipped
     expected_standards, expected_overall = _direct_scores(repo_db_path, tmp_path, answers)
