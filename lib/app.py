@@ -577,9 +577,9 @@ def _resolve_council(text: str, year: int) -> str | None:
     found = CouncilMatcher(con, year).pick(text)
     named = found.named
     if len(found.codes) == 1 and named is not None and found.codes != [named]:
-        st.info(f"{escape_markdown(geography.label(con, named))} was not a council in the {year} round's "
-                f"council set; showing {escape_markdown(geography.label(con, found.codes[0]))}, which covered "
-                "its area then.", icon=":material/history:")
+        st.info(f"{escape_markdown(geography.label(con, named))} ({named}) was not a council in the {year} "
+                f"round's council set; showing {escape_markdown(geography.label(con, found.codes[0]))} "
+                f"({found.codes[0]}), which covered its area then.", icon=":material/history:")
     elif len(found.codes) > 1:
         listed = ", ".join(escape_markdown(geography.label(con, c)) for c in found.codes)
         st.info(f"{escape_markdown(geography.label(con, named or found.codes[0]))} covers the area of several "

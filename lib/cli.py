@@ -375,7 +375,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     data, name = _read_input(args.file)
     con = _open(args.db)
     try:
-        report = ingest.validate(con, data, name, args.round)
+        report = ingest.validate(con, data, name, args.round, council_set_on=args.council_set_on)
         if not report.ok:
             _print_report(report, sys.stderr)
             return 1
@@ -404,7 +404,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     con = _open_for_writing(args.db)
     try:
         try:
-            result = ingest.import_file(con, data, name, args.round, replace=args.replace, by=_who(args.by))
+            result = ingest.import_file(con, data, name, args.round, replace=args.replace, by=_who(args.by),
+                                        council_set_on=args.council_set_on)
         except ingest.StorageError as exc:
             raise CliError(str(exc)) from None
         except ingest.ImportRefused as exc:
@@ -628,11 +629,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true",
                    help="replace the round if it already holds answers (they are archived)")
     p.add_argument("--by", help="who is loading it, for the audit log (default: your user name)")
+    p.add_argument("--council-set-on", type=_day, default=None, metavar="YYYY-MM-DD",
+                   help="a new round's council-set day: its councils are those valid then (default 1 April "
+                        "of the round's year; a round that exists keeps its own)")
     p.set_defaults(func=cmd_import)
     p = sub.add_parser("validate", help="check a file of answers without writing anything")
     p.add_argument("file")
     p.add_argument("--round", type=round_year, default=None,
                    help="survey year (default: the file's round column)")
+    p.add_argument("--council-set-on", type=_day, default=None, metavar="YYYY-MM-DD",
+                   help="a new round's council-set day: its councils are those valid then (default 1 April "
+                        "of the round's year; a round that exists keeps its own)")
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("template", help="write the answer template for a round")
     p.add_argument("--format", choices=["csv", "xlsx"], required=True)

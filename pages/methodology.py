@@ -186,6 +186,25 @@ app.show_table(
     column_config={"Round": st.column_config.NumberColumn(format="%d", width="small")})
 for provenance, group in rounds.groupby("provenance", sort=False):
     st.markdown(f"**Provenance of {md(and_list([str(y) for y in group['year']]))}:** {md(provenance)}")
+st.subheader("Which councils each round covers")
+st.markdown(
+    "Each round is held against the councils that existed on one day, its **council-set day** "
+    "(the table above). Unless an administrator chose another day when importing the round, it "
+    "is 1 April of the round's "
+    "year, the day on which reorganisations take effect, so a round run in 2027 covers the councils "
+    "of April 2027. Response rates, ranks, peers, maps, templates and the checks on imported "
+    "answers all use that round's councils, so the 2012 round lists Gateshead and Northumberland "
+    "under the codes they had before April 2013.")
+st.markdown(
+    "**When councils are reorganised**, the reference data gains the new councils with the day "
+    "they start, the old ones get the day they end, and the lineage records which council became "
+    "which (merged, split, or a new code for the same council). Earlier rounds keep the councils "
+    "they were run with, so no answer or score changes or disappears. Each council set has its "
+    "own hex map, placed from the councils' centres and kept close to the other sets' maps. A "
+    "council's trend follows the lineage: a new council shows the rounds of the council(s) it "
+    "came from, each point named; after a split each new council shows the old county's history, "
+    "marked as shared; after a merger the history of each former council is shown.")
+
 if rounds["is_demo"].any():
     demo_years = and_list([str(y) for y in rounds.loc[rounds["is_demo"], "year"]])
     st.warning(
@@ -213,24 +232,6 @@ if rounds["is_demo"].any():
             "kind": "Effect of", "group": "Group", "effect": "Effect on readiness (standard deviations)",
             "mean_score": f"Average overall score, {demo_years.split(' and ')[-1]}"}),
             column_config={"Effect on readiness (standard deviations)": st.column_config.NumberColumn(format="%+.2f")})
-
-st.subheader("Which councils each round covers")
-st.markdown(
-    "Each round is held against the councils that existed on one day, its **council-set day** "
-    "(the table above). Unless an administrator sets another day, it is 1 April of the round's "
-    "year, the day on which reorganisations take effect, so a round run in 2027 covers the councils "
-    "of April 2027. Response rates, ranks, peers, maps, templates and the checks on imported "
-    "answers all use that round's councils, so the 2012 round lists Gateshead and Northumberland "
-    "under the codes they had before April 2013.")
-st.markdown(
-    "**When councils are reorganised**, the reference data gains the new councils with the day "
-    "they start, the old ones get the day they end, and the lineage records which council became "
-    "which (merged, split, or a new code for the same council). Earlier rounds keep the councils "
-    "they were run with, so no answer or score changes or disappears. Each council set has its "
-    "own hex map, placed from the councils' centres and kept close to the layout before it. A "
-    "council's trend follows the lineage: a new council shows the rounds of the council(s) it "
-    "came from, each point named; after a split each new council shows the old county's history, "
-    "marked as shared; after a merger the history of each former council is shown.")
 
 # ---- Limitations -------------------------------------------------------------------------------
 st.header("Limitations: how far to trust the numbers")

@@ -62,3 +62,30 @@ def test_export_unknown_table_and_bad_format(repo_db_path, tmp_path):
 def test_missing_database_is_a_clear_error(tmp_path):
     code, _, err = run("--db", str(tmp_path / "none.duckdb"), "scores", "--round", "2015")
     assert code == 2 and "run `uv run python -m lib.cli build` first" in err
+
+
+@pytest.mark.parametrize("day, expected", [("2015-06-01", 152), ("2026-12-01", 153), ("2012-06-01", 152)])
+def test_councils_on_a_day_is_csv_of_that_day_set(repo_db_path, day, expected):
+    code, out, _ = run("--db", str(repo_db_path), "councils", "--on", day)
+    assert code == 0
+    assert out.splitlines()[0] == "code,name,region_code,region_name,type"
+    df = pd.read_csv(io.StringIO(out), dtype=str)
+    assert len(df) == expected and df["code"].is_unique
+    # Gateshead: E08000020 until 31 March 2013, E08000037 from 1 April 2013.
+    gateshead = set(df.loc[df["name"] == "Gateshead", "code"])
+    assert gateshead == ({"E08000020"} if day < "2013-04-01" else {"E08000037"})
+
+
+def test_councils_with_a_bad_day_says_how_to_write_it(repo_db_path):
+    err = io.StringIO()
+    with redirect_stderr(err), pytest.raises(SystemExit) as exit_info:
+        cli.main(["--db", str(repo_db_path), "councils", "--on", "1/4/2027"])
+    assert exit_info.value.code == 2
+    assert "'1/4/2027' is not a date; write it as YYYY-MM-DD" in err.getvalue()
+
+
+def test_rounds_show_each_round_council_set(repo_db_path):
+    code, out, _ = run("--db", str(repo_db_path), "rounds")
+    assert code == 0
+    assert "2012: 54 of 152 councils responded (synthetic demonstration data; councils of 1 April 2012)" in out
+    assert "2015: 95 of 152 councils responded (synthetic demonstration data; councils of 1 April 2015)" in out

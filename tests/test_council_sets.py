@@ -325,3 +325,35 @@ def test_scoring_reads_the_round_set_not_a_label(con) -> None:
     columns = {r[0] for r in con.execute("DESCRIBE survey_rounds").fetchall()}
     assert "council_set_on" in columns and "vintage" not in columns
     assert "vintage_councils" not in set(scoring.VIEW_NAMES)
+
+
+# --- a round's council-set day, chosen at import ---------------------------------------------
+
+def test_a_new_round_can_hold_the_councils_of_another_day(reorganised, tmp_path) -> None:
+    """A 2027 round run in March 2027, before the fictional split, holds Surrey, not its
+    successors, when imported with that day; an existing round keeps its own day."""
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(reorganised[0], path)
+    con = db.connect(path)
+    try:
+        before = con.execute("SELECT count(*) FROM responses").fetchone()
+        march = date(2027, 3, 31)
+        sheet = wide_sheet(con, ["E06000001", SURREY], year=2027, source_year=2015)
+        # The 2027 round exists (1 April 2027): another day for it is refused, nothing written.
+        report = ingest.validate(con, sheet.to_csv(index=False).encode(), "march.csv", 2027, council_set_on=march)
+        assert [p.reason for p in report.problems] == [
+            "wrong council-set day: the 2027 round already holds the councils of 1 April 2027, and a "
+            "replacement keeps them. Leave the council-set day out, or give that day."]
+        assert con.execute("SELECT count(*) FROM responses").fetchone() == before
+        # A new round (2026 here, as years run to the latest round) on 31 March 2027 holds Surrey.
+        sheet = wide_sheet(con, ["E06000001", SURREY], year=2026, source_year=2015)
+        result = ingest.import_file(con, sheet.to_csv(index=False).encode(), "march.csv", 2026, council_set_on=march)
+        assert result.status == "imported"
+        assert geography.council_set_on(con, 2026) == march
+        members = {r[0] for r in con.execute("SELECT authority_code FROM round_councils WHERE round_year = 2026").fetchall()}
+        assert SURREY in members and NORTH not in members and len(members) == 153
+        sheet.loc[0, "council"], sheet.loc[0, "council_name"] = NORTH, FICTIONAL_COUNCILS[0][1]
+        report = ingest.validate(con, sheet.to_csv(index=False).encode(), "march2.csv", 2026)
+        assert any("councils of 31 March 2027" in p.reason for p in report.problems if p.column == "council")
+    finally:
+        con.close()

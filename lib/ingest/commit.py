@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -121,18 +121,21 @@ def round_state(con: duckdb.DuckDBPyConnection, year: int) -> RoundState:
 
 def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, year: int | None, *,
                 replace: bool = False, by: str = "unknown", limit: int | None = None,
-                report: Report | None = None) -> ImportResult:
+                report: Report | None = None, council_set_on: date | None = None) -> ImportResult:
     """Validate and write a whole round in one transaction, or write nothing and raise ImportRefused.
 
     The same file (same sha256) imported again for the same round is a no-op that says so.
     A round that already holds answers (real or demo) is replaced only with replace=True; the
-    answers it held move to responses_archive with the replaced submission's id.
+    answers it held move to responses_archive with the replaced submission's id. A new round
+    holds the councils of `council_set_on` (default 1 April of its year); a round that exists
+    keeps its council-set day.
     """
     from lib import ingest  # its _insert_records, so a test's stand-in is the one called
 
     file_name = Path(str(file_name)).name or "upload"
-    if report is None or report.checksum != checksum(data) or (year is not None and report.year != year):
-        report = validate(con, data, file_name, year, limit)
+    if (report is None or report.checksum != checksum(data) or (year is not None and report.year != year)
+            or (council_set_on is not None and report.council_set_on != council_set_on)):
+        report = validate(con, data, file_name, year, limit, council_set_on)
     if not report.ok or report.year is None:
         raise ImportRefused(report.summary(), report)
     year = report.year
@@ -160,6 +163,9 @@ def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, yea
             if state.exists and not replace:
                 raise ImportRefused(f"The {year} round was loaded by someone else a moment ago; look at "
                                     "it and import again with replace if needed.", report)
+            if state.exists and geography.council_set_on(con, year) != report.council_set_on:
+                raise ImportRefused(f"The {year} round's council set changed while the file was checked; "
+                                    "check it again and import again.", report)
             inserted = con.execute(
                 "INSERT INTO submissions (round_year, file_name, checksum, rows, councils, submitted_by, "
                 "submitted_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'current') RETURNING id",
@@ -178,7 +184,7 @@ def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, yea
             con.execute("INSERT INTO survey_rounds (year, label, is_demo, council_set_on, provenance, loaded_at) "
                         "VALUES (?, ?, FALSE, ?, ?, ?) ON CONFLICT (year) DO UPDATE SET label = excluded.label, "
                         "is_demo = excluded.is_demo, provenance = excluded.provenance, loaded_at = excluded.loaded_at",
-                        [year, f"{year} survey responses", geography.council_set_on(con, year), provenance, now])
+                        [year, f"{year} survey responses", report.council_set_on, provenance, now])
             ingest._insert_records(con, report.records, year, "import", now)
             if report.council_comments:
                 con.executemany("INSERT INTO council_comments VALUES (?, ?, ?, ?)",

@@ -7,7 +7,7 @@ will score it once imported.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import duckdb
@@ -26,7 +26,8 @@ def _insert(con: duckdb.DuckDBPyConnection, records: list[Record], year: int, so
     ingest._insert_records(con, records, year, source, when)
 
 
-def private_copy(source: duckdb.DuckDBPyConnection, year: int, records: list[Record]) -> duckdb.DuckDBPyConnection:
+def private_copy(source: duckdb.DuckDBPyConnection, year: int, records: list[Record],
+                 council_set_on: date | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory database with the scoring rules, the councils and `records` as the round.
 
     The scoring views run on the copy (lib.scoring.scoring_copy), so the preview is computed
@@ -36,7 +37,7 @@ def private_copy(source: duckdb.DuckDBPyConnection, year: int, records: list[Rec
     with db.transaction(con):
         con.execute("INSERT INTO survey_rounds (year, label, is_demo, council_set_on, provenance, loaded_at) "
                     "VALUES (?, ?, FALSE, ?, 'preview', now())",
-                    [year, f"{year} (preview)", geography.council_set_on(source, year)])
+                    [year, f"{year} (preview)", council_set_on or geography.council_set_on(source, year)])
         _insert(con, records, year, "preview", datetime.now().replace(microsecond=0))
     return con
 
@@ -61,7 +62,7 @@ def preview(con: duckdb.DuckDBPyConnection, report: Report) -> Preview:
     if not report.ok or report.year is None:
         raise ValueError("only a report without problems can be previewed")
     year = report.year
-    copy = private_copy(con, year, report.records)
+    copy = private_copy(con, year, report.records, report.council_set_on)
     try:
         councils = copy.execute(
             """

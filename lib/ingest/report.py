@@ -7,6 +7,7 @@ C7, the value); the report keeps at most MAX_PROBLEMS of them and counts the res
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 import pandas as pd
@@ -59,6 +60,8 @@ class Report:
     checksum: str
     size: int
     year: int | None = None
+    #: The round's council-set day: the answers were checked against the councils valid on it.
+    council_set_on: date | None = None
     file_type: str | None = None
     sheet: str | None = None
     layout: Literal["wide", "long"] | None = None

@@ -17,6 +17,7 @@ from datetime import date
 
 import duckdb
 
+from lib import geography
 from lib.ingest.cells import Cell, Entry, Part, _Column, long_entries, wide_entries
 from lib.ingest.councils import CouncilMatcher
 from lib.ingest.readers import Sheet, Unreadable, checksum, column_letter, read_sheet
@@ -450,9 +451,10 @@ class _Validator(_Header):
     checks and the making of the stream depend on the layout.
     """
 
-    def body(self, cols: list[_Column], year: int) -> None:
-        """Check every entry and answer cell of the sheet, then the answers missing altogether."""
-        self.year, self.matcher = year, CouncilMatcher(self.con, year)
+    def body(self, cols: list[_Column], year: int, day: date) -> None:
+        """Check every entry and answer cell of the sheet, then the answers missing altogether;
+        councils against those valid on `day` (the round's council-set day)."""
+        self.year, self.matcher = year, CouncilMatcher(self.con, year, day)
         self.cache: Cache = {}
         self.first_row: dict[str, int] = {}  # council -> first row accepted for it
         self.seen: dict[tuple[str, str], int] = {}  # (council, question) -> row answering it
@@ -558,9 +560,14 @@ class _Validator(_Header):
 
 
 def validate(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, year: int | None = None,
-             limit: int | None = None) -> Report:
+             limit: int | None = None, council_set_on: date | None = None) -> Report:
     """Read and check a file of answers for a round. Never raises for a bad file: every failure
-    is a problem in the report. `year` None takes the round from the file's round column."""
+    is a problem in the report. `year` None takes the round from the file's round column.
+
+    Councils are checked against the round's council set: the councils valid on its stored
+    council-set day, or for a new round on `council_set_on` (default 1 April of its year). A
+    round that exists keeps its day, so a different `council_set_on` for it is a problem.
+    """
     report = Report(file_name=str(file_name), checksum=checksum(data), size=len(data), year=year)
     try:
         sheet = read_sheet(data, file_name, limit)
@@ -581,7 +588,15 @@ def validate(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, year: 
     report.year = year
     if year is None:
         return report
-    checker.body(cols, year)
+    stored = con.execute("SELECT council_set_on FROM survey_rounds WHERE year = ?", [year]).fetchall()
+    if stored and council_set_on is not None and stored[0][0] != council_set_on:
+        report.add(Problem(None, None, None,
+                           f"wrong council-set day: the {year} round already holds the councils of "
+                           f"{geography.describe_day(stored[0][0])}, and a replacement keeps them. Leave "
+                           "the council-set day out, or give that day."))
+        return report
+    report.council_set_on = stored[0][0] if stored else (council_set_on or geography.default_council_set_on(year))
+    checker.body(cols, year, report.council_set_on)
     checker.finish(year)
     return report
 
