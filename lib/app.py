@@ -74,6 +74,15 @@ def navigation_pages() -> dict[str, list[StreamlitPage]]:
     }
 
 
+#: Pages reached by a link only, never listed: a council's private survey questionnaire.
+RESPOND_PAGE = "respond"
+
+
+def hidden_pages() -> list[StreamlitPage]:
+    return [st.Page("pages/respond.py", title="PA support survey", icon=":material/edit_note:",
+                    url_path=RESPOND_PAGE, visibility="hidden")]
+
+
 def sidebar_navigation(pages: dict[str, list[StreamlitPage]]) -> None:
     """The page list in the sidebar, grouped for the three audiences.
 
@@ -120,7 +129,19 @@ def run_app() -> None:
     configure_page()
     st.html(ROOT / "lib" / "assets" / "app.css")  # style only: takes no space on the page
     pages = navigation_pages()
-    page = st.navigation(pages, position="hidden")
+    page = st.navigation({**pages, "Survey": hidden_pages()}, position="hidden")
+    if page.url_path == RESPOND_PAGE:
+        # A respondent's questionnaire: no public menu, round picker or demonstration banner.
+        try:
+            _frame.snapshot = _resolve_snapshot()
+        except DatabaseUnavailable as exc:
+            st.error(f"**The survey cannot be shown just now.** {echo_plain(str(exc))}", icon=":material/error:")
+            st.stop()
+        try:
+            run_in_frame(page)
+        finally:
+            _frame.snapshot = None
+        return
     st.sidebar.markdown("### PA Support Benchmark")
     sidebar_navigation(pages)
     st.sidebar.divider()
@@ -152,6 +173,26 @@ DEMO_BANNER = (
 
 class DatabaseUnavailable(Exception):
     """The published data cannot be opened; the message says why and what to do."""
+
+
+def base_url() -> str:
+    """This server's address as the browser sees it, for the survey links (scheme, host, port)."""
+    try:
+        url = str(st.context.url or "")
+    except Exception:  # noqa: BLE001 - outside a browser session (AppTest) there is none
+        url = ""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "http://localhost:8501"
+
+
+def client_address() -> str:
+    """The requesting client's address, to slow down repeated bad survey links ('' if unknown)."""
+    try:
+        return str(st.context.ip_address or "")
+    except Exception:  # noqa: BLE001 - outside a browser session (AppTest) there is none
+        return ""
 
 
 def working_path() -> Path:

@@ -1,0 +1,137 @@
+"""What the respondent's questionnaire page (pages/respond.py) shows and sends, without Streamlit:
+the sections, the answer options, progress, and the changes a saved section makes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from lib import collection, geography
+from lib.formatting import escape_markdown as md
+
+#: The questionnaire's sections, in order: whose support the questions are about.
+SECTIONS = (("employers", "Support for individual employers"),
+            ("pas", "Support for personal assistants"),
+            ("council", "The council's approach"))
+
+
+@dataclass(frozen=True)
+class Options:
+    """The answer options of every answer set, and the providers, from the scoring rules."""
+
+    table: pd.DataFrame  # answer_set, value, label, allows_providers, position
+    providers: dict[str, str]
+
+    def values(self, answer_set: str) -> list[str]:
+        rows = self.table[self.table["answer_set"] == answer_set].sort_values("position")
+        return [str(v) for v in rows["value"]]
+
+    def label_for(self, answer_set: str) -> Callable[[str], str]:
+        rows = self.table[self.table["answer_set"] == answer_set]
+        labels = dict(zip(rows["value"].astype(str), rows["label"].astype(str), strict=True))
+        return lambda value: labels.get(value, value)
+
+    def asks_providers(self, answer_set: str) -> bool:
+        rows = self.table[self.table["answer_set"] == answer_set]
+        return bool(rows["allows_providers"].any())
+
+    @property
+    def provider_keys(self) -> list[str]:
+        return list(self.providers)
+
+    def provider_label(self, key: str) -> str:
+        return self.providers.get(key, key)
+
+
+def answer_options(con: duckdb.DuckDBPyConnection) -> Options:
+    table = con.execute("SELECT answer_set, value, label, allows_providers, position FROM answer_options "
+                        "ORDER BY answer_set, position").df()
+    providers = dict(con.execute("SELECT key, label FROM providers ORDER BY key").fetchall())
+    return Options(table, providers)
+
+
+@dataclass(frozen=True)
+class Progress:
+    answered: int
+    required: int
+
+    @property
+    def share(self) -> float:
+        return self.answered / self.required if self.required else 1.0
+
+
+def _given(answer: collection.DraftAnswer | None) -> bool:
+    return answer is not None and answer.answer is not None and not answer.prefilled
+
+
+def progress(draft: collection.Draft) -> Progress:
+    """Required (scored) questions answered and confirmed, of all required ones."""
+    required = [str(q) for q in draft.questions.loc[draft.questions["scored"], "id"]]
+    return Progress(sum(_given(draft.answers.get(q)) for q in required), len(required))
+
+
+def intro(session: collection.Session, done: Progress) -> str:
+    closes = (f"The round closes on {geography.describe_day(session.closes_on)}."
+              if session.closes_on else "The round has no closing date set.")
+    return (f"This questionnaire asks how {session.council_name} supports people who employ their own "
+            f"personal assistants, and the assistants themselves, against the nine minimum standards. "
+            f"{closes} Each section is saved when you press its Save button; you can leave and come back "
+            "with the same link. Answers shown as last round's are saved, and so confirmed, with their "
+            "section.")
+
+
+def submitted_note(draft: collection.Draft) -> str:
+    assert draft.submitted_at is not None
+    return (f"Submitted on {draft.submitted_at:%-d %B %Y at %H:%M} (reference {draft.reference}). "
+            "You can still change answers until the round closes; submit again after changing them.")
+
+
+def index_of(values: list[str], value: str | None) -> int | None:
+    return values.index(value) if value in values else None
+
+
+def form_changes(state: Mapping[str, Any], rows: pd.DataFrame, draft: collection.Draft
+                 ) -> tuple[dict[str, tuple[str | None, list[str], str | None]], list[str]]:
+    """The answers a saved section changes, and the pre-filled answers it confirms unchanged."""
+    changes: dict[str, tuple[str | None, list[str], str | None]] = {}
+    confirm: list[str] = []
+    for qid in rows["id"].astype(str):
+        answer = state.get(f"answer_{qid}")
+        providers = list(state.get(f"providers_{qid}", []) or [])
+        comment = (state.get(f"comment_{qid}") or "").strip() or None
+        current = draft.answers.get(qid)
+        before = (current.answer, list(current.providers), current.comment) if current else (None, [], None)
+        if (answer, providers, comment) != before:
+            changes[qid] = (answer, providers, comment)
+        elif current is not None and current.prefilled and answer is not None:
+            confirm.append(qid)
+    return changes, confirm
+
+
+def versions(draft: collection.Draft, rows: pd.DataFrame) -> dict[str, int]:
+    """The version of each of the section's answers as the page showed it."""
+    return {str(q): (draft.answers[str(q)].version if str(q) in draft.answers else 0) for q in rows["id"]}
+
+
+def _wording(draft: collection.Draft) -> dict[str, str]:
+    return dict(zip(draft.questions["id"].astype(str), draft.questions["wording"].astype(str), strict=True))
+
+
+def stale_message(exc: collection.Stale, draft: collection.Draft) -> str:
+    words = _wording(draft)
+    listed = "; ".join(f"'{md(words.get(q, q))}'" for q in exc.questions)
+    return (f"Nothing in this section was saved: someone else using this council's link changed {listed} "
+            "after this page was opened. Reload the page to see their answers, then make your changes again.")
+
+
+def missing_message(exc: collection.MissingAnswers, draft: collection.Draft) -> str:
+    words = _wording(draft)
+    sections = dict(SECTIONS)
+    audience = dict(zip(draft.questions["id"].astype(str), draft.questions["audience"].astype(str), strict=True))
+    lines = [f"- {sections.get(audience.get(q, ''), '')}: {md(words.get(q, q))}" for q in exc.questions]
+    return ("Not submitted: these questions still need an answer (\"Don't know\" is an answer), or a "
+            "last-round answer still needs saving to confirm it:\n" + "\n".join(lines))

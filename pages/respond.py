@@ -1,0 +1,102 @@
+"""The survey questionnaire a council's nominated respondent reaches from their private link
+(/respond?token=...). Outside the public menu; shows one council's draft in one round only.
+
+Answers are saved a section at a time (a save never loses more than one section), each save
+one transaction in the collection store (lib.collection), never in the published data.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib import app, collection
+from lib import respond as rs
+from lib.formatting import escape_markdown as md
+
+app.require_frame(__file__)
+
+st.title("PA support survey")
+token = st.query_params.get("token")
+try:
+    session = collection.resolve(app.working_path(), token, client=app.client_address())
+except collection.BadToken as exc:
+    st.error(str(exc), icon=":material/link_off:")
+    st.stop()
+except collection.CollectionError as exc:
+    st.error(md(str(exc)), icon=":material/error:")
+    st.stop()
+
+draft = collection.load_draft(app.working_path(), session)
+options = rs.answer_options(app.cursor())
+progress = rs.progress(draft)
+st.subheader(f"{session.council_name}, {session.year} survey round")
+st.markdown(md(rs.intro(session, progress)))
+st.progress(progress.share, text=f"{progress.answered} of {progress.required} required answers given")
+if draft.submitted_at is not None:
+    st.success(md(rs.submitted_note(draft)), icon=":material/task_alt:")
+if not session.editable:
+    st.info("The round has closed: the answers below can be read but no longer changed.",
+            icon=":material/lock:")
+if flash := st.session_state.pop("respond_flash", None):
+    st.toast(flash, icon=":material/save:")
+
+for section, title in rs.SECTIONS:
+    rows = draft.questions[draft.questions["audience"] == section]
+    if rows.empty:
+        continue
+    st.header(title)
+    with st.form(key=f"section_{section}", enter_to_submit=False, border=True):
+        for q in rows.itertuples():
+            current = draft.answers.get(q.id)
+            st.markdown(f"**{md(str(q.wording))}**" + ("" if q.scored else " *(optional)*"))
+            if q.help:
+                st.caption(md(str(q.help)))
+            if current is not None and current.prefilled:
+                st.caption(":material/history: Last round's answer: saving this section confirms it, "
+                           "or change it.")
+            choice_values = options.values(q.answer_set)
+            st.radio("Answer", choice_values, key=f"answer_{q.id}",
+                     index=rs.index_of(choice_values, current.answer if current else None),
+                     format_func=options.label_for(q.answer_set), disabled=not session.editable,
+                     label_visibility="collapsed", horizontal=False)
+            if options.asks_providers(q.answer_set):
+                st.multiselect("Who provides it (where available or in development)", options.provider_keys,
+                               default=list(current.providers) if current else [],
+                               format_func=options.provider_label, key=f"providers_{q.id}",
+                               disabled=not session.editable)
+            st.text_input("Comment (optional)", value=(current.comment or "") if current else "",
+                          key=f"comment_{q.id}", max_chars=2000, disabled=not session.editable)
+        saved = st.form_submit_button(f"Save {title.lower()}", icon=":material/save:",
+                                      disabled=not session.editable)
+    if saved:
+        changes, confirm = rs.form_changes(st.session_state, rows, draft)
+        try:
+            collection.save_answers(app.working_path(), session, changes, rs.versions(draft, rows), confirm)
+        except collection.Stale as exc:
+            st.warning(rs.stale_message(exc, draft), icon=":material/sync_problem:")
+        except collection.CollectionError as exc:
+            st.error(md(str(exc)), icon=":material/error:")
+        else:
+            st.session_state["respond_flash"] = f"{title} saved."
+            st.rerun()
+
+st.header("Submit")
+st.markdown("Submitting sends every saved answer to Skills for Care. You can come back with the same link "
+            "and change answers until the round closes; each change is recorded.")
+if st.button("Submit the answers", type="primary", icon=":material/send:", disabled=not session.editable):
+    try:
+        receipt = collection.submit(app.working_path(), session)
+    except collection.MissingAnswers as exc:
+        st.error(rs.missing_message(exc, draft), icon=":material/rule:")
+    except collection.CollectionError as exc:
+        st.error(md(str(exc)), icon=":material/error:")
+    else:
+        st.session_state["respond_receipt"] = receipt
+        st.rerun()
+receipt = st.session_state.get("respond_receipt")
+if receipt is not None and receipt.reference == draft.reference:
+    st.success(md(f"Submitted at {receipt.submitted_at:%-d %B %Y %H:%M}. Your reference is {receipt.reference}."),
+               icon=":material/task_alt:")
+    st.download_button("Download a copy of your answers (HTML)", receipt.html.encode("utf-8"),
+                       file_name=f"pa-survey-{session.year}-{receipt.reference}.html", mime="text/html",
+                       icon=":material/download:")
