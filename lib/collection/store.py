@@ -102,7 +102,7 @@ CREATE TABLE IF NOT EXISTS events (
     year INTEGER NOT NULL,
     invitation_id INTEGER,
     action VARCHAR NOT NULL,
-    at TIMESTAMP NOT NULL,
+    logged_at TIMESTAMP NOT NULL,
     actor VARCHAR NOT NULL,
     detail VARCHAR NOT NULL
 );
@@ -167,7 +167,7 @@ def transaction(working: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def event(con: duckdb.DuckDBPyConnection, year: int, invitation_id: int | None, action: str,
           detail: str, actor: str = "respondent") -> None:
-    con.execute("INSERT INTO events (year, invitation_id, action, at, actor, detail) VALUES (?, ?, ?, ?, ?, ?)",
+    con.execute("INSERT INTO events (year, invitation_id, action, logged_at, actor, detail) VALUES (?, ?, ?, ?, ?, ?)",
                 [year, invitation_id, action, now(), (actor or "unknown")[:200], detail[:1000]])
 
 

@@ -37,7 +37,7 @@ def _frame(working: Path, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
                    d.submitted_at, d.revised, d.saved_at,
                    (SELECT count(*) FROM draft_answers a WHERE a.invitation_id = i.id AND a.answer IS NOT NULL
                         AND NOT a.prefilled AND list_contains(?, a.question_id)) AS answered,
-                   (SELECT max(e.at) FROM events e WHERE e.invitation_id = i.id) AS last_activity
+                   (SELECT max(e.logged_at) FROM events e WHERE e.invitation_id = i.id) AS last_activity
             FROM invitations i LEFT JOIN drafts d ON d.invitation_id = i.id
             WHERE i.year = ?
             """, [ids, year]).df()
