@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import ingest, publish
+from lib import db, ingest, publish
 from lib.collection import store
 from lib.collection.errors import CollectionBusy, CollectionError
 from lib.collection.rounds import need_round
@@ -65,11 +65,12 @@ def publish_round(working: Path, year: int, *, provisional: bool = False, by: st
                 result = ingest.import_file(wcon, data, name, year, replace=state.exists, by=who,
                                             council_set_on=found.council_set_on)
             except ingest.ImportRefused as exc:
-                raise CollectionError(f"the collected answers were not published: {exc}") from None
+                text = "\n".join(exc.report.lines()) if exc.report is not None and not exc.report.ok else str(exc)
+                raise CollectionError(f"the collected answers were not published: {text}") from None
             snap = publish.publish(wcon, working, f"{kind} publication of the collected {year} round", who)
     except publish.DatabaseBusy as exc:
         raise CollectionBusy(str(exc)) from None
-    except publish.PublishError as exc:
+    except (publish.PublishError, db.SchemaError) as exc:
         raise CollectionError(str(exc)) from None
     message = (f"Published the {year} round ({kind}): {councils} councils' submitted answers. {result.message} "
                f"Published as version {snap.version}.")

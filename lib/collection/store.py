@@ -200,7 +200,7 @@ def _snapshot(working: Path) -> publish.Snapshot:
         return publish.ensure_published(Path(working))
     except publish.DatabaseBusy as exc:
         raise CollectionBusy(str(exc)) from None
-    except publish.PublishError as exc:
+    except (publish.PublishError, db.SchemaError) as exc:
         raise CollectionError(str(exc)) from None
 
 
