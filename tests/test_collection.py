@@ -365,6 +365,31 @@ def test_a_session_reaches_only_its_own_council(working):
     assert collection.load_draft(working, theirs).answers == their_before
 
 
+def test_concurrent_saves_in_one_process_queue_up_and_none_is_lost(working):
+    import threading
+
+    collection.open_round(working, YEAR)
+    _, s = start(working, non_respondent(working))
+    d = collection.load_draft(working, s)
+    ids = list(d.questions["id"])[:12]
+    errors: list[BaseException] = []
+
+    def save(qid: str) -> None:
+        try:
+            collection.save_answers(working, s, {qid: ("dont_know", [], None)}, {qid: 0})
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(q,)) for q in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    after = collection.load_draft(working, s).answers
+    assert [after[q].answer for q in ids] == ["dont_know"] * 12  # 12 saves, 12 answers kept
+
+
 # --------------------------------------------------------------------------------------------
 # Submitting, revising, closing
 # --------------------------------------------------------------------------------------------
