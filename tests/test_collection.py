@@ -270,6 +270,38 @@ def test_save_and_resume_through_the_same_link(working):
     assert a.saved_at is not None
 
 
+def test_a_save_before_the_first_load_starts_the_draft(working):
+    collection.open_round(working, YEAR)
+    _, s = start(working, respondents_2015(working)[0])
+    collection.save_answers(working, s, {"emp_payroll": ("dont_know", [], None)}, {})
+    d = collection.load_draft(working, s)
+    assert (d.answers["emp_payroll"].answer, d.answers["emp_payroll"].version) == ("dont_know", 1)
+    t = collection.tracker(working, YEAR)
+    assert t.loc[t["council_code"] == s.council_code, "status"].iloc[0] == "in progress"
+
+
+def test_another_program_holding_the_file_gives_collection_busy(working, monkeypatch):
+    import subprocess
+    import sys
+
+    from lib.collection import store
+
+    collection.open_round(working, YEAR)
+    path = collection.collection_path(working)
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('held', flush=True); time.sleep(30)", str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(store, "LOCK_RETRIES", 2)
+        monkeypatch.setattr(store, "LOCK_PAUSE_SECONDS", 0.01)
+        with pytest.raises(collection.CollectionBusy, match="in use by another program"):
+            collection.get_round(working, YEAR)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert collection.get_round(working, YEAR) is not None  # free again once the other program has gone
+
+
 def test_confirming_and_unchanged_answers(working):
     collection.open_round(working, YEAR)
     _, s = start(working, respondents_2015(working)[0])

@@ -105,7 +105,7 @@ def load_draft(working: Path, session: Session) -> Draft:
             con.execute("INSERT INTO drafts VALUES (?, ?, NULL, 0, NULL, FALSE, NULL)",
                         [session.invitation_id, store.now()])
             for qid, (answer, providers) in prefill.items():
-                con.execute("INSERT INTO draft_answers VALUES (?, ?, ?, ?, NULL, 1, TRUE, NULL)",
+                con.execute("INSERT OR IGNORE INTO draft_answers VALUES (?, ?, ?, ?, NULL, 1, TRUE, NULL)",
                             [session.invitation_id, qid, answer, providers])
             store.event(con, session.year, session.invitation_id, "draft started",
                         f"{len(prefill)} answers pre-filled from the {source} round." if source
@@ -173,6 +173,9 @@ def save_answers(working: Path, session: Session, changes: dict[str, tuple[str |
     with store.transaction(working) as con:
         found = check_session(con, session)
         _editable(found)
+        # A save before the first load starts the draft without pre-filling (pages load first).
+        con.execute("INSERT OR IGNORE INTO drafts VALUES (?, ?, NULL, 0, NULL, FALSE, NULL)",
+                    [session.invitation_id, store.now()])
         draft = _read(con, session, found, ref)
         qs = draft.questions
         cleaned = {qid: _check(ref, qs, qid, *value) for qid, value in changes.items()}
