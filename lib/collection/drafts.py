@@ -1,0 +1,277 @@
+"""A respondent's draft: pre-filled, saved as they go, submitted with a receipt, revised."""
+
+from __future__ import annotations
+
+import html
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from lib import geography
+from lib.collection import store
+from lib.collection.errors import CollectionError, MissingAnswers, Stale
+from lib.collection.invites import Session, check_session
+from lib.collection.rounds import CollectionRound
+from lib.ingest import MAX_CELL_CHARS, _unsafe
+
+
+@dataclass(frozen=True)
+class DraftAnswer:
+    question_id: str
+    answer: str | None
+    providers: tuple[str, ...]
+    comment: str | None
+    version: int
+    prefilled: bool  # last round's answer, not yet confirmed or changed
+    saved_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Draft:
+    session: Session
+    answers: dict[str, DraftAnswer]
+    questions: pd.DataFrame  # id, standard, audience, topic, wording, help, answer_set, scored, position
+    submitted_at: datetime | None
+    revision: int
+    reference: str | None
+    #: Saved since the last submission (the tracker shows 'revised').
+    revised: bool = False
+    #: The answer options of the round's answer sets (answer_set, value, label, allows_providers, ...).
+    options: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Provider key -> label.
+    providers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    reference: str
+    submitted_at: datetime
+    revision: int
+    html: str
+
+
+def _prefill(working: Path, session: Session, ids: tuple[str, ...]) -> tuple[int | None, dict]:
+    """The council's answers in its latest published round before this one, from the snapshot
+    (answers and providers where the option allows them; comments are not carried over)."""
+    with store.published(working) as con:
+        row = con.execute("SELECT max(round_year) FROM responses WHERE authority_code = ? AND round_year < ?",
+                          [session.council_code, session.year]).fetchone()
+        source = row[0] if row else None
+        if source is None:
+            return None, {}
+        rows = con.execute(
+            "SELECT r.question_id, r.answer, CASE WHEN coalesce(o.allows_providers, FALSE) THEN r.providers "
+            "ELSE []::VARCHAR[] END FROM responses r JOIN questions q ON q.id = r.question_id "
+            "LEFT JOIN answer_options o ON o.answer_set = q.answer_set AND o.value = r.answer "
+            "WHERE r.authority_code = ? AND r.round_year = ?", [session.council_code, source]).fetchall()
+    wanted = set(ids)
+    return int(source), {q: (a, sorted(p or ())) for q, a, p in rows if q in wanted}
+
+
+def _read(con: duckdb.DuckDBPyConnection, session: Session, found: CollectionRound,
+          ref: store.Reference) -> Draft:
+    head = con.execute("SELECT submitted_at, revision, reference, revised FROM drafts WHERE invitation_id = ?",
+                       [session.invitation_id]).fetchall()
+    submitted_at, revision, reference, revised = head[0] if head else (None, 0, None, False)
+    rows = con.execute("SELECT question_id, answer, providers, comment, version, prefilled, saved_at "
+                       "FROM draft_answers WHERE invitation_id = ?", [session.invitation_id]).fetchall()
+    stored = {r[0]: DraftAnswer(r[0], r[1], tuple(r[2] or ()), r[3], int(r[4]), bool(r[5]), r[6]) for r in rows}
+    qs = store.questionnaire(ref, found.questions)
+    answers = {q: stored.get(q, DraftAnswer(q, None, (), None, 0, False, None)) for q in qs["id"]}
+    options = ref.options[ref.options["answer_set"].isin(set(qs["answer_set"]))].reset_index(drop=True)
+    live = Session(session.invitation_id, session.year, session.council_code, session.council_name,
+                   found.closes_on, found.editable, session.issue)
+    return Draft(live, answers, qs, submitted_at, int(revision), reference, bool(revised), options,
+                 dict(ref.providers))
+
+
+def load_draft(working: Path, session: Session) -> Draft:
+    """The session's draft. The first load pre-fills every question from the council's latest
+    published round before this one (prefilled=True until confirmed or changed); questions with
+    nothing to pre-fill have answer None and version 0."""
+    ref = store.reference(working)
+    with store.transaction(working) as con:
+        found = check_session(con, session)
+        if con.execute("SELECT 1 FROM drafts WHERE invitation_id = ?", [session.invitation_id]).fetchall():
+            return _read(con, session, found, ref)
+    source, prefill = _prefill(working, session, found.questions)
+    with store.transaction(working) as con:
+        found = check_session(con, session)
+        if not con.execute("SELECT 1 FROM drafts WHERE invitation_id = ?", [session.invitation_id]).fetchall():
+            con.execute("INSERT INTO drafts VALUES (?, ?, NULL, 0, NULL, FALSE, NULL)",
+                        [session.invitation_id, store.now()])
+            for qid, (answer, providers) in prefill.items():
+                con.execute("INSERT OR IGNORE INTO draft_answers VALUES (?, ?, ?, ?, NULL, 1, TRUE, NULL)",
+                            [session.invitation_id, qid, answer, providers])
+            store.event(con, session.year, session.invitation_id, "draft started",
+                        f"{len(prefill)} answers pre-filled from the {source} round." if source
+                        else "Nothing to pre-fill.")
+        return _read(con, session, found, ref)
+
+
+def _check(ref: store.Reference, qs: pd.DataFrame, qid: str, answer: str | None, providers: list[str],
+           comment: str | None) -> tuple[str | None, list[str], str | None]:
+    rows = qs[qs["id"] == qid]
+    if rows.empty:
+        raise CollectionError(f"{qid!r} is not a question of this round")
+    q = rows.iloc[0]
+    opts = ref.options[ref.options["answer_set"] == q["answer_set"]]
+    answer = None if answer is None or not str(answer).strip() else str(answer).strip()
+    providers = sorted({str(p).strip() for p in providers or [] if str(p).strip()})
+    comment = None if comment is None or not str(comment).strip() else str(comment).strip()
+    if answer is not None and answer not in set(opts["value"]):
+        allowed = ", ".join(f"{v} ({lab})" for v, lab in zip(opts["value"], opts["label"], strict=True))
+        raise CollectionError(f"{q['topic']} ({qid}): {answer[:60]!r} is not one of its answers. Allowed: {allowed}.")
+    if providers:
+        allow = set(opts.loc[opts["allows_providers"], "value"])
+        if answer not in allow:
+            with_p = ", ".join(opts.loc[opts["allows_providers"], "value"]) or "none of its answers"
+            raise CollectionError(f"{q['topic']} ({qid}): who provides it can only be given with the answers "
+                                  f"{with_p}.")
+        unknown = [p for p in providers if p not in ref.providers]
+        if unknown:
+            raise CollectionError(f"{q['topic']} ({qid}): unknown provider {', '.join(unknown)}. Allowed: "
+                                  + ", ".join(ref.providers) + ".")
+    if comment is not None:
+        if len(comment) > MAX_CELL_CHARS:
+            raise CollectionError(f"{q['topic']} ({qid}): the comment is longer than {MAX_CELL_CHARS} characters")
+        problem = _unsafe(comment)
+        if problem:
+            raise CollectionError(f"{q['topic']} ({qid}): the comment cannot be stored: {problem}")
+    return answer, providers, comment
+
+
+def _write_answer(con: duckdb.DuckDBPyConnection, invitation_id: int, qid: str, answer: str | None,
+                  providers: list[str], comment: str | None, version: int, when: datetime) -> None:
+    con.execute("INSERT OR REPLACE INTO draft_answers VALUES (?, ?, ?, ?, ?, ?, FALSE, ?)",
+                [invitation_id, qid, answer, providers, comment, version, when])
+
+
+def _editable(found: CollectionRound) -> None:
+    if not found.editable:
+        raise CollectionError(f"the {found.year} round is closed: answers can no longer be changed")
+
+
+def save_answers(working: Path, session: Session, changes: dict[str, tuple[str | None, list[str], str | None]],
+                 versions: dict[str, int], confirm: list[str] | None = None) -> Draft:
+    """Save changed answers (question id -> (answer value or None, provider keys, comment)) and
+    confirm pre-filled answers unchanged, in one transaction.
+
+    `versions` are the versions the page showed. If another save has since changed one of the
+    questions being written (changed or confirmed), Stale names them and nothing is written;
+    a question missing from `versions` counts as version 0. A change equal to what is stored is
+    no change (a pre-filled answer stays pre-filled unless confirmed). Each answer must be an
+    option of its question's answer set, providers only with the options that allow them.
+    After a submission, a save marks the draft revised until it is submitted again.
+    """
+    ref = store.reference(working)
+    confirm = list(dict.fromkeys(confirm or []))
+    with store.transaction(working) as con:
+        found = check_session(con, session)
+        _editable(found)
+        # A save before the first load starts the draft without pre-filling (pages load first).
+        con.execute("INSERT OR IGNORE INTO drafts VALUES (?, ?, NULL, 0, NULL, FALSE, NULL)",
+                    [session.invitation_id, store.now()])
+        draft = _read(con, session, found, ref)
+        qs = draft.questions
+        cleaned = {qid: _check(ref, qs, qid, *value) for qid, value in changes.items()}
+        for qid in confirm:
+            if qid not in draft.answers:
+                raise CollectionError(f"{qid!r} is not a question of this round")
+        touched = set(cleaned) | set(confirm)
+        stale = sorted(q for q in touched if draft.answers[q].version > int(versions.get(q, 0)))
+        if stale:
+            topics = dict(zip(qs["id"], qs["topic"], strict=True))
+            raise Stale("Someone else saved newer answers to " + "; ".join(f"{topics[q]} ({q})" for q in stale)
+                        + " since this page was shown. Reload the page to see them; nothing was saved.", stale)
+        when = store.now()
+        written = []
+        for qid, (answer, providers, comment) in cleaned.items():
+            old = draft.answers[qid]
+            if (answer, tuple(providers), comment) == (old.answer, old.providers, old.comment) and qid not in confirm:
+                continue
+            _write_answer(con, session.invitation_id, qid, answer, providers, comment, old.version + 1, when)
+            written.append(qid)
+        for qid in confirm:
+            old = draft.answers[qid]
+            if qid in written or not old.prefilled:
+                continue
+            _write_answer(con, session.invitation_id, qid, old.answer, list(old.providers), old.comment,
+                          old.version + 1, when)
+            written.append(qid)
+        if written:
+            revised = draft.submitted_at is not None
+            con.execute("UPDATE drafts SET saved_at = ?, revised = revised OR ? WHERE invitation_id = ?",
+                        [when, revised, session.invitation_id])
+            store.event(con, session.year, session.invitation_id, "revised" if revised else "saved",
+                        f"{len(written)} answers saved: {', '.join(written)}"[:1000])
+        return _read(con, session, found, ref)
+
+
+def _label(options: pd.DataFrame, answer_set: str, value: str | None) -> str:
+    if value is None:
+        return "Not answered"
+    hit = options[(options["answer_set"] == answer_set) & (options["value"] == value)]
+    return str(hit.iloc[0]["label"]) if not hit.empty else value
+
+
+def receipt_html(draft: Draft, reference: str, when: datetime, revision: int) -> str:
+    """An HTML copy of every answer with its wording, the time and the reference (all escaped)."""
+    e = html.escape
+    s = draft.session
+    parts = [f"<h1>Receipt: {e(s.council_name)}, {s.year} survey</h1>",
+             f"<p>Reference <strong>{e(reference)}</strong>, submitted {when:%d %B %Y at %H:%M}"
+             + (f" (revision {revision})" if revision > 1 else "") + ".</p>", "<dl>"]
+    for q in draft.questions.itertuples():
+        a = draft.answers[q.id]
+        text = _label(draft.options, q.answer_set, a.answer)
+        if a.providers:
+            text += " (provided by " + ", ".join(draft.providers.get(p, p) for p in a.providers) + ")"
+        parts.append(f"<dt>{e(str(q.wording))}</dt><dd>{e(text)}</dd>")
+        if a.comment:
+            parts.append(f"<dd>Comment: {e(a.comment)}</dd>")
+    parts.append("</dl>")
+    return "\n".join(parts)
+
+
+def missing(draft: Draft) -> list[str]:
+    """Scored questions not answered, or still holding last round's answer unconfirmed."""
+    return [q for q, scored in zip(draft.questions["id"], draft.questions["scored"], strict=True)
+            if bool(scored) and (draft.answers[q].answer is None or draft.answers[q].prefilled)]
+
+
+def submit(working: Path, session: Session) -> Receipt:
+    """Submit the draft: every scored question of the round must have an answer ("Don't know" is
+    one). A pre-filled answer not yet confirmed or changed counts as missing: the respondent must
+    confirm it. MissingAnswers lists them. Each submission is a new revision, kept as submitted
+    (publication takes the latest); the receipt is an HTML copy of it."""
+    ref = store.reference(working)
+    with store.transaction(working) as con:
+        found = check_session(con, session)
+        _editable(found)
+        draft = _read(con, session, found, ref)
+        gaps = missing(draft)
+        if gaps:
+            topics = dict(zip(draft.questions["id"], draft.questions["topic"], strict=True))
+            raise MissingAnswers(f"{len(gaps)} required answers are missing or not yet confirmed: "
+                                 + "; ".join(topics[q] for q in gaps) + ".", gaps)
+        revision = draft.revision + 1
+        when = store.now()
+        reference = f"{session.year}-{session.council_code}-{revision}-{secrets.token_hex(3).upper()}"
+        con.execute("UPDATE drafts SET submitted_at = ?, revision = ?, reference = ?, revised = FALSE "
+                    "WHERE invitation_id = ?", [when, revision, reference, session.invitation_id])
+        answered = [a for a in draft.answers.values() if a.answer is not None]
+        for a in answered:
+            con.execute("INSERT INTO submitted_answers VALUES (?, ?, ?, ?, ?, ?)",
+                        [session.invitation_id, revision, a.question_id, a.answer, list(a.providers), a.comment])
+        store.event(con, session.year, session.invitation_id, "submitted",
+                    f"Submitted revision {revision} ({len(answered)} answers), reference {reference}.")
+    return Receipt(reference, when, revision, receipt_html(draft, reference, when, revision))
+
+
+def closing_text(closes_on: date | None) -> str:
+    return f"closes on {geography.describe_day(closes_on)}" if closes_on else "open until the organisers close it"

@@ -1,0 +1,259 @@
+"""Invitations (private links), and turning a link's token back into a respondent's session.
+
+A token is `secrets.token_urlsafe(32)` (256 bits), shown once when issued; only its sha256 is
+stored. The events name the invitation's id, never the token or its hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from lib import exports
+from lib.collection import store
+from lib.collection.errors import BadToken, CollectionError
+from lib.collection.rounds import CollectionRound, need_round, read_round
+from lib.ingest import CouncilMatcher, _unsafe
+
+
+@dataclass(frozen=True)
+class Invitation:
+    id: int
+    year: int
+    council_code: str
+    council_name: str
+    contact_name: str | None
+    contact_email: str | None
+    token: str | None  # set only when just issued (shown once)
+    status: str  # 'invited' | 'revoked'
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    """256 bits from the operating system's secure source."""
+    return secrets.token_urlsafe(32)
+
+
+_EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]+")
+
+
+def _contact(name: str | None, email: str | None) -> tuple[str | None, str | None]:
+    name = (name or "").strip() or None
+    email = (email or "").strip() or None
+    if name is not None:
+        if len(name) > 200:
+            raise CollectionError("the contact's name is longer than 200 characters")
+        if any(ord(c) < 32 for c in name) or _unsafe(name):
+            raise CollectionError(f"the contact's name cannot be stored: {_unsafe(name) or 'control characters'}")
+    if email is not None and (len(email) > 254 or not _EMAIL.fullmatch(email)):
+        raise CollectionError(f"{email!r} does not look like an e-mail address (name@example.org)")
+    return name, email
+
+
+def _need_collecting(found: CollectionRound) -> None:
+    if found.status != "collecting":
+        raise CollectionError(f"the {found.year} round is {found.status}: invitations can only be issued while "
+                              "it is collecting")
+
+
+def _issue(con: duckdb.DuckDBPyConnection, year: int, code: str, name: str, contact_name: str | None,
+           contact_email: str | None, by: str) -> Invitation:
+    token = new_token()
+    digest = token_hash(token)
+    when = store.now()
+    rows = con.execute("SELECT id, contact_name, contact_email FROM invitations WHERE year = ? AND council_code = ?",
+                       [year, code]).fetchall()
+    if rows:
+        inv_id, old_name, old_email = rows[0]
+        contact_name = contact_name if contact_name is not None else old_name
+        contact_email = contact_email if contact_email is not None else old_email
+        con.execute("UPDATE invitations SET token_hash = ?, issue = issue + 1, status = 'invited', issued_at = ?, "
+                    "contact_name = ?, contact_email = ? WHERE id = ?",
+                    [digest, when, contact_name, contact_email, inv_id])
+        store.event(con, year, int(inv_id), "reissued",
+                    f"New link issued for {name} ({code}); the previous link no longer works.", by)
+    else:
+        row = con.execute("INSERT INTO invitations (year, council_code, council_name, contact_name, contact_email, "
+                          "token_hash, issue, status, issued_at) VALUES (?, ?, ?, ?, ?, ?, 1, 'invited', ?) "
+                          "RETURNING id", [year, code, name, contact_name, contact_email, digest, when]).fetchone()
+        assert row is not None
+        inv_id = row[0]
+        store.event(con, year, int(inv_id), "invited", f"Link issued for {name} ({code}).", by)
+    return Invitation(int(inv_id), year, code, name, contact_name, contact_email, token, "invited")
+
+
+def invite(working: Path, year: int, council: str, *, contact_name: str | None = None,
+           contact_email: str | None = None, by: str = "unknown") -> Invitation:
+    """Issue a council's private link (its ONS code or name, matched in the round's council set,
+    never guessed). Issuing again for the same council reissues: the old link stops working and
+    the draft stays. Contact details given replace the stored ones; None keeps them."""
+    contact_name, contact_email = _contact(contact_name, contact_email)
+    with store.transaction(working) as con:
+        found = need_round(con, year)
+    _need_collecting(found)
+    with store.published(working) as snap:
+        matcher = CouncilMatcher(snap, int(year), found.council_set_on)
+        code, reason = matcher.match(str(council or ""))
+        name = str(matcher.all.loc[code, "display_name"]) if code is not None else ""
+    if code is None:
+        raise CollectionError(f"{str(council)[:100]!r}: {reason}")
+    with store.transaction(working) as con:
+        _need_collecting(need_round(con, year))
+        return _issue(con, int(year), code, name, contact_name, contact_email, store.who(by))
+
+
+def invite_all(working: Path, year: int, by: str = "unknown") -> list[Invitation]:
+    """Invite every council of the round's set that has no invitation yet (none is reissued)."""
+    ref = store.reference(working)
+    with store.transaction(working) as con:
+        found = need_round(con, year)
+        _need_collecting(found)
+        done = {r[0] for r in con.execute("SELECT council_code FROM invitations WHERE year = ?", [year]).fetchall()}
+        out = []
+        for row in store.members(ref, found.council_set_on).itertuples():
+            if row.code not in done:
+                out.append(_issue(con, int(year), str(row.code), str(row.display_name), None, None, store.who(by)))
+    return out
+
+
+def revoke(working: Path, year: int, council_code: str, by: str = "unknown") -> None:
+    """The council's link stops working at once (its draft is kept; inviting again issues a new link)."""
+    code = str(council_code).strip().upper()
+    with store.transaction(working) as con:
+        need_round(con, year)
+        rows = con.execute("SELECT id, council_name, status FROM invitations WHERE year = ? AND council_code = ?",
+                           [year, code]).fetchall()
+        if not rows:
+            raise CollectionError(f"{code} has no invitation in the {year} round")
+        inv_id, name, status = rows[0]
+        if status == "revoked":
+            raise CollectionError(f"the link of {name} ({code}) is already revoked")
+        con.execute("UPDATE invitations SET status = 'revoked', token_hash = NULL WHERE id = ?", [inv_id])
+        store.event(con, int(year), int(inv_id), "revoked", f"Link of {name} ({code}) revoked.", store.who(by))
+
+
+def invitations(working: Path, year: int) -> pd.DataFrame:
+    """Every invitation of the round (administrators only: contact details), without tokens."""
+    with store.transaction(working) as con:
+        return con.execute("SELECT id, council_code, council_name, contact_name, contact_email, status, issued_at "
+                           "FROM invitations WHERE year = ? ORDER BY council_name", [year]).df()
+
+
+def respond_link(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/respond?token={token}"
+
+
+def mail_merge_csv(invitations: list[Invitation], base_url: str) -> bytes:
+    """council_code,council_name,contact_name,contact_email,link: a CSV for a mail merge (the
+    links are shown here once; text a spreadsheet would run as a formula is neutralised)."""
+    rows = [{"council_code": i.council_code, "council_name": i.council_name, "contact_name": i.contact_name or "",
+             "contact_email": i.contact_email or "", "link": respond_link(base_url, i.token) if i.token else ""}
+            for i in invitations]
+    df = pd.DataFrame(rows, columns=["council_code", "council_name", "contact_name", "contact_email", "link"])
+    return exports.to_csv_bytes(df)
+
+
+# --------------------------------------------------------------------------------------------
+# Respondent sessions
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Session:
+    invitation_id: int
+    year: int
+    council_code: str
+    council_name: str
+    closes_on: date | None
+    editable: bool
+    #: Which issue of the link the session came from: a reissued link ends older sessions.
+    issue: int = 0
+
+
+#: After this many bad tokens from one client within WINDOW_SECONDS, each answer to it waits.
+FREE_FAILURES = 5
+WINDOW_SECONDS = 600.0
+MAX_DELAY_SECONDS = 2.0
+_failures: dict[str, deque[float]] = {}
+_failures_lock = threading.Lock()
+# Replaced in tests (a fake clock; a recording sleep).
+_clock = time.monotonic
+_sleep = time.sleep
+
+
+def _delay(client: str) -> float:
+    """How long to wait before answering `client`: 0 until FREE_FAILURES failures in the window,
+    then 0.25 s doubling with each further failure, at most MAX_DELAY_SECONDS."""
+    with _failures_lock:
+        seen = _failures.get(client)
+        if not seen:
+            return 0.0
+        cutoff = _clock() - WINDOW_SECONDS
+        while seen and seen[0] < cutoff:
+            seen.popleft()
+        extra = len(seen) - FREE_FAILURES
+    return 0.0 if extra < 0 else min(MAX_DELAY_SECONDS, 0.25 * 2 ** extra)
+
+
+def _fail(client: str) -> BadToken:
+    with _failures_lock:
+        seen = _failures.setdefault(client, deque())
+        seen.append(_clock())
+        if len(_failures) > 10000:  # a flood of clients: forget the oldest
+            _failures.pop(next(iter(_failures)))
+    return BadToken()
+
+
+def resolve(working: Path, token: str | None, client: str = "") -> Session:
+    """The session a link's token opens, or BadToken (one plain message) for a missing, wrong or
+    revoked token, or a round that is archived or published as final. A closed round, or one
+    whose closing date has passed, opens read-only (editable=False). The first opening is
+    recorded for the tracker. Repeated bad tokens from one `client` are slowed (see _delay)."""
+    wait = _delay(client)
+    if wait > 0:
+        _sleep(wait)
+    text = (token or "").strip()
+    if not text or len(text) > 200 or not re.fullmatch(r"[A-Za-z0-9_\-]+", text):
+        raise _fail(client)
+    digest = token_hash(text)
+    with store.transaction(working) as con:
+        rows = con.execute("SELECT id, year, council_code, council_name, issue, opened_at FROM invitations "
+                           "WHERE token_hash = ? AND status = 'invited'", [digest]).fetchall()
+        found = read_round(con, rows[0][1]) if rows else None
+        if not rows or found is None or found.status in ("published", "archived"):
+            raise _fail(client)
+        inv_id, year, code, name, issue, opened = rows[0]
+        if opened is None:
+            con.execute("UPDATE invitations SET opened_at = ? WHERE id = ?", [store.now(), inv_id])
+            store.event(con, int(year), int(inv_id), "opened", "Link opened for the first time.")
+    return Session(int(inv_id), int(year), str(code), str(name), found.closes_on, found.editable, int(issue))
+
+
+def check_session(con: duckdb.DuckDBPyConnection, session: Session) -> CollectionRound:
+    """The session's round, after checking the session is its invitation's (council, round and
+    issue of the link), and the link still works; BadToken otherwise."""
+    rows = con.execute("SELECT year, council_code, issue, status FROM invitations WHERE id = ?",
+                       [int(session.invitation_id)]).fetchall()
+    if not rows:
+        raise BadToken()
+    year, code, issue, status = rows[0]
+    if (int(year) != int(session.year) or str(code) != str(session.council_code) or status != "invited"
+            or int(issue) != int(session.issue)):
+        raise BadToken()
+    found = read_round(con, int(year))
+    if found is None or found.status in ("published", "archived"):
+        raise BadToken()
+    return found
+

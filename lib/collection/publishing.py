@@ -1,0 +1,84 @@
+"""Publishing a collected round: the submitted answers go through the import path into the
+working database, then a new snapshot is published."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from lib import db, ingest, publish
+from lib.collection import store
+from lib.collection.errors import CollectionBusy, CollectionError
+from lib.collection.rounds import need_round
+
+
+def answer_file(working: Path, year: int) -> tuple[bytes, int]:
+    """A long-format CSV (council, question, answer, providers, comment, round) of every submitted
+    council's latest submission (edits not submitted again are left out), and how many councils."""
+    with store.transaction(working) as con:
+        found = need_round(con, year)
+        rows = con.execute(
+            """
+            SELECT i.council_code, s.question_id, s.answer, s.providers, s.comment
+            FROM submitted_answers s JOIN drafts d ON d.invitation_id = s.invitation_id AND d.revision = s.revision
+            JOIN invitations i ON i.id = s.invitation_id
+            WHERE i.year = ? AND list_contains(?, s.question_id)
+            ORDER BY i.council_code, s.question_id
+            """, [year, list(found.questions)]).fetchall()
+    df = pd.DataFrame(rows, columns=["council", "question", "answer", "providers", "comment"])
+    df["providers"] = df["providers"].map(lambda p: ";".join(p or []))
+    df["comment"] = df["comment"].fillna("")
+    df["round"] = str(year)
+    buf = io.StringIO()
+    df.to_csv(buf, index=False)
+    return buf.getvalue().encode("utf-8"), int(df["council"].nunique())
+
+
+def publish_round(working: Path, year: int, *, provisional: bool = False, by: str = "unknown") -> str:
+    """Publish the submitted answers as the round's responses and publish a new snapshot.
+
+    A final publication needs the round closed; a provisional one may be made while collecting
+    (and repeated; a final one follows). The answers are checked and written by
+    lib.ingest.import_file (the same rules and messages as an imported file; a refusal is raised
+    as CollectionError with the import's report), which audits the import in the working
+    database; the publication is recorded in the collection file too.
+    """
+    who = store.who(by)
+    with store.transaction(working) as con:
+        found = need_round(con, year)
+    if found.status in ("published", "archived"):
+        raise CollectionError(f"the {year} round is already published as final")
+    if not provisional and found.status != "closed":
+        raise CollectionError(f"close the {year} round before publishing it as final (`collection close`), or "
+                              "publish it as provisional")
+    data, councils = answer_file(working, year)
+    if councils == 0:
+        raise CollectionError(f"no council has submitted answers in the {year} round yet; nothing was published")
+    kind = "provisional" if provisional else "final"
+    name = f"collection-{year}-{kind}.csv"
+    try:
+        with publish.writer(working) as wcon:
+            state = ingest.round_state(wcon, year)
+            try:
+                result = ingest.import_file(wcon, data, name, year, replace=state.exists, by=who,
+                                            council_set_on=found.council_set_on)
+            except ingest.ImportRefused as exc:
+                text = "\n".join(exc.report.lines()) if exc.report is not None and not exc.report.ok else str(exc)
+                raise CollectionError(f"the collected answers were not published: {text}") from None
+            snap = publish.publish(wcon, working, f"{kind} publication of the collected {year} round", who)
+    except publish.DatabaseBusy as exc:
+        raise CollectionBusy(str(exc)) from None
+    except (publish.PublishError, db.SchemaError) as exc:
+        raise CollectionError(str(exc)) from None
+    message = (f"Published the {year} round ({kind}): {councils} councils' submitted answers. {result.message} "
+               f"Published as version {snap.version}.")
+    with store.transaction(working) as con:
+        if provisional:
+            con.execute("UPDATE rounds SET published_at = ?, provisional = TRUE WHERE year = ?", [store.now(), year])
+        else:
+            con.execute("UPDATE rounds SET published_at = ?, provisional = FALSE, status = 'published' "
+                        "WHERE year = ?", [store.now(), year])
+        store.event(con, year, None, f"published {kind}", message, who)
+    return message

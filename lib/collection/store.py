@@ -1,0 +1,263 @@
+"""The collection file: its schema, opening it (one operation at a time), and the reference data.
+
+Collection data (rounds being collected, invitations, contacts, token hashes, drafts, events)
+lives in its own DuckDB file beside the working database, `<working name>.collection.duckdb`.
+It is never published or copied into a snapshot, so no public page, export or API can show a
+collecting round, a contact or a draft. Each operation opens the file, runs one transaction and
+closes it, so the command line and the dashboard server take turns; inside one process a lock
+queues operations instead of letting them fail on DuckDB's file lock.
+
+Questions, answer options, providers and councils are read from the current published
+snapshot of the working database (what the public sees; publishing one first if needed), so
+reading them never takes the working database's write lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from lib import db, geography, publish
+from lib.collection.errors import CollectionBusy, CollectionError
+
+#: Opening the collection file while another program holds it tries again this many times ...
+LOCK_RETRIES = 8
+#: ... this many seconds apart, then raises CollectionBusy.
+LOCK_PAUSE_SECONDS = 0.25
+SCHEMA_VERSION = "1"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS rounds (
+    year INTEGER PRIMARY KEY,
+    council_set_on DATE NOT NULL,
+    closes_on DATE,
+    status VARCHAR NOT NULL CHECK (status IN ('collecting', 'closed', 'published', 'archived')),
+    questions VARCHAR[] NOT NULL,
+    opened_at TIMESTAMP NOT NULL,
+    opened_by VARCHAR NOT NULL,
+    published_at TIMESTAMP,
+    provisional BOOLEAN NOT NULL
+);
+CREATE SEQUENCE IF NOT EXISTS invitation_ids START 1;
+-- One row per council and round. Reissuing a link replaces token_hash (sha256 hex of the
+-- token; the token itself is never stored) and counts up `issue`; the draft stays.
+CREATE TABLE IF NOT EXISTS invitations (
+    id INTEGER PRIMARY KEY DEFAULT nextval('invitation_ids'),
+    year INTEGER NOT NULL,
+    council_code VARCHAR NOT NULL,
+    council_name VARCHAR NOT NULL,
+    contact_name VARCHAR,
+    contact_email VARCHAR,
+    token_hash VARCHAR UNIQUE,
+    issue INTEGER NOT NULL,
+    status VARCHAR NOT NULL CHECK (status IN ('invited', 'revoked')),
+    issued_at TIMESTAMP NOT NULL,
+    opened_at TIMESTAMP,
+    UNIQUE (year, council_code)
+);
+CREATE TABLE IF NOT EXISTS drafts (
+    invitation_id INTEGER PRIMARY KEY,
+    created_at TIMESTAMP NOT NULL,
+    submitted_at TIMESTAMP,
+    revision INTEGER NOT NULL,
+    reference VARCHAR,
+    revised BOOLEAN NOT NULL,
+    saved_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS draft_answers (
+    invitation_id INTEGER NOT NULL,
+    question_id VARCHAR NOT NULL,
+    answer VARCHAR,
+    providers VARCHAR[] NOT NULL,
+    comment VARCHAR,
+    version INTEGER NOT NULL,
+    prefilled BOOLEAN NOT NULL,
+    saved_at TIMESTAMP,
+    PRIMARY KEY (invitation_id, question_id)
+);
+-- A copy of the answers as submitted, per revision: publication takes the latest of these,
+-- never edits made since.
+CREATE TABLE IF NOT EXISTS submitted_answers (
+    invitation_id INTEGER NOT NULL,
+    revision INTEGER NOT NULL,
+    question_id VARCHAR NOT NULL,
+    answer VARCHAR NOT NULL,
+    providers VARCHAR[] NOT NULL,
+    comment VARCHAR,
+    PRIMARY KEY (invitation_id, revision, question_id)
+);
+CREATE SEQUENCE IF NOT EXISTS event_ids START 1;
+-- What happened, for the tracker and the audit: never a token or its hash.
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY DEFAULT nextval('event_ids'),
+    year INTEGER NOT NULL,
+    invitation_id INTEGER,
+    action VARCHAR NOT NULL,
+    logged_at TIMESTAMP NOT NULL,
+    actor VARCHAR NOT NULL,
+    detail VARCHAR NOT NULL
+);
+"""
+
+# One operation on a collection file at a time in this process.
+_LOCK = threading.Lock()
+
+
+def collection_path(working: Path) -> Path:
+    """`<working name>.collection.duckdb` beside the working database."""
+    working = Path(working)
+    return working.with_name(working.stem + ".collection.duckdb")
+
+
+def now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+def _is_lock(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).casefold()
+
+
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    for attempt in range(LOCK_RETRIES + 1):
+        try:
+            con = duckdb.connect(str(path))
+        except duckdb.Error as exc:
+            if not _is_lock(exc):
+                raise CollectionError(f"the collection file {path} cannot be opened: {exc}") from None
+            if attempt == LOCK_RETRIES:
+                raise CollectionBusy(
+                    f"the collection file {path} is in use by another program; waited "
+                    f"{LOCK_RETRIES * LOCK_PAUSE_SECONDS:.0f} seconds for it. Try again in a moment. "
+                    "Nothing was changed.") from None
+            time.sleep(LOCK_PAUSE_SECONDS)
+            continue
+        try:
+            tables = {r[0] for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+            if "events" not in tables:
+                con.execute(SCHEMA)
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+        except BaseException:
+            con.close()
+            raise
+        return con
+    raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def transaction(working: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The collection file opened for one transaction, then closed: all of the block lands, or none."""
+    with _LOCK:
+        con = _connect(collection_path(working))
+        try:
+            with db.transaction(con):
+                yield con
+        finally:
+            con.close()
+
+
+def event(con: duckdb.DuckDBPyConnection, year: int, invitation_id: int | None, action: str,
+          detail: str, actor: str = "respondent") -> None:
+    con.execute("INSERT INTO events (year, invitation_id, action, logged_at, actor, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                [year, invitation_id, action, now(), (actor or "unknown")[:200], detail[:1000]])
+
+
+def who(by: str | None) -> str:
+    return (by or "unknown").strip()[:200] or "unknown"
+
+
+# --------------------------------------------------------------------------------------------
+# Reference data from the published snapshot
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reference:
+    """What the collection needs from the working database, read from its published snapshot."""
+
+    key: str
+    questions: pd.DataFrame  # every question: id, standard, audience, topic, wording, help, answer_set, scored, position, asked_from
+    options: pd.DataFrame    # answer_set, value, label, score, is_unknown, allows_providers, position
+    providers: dict[str, str]
+    authorities: pd.DataFrame
+    rounds: pd.DataFrame     # year, is_demo, council_set_on
+
+
+_cache: dict[str, Reference] = {}
+_cache_lock = threading.Lock()
+
+
+def _snapshot(working: Path) -> publish.Snapshot:
+    try:
+        return publish.ensure_published(Path(working))
+    except publish.DatabaseBusy as exc:
+        raise CollectionBusy(str(exc)) from None
+    except (publish.PublishError, db.SchemaError) as exc:
+        raise CollectionError(str(exc)) from None
+
+
+@contextlib.contextmanager
+def published(working: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The current published snapshot of the working database, read-only."""
+    con = db.connect(_snapshot(working).path, read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def reference(working: Path) -> Reference:
+    """The questions, answer options, providers, councils and rounds of the current snapshot
+    (kept per snapshot file, which never changes)."""
+    snap = _snapshot(working)
+    cached = _cache.get(snap.key)
+    if cached is not None:
+        return cached
+    con = db.connect(snap.path, read_only=True)
+    try:
+        ref = Reference(
+            key=snap.key,
+            questions=con.execute(
+                "SELECT id, standard, audience, topic, wording, help, answer_set, scored, position, asked_from "
+                "FROM questions").df(),
+            options=con.execute(
+                "SELECT answer_set, value, label, score, is_unknown, allows_providers, position "
+                "FROM answer_options ORDER BY answer_set, position").df(),
+            providers=dict(con.execute("SELECT key, label FROM providers ORDER BY key").fetchall()),
+            authorities=geography.load_authorities(con),
+            rounds=con.execute("SELECT year, is_demo, council_set_on FROM survey_rounds ORDER BY year").df(),
+        )
+    finally:
+        con.close()
+    with _cache_lock:
+        if len(_cache) > 8:
+            _cache.clear()
+        _cache[ref.key] = ref
+    return ref
+
+
+AUDIENCE_ORDER = {"employers": 0, "pas": 1, "council": 2}
+
+
+def questionnaire(ref: Reference, ids: tuple[str, ...]) -> pd.DataFrame:
+    """The round's questions in the questionnaire's order: its sections (employers, PAs, the
+    council's approach), then each question's position."""
+    qs = ref.questions[ref.questions["id"].isin(list(ids))].copy()
+    qs["_section"] = qs["audience"].map(lambda a: AUDIENCE_ORDER.get(str(a), 9))
+    qs = qs.sort_values(["_section", "position", "id"]).drop(columns=["_section", "asked_from"])
+    return qs.reset_index(drop=True)
+
+
+def members(ref: Reference, day: date) -> pd.DataFrame:
+    """The councils valid on `day`, by name."""
+    table = ref.authorities
+    mask = geography._valid_on(table, day)
+    return table[mask].sort_values("display_name").reset_index(drop=True)
