@@ -183,22 +183,21 @@ if survey_tab.open:
             "public page, download or API shows them until the round is published.")
         rounds = collection.list_rounds(working)
         live = [r for r in rounds if r.status in ("collecting", "closed")]
-        with st.expander("Open a round for collection", expanded=not live):
-            with st.form("open_round", enter_to_submit=False):
-                new_year = int(st.number_input("Survey round (year)", min_value=ingest.EARLIEST_YEAR,
-                                               max_value=ingest.LATEST_YEAR, step=1, value=ingest.LATEST_YEAR))
-                set_day = st.date_input("Council-set day", value=None, format="DD/MM/YYYY",
-                                        help="The round holds the councils valid on this day. Leave empty for "
-                                             "1 April of the round's year.")
-                closes = st.date_input("Closing date", value=None, format="DD/MM/YYYY")
-                if st.form_submit_button("Open the round", icon=":material/play_arrow:"):
-                    try:
-                        opened = collection.open_round(working, new_year, council_set_on=set_day, closes_on=closes,
-                                                       by=who)
-                    except collection.CollectionError as exc:
-                        st.error(md(str(exc)), icon=":material/error:")
-                    else:
-                        _after_write(md(f"The {opened.year} round is open for collection."))
+        with st.expander("Open a round for collection", expanded=not live), st.form("open_round", enter_to_submit=False):
+            new_year = int(st.number_input("Survey round (year)", min_value=ingest.EARLIEST_YEAR,
+                                           max_value=ingest.LATEST_YEAR, step=1, value=ingest.LATEST_YEAR))
+            set_day = st.date_input("Council-set day", value=None, format="DD/MM/YYYY",
+                                    help="The round holds the councils valid on this day. Leave empty for "
+                                         "1 April of the round's year.")
+            closes = st.date_input("Closing date", value=None, format="DD/MM/YYYY")
+            if st.form_submit_button("Open the round", icon=":material/play_arrow:"):
+                try:
+                    opened = collection.open_round(working, new_year, council_set_on=set_day, closes_on=closes,
+                                                   by=who)
+                except collection.CollectionError as exc:
+                    st.error(md(str(exc)), icon=":material/error:")
+                else:
+                    _after_write(md(f"The {opened.year} round is open for collection."))
         if not rounds:
             st.info("No round is being collected.", icon=":material/info:")
         else:

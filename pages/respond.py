@@ -45,6 +45,11 @@ for section, title in rs.SECTIONS:
     if rows.empty:
         continue
     st.header(title)
+    # The versions this page showed: a save checks them, so a newer answer saved meanwhile through
+    # the same link is never overwritten unseen.
+    shown_key = f"shown_versions_{section}"
+    shown_before = st.session_state.get(shown_key)
+    st.session_state[shown_key] = rs.versions(draft, rows)
     with st.form(key=f"section_{section}", enter_to_submit=False, border=True):
         for q in rows.itertuples():
             current = draft.answers.get(q.id)
@@ -71,7 +76,8 @@ for section, title in rs.SECTIONS:
     if saved:
         changes, confirm = rs.form_changes(st.session_state, rows, draft)
         try:
-            collection.save_answers(app.working_path(), session, changes, rs.versions(draft, rows), confirm)
+            collection.save_answers(app.working_path(), session, changes, shown_before or rs.versions(draft, rows),
+                                    confirm)
         except collection.Stale as exc:
             st.warning(rs.stale_message(exc, draft), icon=":material/sync_problem:")
         except collection.CollectionError as exc:
