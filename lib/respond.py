@@ -135,3 +135,29 @@ def missing_message(exc: collection.MissingAnswers, draft: collection.Draft) -> 
     lines = [f"- {sections.get(audience.get(q, ''), '')}: {md(words.get(q, q))}" for q in exc.questions]
     return ("Not submitted: these questions still need an answer (\"Don't know\" is an answer), or a "
             "last-round answer still needs saving to confirm it:\n" + "\n".join(lines))
+
+
+@dataclass(frozen=True)
+class PrefillSource:
+    """The published round a draft's pre-filled answers come from."""
+
+    year: int
+    is_demo: bool
+
+
+def prefill_source(con: duckdb.DuckDBPyConnection, session: collection.Session) -> PrefillSource | None:
+    """The council's latest published round before this one (where lib.collection pre-fills
+    from), and whether it is synthetic demonstration data; None when it answered none."""
+    row = con.execute(
+        "SELECT r.year, r.is_demo FROM survey_rounds r WHERE r.year < ? AND EXISTS (SELECT 1 FROM responses s "
+        "WHERE s.round_year = r.year AND s.authority_code = ?) ORDER BY r.year DESC LIMIT 1",
+        [session.year, session.council_code]).fetchone()
+    return PrefillSource(int(row[0]), bool(row[1])) if row else None
+
+
+def prefill_note(source: PrefillSource | None, council_name: str) -> str | None:
+    """A warning for the top of the page when pre-filled answers are synthetic."""
+    if source is None or not source.is_demo:
+        return None
+    return (f"**The answers filled in below are synthetic demonstration data**, taken from this database's "
+            f"{source.year} round, not {md(council_name)}'s real answers. Check and change every one.")

@@ -32,6 +32,9 @@ progress = rs.progress(draft)
 st.subheader(f"{session.council_name}, {session.year} survey round")
 st.markdown(md(rs.intro(session, progress)))
 st.progress(progress.share, text=f"{progress.answered} of {progress.required} required answers given")
+source = rs.prefill_source(app.cursor(), session)
+if note := rs.prefill_note(source, session.council_name):
+    st.warning(note, icon=":material/science:")
 if draft.submitted_at is not None:
     st.success(md(rs.submitted_note(draft)), icon=":material/task_alt:")
 if not session.editable:
@@ -57,8 +60,9 @@ for section, title in rs.SECTIONS:
             if q.help:
                 st.caption(md(str(q.help)))
             if current is not None and current.prefilled:
-                st.caption(":material/history: Last round's answer: saving this section confirms it, "
-                           "or change it.")
+                st.caption(f":material/history: Answer from the {source.year if source else 'last'} round"
+                           + (" (synthetic demonstration data)" if source and source.is_demo else "")
+                           + ": saving this section confirms it, or change it.")
             choice_values = options.values(q.answer_set)
             st.radio("Answer", choice_values, key=f"answer_{q.id}",
                      index=rs.index_of(choice_values, current.answer if current else None),

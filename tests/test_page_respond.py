@@ -66,7 +66,8 @@ def test_a_respondent_sees_their_council_prefilled_from_last_round(working, invi
     assert prefilled  # a 2015 respondent: last round's answers are offered
     first = prefilled[0]
     assert at.radio(key=f"answer_{first}").value == draft.answers[first].answer
-    assert any("Last round's answer" in c.value for c in at.caption)
+    assert any("Answer from the 2015 round (synthetic demonstration data)" in c.value for c in at.caption)
+    assert any("synthetic demonstration data" in w.value for w in at.warning)
     # Nothing public changed: the working database has no 2016 round.
     con = duckdb.connect(str(working), read_only=True)
     try:
