@@ -61,6 +61,7 @@ def non_respondent(path: Path) -> str:
 
 def file_text(path: Path) -> str:
     """Every row of every table of a DuckDB file, as text (to prove what is and is not stored)."""
+    collection.store.release()  # this process's kept connection would refuse a second, read-only one
     con = duckdb.connect(str(path), read_only=True)
     try:
         out = []
@@ -163,6 +164,7 @@ def test_token_is_256_bits_and_only_its_hash_is_stored(working):
                                     "issued_at"]
     assert listed.iloc[0]["contact_email"] == "ann@example.org"
     assert inv.token not in listed.to_csv() and collection.token_hash(inv.token) not in listed.to_csv()
+    collection.store.release()
     con = duckdb.connect(str(collection.collection_path(working)), read_only=True)
     try:
         events = "\n".join(str(r) for r in con.execute("SELECT * FROM events").fetchall())
@@ -287,6 +289,7 @@ def test_another_program_holding_the_file_gives_collection_busy(working, monkeyp
     from lib.collection import store
 
     collection.open_round(working, YEAR)
+    store.release()  # let the other program take the file
     path = collection.collection_path(working)
     holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
                                "print('held', flush=True); time.sleep(30)", str(path)], stdout=subprocess.PIPE, text=True)
@@ -356,22 +359,26 @@ def test_a_save_failing_half_way_leaves_the_previous_state(working, monkeypatch)
     collection.load_draft(working, s)
     collection.save_answers(working, s, {"emp_payroll": ("available", [], None)}, {})
     before = collection.load_draft(working, s).answers
-    real = drafts_module._write_answer
+    real_write, real_event = drafts_module._write_answers, drafts_module.store.event
     calls = []
 
-    def failing(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise OSError("simulated crash between two answers")
-        return real(*args, **kwargs)
+    def writes(*args, **kwargs):
+        calls.append("answers written")
+        return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(drafts_module, "_write_answer", failing)
+    def crash(*args, **kwargs):
+        calls.append("crash")
+        raise OSError("simulated crash after the answers were written, before the save's end")
+
+    monkeypatch.setattr(drafts_module, "_write_answers", writes)
+    monkeypatch.setattr(drafts_module.store, "event", crash)
     with pytest.raises(OSError, match="simulated"):
         collection.save_answers(working, s, {"emp_payroll": ("not_available", [], None),
                                              "emp_dbs": ("available", [], None)}, {"emp_payroll": 1, "emp_dbs": 0})
-    assert len(calls) == 2
-    monkeypatch.setattr(drafts_module, "_write_answer", real)
-    assert collection.load_draft(working, s).answers == before  # the first answer's write was rolled back
+    assert calls == ["answers written", "crash"]
+    monkeypatch.setattr(drafts_module, "_write_answers", real_write)
+    monkeypatch.setattr(drafts_module.store, "event", real_event)
+    assert collection.load_draft(working, s).answers == before  # both answers' writes were rolled back
 
 
 def test_a_session_reaches_only_its_own_council(working):
@@ -590,6 +597,7 @@ def test_publish_final_puts_only_submitted_answers_in_the_round(working):
     assert any(actor == "tester" and f"Round {YEAR} imported" in detail for actor, _, detail in audit)
     r = collection.get_round(working, YEAR)
     assert r is not None and r.status == "published" and not r.provisional and r.published_at is not None
+    collection.store.release()
     ccon = duckdb.connect(str(collection.collection_path(working)), read_only=True)
     try:
         actions = [x[0] for x in ccon.execute("SELECT action FROM events WHERE invitation_id IS NULL").fetchall()]

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -113,13 +114,26 @@ def load_draft(working: Path, session: Session) -> Draft:
         return _read(con, session, found, ref)
 
 
-def _check(ref: store.Reference, qs: pd.DataFrame, qid: str, answer: str | None, providers: list[str],
+@dataclass(frozen=True)
+class _Rules:
+    """What a save checks answers against, looked up once per save (not per answer)."""
+
+    questions: dict[str, dict[str, Any]]  # id -> its questionnaire row
+    options: dict[str, pd.DataFrame]  # answer set -> its options
+
+    @classmethod
+    def of(cls, ref: store.Reference, qs: pd.DataFrame) -> _Rules:
+        rows = {str(r["id"]): r for r in qs.to_dict("records")}
+        sets = {str(s): g for s, g in ref.options.groupby("answer_set")}
+        return cls(rows, sets)
+
+
+def _check(ref: store.Reference, rules: _Rules, qid: str, answer: str | None, providers: list[str],
            comment: str | None) -> tuple[str | None, list[str], str | None]:
-    rows = qs[qs["id"] == qid]
-    if rows.empty:
+    if qid not in rules.questions:
         raise CollectionError(f"{qid!r} is not a question of this round")
-    q = rows.iloc[0]
-    opts = ref.options[ref.options["answer_set"] == q["answer_set"]]
+    q = rules.questions[qid]
+    opts = rules.options.get(str(q["answer_set"]), ref.options.iloc[0:0])
     answer = None if answer is None or not str(answer).strip() else str(answer).strip()
     providers = sorted({str(p).strip() for p in providers or [] if str(p).strip()})
     comment = None if comment is None or not str(comment).strip() else str(comment).strip()
@@ -145,10 +159,17 @@ def _check(ref: store.Reference, qs: pd.DataFrame, qid: str, answer: str | None,
     return answer, providers, comment
 
 
-def _write_answer(con: duckdb.DuckDBPyConnection, invitation_id: int, qid: str, answer: str | None,
-                  providers: list[str], comment: str | None, version: int, when: datetime) -> None:
-    con.execute("INSERT OR REPLACE INTO draft_answers VALUES (?, ?, ?, ?, ?, ?, FALSE, ?)",
-                [invitation_id, qid, answer, providers, comment, version, when])
+def _write_answers(con: duckdb.DuckDBPyConnection, invitation_id: int,
+                   rows: list[tuple[str, str | None, list[str], str | None, int]], when: datetime) -> None:
+    """Write (question, answer, providers, comment, version) rows in one statement (one
+    statement per answer made a 22-answer save take about 0.1 s longer)."""
+    if not rows:
+        return
+    values = ", ".join(["(?, ?, ?, CAST(? AS VARCHAR[]), ?, ?, FALSE, ?)"] * len(rows))
+    params: list[object] = []
+    for qid, answer, providers, comment, version in rows:
+        params += [invitation_id, qid, answer, list(providers), comment, version, when]
+    con.execute(f"INSERT OR REPLACE INTO draft_answers VALUES {values}", params)  # noqa: S608 - placeholders only
 
 
 def _editable(found: CollectionRound) -> None:
@@ -178,7 +199,8 @@ def save_answers(working: Path, session: Session, changes: dict[str, tuple[str |
                     [session.invitation_id, store.now()])
         draft = _read(con, session, found, ref)
         qs = draft.questions
-        cleaned = {qid: _check(ref, qs, qid, *value) for qid, value in changes.items()}
+        rules = _Rules.of(ref, qs)
+        cleaned = {qid: _check(ref, rules, qid, *value) for qid, value in changes.items()}
         for qid in confirm:
             if qid not in draft.answers:
                 raise CollectionError(f"{qid!r} is not a question of this round")
@@ -189,20 +211,21 @@ def save_answers(working: Path, session: Session, changes: dict[str, tuple[str |
             raise Stale("Someone else saved newer answers to " + "; ".join(f"{topics[q]} ({q})" for q in stale)
                         + " since this page was shown. Reload the page to see them; nothing was saved.", stale)
         when = store.now()
-        written = []
+        written: list[str] = []
+        rows: list[tuple[str, str | None, list[str], str | None, int]] = []
         for qid, (answer, providers, comment) in cleaned.items():
             old = draft.answers[qid]
             if (answer, tuple(providers), comment) == (old.answer, old.providers, old.comment) and qid not in confirm:
                 continue
-            _write_answer(con, session.invitation_id, qid, answer, providers, comment, old.version + 1, when)
+            rows.append((qid, answer, providers, comment, old.version + 1))
             written.append(qid)
         for qid in confirm:
             old = draft.answers[qid]
             if qid in written or not old.prefilled:
                 continue
-            _write_answer(con, session.invitation_id, qid, old.answer, list(old.providers), old.comment,
-                          old.version + 1, when)
+            rows.append((qid, old.answer, list(old.providers), old.comment, old.version + 1))
             written.append(qid)
+        _write_answers(con, session.invitation_id, rows, when)
         if written:
             revised = draft.submitted_at is not None
             con.execute("UPDATE drafts SET saved_at = ?, revised = revised OR ? WHERE invitation_id = ?",

@@ -14,6 +14,7 @@ reading them never takes the working database's write lock.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import threading
 import time
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -153,16 +155,64 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     raise AssertionError("unreachable")
 
 
+#: A connection is kept open this long after its last transaction, so a burst of saves (many
+#: respondents pressing Save together) does not reopen the file for each one, then closed, so a
+#: command in another process (which waits a few seconds for the lock) gets its turn.
+IDLE_SECONDS = 0.5
+
+_held: dict[str, Any] = {"path": None, "con": None, "last": 0.0, "timer": None}
+
+
+def _release_if_idle() -> None:
+    with _LOCK:
+        if _held["con"] is not None and time.monotonic() - _held["last"] >= IDLE_SECONDS:
+            _close_held()
+        elif _held["con"] is not None:
+            _arm_timer()
+
+
+def _close_held() -> None:
+    con, _held["con"], _held["path"] = _held["con"], None, None
+    if con is not None:
+        con.close()
+
+
+def _arm_timer() -> None:
+    timer = threading.Timer(IDLE_SECONDS, _release_if_idle)
+    timer.daemon = True
+    _held["timer"] = timer
+    timer.start()
+
+
+def release() -> None:
+    """Close the kept connection now (tests, and before another process must open the file)."""
+    with _LOCK:
+        _close_held()
+
+
+atexit.register(release)
+
+
 @contextlib.contextmanager
 def transaction(working: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The collection file opened for one transaction, then closed: all of the block lands, or none."""
+    """The collection file for one transaction: all of the block lands, or none. The connection
+    stays open for IDLE_SECONDS after the block (see IDLE_SECONDS), then is closed."""
+    path = str(collection_path(working))
     with _LOCK:
-        con = _connect(collection_path(working))
+        if _held["path"] != path or not Path(path).exists():
+            _close_held()
+            _held["con"], _held["path"] = _connect(Path(path)), path
+        con = _held["con"]
         try:
             with db.transaction(con):
                 yield con
+        except BaseException:
+            _close_held()  # a broken connection is never reused
+            raise
         finally:
-            con.close()
+            _held["last"] = time.monotonic()
+        if _held["timer"] is None or not _held["timer"].is_alive():
+            _arm_timer()
 
 
 def event(con: duckdb.DuckDBPyConnection, year: int, invitation_id: int | None, action: str,
