@@ -94,15 +94,21 @@ def index_of(values: list[str], value: str | None) -> int | None:
     return values.index(value) if value in values else None
 
 
-def form_changes(state: Mapping[str, Any], rows: pd.DataFrame, draft: collection.Draft
-                 ) -> tuple[dict[str, tuple[str | None, list[str], str | None]], list[str]]:
+def widget_key(kind: str, session: collection.Session, name: str) -> str:
+    """A widget's key, tied to the invitation: a browser session that opens a second council's
+    link never shows or sends the first council's widget values."""
+    return f"{kind}_{session.invitation_id}_{session.year}_{name}"
+
+
+def form_changes(state: Mapping[str, Any], rows: pd.DataFrame, draft: collection.Draft,
+                 session: collection.Session) -> tuple[dict[str, tuple[str | None, list[str], str | None]], list[str]]:
     """The answers a saved section changes, and the pre-filled answers it confirms unchanged."""
     changes: dict[str, tuple[str | None, list[str], str | None]] = {}
     confirm: list[str] = []
     for qid in rows["id"].astype(str):
-        answer = state.get(f"answer_{qid}")
-        providers = list(state.get(f"providers_{qid}", []) or [])
-        comment = (state.get(f"comment_{qid}") or "").strip() or None
+        answer = state.get(widget_key("answer", session, qid))
+        providers = list(state.get(widget_key("providers", session, qid), []) or [])
+        comment = (state.get(widget_key("comment", session, qid)) or "").strip() or None
         current = draft.answers.get(qid)
         before = (current.answer, list(current.providers), current.comment) if current else (None, [], None)
         if (answer, providers, comment) != before:

@@ -50,10 +50,10 @@ for section, title in rs.SECTIONS:
     st.header(title)
     # The versions this page showed: a save checks them, so a newer answer saved meanwhile through
     # the same link is never overwritten unseen.
-    shown_key = f"shown_versions_{section}"
+    shown_key = rs.widget_key("shown_versions", session, section)
     shown_before = st.session_state.get(shown_key)
     st.session_state[shown_key] = rs.versions(draft, rows)
-    with st.form(key=f"section_{section}", enter_to_submit=False, border=True):
+    with st.form(key=rs.widget_key("section", session, section), enter_to_submit=False, border=True):
         for q in rows.itertuples():
             current = draft.answers.get(q.id)
             st.markdown(f"**{md(str(q.wording))}**" + ("" if q.scored else " *(optional)*"))
@@ -64,21 +64,21 @@ for section, title in rs.SECTIONS:
                            + (" (synthetic demonstration data)" if source and source.is_demo else "")
                            + ": saving this section confirms it, or change it.")
             choice_values = options.values(q.answer_set)
-            st.radio("Answer", choice_values, key=f"answer_{q.id}",
+            st.radio("Answer", choice_values, key=rs.widget_key("answer", session, q.id),
                      index=rs.index_of(choice_values, current.answer if current else None),
                      format_func=options.label_for(q.answer_set), disabled=not session.editable,
                      label_visibility="collapsed", horizontal=False)
             if options.asks_providers(q.answer_set):
                 st.multiselect("Who provides it (where available or in development)", options.provider_keys,
                                default=list(current.providers) if current else [],
-                               format_func=options.provider_label, key=f"providers_{q.id}",
+                               format_func=options.provider_label, key=rs.widget_key("providers", session, q.id),
                                disabled=not session.editable)
             st.text_input("Comment (optional)", value=(current.comment or "") if current else "",
-                          key=f"comment_{q.id}", max_chars=2000, disabled=not session.editable)
+                          key=rs.widget_key("comment", session, q.id), max_chars=2000, disabled=not session.editable)
         saved = st.form_submit_button(f"Save {title.lower()}", icon=":material/save:",
                                       disabled=not session.editable)
     if saved:
-        changes, confirm = rs.form_changes(st.session_state, rows, draft)
+        changes, confirm = rs.form_changes(st.session_state, rows, draft, session)
         try:
             collection.save_answers(app.working_path(), session, changes, shown_before or rs.versions(draft, rows),
                                     confirm)

@@ -12,6 +12,7 @@ import pytest
 import streamlit as st
 
 from lib import auth, collection, publish
+from lib import respond as rs
 from lib.formatting import escape_markdown as md
 from lib.paths import DB_ENV_VAR
 from tests.apptest import open_page
@@ -65,7 +66,7 @@ def test_a_respondent_sees_their_council_prefilled_from_last_round(working, invi
     prefilled = [q for q, a in draft.answers.items() if a.prefilled]
     assert prefilled  # a 2015 respondent: last round's answers are offered
     first = prefilled[0]
-    assert at.radio(key=f"answer_{first}").value == draft.answers[first].answer
+    assert at.radio(key=rs.widget_key("answer", collection.resolve(working, token), first)).value == draft.answers[first].answer
     assert any("Answer from the 2015 round (synthetic demonstration data)" in c.value for c in at.caption)
     assert any("synthetic demonstration data" in w.value for w in at.warning)
     # Nothing public changed: the working database has no 2016 round.
@@ -86,8 +87,8 @@ def test_save_resume_submit_and_receipt(working, invited):
     employers = questions[questions["audience"] == "employers"]
     qid = str(employers["id"].iloc[0])
     values = list(draft.options.loc[draft.options["answer_set"] == employers["answer_set"].iloc[0], "value"])
-    new_value = next(v for v in values if v != at.radio(key=f"answer_{qid}").value)
-    at.radio(key=f"answer_{qid}").set_value(new_value)
+    new_value = next(v for v in values if v != at.radio(key=rs.widget_key("answer", session, qid)).value)
+    at.radio(key=rs.widget_key("answer", session, qid)).set_value(new_value)
     _save(at, "Support for individual employers")
     saved = collection.load_draft(working, session).answers[qid]
     # One save: one version on from what the page showed (the pre-filled answer's).
@@ -95,7 +96,7 @@ def test_save_resume_submit_and_receipt(working, invited):
 
     # Leave and come back through the same link: the saved answer is there.
     at = open_page(PAGE, token=token)
-    assert at.radio(key=f"answer_{qid}").value == new_value
+    assert at.radio(key=rs.widget_key("answer", session, qid)).value == new_value
 
     # Submitting before the other sections are confirmed lists what is missing.
     next(b for b in at.button if b.label == "Submit the answers").click()
@@ -105,7 +106,7 @@ def test_save_resume_submit_and_receipt(working, invited):
 
     # Answer whatever has no answer, save every section, then submit.
     for q in questions.itertuples():
-        radio = at.radio(key=f"answer_{q.id}")
+        radio = at.radio(key=rs.widget_key("answer", session, q.id))
         if radio.value is None:
             radio.set_value(list(draft.options.loc[draft.options["answer_set"] == q.answer_set, "value"])[0])
     for _, title in (("employers", "Support for individual employers"), ("pas", "Support for personal assistants"),
@@ -146,7 +147,7 @@ def test_a_stale_page_is_told_to_reload_and_saves_nothing(working, invited):
     other = values[-1]
     collection.save_answers(working, session, {qid: (other, [], None)}, {qid: draft.answers[qid].version})
     mine = next(v for v in values if v != other)
-    at.radio(key=f"answer_{qid}").set_value(mine)
+    at.radio(key=rs.widget_key("answer", session, qid)).set_value(mine)
     _save(at, "Support for individual employers")
     assert any("Nothing in this section was saved" in w.value for w in at.warning)
     assert collection.load_draft(working, session).answers[qid].answer == other
@@ -220,3 +221,38 @@ def test_close_and_publish_from_the_data_page_puts_the_scores_live(working, invi
     # The public pages now show the round.
     home = open_page(None, round=str(YEAR))
     assert any("Response rate: 1 of 152 councils" in c.value for c in home.caption)
+
+
+def test_a_link_shows_its_own_council_whatever_else_the_address_or_session_holds(working):
+    """Token A with another council in the address shows A; the same browser session moving on
+    to B's link shows B's answers, never the values A's page held."""
+    collection.open_round(working, YEAR, by="tester")
+    con = duckdb.connect(str(working), read_only=True)
+    try:
+        a_code, b_code = respondents(con)[:2]
+    finally:
+        con.close()
+    a = collection.invite(working, YEAR, a_code, by="tester")
+    b = collection.invite(working, YEAR, b_code, by="tester")
+    a_session, b_session = collection.resolve(working, a.token), collection.resolve(working, b.token)
+    at = open_page(PAGE, token=a.token, authority=b_code, council=b_code, round="2015")
+    assert at.subheader[0].value == f"{a_session.council_name}, {YEAR} survey round"
+    assert b_session.council_name not in " ".join(str(getattr(el, "value", "")) for el in at.main)
+    # Change an answer on A's page without saving, then open B's link in the same session.
+    draft_a = collection.load_draft(working, a_session)
+    qid = str(draft_a.questions["id"].iloc[0])
+    values = list(draft_a.options.loc[draft_a.options["answer_set"] == draft_a.questions["answer_set"].iloc[0], "value"])
+    unsaved = next(v for v in values if v != draft_a.answers[qid].answer)
+    at.radio(key=rs.widget_key("answer", a_session, qid)).set_value(unsaved)
+    at.query_params["token"] = b.token
+    at.run()
+    assert not at.exception, at.exception
+    assert at.subheader[0].value == f"{b_session.council_name}, {YEAR} survey round"
+    draft_b = collection.load_draft(working, b_session)
+    assert at.radio(key=rs.widget_key("answer", b_session, qid)).value == draft_b.answers[qid].answer
+    # Saving B's first section writes B's draft only; A's draft is as it was.
+    _save(at, "Support for individual employers")
+    after_b = collection.load_draft(working, b_session).answers
+    confirmed = [q for q, ans in draft_b.answers.items() if ans.prefilled and not after_b[q].prefilled]
+    assert confirmed  # B's section was saved (its last-round answers confirmed) ...
+    assert collection.load_draft(working, a_session).answers == draft_a.answers  # ... and A's untouched
