@@ -3,6 +3,8 @@ the sections, the answer options, progress, and the changes a saved section make
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -127,6 +129,20 @@ def _wording(draft: collection.Draft) -> dict[str, str]:
     return dict(zip(draft.questions["id"].astype(str), draft.questions["wording"].astype(str), strict=True))
 
 
+def anchor_id(qid: str) -> str:
+    """The page anchor of a question (ids are the question bank's, checked to be plain)."""
+    if not re.fullmatch(r"[A-Za-z0-9_]+", qid):
+        raise ValueError(f"question id {qid!r} is not a plain identifier")
+    return f"question-{qid.replace('_', '-')}"
+
+
+def question_heading(qid: str, wording: str, scored: bool) -> str:
+    """A question's wording in bold (HTML- and Markdown-escaped) after an empty anchor, so the
+    list of missing answers can link to it."""
+    return (f'<a id="{anchor_id(qid)}"></a>**{md(html.escape(wording))}**'
+            + ("" if scored else " *(optional)*"))
+
+
 def stale_message(exc: collection.Stale, draft: collection.Draft) -> str:
     words = _wording(draft)
     listed = "; ".join(f"'{md(words.get(q, q))}'" for q in exc.questions)
@@ -138,7 +154,8 @@ def missing_message(exc: collection.MissingAnswers, draft: collection.Draft) -> 
     words = _wording(draft)
     sections = dict(SECTIONS)
     audience = dict(zip(draft.questions["id"].astype(str), draft.questions["audience"].astype(str), strict=True))
-    lines = [f"- {sections.get(audience.get(q, ''), '')}: {md(words.get(q, q))}" for q in exc.questions]
+    lines = [f"- {sections.get(audience.get(q, ''), '')}: [{md(words.get(q, q))}](#{anchor_id(q)})"
+             for q in exc.questions]
     return ("Not submitted: these questions still need an answer (\"Don't know\" is an answer), or a "
             "last-round answer still needs saving to confirm it:\n" + "\n".join(lines))
 

@@ -56,7 +56,8 @@ for section, title in rs.SECTIONS:
     with st.form(key=rs.widget_key("section", session, section), enter_to_submit=False, border=True):
         for q in rows.itertuples():
             current = draft.answers.get(q.id)
-            st.markdown(f"**{md(str(q.wording))}**" + ("" if q.scored else " *(optional)*"))
+            # Escaped text after an anchor that the list of missing answers links to.
+            st.markdown(rs.question_heading(str(q.id), str(q.wording), bool(q.scored)), unsafe_allow_html=True)
             if q.help:
                 st.caption(md(str(q.help)))
             if current is not None and current.prefilled:
