@@ -187,6 +187,16 @@ def base_url() -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "http://localhost:8501"
 
 
+def api_link(text: str, endpoint: str, **filters: object) -> None:
+    """A caption linking to the API address that serves the same data as the page shows."""
+    from lib import opendata
+
+    path = opendata.permalink(endpoint, **filters)
+    csv_path = opendata.permalink(endpoint, **filters, format="csv")
+    st.caption(f"{text} from the open-data API: [`{path}`]({path}) (JSON) or [CSV]({csv_path}), with the "
+               "column names the Download page's files use.")
+
+
 def client_address() -> str:
     """The requesting client's address, to slow down repeated bad survey links ('' if unknown)."""
     try:

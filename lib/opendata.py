@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 import duckdb
 import pandas as pd
@@ -587,6 +588,18 @@ def api_path(dataset: str, year: int | None, fmt: str | None = None) -> str:
         params["format"] = fmt
     query_text = "&".join(f"{k}={v}" for k, v in params.items())
     return f"/api/v1/{spec.endpoint}" + (f"?{query_text}" if query_text else "")
+
+
+def permalink(endpoint: str, **filters: object) -> str:
+    """The API address for what a page shows: `permalink("scores", round=2015, council="E06000001")`
+    is '/api/v1/scores?round=2015&council=E06000001'. None filters are left out; the names are
+    the API's parameters (see DATASETS), so the link and the page's data agree."""
+    allowed = {name for spec in DATASETS.values() if spec.endpoint == endpoint for name in spec.filters}
+    unknown = sorted(set(filters) - allowed - {"format"})
+    if not allowed or unknown:
+        raise ValueError(f"the {endpoint!r} endpoint takes no parameter {', '.join(unknown) or '(unknown endpoint)'}")
+    query_text = "&".join(f"{k}={quote(str(v))}" for k, v in filters.items() if v is not None)
+    return f"/api/v1/{endpoint}" + (f"?{query_text}" if query_text else "")
 
 
 Builder = Callable[[duckdb.DuckDBPyConnection], bytes]

@@ -7,6 +7,7 @@ import html
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -102,22 +103,75 @@ def widget_key(kind: str, session: collection.Session, name: str) -> str:
     return f"{kind}_{session.invitation_id}_{session.year}_{name}"
 
 
-def form_changes(state: Mapping[str, Any], rows: pd.DataFrame, draft: collection.Draft,
-                 session: collection.Session) -> tuple[dict[str, tuple[str | None, list[str], str | None]], list[str]]:
-    """The answers a saved section changes, and the pre-filled answers it confirms unchanged."""
+@dataclass(frozen=True)
+class Shown:
+    """A section as its widgets were last filled from the store: each answer (answer, providers,
+    comment), its version, and which answers were last round's. A save sends only what the
+    respondent changed from this, checked against these versions, so an answer someone else saved
+    meanwhile is never overwritten unseen, and one the respondent did not touch is not sent."""
+
+    answers: dict[str, tuple[str | None, tuple[str, ...], str | None]]
+    versions: dict[str, int]
+    prefilled: frozenset[str]
+
+
+def shown_state(draft: collection.Draft, rows: pd.DataFrame) -> Shown:
+    answers: dict[str, tuple[str | None, tuple[str, ...], str | None]] = {}
+    versions: dict[str, int] = {}
+    prefilled = set()
+    for qid in rows["id"].astype(str):
+        current = draft.answers.get(qid)
+        answers[qid] = (current.answer, tuple(current.providers), current.comment) if current else (None, (), None)
+        versions[qid] = current.version if current else 0
+        if current is not None and current.prefilled:
+            prefilled.add(qid)
+    return Shown(answers, versions, frozenset(prefilled))
+
+
+def section_keys(session: collection.Session, rows: pd.DataFrame, section: str) -> list[str]:
+    """Every session-state key of a section's widgets and of its Shown record."""
+    keys = [widget_key("shown", session, section)]
+    for qid in rows["id"].astype(str):
+        keys += [widget_key(kind, session, qid) for kind in ("answer", "providers", "comment")]
+    return keys
+
+
+def form_changes(state: Mapping[str, Any], rows: pd.DataFrame, shown: Shown, session: collection.Session
+                 ) -> tuple[dict[str, tuple[str | None, list[str], str | None]], list[str]]:
+    """What a saved section changes from what it showed, and the last-round answers it confirms
+    (shown, and left as they were)."""
     changes: dict[str, tuple[str | None, list[str], str | None]] = {}
     confirm: list[str] = []
     for qid in rows["id"].astype(str):
         answer = state.get(widget_key("answer", session, qid))
-        providers = list(state.get(widget_key("providers", session, qid), []) or [])
+        providers = tuple(sorted(state.get(widget_key("providers", session, qid), []) or []))
         comment = (state.get(widget_key("comment", session, qid)) or "").strip() or None
-        current = draft.answers.get(qid)
-        before = (current.answer, list(current.providers), current.comment) if current else (None, [], None)
-        if (answer, providers, comment) != before:
-            changes[qid] = (answer, providers, comment)
-        elif current is not None and current.prefilled and answer is not None:
+        before_answer, before_providers, before_comment = shown.answers[qid]
+        if (answer, providers, comment) != (before_answer, tuple(sorted(before_providers)), before_comment):
+            changes[qid] = (answer, list(providers), comment)
+        elif qid in shown.prefilled and answer is not None:
             confirm.append(qid)
     return changes, confirm
+
+
+def save_section(working: Path, session: collection.Session,
+                 changes: dict[str, tuple[str | None, list[str], str | None]], shown: Shown,
+                 confirm: list[str]) -> collection.Draft:
+    """Save a section's changes and confirmations against the versions it showed.
+
+    A last-round answer the section would only confirm, but which someone else has meanwhile
+    changed or confirmed through the same link, is left as they saved it (confirming the old
+    value would undo their change); the rest of the section is saved. A changed answer that
+    someone else changed too raises Stale, and nothing is written.
+    """
+    try:
+        return collection.save_answers(working, session, changes, shown.versions, confirm)
+    except collection.Stale as exc:
+        moved_confirms = set(exc.questions) - set(changes)
+        if not moved_confirms or set(exc.questions) & set(changes):
+            raise
+        kept = [q for q in confirm if q not in moved_confirms]
+        return collection.save_answers(working, session, changes, shown.versions, kept)
 
 
 def versions(draft: collection.Draft, rows: pd.DataFrame) -> dict[str, int]:
@@ -147,7 +201,8 @@ def stale_message(exc: collection.Stale, draft: collection.Draft) -> str:
     words = _wording(draft)
     listed = "; ".join(f"'{md(words.get(q, q))}'" for q in exc.questions)
     return (f"Nothing in this section was saved: someone else using this council's link changed {listed} "
-            "after this page was opened. Reload the page to see their answers, then make your changes again.")
+            "after this page was opened. Use the button below the section to see their answers, then make "
+            "your changes again.")
 
 
 def missing_message(exc: collection.MissingAnswers, draft: collection.Draft) -> str:

@@ -152,6 +152,8 @@ if question_id is not None:
             "Download this list (CSV)", exports.to_csv_bytes(export),
             file_name=f"councils-without-{question_id}-{year}.csv", mime="text/csv",
             icon=":material/download:", key="gap_download")
+        app.api_link("Each question's shares of councils, nationally, by region and by type", "summary",
+                     round=year)
     missing = cached_gaps.non_respondents(year, region=region, council_type=council_type)
     if len(missing):
         with st.expander(f"{len(missing)} councils{where_text} did not respond in {year}: nothing is known about them"):

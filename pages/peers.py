@@ -200,3 +200,4 @@ download = exports.label_demo(
 st.download_button("Download this comparison (CSV)", exports.to_csv_bytes(download),
                    file_name=f"peers_{code}_{mode}_{year}.csv", mime="text/csv",
                    icon=":material/download:", on_click="ignore")
+app.api_link("This council's scores", "scores", round=year, council=code)

@@ -145,6 +145,8 @@ else:
     st.download_button("Download the league table (CSV)", exports.to_csv_bytes(download),
                        file_name=f"region_league_{year}.csv", mime="text/csv",
                        icon=":material/download:", on_click="ignore")
+    app.api_link("Every council's overall score behind the table", "scores", round=year, level="overall",
+                 type=council_type)
 
 # ---- 3. Region x standard ------------------------------------------------------------------
 st.header("Regions against each standard")
@@ -224,5 +226,7 @@ if region is not None:
             file_name=f"councils_{region}_{year}.csv", mime="text/csv", icon=":material/download:",
             on_click="ignore",
         )
+        app.api_link(f"The {region_label} councils' scores", "scores", round=year, region=region,
+                     type=council_type)
     if absent:
         st.markdown(f"**Did not respond in {year}** ({len(absent)}): " + md(", ".join(absent)) + ".")

@@ -48,48 +48,60 @@ for section, title in rs.SECTIONS:
     if rows.empty:
         continue
     st.header(title)
-    # The versions this page showed: a save checks them, so a newer answer saved meanwhile through
-    # the same link is never overwritten unseen.
-    shown_key = rs.widget_key("shown_versions", session, section)
-    shown_before = st.session_state.get(shown_key)
-    st.session_state[shown_key] = rs.versions(draft, rows)
+    # The section as its widgets were filled from the store (kept until it is saved or the
+    # respondent asks for newer answers): a save sends only what changed from it, checked
+    # against its versions, so nothing saved meanwhile through the same link is overwritten.
+    shown_key = rs.widget_key("shown", session, section)
+    if shown_key not in st.session_state:
+        for key in rs.section_keys(session, rows, section):
+            st.session_state.pop(key, None)
+        st.session_state[shown_key] = rs.shown_state(draft, rows)
+    shown = st.session_state[shown_key]
     with st.form(key=rs.widget_key("section", session, section), enter_to_submit=False, border=True):
         for q in rows.itertuples():
-            current = draft.answers.get(q.id)
+            answer, providers, comment = shown.answers[str(q.id)]
             # Escaped text after an anchor that the list of missing answers links to.
             st.markdown(rs.question_heading(str(q.id), str(q.wording), bool(q.scored)), unsafe_allow_html=True)
             if q.help:
                 st.caption(md(str(q.help)))
-            if current is not None and current.prefilled:
+            if str(q.id) in shown.prefilled:
                 st.caption(f":material/history: Answer from the {source.year if source else 'last'} round"
                            + (" (synthetic demonstration data)" if source and source.is_demo else "")
                            + ": saving this section confirms it, or change it.")
             choice_values = options.values(q.answer_set)
             st.radio("Answer", choice_values, key=rs.widget_key("answer", session, q.id),
-                     index=rs.index_of(choice_values, current.answer if current else None),
+                     index=rs.index_of(choice_values, answer),
                      format_func=options.label_for(q.answer_set), disabled=not session.editable,
                      label_visibility="collapsed", horizontal=False)
             if options.asks_providers(q.answer_set):
                 st.multiselect("Who provides it (where available or in development)", options.provider_keys,
-                               default=list(current.providers) if current else [],
-                               format_func=options.provider_label, key=rs.widget_key("providers", session, q.id),
-                               disabled=not session.editable)
-            st.text_input("Comment (optional)", value=(current.comment or "") if current else "",
+                               default=list(providers), format_func=options.provider_label,
+                               key=rs.widget_key("providers", session, q.id), disabled=not session.editable)
+            st.text_input("Comment (optional)", value=comment or "",
                           key=rs.widget_key("comment", session, q.id), max_chars=2000, disabled=not session.editable)
         saved = st.form_submit_button(f"Save {title.lower()}", icon=":material/save:",
                                       disabled=not session.editable)
     if saved:
-        changes, confirm = rs.form_changes(st.session_state, rows, draft, session)
+        changes, confirm = rs.form_changes(st.session_state, rows, shown, session)
         try:
-            collection.save_answers(app.working_path(), session, changes, shown_before or rs.versions(draft, rows),
-                                    confirm)
+            rs.save_section(app.working_path(), session, changes, shown, confirm)
         except collection.Stale as exc:
             st.warning(rs.stale_message(exc, draft), icon=":material/sync_problem:")
+            st.session_state[rs.widget_key("stale", session, section)] = True
         except collection.CollectionError as exc:
             st.error(md(str(exc)), icon=":material/error:")
         else:
+            for key in rs.section_keys(session, rows, section):
+                st.session_state.pop(key, None)  # refilled from the store on the next run
             st.session_state["respond_flash"] = f"{title} saved."
             st.rerun()
+    if st.session_state.get(rs.widget_key("stale", session, section)) and st.button(
+            "Show the newer answers in this section (your unsaved changes here are dropped)",
+            key=rs.widget_key("reload", session, section), icon=":material/refresh:"):
+        for key in rs.section_keys(session, rows, section):
+            st.session_state.pop(key, None)
+        st.session_state.pop(rs.widget_key("stale", session, section), None)
+        st.rerun()
 
 st.header("Submit")
 st.markdown("Submitting sends every saved answer to Skills for Care. You can come back with the same link "

@@ -122,6 +122,7 @@ downloads.download_button(
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
     on_click="ignore", help="Sheets: standards, questions and gaps.",
 )
+app.api_link("This council's overall and standard scores", "scores", round=year, council=code)
 if demo:
     st.caption("Downloads are marked as synthetic demonstration data.")
 

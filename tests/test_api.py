@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 import pandas as pd
@@ -16,6 +17,7 @@ from starlette.testclient import TestClient
 
 from lib import api, db, opendata, publish, scorecard
 from lib.paths import DB_ENV_VAR
+from lib.rounding import shown as shown_score
 from tests.test_ingest import copy_db
 
 COUNCIL = "E10000023"  # North Yorkshire, a council of both council sets
@@ -326,3 +328,35 @@ def test_the_dictionarys_allowed_values_are_the_toml_rules(snap_con):
         assert key in allowed["outcome"]
     for key in config.providers:
         assert key in allowed["providers"]
+
+
+def test_permalinks_name_the_api_parameters_and_refuse_others():
+    assert opendata.permalink("scores", round=2015, council="E06000001") == "/api/v1/scores?round=2015&council=E06000001"
+    assert opendata.permalink("scores", round=2015, type="London borough", region=None) == (
+        "/api/v1/scores?round=2015&type=London%20borough")
+    with pytest.raises(ValueError, match="takes no parameter authority"):
+        opendata.permalink("scores", authority="E06000001")
+
+
+def test_the_scorecard_link_serves_the_numbers_the_scorecard_shows(working, client, snap_con, monkeypatch):
+    """The scorecard's API link, followed, gives the council's overall score and each standard's
+    score exactly as the scorecard's headline and standards table show them."""
+    from lib.paths import DB_ENV_VAR
+    from tests.apptest import open_page
+
+    monkeypatch.setenv(DB_ENV_VAR, str(working))
+    code = snap_con.execute("SELECT min(authority_code) FROM overall_scores WHERE round_year = 2015 AND ranked").fetchone()[0]
+    at = open_page("pages/scorecard.py", authority=code, round="2015")
+    links = [c.value for c in at.caption if "/api/v1/scores?" in c.value]
+    assert len(links) == 1
+    path = re.search(r"\(([^)]*/api/v1/scores\?[^)]*)\)", links[0]).group(1)
+    assert path == f"/api/v1/scores?round=2015&council={code}"
+    rows = client.get(path).json()["rows"]
+    overall = [r for r in rows if r["level"] == "overall"]
+    head = scorecard.headline(snap_con, code, 2015)
+    assert head is not None and len(overall) == 1
+    assert overall[0]["score"] == shown_score(head.overall["score"])  # the headline's number
+    standards = {r["standard"]: r["score"] for r in rows if r["level"] == "standard"}
+    shown = snap_con.execute("SELECT standard, shown(score) FROM standard_scores WHERE round_year = 2015 "
+                             "AND authority_code = ? AND evidence", [code]).fetchall()
+    assert {int(s): v for s, v in shown} == {int(k): v for k, v in standards.items() if v is not None}

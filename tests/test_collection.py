@@ -85,6 +85,14 @@ def confirm_all(working: Path, session: collection.Session) -> collection.Draft:
                                    confirm=list(d.answers))
 
 
+def scored_ids(path: Path, year: int) -> set[str]:
+    con = db.connect(path, read_only=True)
+    try:
+        return {r[0] for r in con.execute("SELECT id FROM questions WHERE asked_from <= ? AND scored", [year]).fetchall()}
+    finally:
+        con.close()
+
+
 def asked_ids(path: Path, year: int) -> set[str]:
     con = db.connect(path, read_only=True)
     try:
@@ -510,7 +518,11 @@ def test_tracker_columns_rates_and_csv(working):
     assert list(t.columns) == ["council_code", "council_name", "region_name", "council_type", "status", "answered",
                                "questions", "last_activity"]
     row = t[t["council_code"] == codes[0]].iloc[0]
-    assert row["status"] == "submitted" and row["answered"] == row["questions"] == len(asked_ids(working, YEAR))
+    # The round's required (scored) questions, as the respondent's progress bar counts them.
+    assert row["status"] == "submitted" and row["answered"] == row["questions"] == len(scored_ids(working, YEAR))
+    # Revoking the link after the submission keeps the council counted (its answers are published).
+    collection.revoke(working, YEAR, codes[0])
+    assert collection.tracker(working, YEAR).set_index("council_code").loc[codes[0], "status"] == "submitted"
     assert t[t["council_code"] == codes[1]].iloc[0]["status"] == "invited"
     assert (t["status"] == "not invited").sum() == len(t) - 2
     rates = collection.response_rates(t)

@@ -146,7 +146,7 @@ def test_a_stale_page_is_told_to_reload_and_saves_nothing(working, invited):
     # Someone else on the same link saves this answer first.
     other = values[-1]
     collection.save_answers(working, session, {qid: (other, [], None)}, {qid: draft.answers[qid].version})
-    mine = next(v for v in values if v != other)
+    mine = next(v for v in values if v not in (other, draft.answers[qid].answer))  # a change on this page
     at.radio(key=rs.widget_key("answer", session, qid)).set_value(mine)
     _save(at, "Support for individual employers")
     assert any("Nothing in this section was saved" in w.value for w in at.warning)
@@ -256,3 +256,38 @@ def test_a_link_shows_its_own_council_whatever_else_the_address_or_session_holds
     confirmed = [q for q, ans in draft_b.answers.items() if ans.prefilled and not after_b[q].prefilled]
     assert confirmed  # B's section was saved (its last-round answers confirmed) ...
     assert collection.load_draft(working, a_session).answers == draft_a.answers  # ... and A's untouched
+
+
+def test_saving_another_section_first_never_lets_a_stale_answer_overwrite(working, invited):
+    """Two people on one link (the review's case): B saves employers q1; A, whose page still
+    shows the old q1, saves the PAs section, then employers with a change elsewhere. B's q1 is
+    kept (A's page did not touch it), and a change A makes to q1 itself is refused as stale
+    until A asks for the newer answers."""
+    code, token = invited
+    at = open_page(PAGE, token=token)  # A's page
+    session = collection.resolve(working, token)
+    draft = collection.load_draft(working, session)
+    employers = draft.questions[draft.questions["audience"] == "employers"]
+    q1, q2 = (str(q) for q in employers["id"].iloc[:2])
+    values = {q.id: list(draft.options.loc[draft.options["answer_set"] == q.answer_set, "value"])
+              for q in employers.itertuples()}
+    b_value = next(v for v in values[q1] if v != draft.answers[q1].answer)
+    collection.save_answers(working, session, {q1: (b_value, [], None)}, {q1: draft.answers[q1].version})  # B
+    _save(at, "Support for personal assistants")  # A saves another section: the page runs again
+    a_q2 = next(v for v in values[q2] if v != draft.answers[q2].answer)
+    at.radio(key=rs.widget_key("answer", session, q2)).set_value(a_q2)
+    _save(at, "Support for individual employers")
+    after = collection.load_draft(working, session).answers
+    assert after[q1].answer == b_value and after[q2].answer == a_q2, ([w.value for w in at.warning], [e.value for e in at.error], [t.value for t in at.toast])  # both kept
+    # Now A changes q1 from what A's page showed: refused, nothing written, until A reloads it.
+    at = open_page(PAGE, token=token)
+    collection.save_answers(working, session, {q1: (values[q1][-1], [], None)}, {q1: after[q1].version})  # B again
+    mine = next(v for v in values[q1] if v not in (values[q1][-1], at.radio(key=rs.widget_key("answer", session, q1)).value))
+    at.radio(key=rs.widget_key("answer", session, q1)).set_value(mine)
+    _save(at, "Support for individual employers")
+    assert any("Nothing in this section was saved" in w.value for w in at.warning)
+    assert collection.load_draft(working, session).answers[q1].answer == values[q1][-1]
+    reload = next(b for b in at.button if b.label.startswith("Show the newer answers in this section"))
+    reload.click()
+    at.run()
+    assert at.radio(key=rs.widget_key("answer", session, q1)).value == values[q1][-1]

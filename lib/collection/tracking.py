@@ -15,10 +15,14 @@ SUBMITTED = ("submitted", "revised")
 
 
 def _status(row: pd.Series) -> str:
-    if pd.isna(row["inv_status"]) or row["inv_status"] == "revoked":
-        return "not invited"
+    # A submission counts whatever happened to the link afterwards (revoking a leaked link keeps
+    # the answers, and publishing takes them), so the tracker and the published round agree.
     if pd.notna(row["submitted_at"]):
         return "revised" if bool(row["revised"]) else "submitted"
+    if pd.isna(row["inv_status"]):
+        return "not invited"
+    if row["inv_status"] == "revoked":
+        return "link revoked"
     if pd.notna(row["saved_at"]):
         return "in progress"
     if pd.notna(row["opened_at"]):
@@ -30,7 +34,9 @@ def _frame(working: Path, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     ref = store.reference(working)
     with store.transaction(working) as con:
         found = need_round(con, year)
-        ids = list(found.questions)
+        # Required (scored) questions only, as the respondent's progress bar counts them.
+        scored = set(ref.questions.loc[ref.questions["scored"].astype(bool), "id"].astype(str))
+        ids = [q for q in found.questions if q in scored]
         state = con.execute(
             """
             SELECT i.id, i.council_code, i.status AS inv_status, i.opened_at, i.contact_name, i.contact_email,
@@ -55,9 +61,11 @@ def _frame(working: Path, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def tracker(working: Path, year: int) -> pd.DataFrame:
     """One row per council of the round's set, by name: council_code, council_name, region_name,
-    council_type, status ('not invited', 'invited', 'opened', 'in progress', 'submitted',
-    'revised' = saved again after submitting), answered (questions answered or confirmed, of
-    `questions`) and last_activity (the latest event of its invitation)."""
+    council_type, status ('not invited', 'link revoked', 'invited', 'opened', 'in progress',
+    'submitted', 'revised' = saved again after submitting; a submission stays counted if its link
+    is revoked later), answered (required questions answered or confirmed, of `questions`, the
+    round's required ones, as the respondent's progress bar counts them) and last_activity (the
+    latest event of its invitation)."""
     merged, _ = _frame(working, year)
     return merged[["council_code", "council_name", "region_name", "council_type", "status", "answered",
                    "questions", "last_activity"]].reset_index(drop=True)
