@@ -198,11 +198,19 @@ def api_link(text: str, endpoint: str, **filters: object) -> None:
 
 
 def client_address() -> str:
-    """The requesting client's address, to slow down repeated bad survey links ('' if unknown)."""
+    """Who is asking, to slow down repeated bad survey links: the client's address, or, where the
+    server cannot see it (a local or same-host proxy), this browser session, so that one client's
+    bad links never slow everyone else down."""
     try:
-        return str(st.context.ip_address or "")
+        address = st.context.ip_address
     except Exception:  # noqa: BLE001 - outside a browser session (AppTest) there is none
-        return ""
+        address = None
+    if address:
+        return str(address)
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return f"session:{ctx.session_id}" if ctx is not None else "session:unknown"
 
 
 def working_path() -> Path:

@@ -353,11 +353,12 @@ def _migrate_4_to_5(con: duckdb.DuckDBPyConnection) -> None:
     """Schema 5 gives each round a council-set date instead of the label '2015' or 'current', and
     keeps the hex maps in a hex_cells table (one layout per council set) instead of four columns.
 
-    A '2015' round gets 1 April of its year when its answers fit that day's councils after
-    following one-to-one recodes (the 2012 round: Gateshead and Northumberland under their codes
-    of 2012), else 1 April 2015, which is what the label meant. A 'current' round gets the day
-    today's council set began, which is what the label meant when the round was loaded. Then the
-    reference data (councils, lineage, hex cells) is reloaded from the repository's files.
+    Every round gets 1 April of its year, as a new round does, when its answers fit that day's
+    councils after following one-to-one recodes (the 2012 round: Gateshead and Northumberland
+    under their codes of 2012). Otherwise it keeps what its label meant: 1 April 2015 for a
+    '2015' round, and for a 'current' round the day today's council set began (a 2021 round
+    answered by Cumberland, a council of 2023, cannot hold the councils of 2021). The reference
+    data (councils, lineage, hex cells) is reloaded from the repository's files first.
     """
     from lib import build, geography
     from lib.standards import load_config
@@ -371,10 +372,8 @@ def _migrate_4_to_5(con: duckdb.DuckDBPyConnection) -> None:
     days = {}
     for year, vintage in sorted(vintages.items()):
         day = date(int(year), 4, 1)
-        if vintage == "current":
-            day = today_set
-        elif not geography.recode_round(con, int(year), day):
-            day = date(2015, 4, 1)
+        if not geography.recode_round(con, int(year), day):
+            day = today_set if vintage == "current" else date(2015, 4, 1)
         days[int(year)] = day
     # DuckDB cannot add a NOT NULL column to a table with rows, nor alter one after updates in
     # the same transaction, so the table is rebuilt under the new definition.

@@ -41,6 +41,16 @@ def _after_write(message: str) -> None:
     st.rerun()
 
 
+def _survey_step(step: Callable[[], object], done: str) -> None:
+    """Run one survey-round step; a refusal or a busy file is said plainly, nothing changed."""
+    try:
+        step()
+    except collection.CollectionError as exc:
+        st.error(md(str(exc)), icon=":material/error:")
+    else:
+        _after_write(md(done))
+
+
 #: What _write returns when the change wrote nothing.
 UNCHANGED = "Nothing was changed, so nothing new was published."
 
@@ -236,10 +246,13 @@ if survey_tab.open:
                         except collection.CollectionError as exc:
                             st.error(md(str(exc)), icon=":material/error:")
                         else:
-                            st.session_state["survey_links"] = [inv]
+                            st.session_state["survey_links"] = (rnd.year, [inv])
                 if st.button("Invite every council not yet invited", icon=":material/forward_to_inbox:"):
-                    st.session_state["survey_links"] = collection.invite_all(working, rnd.year, by=who)
-                links = st.session_state.get("survey_links") or []
+                    st.session_state["survey_links"] = (rnd.year, collection.invite_all(working, rnd.year, by=who))
+                # The links just issued, for this round only (another round's are never shown here).
+                links_year, links = st.session_state.get("survey_links") or (None, [])
+                if links_year != rnd.year:
+                    links = []
                 if links:
                     st.warning("These links are shown once: the tool keeps only a fingerprint of each. Send each "
                                "council its own link and keep the file safe.", icon=":material/key:")
@@ -254,11 +267,11 @@ if survey_tab.open:
                                         format_func=dict(zip(board["council_code"], board["council_name"],
                                                              strict=True)).__getitem__, key="survey_revoke")
                     if gone and st.button("Revoke the link", icon=":material/link_off:"):
-                        collection.revoke(working, rnd.year, gone, by=who)
-                        _after_write(md(f"The link for {gone} no longer works."))
+                        _survey_step(lambda: collection.revoke(working, rnd.year, gone, by=who),
+                                     f"The link for {gone} no longer works.")
                 if st.button("Close the round (stops every edit)", icon=":material/lock:"):
-                    collection.close_round(working, rnd.year, by=who)
-                    _after_write(f"The {rnd.year} round is closed.")
+                    _survey_step(lambda: collection.close_round(working, rnd.year, by=who),
+                                 f"The {rnd.year} round is closed.")
             if rnd.status in ("collecting", "closed"):
                 st.subheader("Publish")
                 provisional = st.checkbox("Publish as provisional (collection may go on; publish again later)",
@@ -272,8 +285,8 @@ if survey_tab.open:
                     else:
                         _after_write(md(message))
                 if rnd.status == "closed" and st.button("Reopen the round", icon=":material/lock_open:"):
-                    collection.reopen_round(working, rnd.year, by=who)
-                    _after_write(f"The {rnd.year} round is open again.")
+                    _survey_step(lambda: collection.reopen_round(working, rnd.year, by=who),
+                                 f"The {rnd.year} round is open again.")
 
 # ---- History -----------------------------------------------------------------------------------
 if history_tab.open:

@@ -37,9 +37,6 @@ if note := rs.prefill_note(source, session.council_name):
     st.warning(note, icon=":material/science:")
 if draft.submitted_at is not None:
     st.success(md(rs.submitted_note(draft)), icon=":material/task_alt:")
-if not session.editable:
-    st.info("The round has closed: the answers below can be read but no longer changed.",
-            icon=":material/lock:")
 if flash := st.session_state.pop("respond_flash", None):
     st.toast(flash, icon=":material/save:")
 

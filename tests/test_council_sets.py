@@ -357,3 +357,33 @@ def test_a_new_round_can_hold_the_councils_of_another_day(reorganised, tmp_path)
         assert any("councils of 31 March 2027" in p.reason for p in report.problems if p.column == "council")
     finally:
         con.close()
+
+
+def test_migration_gives_a_current_round_its_own_year_when_its_answers_fit(repo_db_path, tmp_path) -> None:
+    """Two 'current' rounds in a schema-4 file: 2020 answered by councils of 2020 (copied from
+    2015 respondents that still existed then) gets 1 April 2020; 2021 answered by Cumberland,
+    a council only from 2023, keeps the set its label meant (today's), so no answer is dropped."""
+    path = tmp_path / "old.duckdb"
+    shutil.copy(repo_db_path, path)
+    con = duckdb.connect(str(path))
+    for year in (2020, 2021):
+        con.execute("INSERT INTO survey_rounds (year, label, is_demo, council_set_on, provenance, loaded_at) "
+                    "VALUES (?, 'old import', FALSE, DATE '2025-04-01', 'test', now())", [year])
+    con.execute("INSERT INTO responses SELECT 2020, authority_code, question_id, answer, providers, comment, source, "
+                "submitted_at FROM responses WHERE round_year = 2015 AND authority_code IN ('E06000001', 'E06000002')")
+    con.execute("INSERT INTO responses SELECT 2021, 'E06000063', question_id, answer, providers, comment, source, "
+                "submitted_at FROM responses WHERE round_year = 2015 AND authority_code = 'E06000001'")
+    as_schema_4(con)
+    con.execute("UPDATE survey_rounds SET vintage = 'current' WHERE year >= 2019")
+    con.close()
+    con = db.connect(path)
+    try:
+        days = dict(con.execute("SELECT year, council_set_on FROM survey_rounds WHERE year >= 2019").fetchall())
+        assert days[2020] == date(2020, 4, 1)
+        assert days[2021] == geography.council_set_start(con, date.today())
+        # Every answer still belongs to a council of its round.
+        stray = con.execute("SELECT count(*) FROM responses s LEFT JOIN round_councils c USING (round_year, "
+                            "authority_code) WHERE c.authority_code IS NULL").fetchone()
+        assert stray == (0,)
+    finally:
+        con.close()

@@ -217,10 +217,10 @@ def _fail(client: str) -> BadToken:
 
 
 def resolve(working: Path, token: str | None, client: str = "") -> Session:
-    """The session a link's token opens, or BadToken (one plain message) for a missing, wrong or
-    revoked token, or a round that is archived or published as final. A closed round, or one
-    whose closing date has passed, opens read-only (editable=False). The first opening is
-    recorded for the tracker. Repeated bad tokens from one `client` are slowed (see _delay)."""
+    """The session a link's token opens, or BadToken (one plain message, naming nothing) for a
+    missing, wrong or revoked token, and for an expired link: a round that is closed, past its
+    closing date, archived or published as final. The first opening is recorded for the
+    tracker. Repeated bad tokens from one `client` are slowed (see _delay)."""
     wait = _delay(client)
     if wait > 0:
         _sleep(wait)
@@ -232,7 +232,7 @@ def resolve(working: Path, token: str | None, client: str = "") -> Session:
         rows = con.execute("SELECT id, year, council_code, council_name, issue, opened_at FROM invitations "
                            "WHERE token_hash = ? AND status = 'invited'", [digest]).fetchall()
         found = read_round(con, rows[0][1]) if rows else None
-        if not rows or found is None or found.status in ("published", "archived"):
+        if not rows or found is None or found.status in ("published", "archived") or not found.editable:
             raise _fail(client)
         inv_id, year, code, name, issue, opened = rows[0]
         if opened is None:
