@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from lib import geography
+from lib.national import REPORT_COUNCIL_TOTAL
 from lib.rounding import shown
 from lib.standards import AUDIENCE_LABELS
 
@@ -27,8 +28,9 @@ SOURCES = (
     "responded). Cited here as \"Advice note\" with its standard number.",
 )
 
-#: Context for the council count: the report's base leaves out the Isles of Scilly.
-REPORT_BASE = 151
+#: Context for the council count: the report's base leaves out the Isles of Scilly (one number,
+#: kept in lib.national).
+REPORT_BASE = REPORT_COUNCIL_TOTAL
 
 
 def standards(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -40,7 +40,7 @@ if len(weakest):
     c4.caption(f"{md(weakest['short_name'].iloc[0])}: median {format_score(weakest['median_score'].iloc[0])}")
 st.caption(f"Response rate: {summary.respondents} of {summary.councils} councils. " + summary.footnote
            # The 2015 report's rounds (2012-2015) count 151 councils, leaving out the Isles of Scilly.
-           + (f" On the report's base of 151 the rate is {format_percent(summary.report_rate)}." if year <= 2015 else ""))
+           + (f" On the report's base of {national.REPORT_COUNCIL_TOTAL} the rate is {format_percent(summary.report_rate)}." if year <= 2015 else ""))
 
 st.header("How councils do on each standard")
 bands = cached_national.standards_by_band(year)
