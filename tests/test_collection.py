@@ -683,3 +683,35 @@ def test_publish_refuses_without_submissions_and_passes_on_import_refusals(worki
     with pytest.raises(collection.CollectionError, match="unknown council"):
         collection.publish_round(working, YEAR, provisional=True)
     assert _responses(working, YEAR) == {}
+
+
+def test_a_busy_server_lets_another_program_in_between_saves(working, monkeypatch):
+    """Under steady traffic the kept connection is closed after HOLD_MAX_SECONDS and not reopened
+    for GRACE_SECONDS, so a command in another process gets the file (review finding)."""
+    import subprocess
+    import sys
+    import threading
+
+    from lib.collection import store
+
+    collection.open_round(working, YEAR)
+    monkeypatch.setattr(store, "HOLD_MAX_SECONDS", 0.2)
+    monkeypatch.setattr(store, "GRACE_SECONDS", 0.5)
+    stop = threading.Event()
+
+    def traffic() -> None:  # this process keeps using the file, never idle for IDLE_SECONDS
+        while not stop.is_set():
+            collection.get_round(working, YEAR)
+
+    worker = threading.Thread(target=traffic)
+    worker.start()
+    try:
+        other = subprocess.run(
+            [sys.executable, "-c", "import sys; from pathlib import Path; from lib import collection; "
+             "print(collection.get_round(Path(sys.argv[1]), int(sys.argv[2])).status)", str(working), str(YEAR)],
+            capture_output=True, text=True, timeout=120, check=False, cwd=Path(__file__).resolve().parents[1])
+    finally:
+        stop.set()
+        worker.join()
+    assert other.returncode == 0, other.stderr[-2000:]
+    assert other.stdout.strip().splitlines()[-1] == "collecting"

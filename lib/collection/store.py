@@ -159,8 +159,14 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
 #: respondents pressing Save together) does not reopen the file for each one, then closed, so a
 #: command in another process (which waits a few seconds for the lock) gets its turn.
 IDLE_SECONDS = 0.5
+#: Under steady traffic the file is never idle, so a connection held this long is closed after
+#: its transaction and not reopened for GRACE_SECONDS: long enough for a command in another
+#: process, which tries every LOCK_PAUSE_SECONDS, to get its turn.
+HOLD_MAX_SECONDS = 2.0
+GRACE_SECONDS = 0.3
 
-_held: dict[str, Any] = {"path": None, "con": None, "last": 0.0, "timer": None}
+_held: dict[str, Any] = {"path": None, "con": None, "last": 0.0, "timer": None, "opened": 0.0,
+                         "grace_until": 0.0}
 
 
 def _release_if_idle() -> None:
@@ -201,7 +207,11 @@ def transaction(working: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     with _LOCK:
         if _held["path"] != path or not Path(path).exists():
             _close_held()
+            pause = _held["grace_until"] - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)  # another process's turn (see HOLD_MAX_SECONDS)
             _held["con"], _held["path"] = _connect(Path(path)), path
+            _held["opened"] = time.monotonic()
         con = _held["con"]
         try:
             with db.transaction(con):
@@ -211,7 +221,10 @@ def transaction(working: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             raise
         finally:
             _held["last"] = time.monotonic()
-        if _held["timer"] is None or not _held["timer"].is_alive():
+        if _held["last"] - _held["opened"] >= HOLD_MAX_SECONDS:
+            _close_held()
+            _held["grace_until"] = time.monotonic() + GRACE_SECONDS
+        elif _held["timer"] is None or not _held["timer"].is_alive():
             _arm_timer()
 
 
