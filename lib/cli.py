@@ -629,8 +629,9 @@ def _round_text(r: collection.CollectionRound) -> str:
 
 @_collection
 def cmd_collection_open(args: argparse.Namespace) -> int:
+    questions = [q.strip() for q in args.questions.split(",") if q.strip()] if args.questions else None
     r = collection.open_round(Path(args.db), args.round, council_set_on=args.council_set_on, closes_on=args.closes,
-                              by=_who(args.by))
+                              questions=questions, by=_who(args.by))
     _say(f"Opened. {_round_text(r)}")
     return 0
 
@@ -726,6 +727,8 @@ def _collection_parser(sub) -> None:
     q.add_argument("--council-set-on", type=_day, default=None, metavar="YYYY-MM-DD",
                    help="the round's councils are those valid on this day (default 1 April of its year)")
     q.add_argument("--closes", type=_day, default=None, metavar="YYYY-MM-DD", help="closing date")
+    q.add_argument("--questions", default=None, metavar="ID,ID,...",
+                   help="the question ids to ask (default: every question of the bank asked that year)")
     q = step("invite", "issue a council's private link (or every council's, --all)", cmd_collection_invite)
     q.add_argument("--council", help="ONS code or name")
     q.add_argument("--contact-name")

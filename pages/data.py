@@ -200,10 +200,15 @@ if survey_tab.open:
                                     help="The round holds the councils valid on this day. Leave empty for "
                                          "1 April of the round's year.")
             closes = st.date_input("Closing date", value=None, format="DD/MM/YYYY")
+            bank = con.execute("SELECT id, topic, asked_from FROM questions ORDER BY position").fetchall()
+            topics = {q: f"{t} ({q}, asked from {a})" for q, t, a in bank}
+            chosen_questions = st.multiselect(
+                "Questions", list(topics), format_func=topics.__getitem__,
+                help="Leave empty to ask every question of the bank asked in that year (standards/questions.toml).")
             if st.form_submit_button("Open the round", icon=":material/play_arrow:"):
                 try:
                     opened = collection.open_round(working, new_year, council_set_on=set_day, closes_on=closes,
-                                                   by=who)
+                                                   questions=chosen_questions or None, by=who)
                 except collection.CollectionError as exc:
                     st.error(md(str(exc)), icon=":material/error:")
                 else:
@@ -276,7 +281,7 @@ if survey_tab.open:
                 st.subheader("Publish")
                 provisional = st.checkbox("Publish as provisional (collection may go on; publish again later)",
                                           value=rnd.status == "collecting", disabled=rnd.status == "collecting",
-                                          key="survey_provisional")
+                                          key=f"survey_provisional_{rnd.year}_{rnd.status}")  # fresh once closed
                 if st.button(f"Publish the {rnd.year} round", type="primary", icon=":material/publish:"):
                     try:
                         message = collection.publish_round(working, rnd.year, provisional=provisional, by=who)
@@ -287,6 +292,13 @@ if survey_tab.open:
                 if rnd.status == "closed" and st.button("Reopen the round", icon=":material/lock_open:"):
                     _survey_step(lambda: collection.reopen_round(working, rnd.year, by=who),
                                  f"The {rnd.year} round is open again.")
+            if rnd.status == "published":
+                st.subheader("Archive")
+                st.markdown("The round is published. Archiving deletes the contacts' names and e-mail addresses "
+                            "and the links' fingerprints; the published answers stay.")
+                if st.button("Archive the round", icon=":material/archive:"):
+                    _survey_step(lambda: collection.archive_round(working, rnd.year, by=who),
+                                 f"The {rnd.year} round is archived: contact details deleted.")
 
 # ---- History -----------------------------------------------------------------------------------
 if history_tab.open:

@@ -120,3 +120,11 @@ def test_refusals_are_messages_with_exit_status(working, tmp_path):
     assert exited.value.code == 2
     code, _, err = run("--db", str(tmp_path / "missing.duckdb"), "collection", "open", "--round", YEAR)
     assert code == 2 and "no database" in err
+
+
+def test_open_with_chosen_questions_and_an_unknown_one(working):
+    code, out, err = c(working, "open", "--round", YEAR, "--questions", "emp_payroll,emp_dbs")
+    assert code == 0, err
+    assert collection.get_round(working, int(YEAR)).questions == ("emp_payroll", "emp_dbs")
+    code, _, err = c(working, "open", "--round", str(int(YEAR) + 1), "--questions", "emp_payroll,nope")
+    assert code == 1 and "nope" in err

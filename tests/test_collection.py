@@ -715,3 +715,55 @@ def test_a_busy_server_lets_another_program_in_between_saves(working, monkeypatc
         worker.join()
     assert other.returncode == 0, other.stderr[-2000:]
     assert other.stdout.strip().splitlines()[-1] == "collecting"
+
+
+_SAVER = """
+import sys, time
+from pathlib import Path
+from lib import collection
+working, token = Path(sys.argv[1]), sys.argv[2]
+session = collection.resolve(working, token, client="saver")
+draft = collection.load_draft(working, session)
+employers = [q for q in draft.questions.itertuples() if q.audience == "employers"]
+values = {q.id: list(draft.options.loc[draft.options["answer_set"] == q.answer_set, "value"]) for q in employers}
+n = 0
+while True:
+    # Every answer of the section gets the same option index: a half-done save would mix them.
+    changes = {q: (opts[n % 2], [], f"save {n}") for q, opts in values.items()}
+    draft = collection.save_answers(working, session, changes, {q: draft.answers[q].version for q in values})
+    n += 1
+    print(n, flush=True)
+"""
+
+
+def test_kill_9_during_saves_leaves_the_last_whole_save(working):
+    """A respondent's server process killed with SIGKILL in the middle of saving: the file opens,
+    and the section holds one whole save (every answer from the same save, comment included),
+    never a mix of two."""
+    import signal
+    import subprocess
+    import sys
+
+    collection.open_round(working, YEAR)
+    inv, session = start(working, non_respondent(working))
+    collection.store.release()
+    saver = subprocess.Popen([sys.executable, "-c", _SAVER, str(working), inv.token or ""], stdout=subprocess.PIPE,
+                             text=True, cwd=Path(__file__).resolve().parents[1])
+    try:
+        assert saver.stdout is not None
+        for _ in range(8):  # let it complete a few saves, then kill it mid-stream
+            assert saver.stdout.readline().strip()
+        saver.send_signal(signal.SIGKILL)
+        saver.wait(timeout=30)
+    finally:
+        if saver.poll() is None:
+            saver.kill()
+    assert saver.returncode == -signal.SIGKILL
+    draft = collection.load_draft(working, session)
+    employers = [q for q in draft.questions.itertuples() if q.audience == "employers"]
+    comments = {draft.answers[q.id].comment for q in employers}
+    assert len(comments) == 1 and next(iter(comments)).startswith("save ")  # one save, whole
+    n = int(next(iter(comments)).split()[1])
+    assert n >= 7  # at least the saves it reported before the kill
+    values = {q.id: list(draft.options.loc[draft.options["answer_set"] == q.answer_set, "value"]) for q in employers}
+    assert all(draft.answers[q].answer == opts[n % 2] for q, opts in values.items())

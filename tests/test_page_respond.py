@@ -212,12 +212,22 @@ def test_close_and_publish_from_the_data_page_puts_the_scores_live(working, invi
     assert not at.exception, at.exception
     snap = publish.current(working)
     assert (YEAR, 1, False) in snap.rounds
+    assert collection.get_round(working, YEAR).status == "published"  # final: the box is unticked once closed
     con = duckdb.connect(str(snap.path), read_only=True)
     try:
         scored = con.execute("SELECT authority_code FROM overall_scores WHERE round_year = ?", [YEAR]).fetchall()
     finally:
         con.close()
     assert scored == [(code,)]
+    # Archiving from the page deletes the contact details; the published round stays.
+    at = _sign_in(open_page("pages/data.py", section="Survey round"), PASSWORD)
+    assert "Archive the round" in [b.label for b in at.button], ([b.label for b in at.button], [e.value for e in at.error])
+    next(b for b in at.button if b.label == "Archive the round").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert collection.get_round(working, YEAR).status == "archived"
+    assert collection.invitations(working, YEAR)["contact_name"].isna().all()
+    assert (YEAR, 1, False) in publish.current(working).rounds
     # The public pages now show the round.
     home = open_page(None, round=str(YEAR))
     assert any("Response rate: 1 of 152 councils" in c.value for c in home.caption)
