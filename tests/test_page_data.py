@@ -85,7 +85,7 @@ def test_wrong_password_is_refused_and_delays_the_next_try(page_db, admin_hash, 
 def test_right_password_shows_the_upload_step(page_db, admin_hash):
     at = _sign_in(open_page(PAGE), PASSWORD)
     assert not at.error
-    assert [t.label for t in at.tabs] == ["Load a round", "History", "Template and exports", "Reset"]
+    assert [t.label for t in at.tabs] == ["Load a round", "Survey round", "History", "Template and exports", "Reset"]
     assert at.file_uploader[0].label == "File of answers"
     assert at.number_input(key="import_year").value == 2015
 

@@ -53,7 +53,9 @@ def test_a_respondent_completes_and_submits_from_their_link(repo_db_path, tmp_pa
             wait_for_app(page)
         page.get_by_role("button", name="Submit the answers").click()
         page.get_by_text("Your reference is").first.wait_for(timeout=30_000)
-        assert page.get_by_role("button", name=re.compile(r"Download a copy of your answers \(HTML\)")).count() == 1
+        receipt = page.get_by_role("button", name=re.compile(r"Download a copy of your answers \(HTML\)"))
+        receipt.wait_for(timeout=30_000)  # drawn just after the reference, in the same run
+        assert receipt.count() == 1
         page.close()
     session = collection.resolve(db_path, invitation.token)
     draft = collection.load_draft(db_path, session)
