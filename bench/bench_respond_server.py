@@ -1,6 +1,6 @@
 """N respondents press Save at once on a real server: the whole path, browser to store.
 
-Builds a fresh database in a temporary folder, opens a 2026 round and invites N councils that
+Builds a fresh database in a temporary folder, opens a 2016 round and invites N councils that
 answered in 2015 (so each has last round's answers to confirm), starts a real `streamlit run
 dashboard.py` on 127.0.0.1, and opens each council's private link in its own browser context
 (its own Streamlit session) in headless Chromium. Then every page presses "Save support for
@@ -36,7 +36,7 @@ from lib import collection  # noqa: E402
 from lib.build import build_database  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_process  # noqa: E402
 
-YEAR = 2026
+YEAR = 2016  # the councils of 1 April 2016 are those of 2015, whose respondents have answers to confirm
 SECTION = "Support for individual employers"
 
 

@@ -10,6 +10,7 @@ import io
 import re
 from datetime import date
 
+import duckdb
 import pandas as pd
 import pytest
 from starlette.routing import Route
@@ -360,3 +361,37 @@ def test_the_scorecard_link_serves_the_numbers_the_scorecard_shows(working, clie
     shown = snap_con.execute("SELECT standard, shown(score) FROM standard_scores WHERE round_year = 2015 "
                              "AND authority_code = ? AND evidence", [code]).fetchall()
     assert {int(s): v for s, v in shown} == {int(k): v for k, v in standards.items() if v is not None}
+
+
+def test_nothing_from_a_collecting_round_leaks(repo_db_path, tmp_path, monkeypatch):
+    """A 2027 round being collected, with one council's answers saved and submitted: the API, the
+    open-data files and the published database know nothing of it (issue 13; the collection
+    store is a separate file that is never published)."""
+    from lib import collection
+    from lib.paths import DB_ENV_VAR
+
+    path = copy_db(repo_db_path, tmp_path)
+    monkeypatch.setenv(DB_ENV_VAR, str(path))
+    collection.open_round(path, 2027, by="tester")
+    invitation = collection.invite(path, 2027, "E06000001", contact_email="ann@example.org", by="tester")
+    session = collection.resolve(path, invitation.token or "", client="test")
+    draft = collection.load_draft(path, session)
+    collection.save_answers(path, session, {}, {q: a.version for q, a in draft.answers.items()},
+                            confirm=[q for q, a in draft.answers.items() if a.answer is not None])
+    publish.ensure_published(path)
+    with TestClient(api.asgi_app()) as c:
+        rounds = c.get("/api/v1/rounds").json()["rows"]
+        assert 2027 not in {r["round_year"] for r in rounds}
+        refused = c.get("/api/v1/scores", params={"round": "2027"})
+        assert refused.status_code == 400 and refused.json()["parameter"] == "round"
+        for endpoint in ("scores", "answers", "summary"):
+            body = c.get(f"/api/v1/{endpoint}", params={"format": "csv"}).text
+            assert "2027" not in {line.split(",")[0] for line in body.splitlines()[1:]}, endpoint
+    snap = publish.current(path)
+    con = duckdb.connect(str(snap.path), read_only=True)
+    try:
+        text = " ".join(str(r) for t in db.table_names(con) for r in con.execute(f"SELECT * FROM {t}").fetchall())  # noqa: S608
+    finally:
+        con.close()
+    assert "ann@example.org" not in text and (invitation.token or "x") not in text
+    assert 2027 not in {y for y, _, _ in snap.rounds}
