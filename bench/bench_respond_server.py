@@ -50,8 +50,10 @@ async def _open(browser, url: str, token: str):
 
 async def _save(page) -> float:
     t0 = time.perf_counter()
-    await page.get_by_role("button", name=f"Save {SECTION.lower()}").click()
-    await page.get_by_text(f"{SECTION} saved.").first.wait_for(timeout=300_000)
+    # A long timeout: on a starved machine a page can take minutes to take the click, and a click
+    # that was never made would be counted as a lost save.
+    await page.get_by_role("button", name=f"Save {SECTION.lower()}").click(timeout=600_000)
+    await page.get_by_text(f"{SECTION} saved.").first.wait_for(timeout=600_000)
     return time.perf_counter() - t0
 
 
