@@ -39,7 +39,7 @@ from lib.paths import default_db_path
 
 PREFIX = "/api/v1"
 #: Part of every ETag: change it when a response's layout changes, so no client keeps an old one.
-API_REVISION = "1"
+API_REVISION = "2"  # 2: council takes a list; answers take question
 CACHE_CONTROL = "public, no-cache"
 
 
@@ -60,7 +60,8 @@ class Endpoint:
 
 _ROUND = Param("round", "Survey round (a year of four digits); all rounds when left out.",
                {"type": "integer", "example": 2015})
-_COUNCIL = Param("council", "A council's ONS code (see councils).", {"type": "string", "example": "E10000023"})
+_COUNCIL = Param("council", "A council's ONS code (see councils), or several separated by commas.",
+                 {"type": "string", "example": "E10000023,E06000001"})
 _REGION = Param("region", "An ONS region code, e.g. E12000004.", {"type": "string"})
 _TYPE = Param("type", "Council type.", {"type": "string",
                                         "enum": ["county", "unitary", "metropolitan district", "London borough"]})
@@ -82,7 +83,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
               Param("scope", "england, region or type.", {"type": "string", "enum": ["england", "region", "type"]}))),
     Endpoint("answers", "answers",
              "Councils' own answers, only for rounds whose answers may be published (403 otherwise).",
-             (_ROUND, _COUNCIL, _REGION, _TYPE)),
+             (_ROUND, _COUNCIL, _REGION, _TYPE,
+              Param("question", "One question's answers (a question_id; see questions).", {"type": "string"}))),
     Endpoint("good-practice", "good_practice", "Examples of good practice, optionally for one standard.",
              (Param("standard", "A standard's number, 1 to 9.", {"type": "integer"}),)),
 )

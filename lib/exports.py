@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 import duckdb
 import pandas as pd
@@ -41,37 +40,6 @@ def label_demo(df: pd.DataFrame, is_demo: bool) -> pd.DataFrame:
     out = df.copy()
     out["data_note"] = DEMO_NOTE
     return out
-
-
-_SCORE_CELL = re.compile(r"^(\d+) · (.+)$")
-_RANK_CELL = re.compile(r"^(\d+) of (\d+)$")
-
-
-def split_display_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """A table built for the screen, as a download: numbers and words in separate columns.
-
-    A column of '93 · Meets' cells becomes '<column> score' (the whole number shown; 'Overall
-    score' keeps its name) and '<column> band' ('Overall band'; the words; 'No evidence', 'No response in 2015' and the like stay there
-    with an empty score). A column of '12 of 95' ranks becomes '<column>' (the rank) and
-    '<column> out of' (how many were ranked), both empty for 'Not ranked' or a dash.
-    Other columns are left as they are.
-    """
-    out: dict[str, pd.Series] = {}
-    for col in table.columns:
-        values = table[col]
-        text = values.map(lambda v: v if isinstance(v, str) else "")
-        if text.str.match(_SCORE_CELL).any():
-            parts = text.str.extract(_SCORE_CELL)
-            name = str(col)
-            out[name if name.lower().endswith("score") else f"{name} score"] = pd.to_numeric(parts[0]).astype("Int64")
-            out[f"{name.removesuffix(' score')} band"] = parts[1].where(parts[1].notna(), values.where(values != "–"))
-        elif text.str.match(_RANK_CELL).any():
-            parts = text.str.extract(_RANK_CELL)
-            out[str(col)] = pd.to_numeric(parts[0]).astype("Int64")
-            out[f"{col} out of"] = pd.to_numeric(parts[1]).astype("Int64")
-        else:
-            out[str(col)] = values
-    return pd.DataFrame(out, index=table.index)
 
 
 def to_csv_text(df: pd.DataFrame) -> str:

@@ -274,10 +274,11 @@ def councils_lacking(con: duckdb.DuckDBPyConnection, year: int, question_id: str
     """
     return con.execute(
         """
-        SELECT c.authority_code, c.display_name, c.region_name, c.type,
-               coalesce(o.label, ?) AS answer_label, coalesce(o.position, 999) AS answer_position,
+        SELECT c.authority_code, c.display_name, c.region_code, c.region_name, c.type,
+               r.answer, coalesce(o.label, ?) AS answer_label, coalesce(o.position, 999) AS answer_position,
                coalesce((SELECT string_agg(p.label, '; ' ORDER BY p.label) FROM providers p
-                         WHERE list_contains(r.providers, p.key)), '') AS providers
+                         WHERE list_contains(r.providers, p.key)), '') AS providers,
+               array_to_string(list_sort(r.providers), ';') AS provider_keys
         FROM round_councils c
         JOIN questions q ON q.id = ?
         LEFT JOIN responses r ON r.round_year = c.round_year AND r.authority_code = c.authority_code
@@ -309,18 +310,23 @@ def non_respondents(con: duckdb.DuckDBPyConnection, year: int, *, region: str | 
 
 
 def lacking_export(lacking: pd.DataFrame, question: pd.Series, year: int) -> pd.DataFrame:
-    """The 'lacks X' list as a download: plain column names, the question named on every row."""
+    """The 'lacks X' list as a download, in the open data's column names (lib.opendata.MEANINGS;
+    the API's answers have the same columns for the councils that answered), the question named
+    on every row. A council that left the question unanswered has an empty answer."""
     return pd.DataFrame({
-        "round": year,
+        "round_year": year,
         "authority_code": lacking["authority_code"],
-        "council": lacking["display_name"],
-        "region": lacking["region_name"],
-        "council_type": lacking["type"].map(council_type_text),
+        "authority_name": lacking["display_name"],
+        "region_code": lacking["region_code"],
+        "region_name": lacking["region_name"],
+        "council_type": lacking["type"],
         "question_id": question["question_id"],
-        "question": question["topic"],
         "standard": int(question["standard"]),
-        "answer": lacking["answer_label"],
-        "providers": lacking["providers"],
+        "topic": question["topic"],
+        "answer": lacking["answer"],
+        "answer_label": lacking["answer_label"],
+        "providers": lacking["provider_keys"],
+        "providers_label": lacking["providers"],
     })
 
 

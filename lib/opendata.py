@@ -154,6 +154,12 @@ FROM case_studies c LEFT JOIN region_of r ON r.code = c.authority_code
 """
 
 
+#: The council filter: one or more ONS codes (a list parameter; `council=A,B` in the API).
+_COUNCILS = "list_contains(?, authority_code)"
+#: At most this many councils in one `council` parameter (England has about 150).
+MAX_COUNCILS = 200
+
+
 @dataclass(frozen=True)
 class Dataset:
     """One open dataset: `sql` selects every row (no parameters; DESCRIBE reads its columns);
@@ -174,25 +180,25 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
             "Each responding council's overall score, band and ranks, one row per council.",
             f"SELECT * FROM ({_SCORES_SQL}) WHERE level = 'overall'",  # noqa: S608 - constants
             "round_year DESC, rank NULLS LAST, authority_name",
-            {"round": "round_year = ?", "council": "authority_code = ?", "region": "region_code = ?",
+            {"round": "round_year = ?", "council": _COUNCILS, "region": "region_code = ?",
              "type": "council_type = ?"}, endpoint="scores"),
     Dataset("standard_scores", "Standard scores",
             "Each responding council's score and band on each of the nine standards.",
             f"SELECT * FROM ({_SCORES_SQL}) WHERE level = 'standard'",  # noqa: S608 - constants
             "round_year DESC, authority_name, standard",
-            {"round": "round_year = ?", "council": "authority_code = ?", "region": "region_code = ?",
+            {"round": "round_year = ?", "council": _COUNCILS, "region": "region_code = ?",
              "type": "council_type = ?"}, endpoint="scores"),
     Dataset("scores", "Overall and standard scores",
             "Overall and per-standard rows together (level says which); the API's scores.",
             _SCORES_SQL, "round_year DESC, authority_name, standard NULLS FIRST",
-            {"round": "round_year = ?", "council": "authority_code = ?", "region": "region_code = ?",
+            {"round": "round_year = ?", "council": _COUNCILS, "region": "region_code = ?",
              "type": "council_type = ?", "level": "level = ?"}, endpoint="scores"),
     Dataset("answers", "Councils' answers",
             "Each council's answer to each question (question-level detail), only for rounds "
             "whose answers may be published.",
             _ANSWERS_SQL, "round_year DESC, authority_name, standard NULLS LAST, question_id",
-            {"round": "round_year = ?", "council": "authority_code = ?", "region": "region_code = ?",
-             "type": "council_type = ?"}, endpoint="answers"),
+            {"round": "round_year = ?", "council": _COUNCILS, "region": "region_code = ?",
+             "type": "council_type = ?", "question": "question_id = ?"}, endpoint="answers"),
     Dataset("question_summary", "Question summaries",
             "Per question: the share of responding councils with each kind of answer, for "
             "England, each region and each council type.",
@@ -294,8 +300,22 @@ def check_params(con: duckdb.DuckDBPyConnection, dataset: str, params: Mapping[s
         if name == "round":
             out[name] = _check_round(con, raw)
         elif name == "council":
-            out[name] = _check_code(con, "council", raw, "SELECT code FROM authorities",
-                                    "a council's ONS code (e.g. E10000023; see /api/v1/councils)")
+            parts = [part.strip() for part in raw.split(",")]
+            if len(parts) > MAX_COUNCILS:
+                raise BadParameter("council", f"council takes at most {MAX_COUNCILS} codes.")
+            if any(not part for part in parts):
+                raise BadParameter("council", "council has an empty code; separate codes with single commas.")
+            codes = [_check_code(con, "council", part, "SELECT code FROM authorities",
+                                 "a council's ONS code, or several separated by commas "
+                                 "(e.g. E10000023; see /api/v1/councils)") for part in parts]
+            out[name] = list(dict.fromkeys(codes))
+        elif name == "question":
+            text = raw.strip()
+            known = set(_values(con, "SELECT id FROM questions"))
+            if text not in known:
+                raise BadParameter("question", f"question must be a question's identifier (see "
+                                               f"/api/v1/questions); {_quote(text)} is not one.")
+            out[name] = text
         elif name == "region":
             out[name] = _check_code(con, "region", raw, "SELECT DISTINCT region_code FROM authorities",
                                     "an ONS region code (e.g. E12000004)")
@@ -328,11 +348,13 @@ def check_params(con: duckdb.DuckDBPyConnection, dataset: str, params: Mapping[s
                 out[name] = date.fromisoformat(text)
             except ValueError:
                 raise BadParameter("on", "on must be a date written YYYY-MM-DD, e.g. 2015-04-01.") from None
-    if "round" in out and "council" in out and not con.execute(
-            "SELECT 1 FROM round_councils WHERE round_year = ? AND authority_code = ?",
-            [out["round"], out["council"]]).fetchone():
-        raise BadParameter("council", f"{out['council']} is not a council of the {out['round']} round's "
-                                      "council set (councils are merged, split and recoded over time).")
+    if "round" in out and "council" in out:
+        members = {str(c) for (c,) in con.execute(
+            "SELECT authority_code FROM round_councils WHERE round_year = ?", [out["round"]]).fetchall()}
+        outside = [c for c in out["council"] if c not in members]
+        if outside:
+            raise BadParameter("council", f"{', '.join(outside)} is not a council of the {out['round']} round's "
+                                          "council set (councils are merged, split and recoded over time).")
     return out
 
 
@@ -355,11 +377,14 @@ def withheld_message(year: int) -> str:
 def query(con: duckdb.DuckDBPyConnection, dataset: str, filters: Mapping[str, Any] | None = None
           ) -> pd.DataFrame:
     """The rows of `dataset` matching checked `filters` (see check_params), in the dataset's order.
+    A single council code is taken as a list of one.
 
     Asking for the answers of a round whose answers are withheld raises DetailWithheld; without
     a round, the answers of withheld rounds are left out (withheld_rounds names them)."""
     spec = DATASETS[dataset]
     filters = dict(filters or {})
+    if isinstance(filters.get("council"), str):
+        filters["council"] = [filters["council"]]
     if dataset == "answers" and "round" in filters and filters["round"] in withheld_rounds(con):
         raise DetailWithheld(withheld_message(int(filters["round"])))
     where: list[str] = []
@@ -422,7 +447,8 @@ MEANINGS: dict[str, tuple[str, str]] = {
     "official_name": ("The council's name as the ONS writes it", ""),
     "region_code": ("The council's ADASS/ONS region", "ONS code"),
     "region_name": ("The region's name", ""),
-    "council_type": ("The kind of council", ""),
+    "council_type": ("The kind of council (in a row summarising several councils: the kind "
+                     "summarised, empty for every kind)", ""),
     "level": ("Whether the row is the council's overall score or one standard's score", ""),
     "standard": ("The standard's number (empty for an overall row, or a question that scores no "
                  "standard)", "number"),
@@ -495,6 +521,27 @@ MEANINGS: dict[str, tuple[str, str]] = {
     "source_document": ("Which document it comes from", ""),
     "source_ref": ("Where in that document", ""),
     "url": ("A link to read more, where there is one", "web address"),
+    # Columns only in the pages' own "download what I see" files (the scorecard's, the regional
+    # league's); every other column of those files is one of the API's above.
+    "england_median": ("Median score on the standard of England's councils with evidence, as shown",
+                       "points out of 100"),
+    "region_median": ("Median score on the standard of the region's councils with evidence, as shown",
+                      "points out of 100"),
+    "type_median": ("Median score on the standard of councils of the same type with evidence, as shown",
+                    "points out of 100"),
+    "difference_from_england": ("The council's shown score minus the shown England median", "points"),
+    "providers_label": ("Who provides the support, in words", ""),
+    "england_share_available": ("Share of England's responding councils whose answer means they have "
+                                "the support", "fraction 0 to 1"),
+    "questions_behind_gap": ("The questions where the council falls short on the standard, with its answers", ""),
+    "actions": ("Suggested actions for the standard, separated by |", ""),
+    "league_position": ("The region's place in the league, by median overall score", "position"),
+    "median_score": ("Median overall score of the region's ranked councils, as shown", "points out of 100"),
+    "median_score_unrounded": ("The exact median behind median_score", "points out of 100"),
+    "q1_score": ("Lower quartile of those overall scores, as shown", "points out of 100"),
+    "q3_score": ("Upper quartile of those overall scores, as shown", "points out of 100"),
+    "standards_met_by_most": ("Standards that more than half of the region's responding councils with "
+                              "evidence meet, separated by ;", "numbers"),
 }
 
 
@@ -558,6 +605,14 @@ def dictionary(con: duckdb.DuckDBPyConnection, datasets: list[str] | None = None
     return pd.DataFrame(rows, columns=["dataset", "column", "meaning", "type", "unit", "allowed_values"])
 
 
+def page_only_columns(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The columns that only the pages' own downloads have (a chart's medians, the league's
+    quartiles), with meaning and unit: MEANINGS entries that no open dataset uses."""
+    used = {column for name in DATASETS for column, _ in columns(con, name)}
+    rows = [{"column": c, "meaning": m, "unit": u} for c, (m, u) in MEANINGS.items() if c not in used]
+    return pd.DataFrame(rows, columns=["column", "meaning", "unit"])
+
+
 def catalogue(con: duckdb.DuckDBPyConnection, year: int | None) -> list[dict[str, Any]]:
     """What the Download page offers for one round (None: all rounds together): each dataset with
     its title, description, whether it can be downloaded, why not, and its API path."""
@@ -592,17 +647,38 @@ def api_path(dataset: str, year: int | None, fmt: str | None = None) -> str:
 
 def permalink(endpoint: str, **filters: object) -> str:
     """The API address for what a page shows: `permalink("scores", round=2015, council="E06000001")`
-    is '/api/v1/scores?round=2015&council=E06000001'. None filters are left out; the names are
+    is '/api/v1/scores?round=2015&council=E06000001' (a list of councils is joined with commas).
+    None filters are left out; the names are
     the API's parameters (see DATASETS), so the link and the page's data agree."""
     allowed = {name for spec in DATASETS.values() if spec.endpoint == endpoint for name in spec.filters}
     unknown = sorted(set(filters) - allowed - {"format"})
     if not allowed or unknown:
         raise ValueError(f"the {endpoint!r} endpoint takes no parameter {', '.join(unknown) or '(unknown endpoint)'}")
-    query_text = "&".join(f"{k}={quote(str(v))}" for k, v in filters.items() if v is not None)
+    def text(value: object) -> str:
+        if isinstance(value, list | tuple):
+            return ",".join(quote(str(v)) for v in value)
+        return quote(str(value))
+
+    query_text = "&".join(f"{k}={text(v)}" for k, v in filters.items() if v is not None)
     return f"/api/v1/{endpoint}" + (f"?{query_text}" if query_text else "")
 
 
 Builder = Callable[[duckdb.DuckDBPyConnection], bytes]
+
+
+def shown(dataset: str, **filters: object) -> Builder:
+    """A page's "download what I see" as a function of the connection: the rows of `dataset`
+    the API serves for `filters` (the names of the API's parameters; None left out), as the
+    API's CSV, so the file and the page's API link have the same columns and values."""
+    given = {k: v for k, v in filters.items() if v is not None}
+    unknown = sorted(set(given) - set(DATASETS[dataset].filters))
+    if unknown:
+        raise ValueError(f"{dataset} takes no parameter {', '.join(unknown)}")
+
+    def build(con: duckdb.DuckDBPyConnection) -> bytes:
+        return exports.to_csv_bytes(query(con, dataset, given))
+
+    return build
 
 
 def builder(dataset: str, year: int | None, fmt: str) -> Builder:

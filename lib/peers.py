@@ -337,6 +337,12 @@ def side_by_side(code: str, peers: pd.DataFrame, long: pd.DataFrame, medians: pd
     return table, pd.DataFrame(band_rows)[table.columns] if rows else pd.DataFrame()
 
 
+def compared_codes(table: pd.DataFrame) -> list[str]:
+    """The councils in a side_by_side table (the chosen council first, then the peers), without
+    the median row: what the page's download and API link cover."""
+    return [str(c) for c in table["code"] if isinstance(c, str) and c] if "code" in table else []
+
+
 def chart_frame(code: str, long: pd.DataFrame, medians: pd.DataFrame) -> pd.DataFrame:
     """Long frame for the standards chart: role (council / peer / median), name, standard, score."""
     scored = long.dropna(subset=["standard"]).copy()

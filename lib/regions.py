@@ -21,7 +21,7 @@ from lib.formatting import (
     format_score,
     is_missing,
 )
-from lib.rounding import shown_int, shown_percent
+from lib.rounding import shown_int
 
 #: Council types a user can filter by, in the order offered (words: formatting.council_type_text).
 TYPE_FILTERS = ("county", "unitary", "metropolitan district", "London borough")
@@ -230,18 +230,19 @@ def england_overall(con: duckdb.DuckDBPyConnection, year: int,
 
 
 def league_export(league: pd.DataFrame, year: int, council_type: str | None) -> pd.DataFrame:
-    """The league as downloaded: the whole numbers the page shows (half up), and the exact
-    medians in *_unrounded columns."""
+    """The league as downloaded, in the open data's column names (lib.opendata.MEANINGS): the
+    whole numbers the page shows (half up), the exact medians in median_score_unrounded, and
+    coverage as a fraction as in the API's summaries."""
     out = league.assign(
         standards_met_by_most=league["standards_met_by_most"].map(lambda s: ";".join(str(int(n)) for n in s)),
-        council_type=council_type or "all", round=year,
+        council_type=council_type, round_year=year,
         median_score_unrounded=league["median_score"],
-        coverage_percent=[shown_percent(v) for v in league["coverage"]],
+        region_n_ranked=league["ranked"], councils_in_scope=league["councils"],
     )
     for col in ("median_score", "q1_score", "q3_score"):
         out[col] = pd.array([shown_int(v) for v in league[col]], dtype="Int64")
-    return out[["round", "council_type", "league_position", "region_code", "region_name", "median_score",
-                "q1_score", "q3_score", "ranked", "respondents", "councils", "coverage_percent",
+    return out[["round_year", "council_type", "league_position", "region_code", "region_name", "median_score",
+                "q1_score", "q3_score", "region_n_ranked", "respondents", "councils_in_scope", "coverage",
                 "standards_met_by_most", "median_score_unrounded"]]
 
 

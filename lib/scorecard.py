@@ -363,6 +363,7 @@ def question_answers(con: duckdb.DuckDBPyConnection, code: str, year: int) -> pd
                coalesce(o.allows_providers, FALSE) AS allows_providers,
                (SELECT string_agg(p.label, '; ' ORDER BY p.label) FROM providers p
                  WHERE list_contains(r.providers, p.key)) AS providers_text,
+               array_to_string(list_sort(r.providers), ';') AS providers,
                qs.share_available AS england_share_top,
                q.scored AND coalesce(o.outcome, '') <> 'has' AS gap,
                coalesce(o.outcome = 'has', FALSE) AS has_it
@@ -673,46 +674,60 @@ def trend_table(overall: pd.DataFrame, standards: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 def export_frames(con: duckdb.DuckDBPyConnection, code: str, year: int) -> dict[str, pd.DataFrame]:
-    """The council's data for download: sheets 'overall', 'standards', 'questions' and 'gaps'."""
+    """The council's data for download: sheets 'overall', 'standards', 'questions' and 'gaps'.
+
+    Column names are the open data's (lib.opendata.MEANINGS, the API's and the Download page's
+    vocabulary): a column the API also has holds the same values, and the rest (the medians
+    beside the council, the actions) are described in the data dictionary too."""
     me = council(con, code, year) or {}
     name = str(me.get("display_name", code))
     profile = standard_profile(con, code, year)
     questions = question_answers(con, code, year)
     gap_rows = gaps_from_profile(con, profile, year)
-    ident = {"council_code": code, "council": name, "round": int(year)}
+    row = con.execute("SELECT strftime(council_set_on, '%Y-%m-%d') FROM survey_rounds WHERE year = ?",
+                      [year]).fetchone()
+    ident = {"round_year": int(year), "council_set": row[0] if row else None,
+             "authority_code": code, "authority_name": name}
+
+    def with_ident(n: int, columns: dict[str, Any]) -> pd.DataFrame:
+        return pd.DataFrame({**{k: [v] * n for k, v in ident.items()}, **columns})
+
     overall_sheet = overall_frame(headline(con, code, year), ident)
-    standards_sheet = pd.DataFrame({
-        **{k: [v] * len(profile) for k, v in ident.items()},
+    standards_sheet = with_ident(len(profile), {
         "standard": profile["standard"].astype("int64"),
         "standard_name": profile["short_name"],
+        "evidence": profile["evidence"].astype(bool),
         "score": _whole(profile["score"]),
-        "band": profile["band_text"],
+        "band": profile["band"],
+        "band_label": profile["band_label"],
+        "score_unrounded": profile["score_unrounded"].astype("float64"),
+        "answered": profile["answered"],
+        "unknown": profile["unknown"],
+        "missing": profile["missing"],
         "england_median": _whole(profile["england_median"]),
         "region_median": _whole(profile["region_median"]),
-        "same_type_median": _whole(profile["type_median"]),
+        "type_median": _whole(profile["type_median"]),
         "difference_from_england": _whole(profile["diff_england"]),
-        "questions_answered": profile["answered"],
-        "dont_know": profile["unknown"],
-        "not_answered": profile["missing"],
-        "score_unrounded": profile["score_unrounded"].astype("float64"),
     })
-    questions_sheet = pd.DataFrame({
-        **{k: [v] * len(questions) for k, v in ident.items()},
+    questions_sheet = with_ident(len(questions), {
         "standard": questions["standard"],
         "question_id": questions["question_id"],
-        "question": questions["wording"],
-        "answer": questions["answer_text"],
-        "who_provides_it": questions["providers_shown"],
+        "topic": questions["topic"],
+        "wording": questions["wording"],
+        "answer": questions["answer"],
+        "answer_label": questions["answer_text"],
+        "providers": questions["providers"],
+        "providers_label": questions["providers_shown"],
         "scored": questions["scored"],
         "weight": questions["weight"],
-        "england_share_top_answer": questions["england_share_top"].astype("float64").round(3),
+        "england_share_available": questions["england_share_top"].astype("float64").round(3),
     })
-    gaps_sheet = pd.DataFrame({
-        **{k: [v] * len(gap_rows) for k, v in ident.items()},
+    gaps_sheet = with_ident(len(gap_rows), {
         "standard": gap_rows["standard"].astype("int64"),
         "standard_name": gap_rows["short_name"],
         "score": _whole(gap_rows["score"]),
-        "band": gap_rows["band_text"],
+        "band": gap_rows["band"],
+        "band_label": gap_rows["band_label"],
         "questions_behind_gap": [
             "; ".join(f"{t} ({a})" for t, a in gap_questions(questions, int(n))[["topic", "answer_text"]].itertuples(index=False))
             for n in gap_rows["standard"]
@@ -726,8 +741,8 @@ def export_frames(con: duckdb.DuckDBPyConnection, code: str, year: int) -> dict[
 def overall_frame(head: Headline | None, ident: dict[str, Any]) -> pd.DataFrame:
     """The 'overall' sheet: one row with the headline's score, band and ranks as numbers.
 
-    A rank is empty when the council is not ranked; every figure is empty (band "No response")
-    when it did not respond. The score is the whole number the scorecard shows.
+    A rank is empty when the council is not ranked; every figure is empty (band_label "No
+    response") when it did not respond. The score is the whole number the scorecard shows.
     """
     o: dict[str, Any] = head.overall if head is not None else {}
     ranked = bool(o.get("ranked"))
@@ -739,18 +754,22 @@ def overall_frame(head: Headline | None, ident: dict[str, Any]) -> pd.DataFrame:
         return None if head is None or is_missing(o.get(key)) else int(o[key])
 
     unrounded = o.get("score_unrounded")
+    band = o.get("band")
     return pd.DataFrame({
         **{k: [v] for k, v in ident.items()},
+        "level": ["overall"],
         "score": pd.array([shown_int(o.get("score"))], dtype="Int64"),
+        "band": [None if band is None or is_missing(band) else str(band)],
+        "band_label": [head.band_label if head is not None else "No response"],
         "score_unrounded": pd.array([None if unrounded is None or is_missing(unrounded) else float(unrounded)],
                                     dtype="Float64"),
-        "band": [head.band_label if head is not None else "No response"],
         "ranked": [ranked],
         "rank": pd.array([rank("rank")], dtype="Int64"),
         "n_ranked": pd.array([count("n_ranked")], dtype="Int64"),
         "region_rank": pd.array([rank("region_rank")], dtype="Int64"),
         "region_n_ranked": pd.array([count("region_n_ranked")], dtype="Int64"),
         "standards_evidenced": pd.array([count("standards_evidenced")], dtype="Int64"),
+        "standards_total": pd.array([None if head is None else int(head.standards_total)], dtype="Int64"),
     })
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import app, exports, gaps, regions
+from lib import app, exports, gaps, opendata, regions
 from lib.charts import gaps as charts
 from lib.formatting import council_type_text, format_percent
 from lib.formatting import escape_markdown as md
@@ -15,6 +15,7 @@ app.require_frame(__file__)
 # Queries run once per published version and arguments, shared by every session (lib.app).
 cached_regions = app.per_snapshot(regions)
 cached_gaps = app.per_snapshot(gaps)
+cached_open = app.per_snapshot(opendata)
 year = app.current_round()
 source = app.data_source(year)
 demo = app.is_demo(year)
@@ -152,6 +153,9 @@ if question_id is not None:
             "Download this list (CSV)", exports.to_csv_bytes(export),
             file_name=f"councils-without-{question_id}-{year}.csv", mime="text/csv",
             icon=":material/download:", key="gap_download")
+        if year not in cached_open.withheld_rounds():
+            app.api_link("Every responding council's answer to this question", "answers", round=year,
+                         question=question_id, region=region, type=council_type)
         app.api_link("Each question's shares of councils, nationally, by region and by type", "summary",
                      round=year)
     missing = cached_gaps.non_respondents(year, region=region, council_type=council_type)

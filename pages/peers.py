@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import app, exports, peers, regions, scorecard, scoring
+from lib import app, opendata, peers, regions, scorecard, scoring
 from lib.charts import band_cell_styles
 from lib.charts import peers as charts
 from lib.formatting import DASH, band_text, council_type_text, format_score
@@ -195,9 +195,11 @@ else:
     st.info(f"None of these councils has scores in {year}, so there is nothing to chart.")
 
 # ---- Download -------------------------------------------------------------------------------
-download = exports.label_demo(
-    exports.split_display_cells(table.rename(columns={"code": "ONS code"})).assign(round=year), demo)
-st.download_button("Download this comparison (CSV)", exports.to_csv_bytes(download),
+compared = peers.compared_codes(table)
+st.download_button("Download this comparison (CSV)",
+                   app.deferred(opendata.shown("scores", round=year, council=compared)),
                    file_name=f"peers_{code}_{mode}_{year}.csv", mime="text/csv",
-                   icon=":material/download:", on_click="ignore")
-app.api_link("This council's scores", "scores", round=year, council=code)
+                   icon=":material/download:", on_click="ignore",
+                   help="The overall and standard scores of the council and its peers, a row each (level "
+                        "says which), in the open data's columns.")
+app.api_link("The same rows as the comparison's file", "scores", round=year, council=compared)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import app, exports, hexmap, regions, scoring
+from lib import app, exports, hexmap, opendata, regions, scoring
 from lib.charts import band_cell_styles
 from lib.charts import regions as charts
 from lib.formatting import council_type_text, format_score
@@ -220,13 +220,13 @@ if region is not None:
         })
         st.caption("Scroll the table sideways to see every standard.")
         st.download_button(
-            f"Download the {region_label} councils (CSV)",
-            exports.to_csv_bytes(exports.label_demo(
-                exports.split_display_cells(grid.rename(columns={"code": "ONS code"})), demo)),
+            f"Download the {region_label} councils' scores (CSV)",
+            app.deferred(opendata.shown("scores", round=year, region=region, type=council_type)),
             file_name=f"councils_{region}_{year}.csv", mime="text/csv", icon=":material/download:",
-            on_click="ignore",
+            on_click="ignore", help="Each council's overall and standard scores, a row each (level says "
+                                    "which), in the open data's columns.",
         )
-        app.api_link(f"The {region_label} councils' scores", "scores", round=year, region=region,
+        app.api_link(f"The same rows as the {region_label} councils' file", "scores", round=year, region=region,
                      type=council_type)
     if absent:
         st.markdown(f"**Did not respond in {year}** ({len(absent)}): " + md(", ".join(absent)) + ".")

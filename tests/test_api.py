@@ -395,3 +395,112 @@ def test_nothing_from_a_collecting_round_leaks(repo_db_path, tmp_path, monkeypat
         con.close()
     assert "ann@example.org" not in text and (invitation.token or "x") not in text
     assert 2027 not in {y for y, _, _ in snap.rounds}
+
+
+# ---- The pages' own downloads speak the API's vocabulary (issue 13) --------------------------
+
+def _page_frames(con, code: str, year: int) -> dict[str, pd.DataFrame]:
+    """Every "download what I see" frame a page builds that is not an API response itself."""
+    from lib import gaps, regions
+
+    frames = {f"scorecard {k}": v for k, v in scorecard.export_frames(con, code, year).items()}
+    frames["regions league"] = regions.league_export(regions.region_league(con, year), year, None)
+    question = gaps.scored_questions(con, year).iloc[0].copy()
+    question["question_id"] = question.name if "question_id" not in question else question["question_id"]
+    frames["gap list"] = gaps.lacking_export(gaps.councils_lacking(con, year, str(question["question_id"])),
+                                             question, year)
+    return frames
+
+
+def _text(v: object) -> str:
+    """A value as text, missing values as one marker and 3.0 as 3 (pandas, DuckDB and JSON spell
+    them differently)."""
+    if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):
+        return "<missing>"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else f"{v:.9g}"
+    return str(v)
+
+
+def _same(left: pd.Series, right: pd.Series) -> list[str]:
+    """The pairs of values that differ (as _text)."""
+    return [f"{_text(a)} / {_text(b)}" for a, b in zip(left, right, strict=True) if _text(a) != _text(b)]
+
+
+def test_every_page_download_column_is_in_the_data_dictionary(snap_con):
+    code = snap_con.execute("SELECT min(authority_code) FROM overall_scores WHERE round_year = 2015 AND ranked").fetchone()[0]
+    api_columns = {c for name in opendata.DATASETS for c, _ in opendata.columns(snap_con, name)}
+    page_only = set(opendata.page_only_columns(snap_con)["column"])
+    for name, frame in _page_frames(snap_con, code, 2015).items():
+        unknown = [c for c in frame.columns if c not in opendata.MEANINGS]
+        assert not unknown, f"{name}: {unknown} have no meaning in the data dictionary"
+        assert set(frame.columns) <= api_columns | page_only, name
+    # The dictionary's page-only list holds just what no dataset has, each with a meaning.
+    assert not page_only & api_columns
+    assert {"england_median", "league_position", "actions"} <= page_only
+    assert opendata.page_only_columns(snap_con)["meaning"].str.len().gt(0).all()
+
+
+def test_scorecard_download_holds_the_apis_values_in_every_shared_column(client, snap_con):
+    """Columns with an API name hold the API's values: the overall sheet against the API's
+    overall row, the standards sheet against its standard rows, the questions sheet against
+    the council's answers."""
+    code = snap_con.execute("SELECT min(authority_code) FROM overall_scores WHERE round_year = 2015 AND ranked").fetchone()[0]
+    frames = scorecard.export_frames(snap_con, code, 2015)
+    rows = pd.DataFrame(client.get(opendata.permalink("scores", round=2015, council=code)).json()["rows"])
+    answers = pd.DataFrame(client.get(opendata.permalink("answers", round=2015, council=code)).json()["rows"])
+    pairs = (
+        ("overall", frames["overall"], rows[rows["level"] == "overall"], ["authority_code"]),
+        ("standards", frames["standards"], rows[rows["level"] == "standard"], ["standard"]),
+        ("questions", frames["questions"][frames["questions"]["answer"].notna()], answers, ["question_id"]),
+    )
+    for name, sheet, api_rows, key in pairs:
+        left = sheet.set_index(key).sort_index()
+        right = api_rows.set_index(key).sort_index()
+        assert len(left) == len(right) > 0, name
+        left.index, right.index = left.index.map(_text), right.index.map(_text)
+        assert list(left.index) == list(right.index), name
+        shared = [c for c in left.columns if c in right.columns]
+        assert len(shared) >= 6, (name, shared)
+        for column in shared:
+            assert not _same(left[column], right[column]), (name, column, _same(left[column], right[column]))
+
+
+def test_region_and_peer_downloads_are_byte_for_byte_the_api_csv(client, snap_con):
+    """The region table's and the peer comparison's files are what their API links serve."""
+    region = "E12000003"
+    codes = [r[0] for r in snap_con.execute(
+        "SELECT authority_code FROM overall_scores WHERE round_year = 2015 ORDER BY authority_code LIMIT 5").fetchall()]
+    for dataset, filters in (("scores", {"round": 2015, "region": region}),
+                             ("scores", {"round": 2015, "region": region, "type": "unitary"}),
+                             ("scores", {"round": 2015, "council": codes})):
+        built = opendata.shown(dataset, **filters)(snap_con)
+        served = client.get(opendata.permalink(dataset, **filters, format="csv"))
+        assert served.status_code == 200, served.text
+        assert served.content == built, filters
+    assert set(pd.read_csv(io.BytesIO(built), encoding="utf-8-sig")["authority_code"]) == set(codes)
+
+
+def test_council_takes_a_list_and_answers_take_a_question(client, snap_con):
+    a, b = "E10000023", "E06000001"
+    both = client.get("/api/v1/scores", params={"round": "2015", "council": f"{a},{b}", "level": "overall"}).json()
+    assert sorted(r["authority_code"] for r in both["rows"]) == sorted([a, b])
+    for bad, words in ((f"{a},,{b}", "empty code"), (f"{a},E99999999", "'E99999999' is not one"),
+                       (",".join([a] * 201), "at most 200")):
+        r = client.get("/api/v1/scores", params={"round": "2015", "council": bad})
+        assert r.status_code == 400 and r.json()["parameter"] == "council" and words in r.json()["error"], r.text
+    # A code valid on another day but not in the 2015 council set is refused, naming it.
+    later = snap_con.execute("SELECT min(code) FROM authorities WHERE valid_from > DATE '2015-04-01'").fetchone()[0]
+    r = client.get("/api/v1/scores", params={"round": "2015", "council": f"{a},{later}"})
+    assert r.status_code == 400 and later in r.json()["error"]
+    one = client.get("/api/v1/answers", params={"round": "2015", "question": "emp_pa_register"}).json()
+    # Each responding council that answered it, once.
+    expected = snap_con.execute("SELECT count(*) FROM responses WHERE round_year = 2015 "
+                                "AND question_id = 'emp_pa_register'").fetchone()[0]
+    assert one["count"] == expected > 50 and {r["question_id"] for r in one["rows"]} == {"emp_pa_register"}
+    r = client.get("/api/v1/answers", params={"round": "2015", "question": "nope"})
+    assert r.status_code == 400 and r.json()["parameter"] == "question"
+
+
+def test_permalinks_join_a_list_of_councils_with_commas():
+    assert opendata.permalink("scores", round=2015, council=["E1", "E2"]) == "/api/v1/scores?round=2015&council=E1,E2"

@@ -154,7 +154,7 @@ def test_briefing_exports_and_cli_agree_with_the_scorecard(repo_db_path, repo_co
                 assert mine.loc[p.standard, "band"] == "No evidence"
                 continue
             assert str(sheet.loc[p.standard, "score"]) == p.score_text
-            assert sheet.loc[p.standard, "band"] == p.band_text
+            assert sheet.loc[p.standard, "band_label"] == p.band_text
             assert str(int(mine.loc[p.standard, "score"])) == p.score_text
             assert mine.loc[p.standard, "band"] == p.band_text
             assert sheet.loc[p.standard, "score_unrounded"] == pytest.approx(mine.loc[p.standard, "score_unrounded"])

@@ -49,28 +49,3 @@ def test_cli_export_and_scores_quote_user_text(repo_db_path, tmp_path):
     first = stdout.splitlines()[1]
     assert first.startswith('"E') and pd.read_csv(io.StringIO(stdout))["score"].dtype.kind == "f"
     assert table_hash(path) == before
-
-
-def test_score_and_rank_cells_are_split_for_downloads():
-    shown = pd.DataFrame({
-        "Council": ["Aville", "Beeton", "Ceeford"],
-        "Overall score": ["93 · Meets", "40 · Partly meets", "No response in 2015"],
-        "Rank in England": ["1 of 95", "Not ranked", "–"],
-        "1. Information": ["100 · Meets", "No evidence", "–"],
-        "code": ["E1", "E2", "E3"],
-    })
-    out = exports.split_display_cells(shown)
-    assert list(out.columns) == ["Council", "Overall score", "Overall band", "Rank in England",
-                                 "Rank in England out of", "1. Information score", "1. Information band", "code"]
-    assert out.astype(object).where(out.notna(), None).to_dict("list") == {
-        "Council": ["Aville", "Beeton", "Ceeford"],
-        "Overall score": [93, 40, None],
-        "Overall band": ["Meets", "Partly meets", "No response in 2015"],
-        "Rank in England": [1, None, None],
-        "Rank in England out of": [95, None, None],
-        "1. Information score": [100, None, None],
-        "1. Information band": ["Meets", "No evidence", None],
-        "code": ["E1", "E2", "E3"],
-    }
-    assert str(out["Overall score"].dtype) == "Int64"
-    assert "·" not in exports.to_csv_text(out)

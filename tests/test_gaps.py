@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lib import exports, gaps
+from lib import exports, gaps, opendata
 from lib.gaps import measure_share, parse_measure
 from lib.rounding import shown_int
 
@@ -205,9 +205,27 @@ def test_lacking_export_is_labelled_synthetic(repo_con, latest_year) -> None:
     assert (out["data_note"] == exports.DEMO_NOTE).all()
     assert (out["question_id"] == qid).all()
     text = exports.to_csv_bytes(out).decode("utf-8-sig")
-    assert "not_available" not in text and "dont_know" not in text and "in_development" not in text
-    assert list(out["answer"]) == list(lacking["answer_label"])
+    # The answer in words beside the API's code, for every council on the list.
+    assert list(out["answer_label"]) == list(lacking["answer_label"])
     assert exports.DEMO_NOTE in text
+
+
+def test_lacking_export_has_the_apis_answers_for_the_same_councils(repo_con, latest_year) -> None:
+    """Every column of the gap list that the API's answers also have holds the API's value."""
+    qid = "emp_pa_register"
+    lacking = gaps.councils_lacking(repo_con, latest_year, qid)
+    question = gaps.scored_questions(repo_con, latest_year).set_index("question_id").loc[qid].copy()
+    question["question_id"] = qid
+    out = gaps.lacking_export(lacking, question, latest_year).set_index("authority_code")
+    api = opendata.query(repo_con, "answers", {"round": latest_year, "question": qid}).set_index("authority_code")
+    answered = out[out["answer"].notna()]
+    assert len(answered) > 5 and set(answered.index) <= set(api.index)
+    shared = [c for c in out.columns if c in api.columns]
+    assert {"answer", "answer_label", "providers", "authority_name", "council_type", "standard"} <= set(shared)
+    for column in shared:
+        assert list(answered[column].astype(str)) == list(api.loc[answered.index, column].astype(str)), column
+    # The councils the API says lack the support (an outcome other than having it) are the list's.
+    assert set(api.index[api["outcome"] != gaps.HAS_SUPPORT]) == set(answered.index)
 
 
 # ---- change since the previous round and the published figures ----------------------------------

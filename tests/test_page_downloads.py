@@ -52,10 +52,14 @@ def test_an_unknown_round_in_the_address_falls_back_to_all_rounds(repo_db_path):
 def test_the_data_dictionary_lists_every_column_of_every_dataset(repo_db_path, repo_con):
     at = open_page(PAGE)
     tables = [t.value for t in at.dataframe if "Meaning" in t.value.columns]
-    assert len(tables) == len(opendata.DATASETS)
-    for table, name in zip(tables, opendata.DATASETS, strict=True):
+    assert len(tables) == len(opendata.DATASETS) + 1
+    for table, name in zip(tables[:-1], opendata.DATASETS, strict=True):
         assert table["Column"].tolist() == [c for c, _ in opendata.columns(repo_con, name)], name
         assert (table["Meaning"] != "").all(), name
+    # Then the columns only the pages' own downloads have (the scorecard's medians, the league's).
+    page_only = tables[-1]
+    assert page_only["Column"].tolist() == opendata.page_only_columns(repo_con)["column"].tolist()
+    assert "england_median" in page_only["Column"].tolist() and (page_only["Meaning"] != "").all()
     endpoints = next(t.value for t in at.dataframe if "Address" in t.value.columns)
     assert "/api/v1/scores" in endpoints["Address"].tolist()
 

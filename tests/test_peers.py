@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import math
 
 import pandas as pd
 import pytest
 
-from lib import exports, peers, regions, scorecard
+from lib import opendata, peers, regions, scorecard
 from lib.charts import peers as charts
-from lib.rounding import shown_int
 
 
 def _respondent_with_unknowns(con, year: int) -> str:
@@ -139,24 +139,24 @@ def test_side_by_side_puts_the_council_first_then_the_median(repo_con, latest_ye
     assert table.iloc[0]["Rank in England"] == f"{overall[1]} of {overall[2]}"
 
 
-def test_side_by_side_download_has_numbers_and_bands_apart(repo_con, latest_year):
+def test_side_by_side_download_is_the_apis_scores_of_the_councils_shown(repo_con, latest_year):
+    """The peers page's download covers the council and its peers (not the median row) with the
+    API's scores, and the table's cells say the same numbers."""
     code = "E08000003"
     group = peers.peer_codes(repo_con, latest_year, code, "similar", k=4)
     long = regions.council_scores_long(repo_con, latest_year, codes=[code, *group["authority_code"]])
     medians = peers.peer_medians(repo_con, latest_year, list(group["authority_code"]))
     table, _ = peers.side_by_side(code, group, long, medians, latest_year)
-    out = exports.split_display_cells(table)
-    assert "·" not in exports.to_csv_text(out)
-    overall = repo_con.execute(
-        "SELECT o.score, b.label, o.rank, o.n_ranked FROM overall_scores o JOIN bands b ON b.key = o.band "
-        "WHERE o.round_year = ? AND o.authority_code = ?", [latest_year, code]).fetchone()
-    mine = out.iloc[0]
-    assert (mine["Overall score"], mine["Overall band"]) == (shown_int(overall[0]), overall[1])
-    assert (mine["Rank in England"], mine["Rank in England out of"]) == (overall[2], overall[3])
-    median = medians.set_index("standard").loc[0]
-    assert (out.iloc[1]["Overall score"], out.iloc[1]["Overall band"]) == \
-        (shown_int(median["median_score"]), median["band_label"])
-    assert pd.isna(out.iloc[1]["Rank in England"])
+    compared = peers.compared_codes(table)
+    assert compared == [code, *group["authority_code"]]
+    download = pd.read_csv(io.BytesIO(opendata.shown("scores", round=latest_year, council=compared)(repo_con)),
+                           encoding="utf-8-sig")
+    overall = download[download["level"] == "overall"].set_index("authority_code")
+    assert set(overall.index) == set(compared)
+    shown = table.set_index("code")
+    for c, row in overall.iterrows():
+        assert shown.loc[c, "Overall score"] == f"{int(row['score'])} · {row['band_label']}"
+        assert shown.loc[c, "Rank in England"] == f"{int(row['rank'])} of {int(row['n_ranked'])}"
 
 
 def test_side_by_side_leaves_out_a_council_that_did_not_respond(repo_con, latest_year):

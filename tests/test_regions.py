@@ -6,11 +6,12 @@ overall_scores) or a direct recomputation from round_councils / standard_scores.
 
 from __future__ import annotations
 
+import io
 import math
 
 import pandas as pd
 
-from lib import exports, regions, scoring
+from lib import opendata, regions, scoring
 from lib.charts import regions as charts
 from lib.rounding import shown_int
 
@@ -198,34 +199,30 @@ def test_council_grid_names_the_standards_not_met(repo_con, latest_year):
     assert regions.non_respondents(long) == absent
 
 
-def test_council_grid_download_has_numbers_and_bands_apart(repo_con, latest_year):
-    long = regions.council_scores_long(repo_con, latest_year, region="E12000002")
+def test_council_grid_download_is_the_apis_scores_and_agrees_with_the_grid(repo_con, latest_year):
+    """The region's "download what I see" is the API's scores for the region (numbers and band
+    keys in their own columns), and every cell of the grid on the page says the same."""
+    region = "E12000002"
+    long = regions.council_scores_long(repo_con, latest_year, region=region)
     grid, _ = regions.council_grid(long, scoring.lowest_band(repo_con)[0])
-    out = exports.split_display_cells(grid).set_index("code")
-    assert "·" not in exports.to_csv_text(out)
-    truth = repo_con.execute(
-        "SELECT o.authority_code, o.score, b.label, o.rank, o.n_ranked, o.region_rank, o.region_n_ranked "
-        "FROM overall_scores o JOIN bands b ON b.key = o.band WHERE o.round_year = ? AND o.region_code = ?",
-        [latest_year, "E12000002"]).df().set_index("authority_code")
-    assert set(out.index) == set(truth.index)
-    for code, t in truth.iterrows():
-        assert out.loc[code, "Overall score"] == shown_int(t["score"])
-        assert out.loc[code, "Overall band"] == t["label"]
-        assert (out.loc[code, "Rank in England"], out.loc[code, "Rank in England out of"]) == (t["rank"], t["n_ranked"])
-        assert (out.loc[code, "Rank in region"], out.loc[code, "Rank in region out of"]) == \
-            (t["region_rank"], t["region_n_ranked"])
-    scores = repo_con.execute(
-        "SELECT s.authority_code, s.standard, s.score, s.evidence, b.label FROM standard_scores s "
-        "LEFT JOIN bands b ON b.key = s.band JOIN round_councils c USING (round_year, authority_code) "
-        "WHERE s.round_year = ? AND c.region_code = ?", [latest_year, "E12000002"]).df()
-    for s in scores.itertuples():
+    download = pd.read_csv(io.BytesIO(opendata.shown("scores", round=latest_year, region=region)(repo_con)),
+                           encoding="utf-8-sig")
+    assert list(download.columns) == [c for c, _ in opendata.columns(repo_con, "scores")]
+    assert "·" not in download.to_csv()
+    overall = download[download["level"] == "overall"].set_index("authority_code")
+    shown = grid.set_index("code")
+    assert set(overall.index) == set(shown.index)
+    for code, row in overall.iterrows():
+        # A grid cell reads '93 · Meets': the download's whole number and band in words.
+        assert shown.loc[code, "Overall score"] == f"{int(row['score'])} · {row['band_label']}"
+        assert shown.loc[code, "Rank in England"] == f"{int(row['rank'])} of {int(row['n_ranked'])}"
+        assert shown.loc[code, "Rank in region"] == f"{int(row['region_rank'])} of {int(row['region_n_ranked'])}"
+    for s in download[(download["level"] == "standard") & download["evidence"]].itertuples():
         name = next(c for c in grid.columns if c.startswith(f"{int(s.standard)}. "))
-        if s.evidence:
-            assert out.loc[s.authority_code, f"{name} score"] == shown_int(s.score)
-            assert out.loc[s.authority_code, f"{name} band"] == s.label
-        else:
-            assert pd.isna(out.loc[s.authority_code, f"{name} score"])
-            assert out.loc[s.authority_code, f"{name} band"] == "No evidence"
+        assert shown.loc[s.authority_code, name] == f"{int(s.score)} · {s.band_label}"
+    for s in download[(download["level"] == "standard") & ~download["evidence"]].itertuples():
+        name = next(c for c in grid.columns if c.startswith(f"{int(s.standard)}. "))
+        assert pd.isna(s.score) and shown.loc[s.authority_code, name] == "No evidence"
 
 
 def test_none_not_met_reads_as_words():

@@ -324,8 +324,10 @@ def test_export_frames_have_the_four_sheets(repo_con):
     assert scorecard.file_stem("Bath & North East Somerset", 2015) == "scorecard-bath-north-east-somerset-2015"
 
 
-OVERALL_COLUMNS = ["council_code", "council", "round", "score", "score_unrounded", "band", "ranked", "rank",
-                   "n_ranked", "region_rank", "region_n_ranked", "standards_evidenced"]
+# The open data's names (lib.opendata.MEANINGS), as the API's overall rows have them.
+OVERALL_COLUMNS = ["round_year", "council_set", "authority_code", "authority_name", "level", "score", "band",
+                   "band_label", "score_unrounded", "ranked", "rank", "n_ranked", "region_rank", "region_n_ranked",
+                   "standards_evidenced", "standards_total"]
 
 
 def _sheet_text(value) -> str:
@@ -342,12 +344,12 @@ def test_overall_sheet_is_the_scorecard_headline(repo_con):
         assert list(sheet.columns) == OVERALL_COLUMNS
         assert len(sheet) == 1
         row = sheet.iloc[0]
-        assert row["council_code"] == code
-        assert row["council"] == scorecard.council(repo_con, code, year)["display_name"]
-        assert row["round"] == year
+        assert row["authority_code"] == code
+        assert row["authority_name"] == scorecard.council(repo_con, code, year)["display_name"]
+        assert row["round_year"] == year
         assert _sheet_text(row["score"]) == head.score_text
         assert row["score_unrounded"] == pytest.approx(head.overall["score_unrounded"])
-        assert row["band"] == head.band_label
+        assert row["band_label"] == head.band_label and row["band"] == head.overall["band"]
         assert bool(row["ranked"]) is head.ranked
         assert row["standards_evidenced"] == head.evidenced
         assert row["n_ranked"] == int(head.overall["n_ranked"])
@@ -361,37 +363,40 @@ def test_overall_sheet_is_the_scorecard_headline(repo_con):
 
 
 def test_overall_sheet_for_a_council_that_did_not_respond():
-    sheet = scorecard.overall_frame(None, {"council_code": "E1", "council": "Nowhere", "round": 2015})
+    sheet = scorecard.overall_frame(None, {"authority_code": "E1", "authority_name": "Nowhere", "round_year": 2015})
     assert sheet.to_dict("records") == [{
-        "council_code": "E1", "council": "Nowhere", "round": 2015, "score": None, "score_unrounded": None,
-        "band": "No response", "ranked": False, "rank": None, "n_ranked": None, "region_rank": None,
-        "region_n_ranked": None, "standards_evidenced": None,
+        "authority_code": "E1", "authority_name": "Nowhere", "round_year": 2015, "level": "overall", "score": None,
+        "band": None, "band_label": "No response", "score_unrounded": None, "ranked": False, "rank": None,
+        "n_ranked": None, "region_rank": None, "region_n_ranked": None, "standards_evidenced": None,
+        "standards_total": None,
     }]
 
 
 def test_overall_sheet_from_a_headline():
     head = scorecard.Headline(
         overall={"score": 92.5, "score_unrounded": 92.4999, "ranked": True, "rank": 3, "n_ranked": 95,
-                 "region_rank": 1, "region_n_ranked": 9, "standards_evidenced": 10},
+                 "region_rank": 1, "region_n_ranked": 9, "standards_evidenced": 10, "band": "meets"},
         band_label="Meets", standards_asked=10, min_standards=7, standards_total=10)
-    row = scorecard.overall_frame(head, {"council_code": "E1", "council": "Somewhere", "round": 2015})
+    row = scorecard.overall_frame(head, {"authority_code": "E1", "authority_name": "Somewhere", "round_year": 2015})
     assert row.to_dict("records") == [{
-        "council_code": "E1", "council": "Somewhere", "round": 2015, "score": 93, "score_unrounded": 92.4999,
-        "band": "Meets", "ranked": True, "rank": 3, "n_ranked": 95, "region_rank": 1, "region_n_ranked": 9,
-        "standards_evidenced": 10,
+        "authority_code": "E1", "authority_name": "Somewhere", "round_year": 2015, "level": "overall",
+        "score": 93, "band": "meets", "band_label": "Meets", "score_unrounded": 92.4999, "ranked": True,
+        "rank": 3, "n_ranked": 95, "region_rank": 1, "region_n_ranked": 9, "standards_evidenced": 10,
+        "standards_total": 10,
     }]
 
 
 def test_overall_sheet_for_a_council_that_is_not_ranked():
     head = scorecard.Headline(
         overall={"score": 40.2, "score_unrounded": 40.2, "ranked": False, "rank": None, "n_ranked": 95,
-                 "region_rank": None, "region_n_ranked": 9, "standards_evidenced": 4},
+                 "region_rank": None, "region_n_ranked": 9, "standards_evidenced": 4, "band": "partly"},
         band_label="Partly meets", standards_asked=10, min_standards=7, standards_total=10)
-    row = scorecard.overall_frame(head, {"council_code": "E1", "council": "Somewhere", "round": 2015})
+    row = scorecard.overall_frame(head, {"authority_code": "E1", "authority_name": "Somewhere", "round_year": 2015})
     assert row.to_dict("records") == [{
-        "council_code": "E1", "council": "Somewhere", "round": 2015, "score": 40, "score_unrounded": 40.2,
-        "band": "Partly meets", "ranked": False, "rank": None, "n_ranked": 95, "region_rank": None,
-        "region_n_ranked": 9, "standards_evidenced": 4,
+        "authority_code": "E1", "authority_name": "Somewhere", "round_year": 2015, "level": "overall",
+        "score": 40, "band": "partly", "band_label": "Partly meets", "score_unrounded": 40.2, "ranked": False,
+        "rank": None, "n_ranked": 95, "region_rank": None, "region_n_ranked": 9, "standards_evidenced": 4,
+        "standards_total": 10,
     }]
 
 
