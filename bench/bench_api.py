@@ -7,13 +7,20 @@ JSON, about 1 MB) and revalidations (If-None-Match with the ETag, answered 304).
 requests per second, latency p50/p95 and the server's CPU seconds per request. Every loop is
 bounded by its duration; errors are counted, never retried.
 
-Run: uv run python bench/bench_api.py [--seconds 10] [--threads 1,4,16]
+With --sessions N (default 8; 0 skips it) it then measures the API's latency (4 client threads)
+beside N dashboard sessions in Chromium, each on a different council's scorecard: first with the
+sessions open and idle after loading, then with every session reloading its page in a loop (the
+dashboard busy). The browsers run on the same machine and take CPU from the server, so the busy
+figure is an upper bound for a server whose clients are elsewhere.
+
+Run: uv run python bench/bench_api.py [--seconds 10] [--threads 1,4,16] [--sessions 8]
 Timings are reported, never asserted in tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import statistics
 import sys
@@ -26,8 +33,9 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_capacity import cpu_seconds  # noqa: E402
-from tests.browser import streamlit_process  # noqa: E402
+from bench.bench_capacity import cpu_seconds, rss_mb  # noqa: E402
+from tests.browser import _FINISHED_JS, CHROMIUM_ARGS, STABLE_MS, VIEWPORT, streamlit_process  # noqa: E402
+from tests.browser import CHROMIUM as CHROMIUM_PATH  # noqa: E402
 
 PATH = "/api/v1/scores?round=2015"
 
@@ -76,16 +84,138 @@ def run(url: str, pid: int, threads: int, seconds: float, headers: dict[str, str
             "cpu_ms_per_request": 1000 * cpu / done if done else float("nan")}
 
 
+class Sessions:
+    """N dashboard sessions in one headless Chromium, run by a thread of their own: `open()`
+    loads each council's scorecard and waits until every page has finished; `busy(True)` makes
+    each reload its page, wait for it to finish, and go again until `busy(False)`."""
+
+    def __init__(self, base: str, codes: list[str]) -> None:
+        self.base, self.codes = base, codes
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.pages: list = []
+        self.reloads = 0
+        self.errors: list[str] = []
+        self._busy = False
+        self._tasks: list = []
+
+    def _run(self, coro, timeout: float = 900):  # noqa: ANN001 - a coroutine
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    async def _open(self) -> float:
+        from playwright.async_api import async_playwright
+
+        self._pw = await async_playwright().start()
+        self._browser = await self._pw.chromium.launch(executable_path=str(CHROMIUM_PATH), headless=True,
+                                                       args=CHROMIUM_ARGS)
+        t0 = time.perf_counter()
+
+        async def one(code: str):  # noqa: ANN202
+            context = await self._browser.new_context(viewport=VIEWPORT)
+            page = await context.new_page()
+            await page.goto(f"{self.base}/scorecard?authority={code}", wait_until="domcontentloaded",
+                            timeout=600_000)
+            await self._finished(page)
+            return page
+
+        self.pages = list(await asyncio.gather(*(one(c) for c in self.codes)))
+        return time.perf_counter() - t0
+
+    @staticmethod
+    async def _finished(page) -> None:  # noqa: ANN001 - a Playwright page
+        await page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=600_000)
+        await page.evaluate("() => { window.__paFinishedSince = null; }")
+        await page.wait_for_function(_FINISHED_JS, arg=STABLE_MS, polling="raf", timeout=600_000)
+
+    async def _reload_loop(self, page) -> None:  # noqa: ANN001 - a Playwright page
+        while self._busy:
+            try:
+                await page.reload(wait_until="domcontentloaded", timeout=600_000)
+                await self._finished(page)
+                self.reloads += 1
+            except Exception as exc:  # noqa: BLE001 - counted, never retried in place
+                self.errors.append(type(exc).__name__)
+
+    async def _start_busy(self) -> None:
+        self._busy = True
+        self._tasks = [asyncio.ensure_future(self._reload_loop(p)) for p in self.pages]
+
+    async def _stop_busy(self) -> None:
+        self._busy = False
+        await asyncio.gather(*self._tasks)
+
+    async def _close(self) -> None:
+        await self._browser.close()
+        await self._pw.stop()
+
+    def open(self) -> float:
+        return float(self._run(self._open()))
+
+    def busy(self, on: bool) -> None:
+        self._run(self._start_busy() if on else self._stop_busy())
+
+    def close(self) -> None:
+        self._run(self._close())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+def council_codes(db_path: Path, n: int) -> list[str]:
+    """n councils that responded in 2015, spread through the list (read before the server starts)."""
+    from lib import db
+
+    con = db.connect(db_path, read_only=True)
+    try:
+        codes = [c for (c,) in con.execute(
+            "SELECT authority_code FROM overall_scores WHERE round_year = 2015 ORDER BY authority_code").fetchall()]
+    finally:
+        con.close()
+    return codes[:: max(1, len(codes) // n)][:n]
+
+
+def sessions_table(url: str, pid: int, codes: list[str], seconds: float) -> None:
+    """The API's latency alone, beside idle dashboard sessions, and beside busy ones."""
+    n = len(codes)
+    print(f"\nThe API beside {n} dashboard sessions (scorecards of {n} councils), 4 client threads, "
+          f"{seconds:.0f} s each:")
+    print(f"{'dashboard':<34}{'requests':>10}{'errors':>8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
+          f"{'server RSS MB':>15}")
+
+    def line(label: str) -> None:
+        res = run(url, pid, 4, seconds, {}, 200)
+        print(f"{label:<34}{res['requests']:>10}{res['errors']:>8}{res['rps']:>9.1f}{res['p50_ms']:>9.1f}"
+              f"{res['p95_ms']:>9.1f}{rss_mb(pid):>15.0f}")
+
+    line("no sessions")
+    sessions = Sessions(url, codes)
+    try:
+        opened = sessions.open()
+        line(f"{n} open, idle (loaded in {opened:.0f} s)")
+        sessions.busy(True)
+        time.sleep(2)
+        before = sessions.reloads
+        line(f"{n} reloading in a loop")
+        during = sessions.reloads - before
+        sessions.busy(False)
+        print(f"  (the busy sessions finished {during} page views while the API was measured; "
+              f"session errors: {len(sessions.errors)})")
+    finally:
+        sessions.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10.0, help="how long each measurement runs")
     parser.add_argument("--threads", default="1,4,16", help="client threads, comma separated")
+    parser.add_argument("--sessions", type=int, default=8, help="dashboard sessions beside the API (0: skip)")
     args = parser.parse_args()
     from lib.build import build_database
 
     tmp = Path(tempfile.mkdtemp(prefix="pa-bench-api-"))
     db_path = tmp / "bench.duckdb"
     build_database(db_path)
+    codes = council_codes(db_path, args.sessions) if args.sessions else []
     with streamlit_process(db_path) as (url, proc):
         import urllib.request
 
@@ -99,6 +229,8 @@ def main() -> None:
                 res = run(url, proc.pid, n, args.seconds, headers, want)
                 print(f"{kind:<14}{n:>8}{res['requests']:>10}{res['errors']:>8}{res['rps']:>9.1f}"
                       f"{res['p50_ms']:>9.1f}{res['p95_ms']:>9.1f}{res['cpu_ms_per_request']:>19.1f}")
+        if args.sessions:
+            sessions_table(url, proc.pid, codes, args.seconds)
 
 
 if __name__ == "__main__":
