@@ -31,8 +31,7 @@ def scale_up(con, factor: int) -> None:
         """
         INSERT INTO authorities
         SELECT 'X' || lpad(CAST(i AS VARCHAR), 3, '0') || substr(code, 2), name || ' #' || i,
-               display_name || ' #' || i, region_code, region_name, type, valid_from, valid_to, lat, lon,
-               NULL, NULL, NULL, NULL
+               display_name || ' #' || i, region_code, region_name, type, valid_from, valid_to, lat, lon
         FROM authorities, range(1, ?) t(i)
         """,
         [factor],
