@@ -20,7 +20,6 @@ Timings are reported, never asserted in tests.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import http.client
 import statistics
 import sys
@@ -34,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_capacity import cpu_seconds, rss_mb  # noqa: E402
-from tests.browser import _FINISHED_JS, CHROMIUM_ARGS, STABLE_MS, VIEWPORT, streamlit_process  # noqa: E402
-from tests.browser import CHROMIUM as CHROMIUM_PATH  # noqa: E402
+from bench.sessions import Sessions  # noqa: E402
+from tests.browser import streamlit_process  # noqa: E402
 
 PATH = "/api/v1/scores?round=2015"
 
@@ -82,83 +81,6 @@ def run(url: str, pid: int, threads: int, seconds: float, headers: dict[str, str
             "p50_ms": 1000 * statistics.median(ordered) if ordered else float("nan"),
             "p95_ms": 1000 * ordered[int(0.95 * (done - 1))] if ordered else float("nan"),
             "cpu_ms_per_request": 1000 * cpu / done if done else float("nan")}
-
-
-class Sessions:
-    """N dashboard sessions in one headless Chromium, run by a thread of their own: `open()`
-    loads each council's scorecard and waits until every page has finished; `busy(True)` makes
-    each reload its page, wait for it to finish, and go again until `busy(False)`."""
-
-    def __init__(self, base: str, codes: list[str]) -> None:
-        self.base, self.codes = base, codes
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.pages: list = []
-        self.reloads = 0
-        self.errors: list[str] = []
-        self._busy = False
-        self._tasks: list = []
-
-    def _run(self, coro, timeout: float = 900):  # noqa: ANN001 - a coroutine
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    async def _open(self) -> float:
-        from playwright.async_api import async_playwright
-
-        self._pw = await async_playwright().start()
-        self._browser = await self._pw.chromium.launch(executable_path=str(CHROMIUM_PATH), headless=True,
-                                                       args=CHROMIUM_ARGS)
-        t0 = time.perf_counter()
-
-        async def one(code: str):  # noqa: ANN202
-            context = await self._browser.new_context(viewport=VIEWPORT)
-            page = await context.new_page()
-            await page.goto(f"{self.base}/scorecard?authority={code}", wait_until="domcontentloaded",
-                            timeout=600_000)
-            await self._finished(page)
-            return page
-
-        self.pages = list(await asyncio.gather(*(one(c) for c in self.codes)))
-        return time.perf_counter() - t0
-
-    @staticmethod
-    async def _finished(page) -> None:  # noqa: ANN001 - a Playwright page
-        await page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=600_000)
-        await page.evaluate("() => { window.__paFinishedSince = null; }")
-        await page.wait_for_function(_FINISHED_JS, arg=STABLE_MS, polling="raf", timeout=600_000)
-
-    async def _reload_loop(self, page) -> None:  # noqa: ANN001 - a Playwright page
-        while self._busy:
-            try:
-                await page.reload(wait_until="domcontentloaded", timeout=600_000)
-                await self._finished(page)
-                self.reloads += 1
-            except Exception as exc:  # noqa: BLE001 - counted, never retried in place
-                self.errors.append(type(exc).__name__)
-
-    async def _start_busy(self) -> None:
-        self._busy = True
-        self._tasks = [asyncio.ensure_future(self._reload_loop(p)) for p in self.pages]
-
-    async def _stop_busy(self) -> None:
-        self._busy = False
-        await asyncio.gather(*self._tasks)
-
-    async def _close(self) -> None:
-        await self._browser.close()
-        await self._pw.stop()
-
-    def open(self) -> float:
-        return float(self._run(self._open()))
-
-    def busy(self, on: bool) -> None:
-        self._run(self._start_busy() if on else self._stop_busy())
-
-    def close(self) -> None:
-        self._run(self._close())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 def council_codes(db_path: Path, n: int) -> list[str]:

@@ -15,7 +15,12 @@ Chromium:
 CPU is read from /proc/<pid>/stat (utime + stime of all the server's threads). Every loop is
 bounded: each visit has a timeout and counts as an error when it runs out.
 
-Run: uv run python bench/bench_capacity.py [--repeats 3] [--bursts 1,8,32]
+3. Sustained views per second: --sustained-sessions sessions (default 8) each going from one
+   council's scorecard to the next, every council in turn, for --sustained seconds (default
+   60): finished views per second and server CPU per view.
+4. The pages' data functions at 1x, 10x and 100x data (bench_scale.py; --scales, "" skips).
+
+Run: uv run python bench/bench_capacity.py [--repeats 3] [--bursts 1,8,32] [--sustained 60]
 Needs Debian's chromium (/usr/bin/chromium). Timings are reported, never asserted in tests.
 """
 
@@ -165,6 +170,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=VISIT_TIMEOUT_MS / 1000,
                         help="seconds a visit may take before it counts as an error")
     parser.add_argument("--bursts-only", action="store_true", help="skip the per-page CPU table")
+    parser.add_argument("--sustained", type=float, default=60.0, help="seconds of sustained views (0: skip)")
+    parser.add_argument("--sustained-sessions", type=int, default=8)
+    parser.add_argument("--scales", default="1,10,100", help="data scales for bench_scale ('' skips)")
     args = parser.parse_args()
     VISIT_TIMEOUT_MS = int(args.timeout * 1000)
     from playwright.sync_api import sync_playwright
@@ -195,10 +203,41 @@ def main() -> None:
             browser.close()
         for n in bursts:
             burst_rows.append(asyncio.run(_burst(base, codes, n, proc.pid)))
+        steady = sustained(base, proc.pid, codes, args.sustained_sessions, args.sustained) if args.sustained else None
 
     if not args.bursts_only:
         print_pages(floor_first, floor, cpu, rss_pages, args.repeats)
     print_bursts(burst_rows)
+    if steady:
+        print(f"\nSustained: {steady['sessions']} sessions going from scorecard to scorecard for "
+              f"{steady['seconds']:.0f} s: {steady['views']} views finished, {steady['views_per_s']:.2f} views/s, "
+              f"server CPU {steady['cpu_per_view']:.3f} s per view, {steady['errors']} errors, "
+              f"server RSS {steady['rss']:.0f} MB")
+    if args.scales:
+        print()
+        from bench.bench_scale import scale_table
+
+        scale_table([int(s) for s in args.scales.split(",") if s], args.repeats)
+
+
+def sustained(base: str, pid: int, codes: list[str], n: int, seconds: float) -> dict[str, float]:
+    """Views per second while n sessions keep opening scorecards, each council in turn."""
+    from bench.sessions import Sessions
+
+    crowd = Sessions(base, codes[:n], cycle=codes[n:] + codes[:n])
+    try:
+        crowd.open()
+        crowd.busy(True)
+        time.sleep(min(5.0, seconds / 4))  # into the stride before counting
+        v0, c0, t0 = crowd.reloads, cpu_seconds(pid), time.perf_counter()
+        time.sleep(seconds)
+        views, cpu, elapsed = crowd.reloads - v0, cpu_seconds(pid) - c0, time.perf_counter() - t0
+        crowd.busy(False)
+        errors = len(crowd.errors)
+    finally:
+        crowd.close()
+    return {"sessions": n, "seconds": elapsed, "views": views, "views_per_s": views / elapsed,
+            "cpu_per_view": cpu / views if views else float("nan"), "errors": errors, "rss": rss_mb(pid)}
 
 
 def print_pages(floor_first: float, floor: float, cpu: dict[str, tuple[float, float]], rss_pages: float,
