@@ -48,7 +48,18 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from lib import auth, collection, db, exports, geography, ingest, publish, scoring, template
+from lib import (
+    auth,
+    collection,
+    db,
+    exports,
+    geography,
+    ingest,
+    opendata,
+    publish,
+    scoring,
+    template,
+)
 from lib.build import (
     RefreshRefused,
     build_database,
@@ -310,16 +321,21 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_scores(args: argparse.Namespace) -> int:
+    """The API's scores for a round as CSV: the same rows and columns as /api/v1/scores (and the
+    Download page's files), read from the published version."""
     con = _open(args.db)
     try:
         years = scoring.rounds(con)["year"].tolist()
         if args.round not in years:
             known = ", ".join(str(y) for y in sorted(years)) or "none"
             raise CliError(f"no survey round {args.round} in the database (rounds: {known})")
-        row = con.execute("SELECT is_demo FROM survey_rounds WHERE year = ?", [args.round]).fetchone()
-        assert row is not None  # the round was found above
-        is_demo = bool(row[0])
-        df = exports.label_demo(scoring.scores_for_export(con, args.round), is_demo)
+        given = {"round": str(args.round), "council": args.council, "region": args.region, "type": args.type,
+                 "level": args.level}
+        try:
+            filters = opendata.check_params(con, "scores", {k: v for k, v in given.items() if v is not None})
+        except opendata.BadParameter as exc:
+            raise CliError(f"--{exc.parameter}: {exc}") from None
+        df = opendata.query(con, "scores", filters)
     finally:
         con.close()
     sys.stdout.write(exports.to_csv_text(df))
@@ -760,8 +776,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("refresh", help="reload standards, questions, rules and reference data; keep every round")
     p.add_argument("--by", help="who is refreshing, for the audit log")
     p.set_defaults(func=cmd_refresh)
-    p = sub.add_parser("scores", help="CSV of standard scores for one round")
+    p = sub.add_parser("scores", help="CSV of one round's overall and standard scores (the API's scores)")
     p.add_argument("--round", type=round_year, required=True, help="survey year, e.g. 2015")
+    p.add_argument("--level", choices=["overall", "standard"], help="only overall or only standard rows")
+    p.add_argument("--council", help="only these councils: ONS codes separated by commas")
+    p.add_argument("--region", help="only this region (ONS region code)")
+    p.add_argument("--type", help="only this council type, e.g. unitary")
     p.set_defaults(func=cmd_scores)
     p = sub.add_parser("export", help="write a table or view to a file")
     p.add_argument("table")

@@ -700,7 +700,7 @@ def export_frames(con: duckdb.DuckDBPyConnection, code: str, year: int) -> dict[
         "score": _whole(profile["score"]),
         "band": profile["band"],
         "band_label": profile["band_label"],
-        "score_unrounded": profile["score_unrounded"].astype("float64"),
+        "score_unrounded": profile["score_unrounded"].astype("float64").round(9),  # as the open data
         "answered": profile["answered"],
         "unknown": profile["unknown"],
         "missing": profile["missing"],
@@ -761,7 +761,7 @@ def overall_frame(head: Headline | None, ident: dict[str, Any]) -> pd.DataFrame:
         "score": pd.array([shown_int(o.get("score"))], dtype="Int64"),
         "band": [None if band is None or is_missing(band) else str(band)],
         "band_label": [head.band_label if head is not None else "No response"],
-        "score_unrounded": pd.array([None if unrounded is None or is_missing(unrounded) else float(unrounded)],
+        "score_unrounded": pd.array([None if unrounded is None or is_missing(unrounded) else round(float(unrounded), 9)],
                                     dtype="Float64"),
         "ranked": [ranked],
         "rank": pd.array([rank("rank")], dtype="Int64"),

@@ -406,28 +406,6 @@ def overall_scores(con: duckdb.DuckDBPyConnection, round_year: int) -> pd.DataFr
     ).df()
 
 
-def scores_for_export(con: duckdb.DuckDBPyConnection, round_year: int) -> pd.DataFrame:
-    """The long table the CLI's `scores` command prints: one row per council and standard.
-
-    `score` is the whole number every page shows (rounded half up; the band follows it);
-    `score_unrounded` is the exact weighted mean behind it."""
-    return con.execute(
-        """
-        SELECT s.authority_code, c.name AS authority_name, c.region_name AS region,
-               s.standard, s.short_name AS standard_name,
-               CAST(s.score AS INTEGER) AS score,
-               coalesce(b.label, 'No evidence') AS band,
-               s.score_unrounded
-        FROM standard_scores s
-        JOIN round_councils c USING (round_year, authority_code)
-        LEFT JOIN bands b ON b.key = s.band
-        WHERE s.round_year = ?
-        ORDER BY s.authority_code, s.standard
-        """,
-        [round_year],
-    ).df()
-
-
 def standards_needed_for_rank(con: duckdb.DuckDBPyConnection, round_year: int) -> tuple[int, int]:
     """(standards a council needs evidence on to be ranked, standards the round asks about)."""
     row = con.execute(

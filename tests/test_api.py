@@ -406,7 +406,6 @@ def _page_frames(con, code: str, year: int) -> dict[str, pd.DataFrame]:
     frames = {f"scorecard {k}": v for k, v in scorecard.export_frames(con, code, year).items()}
     frames["regions league"] = regions.league_export(regions.region_league(con, year), year, None)
     question = gaps.scored_questions(con, year).iloc[0].copy()
-    question["question_id"] = question.name if "question_id" not in question else question["question_id"]
     frames["gap list"] = gaps.lacking_export(gaps.councils_lacking(con, year, str(question["question_id"])),
                                              question, year)
     return frames

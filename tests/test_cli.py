@@ -8,7 +8,7 @@ from contextlib import redirect_stderr, redirect_stdout
 import pandas as pd
 import pytest
 
-from lib import cli
+from lib import cli, exports, opendata
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -25,15 +25,27 @@ def test_build_prints_what_it_loaded(tmp_path):
     assert "authorities" in out and "round 2015: 95 responding councils (synthetic demonstration data)" in out
 
 
-def test_scores_round_2015_is_95_councils_by_9_standards(repo_db_path):
+def test_scores_round_2015_is_95_councils_by_9_standards_and_overall(repo_db_path, repo_con):
     code, out, _ = run("--db", str(repo_db_path), "scores", "--round", "2015")
     assert code == 0
     df = pd.read_csv(io.StringIO(out))
-    assert list(df.columns[:6]) == ["authority_code", "authority_name", "region", "standard", "standard_name", "score"]
+    assert list(df.columns) == [c for c, _ in opendata.columns(repo_con, "scores")]
     assert df["authority_code"].nunique() == 95
-    assert len(df) == 95 * 9
+    assert len(df) == 95 * (9 + 1)  # nine standard rows and one overall row per council
     assert set(df["data_note"]) == {"Synthetic demonstration data - not real council responses"}
-    assert set(df["band"]) <= {"Meets", "Partly meets", "Does not meet", "No evidence"}
+    assert set(df["band_label"].dropna()) <= {"Meets", "Partly meets", "Does not meet"}
+    # The very text the API serves as CSV for the same round (less the BOM for spreadsheets).
+    assert out == exports.to_csv_text(opendata.query(repo_con, "scores", {"round": 2015}))
+
+
+def test_scores_filters_are_the_apis(repo_db_path):
+    code, out, _ = run("--db", str(repo_db_path), "scores", "--round", "2015", "--level", "overall",
+                       "--council", "E10000023,E06000001")
+    assert code == 0
+    df = pd.read_csv(io.StringIO(out))
+    assert sorted(df["authority_code"]) == ["E06000001", "E10000023"] and set(df["level"]) == {"overall"}
+    code, _, err = run("--db", str(repo_db_path), "scores", "--round", "2015", "--council", "E99999999")
+    assert code == 2 and "--council" in err and "'E99999999' is not one" in err
 
 
 def test_scores_unknown_round_is_a_clear_error(repo_db_path):

@@ -147,16 +147,17 @@ def test_briefing_exports_and_cli_agree_with_the_scorecard(repo_db_path, repo_co
 
         frames = scorecard.export_frames(repo_con, code, YEAR)
         sheet = frames["standards"].set_index("standard")
-        mine = cli_scores[cli_scores["authority_code"] == code].set_index("standard")
+        mine = cli_scores[(cli_scores["authority_code"] == code)
+                          & (cli_scores["level"] == "standard")].set_index("standard")
         for p in profile.itertuples():
             if not p.evidence:
                 assert pd.isna(sheet.loc[p.standard, "score"])
-                assert mine.loc[p.standard, "band"] == "No evidence"
+                assert not mine.loc[p.standard, "evidence"] and pd.isna(mine.loc[p.standard, "band_label"])
                 continue
             assert str(sheet.loc[p.standard, "score"]) == p.score_text
             assert sheet.loc[p.standard, "band_label"] == p.band_text
             assert str(int(mine.loc[p.standard, "score"])) == p.score_text
-            assert mine.loc[p.standard, "band"] == p.band_text
+            assert mine.loc[p.standard, "band_label"] == p.band_text
             assert sheet.loc[p.standard, "score_unrounded"] == pytest.approx(mine.loc[p.standard, "score_unrounded"])
             # The difference from England is the difference of the two numbers shown.
             if p.england_median_text != "–":
