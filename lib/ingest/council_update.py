@@ -138,7 +138,8 @@ class CouncilPreview:
         now = (f"its {self.answers_now} answers held now are archived (they can be recovered) and "
                if self.answers_now else "it has no answers in the round yet; ")
         return (f"This will replace only {who}'s answers in the {self.year} round: {now}the file's "
-                f"{self.answers_in_file} answers take their place ({self.answers_changed} differ from what "
+                f"{self.answers_in_file} answers take their place ({self.answers_changed} "
+                f"{'differs' if self.answers_changed == 1 else 'differ'} from what "
                 f"is held now). The answers of the other {self.other_councils} councils in the {self.year} "
                 "round are not changed; their ranks can move, because ranks compare councils.")
 
