@@ -92,6 +92,19 @@ def _check(data_key: str, version: str, data: bytes, name: str, year: int) -> tu
     return report, (ingest.preview(cur, report) if report.ok else None)
 
 
+@st.cache_data(max_entries=4, show_spinner="Checking the file...")
+def _check_council(data_key: str, version: str, data: bytes, name: str,
+                   year: int) -> tuple[ingest.Report, ingest.CouncilPreview | None]:
+    """The same for a council update: its checks, and that council's scores before and after."""
+    cur = app.cursor()
+    report = ingest.validate_council_update(cur, data, name, year, limit)
+    return report, (ingest.council_preview(cur, report) if report.ok else None)
+
+
+#: What a file loaded on the first tab holds (the import mode).
+IMPORT_MODES = {"round": "A whole round", "council": "One council's answers (council update)"}
+
+
 if FLASH in st.session_state:
     st.success(st.session_state.pop(FLASH), icon=":material/check_circle:")
 
@@ -111,8 +124,17 @@ if load_tab.open:
                                    key="import_year", bind="query-params",
                                    help="The year the answers are for. A new round holds the councils valid on "
                                         "1 April of its year; a round already loaded keeps its own council set."))
+        mode = st.radio("The file holds", list(IMPORT_MODES), format_func=IMPORT_MODES.get, key="import_mode",
+                        horizontal=True,
+                        help="A whole round: the file becomes the round. A council update: the file holds one "
+                             "council (such as a self-assessment download) and replaces only that council's "
+                             "answers in a round already loaded; every other council's answers stay.")
         state = ingest.round_state(con, year)
-        if not state.exists:
+        if mode == "council":
+            st.caption(f"A council update replaces one council's answers in the {year} round, which holds "
+                       f"answers for {state.respondents} councils; the others are kept as they are."
+                       if state.exists else f"The database has no {year} round, so there is no council to update.")
+        elif not state.exists:
             st.caption(f"The database has no {year} round yet: importing creates it.")
         elif state.is_demo:
             st.caption(f"The {year} round holds synthetic demonstration answers for {state.respondents} councils. "
@@ -128,7 +150,10 @@ if load_tab.open:
         if uploaded is not None:
             data = uploaded.getvalue()
             name = Path(uploaded.name).name
-            report, preview = _check(app.data_key(), repr(state), data, name, year)
+            if mode == "council":
+                report, council_preview = _check_council(app.data_key(), repr(state), data, name, year)
+            else:
+                report, preview = _check(app.data_key(), repr(state), data, name, year)
 
             st.subheader("1. Check")
             if not report.ok:
@@ -143,6 +168,29 @@ if load_tab.open:
                 for warning in report.warnings:
                     st.info(md(warning), icon=":material/info:")
 
+            if report.ok and mode == "council":
+                assert council_preview is not None  # previewed whenever the report is ok
+                st.subheader("2. Preview")
+                st.info(md(council_preview.headline()), icon=":material/person_check:")
+                if council_preview.is_demo:
+                    st.caption(f"The {year} round holds synthetic demonstration answers; it stays labelled "
+                               "synthetic after the update, because the other councils' answers still are.")
+                st.markdown(f"**{md(council_preview.name)}, overall**")
+                app.show_table(council_preview.overall_table())
+                st.markdown(f"**{md(council_preview.name)}, standard by standard**")
+                app.show_table(council_preview.standards_table())
+                st.subheader("3. Import")
+                if st.button(f"Replace only {md(council_preview.name)}'s answers in the {year} round", type="primary",
+                             icon=":material/upload:", key="import_council"):
+                    def _update(w: duckdb.DuckDBPyConnection) -> str | None:
+                        # Checked again on the working database itself, as for a whole round.
+                        result = ingest.import_council_update(w, data, name, year, by=who, limit=limit)
+                        return None if result.status == "unchanged" else result.message
+
+                    done = _write(_update, f"council update of {name} in the {year} round")
+                    if done:
+                        _after_write(md(done))
+            elif report.ok:
                 st.subheader("2. Preview")
                 st.markdown("The scores this file would give, computed by the same rules as every other page "
                             "on a private copy. Nothing is saved yet.")
@@ -159,6 +207,10 @@ if load_tab.open:
                 app.show_table(councils_table)
 
                 st.subheader("3. Import")
+                if state.exists and len(report.councils) == 1 and state.respondents > 1:
+                    st.warning(f"This file holds one council. Imported as a whole round it replaces the {year} "
+                               f"round's {state.respondents} councils with that one council. To replace only its "
+                               f"answers, choose *{IMPORT_MODES['council']}* above.", icon=":material/warning:")
                 if state.checksum == report.checksum:
                     st.info(f"This file is already the {year} round (submission {state.submission_id}); "
                             "importing it again would change nothing.", icon=":material/info:")
