@@ -117,7 +117,9 @@ if load_tab.open:
             "Load one survey round from a file: **CSV** (UTF-8 or Windows-1252), **Excel (XLSX)** or "
             "**Parquet**, one row per council (the template's layout) or one row per answer (columns "
             "council, question, answer, providers). The file is checked in full first; nothing is "
-            "written unless every row is right, and then the whole round is written at once."
+            "written unless every row is right, and then the whole round is written at once. A file "
+            "holding one council (such as a self-assessment download) is loaded as a **council update**, "
+            "which replaces only that council's answers in a round already loaded."
         )
         year = int(st.number_input("Survey round (year)", min_value=ingest.EARLIEST_YEAR,
                                    max_value=ingest.LATEST_YEAR, step=1, value=app.current_round(),
@@ -175,10 +177,11 @@ if load_tab.open:
                 if council_preview.is_demo:
                     st.caption(f"The {year} round holds synthetic demonstration answers; it stays labelled "
                                "synthetic after the update, because the other councils' answers still are.")
+                # Static tables: their cells wrap, so before and after stay side by side on a phone.
                 st.markdown(f"**{md(council_preview.name)}, overall**")
-                app.show_table(council_preview.overall_table())
+                st.table(council_preview.overall_table().map(md), hide_index=True)
                 st.markdown(f"**{md(council_preview.name)}, standard by standard**")
-                app.show_table(council_preview.standards_table())
+                st.table(council_preview.standards_table().map(md), hide_index=True)
                 st.subheader("3. Import")
                 if st.button(f"Replace only {md(council_preview.name)}'s answers in the {year} round", type="primary",
                              icon=":material/upload:", key="import_council"):

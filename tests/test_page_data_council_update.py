@@ -41,12 +41,13 @@ def test_council_update_preview_wording_then_import_changes_that_council_only(pa
     headline = next(i.value for i in at.info if "This will replace only" in i.value)
     assert headline == md(expected.headline())
     assert md(f"This will replace only {expected.name} ({code})'s answers in the 2015 round") in headline
-    overall = next(d.value for d in at.dataframe if "Overall score" in d.value.columns)
-    assert list(overall["Overall score"]) == [whatif.format_score(expected.before.overall["score"]),
-                                              whatif.format_score(expected.after.overall["score"])]
+    overall = next(t.value for t in at.table if "Overall score" in t.value.columns)
+    assert list(overall["Overall score"]) == [md(whatif.format_score(expected.before.overall["score"])),
+                                              md(whatif.format_score(expected.after.overall["score"]))]
     assert expected.after.overall["score"] > expected.before.overall["score"]
-    standards = next(d.value for d in at.dataframe if "After the update" in d.value.columns)
+    standards = next(t.value for t in at.table if "After the update" in t.value.columns)
     assert len(standards) == 9 and not standards.isna().any().any()
+    assert list(standards["Change"]) == [md(c) for c in expected.standards["change_text"]]
     assert any("stays labelled synthetic" in c.value for c in at.caption)
 
     button = next(b for b in at.button if b.label == md(f"Replace only {expected.name}'s answers in the 2015 round"))

@@ -41,7 +41,7 @@ def _expected(db_path, code: str, qid: str):
 def _on_screen(box, width: int, height: int) -> bool:
     """Wholly inside the window sideways, and below the app's top bar and above the bottom edge."""
     return (box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
-            and 60 <= box["y"] and box["y"] + box["height"] <= height)
+            and box["y"] >= 60 and box["y"] + box["height"] <= height)
 
 
 def test_projected_and_change_are_on_screen_at_1366_and_wrap_on_a_phone(repo_db_path, tmp_path, browser):
