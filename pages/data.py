@@ -368,13 +368,15 @@ if history_tab.open:
         archived = ingest.archived_versions(con)
         if not archived.empty:
             st.subheader("Replaced answers")
-            st.markdown("When a round is replaced, its previous answers are kept. Download them in the "
-                        "long import format to inspect them or to load them again.")
+            st.markdown("When a round is replaced, its previous answers are kept, and so are a council's "
+                        "when a council update replaces them. Download them in the long import format to "
+                        "inspect them or to load them again (one council's answers as a council update).")
             labels = {
                 int(r.replaced_by): (f"Round {int(r.round_year)}: "
                                      + ("synthetic demonstration answers" if r.was_demo else
                                         f"{r.file_name or 'answers'}")
-                                     + f" ({int(r.councils)} councils), replaced by submission {int(r.replaced_by)}")
+                                     + f" ({int(r.councils)} council{'s' if int(r.councils) != 1 else ''}), "
+                                     f"replaced by submission {int(r.replaced_by)}")
                 for r in archived.itertuples()
             }
             chosen = st.selectbox("Replaced version", list(labels), format_func=labels.get, key="archived")

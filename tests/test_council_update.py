@@ -238,3 +238,16 @@ def test_cli_refuses_flag_clashes_and_reports_problems(dbfile, tmp_path):
         assert db_checksum(con) == before
     finally:
         con.close()
+
+
+def test_the_replaced_answers_load_back_as_a_council_update(con):
+    code, qid, _ = flip_candidate(con, YEAR)
+    original = stored_rows(con, YEAR)
+    sheet, _ = _edited_sheet(con, code, qid)
+    sid = ingest.import_council_update(con, csv_bytes(sheet), "one.csv", YEAR).submission_id
+    assert stored_rows(con, YEAR) != original
+    old = ingest.archived_responses(con, sid)  # the History tab's download, in the long layout
+    assert set(old["council"]) == {code}
+    back = ingest.import_council_update(con, csv_bytes(old), "replaced-by-submission.csv", YEAR)
+    assert back.status == "updated"
+    assert stored_rows(con, YEAR) == original  # every council's answers exactly as before
