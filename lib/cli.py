@@ -506,11 +506,13 @@ def cmd_rounds(args: argparse.Namespace) -> int:
         df = scoring.rounds(con)
         withheld = {int(r[0]) for r in con.execute(
             "SELECT year FROM survey_rounds WHERE NOT published_detail").fetchall()}
-        subs = {}
+        # A round's current submissions, oldest first: the whole-round import (a whole-round import
+        # marks every earlier one replaced), then any council updates since.
+        subs: dict[int, list[tuple]] = {}
         if "submissions" in db.table_names(con):
-            subs = {int(r[0]): r[1:] for r in con.execute(
-                "SELECT round_year, file_name, submitted_by, submitted_at FROM submissions WHERE status = 'current'"
-            ).fetchall()}
+            for r in con.execute("SELECT round_year, file_name, submitted_by, submitted_at FROM submissions "
+                                 "WHERE status = 'current' ORDER BY id").fetchall():
+                subs.setdefault(int(r[0]), []).append(r[1:])
     finally:
         con.close()
     if df.empty:
@@ -522,9 +524,15 @@ def cmd_rounds(args: argparse.Namespace) -> int:
         line = f"{r.year}: {r.respondents} of {r.councils} councils responded ({kind}; councils of {day})"
         if int(r.year) in withheld:
             line += "; councils' own answers withheld from the open data"
-        if int(r.year) in subs:
-            file_name, who, when = subs[int(r.year)]
+        current = subs.get(int(r.year), [])
+        if current and not r.is_demo:  # a demo round's current submissions are all council updates
+            file_name, who, when = current[0]
             line += f"; imported from {file_name} by {who} on {when:%d %b %Y %H:%M}"
+        updates = current[1:] if current and not r.is_demo else current
+        if updates:
+            file_name, who, when = updates[-1]
+            line += (f"; {len(updates)} council update{'s' if len(updates) != 1 else ''}, the latest from "
+                     f"{file_name} by {who} on {when:%d %b %Y %H:%M}")
         _say(line)
     return 0
 

@@ -103,6 +103,8 @@ def test_round_trip_from_the_page_download_matches_the_projection(dbfile, tmp_pa
                                "--by", "Jo Admin")
     assert status == 0, err
     assert "every other council's answers are unchanged" in out
+    status, out, _ = run_cli("--db", str(dbfile), "rounds")
+    assert status == 0 and f"1 council update, the latest from {path.name} by Jo Admin" in out
 
     con = db.connect(dbfile)
     try:
