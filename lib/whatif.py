@@ -346,8 +346,16 @@ def import_ready(questions: pd.DataFrame, code: str, year: int, answers: Answers
     return exports.label_demo(to_wide(code, year, answers, [str(q) for q in questions["id"]], provider_ids), demo)
 
 
-def import_advice(display_name: str, year: int, file_name: str, demo: bool) -> str:
-    """Markdown for the page: what the download holds and how to import it without replacing the round."""
+def unanswered_scored(questions: pd.DataFrame, answers: Answers) -> list[str]:
+    """Scored questions of the questionnaire (questionnaire()) with no answer on the sheet."""
+    return [str(q) for q, scored in zip(questions["id"], questions["scored"], strict=True)
+            if bool(scored) and q not in answers]
+
+
+def import_advice(display_name: str, year: int, file_name: str, demo: bool, unanswered: int = 0) -> str:
+    """Markdown for the page: what the download holds and how to import it without replacing the round.
+
+    `unanswered` is how many scored questions are still blank: the import refuses such a file."""
     name = escape_markdown(display_name)
     return (
         f"One row for {name} and the {year} round, in the import format of the Data management page: a column "
@@ -359,6 +367,9 @@ def import_advice(display_name: str, year: int, file_name: str, demo: bool) -> s
         "answers (council update)*; on the command line run "
         f"`uv run python -m lib.cli import {file_name} --round {year} --council-update`. Do not import it as "
         f"a whole round: that would replace the {year} round with this one council."
+        + (f"\n\n**{unanswered} scored question{'s are' if unanswered != 1 else ' is'} not answered yet.** The "
+           "import refuses a file with a scored question left blank: answer every one first ('Don't know' "
+           "is an answer)." if unanswered else "")
     )
 
 

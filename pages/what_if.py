@@ -278,7 +278,8 @@ st.subheader("Download your answers")
 demo = app.is_demo(year) or (prefill_round is not None and app.is_demo(prefill_round))
 wide = whatif.import_ready(questions, code, year, answers, demo)
 stem = whatif.file_stem(council_name, year)
-st.markdown(whatif.import_advice(council_name, year, f"{stem}.csv", demo))
+st.markdown(whatif.import_advice(council_name, year, f"{stem}.csv", demo,
+                                 len(whatif.unanswered_scored(questions, answers))))
 downloads = st.container(horizontal=True)
 downloads.download_button("Download CSV", exports.to_csv_bytes(wide), file_name=f"{stem}.csv", mime="text/csv",
                    icon=":material/download:", on_click="ignore")

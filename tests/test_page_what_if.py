@@ -101,6 +101,10 @@ def test_never_responded_council_starts_blank(repo_db_path, repo_con, latest_yea
     at = open_page(PAGE, authority=code)
     assert any("has not responded to any survey round" in i.value for i in at.info)
     assert at.radio and all(r.value == whatif.NOT_ANSWERED for r in at.radio)
+    scored = repo_con.execute("SELECT count(*) FROM questions WHERE scored AND asked_from <= ?",
+                              [latest_year]).fetchone()[0]
+    # A blank sheet cannot be imported as it is: the advice says how many scored answers are missing.
+    assert any(f"{scored} scored questions are not answered yet" in m.value for m in at.markdown)
     assert {m.label: m.value for m in at.metric}["Projected overall score"] == "–"
 
     # Answering one question makes it a respondent in the projection.
@@ -149,3 +153,4 @@ def test_projection_comes_first_at_full_width_and_the_download_advises_a_council
     assert f"replaces only {md(name)}'s answers in the {latest_year} round" in advice
     assert f"--round {latest_year} --council-update" in advice
     assert "Do not import it as a whole round" in advice
+    assert "not answered yet" not in advice  # the council answered every scored question
