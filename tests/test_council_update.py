@@ -3,6 +3,8 @@ round, every other council's answers untouched; validated, archived, audited, al
 
 from __future__ import annotations
 
+import errno
+
 import pandas as pd
 import pytest
 
@@ -253,3 +255,19 @@ def test_the_replaced_answers_load_back_as_a_council_update(con):
     back = ingest.import_council_update(con, csv_bytes(old), "replaced-by-submission.csv", YEAR)
     assert back.status == "updated"
     assert stored_rows(con, YEAR) == original  # every council's answers exactly as before
+
+
+def test_a_full_disk_part_way_through_changes_nothing(con, monkeypatch):
+    code, qid, _ = flip_candidate(con, YEAR)
+    sheet, _ = _edited_sheet(con, code, qid)
+    report = ingest.validate_council_update(con, csv_bytes(sheet), "one.csv", YEAR)
+    assert report.ok
+
+    def disk_full(*_args, **_kwargs):  # after the archive and the delete, as the new answers go in
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ingest, "_insert_records", disk_full)
+    before = db_checksum(con)
+    with pytest.raises(ingest.StorageError, match="Nothing was imported: the disk is full"):
+        ingest.import_council_update(con, csv_bytes(sheet), "one.csv", YEAR, report=report)
+    assert db_checksum(con) == before
