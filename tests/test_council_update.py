@@ -271,3 +271,22 @@ def test_a_full_disk_part_way_through_changes_nothing(con, monkeypatch):
     with pytest.raises(ingest.StorageError, match="Nothing was imported: the disk is full"):
         ingest.import_council_update(con, csv_bytes(sheet), "one.csv", YEAR, report=report)
     assert db_checksum(con) == before
+
+
+def test_a_council_that_had_not_responded_is_added_and_nobody_else_changes(con):
+    code = con.execute("SELECT authority_code FROM round_councils WHERE round_year = ? AND NOT responded "
+                       "ORDER BY authority_code LIMIT 1", [YEAR]).fetchone()[0]
+    donor = con.execute("SELECT min(authority_code) FROM responses WHERE round_year = ?", [YEAR]).fetchone()[0]
+    sheet = wide_sheet(con, [donor], year=YEAR, source_year=YEAR)
+    sheet["council"] = code  # a full set of answers, given as this council's
+    report = ingest.validate_council_update(con, csv_bytes(sheet), "late.csv", YEAR)
+    assert report.ok, report.lines()
+    preview = ingest.council_preview(con, report)
+    assert preview.before is None and preview.answers_now == 0
+    assert "it has no answers in the round yet" in preview.headline()
+    assert preview.overall_table()["Overall score"].iloc[0] == "No response"
+    before_rows = stored_rows(con, YEAR)
+    ingest.import_council_update(con, csv_bytes(sheet), "late.csv", YEAR)
+    after_rows = stored_rows(con, YEAR)
+    assert _others(after_rows, code) == before_rows
+    assert ingest.round_state(con, YEAR).respondents == 96  # the demo round had 95 respondents; this one is added
