@@ -6,7 +6,8 @@ refresh     reload standards, questions, scoring rules and reference data, keepi
             submission, archived answer and the audit log
 scores      CSV of every council's standard scores for a round, to standard output
 export      write a table or view to CSV or Parquet
-import      load a round of real answers from a CSV, XLSX or Parquet file (all or nothing)
+import      load a round of real answers from a CSV, XLSX or Parquet file (all or nothing);
+            with --council-update, replace only the one council's answers in a loaded round
 validate    check a file of answers without writing anything, and preview its scores
 template    write the answer template (CSV or XLSX) for a round
 rounds      list the survey rounds in the database, their council sets and where each came from
@@ -389,8 +390,38 @@ def _print_report(report: ingest.Report, stream) -> None:
         _say(line, stream)
 
 
+def _check_council_update_flags(args: argparse.Namespace) -> None:
+    """--council-update keeps the round as it is apart from one council: no replace, no new set day."""
+    if getattr(args, "replace", False):
+        raise CliError("--council-update and --replace cannot be used together: --replace makes the file the "
+                       "whole round, --council-update replaces only the one council's answers in it. Choose one.")
+    if args.council_set_on is not None:
+        raise CliError("--council-set-on cannot be used with --council-update: a council update keeps the "
+                       "round's own council set. Leave --council-set-on out.")
+
+
+def _validate_council_update(args: argparse.Namespace, data: bytes, name: str) -> int:
+    con = _open(args.db)
+    try:
+        report = ingest.validate_council_update(con, data, name, args.round)
+        if not report.ok:
+            _print_report(report, sys.stderr)
+            return 1
+        _print_report(report, sys.stdout)
+        preview = ingest.council_preview(con, report)
+    finally:
+        con.close()
+    print(f"Preview: {preview.headline()}")
+    print(preview.overall_table().to_string(index=False))
+    print(preview.standards_table().to_string(index=False))
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     data, name = _read_input(args.file)
+    if args.council_update:
+        _check_council_update_flags(args)
+        return _validate_council_update(args, data, name)
     con = _open(args.db)
     try:
         report = ingest.validate(con, data, name, args.round, council_set_on=args.council_set_on)
@@ -419,11 +450,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     data, name = _read_input(args.file)
+    if args.council_update:
+        _check_council_update_flags(args)
     con = _open_for_writing(args.db)
     try:
         try:
-            result = ingest.import_file(con, data, name, args.round, replace=args.replace, by=_who(args.by),
-                                        council_set_on=args.council_set_on)
+            if args.council_update:
+                result = ingest.import_council_update(con, data, name, args.round, by=_who(args.by))
+            else:
+                result = ingest.import_file(con, data, name, args.round, replace=args.replace, by=_who(args.by),
+                                            council_set_on=args.council_set_on)
         except ingest.StorageError as exc:
             raise CliError(str(exc)) from None
         except ingest.ImportRefused as exc:
@@ -435,7 +471,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         if result.status == "unchanged":  # nothing was written: nothing new to publish
             _say(result.message)
             return 0
-        _publish(con, Path(args.db), f"import of {name} into the {args.round} round", _who(args.by),
+        what = "council update" if args.council_update else "import"
+        _publish(con, Path(args.db), f"{what} of {name} into the {args.round} round", _who(args.by),
                  result.message)
     finally:
         con.close()
@@ -485,11 +522,13 @@ def cmd_rounds(args: argparse.Namespace) -> int:
         df = scoring.rounds(con)
         withheld = {int(r[0]) for r in con.execute(
             "SELECT year FROM survey_rounds WHERE NOT published_detail").fetchall()}
-        subs = {}
+        # A round's current submissions, oldest first: the whole-round import (a whole-round import
+        # marks every earlier one replaced), then any council updates since.
+        subs: dict[int, list[tuple]] = {}
         if "submissions" in db.table_names(con):
-            subs = {int(r[0]): r[1:] for r in con.execute(
-                "SELECT round_year, file_name, submitted_by, submitted_at FROM submissions WHERE status = 'current'"
-            ).fetchall()}
+            for r in con.execute("SELECT round_year, file_name, submitted_by, submitted_at FROM submissions "
+                                 "WHERE status = 'current' ORDER BY id").fetchall():
+                subs.setdefault(int(r[0]), []).append(r[1:])
     finally:
         con.close()
     if df.empty:
@@ -501,9 +540,15 @@ def cmd_rounds(args: argparse.Namespace) -> int:
         line = f"{r.year}: {r.respondents} of {r.councils} councils responded ({kind}; councils of {day})"
         if int(r.year) in withheld:
             line += "; councils' own answers withheld from the open data"
-        if int(r.year) in subs:
-            file_name, who, when = subs[int(r.year)]
+        current = subs.get(int(r.year), [])
+        if current and not r.is_demo:  # a demo round's current submissions are all council updates
+            file_name, who, when = current[0]
             line += f"; imported from {file_name} by {who} on {when:%d %b %Y %H:%M}"
+        updates = current[1:] if current and not r.is_demo else current
+        if updates:
+            file_name, who, when = updates[-1]
+            line += (f"; {len(updates)} council update{'s' if len(updates) != 1 else ''}, the latest from "
+                     f"{file_name} by {who} on {when:%d %b %Y %H:%M}")
         _say(line)
     return 0
 
@@ -795,6 +840,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--round", type=round_year, required=True, help="survey year the answers are for, e.g. 2016")
     p.add_argument("--replace", action="store_true",
                    help="replace the round if it already holds answers (they are archived)")
+    p.add_argument("--council-update", action="store_true",
+                   help="replace only the one council's answers in the file, in a round already loaded; every "
+                        "other council's answers stay (the file must hold exactly one council; its answers "
+                        "held now are archived)")
     p.add_argument("--by", help="who is loading it, for the audit log (default: your user name)")
     p.add_argument("--council-set-on", type=_day, default=None, metavar="YYYY-MM-DD",
                    help="a new round's council-set day: its councils are those valid then (default 1 April "
@@ -804,6 +853,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--round", type=round_year, default=None,
                    help="survey year (default: the file's round column)")
+    p.add_argument("--council-update", action="store_true",
+                   help="check the file as a council update (one council's answers in a round already loaded) "
+                        "and preview that council's scores before and after")
     p.add_argument("--council-set-on", type=_day, default=None, metavar="YYYY-MM-DD",
                    help="a new round's council-set day: its councils are those valid then (default 1 April "
                         "of the round's year; a round that exists keeps its own)")

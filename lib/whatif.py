@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from lib import scoring
+from lib import exports, scoring
 from lib.formatting import (  # noqa: F401 - re-exported for the page and tests
     DASH,
     NO_EVIDENCE,
@@ -336,6 +336,41 @@ def from_wide(df: pd.DataFrame) -> tuple[str, int, Answers]:
         providers = tuple(sorted(p.strip() for p in raw.split(PROVIDER_SEPARATOR) if p.strip()))
         answers[name] = Answer(value, providers)
     return str(row["council"]), int(row["round"]), answers
+
+
+def import_ready(questions: pd.DataFrame, code: str, year: int, answers: Answers, demo: bool) -> pd.DataFrame:
+    """The self-assessment page's download: to_wide over the round's questionnaire (questionnaire()),
+    with `<id>__providers` for every question that can name providers, labelled synthetic when
+    demonstration data is involved. It imports with `import --council-update` (import_advice)."""
+    provider_ids = [str(q) for q in questions.loc[questions["providers"].astype(bool), "id"]]
+    return exports.label_demo(to_wide(code, year, answers, [str(q) for q in questions["id"]], provider_ids), demo)
+
+
+def unanswered_scored(questions: pd.DataFrame, answers: Answers) -> list[str]:
+    """Scored questions of the questionnaire (questionnaire()) with no answer on the sheet."""
+    return [str(q) for q, scored in zip(questions["id"], questions["scored"], strict=True)
+            if bool(scored) and q not in answers]
+
+
+def import_advice(display_name: str, year: int, file_name: str, demo: bool, unanswered: int = 0) -> str:
+    """Markdown for the page: what the download holds and how to import it without replacing the round.
+
+    `unanswered` is how many scored questions are still blank: the import refuses such a file."""
+    name = escape_markdown(display_name)
+    return (
+        f"One row for {name} and the {year} round, in the import format of the Data management page: a column "
+        "per question holding the answer code, and for questions about support a column ending in "
+        "`__providers` listing who provides it (separated by semicolons)."
+        + (" The file is marked as based on synthetic demonstration data." if demo else "")
+        + f"\n\n**To load it, import it as a council update.** That replaces only {name}'s answers in the "
+        f"{year} round and keeps every other council's. On the Data management page choose *One council's "
+        "answers (council update)*; on the command line run "
+        f"`uv run python -m lib.cli import {file_name} --round {year} --council-update`. Do not import it as "
+        f"a whole round: that would replace the {year} round with this one council."
+        + (f"\n\n**{unanswered} scored question{'s are' if unanswered != 1 else ' is'} not answered yet.** The "
+           "import refuses a file with a scored question left blank: answer every one first ('Don't know' "
+           "is an answer)." if unanswered else "")
+    )
 
 
 def file_stem(display_name: str, year: int) -> str:

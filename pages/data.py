@@ -92,6 +92,19 @@ def _check(data_key: str, version: str, data: bytes, name: str, year: int) -> tu
     return report, (ingest.preview(cur, report) if report.ok else None)
 
 
+@st.cache_data(max_entries=4, show_spinner="Checking the file...")
+def _check_council(data_key: str, version: str, data: bytes, name: str,
+                   year: int) -> tuple[ingest.Report, ingest.CouncilPreview | None]:
+    """The same for a council update: its checks, and that council's scores before and after."""
+    cur = app.cursor()
+    report = ingest.validate_council_update(cur, data, name, year, limit)
+    return report, (ingest.council_preview(cur, report) if report.ok else None)
+
+
+#: What a file loaded on the first tab holds (the import mode).
+IMPORT_MODES = {"round": "A whole round", "council": "One council's answers (council update)"}
+
+
 if FLASH in st.session_state:
     st.success(st.session_state.pop(FLASH), icon=":material/check_circle:")
 
@@ -104,15 +117,26 @@ if load_tab.open:
             "Load one survey round from a file: **CSV** (UTF-8 or Windows-1252), **Excel (XLSX)** or "
             "**Parquet**, one row per council (the template's layout) or one row per answer (columns "
             "council, question, answer, providers). The file is checked in full first; nothing is "
-            "written unless every row is right, and then the whole round is written at once."
+            "written unless every row is right, and then the whole round is written at once. A file "
+            "holding one council (such as a self-assessment download) is loaded as a **council update**, "
+            "which replaces only that council's answers in a round already loaded."
         )
         year = int(st.number_input("Survey round (year)", min_value=ingest.EARLIEST_YEAR,
                                    max_value=ingest.LATEST_YEAR, step=1, value=app.current_round(),
                                    key="import_year", bind="query-params",
                                    help="The year the answers are for. A new round holds the councils valid on "
                                         "1 April of its year; a round already loaded keeps its own council set."))
+        mode = st.radio("The file holds", list(IMPORT_MODES), format_func=IMPORT_MODES.get, key="import_mode",
+                        horizontal=True,
+                        help="A whole round: the file becomes the round. A council update: the file holds one "
+                             "council (such as a self-assessment download) and replaces only that council's "
+                             "answers in a round already loaded; every other council's answers stay.")
         state = ingest.round_state(con, year)
-        if not state.exists:
+        if mode == "council":
+            st.caption(f"A council update replaces one council's answers in the {year} round, which holds "
+                       f"answers for {state.respondents} councils; the others are kept as they are."
+                       if state.exists else f"The database has no {year} round, so there is no council to update.")
+        elif not state.exists:
             st.caption(f"The database has no {year} round yet: importing creates it.")
         elif state.is_demo:
             st.caption(f"The {year} round holds synthetic demonstration answers for {state.respondents} councils. "
@@ -128,7 +152,10 @@ if load_tab.open:
         if uploaded is not None:
             data = uploaded.getvalue()
             name = Path(uploaded.name).name
-            report, preview = _check(app.data_key(), repr(state), data, name, year)
+            if mode == "council":
+                report, council_preview = _check_council(app.data_key(), repr(state), data, name, year)
+            else:
+                report, preview = _check(app.data_key(), repr(state), data, name, year)
 
             st.subheader("1. Check")
             if not report.ok:
@@ -143,6 +170,30 @@ if load_tab.open:
                 for warning in report.warnings:
                     st.info(md(warning), icon=":material/info:")
 
+            if report.ok and mode == "council":
+                assert council_preview is not None  # previewed whenever the report is ok
+                st.subheader("2. Preview")
+                st.info(md(council_preview.headline()), icon=":material/person_check:")
+                if council_preview.is_demo:
+                    st.caption(f"The {year} round holds synthetic demonstration answers; it stays labelled "
+                               "synthetic after the update, because the other councils' answers still are.")
+                # Static tables: their cells wrap, so before and after stay side by side on a phone.
+                st.markdown(f"**{md(council_preview.name)}, overall**")
+                st.table(council_preview.overall_table().map(md), hide_index=True)
+                st.markdown(f"**{md(council_preview.name)}, standard by standard**")
+                st.table(council_preview.standards_table().map(md), hide_index=True)
+                st.subheader("3. Import")
+                if st.button(f"Replace only {md(council_preview.name)}'s answers in the {year} round", type="primary",
+                             icon=":material/upload:", key="import_council"):
+                    def _update(w: duckdb.DuckDBPyConnection) -> str | None:
+                        # Checked again on the working database itself, as for a whole round.
+                        result = ingest.import_council_update(w, data, name, year, by=who, limit=limit)
+                        return None if result.status == "unchanged" else result.message
+
+                    done = _write(_update, f"council update of {name} in the {year} round")
+                    if done:
+                        _after_write(md(done))
+            elif report.ok:
                 st.subheader("2. Preview")
                 st.markdown("The scores this file would give, computed by the same rules as every other page "
                             "on a private copy. Nothing is saved yet.")
@@ -159,6 +210,10 @@ if load_tab.open:
                 app.show_table(councils_table)
 
                 st.subheader("3. Import")
+                if state.exists and len(report.councils) == 1 and state.respondents > 1:
+                    st.warning(f"This file holds one council. Imported as a whole round it replaces the {year} "
+                               f"round's {state.respondents} councils with that one council. To replace only its "
+                               f"answers, choose *{IMPORT_MODES['council']}* above.", icon=":material/warning:")
                 if state.checksum == report.checksum:
                     st.info(f"This file is already the {year} round (submission {state.submission_id}); "
                             "importing it again would change nothing.", icon=":material/info:")
@@ -313,13 +368,15 @@ if history_tab.open:
         archived = ingest.archived_versions(con)
         if not archived.empty:
             st.subheader("Replaced answers")
-            st.markdown("When a round is replaced, its previous answers are kept. Download them in the "
-                        "long import format to inspect them or to load them again.")
+            st.markdown("When a round is replaced, its previous answers are kept, and so are a council's "
+                        "when a council update replaces them. Download them in the long import format to "
+                        "inspect them or to load them again (one council's answers as a council update).")
             labels = {
                 int(r.replaced_by): (f"Round {int(r.round_year)}: "
                                      + ("synthetic demonstration answers" if r.was_demo else
                                         f"{r.file_name or 'answers'}")
-                                     + f" ({int(r.councils)} councils), replaced by submission {int(r.replaced_by)}")
+                                     + f" ({int(r.councils)} council{'s' if int(r.councils) != 1 else ''}), "
+                                     f"replaced by submission {int(r.replaced_by)}")
                 for r in archived.itertuples()
             }
             chosen = st.selectbox("Replaced version", list(labels), format_func=labels.get, key="archived")

@@ -67,7 +67,6 @@ labels_by_set = {s: list(g["label"]) for s, g in options.groupby("answer_set", s
 value_of = {(r.answer_set, r.label): r.value for r in options.itertuples()}
 label_of = {(r.answer_set, r.value): r.label for r in options.itertuples()}
 allows_providers = {(r.answer_set, r.value): bool(r.allows_providers) for r in options.itertuples()}
-provider_sets = set(options.loc[options["allows_providers"], "answer_set"])
 
 
 def _seed(answers: whatif.Answers) -> None:
@@ -101,7 +100,9 @@ else:
             f"the {prefill_round} round, and the comparison is with those answers scored against the "
             f"{year} respondents.", icon=":material/history:")
 
+# The projection comes first, at full width; it is drawn once the answers below are read.
 summary = st.container()
+by_standard = st.container()
 st.button(
     "Reset to the council's answers" if stored else "Clear all answers",
     on_click=_seed, args=(stored,), icon=":material/restart_alt:",
@@ -197,9 +198,12 @@ compare = whatif.comparison(whatif.standards_list(con), baseline, projected, ban
 changed = whatif.changed_questions(stored, answers)
 
 with summary:
+    st.subheader("Projection")
     overall_p = projected.overall if projected else {}
     overall_b = baseline.overall if baseline else {}
-    c1, c2, c3, c4 = st.columns(4)
+    # Two by two: four in a row cut the band's words off at half width (issue 14).
+    c1, c2 = st.columns(2)
+    c3, c4 = st.columns(2)
     p_score, b_score = overall_p.get("score"), overall_b.get("score")
     delta = None
     if p_score is not None and b_score is not None and pd.notna(p_score) and pd.notna(b_score):
@@ -249,36 +253,33 @@ with summary:
     st.caption(f"{len(changed)} answer{'s' if len(changed) != 1 else ''} changed from "
                + (f"{md(council_name)}'s {prefill_round} answers." if prefill_round else "the blank form."))
 
-with result_col:
+with by_standard:
     st.subheader("Standard by standard")
-    fig = charts.score_change_dots(compare, source=source, actual_name=baseline_name,
-                                   projected_name="Projected", bands=scoring.band_scale(con))
-    st.plotly_chart(fig, width="stretch")
     table = compare[["standard_label", "actual_text", "projected_text", "change_text"]].rename(columns={
         "standard_label": "Standard",
         "actual_text": baseline_name,
         "projected_text": "Projected",
         "change_text": "Change",
     })
-    app.show_table(table, column_config={
-        baseline_name: st.column_config.TextColumn(help="Score out of 100 and band"),
-        "Projected": st.column_config.TextColumn(help="Score out of 100 and band"),
-        "Change": st.column_config.TextColumn(help="Change in the score, in points"),
-    })
-    st.caption("Each cell shows the score (0 to 100) and its band; the change is in points. 'No evidence' means no answer other than 'Don't know' for "
-               "that standard; it is left out of the overall score rather than counted as 0.")
+    # A static table: its cells wrap, so every column stays on screen on a phone too.
+    st.table(table.map(md), hide_index=True)
+    st.caption("Each cell shows the score (0 to 100) and its band; the change is in points. 'No evidence' means "
+               "no answer other than 'Don't know' for that standard; it is left out of the overall score rather "
+               "than counted as 0.")
+
+with result_col:
+    st.subheader("The change, drawn")
+    fig = charts.score_change_dots(compare, source=source, actual_name=baseline_name,
+                                   projected_name="Projected", bands=scoring.band_scale(con))
+    st.plotly_chart(fig, width="stretch")
 
 # ---- Download --------------------------------------------------------------------------------
 st.subheader("Download your answers")
 demo = app.is_demo(year) or (prefill_round is not None and app.is_demo(prefill_round))
-provider_qids = [q.id for q in questions.itertuples() if q.answer_set in provider_sets]
-wide = exports.label_demo(whatif.to_wide(code, year, answers, list(questions["id"]), provider_qids), demo)
+wide = whatif.import_ready(questions, code, year, answers, demo)
 stem = whatif.file_stem(council_name, year)
-st.markdown(
-    f"One row for {md(council_name)} and the {year} round, in the import format of the Data management "
-    "page: a column per question holding the answer code, and for questions about support a column "
-    "ending in `__providers` listing who provides it (separated by semicolons)." + (" The file is marked as based on synthetic demonstration data." if demo else "")
-)
+st.markdown(whatif.import_advice(council_name, year, f"{stem}.csv", demo,
+                                 len(whatif.unanswered_scored(questions, answers))))
 downloads = st.container(horizontal=True)
 downloads.download_button("Download CSV", exports.to_csv_bytes(wide), file_name=f"{stem}.csv", mime="text/csv",
                    icon=":material/download:", on_click="ignore")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lib import whatif
+from lib.formatting import escape_markdown as md
 from tests.apptest import open_page
 from tests.test_whatif import flip_candidate
 
@@ -45,7 +46,7 @@ def test_url_council_prefills_its_answers(repo_db_path, repo_con, latest_year):
     metrics = {m.label: m for m in at.metric}
     assert metrics["Projected overall score"].value == whatif.format_score(actual.overall["score"])
     assert metrics["Projected rank in England"].value == whatif.rank_text(actual.overall)
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert not table.isna().any().any()
 
 
@@ -100,6 +101,10 @@ def test_never_responded_council_starts_blank(repo_db_path, repo_con, latest_yea
     at = open_page(PAGE, authority=code)
     assert any("has not responded to any survey round" in i.value for i in at.info)
     assert at.radio and all(r.value == whatif.NOT_ANSWERED for r in at.radio)
+    scored = repo_con.execute("SELECT count(*) FROM questions WHERE scored AND asked_from <= ?",
+                              [latest_year]).fetchone()[0]
+    # A blank sheet cannot be imported as it is: the advice says how many scored answers are missing.
+    assert any(f"{scored} scored questions are not answered yet" in m.value for m in at.markdown)
     assert {m.label: m.value for m in at.metric}["Projected overall score"] == "–"
 
     # Answering one question makes it a respondent in the projection.
@@ -107,3 +112,45 @@ def test_never_responded_council_starts_blank(repo_db_path, repo_con, latest_yea
     first.set_value(first.options[1]).run()
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["Projected overall score"] != "–"
+
+
+def test_projection_comes_first_at_full_width_and_the_download_advises_a_council_update(
+        repo_db_path, repo_con, latest_year):
+    code, qid, standard = flip_candidate(repo_con, latest_year)
+    at = open_page(PAGE, authority=code)
+    at.selectbox(key="wi_part").set_value(standard).run()
+    at.radio(key=f"wi_a_{qid}").set_value("Available").run()
+    assert not at.exception
+
+    # The projection and the table of it come before the questionnaire (issue 14).
+    headings = [h.value for h in at.subheader]
+    assert headings.index("Projection") < headings.index("Standard by standard") < headings.index("Questionnaire")
+    # The table is a static one at full width (not in a column), so its cells wrap on a phone.
+    assert len(at.table) == 1 and at.columns and all(len(c.table) == 0 for c in at.columns)
+    table = at.table[0].value
+    assert list(table.columns) == ["Standard", f"Actual {latest_year}", "Projected", "Change"]
+
+    answers = whatif.stored_answers(repo_con, code, latest_year)
+    answers[qid] = whatif.Answer("available")
+    projector = whatif.Projector(repo_con, latest_year)
+    try:
+        expected = projector.project(code, answers)
+    finally:
+        projector.close()
+    actual = whatif.actual_scores(repo_con, code, latest_year)
+    compare = whatif.comparison(whatif.standards_list(repo_con), actual, expected,
+                                dict(repo_con.execute("SELECT key, label FROM bands").fetchall()))
+    row = compare.index[compare["standard"] == standard][0]
+    shown = table.iloc[row]
+    assert shown["Projected"] == md(compare.loc[row, "projected_text"])
+    assert shown["Change"] == md(compare.loc[row, "change_text"])
+    assert compare.loc[row, "change"] > 0 and shown["Change"].startswith(md("+"))
+    assert not table.isna().any().any()
+
+    name = repo_con.execute("SELECT display_name FROM round_councils WHERE round_year = ? AND authority_code = ?",
+                            [latest_year, code]).fetchone()[0]
+    advice = next(m.value for m in at.markdown if "council update" in m.value)
+    assert f"replaces only {md(name)}'s answers in the {latest_year} round" in advice
+    assert f"--round {latest_year} --council-update" in advice
+    assert "Do not import it as a whole round" in advice
+    assert "not answered yet" not in advice  # the council answered every scored question

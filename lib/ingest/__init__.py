@@ -24,6 +24,8 @@ Where things live:
     preview      private_copy, Preview, preview, preview_tables
     commit       ImportRefused, StorageError, storage_problem, RoundState, ImportResult,
                  ensure_schema, round_state, import_file
+    council_update  the council-update mode: validate_council_update, CouncilPreview,
+                 council_preview, import_council_update (one council's answers in a loaded round)
     admin        submissions, audit log, archived versions, exports, copies, snapshots, reset
 
 Everything the app and the tests use is importable from here as `ingest.NAME`. Code inside the
@@ -73,6 +75,12 @@ from lib.ingest.commit import (
     round_state,
     storage_problem,
 )
+from lib.ingest.council_update import (
+    CouncilPreview,
+    council_preview,
+    import_council_update,
+    validate_council_update,
+)
 from lib.ingest.councils import CouncilMatcher, normalise_name
 from lib.ingest.preview import Preview, preview, preview_tables, private_copy
 from lib.ingest.readers import (
@@ -106,11 +114,11 @@ from lib.ingest.validation import (
 __all__ = [
     "COMMENT_SUFFIX", "DEFAULT_MAX_MB", "EARLIEST_YEAR", "LATEST_YEAR", "MAX_CELLS", "MAX_CELL_CHARS",
     "MAX_COLUMNS", "MAX_MB_ENV", "MAX_PART_RATIO", "MAX_PROBLEMS", "MAX_ROWS", "MAX_UNPACK_RATIO",
-    "PROVIDER_SUFFIX", "CouncilMatcher", "PolicyRefused", "ImportRefused", "ImportResult", "Preview", "Problem",
+    "PROVIDER_SUFFIX", "CouncilMatcher", "CouncilPreview", "PolicyRefused", "ImportRefused", "ImportResult", "Preview", "Problem",
     "Questionnaire", "Record", "Report", "RoundState", "Sheet", "StorageError", "Unreadable",
     "_copy_into", "_insert_records", "_records_table", "_shorten", "_unsafe", "archived_responses",
-    "archived_versions", "audit_log", "checksum", "column_letter", "copy_database", "database_bytes",
-    "ensure_schema", "export_names", "export_table", "import_file", "max_bytes", "normalise_name",
+    "archived_versions", "audit_log", "checksum", "column_letter", "copy_database", "council_preview", "database_bytes",
+    "ensure_schema", "export_names", "export_table", "import_council_update", "import_file", "max_bytes", "normalise_name",
     "preview", "preview_tables", "private_copy", "read_sheet", "reset_to_demo", "round_state", "set_published_detail",
-    "size_text", "snapshot", "snapshot_dir", "storage_problem", "submissions", "validate",
+    "size_text", "snapshot", "snapshot_dir", "storage_problem", "submissions", "validate", "validate_council_update",
 ]

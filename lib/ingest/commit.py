@@ -77,7 +77,13 @@ def storage_problem(exc: BaseException) -> str | None:
 
 @dataclass(frozen=True)
 class RoundState:
-    """What the database holds for a round year before an import."""
+    """What the database holds for a round year before an import.
+
+    submission_id and file_name are the round's latest current submission's. checksum is that
+    file's sha256 only when the file is the whole round (it holds as many councils as the round
+    does): after a council update of a larger round no one file is the round, so importing the
+    update's file as a whole round is never taken for "the same file again".
+    """
 
     year: int
     exists: bool
@@ -90,7 +96,7 @@ class RoundState:
 
 @dataclass(frozen=True)
 class ImportResult:
-    status: Literal["imported", "replaced", "unchanged"]
+    status: Literal["imported", "replaced", "updated", "unchanged"]
     year: int
     submission_id: int | None
     councils: int
@@ -109,13 +115,14 @@ def round_state(con: duckdb.DuckDBPyConnection, year: int) -> RoundState:
     row = con.execute("SELECT is_demo FROM survey_rounds WHERE year = ?", [year]).fetchone()
     sub = None
     if "submissions" in db.table_names(con):
-        sub = con.execute("SELECT id, checksum, file_name FROM submissions WHERE round_year = ? "
+        sub = con.execute("SELECT id, checksum, file_name, councils FROM submissions WHERE round_year = ? "
                           "AND status = 'current' ORDER BY id DESC LIMIT 1", [year]).fetchone()
     count = con.execute("SELECT count(DISTINCT authority_code) FROM responses WHERE round_year = ?",
                         [year]).fetchone()
     assert count is not None  # an aggregate without GROUP BY always returns one row
+    whole = sub is not None and int(sub[3]) == int(count[0])
     return RoundState(year, row is not None, bool(row[0]) if row else False,
-                      int(sub[0]) if sub else None, sub[1] if sub else None, sub[2] if sub else None,
+                      int(sub[0]) if sub else None, sub[1] if sub and whole else None, sub[2] if sub else None,
                       int(count[0]))
 
 

@@ -71,6 +71,11 @@ class Report:
     records: list[Record] = field(default_factory=list)
     council_comments: dict[str, str] = field(default_factory=dict)
     councils: list[str] = field(default_factory=list)
+    #: council -> the first row of the file holding its answers; the council column (header, letter)
+    council_rows: dict[str, int] = field(default_factory=dict)
+    council_column: tuple[str, str] | None = None
+    #: Checked as a council update (lib.ingest.council_update): one council's answers in a loaded round.
+    council_update: bool = False
     questions: list[str] = field(default_factory=list)
     skipped_rows: int = 0
 
@@ -99,6 +104,9 @@ class Report:
             n = self.problem_count
             return (f"{self.source}: {n} problem{'s' if n != 1 else ''} found, so nothing can be "
                     "imported. Correct the file and try again.")
+        if self.council_update and len(self.councils) == 1:
+            return (f"{self.source}: {len(self.records)} answers from one council for the {self.year} round, "
+                    "ready to import as a council update.")
         return (f"{self.source}: {len(self.councils)} council{'s' if len(self.councils) != 1 else ''} "
                 f"and {len(self.records)} answers for the {self.year} round, ready to import.")
 

@@ -476,6 +476,8 @@ class _Validator(_Header):
                     self.problem(number, council_col, code, f"missing required answer: no row answers {qid} "
                                  "for this council, though the file asks it of other councils.")
         self.report.councils = list(self.first_row)
+        self.report.council_rows = dict(self.first_row)
+        self.report.council_column = (council_col.header, council_col.letter)
         self.report.questions = self.questions
 
     def entry(self, entry: Entry) -> None:
