@@ -317,7 +317,8 @@ th { background: #f2f2f2; -webkit-print-color-adjust: exact; print-color-adjust:
 td.num, th.num { text-align: right; }
 td.num { white-space: nowrap; }
 tbody th { width: 30%; }
-tbody td:nth-of-type(1), tbody td:nth-of-type(2) { white-space: normal; min-width: 19mm; }
+tbody td:nth-of-type(1), tbody td:nth-of-type(2) { white-space: normal; min-width: 17mm; }
+tbody td:nth-of-type(2) { min-width: 25mm; }
 tr, .gap, .example, .demo, .reorg, .facts { break-inside: avoid; page-break-inside: avoid; }
 svg { display: block; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 .gap { border-left: 4px solid #E69F00; padding: 0 0 .5mm 3mm; margin: 0 0 2.5mm; }
@@ -329,7 +330,8 @@ cite { font-style: normal; color: #4d4d4d; font-size: 8.5pt; }
 .url { word-break: break-all; }
 footer { margin-top: 3mm; border-top: 1px solid #bfbfbf; padding-top: 1.5mm; font-size: 8.5pt; color: #4d4d4d; }
 .appendix { break-before: page; page-break-before: always; }
-.appendix .gap { border-left-width: 3px; }
+.appendix .gap { border-left-width: 3px; break-inside: auto; page-break-inside: auto; }
+.lead { break-after: avoid; page-break-after: avoid; }
 @media print { main { padding: 0; max-width: none; } h2, h3, h4 { break-after: avoid; page-break-after: avoid; } }
 """
 
@@ -474,7 +476,7 @@ def _top_gaps(data: BriefingData, appendix: bool) -> list[str]:
                else "Gaps")
     parts = [f"<section><h2>{_e(heading)}</h2>"]
     if top:
-        parts.append(f'<p class="note">{_e(TOP_GAP_RULE.format(n=TOP_GAPS))} Each has the first action to consider '
+        parts.append(f'<p class="note lead">{_e(TOP_GAP_RULE.format(n=TOP_GAPS))} Each has the first action to consider '
                      "and one example of good practice, shortened (from the council\u2019s own region where there "
                      "is one).</p>")
         parts += [_short_gap(g, ex) for g, ex in zip(top, pick_examples(top, data.council_code), strict=True)]
@@ -541,6 +543,23 @@ def _appendix(data: BriefingData) -> list[str]:
     return parts
 
 
+def _page_css(data: BriefingData) -> str:
+    """Running lines printed in every page's margin: the council and round with the page number,
+    and for a demo round the synthetic label, so a page forwarded on its own still carries it."""
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ").replace("\n", " ") + '"'
+
+    left = f"{data.council_name}, {data.year} round"
+    css = ["@page { @bottom-left { content: " + quoted(left) + "; font: 8pt Arial, sans-serif; color: #4d4d4d; }",
+           '@bottom-right { content: "Page " counter(page) " of " counter(pages); '
+           "font: 8pt Arial, sans-serif; color: #4d4d4d; }"]
+    if data.is_demo:
+        css.append("@top-center { content: " + quoted(f"{DEMO_NOTE_TITLE}: not real council responses")
+                   + "; font: bold 8.5pt Arial, sans-serif; color: #A33F00; }")
+    css.append("}")
+    return " ".join(css)
+
+
 def render(data: BriefingData, *, appendix: bool = False) -> str:
     """The briefing as a complete HTML document (no scripts, no external resources)."""
     title = f"{data.council_name}: support for individual employers and PAs, {data.year} round"
@@ -548,7 +567,7 @@ def render(data: BriefingData, *, appendix: bool = False) -> str:
         "<!doctype html>",
         '<html lang="en-GB"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>",
+        f"<title>{_e(title)}</title><style>{CSS}\n{_page_css(data)}</style></head><body><main>",
     ]
     if data.is_demo:
         parts.append(f'<div class="demo" role="note"><strong>{_e(DEMO_NOTE_TITLE)}</strong>{_e(DEMO_NOTE_TEXT)}</div>')

@@ -208,3 +208,24 @@ def test_synthetic_label_stays_with_and_without_the_appendix(repo_con):
         real = briefing.briefing_html(repo_con, NORTH_YORKSHIRE, YEAR, is_demo=False, generated=TODAY,
                                       appendix=appendix)
         assert "synthetic" not in real.lower()
+
+
+def test_every_printed_page_carries_the_council_page_number_and_demo_label(repo_con):
+    demo = _doc(repo_con, NORTH_YORKSHIRE)
+    style = demo[demo.index("<style>"):demo.index("</style>")]
+    assert '@top-center { content: "Synthetic demonstration data: not real council responses"' in style
+    assert f'content: "North Yorkshire, {YEAR} round"' in style
+    assert 'counter(page) " of " counter(pages)' in style
+    real = briefing.briefing_html(repo_con, NORTH_YORKSHIRE, YEAR, is_demo=False, generated=TODAY)
+    assert "@top-center" not in real
+
+
+def test_a_name_from_data_cannot_break_out_of_the_page_css():
+    data = briefing.BriefingData(
+        council_name='A "quoted" </style><script>x</script>', council_code="E0", region_name="R",
+        council_type="Unitary council", type_group="Unitary councils", year=YEAR, is_demo=True, score_text="1",
+        band_text="B", rank_text="1 of 1", region_rank_text="1 of 1", evidenced=1, standards_total=1,
+        unknown_answers=0, missing_answers=0, notes=[], standards=[], gaps=[], generated=TODAY)
+    doc = briefing.render(data)
+    assert doc.count("</style>") == 1 and "<script" not in doc.lower()
+    assert '"A \\"quoted\\" \\3C /style>\\3C script>x\\3C /script>, 2015 round"' in doc
