@@ -189,7 +189,7 @@ def reorganisation(con: duckdb.DuckDBPyConnection, code: str, year: int, today: 
         return words if words.startswith("London") else words[:1].lower() + words[1:]
 
     dates = sorted(set(steps["effective_date"]))
-    when = _listed([geography.describe_day(d) for d in dates])
+    when = _listed([geography.describe_day(d) for d in dates]) if dates else "a date we do not hold"
     notes = " ".join(dict.fromkeys(str(n).rstrip(".") + "." for n in steps["note"] if not is_missing(n)))
     recode_only = (len(today_codes) == 1 and set(steps["kind"]) <= {"recode"}
                    and name(today_codes[0]) == name(code) and kind_of(today_codes[0]) == kind_of(code))
@@ -198,8 +198,10 @@ def reorganisation(con: duckdb.DuckDBPyConnection, code: str, year: int, today: 
         text = (f"On {when} {name(code)}\u2019s ONS code changed from {code} to {new}. {notes} "
                 f"These results are from the {year} round, under the old code.")
         return Reorganisation("New council code since this round", text.strip(), today_codes, dates)
-    today_names = _listed([f"{name(c)} ({kind_of(c)}, {c})" for c in today_codes])
-    if len(today_codes) == 1:
+    today_names = _listed([f"{name(c)} ({kind_of(c)}, {c})" for c in today_codes]) if today_codes else ""
+    if not today_codes:
+        now = "has since been abolished, and no council we hold covers its area today"
+    elif len(today_codes) == 1:
         now = f"was replaced by today\u2019s {today_names}"
     else:
         now = f"was abolished; its area is now covered by {today_names}"
