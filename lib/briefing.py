@@ -333,7 +333,7 @@ cite { font-style: normal; color: #4d4d4d; font-size: 8.5pt; }
 footer { margin-top: 3mm; border-top: 1px solid #bfbfbf; padding-top: 1.5mm; font-size: 8.5pt; color: #4d4d4d; }
 .appendix { break-before: page; page-break-before: always; }
 .appendix .gap { border-left-width: 3px; break-inside: auto; page-break-inside: auto; }
-.lead { break-after: avoid; page-break-after: avoid; }
+.lead { break-after: avoid; page-break-after: avoid; break-inside: avoid; page-break-inside: avoid; }
 @media print { main { padding: 0; max-width: none; } h2, h3, h4 { break-after: avoid; page-break-after: avoid; } }
 """
 
