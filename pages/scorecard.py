@@ -38,7 +38,7 @@ if code is None:
         "- every survey answer behind those scores, and who provides each kind of support;\n"
         "- its gaps, weakest first, with actions, the 2015 report's recommendations and good-practice examples;\n"
         "- its scores in every survey round;\n"
-        "- a printable briefing (HTML) and the council's data (CSV, Excel) to download.\n\n"
+        "- a two-page briefing (HTML) to print or forward, with an optional appendix, and the council's data (CSV, Excel) to download.\n\n"
         "The link in your browser's address bar reopens the same view, so you can share it.",
         icon=":material/assignment:",
     )
