@@ -38,7 +38,7 @@ if code is None:
         "- every survey answer behind those scores, and who provides each kind of support;\n"
         "- its gaps, weakest first, with actions, the 2015 report's recommendations and good-practice examples;\n"
         "- its scores in every survey round;\n"
-        "- a printable briefing (HTML) and the council's data (CSV, Excel) to download.\n\n"
+        "- a two-page briefing (HTML) to print or forward, with an optional appendix, and the council's data (CSV, Excel) to download.\n\n"
         "The link in your browser's address bar reopens the same view, so you can share it.",
         icon=":material/assignment:",
     )
@@ -104,11 +104,22 @@ if head.coverage_note(year):
 demo = app.is_demo(year)
 stem = scorecard.file_stem(name, year)
 downloads = st.container(horizontal=True)  # each file is built only when its button is pressed
+base = app.base_url()  # for the briefing's link back to this scorecard
 downloads.download_button(
     "Download briefing (HTML)",
-    app.deferred(lambda c: briefing.briefing_html(c, code, year, is_demo=demo).encode("utf-8")),
+    app.deferred(lambda c: briefing.briefing_html(c, code, year, is_demo=demo, base_url=base).encode("utf-8")),
     file_name=f"{stem}-briefing.html", mime="text/html", icon=":material/description:", on_click="ignore",
-    help="A one-council briefing to print (A4) or share: headline, standards, gaps, actions and good practice.",
+    help="Two A4 pages to print or forward: headline, standards at a glance, the three biggest gaps with one "
+         "good-practice example each, and a link back to this scorecard.",
+)
+downloads.download_button(
+    "Briefing with appendix (HTML)",
+    app.deferred(lambda c: briefing.briefing_html(c, code, year, is_demo=demo, base_url=base,
+                                                  appendix=True).encode("utf-8")),
+    file_name=f"{stem}-briefing-with-appendix.html", mime="text/html", icon=":material/description:",
+    on_click="ignore",
+    help="The same two pages, then an appendix on pages of its own: every gap with the answers behind it, all actions, "
+         "the 2015 report's recommendations and every good-practice example in full.",
 )
 downloads.download_button(
     "Download answers (CSV)", app.deferred(lambda c: scorecard.answers_csv(c, code, year, is_demo=demo)),

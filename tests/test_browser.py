@@ -139,7 +139,9 @@ def test_briefing_download_is_valid_html(server, page, repo_con, tmp_path):
     path = tmp_path / "briefing.html"
     info.value.save_as(path)
     # Built on the click (a callable passed to st.download_button), the same file as ever.
-    assert path.read_bytes() == briefing.briefing_html(repo_con, code, 2015, is_demo=True).encode("utf-8")
+    # Its link back to the scorecard uses the address the browser sees (lib.app.base_url).
+    assert path.read_bytes() == briefing.briefing_html(repo_con, code, 2015, is_demo=True,
+                                                       base_url=server).encode("utf-8")
     text = path.read_text(encoding="utf-8")
     assert text.lstrip().lower().startswith("<!doctype html")
     assert name in text and "Synthetic demonstration data" in text

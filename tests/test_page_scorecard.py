@@ -63,7 +63,8 @@ def test_ranked_council_shows_the_views_rank(repo_db_path, repo_con):
 def test_downloads_are_offered(repo_db_path, repo_con):
     at = open_page(PAGE, authority=_ranked(repo_con, 2015))
     labels = [b.label for b in at.download_button]
-    assert any("briefing" in lab.lower() for lab in labels)
+    assert any("briefing" in lab.lower() and "appendix" not in lab.lower() for lab in labels)
+    assert any("briefing with appendix" in lab.lower() for lab in labels)
     assert any("CSV" in lab for lab in labels) and any("Excel" in lab for lab in labels)
     assert any("synthetic demonstration data" in c.value for c in at.caption)
 
@@ -76,7 +77,7 @@ def test_downloads_are_not_built_on_every_run(repo_db_path, repo_con, monkeypatc
     monkeypatch.setattr(scorecard, "export_frames", lambda *a, **k: built.append("frames"))
     monkeypatch.setattr(briefing, "briefing_html", lambda *a, **k: built.append("briefing"))
     at = open_page(PAGE, authority=_ranked(repo_con, 2015))
-    assert len(at.download_button) == 3
+    assert len(at.download_button) == 4  # briefing, briefing with appendix, CSV, Excel
     assert built == []
 
 
