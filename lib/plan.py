@@ -476,10 +476,12 @@ def changes_table(plan: Plan) -> pd.DataFrame:
     } for c in plan.changes])
 
 
-def target_options(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Target key -> label: 'overall', then each standard asked about ('1'...'9')."""
+def target_options(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, str]:
+    """Target key -> label: 'overall', then each standard the round asks scored questions about."""
     out = {"overall": "Overall score"}
-    for number, name in con.execute("SELECT number, short_name FROM standards ORDER BY number").fetchall():
+    for number, name in con.execute(
+            "SELECT number, short_name FROM standards WHERE number IN (SELECT standard FROM questions "
+            "WHERE scored AND asked_from <= ?) ORDER BY number", [int(year)]).fetchall():
         out[str(number)] = f"Standard {number}: {name}"
     return out
 
@@ -488,3 +490,31 @@ def parse_target(value: str | None) -> int | None:
     """'overall' (or nothing) -> None; '3' -> 3."""
     text = str(value or "").strip()
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 2 else None
+
+
+def plan_for(con: duckdb.DuckDBPyConnection, code: str, year: int, standard: int | None,
+             peer_mode: str = DEFAULT_PEER_MODE) -> PlanResult:
+    """One request end to end (the page caches it per published version): a Planner for the
+    round, the plans, and the private copies closed again."""
+    planner = Planner(con, year)
+    try:
+        return planner.plan(code, standard, peer_mode=peer_mode if peer_mode in PEER_MODES else DEFAULT_PEER_MODE)
+    finally:
+        planner.close()
+
+
+def target_choices(con: duckdb.DuckDBPyConnection, code: str, year: int) -> dict[str, str]:
+    """target_options() labelled with where the council is and the band above it, e.g.
+    'Standard 3: Apprenticeships (now Does not meet; next Partly meets)'."""
+    options = target_options(con, year)
+    actual = whatif.actual_scores(con, code, year)
+    if actual is None:
+        return options
+    out = {}
+    for key, label in options.items():
+        target = make_target(con, actual, parse_target(key))
+        if target.current_band == target.band:
+            out[key] = f"{label} (already {target.band_label})"
+        else:
+            out[key] = f"{label} (now {target.current_band_label}; next {target.band_label})"
+    return out

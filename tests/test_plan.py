@@ -219,4 +219,9 @@ def test_target_helpers(con):
     assert plan.next_band(con, None)[0] == "partly_meets"
     assert plan.parse_target("3") == 3 and plan.parse_target("overall") is None
     assert plan.parse_target("٣") is None and plan.parse_target("9" * 50) is None
-    assert list(plan.target_options(con))[:2] == ["overall", "1"]
+    assert list(plan.target_options(con, YEAR)) == ["overall", *[str(n) for n in range(1, 10)]]
+    # Labels say where the council is and the band above it (Beta: S1 = 75 Meets, S3 no evidence).
+    choices = plan.target_choices(con, BETA, YEAR)
+    assert choices["1"] == "Standard 1: Standard 1 (already Meets)"
+    assert choices["3"] == "Standard 3: Standard 3 (now No evidence; next Partly meets)"
+    assert choices["overall"] == "Overall score (now Partly meets; next Meets)"
