@@ -466,12 +466,23 @@ class _Search:
 # --------------------------------------------------------------------------------------------
 
 def changes_table(plan: Plan) -> pd.DataFrame:
-    """One row per change: text cells only, never blank."""
+    """One row per change (standard, question, 'answer now -> proposed answer', how many similar
+    councils already give it or better): text cells only, never blank."""
     return pd.DataFrame([{
         "Standard": f"{c.standard}. {c.standard_name}",
         "Question": c.wording,
-        "Answer now": c.current_label,
-        "Change to": c.proposed_label,
+        "Change": f"{c.current_label} → {c.proposed_label}",
+        "Similar councils already there": f"{c.peers_with} of {c.peers_total}" if c.peers_total else whatif.DASH,
+    } for c in plan.changes])
+
+
+def page_table(plan: Plan) -> pd.DataFrame:
+    """The changes as the page's table shows them (st.table renders Markdown): three columns so it
+    reads on a phone, the standard in bold before its question, data text escaped."""
+    md = whatif.escape_markdown
+    return pd.DataFrame([{
+        "Question": f"**{c.standard}\\. {md(c.standard_name)}** · {md(c.wording)}",
+        "Change": md(f"{c.current_label} → {c.proposed_label}"),
         "Similar councils already there": f"{c.peers_with} of {c.peers_total}" if c.peers_total else whatif.DASH,
     } for c in plan.changes])
 
@@ -505,7 +516,7 @@ def plan_for(con: duckdb.DuckDBPyConnection, code: str, year: int, standard: int
 
 def target_choices(con: duckdb.DuckDBPyConnection, code: str, year: int) -> dict[str, str]:
     """target_options() labelled with where the council is and the band above it, e.g.
-    'Standard 3: Apprenticeships (now Does not meet; next Partly meets)'."""
+    'Standard 3: Apprenticeships (Does not meet → Partly meets)'."""
     options = target_options(con, year)
     actual = whatif.actual_scores(con, code, year)
     if actual is None:
@@ -516,5 +527,5 @@ def target_choices(con: duckdb.DuckDBPyConnection, code: str, year: int) -> dict
         if target.current_band == target.band:
             out[key] = f"{label} (already {target.band_label})"
         else:
-            out[key] = f"{label} (now {target.current_band_label}; next {target.band_label})"
+            out[key] = f"{label} ({target.current_band_label} → {target.band_label})"
     return out

@@ -23,12 +23,24 @@ DEMO_TEXT = (
 )
 
 CSS = BRIEFING_CSS + """
-@page { size: A4; margin: 12mm 12mm 12mm 12mm; }
-body { font-size: 9.5pt; }
-h1 { font-size: 17pt; }
-h2 { font-size: 12pt; margin: 4mm 0 1.5mm; }
-table { font-size: 8.5pt; }
-.plan { break-inside: avoid; page-break-inside: avoid; margin: 0 0 3mm; }
+@page { size: A4; margin: 9mm 10mm 9mm 10mm; }
+body { font-size: 8.5pt; line-height: 1.25; }
+main { padding: 4mm 3mm; }
+h1 { font-size: 15pt; margin: 0 0 1mm; }
+h2 { font-size: 10pt; margin: 2.5mm 0 .8mm; padding-bottom: .4mm; }
+p, li { margin: 0 0 1mm; }
+.meta { margin: 0 0 2mm; }
+.demo { padding: 1.5mm 3mm; margin: 0 0 2.5mm; }
+.demo strong { font-size: 10pt; display: inline; margin-right: 1.5mm; }
+table { font-size: 7.8pt; margin: 0 0 1mm; }
+th, td { padding: .4mm 1.2mm; }
+.note, cite { font-size: 7.8pt; }
+ul { margin: 0 0 1mm; }
+footer { margin-top: 3mm; padding-top: 1mm; font-size: 7.5pt; }
+table.changes { table-layout: fixed; }
+li { font-size: 7.8pt; }
+.plan { break-inside: avoid; page-break-inside: avoid; margin: 0 0 2mm; }
+@media print { main { padding: 0; } }
 """
 
 
@@ -63,29 +75,31 @@ def plan_html(con: duckdb.DuckDBPyConnection, result: planning.PlanResult, *, is
                      f"{len(result.plans)} alternative{'s' if len(result.plans) != 1 else ''}, cheapest first: "
                      "a change is cheaper the more similar councils already give that answer or better.</p>")
         for i, p in enumerate(result.plans, start=1):
-            parts.append(_plan_block(i, p, target))
+            parts.append(_plan_block(i, p, target, full=i == 1))
         parts.append(_good_practice(con, result))
-    parts.append(_method(result))
-    parts.append("<footer>PA Support Benchmark. Scores from the survey answers by the scoring rules in "
-                 "standards/scoring.toml; the standards and what good looks like from Skills for Care, "
-                 "Minimum standards of support for individual employers and personal assistants (advice note), "
-                 "cited by standard." + (f" {DEMO_TITLE}." if is_demo else "") + "</footer>")
+    parts.append("<footer>" + _method(result) + " Standards and what good looks like: Skills for Care, Minimum standards of support for "
+                 "individual employers and personal assistants (advice note), cited by standard." + (f" {DEMO_TITLE}." if is_demo else "") + "</footer>")
     parts.append("</main></body></html>")
     return "".join(parts)
 
 
-def _plan_block(i: int, p: planning.Plan, target: planning.Target | None) -> str:
+def _plan_block(i: int, p: planning.Plan, target: planning.Target | None, *, full: bool) -> str:
+    """A plan's table: the first with each question's wording, the alternatives with its topic
+    (one line a change), so that three alternatives fit the page."""
     where = "overall" if target is None or target.standard is None else f"on standard {target.standard}"
     rows = "".join(
-        f"<tr><td>{c.standard}. {_e(c.standard_name)}</td><td>{_e(c.wording)}</td><td>{_e(c.current_label)}</td>"
+        f"<tr><td>{c.standard}. {_e(c.standard_name)}</td><td>{_e(c.wording if full else c.topic)}</td>"
+        f"<td>{_e(c.current_label)}</td>"
         f"<td><b>{_e(c.proposed_label)}</b></td><td class=\"num\">{c.peers_with} of {c.peers_total}</td></tr>"
         for c in p.changes)
     return (f"<div class=\"plan\"><h2>Plan {i}: {len(p.changes)} change{'s' if len(p.changes) != 1 else ''}, "
             f"projected {format_score(p.score)} ({_e(p.band_label)}) {where}</h2>"
-            f"<table><thead><tr><th>Standard</th><th>Question</th><th>Answer now</th><th>Change to</th>"
-            f"<th class=\"num\">Similar councils already there</th></tr></thead><tbody>{rows}</tbody></table>"
-            f"<p class=\"note\">Overall score with this plan: {format_score(p.overall_score)} "
-            f"({_e(p.overall_band_label)}); rank {_e(p.rank)}.</p></div>")
+            "<table class=\"changes\"><colgroup><col style=\"width:21%\"><col style=\"width:37%\">"
+            "<col style=\"width:13%\"><col style=\"width:18%\"><col style=\"width:11%\"></colgroup>"
+            f"<thead><tr><th>Standard</th><th>{'Question' if full else 'Support'}</th><th>Answer now</th>"
+            f"<th>Change to</th><th class=\"num\">Similar councils there</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<p class=\"note\">With this plan: overall {format_score(p.overall_score)} "
+            f"({_e(p.overall_band_label)}), rank {_e(p.rank)}.</p></div>")
 
 
 def _good_practice(con: duckdb.DuckDBPyConnection, result: planning.PlanResult) -> str:
@@ -96,8 +110,8 @@ def _good_practice(con: duckdb.DuckDBPyConnection, result: planning.PlanResult) 
                        "WHERE list_contains(?, number) ORDER BY number", [numbers]).fetchall()
     items = "".join(f"<li><b>{n}. {_e(name)}:</b> {_e(looks)} <cite>({_e(source)})</cite></li>"
                     for n, name, looks, source in rows)
-    return ("<h2>What good looks like</h2><ul>" + items + "</ul><p class=\"note\">Examples for each standard: "
-            "the Good practice page of PA Support Benchmark, filtered by standard.</p>")
+    return ("<h2>What good looks like <cite>(examples for each standard: the Good practice page of "
+            "PA Support Benchmark)</cite></h2><ul>" + items + "</ul>")
 
 
 def _method(result: planning.PlanResult) -> str:
@@ -105,7 +119,7 @@ def _method(result: planning.PlanResult) -> str:
     peers = ", ".join(result.peer_names) if result.peer_names else "none that responded"
     bounded = (" The search was bounded to keep it quick: not every combination of changes was tried."
                if result.bounded else " Every combination of that many changes was tried.")
-    return ("<h2>How this plan was made</h2><p class=\"note\">Each change raises one answer to one with more "
+    return ("<b>How this plan was made.</b> Each change raises one answer to one with more "
             "credit. Every plan was scored by the same calculation as the published scores and the "
             f"self-assessment. Similar councils ({_e(mode)}, {len(result.peer_names)} that responded): "
-            f"{_e(peers)}." + (bounded if result.status == planning.PLANNED else "") + "</p>")
+            f"{_e(peers)}." + (bounded if result.status == planning.PLANNED else ""))

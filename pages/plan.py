@@ -83,10 +83,7 @@ else:
             st.caption(f"{len(p.changes)} change{'s' if len(p.changes) != 1 else ''} · on average "
                        f"{format_percent(average)} of similar councils already give each answer or better · "
                        f"overall {format_score(p.overall_score)} ({md(p.overall_band_label)}), rank {md(p.rank)}")
-            app.show_table(plan.changes_table(p), column_config={
-                "Question": st.column_config.TextColumn(width="large"),
-                "Similar councils already there": st.column_config.TextColumn(
-                    help="Similar councils that already give this answer or one with more credit")})
+            st.table(plan.page_table(p), hide_index=True, border="horizontal")
             with st.container(horizontal=True, gap="medium"):
                 for n, change in sorted({c.standard: c for c in p.changes}.items()):
                     st.page_link("pages/good_practice.py", label=f"Good practice for standard {n}",

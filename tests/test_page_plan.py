@@ -7,7 +7,7 @@ from datetime import date
 
 from lib import plan, plan_html
 from lib.formatting import escape_markdown as md
-from tests.apptest import open_page, table_with
+from tests.apptest import open_page
 
 PAGE = "pages/plan.py"
 YEAR = 2015
@@ -27,7 +27,7 @@ def test_default_state_asks_for_a_council(repo_db_path):
     at = open_page(PAGE)
     assert at.title[0].value == "Improvement plan"
     assert any("Choose a council above" in i.value for i in at.info)
-    assert not at.dataframe and not at.download_button
+    assert not at.table and not at.download_button
 
 
 def test_overall_plans_match_the_library_and_link_to_good_practice(repo_db_path, repo_con):
@@ -45,11 +45,12 @@ def test_overall_plans_match_the_library_and_link_to_good_practice(repo_db_path,
     fewest = len(expected.plans[0].changes)
     assert any(m.value.startswith(f"**{fewest} answer change") for m in at.markdown)
     # Each plan's table lists its changes as the library computed them (labels, never codes).
-    tables = [df.value for df in at.dataframe if "Change to" in df.value.columns]
+    tables = [t.value for t in at.table if "Change" in t.value.columns]
     assert len(tables) == len(expected.plans)
     for table, p in zip(tables, expected.plans, strict=True):
-        assert list(table["Change to"]) == [c.proposed_label for c in p.changes]
-        assert list(table["Answer now"]) == [c.current_label for c in p.changes]
+        assert list(table["Change"]) == [md(f"{c.current_label} → {c.proposed_label}") for c in p.changes]
+        assert list(table["Question"]) == [f"**{c.standard}\\. {md(c.standard_name)}** · {md(c.wording)}"
+                                           for c in p.changes]
         assert list(table["Similar councils already there"]) == [f"{c.peers_with} of {c.peers_total}"
                                                                  for c in p.changes]
         assert not table.isna().any().any()
@@ -80,8 +81,8 @@ def test_target_from_the_url_and_changing_it(repo_db_path, repo_con):
     assert at.query_params["target"] in (["3"], "3")
     expected3 = plan.plan_for(repo_con, code, YEAR, 3)
     assert f"**Target:** {md(expected3.target.description)}." in _text(at)
-    table = table_with(at, "Change to", "Standard")
-    assert set(table["Standard"]) <= {f"3. {expected3.target.standard_name}"}
+    table = next(t.value for t in at.table if "Change" in t.value.columns)
+    assert all(q.startswith(f"**3\\. {md(expected3.target.standard_name)}** · ") for q in table["Question"])
 
 
 def test_target_already_met_says_so(repo_db_path, repo_con):
@@ -90,7 +91,7 @@ def test_target_already_met_says_so(repo_db_path, repo_con):
         "ORDER BY authority_code, standard LIMIT 1", [YEAR]).fetchall()[0]
     at = open_page(PAGE, authority=code, round=str(YEAR), target=str(standard))
     assert any(f"already in the top band, Meets, on standard {standard}" in s.value for s in at.success)
-    assert not [df for df in at.dataframe if "Change to" in df.value.columns]
+    assert not at.table
 
 
 def test_council_that_did_not_respond_is_sent_to_self_assessment(repo_db_path, repo_con):

@@ -223,5 +223,5 @@ def test_target_helpers(con):
     # Labels say where the council is and the band above it (Beta: S1 = 75 Meets, S3 no evidence).
     choices = plan.target_choices(con, BETA, YEAR)
     assert choices["1"] == "Standard 1: Standard 1 (already Meets)"
-    assert choices["3"] == "Standard 3: Standard 3 (now No evidence; next Partly meets)"
-    assert choices["overall"] == "Overall score (now Partly meets; next Meets)"
+    assert choices["3"] == "Standard 3: Standard 3 (No evidence → Partly meets)"
+    assert choices["overall"] == "Overall score (Partly meets → Meets)"
