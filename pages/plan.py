@@ -68,6 +68,7 @@ elif result.status == plan.UNREACHABLE:
     st.warning(md(result.message), icon=":material/block:")
 else:
     fewest = len(result.plans[0].changes)
+    st.header(f"Plans to reach {md(target.band_label)}", anchor=False)
     st.markdown(f"**{fewest} answer change{'s' if fewest != 1 else ''}** is the fewest that reach the target. "
                 f"{len(result.plans)} alternative{'s' if len(result.plans) != 1 else ''} with that many, cheapest first.")
     if result.fewest_proven:

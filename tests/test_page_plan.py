@@ -43,6 +43,7 @@ def test_overall_plans_match_the_library_and_link_to_good_practice(repo_db_path,
     assert heads == [f"Plan {i}: projected {int(p.score)} ({p.band_label})"
                      for i, p in enumerate(expected.plans, start=1)]
     fewest = len(expected.plans[0].changes)
+    assert [h.value for h in at.header] == [f"Plans to reach {expected.target.band_label}"]
     assert any(m.value.startswith(f"**{fewest} answer change") for m in at.markdown)
     # Each plan's table lists its changes as the library computed them (labels, never codes).
     tables = [t.value for t in at.table if "Change" in t.value.columns]
@@ -117,3 +118,11 @@ def test_the_download_is_one_labelled_page(repo_db_path, repo_con):
     assert "@page { size: A4" in page
     real = plan_html.plan_html(repo_con, result, is_demo=False, generated=date(2026, 12, 1))
     assert "Synthetic" not in real
+
+
+def test_scorecard_gaps_link_to_the_plan(repo_db_path, repo_con):
+    code = _lowest(repo_con)
+    at = open_page("pages/scorecard.py", authority=code, round=str(YEAR))
+    links = [e for e in at.main.get("page_link") if e.proto.label.startswith("Improvement plan")]
+    assert len(links) == 1 and "plan" in links[0].proto.page
+    assert urllib.parse.parse_qs(links[0].proto.query_string) == {"authority": [code], "round": [str(YEAR)]}
