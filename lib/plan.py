@@ -409,31 +409,29 @@ class _Search:
         # Single changes at their best, measured by the SQL: used to order questions when a
         # number of changes has too many combinations to try them all.
         singles = self._score([{q: best[q].proposed_value} for q in questions])
-        gain = {q: (s[1] if s[1] is not None else -math.inf) for q, s in zip(questions, singles, strict=True)}
+        single = dict(zip(questions, singles, strict=True))
+        gain = {q: (s[1] if s[1] is not None else -math.inf) for q, s in single.items()}
         ranked = sorted(questions, key=lambda q: (-gain[q], best[q].cost, q))
         limit = len(questions) if max_changes is None else min(max_changes, len(questions))
         for k in range(1, limit + 1):
+            # Past the budget, each further k tries only the k questions that gain most (greedy),
+            # so a reachable target is always reached: every question at its best reaches it.
+            allowed = max(self.budget - self.sheets, 0) // 2
             pool = ranked
-            while math.comb(len(pool), k) > max(self.budget - self.sheets, 1) // 2 and len(pool) > k:
+            while k > 1 and math.comb(len(pool), k) > allowed and len(pool) > k:
                 pool = pool[:-1]
-            exhaustive = len(pool) == len(ranked)
-            if not exhaustive:
+            if len(pool) < len(ranked):
                 self.bounded = True
             subsets = [tuple(sorted(s, key=ranked.index)) for s in itertools.combinations(pool, k)]
             if k == 1:
-                scored = singles
+                scored = [single[s[0]] for s in subsets]
             else:
                 scored = self._score([{q: best[q].proposed_value for q in s} for s in subsets])
             reaching = [s for s, r in zip(subsets, scored, strict=True) if target_met(self.target, r[0])]
             if reaching:
-                plans = self._cheapest_levels(reaching, max_plans)
-                if plans:
-                    return plans
-            if not exhaustive:
+                return self._cheapest_levels(reaching, max_plans)
+            if len(pool) < len(ranked):
                 self.proven = False
-            if self.sheets >= self.budget:
-                self.bounded = True
-                break
         return []
 
     def _cheapest_levels(self, reaching: list[tuple[str, ...]],
@@ -453,12 +451,24 @@ class _Search:
             scored = self._score([{c.question_id: c.proposed_value for c in v} for v in chunk])
             for v, (shown, unrounded) in zip(chunk, scored, strict=True):
                 if target_met(self.target, shown) and len(found) < max_plans:
-                    ordered = tuple(sorted(v, key=lambda c: (c.standard, self.order[c.question_id])))
-                    found.append((ordered, float(shown or 0), float(unrounded or 0)))
+                    found.append((self._ordered(v), float(shown or 0), float(unrounded or 0)))
             if self.sheets >= self.budget and start < len(variants):
                 self.bounded = True
                 break
+        if not found:
+            # Out of budget before any cheaper level reached: the reaching sets at their best
+            # answers reach by construction; re-score the cheapest of them.
+            tops = sorted((tuple(self.per_question[q][-1] for q in subset) for subset in reaching),
+                          key=lambda v: (round(sum(c.cost for c in v), 9), sorted(c.question_id for c in v)))
+            tops = tops[:max_plans]
+            best = self._score([{c.question_id: c.proposed_value for c in v} for v in tops])
+            found = [(self._ordered(v), float(shown or 0), float(unrounded or 0))
+                     for v, (shown, unrounded) in zip(tops, best, strict=True) if target_met(self.target, shown)]
         return found
+
+    def _ordered(self, changes: tuple[Change, ...]) -> tuple[Change, ...]:
+        """A plan's changes in questionnaire order."""
+        return tuple(sorted(changes, key=lambda c: (c.standard, self.order[c.question_id])))
 
 
 # --------------------------------------------------------------------------------------------

@@ -225,3 +225,37 @@ def test_target_helpers(con):
     assert choices["1"] == "Standard 1: Standard 1 (already Meets)"
     assert choices["3"] == "Standard 3: Standard 3 (No evidence → Partly meets)"
     assert choices["overall"] == "Overall score (Partly meets → Meets)"
+
+
+def test_past_the_budget_the_search_goes_greedy_and_still_reaches(planner):
+    # Budget 1: after the everything-at-best sheet and the 8 single changes nothing is left, so
+    # each k tries only the k questions whose single change scores most: q3 (67.5), then q4, q5
+    # (65.6). k = 2: q3 + q4 -> (75 + 100 + 2x100 + 100 + 5x50) / 10 = 72.5, short. k = 3: q3, q4,
+    # q5 -> (75 + 100 + 200 + 2x100 + 4x50) / 10 = 77.5 -> 78, with q3 available (q3 in
+    # development: 67.5, misses).
+    result = planner.plan(BETA, None, budget=1)
+    assert result.status == plan.PLANNED and result.bounded and not result.fewest_proven
+    assert [_ids(p) for p in result.plans] == [[("q3", "available"), ("q4", "available"), ("q5", "available")]]
+    assert result.plans[0].score == 78.0
+
+
+def test_single_changes_are_matched_to_their_own_scores(con):
+    # Alpha with q1a not available: S1 = 100 x (0 + 3x0.5) / 4 = 37.5, overall (37.5 + 600) / 9 =
+    # 70.8 -> 71, Partly meets; target Meets (75). Single changes, best answer first by score:
+    #   q3 -> available  (37.5 + 2x100 + 600) / 9 = 93.1 -> 93   reaches (Beta: no answer, cost 1)
+    #   q1b -> available (75 + 600) / 9 = 75.0 -> 75              reaches (Beta: available, cost 0)
+    #   q2 -> available  (37.5 + 100 + 600) / 10 = 73.75 -> 74    misses
+    #   q1a -> available (62.5 + 600) / 9 = 73.6 -> 74            misses
+    # and q3 -> in development (37.5 + 2x50 + 600) / 9 = 81.9 -> 82 reaches (cost 1).
+    con.execute("UPDATE responses SET answer = 'not_available', providers = [] "
+                "WHERE authority_code = ? AND question_id = 'q1a'", [ALPHA])
+    p = plan.Planner(con, YEAR)
+    try:
+        result = p.plan(ALPHA, None)
+    finally:
+        p.close()
+    assert result.target.current_score == 71.0
+    assert [_ids(x) for x in result.plans] == [[("q1b", "available")], [("q3", "available")],
+                                              [("q3", "in_development")]]
+    assert [x.score for x in result.plans] == [75.0, 93.0, 82.0]
+    assert [x.cost for x in result.plans] == [0.0, 1.0, 1.0]
