@@ -35,7 +35,7 @@ from lib import peers, scoring, whatif
 #: Plans returned at most (alternatives of the same, smallest, size).
 MAX_PLANS = 3
 #: Candidate sheets scored by SQL at most per request (keeps one request to a few seconds).
-SHEET_BUDGET = 6000
+SHEET_BUDGET = 4000
 #: Sheets scored per SQL round trip.
 BATCH = 1500
 #: Stand-in councils for candidate sheets get codes starting with this (never an ONS code).
