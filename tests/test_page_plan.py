@@ -126,3 +126,11 @@ def test_scorecard_gaps_link_to_the_plan(repo_db_path, repo_con):
     links = [e for e in at.main.get("page_link") if e.proto.label.startswith("Improvement plan")]
     assert len(links) == 1 and "plan" in links[0].proto.page
     assert urllib.parse.parse_qs(links[0].proto.query_string) == {"authority": [code], "round": [str(YEAR)]}
+
+
+def test_bad_target_and_peer_values_in_the_address_fall_back_to_the_defaults(repo_db_path, repo_con):
+    code = _lowest(repo_con)
+    at = open_page(PAGE, authority=code, round=str(YEAR), target="9" * 500, peers="<script>")
+    assert at.selectbox(key="plan_target").value == "overall"
+    assert at.selectbox(key="plan_peers").value == plan.DEFAULT_PEER_MODE
+    assert "script" not in _text(at)

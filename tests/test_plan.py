@@ -259,3 +259,18 @@ def test_single_changes_are_matched_to_their_own_scores(con):
                                               [("q3", "in_development")]]
     assert [x.score for x in result.plans] == [75.0, 93.0, 82.0]
     assert [x.cost for x in result.plans] == [0.0, 1.0, 1.0]
+
+
+def test_region_and_type_peers_are_lib_peers_respondents(repo_con):
+    """Peer modes reuse lib.peers: same region / same type, counting only councils that responded."""
+    code = repo_con.execute("SELECT authority_code FROM overall_scores WHERE round_year = 2015 AND ranked "
+                            "ORDER BY score, authority_code LIMIT 1").fetchall()[0][0]
+    same = {"region": "c.region_code = me.region_code", "type": "c.type = me.type"}
+    base = ("SELECT c.display_name FROM round_councils c JOIN round_councils me ON me.round_year = c.round_year "
+            "AND me.authority_code = ? WHERE c.round_year = 2015 AND c.responded AND c.authority_code <> ? AND ")
+    for mode, condition in same.items():
+        result = plan.plan_for(repo_con, code, 2015, 1, mode)
+        expected = [r[0] for r in repo_con.execute(base + condition, [code, code]).fetchall()]
+        assert result.peer_mode == mode and sorted(result.peer_names) == sorted(expected) and expected
+        for p in result.plans:
+            assert all(c.peers_total == len(expected) for c in p.changes)
