@@ -188,20 +188,16 @@ def target_met(target: Target, score: float | None) -> bool:
 # The planner: a private copy of the round, shared by every request for that round
 # --------------------------------------------------------------------------------------------
 
-class Planner:
-    """Finds improvement plans for any council of one round (built once per round, cached)."""
+class SheetScorer:
+    """Scores many answer sheets at once by the scoring views, on a private copy of one round."""
 
     def __init__(self, source: duckdb.DuckDBPyConnection, year: int) -> None:
         self.year = int(year)
         self._lock = threading.Lock()
         self.con = scoring.scoring_copy(source, self.year)
-        self.projector = whatif.Projector(source, self.year)
 
     def close(self) -> None:
         self.con.close()
-        self.projector.close()
-
-    # ---- scoring many sheets at once, by the views --------------------------------------------
 
     def score_sheets(self, code: str, base: whatif.Answers, sheets: list[dict[str, str]],
                      standard: int | None) -> list[tuple[float | None, float | None]]:
@@ -260,6 +256,24 @@ class Planner:
                 cur.close()
         return [tuple(None if whatif.is_missing(v) else float(v) for v in found.get(c, (None, None)))  # type: ignore[misc]
                 for c in codes]
+
+
+class Planner:
+    """Finds improvement plans for any council of one round (built once per round, cached)."""
+
+    def __init__(self, source: duckdb.DuckDBPyConnection, year: int) -> None:
+        self.year = int(year)
+        self.scorer = SheetScorer(source, self.year)
+        self.con = self.scorer.con  # the round's copy, for the questionnaire, peers and answers
+        self.projector = whatif.Projector(source, self.year)
+
+    def close(self) -> None:
+        self.scorer.close()
+        self.projector.close()
+
+    def score_sheets(self, code: str, base: whatif.Answers, sheets: list[dict[str, str]],
+                     standard: int | None) -> list[tuple[float | None, float | None]]:
+        return self.scorer.score_sheets(code, base, sheets, standard)
 
     # ---- candidate changes -----------------------------------------------------------------
 
