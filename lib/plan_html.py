@@ -1,7 +1,8 @@
 """The improvement plan as one self-contained HTML page to print (A4) or share.
 
-Inline CSS only (the briefing's, lib.briefing.CSS, made a little tighter so a plan of three
-alternatives fits one page); every value from data goes through html.escape.
+Inline CSS only, its own (in the briefing's style but tighter, so a plan of three alternatives
+fits one page, and independent of the briefing's print layout); every value from data goes
+through html.escape.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from datetime import date
 import duckdb
 
 from lib import plan as planning
-from lib.briefing import CSS as BRIEFING_CSS
 from lib.formatting import format_score
 
 DEMO_TITLE = "Synthetic demonstration data"
@@ -22,21 +22,32 @@ DEMO_TEXT = (
     "to see what the tool produces, not to judge or direct the council named."
 )
 
-CSS = BRIEFING_CSS + """
+CSS = """
 @page { size: A4; margin: 9mm 10mm 9mm 10mm; }
-body { font-size: 8.5pt; line-height: 1.25; }
-main { padding: 4mm 3mm; }
+* { box-sizing: border-box; }
+body { font-family: Arial, Helvetica, sans-serif; color: #1b1b1b; background: #fff; margin: 0;
+       font-size: 8.5pt; line-height: 1.25; }
+main { max-width: 190mm; margin: 0 auto; padding: 4mm 3mm; }
 h1 { font-size: 15pt; margin: 0 0 1mm; }
-h2 { font-size: 10pt; margin: 2.5mm 0 .8mm; padding-bottom: .4mm; }
+h2 { font-size: 10pt; margin: 2.5mm 0 .8mm; padding-bottom: .4mm; border-bottom: 2px solid #0072B2;
+     break-after: avoid; }
 p, li { margin: 0 0 1mm; }
-.meta { margin: 0 0 2mm; }
-.demo { padding: 1.5mm 3mm; margin: 0 0 2.5mm; }
+ul { margin: 0 0 1mm; padding-left: 6mm; }
+.kicker { text-transform: uppercase; letter-spacing: .05em; font-size: 8pt; color: #4d4d4d; margin: 0; }
+.meta { color: #333; margin: 0 0 2mm; }
+.demo { border: 3px solid #D55E00; background: #fff4ec; padding: 1.5mm 3mm; margin: 0 0 2.5mm;
+        -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 .demo strong { font-size: 10pt; display: inline; margin-right: 1.5mm; }
-table { font-size: 7.8pt; margin: 0 0 1mm; }
-th, td { padding: .4mm 1.2mm; }
-.note, cite { font-size: 7.8pt; }
-ul { margin: 0 0 1mm; }
-footer { margin-top: 3mm; padding-top: 1mm; font-size: 7.5pt; }
+table { border-collapse: collapse; width: 100%; font-size: 7.8pt; margin: 0 0 1mm; }
+thead { display: table-header-group; }
+th, td { border-bottom: 1px solid #d9d9d9; padding: .4mm 1.2mm; text-align: left; vertical-align: middle; }
+th { background: #f2f2f2; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+td.num, th.num { text-align: right; }
+td.num { white-space: nowrap; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+.note, cite { font-size: 7.8pt; color: #333; }
+cite { font-style: normal; color: #4d4d4d; }
+footer { margin-top: 3mm; border-top: 1px solid #bfbfbf; padding-top: 1mm; font-size: 7.5pt; color: #4d4d4d; }
 table.changes { table-layout: fixed; }
 li { font-size: 7.8pt; }
 .plan { break-inside: avoid; page-break-inside: avoid; margin: 0 0 2mm; }
