@@ -50,6 +50,7 @@ def navigation_pages() -> dict[str, list[StreamlitPage]]:
             st.Page("pages/scorecard.py", title="Council scorecard", icon=":material/assignment:",
                     url_path="scorecard"),
             st.Page("pages/what_if.py", title="Self-assessment", icon=":material/tune:", url_path="what_if"),
+            st.Page("pages/plan.py", title="Improvement plan", icon=":material/flag:", url_path="plan"),
         ],
         "Compare": [
             st.Page("pages/regions.py", title="Regional comparison", icon=":material/map:", url_path="regions"),

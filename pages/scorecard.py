@@ -196,6 +196,8 @@ else:
     st.markdown(f"{len(gap_rows)} of {len(profile)} standards are not in the top band or have no evidence, "
                 "weakest first. Each lists the answers behind the gap, actions to consider, the 2015 report's "
                 f"recommendations and good-practice examples, those from {md(me['region_name'])} first.")
+    st.page_link("pages/plan.py", label="Improvement plan: the fewest answer changes to the next band",
+                 query_params={"authority": code, "round": str(year)}, icon=":material/flag:")
 for i, gap in enumerate(gap_rows.itertuples()):
     n = int(gap.standard)
     score_bit = f"{gap.score_text} ({gap.band_text})" if gap.reason == scorecard.GAP_BELOW else gap.band_text

@@ -29,6 +29,7 @@ PAGES = {
     "gaps": "gaps",
     "scorecard": "scorecard",
     "what-if": "what_if",
+    "plan": "plan",
     "regions": "regions",
     "peers": "peers",
     "good-practice": "good_practice",

@@ -51,6 +51,6 @@ def test_streamlit_file_menu_is_off_and_the_apps_menu_shows(repo_db_path):
     at = open_page()
     assert st.get_option("client.showSidebarNavigation") is False
     assert [link.proto.label for link in at.sidebar.get("page_link")] == [
-        "Home", "Gap finder", "Council scorecard", "Self-assessment", "Regional comparison",
+        "Home", "Gap finder", "Council scorecard", "Self-assessment", "Improvement plan", "Regional comparison",
         "Peer comparison", "Good practice", "Methodology", "Accessibility", "Download the data", "Data management",
     ]
