@@ -6,6 +6,8 @@ to a table with the same numbers.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -29,7 +31,8 @@ from lib.rounding import NOISE_DECIMALS, shown_int
 
 #: Fill for "No evidence" cells: near-white, outside the score scale, and always labelled.
 NO_EVIDENCE_FILL = "#F2F2F2"
-ROW_HEIGHT = 24
+ROW_HEIGHT = 28
+NAME_WRAP = 16
 BAR_PX = 18
 
 #: The parts of "without the support", in the order they are stacked, and their colours.
@@ -94,7 +97,10 @@ def score_heatmap(frame: pd.DataFrame, *, source: str, title: str) -> go.Figure:
                     mode="markers", marker=dict(opacity=0), hoverinfo="skip", showlegend=False)
     # Fixed ranges: the invisible markers of the bottom labels would otherwise pad the autorange
     # with empty rows above the grid.
-    fig.update_yaxes(range=[len(councils) - 0.5, -0.5], tickfont=dict(size=11), showgrid=False, title_standoff=4)
+    # Long council names on two lines, so the names leave the grid most of a phone's width.
+    fig.update_yaxes(range=[len(councils) - 0.5, -0.5], tickfont=dict(size=11), showgrid=False, title_standoff=4,
+                     tickmode="array", tickvals=councils, ticktext=[wrap_text(html.escape(str(c)), NAME_WRAP)
+                                                                    for c in councils])
     fig.update_xaxes(range=[-0.5, len(columns) - 0.5])
     ticks = dict(tickmode="array", tickvals=columns, ticktext=numbers, tickfont=dict(size=12), tickangle=0)
     fig.update_xaxes(side="top", showgrid=False, automargin=False, **ticks)
@@ -107,7 +113,7 @@ def score_heatmap(frame: pd.DataFrame, *, source: str, title: str) -> go.Figure:
     height = top + plot + bottom
     # The key starts at the chart's left edge, under the council names: x=0 is the grid's edge, so
     # it is shifted left by about the names' width (the margin plotly makes for them).
-    names_px = int(5.0 * max((len(str(c)) for c in councils), default=0)) + 28
+    names_px = int(5.6 * min(max((len(str(c)) for c in councils), default=0), NAME_WRAP)) + 28
     fig.add_annotation(text=key, x=0, xref="paper", xanchor="left", xshift=-names_px, y=1 + (top - title_px - 8) / plot,
                        yref="paper", yanchor="top", showarrow=False, align="left",
                        font=dict(size=12, color="#1B1B1B"))

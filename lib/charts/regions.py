@@ -128,14 +128,14 @@ def league_chart(league: pd.DataFrame, *, england_median: float | None, source: 
     if england_median is not None and not is_missing(england_median):
         fig.add_vline(x=float(england_median), line={"color": COMPARATOR_COLOURS["England"], "dash": "dash",
                                                      "width": 2})
-        fig.add_annotation(x=float(england_median), y=1.0, yref="paper", yanchor="bottom", showarrow=False,
+        fig.add_annotation(x=float(england_median), y=1.0, yref="paper", yanchor="bottom", yshift=8, showarrow=False,
                            text=f"England median {format_score(england_median)}",
                            font={"size": 12, "color": COMPARATOR_COLOURS["England"]})
     fig.update_xaxes(range=[0, 102], dtick=20)
     base_layout(fig, title=title, source=source, x_title="Overall score (0-100)")
     # Each region's name above its bar, so the bars keep the chart's whole width on a phone.
     lines = label_rows_above(fig, labels, marker_px=BAR_PX, backdrop=True)
-    stack_header(fig, plot_height=row_pitch(lines, BAR_PX) * max(len(labels), 1), legend_entries=2, extra_px=18)
+    stack_header(fig, plot_height=row_pitch(lines, BAR_PX) * max(len(labels), 1), legend_entries=2, extra_px=26)
     fig.update_traces(width=None, selector=dict(type="bar"))
     fig.update_layout(bargap=bar_gap(lines, BAR_PX))
     return fig
