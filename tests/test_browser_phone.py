@@ -13,7 +13,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import ARTIFACTS, VIEWPORT, copy_db, skip_without_chromium, streamlit_server, wait_for_app
+from tests.browser import (
+    ARTIFACTS,
+    VIEWPORT,
+    copy_db,
+    skip_without_chromium,
+    streamlit_server,
+    wait_for_app,
+)
 from tests.test_browser import PAGES, _base_path_probe, _serious_axe_violations
 
 pytestmark = [pytest.mark.browser, skip_without_chromium()]
