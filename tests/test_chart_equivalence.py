@@ -56,9 +56,10 @@ def _old_not_asked_annotations(standards: pd.DataFrame) -> list[dict]:
     from plotly.subplots import make_subplots
 
     order = standards.drop_duplicates("standard").sort_values("standard")
-    fig = make_subplots(rows=3, cols=3, shared_yaxes=True, vertical_spacing=0.15, horizontal_spacing=0.05)
+    # The same grid as the chart's (one standard per row since the phone layout, issue 14).
+    fig = make_subplots(**scorecard_charts.trend_grid(len(order)))
     for idx, number in enumerate(order["standard"]):
-        row, col = idx // 3 + 1, idx % 3 + 1
+        row, col = idx + 1, 1
         med = standards[standards["standard"] == number].sort_values("round_year").drop_duplicates("round_year")
         for year in med.loc[~med["asked"], "round_year"]:
             fig.add_annotation(x=int(year), y=50, text="Not<br>asked", showarrow=False,

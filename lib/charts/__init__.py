@@ -79,7 +79,9 @@ def add_band_shading(fig: go.Figure, bands: list[tuple[str, str, float]], *, axi
     upper = 100.0
     for key, label, lo in bands:
         name = html.escape(str(label))
-        text = (f"<b>{name}</b> ({lo:.0f}+)" if lo > 0 else f"<b>{name}</b>") if show_minimum else name
+        # The threshold on a line of its own, so the names fit their band on a phone (~360 px).
+        text = (f"<b>{name}</b><br>{lo:.0f}+" if lo > 0 else f"<b>{name}</b><br>below {upper:.0f}") \
+            if show_minimum else name
         font = dict(size=12, color="#333333")
         if axis == "x":
             fig.add_vrect(x0=lo, x1=upper, fillcolor=band_colour(key), opacity=opacity, line_width=0,
@@ -89,8 +91,9 @@ def add_band_shading(fig: go.Figure, bands: list[tuple[str, str, float]], *, axi
         else:
             fig.add_hrect(y0=lo, y1=upper, fillcolor=band_colour(key), opacity=opacity, line_width=0,
                           layer="below")
+            # Short lines, so the right margin they need (about 70 px) leaves a phone's chart room.
             fig.add_annotation(x=1.01, xref="paper", xanchor="left", y=(lo + upper) / 2, yref="y",
-                               text=text, showarrow=False, font=font)
+                               text=wrap_text(text, 8), showarrow=False, font=font, align="left")
         upper = lo
     return fig
 
@@ -108,11 +111,28 @@ def wrap_text(text: str, width: int) -> str:
     return "<br>".join(lines)
 
 
+#: Characters per line that fit a phone's width (a 390 px screen leaves about 340 px for a chart):
+#: titles (16 px bold), the source line (12 px) and row names above the rows (13 px).
+TITLE_WRAP = 36
+SOURCE_WRAP = 44
+ROW_LABEL_WRAP = 52
+LINE_PX = {16: 21, 13: 17, 12: 16}
+#: Room above a plot for add_band_shading's names (two lines of 12 px).
+BAND_NAMES_PX = 40
+
+
+def text_lines(text: str) -> int:
+    return str(text).count("<br>") + 1
+
+
 def base_layout(fig: go.Figure, *, title: str, source: str, height: int = 420,
                 x_title: str | None = None, y_title: str | None = None) -> go.Figure:
-    """Common look: title, axis titles, a source line under the chart, readable font."""
+    """Common look: title, axis titles, a source line under the chart, readable font.
+
+    The title and source are wrapped to fit a phone's width (plotly does not wrap text, and a
+    figure is responsive in width only): a long one takes two lines at every width."""
     fig.update_layout(
-        title=dict(text=title, x=0, xanchor="left", font=dict(size=16)),
+        title=dict(text=wrap_text(title, TITLE_WRAP), x=0, xanchor="left", font=dict(size=16)),
         font=FONT, height=height, margin=dict(l=10, r=10, t=60, b=70),
         plot_bgcolor="#FFFFFF", paper_bgcolor="#FFFFFF",
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
@@ -123,6 +143,65 @@ def base_layout(fig: go.Figure, *, title: str, source: str, height: int = 420,
         fig.update_yaxes(title_text=y_title)
     fig.update_xaxes(gridcolor="#E5E5E5", zerolinecolor="#BFBFBF")
     fig.update_yaxes(gridcolor="#E5E5E5", zerolinecolor="#BFBFBF")
-    fig.add_annotation(text=f"Source: {source}", xref="paper", yref="paper", x=0, y=-0.2,
+    fig.add_annotation(text=wrap_text(f"Source: {source}", SOURCE_WRAP), xref="paper", align="left", yref="paper", x=0, y=-0.2,
                        xanchor="left", yanchor="top", showarrow=False, font=dict(size=12, color="#4D4D4D"))
     return fig
+
+
+def label_rows_above(fig: go.Figure, labels: list[str], positions: list | None = None, *,
+                     width: int = ROW_LABEL_WRAP, font_size: int = 13, marker_px: int = 18,
+                     backdrop: bool = False) -> int:
+    """Name each row of a horizontal chart just above its marks, from the left edge, instead of
+    as y-axis tick labels beside them: long names then never squeeze the plot, which keeps the
+    chart's whole width on a phone as on a desktop. `positions` are the rows' y values (default:
+    the labels, on a category axis). Returns the number of lines of the longest name, for the
+    caller's row height (row_pitch). `marker_px`: how tall the row's marks are (a bar's thickness);
+    `backdrop`: a white ground under each name, where a line crosses the rows."""
+    wrapped = [wrap_text(label, width) for label in labels]
+    fig.update_yaxes(showticklabels=False, ticks="")
+    if positions is None:
+        # Top to bottom in the labels' order, one row each: autorange would pad a category axis
+        # with empty rows around the markers.
+        fig.update_yaxes(categoryorder="array", categoryarray=list(labels), autorange=False,
+                         range=[len(labels) - 0.5, -0.5])
+    fig.layout.annotations = fig.layout.annotations + tuple(
+        go.layout.Annotation(x=0, xref="paper", xanchor="left", y=y, yref="y", yanchor="bottom",
+                             yshift=marker_px // 2 + 2,
+                             text=text, showarrow=False, align="left",
+                             bgcolor="rgba(255,255,255,0.85)" if backdrop else None,
+                             font=dict(size=font_size, color="#1B1B1B"))
+        for text, y in zip(wrapped, positions if positions is not None else labels, strict=True))
+    return max((text_lines(t) for t in wrapped), default=1)
+
+
+def row_pitch(label_lines: int, marker_px: int = 18) -> int:
+    """Pixels per row for label_rows_above: the name's lines, then the row's marks under it."""
+    return LINE_PX[13] * label_lines + marker_px + 10
+
+
+def bar_gap(label_lines: int, bar_px: int) -> float:
+    """plotly's bargap that makes bars `bar_px` thick in rows of row_pitch(label_lines, bar_px)."""
+    return 1 - bar_px / row_pitch(label_lines, bar_px)
+
+
+def stack_header(fig: go.Figure, *, plot_height: int, legend_entries: int, extra_px: int = 0,
+                 bottom: int = 100, source_below: int = 62) -> int:
+    """Lay out, from the top: the title (as wrapped), the legend one entry per line, `extra_px`
+    (band names along the top of the plot), then a plot `plot_height` tall and the source line
+    `source_below` px under it. Each block is a fixed height in pixels, so nothing overlaps at
+    any width (a horizontal legend re-flows onto more lines on a narrow screen and runs into
+    whatever is under it). Sets and returns the figure's height."""
+    title_px = 12 + LINE_PX[16] * text_lines(fig.layout.title.text or "")
+    legend_px = 20 * legend_entries
+    top = title_px + 8 + legend_px + extra_px + 10
+    height = top + plot_height + bottom
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=top, b=bottom),
+        title=dict(y=1 - 12 / height, yref="container", yanchor="top"),
+        legend=dict(orientation="v", yref="container", y=1 - (title_px + 8) / height, yanchor="top",
+                    xanchor="left", x=0, tracegroupgap=0),
+    )
+    for ann in fig.layout.annotations:
+        if str(ann.text).startswith("Source:"):
+            ann.update(y=-source_below / plot_height, yanchor="top")
+    return height

@@ -6,18 +6,34 @@ to a table with the same numbers.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from lib.charts import (
+    LINE_PX,
+    PALETTE,
+    ROW_LABEL_WRAP,
+    SCORE_SCALE,
+    bar_gap,
+    base_layout,
+    label_rows_above,
+    row_pitch,
+    stack_header,
+    text_lines,
+    wrap_text,
+)
 from lib.charts import NO_EVIDENCE_LABEL as NO_EVIDENCE
-from lib.charts import PALETTE, SCORE_SCALE, base_layout, wrap_text
 from lib.formatting import DASH, format_percent, is_missing
 from lib.rounding import NOISE_DECIMALS, shown_int
 
 #: Fill for "No evidence" cells: near-white, outside the score scale, and always labelled.
 NO_EVIDENCE_FILL = "#F2F2F2"
-ROW_HEIGHT = 24
+ROW_HEIGHT = 28
+NAME_WRAP = 16
+BAR_PX = 18
 
 #: The parts of "without the support", in the order they are stacked, and their colours.
 UNMET_PARTS = (
@@ -26,20 +42,6 @@ UNMET_PARTS = (
     ("share_dont_know", "Don't know", PALETTE["grey"]),
     ("share_missing", "Not answered", PALETTE["light_grey"]),
 )
-
-
-def _wrap(text: str, width: int = 18) -> str:
-    """Break a label over lines of about `width` characters (plotly uses <br>); a word longer
-    than a line is hyphenated so narrow columns do not run into each other."""
-    words = []
-    for word in text.split():
-        if len(word) > width + 2:  # e.g. Apprenticeships: break before a common ending
-            ending = next((e for e in ("ships", "ship", "ment", "tion", "ing") if word.endswith(e)), None)
-            cut = len(word) - len(ending) if ending else len(word) // 2
-            words += [word[:cut] + "-", word[cut:]]
-        else:
-            words.append(word)
-    return wrap_text(" ".join(words), width)
 
 
 def score_heatmap(frame: pd.DataFrame, *, source: str, title: str) -> go.Figure:
@@ -51,7 +53,11 @@ def score_heatmap(frame: pd.DataFrame, *, source: str, title: str) -> go.Figure:
     """
     councils = list(dict.fromkeys(frame.sort_values("row")["display_name"]))
     standards = frame.drop_duplicates("standard").sort_values("standard")
-    columns = [_wrap(f"{n}. {name}", 12) for n, name in zip(standards["standard"], standards["short_name"], strict=True)]
+    # Columns headed by the standard's number, named in a key above the grid: nine wrapped names
+    # cannot share a phone's width (about 25 px a column there). Hover gives the full name.
+    columns = [f"{n}. {name}" for n, name in zip(standards["standard"], standards["short_name"], strict=True)]
+    numbers = [str(n) for n in standards["standard"]]
+    key = wrap_text("Standards: " + "; ".join(columns) + ".", ROW_LABEL_WRAP)
     # The grid as whole arrays, with no Python work per cell: scores as floats, bands as text.
     def grid(values: str) -> pd.DataFrame:
         wide = frame.pivot(index="display_name", columns="standard", values=values)
@@ -71,15 +77,17 @@ def score_heatmap(frame: pd.DataFrame, *, source: str, title: str) -> go.Figure:
         z=np.where(missing, 1.0, np.nan), x=columns, y=councils,
         colorscale=[[0, NO_EVIDENCE_FILL], [1, NO_EVIDENCE_FILL]], showscale=False,
         text=empty_text, texttemplate="%{text}",
-        textfont=dict(size=11, color="#333333"), xgap=1, ygap=1, name=NO_EVIDENCE,
+        textfont=dict(size=9, color="#333333"), xgap=1, ygap=1, name=NO_EVIDENCE,
         hovertemplate="%{y}<br>%{x}<br>%{text}<extra></extra>",
     )
     fig.add_heatmap(
         z=z, x=columns, y=councils, zmin=0, zmax=100,
         colorscale=SCORE_SCALE, text=text, texttemplate="%{text}",
-        textfont=dict(size=12), customdata=bands, xgap=1, ygap=1, name="Score",
-        colorbar=dict(title=dict(text="Score (0-100)", side="right"), thickness=10, xpad=4, len=min(1.0, 500 / (len(councils) * ROW_HEIGHT + 1)),
-                      y=1, yanchor="top"),
+        textfont=dict(size=11), customdata=bands, xgap=1, ygap=1, name="Score",
+        # Across the top, under the key: at the side it would take a phone's chart a sixth of its width.
+        colorbar=dict(title=dict(text="Score (0-100)", side="top"), orientation="h", thickness=10,
+                      len=220, lenmode="pixels", x=0, xanchor="left", xref="container", xpad=10,
+                      yref="container", yanchor="top", ypad=0),
         hovertemplate="%{y}<br>%{x}<br>Score %{z:.0f} (%{customdata})<extra></extra>",
     )
     # The standards are named above the grid and again below it, so that a reader scrolled down a
@@ -87,19 +95,37 @@ def score_heatmap(frame: pd.DataFrame, *, source: str, title: str) -> go.Figure:
     # axis, matched to the first, carries the labels at the bottom.
     fig.add_scatter(x=columns, y=[councils[0]] * len(columns) if councils else [], xaxis="x2",
                     mode="markers", marker=dict(opacity=0), hoverinfo="skip", showlegend=False)
-    height = max(320, ROW_HEIGHT * len(councils) + 330)
-    fig.update_yaxes(autorange="reversed", tickfont=dict(size=12), showgrid=False)
-    fig.update_xaxes(side="top", tickfont=dict(size=10), tickangle=0, showgrid=False, automargin=True)
-    base_layout(fig, title=title, source=source, height=height, x_title="Standard",
-                y_title="Council")
-    fig.update_layout(margin=dict(l=10, r=10, t=190, b=150),
+    # Fixed ranges: the invisible markers of the bottom labels would otherwise pad the autorange
+    # with empty rows above the grid.
+    # Long council names on two lines, so the names leave the grid most of a phone's width.
+    fig.update_yaxes(range=[len(councils) - 0.5, -0.5], tickfont=dict(size=11), showgrid=False, title_standoff=4,
+                     tickmode="array", tickvals=councils, ticktext=[wrap_text(html.escape(str(c)), NAME_WRAP)
+                                                                    for c in councils])
+    fig.update_xaxes(range=[-0.5, len(columns) - 0.5])
+    ticks = dict(tickmode="array", tickvals=columns, ticktext=numbers, tickfont=dict(size=12), tickangle=0)
+    fig.update_xaxes(side="top", showgrid=False, automargin=False, **ticks)
+    base_layout(fig, title=title, source=source, x_title="Standard", y_title="Council")
+    plot = max(ROW_HEIGHT * len(councils), 60)
+    title_px = 12 + LINE_PX[16] * text_lines(fig.layout.title.text)
+    key_px = LINE_PX[12] * text_lines(key)
+    top = title_px + 8 + key_px + 8 + 50 + 48  # title, key, colour bar, the axis title and numbers
+    bottom = 110
+    height = top + plot + bottom
+    # The key starts at the chart's left edge, under the council names: x=0 is the grid's edge, so
+    # it is shifted left by about the names' width (the margin plotly makes for them).
+    names_px = int(5.6 * min(max((len(str(c)) for c in councils), default=0), NAME_WRAP)) + 28
+    fig.add_annotation(text=key, x=0, xref="paper", xanchor="left", xshift=-names_px, y=1 + (top - title_px - 8) / plot,
+                       yref="paper", yanchor="top", showarrow=False, align="left",
+                       font=dict(size=12, color="#1B1B1B"))
+    fig.data[1].colorbar.update(y=1 - (title_px + 8 + key_px + 8) / height)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=top, b=bottom),
                       title=dict(yref="container", y=1, yanchor="top", pad=dict(t=12)),
-                      xaxis2=dict(overlaying="x", matches="x", side="bottom", tickfont=dict(size=10),
-                                  tickangle=0, showgrid=False, showline=False, zeroline=False))
-    fig.update_xaxes(title_standoff=18, selector=dict(side="top"))
-    # A fixed-height source line below the bottom labels: the default sits a fraction of the plot
-    # height below the plot.
-    fig.layout.annotations[-1].update(y=-125 / (height - 340), yanchor="top")
+                      xaxis2=dict(overlaying="x", matches="x", side="bottom", showgrid=False, showline=False,
+                                  zeroline=False, **ticks))
+    fig.update_xaxes(title_standoff=10, selector=dict(side="top"))
+    # The source line a fixed distance below the bottom numbers (the source is the first annotation).
+    next(a for a in fig.layout.annotations if str(a.text).startswith("Source:")).update(
+        y=-70 / plot, yanchor="top")
     return fig
 
 
@@ -128,21 +154,16 @@ def unmet_bars(df: pd.DataFrame, *, source: str, title: str,
                         customdata=[format_percent(v) for v in share],
                         hovertemplate="%{y}<br>England: %{customdata} without<extra></extra>")
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(autorange="reversed", tickfont=dict(size=12))
+    fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(range=[0, 101], ticksuffix="%", dtick=20)
-    fig.update_layout(legend=dict(traceorder="normal"))
-    height = max(360, 22 * len(df) + 170)
-    base_layout(fig, title=title, source=source, height=height,
-                x_title="Share of responding councils without the support (%)")
-    fig.update_layout(margin=dict(l=10, r=10, t=90, b=80))
-    _source_right(fig, height, 170)
+    base_layout(fig, title=title, source=source,
+                x_title=wrap_text("Share of responding councils without the support (%)", 40))
+    # Each question above its bar, so the bars keep the chart's whole width on a phone.
+    lines = label_rows_above(fig, labels, marker_px=BAR_PX)
+    stack_header(fig, plot_height=max(row_pitch(lines, BAR_PX) * len(labels), 60), legend_entries=len(fig.data),
+                 bottom=120, source_below=80)
+    fig.update_layout(bargap=bar_gap(lines, BAR_PX), legend=dict(traceorder="normal"))
     return fig
-
-
-def _source_right(fig: go.Figure, height: int, chrome: int) -> None:
-    """Keep the source line a fixed distance under the plot, right-aligned so a long line runs
-    into the wide label margin instead of off the edge."""
-    fig.layout.annotations[-1].update(y=-55 / (height - chrome), yanchor="top", x=1, xanchor="right")
 
 
 def percent_text(value: object) -> str:
@@ -170,12 +191,12 @@ def paired_dots(labels: list[str], before: pd.Series, after: pd.Series, *, befor
                     marker=dict(symbol="diamond", size=11, color=PALETTE["blue"]),
                     customdata=[percent_text(v) for v in after],
                     hovertemplate="%{y}<br>" + after_name + ": %{customdata}<extra></extra>")
-    fig.update_yaxes(autorange="reversed", tickfont=dict(size=12), type="category")
+    fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(range=[-2, 102], ticksuffix="%")
-    height = max(360, 24 * len(labels) + 170)
-    base_layout(fig, title=title, source=source, height=height, x_title=x_title)
-    fig.update_layout(margin=dict(l=10, r=10, t=90, b=80))
-    _source_right(fig, height, 170)
+    base_layout(fig, title=title, source=source, x_title=x_title)
+    # Each row's name above its dots, so the dots keep the chart's whole width on a phone.
+    lines = label_rows_above(fig, labels, marker_px=12)
+    stack_header(fig, plot_height=max(row_pitch(lines, 12) * len(labels), 60), legend_entries=2)
     return fig
 
 

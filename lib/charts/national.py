@@ -5,8 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts import BAND_COLOURS, PALETTE, base_layout
+from lib.charts import (
+    BAND_COLOURS,
+    PALETTE,
+    bar_gap,
+    base_layout,
+    label_rows_above,
+    row_pitch,
+    stack_header,
+)
 from lib.formatting import format_percent
+
+BAR_PX = 22
 
 
 def standards_band_bar(df: pd.DataFrame, *, source: str) -> go.Figure:
@@ -28,8 +38,12 @@ def standards_band_bar(df: pd.DataFrame, *, source: str) -> go.Figure:
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed")
     base_layout(fig, title="Share of responding councils in each band, by standard",
-                source=source, height=460, x_title="Share of responding councils (%)")
+                source=source, x_title="Share of responding councils (%)")
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
+    # Each standard's name above its bar, so the bars keep the chart's whole width on a phone.
+    lines = label_rows_above(fig, labels, marker_px=BAR_PX)
+    stack_header(fig, plot_height=row_pitch(lines, BAR_PX) * len(labels), legend_entries=len(fig.data))
+    fig.update_layout(bargap=bar_gap(lines, BAR_PX))
     fig.update_layout(legend_traceorder="normal")  # legend in band order, as the bars read
     return fig
 
@@ -45,5 +59,7 @@ def score_histogram(df: pd.DataFrame, *, source: str, bins: int = 20) -> go.Figu
         )
     fig.update_layout(barmode="stack", bargap=0.05)
     fig.update_xaxes(range=[0, 100])
-    return base_layout(fig, title="Distribution of overall scores", source=source, height=380,
-                       x_title="Overall score (0-100)", y_title="Number of councils")
+    base_layout(fig, title="Distribution of overall scores", source=source,
+                x_title="Overall score (0-100)", y_title="Number of councils")
+    stack_header(fig, plot_height=260, legend_entries=len(fig.data))
+    return fig

@@ -7,7 +7,15 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts import COMPARATOR_COLOURS, PALETTE, add_band_shading, base_layout
+from lib.charts import (
+    COMPARATOR_COLOURS,
+    LINE_PX,
+    PALETTE,
+    add_band_shading,
+    base_layout,
+    label_rows_above,
+    stack_header,
+)
 
 
 def peer_standards_chart(frame: pd.DataFrame, *, council_name: str, source: str,
@@ -25,7 +33,8 @@ def peer_standards_chart(frame: pd.DataFrame, *, council_name: str, source: str,
     numbers = [int(n) for n in standards["standard"]]
     position = {n: i for i, n in enumerate(numbers)}
     labels = [f"{n}. {name}" for n, name in zip(numbers, standards["short_name"], strict=True)]
-    peer_lane, council_lane = -0.17, 0.17
+    # The row's name sits above the peers' lane, the council's lane under it.
+    peer_lane, council_lane = -0.05, 0.3
     fig = go.Figure()
     add_band_shading(fig, bands)
     for i in range(1, len(numbers)):
@@ -70,18 +79,11 @@ def peer_standards_chart(frame: pd.DataFrame, *, council_name: str, source: str,
         fig.add_annotation(x=2, y=position[int(n)] + council_lane, xref="x", yref="y", xanchor="left",
                            text=f"{html.escape(council_name)}: no evidence", showarrow=False,
                            font={"size": 12, "color": "#4D4D4D"})
-    fig.update_yaxes(tickvals=list(range(len(labels))), ticktext=labels, range=[len(labels) - 0.5, -0.5],
-                     showgrid=False, zeroline=False)
+    fig.update_yaxes(range=[len(labels) - 0.5, -0.5], showgrid=False, zeroline=False)
     fig.update_xaxes(range=[-2, 102], dtick=20)
-    height = 230 + 48 * len(labels)
-    base_layout(fig, title=title, source=source, height=height, x_title="Standard score (0-100)")
-    fig.update_layout(
-        title={"y": 1 - 12 / height, "yref": "container", "yanchor": "top"},
-        margin={"l": 10, "r": 10, "t": 110, "b": 90},
-        legend={"orientation": "h", "yref": "container", "y": 1 - 44 / height, "yanchor": "top",
-                "xanchor": "left", "x": 0},
-    )
-    for ann in fig.layout.annotations:
-        if str(ann.text).startswith("Source:"):
-            ann.update(y=-60 / (height - 110 - 90), yanchor="top")
+    base_layout(fig, title=title, source=source, x_title="Standard score (0-100)")
+    # Each standard's name above its row, so the dots keep the chart's whole width on a phone.
+    lines = label_rows_above(fig, labels, [i + peer_lane for i in range(len(labels))], marker_px=16)
+    stack_header(fig, plot_height=(LINE_PX[13] * lines + 44) * max(len(labels), 1),
+                 legend_entries=sum(1 for t in fig.data if t.showlegend is not False), extra_px=22)
     return fig

@@ -12,8 +12,23 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lib import hexmap
-from lib.charts import COMPARATOR_COLOURS, PALETTE, SCORE_SCALE, base_layout, wrap_text
+from lib.charts import (
+    COMPARATOR_COLOURS,
+    LINE_PX,
+    PALETTE,
+    ROW_LABEL_WRAP,
+    SCORE_SCALE,
+    bar_gap,
+    base_layout,
+    label_rows_above,
+    row_pitch,
+    stack_header,
+    text_lines,
+    wrap_text,
+)
 from lib.formatting import format_percent, format_score, is_missing
+
+BAR_PX = 18
 
 #: Councils outside the type filter: an empty hexagon with a faint edge.
 FILTERED_OUT_FILL = "#FFFFFF"
@@ -113,19 +128,16 @@ def league_chart(league: pd.DataFrame, *, england_median: float | None, source: 
     if england_median is not None and not is_missing(england_median):
         fig.add_vline(x=float(england_median), line={"color": COMPARATOR_COLOURS["England"], "dash": "dash",
                                                      "width": 2})
-        fig.add_annotation(x=float(england_median), y=1.0, yref="paper", yanchor="bottom", showarrow=False,
+        fig.add_annotation(x=float(england_median), y=1.0, yref="paper", yanchor="bottom", yshift=8, showarrow=False,
                            text=f"England median {format_score(england_median)}",
                            font={"size": 12, "color": COMPARATOR_COLOURS["England"]})
-    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels)
     fig.update_xaxes(range=[0, 102], dtick=20)
-    height = 170 + 42 * max(len(labels), 1)
-    base_layout(fig, title=title, source=source, height=height, x_title="Overall score (0-100)")
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 90, "b": 80},
-                      legend={"orientation": "h", "yref": "container", "y": 1 - 40 / height,
-                              "yanchor": "top", "xanchor": "left", "x": 0})
-    for ann in fig.layout.annotations:
-        if str(ann.text).startswith("Source:"):
-            ann.update(y=-58 / (height - 170), yanchor="top")
+    base_layout(fig, title=title, source=source, x_title="Overall score (0-100)")
+    # Each region's name above its bar, so the bars keep the chart's whole width on a phone.
+    lines = label_rows_above(fig, labels, marker_px=BAR_PX, backdrop=True)
+    stack_header(fig, plot_height=row_pitch(lines, BAR_PX) * max(len(labels), 1), legend_entries=2, extra_px=26)
+    fig.update_traces(width=None, selector=dict(type="bar"))
+    fig.update_layout(bargap=bar_gap(lines, BAR_PX))
     return fig
 
 
@@ -141,7 +153,7 @@ def region_standard_heatmap(matrix: pd.DataFrame, *, measure: str, source: str, 
     standards = matrix.drop_duplicates("standard").sort_values("standard")
     y_labels = [f"{int(n)}. {name}" for n, name in zip(standards["standard"], standards["short_name"], strict=True)]
     cover = matrix.drop_duplicates("region_name").set_index("region_name")
-    x_labels = [wrap_text(name, 9) + f"<br>({int(cover.loc[name, 'respondents'])} of {int(cover.loc[name, 'councils'])})"
+    x_labels = [html.escape(str(name)) + f"<br>({int(cover.loc[name, 'respondents'])} of {int(cover.loc[name, 'councils'])})"
                 for name in regions_order]
     z, text, hover = [], [], []
     for number, label in zip(standards["standard"], standards["short_name"], strict=True):
@@ -172,23 +184,38 @@ def region_standard_heatmap(matrix: pd.DataFrame, *, measure: str, source: str, 
         z.append(z_row)
         text.append(t_row)
         hover.append(h_row)
-    colour_title = "% meeting" if measure == "meeting" else "Median<br>score"
+    colour_title = "% meeting" if measure == "meeting" else "Median score"
+    # Each standard's name above its row of cells (in the gap between rows), and the regions' names
+    # turned upright over their columns: the grid keeps the chart's whole width on a phone.
+    cell_px = 30
+    wrapped = [wrap_text(label, ROW_LABEL_WRAP) for label in y_labels]
+    lines = max((text_lines(t) for t in wrapped), default=1)
+    pitch = row_pitch(lines, cell_px)
     fig = go.Figure(go.Heatmap(
         z=z, x=x_labels, y=y_labels, zmin=0, zmax=100, colorscale=SCORE_SCALE,
-        text=text, texttemplate="%{text}", textfont={"size": 13},
-        hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", xgap=2, ygap=2,
-        colorbar={"title": {"text": colour_title}, "thickness": 14, "len": 0.8,
+        text=text, texttemplate="%{text}", textfont={"size": 11},
+        hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", xgap=2, ygap=pitch - cell_px,
+        colorbar={"title": {"text": colour_title, "side": "top"}, "orientation": "h", "thickness": 10,
+                  "len": 220, "lenmode": "pixels", "x": 0, "xanchor": "left", "xref": "container", "xpad": 10,
+                  "yref": "container", "yanchor": "top", "ypad": 0,
                   "ticksuffix": "%" if measure == "meeting" else ""},
     ))
-    fig.update_yaxes(autorange="reversed", showgrid=False)
-    fig.update_xaxes(side="top", showgrid=False, tickangle=0, tickfont={"size": 12})
-    height = 230 + 44 * max(len(y_labels), 1)
-    base_layout(fig, title=title, source=source, height=height,
-                x_title="Region (councils responding of councils in the region)", y_title="Standard")
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 175, "b": 50}, plot_bgcolor="#FFFFFF",
+    fig.update_xaxes(side="top", showgrid=False, tickangle=-90, tickfont={"size": 12}, automargin=False,
+                     ticklabelstandoff=12)
+    base_layout(fig, title=title, source=source,
+                x_title=wrap_text("Region (councils responding of councils in the region)", 40), y_title="Standard")
+    label_rows_above(fig, y_labels, marker_px=cell_px)
+    fig.update_yaxes(showgrid=False, title_standoff=2)
+    names_px = 8 + int(6.6 * max((len(x.split("<br>")[0]) for x in x_labels), default=0))
+    plot = pitch * max(len(y_labels), 1)
+    title_px = 12 + LINE_PX[16] * text_lines(fig.layout.title.text)
+    top = title_px + 8 + 50 + 40 + names_px + 12  # title, colour bar, axis title, upright names
+    height = top + plot + 60
+    fig.data[0].colorbar.update(y=1 - (title_px + 8) / height)
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": top, "b": 60}, plot_bgcolor="#FFFFFF",
                       title={"y": 1 - 12 / height, "yref": "container", "yanchor": "top"})
     fig.update_xaxes(title_standoff=8)
     for ann in fig.layout.annotations:
         if str(ann.text).startswith("Source:"):
-            ann.update(y=-12 / (height - 220), yanchor="top")
+            ann.update(y=-12 / plot, yanchor="top")
     return fig

@@ -11,7 +11,17 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lib.charts import COMPARATOR_COLOURS, PALETTE, add_band_shading, base_layout, wrap_text
+from lib.charts import (
+    BAND_NAMES_PX,
+    COMPARATOR_COLOURS,
+    PALETTE,
+    add_band_shading,
+    base_layout,
+    label_rows_above,
+    row_pitch,
+    stack_header,
+    wrap_text,
+)
 from lib.scorecard import NOT_ASKED
 
 COUNCIL_MARKER = dict(symbol="diamond", size=17, color=COMPARATOR_COLOURS["council"],
@@ -55,26 +65,14 @@ def standard_profile_chart(profile: pd.DataFrame, *, source: str, council_name: 
                            bgcolor="rgba(255,255,255,0.85)")
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels)
     fig.update_xaxes(range=[-2, 102], dtick=20)
-    height = 240 + 44 * len(labels)
     fig = base_layout(fig, title=f"{council_name}: score on each standard against the medians",
-                      source=source, height=height, x_title="Score (0-100)")
-    fig.update_layout(
-        title=dict(y=1 - 12 / height, yref="container", yanchor="top"),
-        margin=dict(l=10, r=10, t=120, b=100),
-        legend=dict(orientation="h", yref="container", y=1 - 44 / height, yanchor="top", xanchor="left", x=0,
-                    traceorder="reversed"),
-    )
-    for ann in fig.layout.annotations:
-        if str(ann.text).startswith("Source:"):
-            ann.update(y=-62 / (height - 120 - 100), yanchor="top")
+                      source=source, x_title="Score (0-100)")
+    # Each standard's name above its row, so the dots keep the chart's whole width on a phone.
+    lines = label_rows_above(fig, labels)
+    stack_header(fig, plot_height=row_pitch(lines) * len(labels), legend_entries=len(comparators) + 1,
+                 extra_px=BAND_NAMES_PX)
+    fig.update_layout(legend=dict(traceorder="reversed"))
     return fig
-
-
-def _place_source(fig: go.Figure, height: int, top: int, bottom: int, below_px: int) -> None:
-    """Put the source line a fixed number of pixels under the plot area."""
-    for ann in fig.layout.annotations:
-        if str(ann.text).startswith("Source:"):
-            ann.update(y=-below_px / (height - top - bottom), yanchor="top")
 
 
 def _round_axis(fig: go.Figure, overall: pd.DataFrame, with_counts: bool, **where) -> None:
@@ -82,13 +80,13 @@ def _round_axis(fig: go.Figure, overall: pd.DataFrame, with_counts: bool, **wher
     rounds = overall.drop_duplicates("round_year").sort_values("round_year")
     years = [int(y) for y in rounds["round_year"]]
     if with_counts and "standards_asked" in rounds:
-        text = [f"{y}<br>({int(n)} standards asked)" if pd.notna(n) else str(y)
+        text = [f"{y}<br>({int(n)})" if pd.notna(n) else str(y)
                 for y, n in zip(years, rounds["standards_asked"], strict=True)]
     else:
         text = [str(y) for y in years]
     lo, hi = (min(years), max(years)) if years else (0, 1)
     fig.update_xaxes(tickmode="array", tickvals=years, ticktext=text, range=[lo - 0.5, hi + 0.5],
-                     showgrid=False, **where)
+                     showgrid=False, tickangle=0, **where)
 
 
 def overall_trend_chart(overall: pd.DataFrame, *, source: str,
@@ -127,12 +125,22 @@ def overall_trend_chart(overall: pd.DataFrame, *, source: str,
                                showarrow=False, font=dict(size=12, color="#1B1B1B"))
     _round_axis(fig, overall, with_counts=True)
     fig.update_yaxes(range=[0, 102], dtick=20)
-    height, top, bottom = 440, 80, 110
-    fig = base_layout(fig, title="Overall score in each survey round", source=source, height=height,
-                      x_title="Survey round", y_title="Overall score (0-100)")
-    fig.update_layout(margin=dict(l=10, r=110, t=top, b=bottom))
-    _place_source(fig, height, top, bottom, 78)
+    fig = base_layout(fig, title="Overall score in each survey round", source=source,
+                      x_title="Survey round (standards it asked)", y_title="Overall score (0-100)")
+    stack_header(fig, plot_height=300, legend_entries=1 + len(names), bottom=120, source_below=82)
+    fig.update_layout(margin=dict(r=75))
     return fig
+
+
+#: The small multiples of standard_trend_chart, one standard per row at the chart's whole width
+#: (a 3 x 3 grid leaves each panel about 100 px on a phone): panel and gap heights in pixels.
+TREND_PANEL_PX, TREND_GAP_PX = 90, 74
+
+
+def trend_grid(standards: int) -> dict:
+    """make_subplots arguments for standard_trend_chart's panels (one column, a row each)."""
+    plot = standards * TREND_PANEL_PX + (standards - 1) * TREND_GAP_PX
+    return dict(rows=max(standards, 1), cols=1, vertical_spacing=TREND_GAP_PX / plot if standards > 1 else 0)
 
 
 def standard_trend_chart(standards: pd.DataFrame, *, source: str) -> go.Figure:
@@ -142,14 +150,14 @@ def standard_trend_chart(standards: pd.DataFrame, *, source: str) -> go.Figure:
     Expects scorecard.trend()[1].
     """
     order = standards.drop_duplicates("standard").sort_values("standard")
-    titles = [wrap_text(lab, 34) for lab in order["standard_label"]]
-    fig = make_subplots(rows=3, cols=3, subplot_titles=titles, shared_yaxes=True,
-                        vertical_spacing=0.15, horizontal_spacing=0.05)
+    count = len(order)
+    titles = [wrap_text(lab, 40) for lab in order["standard_label"]]
+    fig = make_subplots(subplot_titles=titles, **trend_grid(count))
     names = list(dict.fromkeys(standards["display_name"]))
     colours = [COMPARATOR_COLOURS["council"], PALETTE["purple"], PALETTE["sky"], PALETTE["yellow"]]
     not_asked = []  # set in one go below: add_annotation per label re-validates the whole list
     for idx, number in enumerate(order["standard"]):
-        row, col = idx // 3 + 1, idx % 3 + 1
+        row, col = idx + 1, 1
         part = standards[standards["standard"] == number].sort_values("round_year")
         med = part.drop_duplicates("round_year")
         fig.add_scatter(x=med["round_year"].astype(int), y=med["england_median"],
@@ -176,20 +184,11 @@ def standard_trend_chart(standards: pd.DataFrame, *, source: str) -> go.Figure:
                       for year in med.loc[~med["asked"], "round_year"]]
     # Assigned, not passed to update_layout, which walks every existing annotation again.
     fig.layout.annotations = fig.layout.annotations + tuple(go.layout.Annotation(a) for a in not_asked)
-    for r in (1, 2, 3):
-        for c in (1, 2, 3):
-            _round_axis(fig, standards, with_counts=False, row=r, col=c)
-    fig.update_yaxes(range=[-5, 105], dtick=25)
-    height, top, bottom = 800, 110, 90
-    fig = base_layout(fig, title="Score on each standard in each survey round", source=source, height=height)
-    for c in (1, 2, 3):
-        fig.update_xaxes(title_text="Survey round", row=3, col=c)
-    for r in (1, 2, 3):
-        fig.update_yaxes(title_text="Score (0-100)", row=r, col=1)
-    fig.update_layout(
-        margin=dict(l=10, r=10, t=top, b=bottom),
-        title=dict(y=1 - 12 / height, yref="container", yanchor="top"),
-        legend=dict(orientation="h", yref="container", y=1 - 44 / height, yanchor="top", xanchor="left", x=0),
-    )
-    _place_source(fig, height, top, bottom, 60)
+    for r in range(1, count + 1):
+        _round_axis(fig, standards, with_counts=False, row=r, col=1)
+    fig.update_yaxes(range=[-5, 105], dtick=50, title_text="Score", title_standoff=4)
+    fig = base_layout(fig, title="Score on each standard in each survey round", source=source)
+    fig.update_xaxes(title_text="Survey round", row=count, col=1)
+    plot = count * TREND_PANEL_PX + (count - 1) * TREND_GAP_PX
+    stack_header(fig, plot_height=plot, legend_entries=1 + len(names), extra_px=34, bottom=100, source_below=62)
     return fig

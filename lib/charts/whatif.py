@@ -5,7 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts import COMPARATOR_COLOURS, PALETTE, add_band_shading, base_layout, wrap_text
+from lib.charts import (
+    COMPARATOR_COLOURS,
+    PALETTE,
+    add_band_shading,
+    base_layout,
+    label_rows_above,
+    row_pitch,
+    stack_header,
+)
 
 
 def score_change_dots(df: pd.DataFrame, *, source: str, actual_name: str, projected_name: str,
@@ -17,9 +25,7 @@ def score_change_dots(df: pd.DataFrame, *, source: str, actual_name: str, projec
     named along the top, so the band is read from position and text as well as colour.
     """
     fig = go.Figure()
-    # The chart sits in half the page beside the questionnaire: wrap the standard names so
-    # the plot keeps most of the width.
-    labels = [wrap_text(label, 24) for label in df["standard_label"]]
+    labels = list(df["standard_label"])
     add_band_shading(fig, bands)
     # Connecting lines where both scores exist.
     for label, a, p in zip(labels, df["actual_score"], df["projected_score"], strict=True):
@@ -42,21 +48,10 @@ def score_change_dots(df: pd.DataFrame, *, source: str, actual_name: str, projec
     for label in [lab for lab, gone in zip(labels, no_evidence, strict=True) if gone]:
         fig.add_annotation(x=2, y=label, xref="x", yref="y", xanchor="left", text="No evidence",
                            showarrow=False, font=dict(size=12, color="#4D4D4D"))
-    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels)
     fig.update_xaxes(range=[-2, 102], dtick=20)
-    height = 220 + 44 * len(labels)
-    fig = base_layout(fig, title="Standard scores: actual and projected", source=wrap_text(source, 48),
-                      height=height, x_title="Score (0-100)")
-    # Title, then legend, then the band names, each on its own line above the plot.
-    fig.update_layout(
-        title=dict(y=1 - 12 / height, yref="container", yanchor="top"),
-        margin=dict(l=10, r=10, t=105, b=115),
-        legend=dict(orientation="h", yref="container", y=1 - 44 / height, yanchor="top",
-                    xanchor="left", x=0),
-    )
-    for ann in fig.layout.annotations:
-        if str(ann.text).startswith("Source:"):
-            # Right-aligned: in a narrow chart a left-aligned line runs off the right edge.
-            ann.update(y=-62 / (height - 105 - 115), yanchor="top", x=1, xanchor="right", align="right")
+    fig = base_layout(fig, title="Standard scores: actual and projected", source=source, x_title="Score (0-100)")
+    # Each standard's name above its row (the chart sits in half the page beside the
+    # questionnaire, and has a phone's whole width): the dots keep the chart's width.
+    lines = label_rows_above(fig, labels, width=40)
+    stack_header(fig, plot_height=row_pitch(lines) * max(len(labels), 1), legend_entries=2, extra_px=22)
     return fig
-
