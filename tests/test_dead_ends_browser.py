@@ -1,0 +1,103 @@
+"""No dead ends (issue 14, item 4), in a real browser: every council link on the Good practice
+page and in a scorecard's gaps opens a page with something to read, a non-respondent's scorecard
+offers a next step, and an example's Gap finder link opens with its standard chosen."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser import VIEWPORT, copy_db, skip_without_chromium, streamlit_server, wait_for_app
+
+pytestmark = [pytest.mark.browser, skip_without_chromium()]
+
+LEEDS = "E08000035"
+
+
+@pytest.fixture(scope="module")
+def server(repo_db_path, tmp_path_factory):
+    db_path = copy_db(repo_db_path, tmp_path_factory.mktemp("dead-ends"))
+    with streamlit_server(db_path) as url:
+        yield url
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport=VIEWPORT)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def _open(page, url: str) -> None:
+    page.goto(url, wait_until="domcontentloaded")
+    wait_for_app(page, timeout_ms=120_000)
+
+
+def _council_links(page) -> list[str]:
+    """The addresses of the scorecard and self-assessment links in the page's main area."""
+    hrefs = page.locator('[data-testid="stMain"] a[href*="authority="]').evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))")
+    return list(dict.fromkeys(h for h in hrefs if re.search(r"(scorecard|what_if)\?", h)))
+
+
+def _assert_not_a_dead_end(page, server: str, href: str) -> None:
+    _open(page, href if href.startswith("http") else f"{server}/{href.lstrip('/')}")
+    main = page.locator('[data-testid="stMain"]')
+    assert page.locator('[data-testid="stException"]').count() == 0, href
+    if "scorecard?" in href:
+        # A scorecard with answers: its headline score is drawn, and no "did not respond" box.
+        assert main.get_by_text("Overall score (out of 100)").count() >= 1, href
+        assert main.get_by_text(re.compile("did not respond to the")).count() == 0, href
+    else:
+        # A council that never answered: its self-assessment opens on it.
+        assert main.get_by_role("heading", name=re.compile("Self-assessment")).count() >= 1, href
+        code = re.search(r"authority=([A-Z0-9]+)", href).group(1)  # type: ignore[union-attr]
+        assert main.get_by_text(re.compile(code)).count() >= 1, href
+
+
+def test_every_good_practice_council_link_opens_a_page_with_answers(server, page, repo_con):
+    # 2012: 12 of the 20 example councils did not answer it, so most links must move round.
+    _open(page, f"{server}/good_practice?round=2012")
+    links = _council_links(page)
+    expected = repo_con.execute(
+        "SELECT count(DISTINCT c.authority_code) FROM case_studies c JOIN round_councils r "
+        "ON r.authority_code = c.authority_code AND r.round_year = 2012").fetchone()[0]
+    assert len(links) == expected > 10
+    moved = [h for h in links if "round=2012" not in h]
+    assert len(moved) >= 10  # the nearest round the council answered, not the empty 2012 page
+    for href in links:
+        _assert_not_a_dead_end(page, server, href)
+
+
+def test_the_council_links_in_a_scorecards_gaps_open_pages_with_answers(server, page):
+    _open(page, f"{server}/scorecard?authority={LEEDS}&round=2015")
+    for expander in page.locator('[data-testid="stExpander"] summary').all():
+        expander.click()
+    links = [h for h in _council_links(page) if LEEDS not in h]
+    assert len(links) >= 3
+    for href in links:
+        _assert_not_a_dead_end(page, server, href)
+
+
+def test_a_non_respondents_scorecard_offers_a_next_step(server, page, repo_con):
+    code = repo_con.execute("SELECT min(authority_code) FROM round_councils WHERE round_year = 2015 "
+                            "AND NOT responded").fetchone()[0]
+    _open(page, f"{server}/scorecard?authority={code}&round=2015")
+    main = page.locator('[data-testid="stMain"]')
+    assert main.get_by_text(re.compile("did not respond to the 2015 survey")).count() >= 1
+    hrefs = main.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href') || '')")
+    assert any("what_if" in h and code in h for h in hrefs), hrefs
+    assert any("peers" in h and code in h for h in hrefs), hrefs
+
+
+def test_an_examples_gap_finder_link_opens_on_its_standard(server, page):
+    _open(page, f"{server}/good_practice?round=2015")
+    link = page.get_by_role("link", name=re.compile(r"Gap finder: standard \d")).first
+    number = re.search(r"standard (\d)", link.inner_text()).group(1)  # type: ignore[union-attr]
+    link.click()
+    wait_for_app(page, timeout_ms=120_000)
+    assert f"sort={number}" in page.evaluate("location.href")
+    chosen = page.locator('[data-testid="stSelectbox"]').filter(has_text="Order councils by")
+    assert chosen.get_by_text(re.compile(rf"Standard {number}: .*\(highest first\)")).count() == 1
