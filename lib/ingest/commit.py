@@ -181,9 +181,15 @@ def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, yea
             assert inserted is not None  # RETURNING gives the one row inserted
             sid = inserted[0]
             if state.exists:
+                # Each row is archived under the submission it came from (rows and submission share
+                # the load time): after a council update, that council's rows came from the update
+                # and the others from the whole-round file; demo rows (loaded by a build) have none.
                 con.execute(
-                    "INSERT INTO responses_archive SELECT ?, ?, ?, * FROM responses WHERE round_year = ?",
-                    [state.submission_id, sid, now, year])
+                    "INSERT INTO responses_archive SELECT coalesce((SELECT max(s.id) FROM submissions s WHERE "
+                    "s.round_year = r.round_year AND s.submitted_at = r.submitted_at AND s.status = 'current' "
+                    "AND s.id <> ?), CASE WHEN r.source <> 'demo' THEN ? END), ?, ?, r.* FROM responses r "
+                    "WHERE r.round_year = ?",
+                    [sid, state.submission_id, sid, now, year])
                 con.execute("DELETE FROM responses WHERE round_year = ?", [year])
                 con.execute("UPDATE submissions SET status = 'replaced' WHERE round_year = ? "
                             "AND status = 'current' AND id <> ?", [year, sid])
