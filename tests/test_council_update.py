@@ -335,3 +335,5 @@ def test_a_whole_round_replace_after_an_update_archives_each_row_under_its_own_f
     assert sources == {True: [update_sid], False: [whole_sid]}
     version = ingest.archived_versions(con).set_index("replaced_by").loc[replace_sid]
     assert version["file_name"] == "whole.csv" and version["councils"] == 95
+    detail = con.execute("SELECT detail FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0]
+    assert f"replaced: submissions {whole_sid} and {update_sid} (95 councils) archived" in detail

@@ -203,8 +203,13 @@ def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, yea
                 con.executemany("INSERT INTO council_comments VALUES (?, ?, ?, ?)",
                                 [[sid, year, code, text] for code, text in report.council_comments.items()])
             if state.exists:
+                # The submissions whose rows were archived (a council update's and the whole round's).
+                ids = [str(r[0]) for r in con.execute(
+                    "SELECT DISTINCT replaced_submission FROM responses_archive WHERE replaced_by = ? "
+                    "AND replaced_submission IS NOT NULL ORDER BY 1", [sid]).fetchall()]
                 replaced = ("the synthetic demonstration round" if state.is_demo else
-                            f"submission {state.submission_id}" if state.submission_id else "the previous answers")
+                            f"submission{'s' if len(ids) > 1 else ''} {' and '.join(ids)}" if ids
+                            else "the previous answers")
                 action, detail = "replace", (
                     f"Round {year} replaced: {replaced} ({state.respondents} councils) archived in "
                     f"responses_archive; now submission {sid} from {file_name} ({len(report.councils)} "
