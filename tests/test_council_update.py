@@ -337,3 +337,23 @@ def test_a_whole_round_replace_after_an_update_archives_each_row_under_its_own_f
     assert version["file_name"] == "whole.csv" and version["councils"] == 95
     detail = con.execute("SELECT detail FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0]
     assert f"replaced: submissions {whole_sid} and {update_sid} (95 councils) archived" in detail
+
+
+def test_a_question_the_round_comes_to_ask_while_the_file_was_checked_is_refused_inside_the_write(con):
+    code, qid, _ = flip_candidate(con, YEAR)
+    sheet, _ = _edited_sheet(con, code, qid)
+    sheet = sheet.drop(columns=[qid, f"{qid}__providers"], errors="ignore")
+    # When the file is checked, no other council has answered qid ...
+    con.execute("CREATE TEMP TABLE _others_qid AS SELECT * FROM responses WHERE round_year = ? "
+                "AND question_id = ? AND authority_code <> ?", [YEAR, qid, code])
+    con.execute("DELETE FROM responses WHERE round_year = ? AND question_id = ? AND authority_code <> ?",
+                [YEAR, qid, code])
+    report = ingest.validate_council_update(con, csv_bytes(sheet), "one.csv", YEAR)
+    assert report.ok, report.lines()
+    # ... then a whole-round replace (another admin) brings their answers to it back.
+    con.execute("INSERT INTO responses SELECT * FROM _others_qid")
+    con.execute("DROP TABLE _others_qid")
+    before = db_checksum(con)
+    with pytest.raises(ingest.ImportRefused, match=f"now asks {qid} of every council"):
+        ingest.import_council_update(con, csv_bytes(sheet), "one.csv", YEAR, report=report)
+    assert db_checksum(con) == before

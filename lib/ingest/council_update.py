@@ -262,6 +262,12 @@ def import_council_update(con: duckdb.DuckDBPyConnection, data: bytes, file_name
             if geography.council_set_on(con, year) != report.council_set_on:
                 raise ImportRefused(f"The {year} round's council set changed while the file was checked; "
                                     "check it again and import again.", report)
+            missing = [q for q in _round_questions(con, year, code) if q not in new]
+            if missing:
+                raise ImportRefused(f"The {year} round changed while the file was checked: it now asks "
+                                    f"{', '.join(missing)} of every council, and {file_name} does not answer "
+                                    f"{'it' if len(missing) == 1 else 'them'} for {code}. Nothing was changed; "
+                                    "check the file again and import again.", report)
             held = _stored(con, year, code)
             if held == new and _current_comment(con, year, code) == comment:
                 return ImportResult("unchanged", year, None, 1, len(report.records),
