@@ -357,3 +357,17 @@ def test_a_question_the_round_comes_to_ask_while_the_file_was_checked_is_refused
     with pytest.raises(ingest.ImportRefused, match=f"now asks {qid} of every council"):
         ingest.import_council_update(con, csv_bytes(sheet), "one.csv", YEAR, report=report)
     assert db_checksum(con) == before
+
+
+def test_a_round_with_a_council_update_is_described_by_its_whole_round_file(con):
+    sheet = _whole_round_with_a_comment(con)
+    code, qid, _ = flip_candidate(con, YEAR)
+    edited, _ = _edited_sheet(con, code, qid)
+    ingest.import_council_update(con, csv_bytes(edited), "one.csv", YEAR)
+    state = ingest.round_state(con, YEAR)
+    # Before, the round was said to hold answers from one.csv for 95 councils (one.csv holds one).
+    assert state.file_name == "whole.csv and 1 council update" and state.respondents == 95
+    before = db_checksum(con)
+    with pytest.raises(ingest.ImportRefused, match="already holds answers from whole.csv and 1 council update"):
+        ingest.import_file(con, csv_bytes(sheet), "whole-again.csv", YEAR)
+    assert db_checksum(con) == before

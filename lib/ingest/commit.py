@@ -121,8 +121,17 @@ def round_state(con: duckdb.DuckDBPyConnection, year: int) -> RoundState:
                         [year]).fetchone()
     assert count is not None  # an aggregate without GROUP BY always returns one row
     whole = sub is not None and int(sub[3]) == int(count[0])
+    name = sub[2] if sub else None
+    if sub is not None and not whole:
+        # The round came from an earlier file plus council updates: name that file, not the latest
+        # update's (which holds one council, not the round's).
+        first, updates = con.execute(
+            "SELECT arg_min(file_name, id), count(*) - 1 FROM submissions WHERE round_year = ? "
+            "AND status = 'current'", [year]).fetchone() or (None, 0)
+        if updates:
+            name = f"{first} and {updates} council update{'s' if updates != 1 else ''}"
     return RoundState(year, row is not None, bool(row[0]) if row else False,
-                      int(sub[0]) if sub else None, sub[1] if sub and whole else None, sub[2] if sub else None,
+                      int(sub[0]) if sub else None, sub[1] if sub and whole else None, name,
                       int(count[0]))
 
 
