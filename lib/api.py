@@ -248,7 +248,8 @@ def _data_endpoint(endpoint: Endpoint) -> Callable[[Request], Response]:
             _keep_body(etag, data, media, extra)
             return Response(data, media_type=media, headers={**headers, **extra})
         meta: dict[str, Any] = {
-            "dataset": endpoint.dataset, "parameters": {k: str(v) for k, v in filters.items()},
+            "dataset": endpoint.dataset, "parameters": {k: ",".join(v) if isinstance(v, list) else str(v)
+                                                    for k, v in filters.items()},
             "published": _snapshot_info(snap), "synthetic": synthetic,
             "data_note": opendata.DEMO_NOTE if synthetic else None,
             "count": len(df), "columns": [str(c) for c in df.columns],

@@ -484,6 +484,8 @@ def test_council_takes_a_list_and_answers_take_a_question(client, snap_con):
     a, b = "E10000023", "E06000001"
     both = client.get("/api/v1/scores", params={"round": "2015", "council": f"{a},{b}", "level": "overall"}).json()
     assert sorted(r["authority_code"] for r in both["rows"]) == sorted([a, b])
+    # The parameters echoed back are the API's own text (a Python list repr leaked here before).
+    assert both["parameters"]["council"] == f"{a},{b}"
     for bad, words in ((f"{a},,{b}", "empty code"), (f"{a},E99999999", "'E99999999' is not one"),
                        (",".join([a] * 201), "at most 200")):
         r = client.get("/api/v1/scores", params={"round": "2015", "council": bad})

@@ -290,3 +290,84 @@ def test_a_council_that_had_not_responded_is_added_and_nobody_else_changes(con):
     after_rows = stored_rows(con, YEAR)
     assert _others(after_rows, code) == before_rows
     assert ingest.round_state(con, YEAR).respondents == 96  # the demo round had 95 respondents; this one is added
+
+
+def _whole_round_with_a_comment(con) -> pd.DataFrame:
+    """The 2015 round imported as a whole from a file whose first council has a general comment,
+    its load time moved an hour back (as if loaded earlier) so each later load is told apart."""
+    codes = [r[0] for r in con.execute("SELECT DISTINCT authority_code FROM responses WHERE round_year = ? "
+                                       "ORDER BY 1", [YEAR]).fetchall()]
+    sheet = wide_sheet(con, codes, year=YEAR, source_year=YEAR)
+    sheet["comment"] = ""
+    sheet.loc[0, "comment"] = "General comment sent with the whole round"
+    ingest.import_file(con, csv_bytes(sheet), "whole.csv", YEAR, replace=True)
+    for table in ("responses", "submissions"):
+        con.execute(f"UPDATE {table} SET submitted_at = submitted_at - INTERVAL 1 HOUR")  # noqa: S608 - fixed names
+    return sheet
+
+
+def test_an_update_without_a_comment_drops_the_old_one_and_the_same_file_again_is_a_no_op(con):
+    sheet = _whole_round_with_a_comment(con)
+    one = sheet.iloc[[0]].copy()
+    one["comment"] = ""  # the same answers, and no general comment any more
+    first = ingest.import_council_update(con, csv_bytes(one), "one.csv", YEAR)
+    assert first.status == "updated"
+    before = db_checksum(con)
+    again = ingest.import_council_update(con, csv_bytes(one), "one.csv", YEAR)
+    # Before the fix the whole round's comment still counted as the council's, so every re-import
+    # of one.csv wrote a new submission, archive rows and an audit entry.
+    assert again.status == "unchanged" and "nothing was changed" in again.message
+    assert db_checksum(con) == before
+
+
+def test_a_whole_round_replace_after_an_update_archives_each_row_under_its_own_file(con):
+    sheet = _whole_round_with_a_comment(con)
+    whole_sid = con.execute("SELECT id FROM submissions WHERE file_name = 'whole.csv'").fetchone()[0]
+    code, qid, _ = flip_candidate(con, YEAR)
+    edited, _ = _edited_sheet(con, code, qid)
+    update_sid = ingest.import_council_update(con, csv_bytes(edited), "one.csv", YEAR).submission_id
+    replace_sid = ingest.import_file(con, csv_bytes(sheet), "whole-again.csv", YEAR, replace=True).submission_id
+    sources = dict(con.execute(
+        "SELECT authority_code = ?, list_distinct(list(replaced_submission)) FROM responses_archive "
+        "WHERE replaced_by = ? GROUP BY ALL", [code, replace_sid]).fetchall())
+    # The updated council's rows came from one.csv, the other 94 councils' from whole.csv
+    # (before the fix all 95 were put down to one.csv, the round's latest submission).
+    assert sources == {True: [update_sid], False: [whole_sid]}
+    version = ingest.archived_versions(con).set_index("replaced_by").loc[replace_sid]
+    assert version["file_name"] == "whole.csv" and version["councils"] == 95
+    detail = con.execute("SELECT detail FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0]
+    assert f"replaced: submissions {whole_sid} and {update_sid} (95 councils) archived" in detail
+
+
+def test_a_question_the_round_comes_to_ask_while_the_file_was_checked_is_refused_inside_the_write(con):
+    code, qid, _ = flip_candidate(con, YEAR)
+    sheet, _ = _edited_sheet(con, code, qid)
+    sheet = sheet.drop(columns=[qid, f"{qid}__providers"], errors="ignore")
+    # When the file is checked, no other council has answered qid ...
+    con.execute("CREATE TEMP TABLE _others_qid AS SELECT * FROM responses WHERE round_year = ? "
+                "AND question_id = ? AND authority_code <> ?", [YEAR, qid, code])
+    con.execute("DELETE FROM responses WHERE round_year = ? AND question_id = ? AND authority_code <> ?",
+                [YEAR, qid, code])
+    report = ingest.validate_council_update(con, csv_bytes(sheet), "one.csv", YEAR)
+    assert report.ok, report.lines()
+    # ... then a whole-round replace (another admin) brings their answers to it back.
+    con.execute("INSERT INTO responses SELECT * FROM _others_qid")
+    con.execute("DROP TABLE _others_qid")
+    before = db_checksum(con)
+    with pytest.raises(ingest.ImportRefused, match=f"now asks {qid} of every council"):
+        ingest.import_council_update(con, csv_bytes(sheet), "one.csv", YEAR, report=report)
+    assert db_checksum(con) == before
+
+
+def test_a_round_with_a_council_update_is_described_by_its_whole_round_file(con):
+    sheet = _whole_round_with_a_comment(con)
+    code, qid, _ = flip_candidate(con, YEAR)
+    edited, _ = _edited_sheet(con, code, qid)
+    ingest.import_council_update(con, csv_bytes(edited), "one.csv", YEAR)
+    state = ingest.round_state(con, YEAR)
+    # Before, the round was said to hold answers from one.csv for 95 councils (one.csv holds one).
+    assert state.file_name == "whole.csv and 1 council update" and state.respondents == 95
+    before = db_checksum(con)
+    with pytest.raises(ingest.ImportRefused, match="already holds answers from whole.csv and 1 council update"):
+        ingest.import_file(con, csv_bytes(sheet), "whole-again.csv", YEAR)
+    assert db_checksum(con) == before

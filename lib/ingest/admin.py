@@ -51,8 +51,8 @@ def archived_versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Replaced versions of rounds that can be recovered: one row per replacement."""
     return con.execute(
         """
-        SELECT a.replaced_by, a.round_year, any_value(a.replaced_submission) AS replaced_submission,
-               any_value(s.file_name) AS file_name, bool_or(a.source = 'demo') AS was_demo,
+        SELECT a.replaced_by, a.round_year, min(a.replaced_submission) AS replaced_submission,
+               arg_min(s.file_name, a.replaced_submission) AS file_name, bool_or(a.source = 'demo') AS was_demo,
                count(DISTINCT a.authority_code) AS councils, count(*) AS answers, max(a.archived_at) AS archived_at
         FROM responses_archive a LEFT JOIN submissions s ON s.id = a.replaced_submission
         GROUP BY a.replaced_by, a.round_year ORDER BY a.replaced_by DESC

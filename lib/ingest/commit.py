@@ -121,8 +121,17 @@ def round_state(con: duckdb.DuckDBPyConnection, year: int) -> RoundState:
                         [year]).fetchone()
     assert count is not None  # an aggregate without GROUP BY always returns one row
     whole = sub is not None and int(sub[3]) == int(count[0])
+    name = sub[2] if sub else None
+    if sub is not None and not whole:
+        # The round came from an earlier file plus council updates: name that file, not the latest
+        # update's (which holds one council, not the round's).
+        first, updates = con.execute(
+            "SELECT arg_min(file_name, id), count(*) - 1 FROM submissions WHERE round_year = ? "
+            "AND status = 'current'", [year]).fetchone() or (None, 0)
+        if updates:
+            name = f"{first} and {updates} council update{'s' if updates != 1 else ''}"
     return RoundState(year, row is not None, bool(row[0]) if row else False,
-                      int(sub[0]) if sub else None, sub[1] if sub and whole else None, sub[2] if sub else None,
+                      int(sub[0]) if sub else None, sub[1] if sub and whole else None, name,
                       int(count[0]))
 
 
@@ -181,9 +190,15 @@ def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, yea
             assert inserted is not None  # RETURNING gives the one row inserted
             sid = inserted[0]
             if state.exists:
+                # Each row is archived under the submission it came from (rows and submission share
+                # the load time): after a council update, that council's rows came from the update
+                # and the others from the whole-round file; demo rows (loaded by a build) have none.
                 con.execute(
-                    "INSERT INTO responses_archive SELECT ?, ?, ?, * FROM responses WHERE round_year = ?",
-                    [state.submission_id, sid, now, year])
+                    "INSERT INTO responses_archive SELECT coalesce((SELECT max(s.id) FROM submissions s WHERE "
+                    "s.round_year = r.round_year AND s.submitted_at = r.submitted_at AND s.status = 'current' "
+                    "AND s.id <> ?), CASE WHEN r.source <> 'demo' THEN ? END), ?, ?, r.* FROM responses r "
+                    "WHERE r.round_year = ?",
+                    [sid, state.submission_id, sid, now, year])
                 con.execute("DELETE FROM responses WHERE round_year = ?", [year])
                 con.execute("UPDATE submissions SET status = 'replaced' WHERE round_year = ? "
                             "AND status = 'current' AND id <> ?", [year, sid])
@@ -197,8 +212,13 @@ def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, yea
                 con.executemany("INSERT INTO council_comments VALUES (?, ?, ?, ?)",
                                 [[sid, year, code, text] for code, text in report.council_comments.items()])
             if state.exists:
+                # The submissions whose rows were archived (a council update's and the whole round's).
+                ids = [str(r[0]) for r in con.execute(
+                    "SELECT DISTINCT replaced_submission FROM responses_archive WHERE replaced_by = ? "
+                    "AND replaced_submission IS NOT NULL ORDER BY 1", [sid]).fetchall()]
                 replaced = ("the synthetic demonstration round" if state.is_demo else
-                            f"submission {state.submission_id}" if state.submission_id else "the previous answers")
+                            f"submission{'s' if len(ids) > 1 else ''} {' and '.join(ids)}" if ids
+                            else "the previous answers")
                 action, detail = "replace", (
                     f"Round {year} replaced: {replaced} ({state.respondents} councils) archived in "
                     f"responses_archive; now submission {sid} from {file_name} ({len(report.councils)} "

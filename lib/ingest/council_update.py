@@ -174,11 +174,22 @@ def _incoming(records: list[Record]) -> dict[str, tuple]:
     return {r.question_id: (r.answer, tuple(sorted(r.providers)), r.comment) for r in records}
 
 
-def _current_comment(con: duckdb.DuckDBPyConnection, year: int, code: str) -> str | None:
+def _source_submission(con: duckdb.DuckDBPyConnection, year: int, code: str) -> int | None:
+    """The submission the council's rows came from (rows and submission share the load time)."""
     row = con.execute(
-        "SELECT c.comment FROM council_comments c JOIN submissions s ON s.id = c.submission_id "
-        "WHERE c.round_year = ? AND c.authority_code = ? AND s.status = 'current' ORDER BY s.id DESC LIMIT 1",
-        [year, code]).fetchone() if "council_comments" in db.table_names(con) else None
+        "SELECT max(s.id) FROM submissions s WHERE s.round_year = ? AND s.submitted_at = "
+        "(SELECT max(submitted_at) FROM responses WHERE round_year = ? AND authority_code = ?)",
+        [year, year, code]).fetchone() if "submissions" in db.table_names(con) else None
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def _current_comment(con: duckdb.DuckDBPyConnection, year: int, code: str) -> str | None:
+    """The general comment of the submission the council's answers came from: a council update
+    without a comment leaves the council with none, not with the whole round's older one."""
+    source = _source_submission(con, year, code)
+    row = con.execute(
+        "SELECT comment FROM council_comments WHERE submission_id = ? AND authority_code = ?",
+        [source, code]).fetchone() if source is not None and "council_comments" in db.table_names(con) else None
     return row[0] if row else None
 
 
@@ -251,17 +262,18 @@ def import_council_update(con: duckdb.DuckDBPyConnection, data: bytes, file_name
             if geography.council_set_on(con, year) != report.council_set_on:
                 raise ImportRefused(f"The {year} round's council set changed while the file was checked; "
                                     "check it again and import again.", report)
+            missing = [q for q in _round_questions(con, year, code) if q not in new]
+            if missing:
+                raise ImportRefused(f"The {year} round changed while the file was checked: it now asks "
+                                    f"{', '.join(missing)} of every council, and {file_name} does not answer "
+                                    f"{'it' if len(missing) == 1 else 'them'} for {code}. Nothing was changed; "
+                                    "check the file again and import again.", report)
             held = _stored(con, year, code)
             if held == new and _current_comment(con, year, code) == comment:
                 return ImportResult("unchanged", year, None, 1, len(report.records),
                                     f"{council}'s answers in the {year} round are already those of {file_name}; "
                                     "nothing was changed.")
-            # The submission the council's rows came from (rows and submission share the load time).
-            source = con.execute(
-                "SELECT max(s.id) FROM submissions s WHERE s.round_year = ? AND s.submitted_at = "
-                "(SELECT max(submitted_at) FROM responses WHERE round_year = ? AND authority_code = ?)",
-                [year, year, code]).fetchone()
-            replaced = source[0] if source else None
+            replaced = _source_submission(con, year, code)
             inserted = con.execute(
                 "INSERT INTO submissions (round_year, file_name, checksum, rows, councils, submitted_by, "
                 "submitted_at, status) VALUES (?, ?, ?, ?, 1, ?, ?, 'current') RETURNING id",
