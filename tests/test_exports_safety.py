@@ -47,5 +47,6 @@ def test_cli_export_and_scores_quote_user_text(repo_db_path, tmp_path):
     code, stdout, _ = run("--db", str(path), "scores", "--round", "2015")
     assert code == 0
     first = stdout.splitlines()[1]
-    assert first.startswith('"E') and pd.read_csv(io.StringIO(stdout))["score"].dtype.kind == "f"
+    # Numbers unquoted (the round, the score), text quoted (the council-set day, the code).
+    assert first.startswith('2015,"2015-04-01","E') and pd.read_csv(io.StringIO(stdout))["score"].dtype.kind in "if"
     assert table_hash(path) == before
