@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import errno
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -73,6 +75,23 @@ def storage_problem(exc: BaseException) -> str | None:
     if isinstance(exc, duckdb.FatalException):
         return f"the database stopped after a write failed ({_shorten(text, 200)}). Check the disk has space"
     return None
+
+
+@contextmanager
+def write_refusals(report: Report) -> Iterator[None]:
+    """A failed import write as the importer's refusals: a write that met another at the same
+    moment (ImportRefused: try again) or a full or failing disk (StorageError). Either way the
+    transaction inside has rolled back, so nothing was imported; any other error is raised."""
+    try:
+        yield
+    except duckdb.TransactionException as exc:
+        raise ImportRefused("Another change to the database was saved at the same moment, so nothing was "
+                            f"imported. Try again. ({exc})", report) from None
+    except (duckdb.Error, OSError) as exc:
+        problem = storage_problem(exc)
+        if problem is None:
+            raise
+        raise StorageError(f"Nothing was imported: {problem}.", report) from None
 
 
 @dataclass(frozen=True)
@@ -172,71 +191,62 @@ def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, yea
     who = (by or "unknown").strip()[:200] or "unknown"
     provenance = (f"Imported from {file_name} (sha256 {report.checksum[:16]}) by {who} on "
                   f"{now:%d %B %Y %H:%M}: {len(report.councils)} councils, {len(report.records)} answers.")
-    try:
-        with db.transaction(con):
-            # Read again inside the transaction: what is replaced is exactly what is archived.
-            state = round_state(con, year)
-            if state.exists and not replace:
-                raise ImportRefused(f"The {year} round was loaded by someone else a moment ago; look at "
-                                    "it and import again with replace if needed.", report)
-            if state.exists and geography.council_set_on(con, year) != report.council_set_on:
-                raise ImportRefused(f"The {year} round's council set changed while the file was checked; "
-                                    "check it again and import again.", report)
-            inserted = con.execute(
-                "INSERT INTO submissions (round_year, file_name, checksum, rows, councils, submitted_by, "
-                "submitted_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'current') RETURNING id",
-                [year, file_name, report.checksum, len(report.records), len(report.councils), who, now],
-            ).fetchone()
-            assert inserted is not None  # RETURNING gives the one row inserted
-            sid = inserted[0]
-            if state.exists:
-                # Each row is archived under the submission it came from (rows and submission share
-                # the load time): after a council update, that council's rows came from the update
-                # and the others from the whole-round file; demo rows (loaded by a build) have none.
-                con.execute(
-                    "INSERT INTO responses_archive SELECT coalesce((SELECT max(s.id) FROM submissions s WHERE "
-                    "s.round_year = r.round_year AND s.submitted_at = r.submitted_at AND s.status = 'current' "
-                    "AND s.id <> ?), CASE WHEN r.source <> 'demo' THEN ? END), ?, ?, r.* FROM responses r "
-                    "WHERE r.round_year = ?",
-                    [sid, state.submission_id, sid, now, year])
-                con.execute("DELETE FROM responses WHERE round_year = ?", [year])
-                con.execute("UPDATE submissions SET status = 'replaced' WHERE round_year = ? "
-                            "AND status = 'current' AND id <> ?", [year, sid])
-            # A round keeps its council-set day and publication policy when its answers are replaced.
-            con.execute("INSERT INTO survey_rounds (year, label, is_demo, council_set_on, provenance, loaded_at) "
-                        "VALUES (?, ?, FALSE, ?, ?, ?) ON CONFLICT (year) DO UPDATE SET label = excluded.label, "
-                        "is_demo = excluded.is_demo, provenance = excluded.provenance, loaded_at = excluded.loaded_at",
-                        [year, f"{year} survey responses", report.council_set_on, provenance, now])
-            ingest._insert_records(con, report.records, year, "import", now)
-            if report.council_comments:
-                con.executemany("INSERT INTO council_comments VALUES (?, ?, ?, ?)",
-                                [[sid, year, code, text] for code, text in report.council_comments.items()])
-            if state.exists:
-                # The submissions whose rows were archived (a council update's and the whole round's).
-                ids = [str(r[0]) for r in con.execute(
-                    "SELECT DISTINCT replaced_submission FROM responses_archive WHERE replaced_by = ? "
-                    "AND replaced_submission IS NOT NULL ORDER BY 1", [sid]).fetchall()]
-                replaced = ("the synthetic demonstration round" if state.is_demo else
-                            f"submission{'s' if len(ids) > 1 else ''} {' and '.join(ids)}" if ids
-                            else "the previous answers")
-                action, detail = "replace", (
-                    f"Round {year} replaced: {replaced} ({state.respondents} councils) archived in "
-                    f"responses_archive; now submission {sid} from {file_name} ({len(report.councils)} "
-                    f"councils, {len(report.records)} answers, sha256 {report.checksum}).")
-            else:
-                action, detail = "import", (
-                    f"Round {year} imported as submission {sid} from {file_name} ({len(report.councils)} "
-                    f"councils, {len(report.records)} answers, sha256 {report.checksum}).")
-            con.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (?, ?, ?, ?)",
-                        [now, who, action, detail])
-    except duckdb.TransactionException as exc:
-        raise ImportRefused("Another change to the database was saved at the same moment, so nothing was "
-                            f"imported. Try again. ({exc})", report) from None
-    except (duckdb.Error, OSError) as exc:
-        problem = storage_problem(exc)
-        if problem is None:
-            raise
-        raise StorageError(f"Nothing was imported: {problem}.", report) from None
+    with write_refusals(report), db.transaction(con):
+        # Read again inside the transaction: what is replaced is exactly what is archived.
+        state = round_state(con, year)
+        if state.exists and not replace:
+            raise ImportRefused(f"The {year} round was loaded by someone else a moment ago; look at "
+                                "it and import again with replace if needed.", report)
+        if state.exists and geography.council_set_on(con, year) != report.council_set_on:
+            raise ImportRefused(f"The {year} round's council set changed while the file was checked; "
+                                "check it again and import again.", report)
+        inserted = con.execute(
+            "INSERT INTO submissions (round_year, file_name, checksum, rows, councils, submitted_by, "
+            "submitted_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'current') RETURNING id",
+            [year, file_name, report.checksum, len(report.records), len(report.councils), who, now],
+        ).fetchone()
+        assert inserted is not None  # RETURNING gives the one row inserted
+        sid = inserted[0]
+        if state.exists:
+            # Each row is archived under the submission it came from (rows and submission share
+            # the load time): after a council update, that council's rows came from the update
+            # and the others from the whole-round file; demo rows (loaded by a build) have none.
+            con.execute(
+                "INSERT INTO responses_archive SELECT coalesce((SELECT max(s.id) FROM submissions s WHERE "
+                "s.round_year = r.round_year AND s.submitted_at = r.submitted_at AND s.status = 'current' "
+                "AND s.id <> ?), CASE WHEN r.source <> 'demo' THEN ? END), ?, ?, r.* FROM responses r "
+                "WHERE r.round_year = ?",
+                [sid, state.submission_id, sid, now, year])
+            con.execute("DELETE FROM responses WHERE round_year = ?", [year])
+            con.execute("UPDATE submissions SET status = 'replaced' WHERE round_year = ? "
+                        "AND status = 'current' AND id <> ?", [year, sid])
+        # A round keeps its council-set day and publication policy when its answers are replaced.
+        con.execute("INSERT INTO survey_rounds (year, label, is_demo, council_set_on, provenance, loaded_at) "
+                    "VALUES (?, ?, FALSE, ?, ?, ?) ON CONFLICT (year) DO UPDATE SET label = excluded.label, "
+                    "is_demo = excluded.is_demo, provenance = excluded.provenance, loaded_at = excluded.loaded_at",
+                    [year, f"{year} survey responses", report.council_set_on, provenance, now])
+        ingest._insert_records(con, report.records, year, "import", now)
+        if report.council_comments:
+            con.executemany("INSERT INTO council_comments VALUES (?, ?, ?, ?)",
+                            [[sid, year, code, text] for code, text in report.council_comments.items()])
+        if state.exists:
+            # The submissions whose rows were archived (a council update's and the whole round's).
+            ids = [str(r[0]) for r in con.execute(
+                "SELECT DISTINCT replaced_submission FROM responses_archive WHERE replaced_by = ? "
+                "AND replaced_submission IS NOT NULL ORDER BY 1", [sid]).fetchall()]
+            replaced = ("the synthetic demonstration round" if state.is_demo else
+                        f"submission{'s' if len(ids) > 1 else ''} {' and '.join(ids)}" if ids
+                        else "the previous answers")
+            action, detail = "replace", (
+                f"Round {year} replaced: {replaced} ({state.respondents} councils) archived in "
+                f"responses_archive; now submission {sid} from {file_name} ({len(report.councils)} "
+                f"councils, {len(report.records)} answers, sha256 {report.checksum}).")
+        else:
+            action, detail = "import", (
+                f"Round {year} imported as submission {sid} from {file_name} ({len(report.councils)} "
+                f"councils, {len(report.records)} answers, sha256 {report.checksum}).")
+        con.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (?, ?, ?, ?)",
+                    [now, who, action, detail])
     status: Literal["imported", "replaced"] = "replaced" if state.exists else "imported"
     return ImportResult(status, year, int(sid), len(report.councils), len(report.records),
                         f"{'Replaced' if state.exists else 'Imported'} the {year} round: "

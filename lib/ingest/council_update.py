@@ -30,9 +30,8 @@ from lib import db, geography, scoring, whatif
 from lib.ingest.commit import (
     ImportRefused,
     ImportResult,
-    StorageError,
     ensure_schema,
-    storage_problem,
+    write_refusals,
 )
 from lib.ingest.readers import checksum
 from lib.ingest.report import Problem, Record, Report
@@ -253,58 +252,49 @@ def import_council_update(con: duckdb.DuckDBPyConnection, data: bytes, file_name
     ensure_schema(con)
     now = datetime.now().replace(microsecond=0)
     who = (by or "unknown").strip()[:200] or "unknown"
-    try:
-        with db.transaction(con):
-            # Read again inside the transaction: what is replaced is exactly what is archived.
-            if not _round_exists(con, year):
-                raise ImportRefused(f"The {year} round was removed a moment ago, so there is no council to "
-                                    "update; nothing was changed.", report)
-            if geography.council_set_on(con, year) != report.council_set_on:
-                raise ImportRefused(f"The {year} round's council set changed while the file was checked; "
-                                    "check it again and import again.", report)
-            missing = [q for q in _round_questions(con, year, code) if q not in new]
-            if missing:
-                raise ImportRefused(f"The {year} round changed while the file was checked: it now asks "
-                                    f"{', '.join(missing)} of every council, and {file_name} does not answer "
-                                    f"{'it' if len(missing) == 1 else 'them'} for {code}. Nothing was changed; "
-                                    "check the file again and import again.", report)
-            held = _stored(con, year, code)
-            if held == new and _current_comment(con, year, code) == comment:
-                return ImportResult("unchanged", year, None, 1, len(report.records),
-                                    f"{council}'s answers in the {year} round are already those of {file_name}; "
-                                    "nothing was changed.")
-            replaced = _source_submission(con, year, code)
-            inserted = con.execute(
-                "INSERT INTO submissions (round_year, file_name, checksum, rows, councils, submitted_by, "
-                "submitted_at, status) VALUES (?, ?, ?, ?, 1, ?, ?, 'current') RETURNING id",
-                [year, file_name, report.checksum, len(report.records), who, now]).fetchone()
-            assert inserted is not None  # RETURNING gives the one row inserted
-            sid = int(inserted[0])
-            con.execute("INSERT INTO responses_archive SELECT ?, ?, ?, * FROM responses "
-                        "WHERE round_year = ? AND authority_code = ?", [replaced, sid, now, year, code])
-            con.execute("DELETE FROM responses WHERE round_year = ? AND authority_code = ?", [year, code])
-            ingest._insert_records(con, report.records, year, "import", now)
-            if comment:
-                con.execute("INSERT INTO council_comments VALUES (?, ?, ?, ?)", [sid, year, code, comment])
-            sentence = (f" {code}'s answers replaced from {file_name} (sha256 {report.checksum[:16]}) by {who} on "
-                        f"{now:%d %B %Y %H:%M} (council update, submission {sid}).")
-            con.execute("UPDATE survey_rounds SET provenance = provenance || ?, loaded_at = ? WHERE year = ?",
-                        [sentence, now, year])
-            con.execute(
-                "INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (?, ?, 'council update', ?)",
-                [now, who, f"Round {year}: only {council}'s answers replaced, as submission {sid} from {file_name} "
-                           f"({len(report.records)} answers, sha256 {report.checksum}); its {len(held)} previous "
-                           f"answers archived in responses_archive"
-                           + (f" (from submission {replaced})" if replaced else "")
-                           + "; every other council's answers unchanged."])
-    except duckdb.TransactionException as exc:
-        raise ImportRefused("Another change to the database was saved at the same moment, so nothing was "
-                            f"imported. Try again. ({exc})", report) from None
-    except (duckdb.Error, OSError) as exc:
-        problem = storage_problem(exc)
-        if problem is None:
-            raise
-        raise StorageError(f"Nothing was imported: {problem}.", report) from None
+    with write_refusals(report), db.transaction(con):
+        # Read again inside the transaction: what is replaced is exactly what is archived.
+        if not _round_exists(con, year):
+            raise ImportRefused(f"The {year} round was removed a moment ago, so there is no council to "
+                                "update; nothing was changed.", report)
+        if geography.council_set_on(con, year) != report.council_set_on:
+            raise ImportRefused(f"The {year} round's council set changed while the file was checked; "
+                                "check it again and import again.", report)
+        missing = [q for q in _round_questions(con, year, code) if q not in new]
+        if missing:
+            raise ImportRefused(f"The {year} round changed while the file was checked: it now asks "
+                                f"{', '.join(missing)} of every council, and {file_name} does not answer "
+                                f"{'it' if len(missing) == 1 else 'them'} for {code}. Nothing was changed; "
+                                "check the file again and import again.", report)
+        held = _stored(con, year, code)
+        if held == new and _current_comment(con, year, code) == comment:
+            return ImportResult("unchanged", year, None, 1, len(report.records),
+                                f"{council}'s answers in the {year} round are already those of {file_name}; "
+                                "nothing was changed.")
+        replaced = _source_submission(con, year, code)
+        inserted = con.execute(
+            "INSERT INTO submissions (round_year, file_name, checksum, rows, councils, submitted_by, "
+            "submitted_at, status) VALUES (?, ?, ?, ?, 1, ?, ?, 'current') RETURNING id",
+            [year, file_name, report.checksum, len(report.records), who, now]).fetchone()
+        assert inserted is not None  # RETURNING gives the one row inserted
+        sid = int(inserted[0])
+        con.execute("INSERT INTO responses_archive SELECT ?, ?, ?, * FROM responses "
+                    "WHERE round_year = ? AND authority_code = ?", [replaced, sid, now, year, code])
+        con.execute("DELETE FROM responses WHERE round_year = ? AND authority_code = ?", [year, code])
+        ingest._insert_records(con, report.records, year, "import", now)
+        if comment:
+            con.execute("INSERT INTO council_comments VALUES (?, ?, ?, ?)", [sid, year, code, comment])
+        sentence = (f" {code}'s answers replaced from {file_name} (sha256 {report.checksum[:16]}) by {who} on "
+                    f"{now:%d %B %Y %H:%M} (council update, submission {sid}).")
+        con.execute("UPDATE survey_rounds SET provenance = provenance || ?, loaded_at = ? WHERE year = ?",
+                    [sentence, now, year])
+        con.execute(
+            "INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (?, ?, 'council update', ?)",
+            [now, who, f"Round {year}: only {council}'s answers replaced, as submission {sid} from {file_name} "
+                       f"({len(report.records)} answers, sha256 {report.checksum}); its {len(held)} previous "
+                       f"answers archived in responses_archive"
+                       + (f" (from submission {replaced})" if replaced else "")
+                       + "; every other council's answers unchanged."])
     return ImportResult("updated", year, sid, 1, len(report.records),
                         f"Updated {council}'s answers in the {year} round: {len(report.records)} answers (submission "
                         f"{sid}); every other council's answers are unchanged.")
