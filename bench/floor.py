@@ -24,9 +24,9 @@ app.require_frame(__file__)
 st.title("Empty page")
 '''
 
-_FRAMED_ENTRY = f'''import sys
+_FRAMED_ENTRY = '''import sys
 
-sys.path.insert(0, {str(ROOT)!r})
+sys.path.insert(0, {root!r})
 
 import streamlit as st
 
@@ -38,7 +38,7 @@ if not hasattr(app, "_bench_pages"):
 
     def _with_floor():
         pages = app._bench_pages()
-        pages["Benchmark"] = [st.Page("floor_page.py", title="Empty page", url_path={FLOOR_PATH!r})]
+        pages["Benchmark"] = [st.Page("floor_page.py", title="Empty page", url_path={floor!r})]
         return pages
 
     app.navigation_pages = _with_floor
@@ -52,14 +52,15 @@ def one_line_app(directory: Path) -> Path:
     return path
 
 
-def framed_app(directory: Path) -> Path:
-    """The dashboard plus an empty page in its frame; returns the entry script to `streamlit run`."""
-    directory = directory / "framed"
+def framed_app(directory: Path, root: Path = ROOT) -> Path:
+    """The dashboard of the checkout `root` (default this one) plus an empty page in its frame;
+    returns the entry script to `streamlit run`."""
+    directory = directory / f"framed-{abs(hash(str(root)))}"
     directory.mkdir(parents=True, exist_ok=True)
     link = directory / "pages"
     if not link.exists():
-        link.symlink_to(ROOT / "pages", target_is_directory=True)
+        link.symlink_to(root / "pages", target_is_directory=True)
     (directory / "floor_page.py").write_text(_FLOOR_PAGE)
     entry = directory / "dashboard.py"
-    entry.write_text(_FRAMED_ENTRY)
+    entry.write_text(_FRAMED_ENTRY.format(root=str(root), floor=FLOOR_PATH))
     return entry

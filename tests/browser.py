@@ -46,10 +46,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_process(db_path: Path, port: int | None = None,
-                      script: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+def streamlit_process(db_path: Path, port: int | None = None, script: Path | None = None,
+                      cwd: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """Start `streamlit run <script>` (default dashboard.py) on a loopback port; yield its base
-    URL and the server process (benchmarks read its CPU time and memory)."""
+    URL and the server process (benchmarks read its CPU time and memory). `cwd` (default the
+    repository) is where Streamlit reads .streamlit/config.toml: a benchmark serving another
+    checkout passes that checkout."""
     port = port or free_port()
     env = {**os.environ, "PA_BENCHMARK_DB": str(db_path), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     cmd = [sys.executable, "-m", "streamlit", "run", str(script or ROOT / "dashboard.py"),
@@ -58,7 +60,7 @@ def streamlit_process(db_path: Path, port: int | None = None,
     log = (ARTIFACTS / f"server-{port}.log")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with log.open("w") as fh:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=cwd or ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
