@@ -109,7 +109,7 @@ def overall_distribution(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFr
         SELECT o.authority_code, o.display_name, o.region_name, o.score, o.band,
                coalesce(b.label, 'No evidence') AS band_label, o.rank, o.n_ranked
         FROM overall_scores o LEFT JOIN bands b ON b.key = o.band
-        WHERE o.round_year = ? AND o.ranked ORDER BY o.score DESC
+        WHERE o.round_year = ? AND o.ranked ORDER BY o.score DESC, o.authority_code
         """,
         [year],
     ).df()
