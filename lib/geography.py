@@ -121,9 +121,10 @@ def round_set_rule(con: duckdb.DuckDBPyConnection, year: int) -> str:
 class Lineage:
     """The lineage graph, read once, with the walks the lookups below need."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, authorities: pd.DataFrame | None = None) -> None:
+        """`authorities`: load_authorities(con), when the caller has it already."""
         self.table = load_lineage(con)
-        self.codes = set(load_authorities(con)["code"])
+        self.codes = set((load_authorities(con) if authorities is None else authorities)["code"])
         self.successors: dict[str, list[str]] = {}
         self.predecessors: dict[str, list[str]] = {}
         for p, s in zip(self.table["predecessor_code"], self.table["successor_code"], strict=True):
@@ -185,6 +186,23 @@ def counterparts_on(con: duckdb.DuckDBPyConnection, code: str, day: date) -> lis
 def predecessors_in(con: duckdb.DuckDBPyConnection, code: str, year: int) -> list[str]:
     """The council(s) of a round's set that covered `code`'s area; a member maps to itself."""
     return counterparts_on(con, code, council_set_on(con, year))
+
+
+def counterparts_by_round(con: duckdb.DuckDBPyConnection, code: str) -> dict[int, list[str]]:
+    """predecessors_in for every round in the database at once, oldest round first (the
+    councils and the lineage read once, not once per round). A code the database does not know
+    maps to an empty list in every round, where predecessors_in raises KeyError."""
+    authorities = load_authorities(con)
+    lineage = Lineage(con, authorities)
+    rounds = con.execute("SELECT year, council_set_on FROM survey_rounds ORDER BY year").fetchall()
+    out: dict[int, list[str]] = {}
+    for year, day in rounds:
+        members = set(authorities.loc[_valid_on(authorities, day), "code"]) if len(authorities) else set()
+        try:
+            out[int(year)] = lineage.counterparts(code, members)
+        except KeyError:
+            out[int(year)] = []
+    return out
 
 
 def current_successors(con: duckdb.DuckDBPyConnection, code: str, today: date | None = None) -> list[str]:
@@ -261,16 +279,21 @@ def recode_round(con: duckdb.DuckDBPyConnection, year: int, day: date) -> bool:
     return True
 
 
-def trend_points(con: duckdb.DuckDBPyConnection, code: str, year: int) -> list[tuple[str, str]]:
+def trend_points(con: duckdb.DuckDBPyConnection, code: str, year: int, lineage: Lineage | None = None,
+                 authorities: pd.DataFrame | None = None) -> list[tuple[str, str]]:
     """The council(s) whose figures stand for `code` in a round's trend, each with its note.
 
     The same council gives no note. A recode says it is the same council under its earlier (or
     later) code. Otherwise each point names the council it came from: after a split, the shared
     predecessor's figures appear on each successor, marked as shared with the other(s); after a
     merger, each predecessor is its own point. [] when no council of that round covered the area.
+    `lineage` and `authorities` (load_authorities): pass them when calling for many rounds.
     """
-    lineage = Lineage(con)
-    members = set(members_on(con, council_set_on(con, year))["code"])
+    if authorities is None:
+        authorities = load_authorities(con)
+    lineage = lineage or Lineage(con, authorities)
+    day = council_set_on(con, year)
+    members = set(authorities.loc[_valid_on(authorities, day), "code"]) if len(authorities) else set()
     try:
         others = lineage.counterparts(code, members)
     except KeyError:

@@ -57,37 +57,24 @@ def council(con: duckdb.DuckDBPyConnection, code: str, year: int) -> dict[str, A
     return None if row.empty else row.iloc[0].to_dict()
 
 
-def _counterparts(con: duckdb.DuckDBPyConnection, code: str, year: int) -> list[str]:
-    """The council(s) of a round's council set that covered `code`'s area (see lib.geography)."""
-    try:
-        return geography.predecessors_in(con, code, year)
-    except KeyError:
-        return []
-
-
 def response_rounds(con: duckdb.DuckDBPyConnection, code: str) -> list[int]:
     """Every round in the database in which the council (or the council covering its area then)
     responded, oldest first."""
-    years = [int(r[0]) for r in con.execute("SELECT year FROM survey_rounds ORDER BY year").fetchall()]
-    out = []
-    for year in years:
-        codes = _counterparts(con, code, year) or [code]
-        row = con.execute(
-            "SELECT count(*) FROM respondents WHERE round_year = ? AND list_contains(?, authority_code)",
-            [year, codes],
-        ).fetchone()
-        assert row is not None  # an aggregate without GROUP BY always returns one row
-        if row[0]:
-            out.append(year)
-    return out
+    answered = {(int(y), str(c)) for y, c in con.execute(
+        "SELECT DISTINCT round_year, authority_code FROM respondents").fetchall()}
+    return [year for year, codes in geography.counterparts_by_round(con, code).items()
+            if any((year, c) in answered for c in (codes or [code]))]
+
+
+def nearest_of(rounds: list[int], year: int) -> int | None:
+    """The round of `rounds` closest to `year`, other than `year` (the later one on a tie)."""
+    others = [r for r in rounds if r != year]
+    return min(others, key=lambda r: (abs(r - year), -r)) if others else None
 
 
 def nearest_response_round(con: duckdb.DuckDBPyConnection, code: str, year: int) -> int | None:
     """The round closest to `year` in which the council responded (the later one on a tie)."""
-    rounds = [r for r in response_rounds(con, code) if r != year]
-    if not rounds:
-        return None
-    return min(rounds, key=lambda r: (abs(r - year), -r))
+    return nearest_of(response_rounds(con, code), year)
 
 
 @dataclass(frozen=True)
@@ -108,7 +95,7 @@ def scorecard_link(con: duckdb.DuckDBPyConnection, code: str, year: int) -> Scor
     rounds = response_rounds(con, code)
     if year in rounds:
         return ScorecardLink(code, year, "")
-    nearest = nearest_response_round(con, code, year)
+    nearest = nearest_of(rounds, year)
     if nearest is None:
         return ScorecardLink(code, None, f"{name} has not answered any survey round held here, so it has no "
                                          "scorecard; its self-assessment and peer comparison are open.")
@@ -520,9 +507,11 @@ def citation(source_document: str, source_ref: str) -> str:
 def _trend_pairs(con: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
     """(round, council in that round's set, lineage note) for every round in the database."""
     rows = []
+    authorities = geography.load_authorities(con)
+    lineage = geography.Lineage(con, authorities)  # read once for every round
     for (year,) in con.execute("SELECT year FROM survey_rounds ORDER BY year").fetchall():
         year = int(year)
-        for other, note in geography.trend_points(con, code, year):
+        for other, note in geography.trend_points(con, code, year, lineage, authorities):
             rows.append((year, other, note))
     return pd.DataFrame(rows, columns=["round_year", "authority_code", "lineage_note"])
 

@@ -287,6 +287,33 @@ def test_nearest_response_round(repo_con):
     assert scorecard.nearest_response_round(repo_con, never, YEAR) is None
 
 
+def test_response_rounds_in_one_pass_agree_with_each_rounds_lineage(repo_con):
+    """response_rounds reads the councils and the lineage once for every round (it was once per
+    round, and the slowest part of a first scorecard view). For every council the database
+    knows, and a code it does not, it must list exactly the rounds in which the council, or the
+    council(s) covering its area in that round's set (geography.predecessors_in), responded."""
+    from lib import geography
+
+    years = [y for (y,) in repo_con.execute("SELECT year FROM survey_rounds ORDER BY year").fetchall()]
+    answered = set(repo_con.execute("SELECT round_year, authority_code FROM respondents").fetchall())
+    codes = [c for (c,) in repo_con.execute("SELECT code FROM authorities ORDER BY code").fetchall()]
+    assert len(codes) > 150 and len(years) >= 4
+    through_lineage = 0
+    for code in [*codes, "E99999999"]:
+        expected = []
+        for year in years:
+            try:
+                covering = geography.predecessors_in(repo_con, code, year) or [code]
+            except KeyError:
+                covering = [code]
+            through_lineage += covering != [code]
+            if any((year, c) in answered for c in covering):
+                expected.append(year)
+        assert scorecard.response_rounds(repo_con, code) == expected, code
+    assert through_lineage > 0  # some council-rounds were found only through the lineage
+    assert scorecard.response_rounds(repo_con, "E99999999") == []
+
+
 def test_coverage_sentence_follows_the_question_bank(repo_con):
     coverage = scorecard.round_standards(repo_con)
     for year, numbers in coverage.items():

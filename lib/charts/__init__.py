@@ -137,14 +137,14 @@ def base_layout(fig: go.Figure, *, title: str, source: str, height: int = 420,
         plot_bgcolor="#FFFFFF", paper_bgcolor="#FFFFFF",
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
     )
-    if x_title is not None:
-        fig.update_xaxes(title_text=x_title)
-    if y_title is not None:
-        fig.update_yaxes(title_text=y_title)
-    fig.update_xaxes(gridcolor="#E5E5E5", zerolinecolor="#BFBFBF")
-    fig.update_yaxes(gridcolor="#E5E5E5", zerolinecolor="#BFBFBF")
-    fig.add_annotation(text=wrap_text(f"Source: {source}", SOURCE_WRAP), xref="paper", align="left", yref="paper", x=0, y=-0.2,
-                       xanchor="left", yanchor="top", showarrow=False, font=dict(size=12, color="#4D4D4D"))
+    # One update per axis kind (each walks and validates every axis of a multi-panel figure).
+    grid = dict(gridcolor="#E5E5E5", zerolinecolor="#BFBFBF")
+    fig.update_xaxes(**grid, **({"title_text": x_title} if x_title is not None else {}))
+    fig.update_yaxes(**grid, **({"title_text": y_title} if y_title is not None else {}))
+    # Appended, not add_annotation, which validates every annotation already there again.
+    fig.layout.annotations = fig.layout.annotations + (go.layout.Annotation(
+        text=wrap_text(f"Source: {source}", SOURCE_WRAP), xref="paper", align="left", yref="paper", x=0, y=-0.2,
+        xanchor="left", yanchor="top", showarrow=False, font=dict(size=12, color="#4D4D4D")),)
     return fig
 
 

@@ -184,8 +184,7 @@ def standard_trend_chart(standards: pd.DataFrame, *, source: str) -> go.Figure:
                       for year in med.loc[~med["asked"], "round_year"]]
     # Assigned, not passed to update_layout, which walks every existing annotation again.
     fig.layout.annotations = fig.layout.annotations + tuple(go.layout.Annotation(a) for a in not_asked)
-    for r in range(1, count + 1):
-        _round_axis(fig, standards, with_counts=False, row=r, col=1)
+    _round_axis(fig, standards, with_counts=False)  # the same rounds on every panel: one update
     fig.update_yaxes(range=[-5, 105], dtick=50, title_text="Score", title_standoff=4)
     fig = base_layout(fig, title="Score on each standard in each survey round", source=source)
     fig.update_xaxes(title_text="Survey round", row=count, col=1)
