@@ -29,10 +29,12 @@ def page_db(repo_db_path, tmp_path, monkeypatch):
     monkeypatch.delenv(auth.HASH_ENV, raising=False)
     monkeypatch.delenv(auth.EMAILS_ENV, raising=False)
     st.cache_data.clear()
+    st.cache_resource.clear()
     auth.GUARD.reset()  # failed sign-ins are counted per server process: start each test afresh
     yield path
     auth.GUARD.reset()
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 @pytest.fixture()

@@ -21,8 +21,10 @@ def working(repo_db_path, tmp_path, monkeypatch):
     monkeypatch.setenv(DB_ENV_VAR, str(path))
     monkeypatch.setattr(publish, "LOCK_PAUSE_SECONDS", 0.05)
     st.cache_data.clear()
+    st.cache_resource.clear()
     yield path
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 def _hash(path) -> str:

@@ -30,10 +30,12 @@ def working(repo_db_path, tmp_path, monkeypatch):
     monkeypatch.delenv(auth.HASH_ENV, raising=False)
     monkeypatch.delenv(auth.EMAILS_ENV, raising=False)
     st.cache_data.clear()
+    st.cache_resource.clear()
     auth.GUARD.reset()
     yield path
     auth.GUARD.reset()
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 @pytest.fixture()

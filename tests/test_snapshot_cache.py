@@ -6,11 +6,16 @@ lib.app.chart, is a pure function of (published version, arguments).
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 import duckdb
+import pandas as pd
+import pandas.testing as pdt
 import pytest
 import streamlit as st
 
-from lib import app, publish
+from lib import app, db, publish
 from lib.paths import DB_ENV_VAR
 from tests.apptest import open_page
 from tests.test_ingest import copy_db
@@ -30,10 +35,12 @@ def working(repo_db_path, tmp_path, monkeypatch):
     path = copy_db(repo_db_path, tmp_path)
     monkeypatch.setenv(DB_ENV_VAR, str(path))
     st.cache_data.clear()
+    st.cache_resource.clear()
     CALLS.clear()
     yield path
     app._frame.snapshot = None
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 def _drop_council(path, year: int) -> None:
@@ -69,3 +76,100 @@ def test_pages_show_a_new_version_on_their_next_run(working):
     home = open_page()
     assert home.selectbox(key="round_select").options[0] == "2015 (94 councils, synthetic)"
     assert {m.label: m.value for m in home.metric}["Responding councils"] == "94"  # recomputed, not cached
+
+
+# Every page of the dashboard as a first visit opens it (a council where the page takes one).
+PAGE_VISITS = [
+    (None, {}),
+    ("pages/gaps.py", {}),
+    ("pages/scorecard.py", {"authority": "E08000035"}),
+    ("pages/scorecard.py", {"authority": "E06000001", "round": "2012"}),
+    ("pages/what_if.py", {"authority": "E08000035"}),
+    ("pages/plan.py", {"authority": "E08000035"}),
+    ("pages/regions.py", {}),
+    ("pages/peers.py", {"authority": "E08000035", "peers": "similar"}),
+    ("pages/good_practice.py", {}),
+    ("pages/methodology.py", {}),
+    ("pages/downloads.py", {}),
+]
+
+
+def _assert_same(cached, direct, where: str) -> None:
+    """Equal values; floats to 1e-9 relative (DuckDB's parallel sums may differ in the last
+    digits between two runs of one query, see opendata's score_unrounded)."""
+    if isinstance(direct, pd.DataFrame | pd.Series):
+        assert type(cached) is type(direct), where
+        check = pdt.assert_frame_equal if isinstance(direct, pd.DataFrame) else pdt.assert_series_equal
+        check(cached, direct, check_exact=False, rtol=1e-9, obj=where)
+    elif dataclasses.is_dataclass(direct) and not isinstance(direct, type):
+        assert type(cached) is type(direct), where
+        for field in dataclasses.fields(direct):
+            _assert_same(getattr(cached, field.name), getattr(direct, field.name), f"{where}.{field.name}")
+    elif isinstance(direct, tuple | list):
+        assert type(cached) is type(direct) and len(cached) == len(direct), where
+        for i, (c, d) in enumerate(zip(cached, direct, strict=True)):
+            _assert_same(c, d, f"{where}[{i}]")
+    elif isinstance(direct, dict):
+        assert cached.keys() == direct.keys(), where
+        for key in direct:
+            _assert_same(cached[key], direct[key], f"{where}[{key!r}]")
+    elif isinstance(direct, float) and not math.isnan(direct):
+        assert math.isclose(cached, direct, rel_tol=1e-9), where
+    else:
+        assert cached == direct or (cached != cached and direct != direct), where  # NaN == NaN
+
+
+def test_every_cached_page_call_equals_the_call_on_the_working_database(working, monkeypatch):
+    """Caching and materialising change how fast a page gets its data, never what it gets.
+
+    Every query function the pages call through app.cached / per_snapshot is recorded while each
+    page is opened; each call is then made again (a cache hit, from the published snapshot whose
+    scoring views are tables) and directly on the working database (its scoring views computed
+    from the answers), and the two results must be equal.
+    """
+    calls: dict[tuple, tuple] = {}
+    real = app.cached
+
+    def recording(function, *args, **kwargs):
+        key = (function.__module__, function.__qualname__, repr(args), repr(sorted(kwargs.items())))
+        calls.setdefault(key, (function, args, kwargs))
+        return real(function, *args, **kwargs)
+
+    monkeypatch.setattr(app, "cached", recording)
+    for page, params in PAGE_VISITS:
+        open_page(page, **params)
+    names = {f"{m}.{n}" for m, n, _, _ in calls}
+    # Each page's own functions were seen (so a page that stopped caching would show up here).
+    for expected in ["lib.scorecard.headline", "lib.scorecard.standard_profile", "lib.scorecard.trend",
+                     "lib.gaps.heatmap_frame", "lib.regions.region_league", "lib.peers.peer_codes",
+                     "lib.good_practice.find_examples"]:
+        assert expected in names, (expected, sorted(names))
+    assert len(calls) > 60
+
+    published = app.snapshot()
+    assert published.path != working
+    con = db.connect(working, read_only=True)
+    try:
+        assert "overall_scores" in db.view_names(con)  # the working database still computes its scores
+        for (module, name, _, _), (function, args, kwargs) in calls.items():
+            _assert_same(real(function, *args, **kwargs), function(con, *args, **kwargs),
+                         f"{module}.{name}{args}")
+    finally:
+        con.close()
+
+
+def test_a_caller_changing_its_copy_leaves_the_cached_result_alone(working):
+    """Results are shared by every session (st.cache_resource, no pickling); each caller gets
+    app.own_copy, so one page editing a frame it was given cannot change another page's."""
+    from lib import scorecard
+
+    first = app.cached(scorecard.standard_profile, "E08000035", 2015)
+    before = first.copy(deep=True)
+    first["score"] = -1.0
+    first.loc[first.index[0], "standard_label"] = "changed"
+    first.sort_values("standard", ascending=False, inplace=True)
+    again = app.cached(scorecard.standard_profile, "E08000035", 2015)
+    pdt.assert_frame_equal(again, before)
+    rounds = app.cached(scorecard.response_rounds, "E08000035")
+    rounds.append(1900)
+    assert 1900 not in app.cached(scorecard.response_rounds, "E08000035")
