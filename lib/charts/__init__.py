@@ -77,24 +77,26 @@ def add_band_shading(fig: go.Figure, bands: list[tuple[str, str, float]], *, axi
     the names sit to the right of the plot. `show_minimum` adds each band's threshold ("75+").
     """
     upper = 100.0
+    shapes, notes = [], []  # added in one go: add_vrect / add_annotation re-validate every shape and note
     for key, label, lo in bands:
         name = html.escape(str(label))
         # The threshold on a line of its own, so the names fit their band on a phone (~360 px).
         text = (f"<b>{name}</b><br>{lo:.0f}+" if lo > 0 else f"<b>{name}</b><br>below {upper:.0f}") \
             if show_minimum else name
         font = dict(size=12, color="#333333")
+        band = dict(type="rect", fillcolor=band_colour(key), opacity=opacity, line=dict(width=0), layer="below")
         if axis == "x":
-            fig.add_vrect(x0=lo, x1=upper, fillcolor=band_colour(key), opacity=opacity, line_width=0,
-                          layer="below")
-            fig.add_annotation(x=(lo + upper) / 2, y=1.0, xref="x", yref="paper", yanchor="bottom",
-                               text=text, showarrow=False, font=font)
+            shapes.append(dict(band, x0=lo, x1=upper, xref="x", y0=0, y1=1, yref="y domain"))
+            notes.append(dict(x=(lo + upper) / 2, y=1.0, xref="x", yref="paper", yanchor="bottom",
+                              text=text, showarrow=False, font=font))
         else:
-            fig.add_hrect(y0=lo, y1=upper, fillcolor=band_colour(key), opacity=opacity, line_width=0,
-                          layer="below")
+            shapes.append(dict(band, x0=0, x1=1, xref="x domain", y0=lo, y1=upper, yref="y"))
             # Short lines, so the right margin they need (about 70 px) leaves a phone's chart room.
-            fig.add_annotation(x=1.01, xref="paper", xanchor="left", y=(lo + upper) / 2, yref="y",
-                               text=wrap_text(text, 8), showarrow=False, font=font, align="left")
+            notes.append(dict(x=1.01, xref="paper", xanchor="left", y=(lo + upper) / 2, yref="y",
+                              text=wrap_text(text, 8), showarrow=False, font=font, align="left"))
         upper = lo
+    fig.layout.shapes = fig.layout.shapes + tuple(go.layout.Shape(s) for s in shapes)
+    fig.layout.annotations = fig.layout.annotations + tuple(go.layout.Annotation(a) for a in notes)
     return fig
 
 
