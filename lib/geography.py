@@ -192,16 +192,25 @@ def counterparts_by_round(con: duckdb.DuckDBPyConnection, code: str) -> dict[int
     """predecessors_in for every round in the database at once, oldest round first (the
     councils and the lineage read once, not once per round). A code the database does not know
     maps to an empty list in every round, where predecessors_in raises KeyError."""
+    return counterparts_by_round_for(con, [code])[code]
+
+
+def counterparts_by_round_for(con: duckdb.DuckDBPyConnection,
+                              codes: list[str]) -> dict[str, dict[int, list[str]]]:
+    """counterparts_by_round for several councils, reading the councils and lineage once."""
     authorities = load_authorities(con)
     lineage = Lineage(con, authorities)
     rounds = con.execute("SELECT year, council_set_on FROM survey_rounds ORDER BY year").fetchall()
-    out: dict[int, list[str]] = {}
-    for year, day in rounds:
-        members = set(authorities.loc[_valid_on(authorities, day), "code"]) if len(authorities) else set()
-        try:
-            out[int(year)] = lineage.counterparts(code, members)
-        except KeyError:
-            out[int(year)] = []
+    members = {int(year): set(authorities.loc[_valid_on(authorities, day), "code"]) if len(authorities) else set()
+               for year, day in rounds}
+    out: dict[str, dict[int, list[str]]] = {}
+    for code in codes:
+        out[code] = {}
+        for year, in_set in members.items():
+            try:
+                out[code][year] = lineage.counterparts(code, in_set)
+            except KeyError:
+                out[code][year] = []
     return out
 
 

@@ -60,10 +60,16 @@ def council(con: duckdb.DuckDBPyConnection, code: str, year: int) -> dict[str, A
 def response_rounds(con: duckdb.DuckDBPyConnection, code: str) -> list[int]:
     """Every round in the database in which the council (or the council covering its area then)
     responded, oldest first."""
+    return response_rounds_for(con, [code])[code]
+
+
+def response_rounds_for(con: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, list[int]]:
+    """response_rounds for several councils, with one read of the answers, councils and lineage."""
     answered = {(int(y), str(c)) for y, c in con.execute(
         "SELECT DISTINCT round_year, authority_code FROM respondents").fetchall()}
-    return [year for year, codes in geography.counterparts_by_round(con, code).items()
-            if any((year, c) in answered for c in (codes or [code]))]
+    return {code: [year for year, covering in by_round.items()
+                   if any((year, c) in answered for c in (covering or [code]))]
+            for code, by_round in geography.counterparts_by_round_for(con, list(codes)).items()}
 
 
 def nearest_of(rounds: list[int], year: int) -> int | None:
@@ -90,17 +96,28 @@ class ScorecardLink:
 
 def scorecard_link(con: duckdb.DuckDBPyConnection, code: str, year: int) -> ScorecardLink:
     """The scorecard a link to council `code` from a page showing round `year` should open."""
-    found = con.execute("SELECT display_name FROM authorities WHERE code = ?", [code]).fetchone()
-    name = str(found[0]) if found else code
-    rounds = response_rounds(con, code)
-    if year in rounds:
-        return ScorecardLink(code, year, "")
-    nearest = nearest_of(rounds, year)
-    if nearest is None:
-        return ScorecardLink(code, None, f"{name} has not answered any survey round held here, so it has no "
-                                         "scorecard; its self-assessment and peer comparison are open.")
-    return ScorecardLink(code, nearest, f"{name} did not answer the {year} survey: the link opens its "
-                                        f"{nearest} scorecard, the nearest round it answered.")
+    return scorecard_links(con, (code,), year)[code]
+
+
+def scorecard_links(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...] | list[str],
+                    year: int) -> dict[str, ScorecardLink]:
+    """scorecard_link for every council of `codes` (a page's examples), in one pass."""
+    codes = list(dict.fromkeys(codes))
+    names = dict(con.execute("SELECT code, display_name FROM authorities WHERE list_contains(?, code)",
+                             [codes]).fetchall())
+    out = {}
+    for code, rounds in response_rounds_for(con, codes).items():
+        name = str(names.get(code, code))
+        nearest = nearest_of(rounds, year)
+        if year in rounds:
+            out[code] = ScorecardLink(code, year, "")
+        elif nearest is None:
+            out[code] = ScorecardLink(code, None, f"{name} has not answered any survey round held here, so it "
+                                                  "has no scorecard; its self-assessment and peer comparison are open.")
+        else:
+            out[code] = ScorecardLink(code, nearest, f"{name} did not answer the {year} survey: the link opens its "
+                                                     f"{nearest} scorecard, the nearest round it answered.")
+    return out
 
 
 # --------------------------------------------------------------------------------------------

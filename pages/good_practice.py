@@ -69,6 +69,8 @@ else:
 
 councils = app.round_councils(year)
 in_round = set(councils["authority_code"])
+linked = tuple(c for c in examples["authority_code"] if isinstance(c, str) and c in in_round)
+links = cached_scorecard.scorecard_links(linked, year) if linked else {}
 for ex in examples.itertuples():
     with st.container(border=True, key=f"gp_card_{ex.id}"):
         st.subheader(md(ex.title), anchor=False)
@@ -78,8 +80,7 @@ for ex in examples.itertuples():
         st.markdown(md(ex.summary))
         if isinstance(ex.url, str) and _URL_OK.match(ex.url):
             st.markdown(f"Web address (as given in the source, may no longer work): [{md(ex.url)}]({ex.url})")
-        link = (cached_scorecard.scorecard_link(ex.authority_code, year)
-                if isinstance(ex.authority_code, str) and ex.authority_code in in_round else None)
+        link = links.get(ex.authority_code) if isinstance(ex.authority_code, str) else None
         with st.container(horizontal=True, gap="medium"):
             if link is not None:
                 app.council_link(link, ex.council_name)

@@ -222,12 +222,15 @@ for i, gap in enumerate(gap_rows.itertuples()):
             st.markdown("**Good practice**")
             if examples.empty:
                 st.caption("No examples for this standard in the advice note or the 2015 report.")
-            for ex in examples.head(EXAMPLES_SHOWN).itertuples():
+            shown = examples.head(EXAMPLES_SHOWN)
+            linked = tuple(shown.loc[shown["in_round"] & (shown["authority_code"] != code), "authority_code"])
+            links = cached_scorecard.scorecard_links(linked, year) if linked else {}
+            for ex in shown.itertuples():
                 tag = " · same region" if ex.same_region else ""
                 st.markdown(f"**{md(ex.title)}**  \n{md(ex.organisation)}{tag}")
                 st.caption(f"{md(ex.summary)}  \nSource: {md(ex.citation)}")
-                if ex.in_round and ex.authority_code != code:
-                    link = cached_scorecard.scorecard_link(ex.authority_code, year)
+                if ex.authority_code in links:
+                    link = links[ex.authority_code]
                     app.council_link(link, ex.council_name)
                     app.council_link_note(link)
             more_text = f" ({len(examples)} examples)" if len(examples) > EXAMPLES_SHOWN else ""

@@ -314,6 +314,18 @@ def test_response_rounds_in_one_pass_agree_with_each_rounds_lineage(repo_con):
     assert scorecard.response_rounds(repo_con, "E99999999") == []
 
 
+def test_scorecard_links_for_many_councils_are_each_councils_own(repo_con):
+    """Pages ask for all their examples' links at once; a batch must give every council the
+    link it gets alone (one that answered, one that skipped the round, one that never answered,
+    one known only through the lineage)."""
+    codes = [c for (c,) in repo_con.execute("SELECT code FROM authorities ORDER BY code").fetchall()]
+    batch = scorecard.scorecard_links(repo_con, tuple(codes), 2014)
+    assert list(batch) == codes
+    assert batch == {c: scorecard.scorecard_link(repo_con, c, 2014) for c in codes}
+    kinds = {("same" if link.round == 2014 else "other" if link.round else "none") for link in batch.values()}
+    assert kinds == {"same", "other", "none"}
+
+
 def test_coverage_sentence_follows_the_question_bank(repo_con):
     coverage = scorecard.round_standards(repo_con)
     for year, numbers in coverage.items():
