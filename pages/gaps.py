@@ -150,7 +150,7 @@ if question_id is not None:
         app.show_table(shown)
         export = exports.label_demo(gaps.lacking_export(lacking, question, year), demo)
         st.download_button(
-            "Download this list (CSV)", exports.to_csv_bytes(export),
+            "Download this list (CSV)", lambda table=export: exports.to_csv_bytes(table),  # built when pressed
             file_name=f"councils-without-{question_id}-{year}.csv", mime="text/csv",
             icon=":material/download:", key="gap_download")
         if year not in cached_open.withheld_rounds():

@@ -142,7 +142,7 @@ else:
         + (f" No {md(type_plural)} in: {md(', '.join(missing_regions))}." if missing_regions and type_plural else "")
     )
     download = exports.label_demo(regions.league_export(league, year, council_type), demo)
-    st.download_button("Download the league table (CSV)", exports.to_csv_bytes(download),
+    st.download_button("Download the league table (CSV)", lambda table=download: exports.to_csv_bytes(table),
                        file_name=f"region_league_{year}.csv", mime="text/csv",
                        icon=":material/download:", on_click="ignore")
     app.api_link("Every council's overall score behind the table", "scores", round=year, level="overall",
