@@ -353,7 +353,7 @@ def measure(root: Path, args: argparse.Namespace, tmp: Path) -> dict:
     try:
         if not args.bursts_only:
             out["pages"] = page_table(client, db_path, tmp, root, codes[0], args.repeats)
-        with streamlit_process(db_path, cwd=root) as (base, proc):
+        with streamlit_process(db_path, script=root / "dashboard.py", cwd=root) as (base, proc):
             paths = scorecard_paths(db_path)
             # Warm the server (imports, first publication) on a scorecard the bursts never open.
             client.view(base, paths[-1])

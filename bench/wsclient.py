@@ -54,8 +54,10 @@ class Session:
         self._ws: Any = None
 
     async def open(self) -> None:
+        # No keepalive pings (a browser sends none either): a server busy with 64 page runs
+        # answers a ping late, and the client would then drop a connection the browser keeps.
         self._ws = await websockets.connect(stream_url(self.base), subprotocols=["streamlit"],  # type: ignore[list-item]
-                                            max_size=None, open_timeout=self.timeout)
+                                            max_size=None, open_timeout=self.timeout, ping_interval=None)
 
     async def close(self) -> None:
         if self._ws is not None:
@@ -72,7 +74,7 @@ class Session:
             return View(None, "timeout")
         except websockets.ConnectionClosed as exc:
             self._ws = None
-            return View(None, f"connection closed ({exc.rcvd.code if exc.rcvd else '-'})")
+            return View(None, f"connection closed ({exc.rcvd.code if exc.rcvd else 'no close frame'})")
 
     async def _run(self, path: str, t0: float) -> View:
         await self._ws.send(_request(path))
