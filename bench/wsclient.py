@@ -65,12 +65,15 @@ class Session:
             self._ws = None
 
     async def view(self, path: str) -> View:
+        """Run a page in this session; the seconds run from the request to `script_finished`
+        (opening the websocket is not counted)."""
         if self._ws is None:
             await self.open()
         t0 = time.perf_counter()
         try:
             return await asyncio.wait_for(self._run(path, t0), self.timeout)
         except TimeoutError:
+            await self.close()  # the run's late messages must not be read as the next view's
             return View(None, "timeout")
         except websockets.ConnectionClosed as exc:
             self._ws = None
