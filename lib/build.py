@@ -88,11 +88,14 @@ def _split_ints(text: str) -> list[int]:
 
 def load_reference_tables(con: duckdb.DuckDBPyConnection, config: StandardsConfig,
                           data_dir: Path = DATA_DIR) -> None:
-    """Load councils, lineage, good practice, recommendations and published figures.
+    """Load councils, lineage, hex-map layouts, good practice, recommendations and published figures."""
+    load_councils(con, data_dir)
+    load_hex_cells(con, data_dir)
+    load_other_reference_tables(con, config, data_dir)
 
-    Which standards a recommendation bears on is taken from standards.toml (each standard
-    lists its recommendations), so the link is written down once.
-    """
+
+def load_councils(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR) -> None:
+    """Load the councils (authorities.csv) and their lineage (lineage.csv)."""
     authorities = _blank_to_none(_read_csv(data_dir / "authorities.csv"))
     con.register("authorities_df", authorities)
     con.execute("DELETE FROM authorities")
@@ -119,8 +122,15 @@ def load_reference_tables(con: duckdb.DuckDBPyConnection, config: StandardsConfi
         """
     )
     con.unregister("lineage_df")
-    load_hex_cells(con, data_dir)
 
+
+def load_other_reference_tables(con: duckdb.DuckDBPyConnection, config: StandardsConfig,
+                                data_dir: Path = DATA_DIR) -> None:
+    """Load good practice, recommendations and published figures.
+
+    Which standards a recommendation bears on is taken from standards.toml (each standard
+    lists its recommendations), so the link is written down once.
+    """
     cases = _read_csv(data_dir / "case_studies.csv")
     con.execute("DELETE FROM case_studies")
     con.executemany(
@@ -252,7 +262,9 @@ def refresh_database(con: duckdb.DuckDBPyConnection, standards_dir: Path = STAND
     who = (by or "unknown").strip()[:200] or "unknown"
     with db.transaction(con):
         load_config_tables(con, config)
-        load_reference_tables(con, config, data_dir)
+        load_councils(con, data_dir)
+        # Checked before the hex-map layouts are loaded: a new council set's layout takes seconds
+        # to derive, and a refused refresh should say so at once.
         orphans = []
         for table in ("responses", "responses_archive"):
             orphans += [f"{table}: question {q} ({n} answers)" for q, n in con.execute(
@@ -271,6 +283,8 @@ def refresh_database(con: duckdb.DuckDBPyConnection, standards_dir: Path = STAND
             raise RefreshRefused("the repository's files no longer hold some questions or councils that stored "
                                  "answers use, so nothing was changed: " + "; ".join(orphans[:20])
                                  + ". Restore them in standards/ or data/ first.")
+        load_hex_cells(con, data_dir)
+        load_other_reference_tables(con, config, data_dir)
         con.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (now(), ?, 'refresh', ?)",
                     [who, "Standards, questions, scoring rules and reference data reloaded from the repository's "
                           "files; rounds, answers, submissions, archive and audit log kept."])
