@@ -11,19 +11,20 @@ from lib.paths import ROOT
 
 
 def open_page(page: str | None = None, **params: str) -> AppTest:
-    """Run the app with `params` in the URL, switch to `page` (e.g. "pages/gaps.py"; None stays
-    on Home) and check that nothing raised.
+    """Open `page` (e.g. "pages/gaps.py"; None is Home) with `params` in the URL, as a link to it
+    does, and check that nothing raised.
 
-    The parameters are set before the first run, as when a link is opened: the shared round
-    picker reads ?round= from the URL on a session's first run only.
+    The page and the parameters are set before the session's first run, as when a link is
+    opened: the session's first run is that page's (the shared round picker reads ?round= from
+    the URL on a session's first run only). Before the first run AppTest knows a page by its
+    file name, which is also its url_path in lib.app's navigation.
     """
     at = AppTest.from_file(ROOT / "dashboard.py", default_timeout=120)
     for key, value in params.items():
         at.query_params[key] = value
-    at.run()
     if page is not None:
         at.switch_page(page)
-        at.run()
+    at.run()
     assert not at.exception, at.exception
     return at
 

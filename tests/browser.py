@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -161,9 +160,3 @@ def wait_for_rerun_start(page, timeout_ms: int = 5_000) -> None:
 def skip_without_chromium() -> pytest.MarkDecorator:
     reason = chromium_missing_reason()
     return pytest.mark.skipif(reason is not None, reason=reason or "")
-
-
-def copy_db(src: Path, dest_dir: Path) -> Path:
-    dest = dest_dir / "browser.duckdb"
-    shutil.copy(src, dest)
-    return dest

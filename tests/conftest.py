@@ -1,32 +1,78 @@
-"""Shared test set-up: one database built from the repository's files for the whole session.
+"""Shared test set-up: what is expensive is built once per test session and copied per test.
 
-The app and CLI find the database through $PA_BENCHMARK_DB, so tests point it at a
-temporary file and never touch data/pa_benchmark.duckdb.
+Under pytest-xdist each worker is a test session of its own, with its own temporary folder
+(`tmp_path_factory`), so each worker builds its own session databases there and no two
+workers ever share a file.
+
+- `repo_db_path`: the database built from the repository's standards, reference data and demo
+  rounds, never published. Tests read it, or copy it (`tests.fixtures.copy_db`) to write.
+- `published_db`: a copy of it with its first publication done (version 1), for tests that
+  need a published database but do not check the first publication itself; they copy it with
+  `copy_db(..., published=True)` (or ask for `published_copy`).
+- `app_db`: points the app (AppTest pages, the API) at `published_db` for one test, through
+  $PA_BENCHMARK_DB. Nothing here sets an environment variable at import time: a test or module
+  that opens pages asks for this fixture, or sets the variable itself to its own copy.
+- `browser` and `shared_server`: one headless Chromium and one `streamlit run` server per
+  session, for the browser tests that only read. A browser test that writes (a respondent
+  saving answers, the CLI importing while a server runs) starts its own server.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from lib.paths import DB_ENV_VAR
+from lib.paths import DATA_DIR, DB_ENV_VAR
+from tests.fixtures import copy_db
 
-_SESSION_DIR = Path(tempfile.mkdtemp(prefix="pa-benchmark-tests-"))
-os.environ[DB_ENV_VAR] = str(_SESSION_DIR / "session.duckdb")
+#: The database the app builds for itself when $PA_BENCHMARK_DB is unset. No test may create it.
+_DEFAULT_DB = DATA_DIR / "pa_benchmark.duckdb"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _never_the_default_database() -> Iterator[None]:
+    """Fail the session if a test built the app's default database inside the repository (a
+    page test that forgot `app_db` would do that, silently and slowly)."""
+    existed = _DEFAULT_DB.exists()
+    yield
+    if not existed and _DEFAULT_DB.exists():
+        pytest.fail(f"a test created {_DEFAULT_DB}: pages opened without the app_db fixture", pytrace=False)
 
 
 @pytest.fixture(scope="session")
-def repo_db_path() -> Path:
+def repo_db_path(tmp_path_factory) -> Path:
     """The session database, built once from the repo's standards, reference data and demo rounds."""
     from lib.build import build_database
 
-    path = Path(os.environ[DB_ENV_VAR])
-    if not path.exists():
-        build_database(path)
+    path = tmp_path_factory.mktemp("session") / "session.duckdb"
+    build_database(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def published_db(repo_db_path, tmp_path_factory) -> Path:
+    """A copy of the session database whose first publication is done: the state every server
+    reaches on its first page view. Read it, or copy it with `copy_db(..., published=True)`."""
+    from lib import publish
+
+    working = copy_db(repo_db_path, tmp_path_factory.mktemp("published"), "published.duckdb")
+    publish.ensure_published(working)
+    return working
+
+
+@pytest.fixture()
+def published_copy(published_db, tmp_path) -> Path:
+    """A private copy of `published_db`, published folder included, for a test that writes."""
+    return copy_db(published_db, tmp_path, published=True)
+
+
+@pytest.fixture()
+def app_db(published_db, monkeypatch) -> Path:
+    """Point the app (AppTest pages, the API) at the session's published database for this test."""
+    monkeypatch.setenv(DB_ENV_VAR, str(published_db))
+    return published_db
 
 
 @pytest.fixture()
@@ -51,9 +97,10 @@ def latest_year(repo_db_path) -> int:
         con.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """Debian's headless Chromium, one per test module (tests.browser.launch_browser)."""
+    """Debian's headless Chromium, one per test session (tests.browser.launch_browser). Each
+    test opens its own context or page and closes it, so tests share no cookies or storage."""
     from playwright.sync_api import sync_playwright
 
     from tests.browser import launch_browser
@@ -62,3 +109,26 @@ def browser():
         b = launch_browser(p)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def shared_server(published_db, tmp_path_factory) -> Iterator[str]:
+    """One `streamlit run dashboard.py` for every browser test that only reads, over its own copy
+    of the published database; yields its base URL. Its caches warm up once for all of them."""
+    from tests.browser import streamlit_server
+
+    db_path = copy_db(published_db, tmp_path_factory.mktemp("shared-server"), published=True)
+    with streamlit_server(db_path) as url:
+        yield url
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Run the longest test files first: those with browser tests, then those marked slow, then the
+    rest, each group in its usual order. pytest-xdist (`--dist loadfile`) hands whole files to
+    its workers in this order, so the short files fill in at the end instead of one long file
+    running alone while the other worker sits idle."""
+    rank: dict[str, int] = {}
+    for item in items:
+        weight = 0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("slow") else 2
+        rank[item.nodeid.split("::")[0]] = min(weight, rank.get(item.nodeid.split("::")[0], 2))
+    items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])

@@ -187,3 +187,45 @@ def as_schema_4(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"ALTER TABLE authorities ADD COLUMN {column} INTEGER")
     con.execute("DROP TABLE hex_cells")
     con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+
+
+def copy_db(src: Path, folder: Path, name: str = "copy.duckdb", published: bool = False) -> Path:
+    """A private copy of a database file as `folder/name` (a test never writes to a session database).
+
+    With `published`, the source's published folder (`<stem>.published/`) is copied beside it as
+    well, so the copy opens on the source's published versions. Published files and their
+    CURRENT pointer name files, not paths, so a copied folder stays valid. A file copy takes a
+    few milliseconds; building or publishing the database takes seconds.
+    """
+    import shutil
+
+    from lib import publish
+
+    target = Path(folder) / name
+    shutil.copy(src, target)
+    if published:
+        source_folder = publish.folder_for(Path(src))
+        if not source_folder.is_dir():
+            raise AssertionError(f"{src} has no published folder to copy")
+        shutil.copytree(source_folder, publish.folder_for(target))
+    return target
+
+
+def import_new_round(working: Path, folder: Path, councils: int = 4) -> Path:
+    """Import a real (non-demo) 2016 round of the first `councils` 2015 respondents into
+    `working` through the CLI, by "Jo", from `folder`/answers.csv; return `working`."""
+    from tests.test_ingest import NEW_YEAR, write_answers_csv
+
+    path, _ = write_answers_csv(working, folder, councils)
+    code, _, err = run_cli("--db", str(working), "import", str(path), "--round", str(NEW_YEAR), "--by", "Jo")
+    assert code == 0, err
+    return working
+
+
+def copy_imported(template: Path, folder: Path) -> Path:
+    """A copy of a database made by `import_new_round` (published versions included) into
+    `folder`, with the answers.csv it was imported from beside it, as if imported there."""
+    import shutil
+
+    shutil.copy(template.parent / "answers.csv", Path(folder) / "answers.csv")
+    return copy_db(template, folder, published=True)

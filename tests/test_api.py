@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 from lib import api, db, opendata, publish, scorecard
 from lib.paths import DB_ENV_VAR
 from lib.rounding import shown as shown_score
-from tests.test_ingest import copy_db
+from tests.fixtures import copy_db
 
 COUNCIL = "E10000023"  # North Yorkshire, a council of both council sets
 

@@ -16,9 +16,7 @@ from lib import briefing, scorecard
 from tests.browser import (
     ARTIFACTS,
     VIEWPORT,
-    copy_db,
     skip_without_chromium,
-    streamlit_server,
     wait_for_app,
 )
 
@@ -39,13 +37,6 @@ PAGES = {
     "data": "data",
 }
 SHOTS = ARTIFACTS / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def server(repo_db_path, tmp_path_factory):
-    db_path = copy_db(repo_db_path, tmp_path_factory.mktemp("browser"))
-    with streamlit_server(db_path) as url:
-        yield url
 
 
 @pytest.fixture()
@@ -81,8 +72,8 @@ def _serious_axe_violations(page) -> list[str]:
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_page_loads_cleanly_and_is_accessible(server, page, name):
-    _open(page, f"{server}/{PAGES[name]}")
+def test_page_loads_cleanly_and_is_accessible(shared_server, page, name):
+    _open(page, f"{shared_server}/{PAGES[name]}")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
     page.screenshot(path=str(SHOTS / f"{name}-full.png"), full_page=True)
@@ -93,18 +84,18 @@ def test_page_loads_cleanly_and_is_accessible(server, page, name):
     assert not violations, f"axe-core on {name}:\n" + "\n".join(violations)
 
 
-def test_hex_map_renders(server, page):
-    _open(page, f"{server}/regions")
+def test_hex_map_renders(shared_server, page):
+    _open(page, f"{shared_server}/regions")
     plot = page.locator(".js-plotly-plot").first
     plot.wait_for(timeout=30_000)
     # One filled path per hexagon trace, or many; at least the plot's SVG has drawn shapes.
     assert page.locator(".js-plotly-plot path").count() > 50
 
 
-def test_picking_a_council_updates_the_url(server, page, repo_con):
+def test_picking_a_council_updates_the_url(shared_server, page, repo_con):
     name = repo_con.execute(
         "SELECT display_name FROM overall_scores WHERE round_year = 2015 ORDER BY rank LIMIT 1").fetchone()[0]
-    _open(page, f"{server}/scorecard")
+    _open(page, f"{shared_server}/scorecard")
     box = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first
     box.click()
     page.keyboard.type(name)
@@ -114,11 +105,11 @@ def test_picking_a_council_updates_the_url(server, page, repo_con):
     assert name in page.inner_text('[data-testid="stMain"]')
 
 
-def test_permalink_reopens_the_same_view(server, page, repo_con):
+def test_permalink_reopens_the_same_view(shared_server, page, repo_con):
     code, name, rank = repo_con.execute(
         "SELECT authority_code, display_name, rank FROM overall_scores WHERE round_year = 2014 AND ranked "
         "ORDER BY authority_code LIMIT 1").fetchone()
-    _open(page, f"{server}/scorecard?authority={code}&round=2014")
+    _open(page, f"{shared_server}/scorecard?authority={code}&round=2014")
     text = page.inner_text('[data-testid="stMain"]')
     assert name in text
     round_box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
@@ -129,11 +120,11 @@ def test_permalink_reopens_the_same_view(server, page, repo_con):
     assert str(rank) in text
 
 
-def test_briefing_download_is_valid_html(server, page, repo_con, tmp_path):
+def test_briefing_download_is_valid_html(shared_server, page, repo_con, tmp_path):
     code, name = repo_con.execute(
         "SELECT authority_code, display_name FROM overall_scores WHERE round_year = 2015 ORDER BY rank LIMIT 1"
     ).fetchone()
-    _open(page, f"{server}/scorecard?authority={code}")
+    _open(page, f"{shared_server}/scorecard?authority={code}")
     button = page.locator('[data-testid="stDownloadButton"] button', has_text=re.compile("briefing", re.I)).first
     with page.expect_download(timeout=30_000) as info:
         button.click()
@@ -142,7 +133,7 @@ def test_briefing_download_is_valid_html(server, page, repo_con, tmp_path):
     # Built on the click (a callable passed to st.download_button), the same file as ever.
     # Its link back to the scorecard uses the address the browser sees (lib.app.base_url).
     assert path.read_bytes() == briefing.briefing_html(repo_con, code, 2015, is_demo=True,
-                                                       base_url=server).encode("utf-8")
+                                                       base_url=shared_server).encode("utf-8")
     text = path.read_text(encoding="utf-8")
     assert text.lstrip().lower().startswith("<!doctype html")
     assert name in text and "Synthetic demonstration data" in text
@@ -155,11 +146,11 @@ def test_briefing_download_is_valid_html(server, page, repo_con, tmp_path):
     Checker().feed(text)  # raises on badly broken markup
 
 
-def test_data_downloads_are_built_on_click(server, page, repo_con, tmp_path):
+def test_data_downloads_are_built_on_click(shared_server, page, repo_con, tmp_path):
     code = repo_con.execute(
         "SELECT authority_code FROM overall_scores WHERE round_year = 2015 ORDER BY rank LIMIT 1 OFFSET 3"
     ).fetchone()[0]
-    _open(page, f"{server}/scorecard?authority={code}")
+    _open(page, f"{shared_server}/scorecard?authority={code}")
     button = page.locator('[data-testid="stDownloadButton"] button', has_text="CSV").first
     with page.expect_download(timeout=30_000) as info:
         button.click()
@@ -174,14 +165,14 @@ def test_data_downloads_are_built_on_click(server, page, repo_con, tmp_path):
     assert path.read_bytes()[:2] == b"PK"  # a workbook (its bytes carry the time it was made)
 
 
-def test_on_a_phone_the_sidebar_starts_closed_and_the_headline_comes_first(server, browser):
+def test_on_a_phone_the_sidebar_starts_closed_and_the_headline_comes_first(shared_server, browser):
     """At 390x844 the page opens on its content: the sidebar is closed and the title and the
     demo banner are in view; at 1366x900 the sidebar is open."""
     for viewport, sidebar_open in (({"width": 390, "height": 844}, False), (VIEWPORT, True)):
         context = browser.new_context(viewport=viewport)
         try:
             pg = context.new_page()
-            pg.goto(server + "/")
+            pg.goto(shared_server + "/")
             wait_for_app(pg)
             title = pg.locator('[data-testid="stMain"] h1').first.bounding_box()
             assert title is not None and title["y"] + title["height"] <= viewport["height"], viewport

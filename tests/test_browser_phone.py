@@ -16,9 +16,7 @@ import pytest
 from tests.browser import (
     ARTIFACTS,
     VIEWPORT,
-    copy_db,
     skip_without_chromium,
-    streamlit_server,
     wait_for_app,
 )
 from tests.test_browser import PAGES, _base_path_probe, _serious_axe_violations
@@ -33,13 +31,6 @@ MIN_CHART_HEIGHT = 300
 #: The plot area itself (where the marks are) must keep most of a phone's width: row names used to
 #: take all but ~60 px of it.
 MIN_PLOT_WIDTH = 200
-
-
-@pytest.fixture(scope="module")
-def server(repo_db_path, tmp_path_factory):
-    db_path = copy_db(repo_db_path, tmp_path_factory.mktemp("browser-phone"))
-    with streamlit_server(db_path) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +96,8 @@ _LAYOUT_JS = """
 
 
 @pytest.mark.parametrize("name", VIEW_NAMES)
-def test_every_page_fits_a_phone(server, browser, council, name):
-    context, page = _open(browser, f"{server}/{_views(council)[name]}", PHONE)
+def test_every_page_fits_a_phone(shared_server, browser, council, name):
+    context, page = _open(browser, f"{shared_server}/{_views(council)[name]}", PHONE)
     try:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{name}.png"))
@@ -132,9 +123,9 @@ def test_every_page_fits_a_phone(server, browser, council, name):
         context.close()
 
 
-def test_scorecard_headline_is_in_the_first_screen(server, browser, council):
+def test_scorecard_headline_is_in_the_first_screen(shared_server, browser, council):
     """The director's first screen on a phone shows the council's overall score and band."""
-    context, page = _open(browser, f"{server}/scorecard?authority={council}", PHONE)
+    context, page = _open(browser, f"{shared_server}/scorecard?authority={council}", PHONE)
     try:
         metrics = page.locator('[data-testid="stMetric"]')
         assert metrics.count() >= 2
@@ -146,9 +137,9 @@ def test_scorecard_headline_is_in_the_first_screen(server, browser, council):
         context.close()
 
 
-def test_round_picker_is_one_tap_away_on_a_phone(server, browser):
+def test_round_picker_is_one_tap_away_on_a_phone(shared_server, browser):
     """The sidebar, closed on a phone, opens from its button and shows the survey-round picker."""
-    context, page = _open(browser, f"{server}/scorecard", PHONE)
+    context, page = _open(browser, f"{shared_server}/scorecard", PHONE)
     try:
         picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
         assert picker.bounding_box() is None or picker.bounding_box()["x"] + picker.bounding_box()["width"] <= 0
@@ -164,8 +155,8 @@ def test_round_picker_is_one_tap_away_on_a_phone(server, browser):
 
 
 @pytest.mark.parametrize("name", ["scorecard-council", "peers-council"])
-def test_council_pages_are_accessible_on_a_desktop(server, browser, council, name):
-    context, page = _open(browser, f"{server}/{_views(council)[name]}", VIEWPORT)
+def test_council_pages_are_accessible_on_a_desktop(shared_server, browser, council, name):
+    context, page = _open(browser, f"{shared_server}/{_views(council)[name]}", VIEWPORT)
     try:
         SHOTS.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS.parent / f"{name}.png"))

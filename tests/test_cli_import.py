@@ -7,10 +7,9 @@ import pandas as pd
 import pytest
 
 from lib import auth, db
-from tests.fixtures import run_cli
+from tests.fixtures import copy_db, run_cli
 from tests.test_ingest import (
     NEW_YEAR,
-    copy_db,
     db_checksum,
     respondents,
     write_answers_csv,

@@ -18,10 +18,9 @@ import duckdb
 import pytest
 
 from lib import cli, db, ingest, publish, scoring
-from tests.fixtures import run_cli
+from tests.fixtures import copy_db, copy_imported, import_new_round, run_cli
 from tests.test_ingest import (
     NEW_YEAR,
-    copy_db,
     db_checksum,
     respondents,
     wide_sheet,
@@ -45,13 +44,17 @@ def dbfile(repo_db_path, tmp_path):
     return copy_db(repo_db_path, tmp_path)
 
 
+@pytest.fixture(scope="module")
+def imported_template(repo_db_path, tmp_path_factory):
+    """A copy with a real (non-demo) 2016 round of four councils imported from answers.csv.
+    Built once for the module; each test gets its own copy (`imported`)."""
+    folder = tmp_path_factory.mktemp("imported")
+    return import_new_round(copy_db(repo_db_path, folder), folder)
+
+
 @pytest.fixture()
-def imported(dbfile, tmp_path):
-    """The copy with a real (non-demo) 2016 round of four councils imported from answers.csv."""
-    path, sheet = write_answers_csv(dbfile, tmp_path, 4)
-    code, _, err = run("--db", str(dbfile), "import", str(path), "--round", str(NEW_YEAR), "--by", "Jo")
-    assert code == 0, err
-    return dbfile
+def imported(imported_template, tmp_path):
+    return copy_imported(imported_template, tmp_path)
 
 
 def no_traceback(err: str) -> None:

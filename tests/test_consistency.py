@@ -21,6 +21,8 @@ from lib import briefing, cli, exports, gaps, national, regions, scorecard
 from lib.formatting import format_percent, format_score
 from tests.apptest import open_page, table_with
 
+pytestmark = pytest.mark.usefixtures("app_db")
+
 YEAR = 2015
 
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from lib import db, exports, ingest, whatif
-from tests.fixtures import run_cli
-from tests.test_ingest import copy_db, csv_bytes, db_checksum, stored_rows, wide_sheet
+from tests.fixtures import copy_db, run_cli
+from tests.test_ingest import csv_bytes, db_checksum, stored_rows, wide_sheet
 from tests.test_whatif import flip_candidate
 
 YEAR = 2015  # a demo round in the session database

@@ -8,18 +8,11 @@ import re
 
 import pytest
 
-from tests.browser import VIEWPORT, copy_db, skip_without_chromium, streamlit_server, wait_for_app
+from tests.browser import VIEWPORT, skip_without_chromium, wait_for_app
 
 pytestmark = [pytest.mark.browser, skip_without_chromium()]
 
 LEEDS = "E08000035"
-
-
-@pytest.fixture(scope="module")
-def server(repo_db_path, tmp_path_factory):
-    db_path = copy_db(repo_db_path, tmp_path_factory.mktemp("dead-ends"))
-    with streamlit_server(db_path) as url:
-        yield url
 
 
 @pytest.fixture()
@@ -42,8 +35,8 @@ def _council_links(page) -> list[str]:
     return list(dict.fromkeys(h for h in hrefs if re.search(r"(scorecard|what_if)\?", h)))
 
 
-def _assert_not_a_dead_end(page, server: str, href: str) -> None:
-    _open(page, href if href.startswith("http") else f"{server}/{href.lstrip('/')}")
+def _assert_not_a_dead_end(page, base: str, href: str) -> None:
+    _open(page, href if href.startswith("http") else f"{base}/{href.lstrip('/')}")
     main = page.locator('[data-testid="stMain"]')
     assert page.locator('[data-testid="stException"]').count() == 0, href
     if "scorecard?" in href:
@@ -57,9 +50,9 @@ def _assert_not_a_dead_end(page, server: str, href: str) -> None:
         assert main.get_by_text(re.compile(code)).count() >= 1, href
 
 
-def test_every_good_practice_council_link_opens_a_page_with_answers(server, page, repo_con):
+def test_every_good_practice_council_link_opens_a_page_with_answers(shared_server, page, repo_con):
     # 2012: 12 of the 20 example councils did not answer it, so most links must move round.
-    _open(page, f"{server}/good_practice?round=2012")
+    _open(page, f"{shared_server}/good_practice?round=2012")
     links = _council_links(page)
     expected = repo_con.execute(
         "SELECT count(DISTINCT c.authority_code) FROM case_studies c JOIN round_councils r "
@@ -68,23 +61,23 @@ def test_every_good_practice_council_link_opens_a_page_with_answers(server, page
     moved = [h for h in links if "round=2012" not in h]
     assert len(moved) >= 10  # the nearest round the council answered, not the empty 2012 page
     for href in links:
-        _assert_not_a_dead_end(page, server, href)
+        _assert_not_a_dead_end(page, shared_server, href)
 
 
-def test_the_council_links_in_a_scorecards_gaps_open_pages_with_answers(server, page):
-    _open(page, f"{server}/scorecard?authority={LEEDS}&round=2015")
+def test_the_council_links_in_a_scorecards_gaps_open_pages_with_answers(shared_server, page):
+    _open(page, f"{shared_server}/scorecard?authority={LEEDS}&round=2015")
     for expander in page.locator('[data-testid="stExpander"] summary').all():
         expander.click()
     links = [h for h in _council_links(page) if LEEDS not in h]
     assert len(links) >= 3
     for href in links:
-        _assert_not_a_dead_end(page, server, href)
+        _assert_not_a_dead_end(page, shared_server, href)
 
 
-def test_a_non_respondents_scorecard_offers_a_next_step(server, page, repo_con):
+def test_a_non_respondents_scorecard_offers_a_next_step(shared_server, page, repo_con):
     code = repo_con.execute("SELECT min(authority_code) FROM round_councils WHERE round_year = 2015 "
                             "AND NOT responded").fetchone()[0]
-    _open(page, f"{server}/scorecard?authority={code}&round=2015")
+    _open(page, f"{shared_server}/scorecard?authority={code}&round=2015")
     main = page.locator('[data-testid="stMain"]')
     assert main.get_by_text(re.compile("did not respond to the 2015 survey")).count() >= 1
     hrefs = main.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href') || '')")
@@ -92,8 +85,8 @@ def test_a_non_respondents_scorecard_offers_a_next_step(server, page, repo_con):
     assert any("peers" in h and code in h for h in hrefs), hrefs
 
 
-def test_an_examples_gap_finder_link_opens_on_its_standard(server, page):
-    _open(page, f"{server}/good_practice?round=2015")
+def test_an_examples_gap_finder_link_opens_on_its_standard(shared_server, page):
+    _open(page, f"{shared_server}/good_practice?round=2015")
     link = page.get_by_role("link", name=re.compile(r"Gap finder: standard \d")).first
     number = re.search(r"standard (\d)", link.inner_text()).group(1)  # type: ignore[union-attr]
     link.click()

@@ -20,6 +20,7 @@ def generated():
     return demo.generate()
 
 
+@pytest.mark.slow  # runs the demo generator
 def test_regenerates_committed_files_byte_for_byte(generated, tmp_path):
     paths = demo.write_rounds(generated, tmp_path)
     assert [p.name for p in paths] == [f"responses_{y}.parquet" for y in (2012, 2013, 2014, 2015)]
@@ -30,6 +31,7 @@ def test_regenerates_committed_files_byte_for_byte(generated, tmp_path):
             f"{path.name} differs from the committed file: run `uv run python -m lib.demo`")
 
 
+@pytest.mark.slow  # runs the demo generator
 def test_round_sizes_and_isles_of_scilly(generated):
     sizes = {year: df["authority_code"].nunique() for year, df in generated.items()}
     assert sizes == {2012: 54, 2013: 64, 2014: 75, 2015: 95}
@@ -48,6 +50,7 @@ def test_regional_spread_is_plausible(repo_con):
         assert abs(row.coverage - national[row.round_year]) < 0.2, (row.round_year, row.scope_name, row.coverage)
 
 
+@pytest.mark.slow  # runs the demo generator
 def test_answers_are_valid_options_and_providers_only_where_allowed(generated):
     config = load_config()
     for year, df in generated.items():
@@ -60,6 +63,7 @@ def test_answers_are_valid_options_and_providers_only_where_allowed(generated):
                 assert set(row.providers) <= set(config.providers)
 
 
+@pytest.mark.slow  # runs the demo generator
 def test_internally_consistent(generated):
     df = generated[2015].pivot(index="authority_code", columns="question_id", values="answer")
     with_register = df[df["emp_pa_register"] == "available"]
@@ -170,6 +174,7 @@ def test_every_report_figure_is_expressed_or_named() -> None:
         assert why.strip(), figure_id
 
 
+@pytest.mark.slow  # runs the demo generator
 def test_counted_figures(generated, repo_con) -> None:
     figures = _all_figures().set_index("figure_id")
     for year in (2012, 2013, 2014, 2015):

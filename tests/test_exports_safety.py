@@ -9,8 +9,8 @@ import duckdb
 import pandas as pd
 
 from lib import exports
+from tests.fixtures import copy_db
 from tests.test_cli_safety import run, table_hash
-from tests.test_ingest import copy_db
 
 DDE = "x;=1+cmd|' /C calc'!A0"
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import (
-    copy_db,
     skip_without_chromium,
-    streamlit_server,
     wait_for_app,
 )
 
@@ -30,24 +28,23 @@ _CENTRES_JS = """() => {
 }"""
 
 
-def test_one_click_on_a_hexagon_opens_its_scorecard(repo_db_path, tmp_path, browser):
-    db_path = copy_db(repo_db_path, tmp_path)
-    with streamlit_server(db_path) as url:
-        page = browser.new_page(viewport={"width": 1366, "height": 1500})  # the whole map on screen
+def test_one_click_on_a_hexagon_opens_its_scorecard(shared_server, browser):
+    url = shared_server
+    page = browser.new_page(viewport={"width": 1366, "height": 1500})  # the whole map on screen
+    page.goto(f"{url}/regions")
+    wait_for_app(page)
+    centres = page.evaluate(_CENTRES_JS)
+    assert len(centres) == 152  # the 2015 round's council set
+    chosen = [c["code"] for c in centres[:: len(centres) // 20]][:20]
+    assert len(set(chosen)) == 20
+    opened = []
+    for code in chosen:
         page.goto(f"{url}/regions")
         wait_for_app(page)
-        centres = page.evaluate(_CENTRES_JS)
-        assert len(centres) == 152  # the 2015 round's council set
-        chosen = [c["code"] for c in centres[:: len(centres) // 20]][:20]
-        assert len(set(chosen)) == 20
-        opened = []
-        for code in chosen:
-            page.goto(f"{url}/regions")
-            wait_for_app(page)
-            spot = next(c for c in page.evaluate(_CENTRES_JS) if c["code"] == code)
-            off = 0.3 * spot["unit"]  # about half way from the centre to the hexagon's edge
-            page.mouse.click(spot["x"] + off, spot["y"] - off / 2)
-            page.wait_for_url(f"**/scorecard?*authority={code}*", timeout=20_000)  # the scorecard's own address
-            opened.append(code)
-        page.close()
+        spot = next(c for c in page.evaluate(_CENTRES_JS) if c["code"] == code)
+        off = 0.3 * spot["unit"]  # about half way from the centre to the hexagon's edge
+        page.mouse.click(spot["x"] + off, spot["y"] - off / 2)
+        page.wait_for_url(f"**/scorecard?*authority={code}*", timeout=20_000)  # the scorecard's own address
+        opened.append(code)
+    page.close()
     assert opened == chosen

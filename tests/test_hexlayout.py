@@ -204,6 +204,7 @@ def test_councils_keep_their_cell_between_consecutive_sets() -> None:
     assert len(movers) <= 1, movers
 
 
+@pytest.mark.slow  # derives a layout: seconds
 @pytest.mark.parametrize("key", [k for k in KEYS if k != BASE])
 def test_anchored_layouts_are_up_to_date(key: str, authorities: pd.DataFrame,
                                          lineage: pd.DataFrame) -> None:
@@ -239,6 +240,7 @@ def _fictional(authorities: pd.DataFrame,
             pd.concat([lineage, splits], ignore_index=True))
 
 
+@pytest.mark.slow  # derives a layout: seconds
 def test_a_new_reorganisation_adds_a_layout_without_moving_the_others(
         authorities: pd.DataFrame, lineage: pd.DataFrame) -> None:
     fictional, fictional_lineage = _fictional(authorities, lineage)
@@ -264,6 +266,7 @@ def test_a_new_reorganisation_adds_a_layout_without_moving_the_others(
     assert all(hex_distance(_layout(BASE)[c], surrey) <= 2 for c in moved)
 
 
+@pytest.mark.slow  # derives a layout: seconds
 def test_a_missing_layout_is_anchored_to_the_nearest_stored_one(
         authorities: pd.DataFrame, lineage: pd.DataFrame, tmp_path, monkeypatch) -> None:
     """Dropping 2019-04-01 and completing anchors it to 2020-04-01 (one year away, against six

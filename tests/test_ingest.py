@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import shutil
 import threading
 from datetime import date
 from pathlib import Path
@@ -18,6 +17,7 @@ import pandas as pd
 import pytest
 
 from lib import db, ingest, scoring, whatif
+from tests.fixtures import copy_db
 
 NEW_YEAR = 2016  # not in the demo database; uses the 2015 council set
 
@@ -25,13 +25,6 @@ NEW_YEAR = 2016  # not in the demo database; uses the 2015 council set
 # --------------------------------------------------------------------------------------------
 # Helpers shared by the import tests
 # --------------------------------------------------------------------------------------------
-
-def copy_db(repo_db_path: Path, folder: Path, name: str = "copy.duckdb") -> Path:
-    """A private copy of the session database (never write to the session database itself)."""
-    target = Path(folder) / name
-    shutil.copy(repo_db_path, target)
-    return target
-
 
 def db_checksum(con: duckdb.DuckDBPyConnection) -> str:
     """sha256 over a full export of every base table, rows sorted: equal means unchanged."""

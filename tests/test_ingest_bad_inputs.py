@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lib import db, ingest
+from tests.fixtures import copy_db
 from tests.test_ingest import (
     NEW_YEAR,
-    copy_db,
     csv_bytes,
     db_checksum,
     respondents,

@@ -8,6 +8,8 @@ import pytest
 from lib import auth
 from tests.apptest import open_page
 
+pytestmark = pytest.mark.usefixtures("app_db")
+
 PAGE = "pages/accessibility.py"
 
 

@@ -9,7 +9,10 @@ from streamlit.testing.v1 import AppTest
 from lib import auth, db, ingest
 from lib.paths import DB_ENV_VAR
 from tests.apptest import open_page
-from tests.test_ingest import NEW_YEAR, copy_db, csv_bytes, respondents, wide_sheet
+from tests.fixtures import copy_db
+from tests.test_ingest import NEW_YEAR, csv_bytes, respondents, wide_sheet
+
+pytestmark = pytest.mark.usefixtures("app_db")
 
 PASSWORD = "a long test password"
 

@@ -4,6 +4,8 @@ changes that council alone."""
 
 from __future__ import annotations
 
+import pytest
+
 from lib import db, ingest, whatif
 from lib.formatting import escape_markdown as md
 from tests import test_page_data
@@ -12,6 +14,8 @@ from tests.test_council_update import YEAR, _edited_sheet
 from tests.test_ingest import csv_bytes, stored_rows, wide_sheet
 from tests.test_page_data import PAGE, PASSWORD, _sign_in
 from tests.test_whatif import flip_candidate
+
+pytestmark = pytest.mark.usefixtures("app_db")
 
 # The Data page tests' fixtures: a private database copy and the administrator's password.
 page_db = test_page_data.page_db

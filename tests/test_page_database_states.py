@@ -11,8 +11,11 @@ from lib import db, publish
 from lib.formatting import escape_markdown as md
 from lib.paths import DB_ENV_VAR
 from tests.apptest import open_page
+from tests.fixtures import copy_db
 from tests.test_cli_safety import _hold_lock
-from tests.test_ingest import copy_db, db_checksum
+from tests.test_ingest import db_checksum
+
+pytestmark = pytest.mark.usefixtures("app_db")
 
 
 @pytest.fixture()

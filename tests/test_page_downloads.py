@@ -3,12 +3,15 @@ address, the synthetic label, the data dictionary, and answers withheld by a rou
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import db, opendata, publish
 from lib.paths import DB_ENV_VAR
 from tests.apptest import open_page
-from tests.test_ingest import copy_db
+from tests.fixtures import copy_db
+
+pytestmark = pytest.mark.usefixtures("app_db")
 
 PAGE = "pages/downloads.py"
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from lib import gaps
 from tests.apptest import chart_specs, open_page, table_with
+
+pytestmark = pytest.mark.usefixtures("app_db")
 
 LONDON = "E12000007"
 

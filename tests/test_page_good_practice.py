@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import good_practice as gp
 from lib.formatting import escape_markdown
 from tests.apptest import open_page
+
+pytestmark = pytest.mark.usefixtures("app_db")
 
 PAGE = "pages/good_practice.py"
 

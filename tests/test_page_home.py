@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import tomllib
 
+import pytest
 import streamlit as st
 
 from lib.paths import ROOT
 from tests.apptest import open_page
+
+pytestmark = pytest.mark.usefixtures("app_db")
 
 
 def test_home_renders_national_picture(repo_db_path, repo_con):

@@ -5,12 +5,15 @@ from __future__ import annotations
 import shutil
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import db
 from lib.formatting import escape_markdown
 from lib.paths import DB_ENV_VAR
 from tests.apptest import open_page, table_with
+
+pytestmark = pytest.mark.usefixtures("app_db")
 
 PAGE = "pages/methodology.py"
 

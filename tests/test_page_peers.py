@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import peers
 from tests.apptest import open_page
+
+pytestmark = pytest.mark.usefixtures("app_db")
 
 COUNCIL = "E08000003"  # Manchester: a metropolitan district in the North West
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import urllib.parse
 from datetime import date
 
+import pytest
+
 from lib import plan, plan_html
 from lib.formatting import escape_markdown as md
 from tests.apptest import open_page
+
+pytestmark = pytest.mark.usefixtures("app_db")
 
 PAGE = "pages/plan.py"
 YEAR = 2015

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.apptest import chart_specs, open_page, table_with
+
+pytestmark = pytest.mark.usefixtures("app_db")
 
 PAGE = "pages/regions.py"
 

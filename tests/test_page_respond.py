@@ -16,8 +16,11 @@ from lib import respond as rs
 from lib.formatting import escape_markdown as md
 from lib.paths import DB_ENV_VAR
 from tests.apptest import open_page
-from tests.test_ingest import copy_db, respondents
+from tests.fixtures import copy_db
+from tests.test_ingest import respondents
 from tests.test_page_data import PASSWORD, _sign_in
+
+pytestmark = pytest.mark.usefixtures("app_db")
 
 PAGE = "pages/respond.py"
 YEAR = 2016  # no round in the demo database; the councils of 1 April 2016 (the 2015 set)

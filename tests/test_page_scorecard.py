@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import urllib.parse
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import scorecard
 from lib.formatting import escape_markdown, format_score
 from tests.apptest import open_page
+
+pytestmark = pytest.mark.usefixtures("app_db")
 
 PAGE = "pages/scorecard.py"
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from lib import whatif
 from lib.formatting import escape_markdown as md
 from tests.apptest import open_page
 from tests.test_whatif import flip_candidate
+
+pytestmark = pytest.mark.usefixtures("app_db")
 
 PAGE = "pages/what_if.py"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import copy_db, skip_without_chromium, streamlit_server, wait_for_app
+from tests.browser import skip_without_chromium, wait_for_app
 
 pytestmark = [pytest.mark.browser, skip_without_chromium()]
 
@@ -17,19 +17,18 @@ CASES = [
 ]
 
 
-def test_typed_names_and_codes_find_the_council(repo_db_path, tmp_path, browser):
-    db_path = copy_db(repo_db_path, tmp_path)
-    with streamlit_server(db_path) as url:
-        page = browser.new_page(viewport={"width": 1366, "height": 900})
-        for text, code, note in CASES:
-            page.goto(f"{url}/scorecard?round=2015")
-            wait_for_app(page)
-            page.get_by_role("combobox", name="Council").click()
-            page.keyboard.type(text)
-            page.keyboard.press("Enter")
-            page.wait_for_function(f"() => location.search.includes('authority={code}')", timeout=20_000)
-            wait_for_app(page)
-            page.get_by_text(f"ONS code {code}").first.wait_for(timeout=20_000)  # the council's own header
-            if note:
-                assert page.get_by_text(note).count() == 1, text
-        page.close()
+def test_typed_names_and_codes_find_the_council(shared_server, browser):
+    url = shared_server
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    for text, code, note in CASES:
+        page.goto(f"{url}/scorecard?round=2015")
+        wait_for_app(page)
+        page.get_by_role("combobox", name="Council").click()
+        page.keyboard.type(text)
+        page.keyboard.press("Enter")
+        page.wait_for_function(f"() => location.search.includes('authority={code}')", timeout=20_000)
+        wait_for_app(page)
+        page.get_by_text(f"ONS code {code}").first.wait_for(timeout=20_000)  # the council's own header
+        if note:
+            assert page.get_by_text(note).count() == 1, text
+    page.close()

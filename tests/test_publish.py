@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from lib import db, ingest, publish, scoring
+from tests.fixtures import copy_db, copy_imported, import_new_round
 from tests.fixtures import run_cli as run
-from tests.test_ingest import NEW_YEAR, copy_db, db_checksum, write_answers_csv
+from tests.test_ingest import NEW_YEAR, db_checksum, write_answers_csv
 
 
 def file_hash(path) -> str:
@@ -170,14 +171,17 @@ def test_a_missing_version_file_is_republished(working):
 
 # ---- rollback -------------------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def imported_template(published_db, tmp_path_factory):
+    """Version 1: the demo; version 2: a real 2016 round of four councils imported on top.
+    Built once for the module; each test gets its own copy (`imported`)."""
+    folder = tmp_path_factory.mktemp("imported")
+    return import_new_round(copy_db(published_db, folder, published=True), folder)
+
+
 @pytest.fixture()
-def imported(working, tmp_path):
-    """Version 1: the demo; version 2: a real 2016 round of four councils imported on top."""
-    publish.ensure_published(working)
-    path, _ = write_answers_csv(working, tmp_path, 4)
-    code, _, err = run("--db", str(working), "import", str(path), "--round", str(NEW_YEAR), "--by", "Jo")
-    assert code == 0, err
-    return working
+def imported(imported_template, tmp_path):
+    return copy_imported(imported_template, tmp_path)
 
 
 def test_rollback_restores_the_earlier_version_and_keeps_the_audit_log(imported):

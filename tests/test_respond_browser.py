@@ -9,7 +9,8 @@ import duckdb
 import pytest
 
 from lib import collection
-from tests.browser import copy_db, skip_without_chromium, streamlit_server, wait_for_app
+from tests.browser import skip_without_chromium, streamlit_server, wait_for_app
+from tests.fixtures import copy_db
 from tests.test_browser import _serious_axe_violations
 
 pytestmark = [pytest.mark.browser, skip_without_chromium()]

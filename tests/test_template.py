@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from lib import db, geography, ingest, template
-from tests.test_ingest import NEW_YEAR, copy_db, overall_table, score_table
+from tests.fixtures import copy_db
+from tests.test_ingest import NEW_YEAR, overall_table, score_table
 
 
 @pytest.fixture()

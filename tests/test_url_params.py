@@ -8,6 +8,8 @@ from lib import app, gaps, peers, regions
 from tests.apptest import open_page
 from tests.test_ingest import db_checksum
 
+pytestmark = pytest.mark.usefixtures("app_db")
+
 
 @pytest.mark.parametrize(("raw", "expected"), [
     ("2015", 2015), (" 2015 ", 2015), ("²", None), ("٣", None), ("2015²", None), ("9" * 5000, None),
