@@ -71,52 +71,52 @@ def test_first_publication_copies_the_working_database_exactly(working):
     assert publish.ensure_published(working) == snap  # nothing new while it is usable
 
 
-def test_a_published_file_is_never_changed_by_later_writes(working, tmp_path):
-    first = publish.ensure_published(working)
+def test_a_published_file_is_never_changed_by_later_writes(published_copy, tmp_path):
+    first = publish.ensure_published(published_copy)
     before = file_hash(first.path)
-    path, _ = write_answers_csv(working, tmp_path, 4)
-    code, out, err = run("--db", str(working), "import", str(path), "--round", str(NEW_YEAR))
+    path, _ = write_answers_csv(published_copy, tmp_path, 4)
+    code, out, err = run("--db", str(published_copy), "import", str(path), "--round", str(NEW_YEAR))
     assert code == 0, err
     assert "Published as version 2" in out
-    second = publish.current(working)
+    second = publish.current(published_copy)
     assert second is not None and second.version == 2 and second.reason == f"import of answers.csv into the {NEW_YEAR} round"
     assert file_hash(first.path) == before
-    assert data_hash(second.path) == data_hash(working) != data_hash(first.path)
+    assert data_hash(second.path) == data_hash(published_copy) != data_hash(first.path)
     assert (NEW_YEAR, 4, False) in second.rounds
 
 
-def test_current_costs_a_stat_while_the_pointer_is_unchanged(working, monkeypatch):
-    snap = publish.ensure_published(working)
+def test_current_costs_a_stat_while_the_pointer_is_unchanged(published_copy, monkeypatch):
+    snap = publish.ensure_published(published_copy)
     calls = []
     real = publish._load
     monkeypatch.setattr(publish, "_load", lambda p: calls.append(p) or real(p))
     publish._pointer_cache.clear()
-    assert publish.current(working) == snap and len(calls) == 1
-    assert publish.current(working) == snap and publish.current(working) == snap
+    assert publish.current(published_copy) == snap and len(calls) == 1
+    assert publish.current(published_copy) == snap and publish.current(published_copy) == snap
     assert len(calls) == 1  # parsed once; a stat tells it is unchanged since
-    with publish.writer(working) as con:
-        new = publish.publish(con, working, "test", "me")
-    assert publish.current(working) == new  # a new pointer file: read again
+    with publish.writer(published_copy) as con:
+        new = publish.publish(con, published_copy, "test", "me")
+    assert publish.current(published_copy) == new  # a new pointer file: read again
 
 
-def test_a_failed_copy_leaves_the_published_version_and_no_partial_file(working, monkeypatch):
-    snap = publish.ensure_published(working)
+def test_a_failed_copy_leaves_the_published_version_and_no_partial_file(published_copy, monkeypatch):
+    snap = publish.ensure_published(published_copy)
     files = sorted(p.name for p in snap.path.parent.iterdir())
 
     def full_disk(con, target):
         raise ingest.StorageError("The copy could not be written: the disk is full (no space left on the device).")
 
     monkeypatch.setattr(ingest, "copy_database", full_disk)
-    with publish.writer(working) as con, pytest.raises(publish.PublishError) as info:
-        publish.publish(con, working, "test", "me")
+    with publish.writer(published_copy) as con, pytest.raises(publish.PublishError) as info:
+        publish.publish(con, published_copy, "test", "me")
     assert str(info.value) == ("the new version could not be published: The copy could not be written: the disk is "
                                "full (no space left on the device).")
-    assert publish.current(working) == snap
+    assert publish.current(published_copy) == snap
     assert sorted(p.name for p in snap.path.parent.iterdir()) == files
 
 
-def test_a_failed_pointer_swap_removes_the_new_file(working, monkeypatch):
-    snap = publish.ensure_published(working)
+def test_a_failed_pointer_swap_removes_the_new_file(published_copy, monkeypatch):
+    snap = publish.ensure_published(published_copy)
     files = sorted(p.name for p in snap.path.parent.iterdir())
     real = publish._write_atomically
 
@@ -126,47 +126,49 @@ def test_a_failed_pointer_swap_removes_the_new_file(working, monkeypatch):
         real(target, text)
 
     monkeypatch.setattr(publish, "_write_atomically", fail_on_pointer)
-    with publish.writer(working) as con, pytest.raises(publish.PublishError) as info:
-        publish.publish(con, working, "test", "me")
+    with publish.writer(published_copy) as con, pytest.raises(publish.PublishError) as info:
+        publish.publish(con, published_copy, "test", "me")
     assert "could not be published" in str(info.value) and "still shows the previous version" in str(info.value)
-    assert publish.current(working) == snap
+    assert publish.current(published_copy) == snap
     assert sorted(p.name for p in snap.path.parent.iterdir()) == files
 
 
-def test_old_versions_beyond_the_limit_are_removed_never_the_current(working):
-    publish.ensure_published(working)
-    with publish.writer(working) as con:
+def test_old_versions_beyond_the_limit_are_removed_never_the_current(published_copy, monkeypatch):
+    # Pruning is what is checked here, not what a version holds: the views are left unmaterialised.
+    monkeypatch.setattr(publish, "materialise", lambda path: [])
+    publish.ensure_published(published_copy)
+    with publish.writer(published_copy) as con:
         for n in range(4):
-            publish.publish(con, working, f"change {n}", "me", keep=3)
-    assert [s.version for s in publish.snapshots(working)] == [3, 4, 5]
+            publish.publish(con, published_copy, f"change {n}", "me", keep=3)
+    assert [s.version for s in publish.snapshots(published_copy)] == [3, 4, 5]
     # Point CURRENT back at version 3, then publish with keep=1: 3 stays because it is current... until
     # the pointer moves on, which publishing does, so only the newest is left.
-    with publish.writer(working) as con:
-        publish.publish(con, working, "another", "me", keep=1)
-    assert [s.version for s in publish.snapshots(working)] == [6]
-    assert sorted(p.name for p in (working.parent / "copy.published").iterdir()) == [
-        "CURRENT", publish.current(working).path.name, publish.current(working).path.with_suffix(".json").name]
+    with publish.writer(published_copy) as con:
+        publish.publish(con, published_copy, "another", "me", keep=1)
+    assert [s.version for s in publish.snapshots(published_copy)] == [6]
+    assert sorted(p.name for p in (published_copy.parent / "copy.published").iterdir()) == [
+        "CURRENT", publish.current(published_copy).path.name, publish.current(published_copy).path.with_suffix(".json").name]
 
 
-def test_a_stale_version_is_republished_for_this_code(working):
-    snap = publish.ensure_published(working)
+def test_a_stale_version_is_republished_for_this_code(published_copy):
+    snap = publish.ensure_published(published_copy)
     manifest = snap.path.with_suffix(".json")
     raw = json.loads(manifest.read_text())
     raw["views_hash"] = "0" * 64  # as if published by an older version of the scoring views
     manifest.write_text(json.dumps(raw))
     publish._pointer_cache.clear()
-    assert not publish.current(working).usable
-    new = publish.ensure_published(working)
+    assert not publish.current(published_copy).usable
+    new = publish.ensure_published(published_copy)
     assert new.version == 2 and new.usable
     assert new.reason == "republished for this version of the app (schema or scoring views updated)"
 
 
-def test_a_missing_version_file_is_republished(working):
-    snap = publish.ensure_published(working)
+def test_a_missing_version_file_is_republished(published_copy):
+    snap = publish.ensure_published(published_copy)
     snap.path.unlink()
-    new = publish.ensure_published(working)
+    new = publish.ensure_published(published_copy)
     assert new.version == 2 and new.reason == "republished: version 1's file is missing"
-    assert data_hash(new.path) == data_hash(working)
+    assert data_hash(new.path) == data_hash(published_copy)
 
 
 # ---- rollback -------------------------------------------------------------------------------
@@ -241,13 +243,13 @@ def test_rollback_refuses_a_version_that_is_not_a_number(imported, value):
     assert file_hash(imported) == before
 
 
-def test_rollback_with_nothing_earlier_is_refused(working):
-    publish.ensure_published(working)
-    before = file_hash(working)
-    code, out, err = run("--db", str(working), "rollback")
+def test_rollback_with_nothing_earlier_is_refused(published_copy):
+    publish.ensure_published(published_copy)
+    before = file_hash(published_copy)
+    code, out, err = run("--db", str(published_copy), "rollback")
     assert code == 2 and out == ""
     assert err.strip() == "error: version 1 is the oldest version kept; there is none before it"
-    assert file_hash(working) == before
+    assert file_hash(published_copy) == before
 
 
 def test_snapshots_lists_the_versions_and_marks_the_current_one(imported):
@@ -276,9 +278,9 @@ def test_export_never_writes_into_the_published_folder(imported, tmp_path):
     assert file_hash(target) == before
 
 
-def test_a_publication_that_fails_after_an_import_says_so_and_publish_finishes_it(working, tmp_path, monkeypatch):
-    first = publish.ensure_published(working)
-    path, _ = write_answers_csv(working, tmp_path, 4)
+def test_a_publication_that_fails_after_an_import_says_so_and_publish_finishes_it(published_copy, tmp_path, monkeypatch):
+    first = publish.ensure_published(published_copy)
+    path, _ = write_answers_csv(published_copy, tmp_path, 4)
     real = publish.publish
 
     def failing(*args, **kwargs):
@@ -286,17 +288,17 @@ def test_a_publication_that_fails_after_an_import_says_so_and_publish_finishes_i
                                    "the device). The dashboard still shows the previous version.")
 
     monkeypatch.setattr(publish, "publish", failing)
-    code, out, err = run("--db", str(working), "import", str(path), "--round", str(NEW_YEAR))
+    code, out, err = run("--db", str(published_copy), "import", str(path), "--round", str(NEW_YEAR))
     assert code == 2 and out == ""
     assert f"error: Imported the {NEW_YEAR} round: 4 councils, 188 answers (submission 1). But it is not" in err
     assert "But it is not published yet: the new version could not be published: the disk is full" in err
     assert "Run `uv run python -m lib.cli publish` when the problem is fixed." in err
-    assert publish.current(working) == first
+    assert publish.current(published_copy) == first
     monkeypatch.setattr(publish, "publish", real)
-    code, out, err = run("--db", str(working), "publish", "--by", "Jo")
+    code, out, err = run("--db", str(published_copy), "publish", "--by", "Jo")
     assert code == 0, err
-    assert publish.current(working).version == 2
-    assert (NEW_YEAR, 4, False) in publish.current(working).rounds
+    assert publish.current(published_copy).version == 2
+    assert (NEW_YEAR, 4, False) in publish.current(published_copy).rounds
 
 
 def test_read_commands_show_the_published_version_not_unpublished_changes(imported):
