@@ -122,13 +122,28 @@ def shared_server(published_db, tmp_path_factory) -> Iterator[str]:
         yield url
 
 
-def pytest_collection_modifyitems(config, items) -> None:
-    """Run the longest test files first: those with browser tests, then those marked slow, then the
-    rest, each group in its usual order. pytest-xdist (`--dist loadfile`) hands whole files to
-    its workers in this order, so the short files fill in at the end instead of one long file
-    running alone while the other worker sits idle."""
-    rank: dict[str, int] = {}
-    for item in items:
-        weight = 0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("slow") else 2
-        rank[item.nodeid.split("::")[0]] = min(weight, rank.get(item.nodeid.split("::")[0], 2))
-    items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])
+@pytest.fixture(scope="session")
+def warm_context(browser):
+    """One browser context for the browser tests that only read from `shared_server`: the app's
+    front-end files (several MB of JavaScript) are fetched and compiled once per session, not once
+    per test, which is about a second of Chromium's time per test. Tests share nothing else
+    through it: `fresh_page` gives each a page with no cookies and no stored state."""
+    context = browser.new_context(accept_downloads=True)
+    yield context
+    context.close()
+
+
+@pytest.fixture()
+def fresh_page(warm_context, shared_server):
+    """A new page in `warm_context`, sized 1366x900, with the context's cookies cleared and the
+    app origin's local and session storage emptied (Streamlit keeps the sidebar's state there), so
+    no earlier test's state reaches this one. Closed after the test."""
+    from tests.browser import VIEWPORT
+
+    warm_context.clear_cookies()
+    page = warm_context.new_page()
+    page.set_viewport_size(VIEWPORT)
+    page.goto(f"{shared_server}/_stcore/health")  # the app's origin, without opening the app
+    page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+    yield page
+    page.close()

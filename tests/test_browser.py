@@ -40,15 +40,13 @@ SHOTS = ARTIFACTS / "screenshots"
 
 
 @pytest.fixture()
-def page(browser):
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-    pg = context.new_page()
+def page(fresh_page):
+    pg = fresh_page
     pg.console_errors = []
     pg.on("console", lambda msg: pg.console_errors.append(msg.text)
           if msg.type == "error" and not _base_path_probe(msg.location.get("url", "")) else None)
     pg.on("pageerror", lambda exc: pg.console_errors.append(str(exc)))
-    yield pg
-    context.close()
+    return pg
 
 
 def _base_path_probe(url: str) -> bool:

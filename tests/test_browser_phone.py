@@ -59,16 +59,15 @@ def _views(council: str) -> dict[str, str]:
 VIEW_NAMES = [*PAGES, "scorecard-council", "peers-council"]
 
 
-def _open(browser, url: str, viewport: dict):
-    context = browser.new_context(viewport=viewport)
-    page = context.new_page()
+def _open(page, url: str, viewport: dict):
+    page.set_viewport_size(viewport)
     page.console_errors = []
     page.on("console", lambda msg: page.console_errors.append(msg.text)
             if msg.type == "error" and not _base_path_probe(msg.location.get("url", "")) else None)
     page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
     page.goto(url, wait_until="domcontentloaded")
     wait_for_app(page)
-    return context, page
+    return page
 
 
 # Facts about the layout, measured in the page: the sidebar's right edge, how wide the page and its
@@ -96,72 +95,60 @@ _LAYOUT_JS = """
 
 
 @pytest.mark.parametrize("name", VIEW_NAMES)
-def test_every_page_fits_a_phone(shared_server, browser, council, name):
-    context, page = _open(browser, f"{shared_server}/{_views(council)[name]}", PHONE)
-    try:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"))
-        assert page.locator('[data-testid="stException"]').count() == 0, f"exception box on {name}"
-        assert not page.console_errors, f"console errors on {name}: {page.console_errors}"
-        facts = page.evaluate(_LAYOUT_JS)
-        # The sidebar starts closed on a phone: nothing of it is on the screen.
-        assert facts["sidebarRight"] is not None and facts["sidebarRight"] <= 0, facts["sidebarRight"]
-        # Nothing runs off the side: neither the page nor its scrolling main area is wider than the screen.
-        assert facts["pageWidth"] <= facts["innerWidth"] + 1, facts
-        assert facts["mainWidth"] <= facts["mainClient"] + 1, facts
-        for chart in facts["charts"]:
-            label = f"{name}: chart {chart['title']!r}"
-            assert chart["left"] >= 0 and chart["right"] <= PHONE["width"] + 1, label
-            assert chart["height"] >= MIN_CHART_HEIGHT, f"{label} is {chart['height']:.0f} px tall"
-            assert chart["plotWidth"] is not None and chart["plotWidth"] >= MIN_PLOT_WIDTH, \
-                f"{label}: plot area {chart['plotWidth']} px wide"
-        if name.endswith("-council"):
-            assert facts["charts"], f"{name} drew no chart"
-        violations = _serious_axe_violations(page)
-        assert not violations, f"axe-core at 390x844 on {name}:\n" + "\n".join(violations)
-    finally:
-        context.close()
+def test_every_page_fits_a_phone(shared_server, fresh_page, council, name):
+    page = _open(fresh_page, f"{shared_server}/{_views(council)[name]}", PHONE)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    assert page.locator('[data-testid="stException"]').count() == 0, f"exception box on {name}"
+    assert not page.console_errors, f"console errors on {name}: {page.console_errors}"
+    facts = page.evaluate(_LAYOUT_JS)
+    # The sidebar starts closed on a phone: nothing of it is on the screen.
+    assert facts["sidebarRight"] is not None and facts["sidebarRight"] <= 0, facts["sidebarRight"]
+    # Nothing runs off the side: neither the page nor its scrolling main area is wider than the screen.
+    assert facts["pageWidth"] <= facts["innerWidth"] + 1, facts
+    assert facts["mainWidth"] <= facts["mainClient"] + 1, facts
+    for chart in facts["charts"]:
+        label = f"{name}: chart {chart['title']!r}"
+        assert chart["left"] >= 0 and chart["right"] <= PHONE["width"] + 1, label
+        assert chart["height"] >= MIN_CHART_HEIGHT, f"{label} is {chart['height']:.0f} px tall"
+        assert chart["plotWidth"] is not None and chart["plotWidth"] >= MIN_PLOT_WIDTH, \
+            f"{label}: plot area {chart['plotWidth']} px wide"
+    if name.endswith("-council"):
+        assert facts["charts"], f"{name} drew no chart"
+    violations = _serious_axe_violations(page)
+    assert not violations, f"axe-core at 390x844 on {name}:\n" + "\n".join(violations)
 
 
-def test_scorecard_headline_is_in_the_first_screen(shared_server, browser, council):
+def test_scorecard_headline_is_in_the_first_screen(shared_server, fresh_page, council):
     """The director's first screen on a phone shows the council's overall score and band."""
-    context, page = _open(browser, f"{shared_server}/scorecard?authority={council}", PHONE)
-    try:
-        metrics = page.locator('[data-testid="stMetric"]')
-        assert metrics.count() >= 2
-        for i, label in enumerate(("Overall score", "Band")):
-            box = metrics.nth(i).bounding_box()
-            assert label in metrics.nth(i).inner_text()
-            assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], (label, box)
-    finally:
-        context.close()
+    page = _open(fresh_page, f"{shared_server}/scorecard?authority={council}", PHONE)
+    metrics = page.locator('[data-testid="stMetric"]')
+    assert metrics.count() >= 2
+    for i, label in enumerate(("Overall score", "Band")):
+        box = metrics.nth(i).bounding_box()
+        assert label in metrics.nth(i).inner_text()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], (label, box)
 
 
-def test_round_picker_is_one_tap_away_on_a_phone(shared_server, browser):
+def test_round_picker_is_one_tap_away_on_a_phone(shared_server, fresh_page):
     """The sidebar, closed on a phone, opens from its button and shows the survey-round picker."""
-    context, page = _open(browser, f"{shared_server}/scorecard", PHONE)
-    try:
-        picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
-        assert picker.bounding_box() is None or picker.bounding_box()["x"] + picker.bounding_box()["width"] <= 0
-        page.locator('[data-testid="stExpandSidebarButton"]').click()
-        page.wait_for_function(
-            "() => document.querySelector('[data-testid=\"stSidebar\"]').getBoundingClientRect().left >= 0")
-        picker.scroll_into_view_if_needed()
-        box = picker.bounding_box()
-        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
-        assert "Survey round" in page.locator('[data-testid="stSidebar"]').inner_text()
-    finally:
-        context.close()
+    page = _open(fresh_page, f"{shared_server}/scorecard", PHONE)
+    picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+    assert picker.bounding_box() is None or picker.bounding_box()["x"] + picker.bounding_box()["width"] <= 0
+    page.locator('[data-testid="stExpandSidebarButton"]').click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stSidebar\"]').getBoundingClientRect().left >= 0")
+    picker.scroll_into_view_if_needed()
+    box = picker.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert "Survey round" in page.locator('[data-testid="stSidebar"]').inner_text()
 
 
 @pytest.mark.parametrize("name", ["scorecard-council", "peers-council"])
-def test_council_pages_are_accessible_on_a_desktop(shared_server, browser, council, name):
-    context, page = _open(browser, f"{shared_server}/{_views(council)[name]}", VIEWPORT)
-    try:
-        SHOTS.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS.parent / f"{name}.png"))
-        assert page.locator('[data-testid="stPlotlyChart"]').count() >= 1
-        violations = _serious_axe_violations(page)
-        assert not violations, f"axe-core at 1366x900 on {name}:\n" + "\n".join(violations)
-    finally:
-        context.close()
+def test_council_pages_are_accessible_on_a_desktop(shared_server, fresh_page, council, name):
+    page = _open(fresh_page, f"{shared_server}/{_views(council)[name]}", VIEWPORT)
+    SHOTS.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS.parent / f"{name}.png"))
+    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 1
+    violations = _serious_axe_violations(page)
+    assert not violations, f"axe-core at 1366x900 on {name}:\n" + "\n".join(violations)

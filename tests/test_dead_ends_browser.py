@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser import VIEWPORT, skip_without_chromium, wait_for_app
+from tests.browser import skip_without_chromium, wait_for_app
 
 pytestmark = [pytest.mark.browser, skip_without_chromium()]
 
@@ -16,11 +16,8 @@ LEEDS = "E08000035"
 
 
 @pytest.fixture()
-def page(browser):
-    context = browser.new_context(viewport=VIEWPORT)
-    pg = context.new_page()
-    yield pg
-    context.close()
+def page(fresh_page):
+    return fresh_page
 
 
 def _open(page, url: str) -> None:
