@@ -169,7 +169,8 @@ def test_a_caller_changing_its_copy_leaves_the_cached_result_alone(working):
     before = first.copy(deep=True)
     first["score"] = -1.0
     first.loc[first.index[0], "standard_label"] = "changed"
-    first.insert(0, "added_by_caller", 0)  # a column added in place (inplace sorting is deprecated in pandas 3.1)
+    for column in first.columns:  # its rows reversed in place (sort_values(inplace=True) is deprecated)
+        first[column] = first[column].to_numpy()[::-1]
     again = app.cached(scorecard.standard_profile, "E08000035", 2015)
     pdt.assert_frame_equal(again, before)
     rounds = app.cached(scorecard.response_rounds, "E08000035")
