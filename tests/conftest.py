@@ -11,7 +11,8 @@ workers ever share a file.
   `copy_db(..., published=True)` (or ask for `published_copy`).
 - `app_db`: points the app (AppTest pages, the API) at `published_db` for one test, through
   $PA_BENCHMARK_DB. Nothing here sets an environment variable at import time: a test or module
-  that opens pages asks for this fixture, or sets the variable itself to its own copy.
+  that opens pages asks for this fixture, or sets the variable itself to its own copy. Until one
+  does, the variable names a path no database can be made at, so a test that forgot fails.
 - `browser` and `shared_server`: one headless Chromium and one `streamlit run` server per
   session, for the browser tests that only read. A browser test that writes (a respondent
   saving answers, the CLI importing while a server runs) starts its own server.
@@ -24,21 +25,23 @@ from pathlib import Path
 
 import pytest
 
-from lib.paths import DATA_DIR, DB_ENV_VAR
+from lib.paths import DB_ENV_VAR
 from tests.fixtures import copy_db
 
-#: The database the app builds for itself when $PA_BENCHMARK_DB is unset. No test may create it.
-_DEFAULT_DB = DATA_DIR / "pa_benchmark.duckdb"
+#: Where $PA_BENCHMARK_DB points while no fixture has pointed it at a test database: a path under
+#: this file, which no database can be created at. A page, API or CLI test that forgot `app_db`
+#: (or its own copy) fails there, naming this path, instead of quietly using, building or
+#: publishing into the developer's data/pa_benchmark.duckdb.
+_NO_DATABASE = Path(__file__).resolve() / "no-database-ask-for-the-app_db-fixture.duckdb"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _never_the_default_database() -> Iterator[None]:
-    """Fail the session if a test built the app's default database inside the repository (a
-    page test that forgot `app_db` would do that, silently and slowly)."""
-    existed = _DEFAULT_DB.exists()
-    yield
-    if not existed and _DEFAULT_DB.exists():
-        pytest.fail(f"a test created {_DEFAULT_DB}: pages opened without the app_db fixture", pytrace=False)
+def _no_database_unless_asked() -> Iterator[None]:
+    """Point $PA_BENCHMARK_DB at `_NO_DATABASE` for the session (set when the session starts, not
+    when this file is imported; fixtures that set the variable override it for their test)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(DB_ENV_VAR, str(_NO_DATABASE))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from lib import app, gaps, peers, regions
+from lib import app, db, gaps, peers, regions
 from tests.apptest import open_page
 from tests.test_ingest import db_checksum
 
 pytestmark = pytest.mark.usefixtures("app_db")
+
+
+@pytest.fixture()
+def app_con(app_db):
+    """A connection to the database the pages are pointed at (app_db), to check that opening a
+    page never writes to it."""
+    con = db.connect(app_db)
+    yield con
+    con.close()
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -34,18 +43,18 @@ def test_echo_makes_addresses_and_markdown_inert():
     assert app.echo("x" * 500) == "x" * 59 + "&#8230;"
 
 
-def test_odd_round_values_do_not_crash_any_page(repo_con, latest_year):
-    before = db_checksum(repo_con)
+def test_odd_round_values_do_not_crash_any_page(app_con, latest_year):
+    before = db_checksum(app_con)
     for value in ("²", "9" * 5000):
         at = open_page(None, round=value)  # asserts no exception
         assert at.sidebar.selectbox(key="round_select").value == latest_year
     at = open_page("pages/regions.py", round="9" * 5000, standard="²")
     assert at.title[0].value
-    assert db_checksum(repo_con) == before
+    assert db_checksum(app_con) == before
 
 
-def test_text_echoed_from_the_address_is_not_a_link(repo_con, latest_year):
-    before = db_checksum(repo_con)
+def test_text_echoed_from_the_address_is_not_a_link(app_con, latest_year):
+    before = db_checksum(app_con)
     at = open_page("pages/regions.py", standard="www.evil.example")
     shown = " ".join(i.value for i in at.info)
     assert "Standard www&#46;evil&#46;example was not asked about" in shown and "www.evil" not in shown
@@ -53,4 +62,4 @@ def test_text_echoed_from_the_address_is_not_a_link(repo_con, latest_year):
     shown = " ".join(w.value for w in at.warning)
     assert "There is no council with the code https&#58;&#47;&#47;evil&#46;example&#47;xxx" in shown
     assert "://" not in shown and "x" * 100 not in shown
-    assert db_checksum(repo_con) == before
+    assert db_checksum(app_con) == before
