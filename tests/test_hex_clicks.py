@@ -28,9 +28,9 @@ _CENTRES_JS = """() => {
 }"""
 
 
-def test_one_click_on_a_hexagon_opens_its_scorecard(shared_server, browser):
-    url = shared_server
-    page = browser.new_page(viewport={"width": 1366, "height": 1500})  # the whole map on screen
+def test_one_click_on_a_hexagon_opens_its_scorecard(shared_server, fresh_page):
+    url, page = shared_server, fresh_page
+    page.set_viewport_size({"width": 1366, "height": 1500})  # the whole map on screen
     page.goto(f"{url}/regions")
     wait_for_app(page)
     centres = page.evaluate(_CENTRES_JS)
@@ -46,5 +46,4 @@ def test_one_click_on_a_hexagon_opens_its_scorecard(shared_server, browser):
         page.mouse.click(spot["x"] + off, spot["y"] - off / 2)
         page.wait_for_url(f"**/scorecard?*authority={code}*", timeout=20_000)  # the scorecard's own address
         opened.append(code)
-    page.close()
     assert opened == chosen

@@ -17,9 +17,8 @@ CASES = [
 ]
 
 
-def test_typed_names_and_codes_find_the_council(shared_server, browser):
-    url = shared_server
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
+def test_typed_names_and_codes_find_the_council(shared_server, fresh_page):
+    url, page = shared_server, fresh_page  # 1366x900
     for text, code, note in CASES:
         page.goto(f"{url}/scorecard?round=2015")
         wait_for_app(page)
@@ -31,4 +30,3 @@ def test_typed_names_and_codes_find_the_council(shared_server, browser):
         page.get_by_text(f"ONS code {code}").first.wait_for(timeout=20_000)  # the council's own header
         if note:
             assert page.get_by_text(note).count() == 1, text
-    page.close()
