@@ -1,0 +1,264 @@
+"""Server CPU per page view as a real browser makes it, page by page, beside a one-line app.
+
+Against real `streamlit run` servers on 127.0.0.1, driven by headless Chromium (Debian's
+/usr/bin/chromium). One person is one browser context. For every page of the dashboard it
+reports, in one run:
+
+- **first view**: the page for a council nobody has opened yet on this server (pages without a
+  council: the page's first view since the server started), in a browser that already holds
+  the front end's files, as a director's browser does after the first page;
+- **repeat view**: the same address opened again by the same person (median of --repeats);
+- **widget change**: the person picks another survey round in the sidebar, on the open page;
+- **new visitor**: the repeat view's address in a brand-new browser context, so the server
+  also sends every front-end file the page needs (JavaScript, fonts, styles);
+- **protocol client**: the repeat view through bench/wsclient.py (Streamlit's own protocol over
+  one websocket, no browser), as bench_capacity measures;
+- **browser s**: the browser's own time from navigation to a settled page (tests/browser
+  wait_for_app) for the repeat view.
+
+Server CPU is user + system time of the server process (all threads) from /proc, read before
+the navigation and after the page has settled and a short quiet spell has passed (so work the
+browser triggers after drawing, such as a query-string update, is counted). The floor is a
+one-line Streamlit app (a title) measured the same way in the same run; the "over" columns are
+the page minus the floor.
+
+`--profile PAGE` also records the server with py-spy (sampling only threads holding the GIL)
+during --repeats repeat views of that page and prints the functions that took the most time.
+
+Run: uv run python bench/bench_views.py [--repeats 3] [--profile scorecard]
+Timings are reported, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import concurrent.futures
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import wsclient  # noqa: E402
+from bench.bench_capacity import PAGES, cpu_seconds, ranked_codes  # noqa: E402
+from bench.floor import one_line_app  # noqa: E402
+from tests.browser import (  # noqa: E402
+    VIEWPORT,
+    launch_browser,
+    streamlit_process,
+    wait_for_app,
+    wait_for_rerun_start,
+)
+
+#: After a page has settled, how long the server must stay quiet before its CPU is read.
+QUIET_S = 0.4
+TIMEOUT_MS = 180_000
+
+
+def settle(pid: int) -> float:
+    """Wait until the server has used no CPU for QUIET_S (at most 5 s); return its CPU then."""
+    deadline = time.monotonic() + 5
+    last = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(QUIET_S)
+        now = cpu_seconds(pid)
+        if now == last:
+            break
+        last = now
+    return last
+
+
+class Person:
+    """One browser context: a person who keeps their browser (and its cache of static files)."""
+
+    def __init__(self, browser, base: str, pid: int) -> None:
+        self.browser, self.base, self.pid = browser, base, pid
+        self.context = browser.new_context(viewport=VIEWPORT)
+        self.page = self.context.new_page()
+
+    def view(self, path: str) -> tuple[float, float]:
+        """(server CPU seconds, browser seconds to a settled page) for one navigation."""
+        c0 = settle(self.pid)
+        t0 = time.perf_counter()
+        self.page.goto(f"{self.base}/{path}", wait_until="domcontentloaded", timeout=TIMEOUT_MS)
+        done = wait_for_app(self.page, timeout_ms=TIMEOUT_MS)
+        return settle(self.pid) - c0, done - t0
+
+    def change_round(self, year: int) -> float:
+        """Server CPU for picking survey round `year` in the sidebar on the open page."""
+        box = self.page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+        c0 = settle(self.pid)
+        box.click()
+        self.page.keyboard.type(str(year))
+        self.page.keyboard.press("Enter")
+        wait_for_rerun_start(self.page)
+        wait_for_app(self.page, timeout_ms=TIMEOUT_MS)
+        if f"round={year}" not in self.page.url:
+            raise RuntimeError(f"picking round {year} on {self.page.url} did not change the round")
+        return settle(self.pid) - c0
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def new_visitor(browser, base: str, pid: int, path: str) -> float:
+    person = Person(browser, base, pid)
+    try:
+        return person.view(path)[0]
+    finally:
+        person.close()
+
+
+def ws_view(base: str, pid: int, path: str) -> float:
+    c0 = settle(pid)
+    # Its own thread: Playwright's sync API already runs an event loop on this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        result = pool.submit(asyncio.run, wsclient.one_view(base, path, TIMEOUT_MS / 1000)).result()
+    if result.seconds is None:
+        raise RuntimeError(f"{path}: {result.error}")
+    return settle(pid) - c0
+
+
+def measure_floor(browser, tmp: Path, repeats: int) -> dict:
+    with streamlit_process(tmp / "unused.duckdb", script=one_line_app(tmp), cwd=ROOT) as (base, proc):
+        person = Person(browser, base, proc.pid)
+        try:
+            person.view("")  # the server's very first run imports Streamlit's script modules
+            first = person.view("")[0]
+            again = [person.view("") for _ in range(repeats)]
+        finally:
+            person.close()
+        return {"first": first, "repeat": statistics.median(c for c, _ in again),
+                "browser": statistics.median(s for _, s in again),
+                "new visitor": statistics.median(new_visitor(browser, base, proc.pid, "") for _ in range(repeats)),
+                "protocol": statistics.median(ws_view(base, proc.pid, "") for _ in range(repeats))}
+
+
+def measure_pages(browser, db_path: Path, codes: list[str], repeats: int, profile: str | None,
+                  pages: dict[str, str]) -> dict:
+    rows: dict[str, dict] = {}
+    spare = iter(codes[2:])  # councils no view has opened, one per page that takes a council
+    with streamlit_process(db_path, script=ROOT / "dashboard.py", cwd=ROOT) as (base, proc):
+        person = Person(browser, base, proc.pid)
+        try:
+            # Not counted: the server's first run (imports, the fresh database's first
+            # publication) and the browser's first download of the front end's files, on a
+            # page the table does not list; then each page once for a council the table does
+            # not use either, so the browser holds that page's element code.
+            person.view("accessibility")
+            for path in pages.values():
+                person.view(path.format(code=codes[1]))
+            for label, path in pages.items():
+                takes_council = "{code}" in path
+                address = path.format(code=next(spare)) if takes_council else path
+                first = person.view(address)[0] if takes_council else None
+                again = [person.view(address) for _ in range(repeats)]
+                widget = person.change_round(2014)
+                rows[label] = {
+                    "first": first, "repeat": statistics.median(c for c, _ in again),
+                    "browser": statistics.median(s for _, s in again), "widget": widget,
+                    "new visitor": new_visitor(browser, base, proc.pid, address),
+                    "protocol": statistics.median(ws_view(base, proc.pid, address) for _ in range(repeats)),
+                }
+                if profile and profile == path.split("?", 1)[0]:
+                    rows[label]["profile"] = profile_views(person, proc.pid, [address] * max(repeats, 5))
+                    if takes_council:
+                        fresh = [path.format(code=next(spare)) for _ in range(max(repeats, 5))]
+                        rows[label]["profile first"] = profile_views(person, proc.pid, fresh)
+        finally:
+            person.close()
+    return rows
+
+
+def profile_views(person: Person, pid: int, addresses: list[str]) -> list[str]:
+    """The top functions (inclusive and self) while `person` views `addresses`, from py-spy."""
+    spy_exe = shutil.which("py-spy")
+    if spy_exe is None:
+        return ["py-spy is not installed: uv pip install py-spy (a bench-only tool)"]
+    out = Path(tempfile.mkdtemp(prefix="pa-bench-spy-")) / "stacks.txt"
+    spy = subprocess.Popen([spy_exe, "record", "-p", str(pid), "-r", "250", "-f", "raw", "-o", str(out),
+                            "--nonblocking", "--gil"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.5)  # py-spy attaches
+    for address in addresses:
+        person.view(address)
+    spy.send_signal(signal.SIGINT)
+    spy.wait(timeout=30)
+    inclusive: collections.Counter[str] = collections.Counter()
+    own: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in out.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        total += int(count)
+        own[frames[-1]] += int(count)
+        for frame in set(frames):
+            inclusive[frame] += int(count)
+    lines = [f"{total} samples with the GIL held; inclusive:"]
+    lines += [f"  {100 * c / total:5.1f}%  {f}" for f, c in inclusive.most_common(45)]
+    lines += ["self:"] + [f"  {100 * c / total:5.1f}%  {f}" for f, c in own.most_common(20)]
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--pages", help="only these pages, by address, comma-separated (e.g. scorecard,gaps)")
+    parser.add_argument("--profile", help="a page's address (e.g. scorecard) to profile with py-spy")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    tmp = Path(tempfile.mkdtemp(prefix="pa-bench-views-"))
+    db_path = tmp / "bench.duckdb"
+    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from lib.build import "
+                    "build_database; build_database(Path(sys.argv[1]))", str(db_path)], cwd=ROOT, check=True)
+    codes = ranked_codes(db_path)
+    with sync_playwright() as pw:
+        browser = launch_browser(pw)
+        try:
+            floor = measure_floor(browser, tmp, args.repeats)
+            chosen = set(args.pages.split(",")) if args.pages else None
+            pages = {k: v for k, v in PAGES.items() if chosen is None or v.split("?", 1)[0] in chosen}
+            rows = measure_pages(browser, db_path, codes, args.repeats, args.profile, pages)
+        finally:
+            browser.close()
+    print_table(floor, rows, args.repeats)
+
+
+def print_table(floor: dict, rows: dict, repeats: int) -> None:
+    print(f"Server CPU seconds per view, headless Chromium, one person per browser context; repeat and "
+          f"protocol: median of {repeats}.")
+    print(f"One-line app: first {floor['first']:.2f}, repeat {floor['repeat']:.2f}, new visitor "
+          f"{floor['new visitor']:.2f}, protocol client {floor['protocol']:.2f}, browser "
+          f"{floor['browser']:.2f} s to a settled page.")
+    head = ["page", "first", "over", "repeat", "over", "x app", "widget", "over", "new visitor",
+            "protocol", "browser s"]
+    print("| " + " | ".join(head) + " |")
+    print("|---|" + "---:|" * (len(head) - 1))
+    base = floor["repeat"]
+    for label, r in rows.items():
+        first = "n/a" if r["first"] is None else f"{r['first']:.2f}"
+        first_over = "" if r["first"] is None else f"{r['first'] - base:.2f}"
+        cells = [label, first, first_over, f"{r['repeat']:.2f}", f"{r['repeat'] - base:.2f}",
+                 f"{r['repeat'] / base:.1f}" if base else "inf", f"{r['widget']:.2f}",
+                 f"{r['widget'] - base:.2f}", f"{r['new visitor']:.2f}", f"{r['protocol']:.2f}",
+                 f"{r['browser']:.2f}"]
+        print("| " + " | ".join(cells) + " |")
+    for label, r in rows.items():
+        if "profile" in r:
+            print(f"\nProfile of {label}, repeat views (py-spy):")
+            print("\n".join(r["profile"]))
+        if "profile first" in r:
+            print(f"\nProfile of {label}, first views of councils (py-spy):")
+            print("\n".join(r["profile first"]))
+
+
+if __name__ == "__main__":
+    main()
