@@ -225,3 +225,40 @@ def test_standard_trend_chart_is_the_figure_make_subplots_built(repo_con):
         new = scorecard_charts.standard_trend_chart(standards, source="Synthetic demo data")
         old = _old_standard_trend_chart(standards, source="Synthetic demo data")
         assert json.loads(new.to_json()) == json.loads(old.to_json()), f"{kind}: {code}"
+
+
+def _old_change_dots_marks(df: pd.DataFrame) -> tuple[list[dict], list[dict]]:
+    """The joining lines and "No evidence" labels as score_change_dots drew them: one add_shape
+    and one add_annotation per item."""
+    fig = go.Figure()
+    labels = list(df["standard_label"])
+    for label, a, p in zip(labels, df["actual_score"], df["projected_score"], strict=True):
+        if pd.notna(a) and pd.notna(p) and abs(a - p) > 1e-9:
+            fig.add_shape(type="line", x0=a, x1=p, y0=label, y1=label, xref="x", yref="y",
+                          line=dict(color=chart_kit.PALETTE["grey"], width=2), layer="below")
+    no_evidence = df["actual_score"].isna() & df["projected_score"].isna()
+    for label in [lab for lab, gone in zip(labels, no_evidence, strict=True) if gone]:
+        fig.add_annotation(x=2, y=label, xref="x", yref="y", xanchor="left", text="No evidence",
+                           showarrow=False, font=dict(size=12, color="#4D4D4D"))
+    return ([s.to_plotly_json() for s in fig.layout.shapes],
+            [a.to_plotly_json() for a in fig.layout.annotations])
+
+
+def test_score_change_dots_draw_the_same_lines_and_labels():
+    from lib.charts import whatif as whatif_charts
+
+    # Rows: changed (a line), unchanged (no line), projected only, no evidence on either side
+    # (a label), actual only, and a second change: 2 lines and 1 label.
+    df = pd.DataFrame({
+        "standard_label": ["1. One", "2. Two", "3. Three", "4. Four", "5. Five", "6. Six"],
+        "actual_score": [40.0, 60.0, np.nan, np.nan, 30.0, 10.0],
+        "projected_score": [55.0, 60.0, 45.0, np.nan, np.nan, 90.0],
+    })
+    df["actual_band_text"] = df["projected_band_text"] = "a band"
+    fig = whatif_charts.score_change_dots(df, source="test", actual_name="Actual", projected_name="Projected",
+                                          bands=[("high", "High", 75.0), ("low", "Low", 0.0)])
+    old_shapes, old_notes = _old_change_dots_marks(df)
+    lines = [s.to_plotly_json() for s in fig.layout.shapes if s.type == "line"]
+    labels = [a.to_plotly_json() for a in fig.layout.annotations if a.text == "No evidence"]
+    assert len(lines) == 2 and len(labels) == 1
+    assert lines == old_shapes and labels == old_notes

@@ -27,11 +27,13 @@ def score_change_dots(df: pd.DataFrame, *, source: str, actual_name: str, projec
     fig = go.Figure()
     labels = list(df["standard_label"])
     add_band_shading(fig, bands)
-    # Connecting lines where both scores exist.
-    for label, a, p in zip(labels, df["actual_score"], df["projected_score"], strict=True):
-        if pd.notna(a) and pd.notna(p) and abs(a - p) > 1e-9:
-            fig.add_shape(type="line", x0=a, x1=p, y0=label, y1=label, xref="x", yref="y",
-                          line=dict(color=PALETTE["grey"], width=2), layer="below")
+    # Connecting lines where both scores exist, added in one go (add_shape validates every shape
+    # already there again, on every run of the page).
+    fig.layout.shapes = fig.layout.shapes + tuple(
+        go.layout.Shape(type="line", x0=a, x1=p, y0=label, y1=label, xref="x", yref="y",
+                        line=dict(color=PALETTE["grey"], width=2), layer="below")
+        for label, a, p in zip(labels, df["actual_score"], df["projected_score"], strict=True)
+        if pd.notna(a) and pd.notna(p) and abs(a - p) > 1e-9)
     fig.add_scatter(
         x=df["actual_score"], y=labels, mode="markers", name=actual_name,
         marker=dict(symbol="circle-open", size=13, color=PALETTE["grey"], line=dict(width=2.5)),
@@ -45,9 +47,10 @@ def score_change_dots(df: pd.DataFrame, *, source: str, actual_name: str, projec
         hovertemplate="%{y}<br>" + projected_name + ": %{x:.0f} (%{customdata[0]})<extra></extra>",
     )
     no_evidence = df["actual_score"].isna() & df["projected_score"].isna()
-    for label in [lab for lab, gone in zip(labels, no_evidence, strict=True) if gone]:
-        fig.add_annotation(x=2, y=label, xref="x", yref="y", xanchor="left", text="No evidence",
-                           showarrow=False, font=dict(size=12, color="#4D4D4D"))
+    fig.layout.annotations = fig.layout.annotations + tuple(
+        go.layout.Annotation(x=2, y=label, xref="x", yref="y", xanchor="left", text="No evidence",
+                             showarrow=False, font=dict(size=12, color="#4D4D4D"))
+        for label in [lab for lab, gone in zip(labels, no_evidence, strict=True) if gone])
     fig.update_xaxes(range=[-2, 102], dtick=20)
     fig = base_layout(fig, title="Standard scores: actual and projected", source=source, x_title="Score (0-100)")
     # Each standard's name above its row (the chart sits in half the page beside the
