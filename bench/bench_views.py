@@ -14,7 +14,8 @@ reports, in one run:
 - **protocol client**: the repeat view through bench/wsclient.py (Streamlit's own protocol over
   one websocket, no browser), as bench_capacity measures;
 - **browser s**: the browser's own time from navigation to a settled page (tests/browser
-  wait_for_app) for the repeat view.
+  wait_for_app) for the repeat view, and **Chromium CPU s**, the CPU all of Chromium's
+  processes spent on it (drawing the page is most of a browser test's cost).
 
 Server CPU is user + system time of the server process (all threads) from /proc, read before
 the navigation and after the page has settled and a short quiet spell has passed (so work the
@@ -25,7 +26,10 @@ the page minus the floor.
 `--profile PAGE` also records the server with py-spy (sampling only threads holding the GIL)
 during --repeats repeat views of that page and prints the functions that took the most time.
 
-Run: uv run python bench/bench_views.py [--repeats 3] [--profile scorecard]
+`--before DIR` measures another checkout's pages first, in the same run and beside the same
+one-line app (e.g. `git worktree add /tmp/before <commit>`).
+
+Run: uv run python bench/bench_views.py [--repeats 3] [--profile scorecard] [--before DIR]
 Timings are reported, never asserted in tests.
 """
 
@@ -48,7 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import wsclient  # noqa: E402
-from bench.bench_capacity import PAGES, cpu_seconds, ranked_codes  # noqa: E402
+from bench.bench_capacity import PAGES, TICK, cpu_seconds, ranked_codes  # noqa: E402
 from bench.floor import one_line_app  # noqa: E402
 from tests.browser import (  # noqa: E402
     VIEWPORT,
@@ -76,6 +80,20 @@ def settle(pid: int) -> float:
     return last
 
 
+def browser_cpu() -> float:
+    """CPU seconds of every running Chromium process (renderers, GPU, browser), from /proc."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended while we looked
+            continue
+        name, fields = text[text.index("(") + 1:text.rindex(")")], text.rsplit(")", 1)[1].split()
+        if name.startswith(("chromium", "chrome", "headless_shell")):
+            total += (int(fields[11]) + int(fields[12])) / TICK
+    return total
+
+
 class Person:
     """One browser context: a person who keeps their browser (and its cache of static files)."""
 
@@ -85,11 +103,14 @@ class Person:
         self.page = self.context.new_page()
 
     def view(self, path: str) -> tuple[float, float]:
-        """(server CPU seconds, browser seconds to a settled page) for one navigation."""
+        """(server CPU seconds, browser seconds to a settled page) for one navigation; the
+        browser's CPU seconds for it are kept in self.browser_cpu."""
         c0 = settle(self.pid)
+        b0 = browser_cpu()
         t0 = time.perf_counter()
         self.page.goto(f"{self.base}/{path}", wait_until="domcontentloaded", timeout=TIMEOUT_MS)
         done = wait_for_app(self.page, timeout_ms=TIMEOUT_MS)
+        self.browser_cpu = browser_cpu() - b0
         return settle(self.pid) - c0, done - t0
 
     def change_round(self, year: int) -> float:
@@ -133,20 +154,23 @@ def measure_floor(browser, tmp: Path, repeats: int) -> dict:
         try:
             person.view("")  # the server's very first run imports Streamlit's script modules
             first = person.view("")[0]
-            again = [person.view("") for _ in range(repeats)]
+            again, drawing = [], []
+            for _ in range(repeats):
+                again.append(person.view(""))
+                drawing.append(person.browser_cpu)
         finally:
             person.close()
         return {"first": first, "repeat": statistics.median(c for c, _ in again),
-                "browser": statistics.median(s for _, s in again),
+                "browser": statistics.median(s for _, s in again), "browser cpu": statistics.median(drawing),
                 "new visitor": statistics.median(new_visitor(browser, base, proc.pid, "") for _ in range(repeats)),
                 "protocol": statistics.median(ws_view(base, proc.pid, "") for _ in range(repeats))}
 
 
 def measure_pages(browser, db_path: Path, codes: list[str], repeats: int, profile: str | None,
-                  pages: dict[str, str]) -> dict:
+                  pages: dict[str, str], root: Path = ROOT) -> dict:
     rows: dict[str, dict] = {}
     spare = iter(codes[2:])  # councils no view has opened, one per page that takes a council
-    with streamlit_process(db_path, script=ROOT / "dashboard.py", cwd=ROOT) as (base, proc):
+    with streamlit_process(db_path, script=root / "dashboard.py", cwd=root) as (base, proc):
         person = Person(browser, base, proc.pid)
         try:
             # Not counted: the server's first run (imports, the fresh database's first
@@ -160,11 +184,15 @@ def measure_pages(browser, db_path: Path, codes: list[str], repeats: int, profil
                 takes_council = "{code}" in path
                 address = path.format(code=next(spare)) if takes_council else path
                 first = person.view(address)[0] if takes_council else None
-                again = [person.view(address) for _ in range(repeats)]
+                again, drawing = [], []
+                for _ in range(repeats):
+                    again.append(person.view(address))
+                    drawing.append(person.browser_cpu)
                 widget = person.change_round(2014)
                 rows[label] = {
                     "first": first, "repeat": statistics.median(c for c, _ in again),
                     "browser": statistics.median(s for _, s in again), "widget": widget,
+                    "browser cpu": statistics.median(drawing),
                     "new visitor": new_visitor(browser, base, proc.pid, address),
                     "protocol": statistics.median(ws_view(base, proc.pid, address) for _ in range(repeats)),
                 }
@@ -210,6 +238,8 @@ def profile_views(person: Person, pid: int, addresses: list[str]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--before", type=Path, help="another checkout (e.g. a git worktree of an older "
+                        "commit) whose pages are measured first, in the same run, on a copy of the same database")
     parser.add_argument("--pages", help="only these pages, by address, comma-separated (e.g. scorecard,gaps)")
     parser.add_argument("--profile", help="a page's address (e.g. scorecard) to profile with py-spy")
     args = parser.parse_args()
@@ -226,9 +256,18 @@ def main() -> None:
             floor = measure_floor(browser, tmp, args.repeats)
             chosen = set(args.pages.split(",")) if args.pages else None
             pages = {k: v for k, v in PAGES.items() if chosen is None or v.split("?", 1)[0] in chosen}
+            before = None
+            if args.before:
+                copy = tmp / "before.duckdb"
+                shutil.copy(db_path, copy)  # its own file: the server publishes beside it
+                before = measure_pages(browser, copy, codes, args.repeats, None, pages, args.before.resolve())
             rows = measure_pages(browser, db_path, codes, args.repeats, args.profile, pages)
         finally:
             browser.close()
+    if before is not None:
+        print(f"=== before: {args.before} ===")
+        print_table(floor, before, args.repeats)
+        print(f"\n=== after: {ROOT} ===")
     print_table(floor, rows, args.repeats)
 
 
@@ -237,9 +276,9 @@ def print_table(floor: dict, rows: dict, repeats: int) -> None:
           f"protocol: median of {repeats}.")
     print(f"One-line app: first {floor['first']:.2f}, repeat {floor['repeat']:.2f}, new visitor "
           f"{floor['new visitor']:.2f}, protocol client {floor['protocol']:.2f}, browser "
-          f"{floor['browser']:.2f} s to a settled page.")
+          f"{floor['browser']:.2f} s to a settled page, Chromium CPU {floor['browser cpu']:.2f} s.")
     head = ["page", "first", "over", "repeat", "over", "x app", "widget", "over", "new visitor",
-            "protocol", "browser s"]
+            "protocol", "browser s", "Chromium CPU s"]
     print("| " + " | ".join(head) + " |")
     print("|---|" + "---:|" * (len(head) - 1))
     base = floor["repeat"]
@@ -249,7 +288,7 @@ def print_table(floor: dict, rows: dict, repeats: int) -> None:
         cells = [label, first, first_over, f"{r['repeat']:.2f}", f"{r['repeat'] - base:.2f}",
                  f"{r['repeat'] / base:.1f}" if base else "inf", f"{r['widget']:.2f}",
                  f"{r['widget'] - base:.2f}", f"{r['new visitor']:.2f}", f"{r['protocol']:.2f}",
-                 f"{r['browser']:.2f}"]
+                 f"{r['browser']:.2f}", f"{r['browser cpu']:.2f}"]
         print("| " + " | ".join(cells) + " |")
     for label, r in rows.items():
         if "profile" in r:
