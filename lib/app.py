@@ -622,6 +622,25 @@ def data_source(year: int) -> str:
     return f"PA Support Benchmark, {year} round ({kind})"
 
 
+#: Session-state prefix of the expanders that on_demand draws (tests/apptest opens them by it).
+ON_DEMAND = "show_"
+
+
+@contextmanager
+def on_demand(label: str, *, key: str) -> Iterator[bool]:
+    """An expander whose content is built only once the person opens it: yields whether it is
+    open, and the caller draws the content only then (`with app.on_demand(...) as opened: if
+    opened: ...`).
+
+    For the tables that repeat a chart's figures and the long reference lists: most people never
+    open them, and building, sending and drawing them on every view cost the server and the
+    browser (bench_views: on the Methodology page, half of Chromium's CPU). Opening one reruns
+    the page, and it stays open for the rest of the session. `key` is stable (a label may
+    carry a count)."""
+    with st.expander(label, key=f"{ON_DEMAND}{key}", on_change="rerun") as box:
+        yield bool(box.open)
+
+
 def show_table(df: pd.DataFrame, **kwargs) -> None:
     st.dataframe(df, hide_index=True, width="stretch", **kwargs)
 

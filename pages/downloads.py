@@ -77,9 +77,11 @@ columns = {"column": "Column", "meaning": "Meaning", "type": "Type", "unit": "Un
            "allowed_values": "Allowed values"}
 for name, spec in opendata.DATASETS.items():
     rows = dictionary[dictionary["dataset"] == name]
-    with st.expander(f"{spec.title} ({name}, {len(rows)} columns)"):
-        app.show_table(rows[list(columns)].rename(columns=columns))
-with st.expander(f"Columns only in the pages' own downloads ({len(cached_open.page_only_columns())} columns)"):
-    st.markdown("Each page's \"Download\" file uses the names above for what the API also has; these "
-                "are the columns only those files have (the medians beside a council, the regional league).")
-    app.show_table(cached_open.page_only_columns().rename(columns=columns))
+    with app.on_demand(f"{spec.title} ({name}, {len(rows)} columns)", key=f"downloads_{name}") as opened:
+        if opened:
+            app.show_table(rows[list(columns)].rename(columns=columns))
+with app.on_demand(f"Columns only in the pages' own downloads ({len(cached_open.page_only_columns())} columns)", key="downloads_page_only") as opened:
+    if opened:
+        st.markdown("Each page's \"Download\" file uses the names above for what the API also has; these "
+                    "are the columns only those files have (the medians beside a council, the regional league).")
+        app.show_table(cached_open.page_only_columns().rename(columns=columns))

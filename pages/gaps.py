@@ -77,8 +77,9 @@ else:
         app.chart(charts.score_heatmap, frame, source=source,
                              title=f"Standard scores of {n_councils} responding councils{where_text}, {year}"),
         width="stretch", key="gap_heatmap")
-    with st.expander(f"Table: the same scores with their bands ({n_councils} councils)"):
-        app.show_table(gaps.heatmap_table(frame))
+    with app.on_demand(f"Table: the same scores with their bands ({n_councils} councils)", key="gaps_heatmap") as opened:
+        if opened:
+            app.show_table(gaps.heatmap_table(frame))
 
 # ---- 2. Questions most often unmet -----------------------------------------------------------
 st.header("Kinds of support most often missing")
@@ -114,8 +115,9 @@ else:
         app.chart(charts.unmet_bars, scoped, source=source, england=england if region else None,
                           title=f"Share of councils without each kind of support, {scope_name}, {year}"),
         width="stretch", key="gap_unmet")
-    with st.expander("Table: share of responding councils by answer (%)"):
-        app.show_table(gaps.unmet_table(scoped, england if region else None))
+    with app.on_demand("Table: share of responding councils by answer (%)", key="gaps_unmet") as opened:
+        if opened:
+            app.show_table(gaps.unmet_table(scoped, england if region else None))
 
 # ---- 3. Which councils lack X ----------------------------------------------------------------
 st.header("Which councils lack a kind of support")
@@ -181,11 +183,12 @@ else:
     )
     st.plotly_chart(app.chart(charts.change_dots, change, source=source, year=year, previous_year=prev),
                     width="stretch", key="gap_change")
-    with st.expander("Table: change in points, question by question"):
-        table = gaps.change_table(change, year, prev)
-        app.show_table(table, column_config={
-            c: st.column_config.NumberColumn(c, format="%+d" if "points" in c else "%d%%")
-            for c in table.columns[2:]})
+    with app.on_demand("Table: change in points, question by question", key="gaps_change") as opened:
+        if opened:
+            table = gaps.change_table(change, year, prev)
+            app.show_table(table, column_config={
+                c: st.column_config.NumberColumn(c, format="%+d" if "points" in c else "%d%%")
+                for c in table.columns[2:]})
 
 st.subheader("Against the 2015 report's national figures")
 published = cached_gaps.published_comparison(year)
@@ -223,8 +226,9 @@ else:
             f"{md(r.topic)} ({md(r.answer.lower())}): {r.difference:+.0f}" for r in far.itertuples()) + ".")
     st.plotly_chart(app.chart(charts.published_dots, published, source=source, year=year), width="stretch",
                     key="gap_published")
-    with st.expander(f"Table: {len(published)} published figures and this database's shares"):
-        app.show_table(gaps.published_table(published))
+    with app.on_demand(f"Table: {len(published)} published figures and this database's shares", key="gaps_published") as opened:
+        if opened:
+            app.show_table(gaps.published_table(published))
 
 changes = cached_gaps.published_changes(year)
 if len(changes):

@@ -45,13 +45,14 @@ st.caption(f"Response rate: {summary.respondents} of {summary.councils} councils
 st.header("How councils do on each standard")
 bands = cached_national.standards_by_band(year)
 st.plotly_chart(app.chart(charts.standards_band_bar, bands, source=source), width="stretch")
-with st.expander("Table: councils in each band, by standard"):
-    table = bands.pivot_table(index=["standard", "short_name"], columns="band_label", values="councils",
-                              aggfunc="sum", sort=False).reset_index()
-    table = table.merge(medians[["standard", "median_score"]], on="standard")
-    table["median_score"] = [format_score(v) for v in table["median_score"]]
-    app.show_table(table.rename(columns={"standard": "Standard", "short_name": "Name",
-                                         "median_score": "Median score"}))
+with app.on_demand("Table: councils in each band, by standard", key="home_bands") as opened:
+    if opened:
+        table = bands.pivot_table(index=["standard", "short_name"], columns="band_label", values="councils",
+                                  aggfunc="sum", sort=False).reset_index()
+        table = table.merge(medians[["standard", "median_score"]], on="standard")
+        table["median_score"] = [format_score(v) for v in table["median_score"]]
+        app.show_table(table.rename(columns={"standard": "Standard", "short_name": "Name",
+                                             "median_score": "Median score"}))
 
 left, right = st.columns([3, 2])
 with left:
@@ -65,8 +66,9 @@ with right:
                     width="stretch")
     st.caption("One hexagon per council, arranged to resemble England. Grey: no response this round.")
     st.page_link("pages/regions.py", label="Full map and regional comparison", icon=":material/map:")
-with st.expander("Table: every ranked council's overall score and band"):
-    app.show_table(national.ranking_table(ranked))
+with app.on_demand("Table: every ranked council's overall score and band", key="home_ranking") as opened:
+    if opened:
+        app.show_table(national.ranking_table(ranked))
 
 change = cached_national.change_since_previous(year)
 st.header("What changed since the previous round")

@@ -54,18 +54,20 @@ columns = {"id": "Question id", "wording": "Question", "audience_label": "About 
            "origin": "Where it comes from", "asked_from": "Asked from"}
 for s in standards.itertuples():
     qs = questions[questions["standard"] == s.number]
-    with st.expander(f"Standard {s.number}: {s.short_name} ({len(qs)} questions)"):
-        st.markdown(f"**What meeting it looks like:** {md(s.looks_like)}")
-        app.show_table(qs[list(columns)].rename(columns=columns),
-                       column_config={"Weight in its standard": st.column_config.NumberColumn(format="%g"),
-                                      "Asked from": st.column_config.NumberColumn(format="%d")})
+    with app.on_demand(f"Standard {s.number}: {s.short_name} ({len(qs)} questions)", key=f"method_standard_{s.number}") as opened:
+        if opened:
+            st.markdown(f"**What meeting it looks like:** {md(s.looks_like)}")
+            app.show_table(qs[list(columns)].rename(columns=columns),
+                           column_config={"Weight in its standard": st.column_config.NumberColumn(format="%g"),
+                                          "Asked from": st.column_config.NumberColumn(format="%d")})
 context = questions[~questions["scored"]]
 if len(context):
-    with st.expander(f"Context questions, not scored ({len(context)})"):
-        st.markdown("Recorded and reported alongside the scores, but they earn no credit.")
-        app.show_table(context[list(columns)].rename(columns=columns),
-                       column_config={"Weight in its standard": None,
-                                      "Asked from": st.column_config.NumberColumn(format="%d")})
+    with app.on_demand(f"Context questions, not scored ({len(context)})", key="method_context") as opened:
+        if opened:
+            st.markdown("Recorded and reported alongside the scores, but they earn no credit.")
+            app.show_table(context[list(columns)].rename(columns=columns),
+                           column_config={"Weight in its standard": None,
+                                          "Asked from": st.column_config.NumberColumn(format="%d")})
 
 # ---- Scoring rules -----------------------------------------------------------------------------
 st.header("How scores are made")
@@ -101,9 +103,10 @@ def answer_set_table(group) -> None:
 if sets:
     answer_set_table(sets[0][1])
 if len(sets) > 1:
-    with st.expander(f"The other {len(sets) - 1} sets of answers"):
-        for _, group in sets[1:]:
-            answer_set_table(group)
+    with app.on_demand(f"The other {len(sets) - 1} sets of answers", key="method_answer_sets") as opened:
+        if opened:
+            for _, group in sets[1:]:
+                answer_set_table(group)
 
 st.subheader("2. A standard's score")
 st.markdown(
@@ -130,9 +133,10 @@ app.show_table(rule.assign(standards=rule["standards"].map(lambda s: ", ".join(m
         "round_year": "Round", "standards_asked": "Standards asked about",
         "standards": "Which standards", "min_standards": "Standards needed to be ranked"}),
     column_config={"Round": st.column_config.NumberColumn(format="%d")})
-with st.expander("Weights of the nine standards in the overall score"):
-    app.show_table(weights, column_config={
-        "Weight in the overall score": st.column_config.NumberColumn(format="%g")})
+with app.on_demand("Weights of the nine standards in the overall score", key="method_weights") as opened:
+    if opened:
+        app.show_table(weights, column_config={
+            "Weight in the overall score": st.column_config.NumberColumn(format="%g")})
 
 st.subheader("4. Bands")
 st.markdown("Each standard score, and the overall score, falls in one band:")
@@ -227,11 +231,12 @@ if rounds["is_demo"].any():
         "patterns are the program's assumptions, not findings:")
     st.markdown("\n".join(f"- {md(a)}" for a in meth.demo_assumptions()))
     effects = cached_meth.demo_effects()
-    with st.expander("Regional and council-type effects in the demonstration data"):
-        app.show_table(effects.rename(columns={
-            "kind": "Effect of", "group": "Group", "effect": "Effect on readiness (standard deviations)",
-            "mean_score": f"Average overall score, {demo_years.split(' and ')[-1]}"}),
-            column_config={"Effect on readiness (standard deviations)": st.column_config.NumberColumn(format="%+.2f")})
+    with app.on_demand("Regional and council-type effects in the demonstration data", key="method_demo_effects") as opened:
+        if opened:
+            app.show_table(effects.rename(columns={
+                "kind": "Effect of", "group": "Group", "effect": "Effect on readiness (standard deviations)",
+                "mean_score": f"Average overall score, {demo_years.split(' and ')[-1]}"}),
+                column_config={"Effect on readiness (standard deviations)": st.column_config.NumberColumn(format="%+.2f")})
 
 # ---- Limitations -------------------------------------------------------------------------------
 st.header("Limitations: how far to trust the numbers")
@@ -295,8 +300,9 @@ app.show_table(
                    "Scored answers expected": st.column_config.NumberColumn(format="%d"),
                    "Don't know answers": st.column_config.NumberColumn(format="%d"),
                    "Missing answers": st.column_config.NumberColumn(format="%d")})
-with st.expander("Council reorganisations since the earliest round's council set"):
-    app.show_table(meth.reorganisation_table(lineage))
+with app.on_demand("Council reorganisations since the earliest round's council set", key="method_reorganisations") as opened:
+    if opened:
+        app.show_table(meth.reorganisation_table(lineage))
 
 # ---- Sources -------------------------------------------------------------------------------------
 st.header("Sources")

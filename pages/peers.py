@@ -189,8 +189,9 @@ if frame["score"].notna().any():
     st.caption((f"Black dot (lower line of each standard): {md(name)}. " if responded else "")
                + "Green diamond: the peer median. Grey circles: the peers; a bigger circle is several "
                "peers with the same score. Shaded areas and the words along the top mark the bands.")
-    with st.expander("Table: the council, the peer median and the range of peers on each standard"):
-        app.show_table(peers.standards_table(frame, name, responded))
+    with app.on_demand("Table: the council, the peer median and the range of peers on each standard", key="peers_range") as opened:
+        if opened:
+            app.show_table(peers.standards_table(frame, name, responded))
 else:
     st.info(f"None of these councils has scores in {year}, so there is nothing to chart.")
 

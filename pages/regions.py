@@ -99,10 +99,11 @@ with side_col:
     if target:
         st.page_link("pages/scorecard.py", label=f"Open the scorecard for {md(names[target])}",
                      icon=":material/assignment:", query_params={"authority": target, "round": str(year)})
-with st.expander("Table: every council on the map, with region, type, score and rank"):
-    app.show_table(regions.map_table(shown, year))
-    st.caption("Councils outside the type filter are left out of this table."
-               if type_plural else "Sorted by council name.")
+with app.on_demand("Table: every council on the map, with region, type, score and rank", key="regions_map") as opened:
+    if opened:
+        app.show_table(regions.map_table(shown, year))
+        st.caption("Councils outside the type filter are left out of this table."
+                   if type_plural else "Sorted by council name.")
 
 # ---- 2. League table -----------------------------------------------------------------------
 st.header("Region league table")
@@ -175,8 +176,9 @@ else:
                   + f" by region, {year}" + (f": {type_plural}" if type_plural else "")),
         width="stretch", config={"displayModeBar": False},
     )
-    with st.expander("Table: the same figures, region by standard"):
-        app.show_table(regions.matrix_table(matrix, measure))
+    with app.on_demand("Table: the same figures, region by standard", key="regions_standards") as opened:
+        if opened:
+            app.show_table(regions.matrix_table(matrix, measure))
 
 # ---- 4. Councils in one region -------------------------------------------------------------
 st.header("Councils in a region")

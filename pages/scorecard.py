@@ -152,8 +152,9 @@ st.caption(f"Black diamond: {md(name)}. Blue circle: England median; orange squa
            f"median; green triangle: median of {md(type_group.lower())}. Medians are of the councils that "
            "responded this round. \"No evidence\" means every answer for that standard was \"Don't know\" or "
            "missing: it is left out of the overall score, not counted as 0.")
-with st.expander("Table: score on each standard against the medians"):
-    app.show_table(scorecard.profile_table(profile, str(me["region_name"]), str(me["type"])))
+with app.on_demand("Table: score on each standard against the medians", key="scorecard_profile") as opened:
+    if opened:
+        app.show_table(scorecard.profile_table(profile, str(me["region_name"]), str(me["type"])))
 
 # ---- Answer by answer -----------------------------------------------------------------------
 st.subheader("The answers behind the scores", anchor=False)
@@ -272,11 +273,12 @@ if len(lfl):
                    + f" gained questions since {prev}: the chart above shows each round's own score, "
                    "the table below the like-for-like one.")
     app.show_table(scorecard.like_for_like_table(lfl, year))
-with st.expander("Table: scores in each round"):
-    table = scorecard.trend_table(overall_trend, standard_trend)
-    app.show_table(table, column_config={
-        f"Standard {int(r.standard)}": st.column_config.TextColumn(help=str(r.short_name))
-        for r in profile.itertuples()
-    })
-    st.caption("\"Not asked\": that round's questionnaire had no questions on the standard. "
-               "A dash: no response that round.")
+with app.on_demand("Table: scores in each round", key="scorecard_rounds") as opened:
+    if opened:
+        table = scorecard.trend_table(overall_trend, standard_trend)
+        app.show_table(table, column_config={
+            f"Standard {int(r.standard)}": st.column_config.TextColumn(help=str(r.short_name))
+            for r in profile.itertuples()
+        })
+        st.caption("\"Not asked\": that round's questionnaire had no questions on the standard. "
+                   "A dash: no response that round.")

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from lib.paths import ROOT
 
 
-def open_page(page: str | None = None, **params: str) -> AppTest:
+def open_page(page: str | None = None, *, opened: bool = False, **params: str) -> AppTest:
     """Open `page` (e.g. "pages/gaps.py"; None is Home) with `params` in the URL, as a link to it
     does, and check that nothing raised.
 
@@ -18,6 +18,9 @@ def open_page(page: str | None = None, **params: str) -> AppTest:
     opened: the session's first run is that page's (the shared round picker reads ?round= from
     the URL on a session's first run only). Before the first run AppTest knows a page by its
     file name, which is also its url_path in lib.app's navigation.
+
+    `opened=True` then opens every expander whose content is built on demand (lib.app.on_demand:
+    the chart tables and reference lists), as a person opening each one would, and reruns.
     """
     at = AppTest.from_file(ROOT / "dashboard.py", default_timeout=120)
     for key, value in params.items():
@@ -26,7 +29,22 @@ def open_page(page: str | None = None, **params: str) -> AppTest:
         at.switch_page(page)
     at.run()
     assert not at.exception, at.exception
+    if opened:
+        open_on_demand(at)
     return at
+
+
+def open_on_demand(at: AppTest) -> list[str]:
+    """Open every on-demand expander on the page (lib.app.on_demand) and rerun; returns their keys."""
+    from lib.app import ON_DEMAND
+
+    keys = [k for k in at.session_state if str(k).startswith(ON_DEMAND)]
+    assert keys, "the page has no on-demand expander"
+    for key in keys:
+        at.session_state[key] = True
+    at.run()
+    assert not at.exception, at.exception
+    return keys
 
 
 def table_with(at: AppTest, *columns: str) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from tests.browser import (
     VIEWPORT,
     skip_without_chromium,
     wait_for_app,
+    wait_for_rerun_start,
 )
 
 pytestmark = [pytest.mark.browser, skip_without_chromium()]
@@ -182,3 +183,23 @@ def test_on_a_phone_the_sidebar_starts_closed_and_the_headline_comes_first(share
             assert (title["x"] > 250) is sidebar_open, (viewport, title)
         finally:
             context.close()
+
+
+def test_a_table_behind_a_chart_opens_with_the_keyboard(shared_server, page, repo_con):
+    # The scorecard's "Table: scores in each round" is built only once opened (lib.app.on_demand):
+    # nothing is drawn in it while closed; Enter on its heading opens it and the table appears.
+    code = repo_con.execute("SELECT authority_code FROM overall_scores WHERE round_year = 2015 AND ranked "
+                            "ORDER BY rank LIMIT 1").fetchone()[0]
+    _open(page, f"{shared_server}/scorecard?authority={code}")
+    box = page.locator('[data-testid="stExpander"]').filter(has_text="Table: scores in each round")
+    assert box.count() == 1
+    assert box.locator('[data-testid="stDataFrame"]').count() == 0
+    box.locator("summary").focus()
+    page.keyboard.press("Enter")
+    wait_for_rerun_start(page)
+    wait_for_app(page)
+    grid = box.locator('[data-testid="stDataFrame"]')
+    grid.wait_for(timeout=30_000)
+    assert grid.is_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert not page.console_errors, page.console_errors

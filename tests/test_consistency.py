@@ -89,7 +89,7 @@ def test_scorecard_heatmap_regions_peers_and_what_if_agree(repo_db_path, picks, 
         england_rank = f"{int(row['rank'])} of {int(row['n_ranked'])}"
         region_rank = f"{int(row['region_rank'])} of {int(row['region_n_ranked'])}"
 
-        card = open_page("pages/scorecard.py", authority=code, round=str(YEAR))
+        card = open_page("pages/scorecard.py", opened=True, authority=code, round=str(YEAR))
         metrics = {m.label: m.value for m in card.metric}
         assert metrics["Overall score (out of 100)"] == score
         assert metrics["Band"] == band
@@ -97,7 +97,7 @@ def test_scorecard_heatmap_regions_peers_and_what_if_agree(repo_db_path, picks, 
         assert metrics[f"Rank in {row['region_name']}"] == region_rank
         card_standards = table_with(card, "Standard", "Council score", "Band")
 
-        heat = open_page("pages/gaps.py", round=str(YEAR))
+        heat = open_page("pages/gaps.py", opened=True, round=str(YEAR))
         heat_table = table_with(heat, "Council", "Overall score", "Rank").set_index("Council")
         assert heat_table.loc[row["display_name"], "Overall score"] == f"{score} ({band})"
         assert heat_table.loc[row["display_name"], "Rank"] == england_rank
@@ -106,12 +106,12 @@ def test_scorecard_heatmap_regions_peers_and_what_if_agree(repo_db_path, picks, 
                 continue
             assert heat_table.loc[row["display_name"], s.Standard] == f"{s._2} ({s.Band})"
 
-        reg = open_page("pages/regions.py", round=str(YEAR))
+        reg = open_page("pages/regions.py", opened=True, round=str(YEAR))
         map_table = table_with(reg, "Council", "Score and band", "Rank").set_index("Council")
         assert map_table.loc[row["display_name"], "Score and band"] == f"{score} ({band})"
         assert map_table.loc[row["display_name"], "Rank"] == england_rank
 
-        peers = open_page("pages/peers.py", authority=code, round=str(YEAR))
+        peers = open_page("pages/peers.py", opened=True, authority=code, round=str(YEAR))
         pm = {m.label: m.value for m in peers.metric}
         assert pm["Overall score"] == score
         assert pm["Rank in England"] == england_rank

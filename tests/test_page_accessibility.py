@@ -43,7 +43,7 @@ def test_pages_named_in_the_statement_give_each_chart_a_table(repo_con, page):
     a 'Table:' section: every such page has charts, a 'Table:' section, and a table per chart."""
     code = repo_con.execute("SELECT authority_code FROM overall_scores WHERE round_year = 2015 AND ranked "
                             "ORDER BY rank LIMIT 1").fetchone()[0]
-    at = open_page(page, authority=code)
+    at = open_page(page, opened=True, authority=code)
     charts = len(at.get("plotly_chart"))
     tables = [e for e in at.expander if e.label.startswith("Table")]
     assert charts >= 1 and len(tables) >= 1, page

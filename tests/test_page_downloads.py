@@ -53,7 +53,7 @@ def test_an_unknown_round_in_the_address_falls_back_to_all_rounds(repo_db_path):
 
 
 def test_the_data_dictionary_lists_every_column_of_every_dataset(repo_db_path, repo_con):
-    at = open_page(PAGE)
+    at = open_page(PAGE, opened=True)
     tables = [t.value for t in at.dataframe if "Meaning" in t.value.columns]
     assert len(tables) == len(opendata.DATASETS) + 1
     for table, name in zip(tables[:-1], opendata.DATASETS, strict=True):

@@ -15,7 +15,7 @@ PAGE = "pages/gaps.py"
 
 
 def test_default_view(repo_db_path, repo_con, latest_year):
-    at = open_page(PAGE)
+    at = open_page(PAGE, opened=True)
     assert at.title[0].value == "Gap finder"
     respondents = repo_con.execute("SELECT count(*) FROM respondents WHERE round_year = ?", [latest_year]).fetchone()[0]
 
@@ -56,7 +56,7 @@ def test_default_view(repo_db_path, repo_con, latest_year):
 
 
 def test_url_state_question_region_and_sort(repo_db_path, repo_con, latest_year):
-    at = open_page(PAGE, question="emp_pa_register", region=LONDON, sort="3")
+    at = open_page(PAGE, opened=True, question="emp_pa_register", region=LONDON, sort="3")
     assert at.selectbox(key="gap_region").value == LONDON
     assert at.selectbox(key="gap_sort").value == "3"
     assert at.selectbox(key="gap_question").value == "emp_pa_register"
@@ -96,7 +96,7 @@ def test_url_state_question_region_and_sort(repo_db_path, repo_con, latest_year)
 
 
 def test_change_and_published_figures(repo_db_path, repo_con, latest_year):
-    at = open_page(PAGE)
+    at = open_page(PAGE, opened=True)
     prev = repo_con.execute("SELECT max(year) FROM survey_rounds WHERE year < ?", [latest_year]).fetchone()[0]
     change = table_with(at, "Question", "Change (points)")
     expected = gaps.change_since_previous(repo_con, latest_year)
@@ -130,7 +130,7 @@ def test_unknown_url_values_fall_back(repo_db_path):
 
 
 def test_new_questions_can_be_ranked_and_are_marked(repo_db_path, repo_con, latest_year):
-    at = open_page(PAGE, questions="all")
+    at = open_page(PAGE, opened=True, questions="all")
     unmet = table_with(at, "Question", "Without the support (%)")
     expected = gaps.only_report_questions(gaps.unmet_questions(repo_con, latest_year), False)
     assert list(unmet["Question"]) == list(expected["topic"])

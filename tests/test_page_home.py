@@ -57,3 +57,17 @@ def test_streamlit_file_menu_is_off_and_the_apps_menu_shows(repo_db_path):
         "Home", "Gap finder", "Council scorecard", "Self-assessment", "Improvement plan", "Regional comparison",
         "Peer comparison", "Good practice", "Methodology", "Accessibility", "Download the data", "Data management",
     ]
+
+
+def test_tables_behind_the_charts_are_built_only_once_opened():
+    # Home has two on-demand tables (bands by standard, the ranking) and one table always shown
+    # (the change since the previous round): 1 table closed, 3 once both are opened.
+    from tests.apptest import open_on_demand
+
+    at = open_page()
+    on_demand = [e.label for e in at.expander if e.label.startswith("Table:")]
+    assert len(on_demand) == 2
+    closed = len(at.dataframe)
+    keys = open_on_demand(at)
+    assert len(keys) == 2
+    assert (closed, len(at.dataframe)) == (1, 3)

@@ -34,7 +34,7 @@ def _assert_rules_match_database(at: AppTest, con) -> None:
 
 
 def test_methodology_shows_the_rules_in_the_database(repo_db_path, repo_con):
-    at = open_page(PAGE)
+    at = open_page(PAGE, opened=True)
     assert at.title[0].value == "Methodology"
     _assert_rules_match_database(at, repo_con)
 
@@ -115,7 +115,7 @@ def test_methodology_follows_changed_thresholds(repo_db_path, tmp_path, monkeypa
 def test_methodology_explains_how_the_demo_is_made(repo_db_path, repo_con):
     from lib import demo
 
-    at = open_page(PAGE)
+    at = open_page(PAGE, opened=True)
     assert "How the demonstration data is made" in [h.value for h in at.subheader]
     text = _text(at)
     for assumption in demo.ASSUMPTIONS:

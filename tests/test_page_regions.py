@@ -12,7 +12,7 @@ PAGE = "pages/regions.py"
 
 
 def test_default_state(repo_db_path, repo_con, latest_year):
-    at = open_page(PAGE)
+    at = open_page(PAGE, opened=True)
     assert at.title[0].value == "Regional comparison"
     assert [h.value for h in at.header] == ["Map of councils", "Region league table",
                                             "Regions against each standard", "Councils in a region"]
@@ -50,7 +50,7 @@ def test_standard_type_and_region_from_the_url(repo_db_path, repo_con, latest_ye
         "SELECT region_code, any_value(region_name) FROM round_councils WHERE round_year = ? AND type = 'county' "
         "GROUP BY region_code HAVING bool_or(responded) ORDER BY count(*) FILTER (WHERE NOT responded) > 0 DESC, "
         "region_code LIMIT 1", [latest_year]).fetchone()
-    at = open_page(PAGE, standard="3", type="county", region=region)
+    at = open_page(PAGE, opened=True, standard="3", type="county", region=region)
     assert at.selectbox(key="reg_standard").value == "3"
     assert at.selectbox(key="reg_type").value == "county"
     assert at.selectbox(key="reg_region").value == region
@@ -83,7 +83,7 @@ def test_standard_type_and_region_from_the_url(repo_db_path, repo_con, latest_ye
 
 
 def test_share_meeting_heat_map(repo_db_path, repo_con, latest_year):
-    at = open_page(PAGE, measure="meeting")
+    at = open_page(PAGE, opened=True, measure="meeting")
     assert at.radio(key="reg_measure").value == "meeting"
     table = next(d.value for d in at.dataframe if d.value.columns[0] == "Region" and "Position" not in d.value.columns)
     row = repo_con.execute(

@@ -146,7 +146,7 @@ def test_current_council_code_is_mapped_to_the_2015_set(repo_db_path, repo_con):
 
 
 def test_trend_section_explains_the_changing_questionnaire(repo_db_path, repo_con):
-    at = open_page(PAGE, authority=_ranked(repo_con, 2015))
+    at = open_page(PAGE, opened=True, authority=_ranked(repo_con, 2015))
     assert any("not like for like" in i.value for i in at.info)
     assert any(e.label.startswith("Table: scores in each round") for e in at.expander)
     trend_table = next(df.value for df in at.dataframe if "Overall score" in df.value.columns)
