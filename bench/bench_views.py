@@ -4,11 +4,13 @@ Against real `streamlit run` servers on 127.0.0.1, driven by headless Chromium (
 /usr/bin/chromium). One person is one browser context. For every page of the dashboard it
 reports, in one run:
 
-- **first view**: the page for a council nobody has opened yet on this server (pages without a
-  council: the page's first view since the server started), in a browser that already holds
-  the front end's files, as a director's browser does after the first page;
+- **first view**: the page for a council nobody has opened yet on this server (median of
+  --repeats councils; pages without a council have none here, as the warm-up opened them), in a
+  browser that already holds the front end's files, as a director's browser does after the
+  first page;
 - **repeat view**: the same address opened again by the same person (median of --repeats);
-- **widget change**: the person picks another survey round in the sidebar, on the open page;
+- **widget change**: the person picks another survey round in the sidebar, on the open page
+  (median of --repeats: 2014, then 2013, then 2012);
 - **new visitor**: the repeat view's address in a brand-new browser context, so the server
   also sends every front-end file the page needs (JavaScript, fonts, styles);
 - **protocol client**: the repeat view through bench/wsclient.py (Streamlit's own protocol over
@@ -62,6 +64,8 @@ from tests.browser import (  # noqa: E402
     wait_for_rerun_start,
 )
 
+#: The rounds the widget-change views pick in turn (the page opens on the latest, 2015).
+ROUNDS = (2014, 2013, 2012)
 #: After a page has settled, how long the server must stay quiet before its CPU is read.
 QUIET_S = 0.4
 TIMEOUT_MS = 180_000
@@ -183,15 +187,23 @@ def measure_pages(browser, db_path: Path, codes: list[str], repeats: int, profil
             for label, path in pages.items():
                 takes_council = "{code}" in path
                 address = path.format(code=next(spare)) if takes_council else path
-                first = person.view(address)[0] if takes_council else None
+                # First views: the median of `repeats` councils nobody has opened (the last of
+                # them is then the repeat views' address).
+                firsts = []
+                if takes_council:
+                    for _ in range(repeats - 1):
+                        firsts.append(person.view(path.format(code=next(spare)))[0])
+                    firsts.append(person.view(address)[0])
                 again, drawing = [], []
                 for _ in range(repeats):
                     again.append(person.view(address))
                     drawing.append(person.browser_cpu)
-                widget = person.change_round(2014)
+                # Widget changes: the earlier rounds in turn, each from the page as it stands.
+                widgets = [person.change_round(year) for year in ROUNDS[:repeats]]
                 rows[label] = {
-                    "first": first, "repeat": statistics.median(c for c, _ in again),
-                    "browser": statistics.median(s for _, s in again), "widget": widget,
+                    "first": statistics.median(firsts) if firsts else None,
+                    "repeat": statistics.median(c for c, _ in again),
+                    "browser": statistics.median(s for _, s in again), "widget": statistics.median(widgets),
                     "browser cpu": statistics.median(drawing),
                     "new visitor": new_visitor(browser, base, proc.pid, address),
                     "protocol": statistics.median(ws_view(base, proc.pid, address) for _ in range(repeats)),
