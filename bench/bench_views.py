@@ -28,8 +28,9 @@ the page minus the floor.
 `--profile PAGE` also records the server with py-spy (sampling only threads holding the GIL)
 during --repeats repeat views of that page and prints the functions that took the most time.
 
-`--before DIR` measures another checkout's pages first, in the same run and beside the same
-one-line app (e.g. `git worktree add /tmp/before <commit>`).
+`--before DIR` also measures another checkout (e.g. `git worktree add /tmp/before <commit>`),
+beside the same one-line app: both servers run side by side and take turns page by page, so a
+change in the shared machine's speed during the run falls on both alike.
 
 Run: uv run python bench/bench_views.py [--repeats 3] [--profile scorecard] [--before DIR]
 Timings are reported, never asserted in tests.
@@ -41,6 +42,7 @@ import argparse
 import asyncio
 import collections
 import concurrent.futures
+import contextlib
 import shutil
 import signal
 import statistics
@@ -170,13 +172,19 @@ def measure_floor(browser, tmp: Path, repeats: int) -> dict:
                 "protocol": statistics.median(ws_view(base, proc.pid, "") for _ in range(repeats))}
 
 
-def measure_pages(browser, db_path: Path, codes: list[str], repeats: int, profile: str | None,
-                  pages: dict[str, str], root: Path = ROOT) -> dict:
-    rows: dict[str, dict] = {}
-    spare = iter(codes[2:])  # councils no view has opened, one per page that takes a council
-    with streamlit_process(db_path, script=root / "dashboard.py", cwd=root) as (base, proc):
-        person = Person(browser, base, proc.pid)
-        try:
+def measure_pages(browser, checkouts: list[tuple[Path, Path]], codes: list[str], repeats: int,
+                  profile: str | None, pages: dict[str, str]) -> list[dict]:
+    """Every page on each checkout's server, given as (database, checkout root): the servers run
+    side by side and the checkouts take turns page by page, so a drift in the machine's speed
+    falls on both alike. One row dict per checkout."""
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(streamlit_process(db, script=root / "dashboard.py", cwd=root))
+                   for db, root in checkouts]
+        people = [Person(browser, base, proc.pid) for base, proc in servers]
+        for person in people:
+            stack.callback(person.close)
+        spares = [iter(codes[2:]) for _ in checkouts]  # councils no view has opened yet
+        for person in people:
             # Not counted: the server's first run (imports, the fresh database's first
             # publication) and the browser's first download of the front end's files, on a
             # page the table does not list; then each page once for a council the table does
@@ -184,38 +192,46 @@ def measure_pages(browser, db_path: Path, codes: list[str], repeats: int, profil
             person.view("accessibility")
             for path in pages.values():
                 person.view(path.format(code=codes[1]))
-            for label, path in pages.items():
-                takes_council = "{code}" in path
-                address = path.format(code=next(spare)) if takes_council else path
-                # First views: the median of `repeats` councils nobody has opened (the last of
-                # them is then the repeat views' address).
-                firsts = []
-                if takes_council:
-                    for _ in range(repeats - 1):
-                        firsts.append(person.view(path.format(code=next(spare)))[0])
-                    firsts.append(person.view(address)[0])
-                again, drawing = [], []
-                for _ in range(repeats):
-                    again.append(person.view(address))
-                    drawing.append(person.browser_cpu)
-                # Widget changes: the earlier rounds in turn, each from the page as it stands.
-                widgets = [person.change_round(year) for year in ROUNDS[:repeats]]
-                rows[label] = {
-                    "first": statistics.median(firsts) if firsts else None,
-                    "repeat": statistics.median(c for c, _ in again),
-                    "browser": statistics.median(s for _, s in again), "widget": statistics.median(widgets),
-                    "browser cpu": statistics.median(drawing),
-                    "new visitor": new_visitor(browser, base, proc.pid, address),
-                    "protocol": statistics.median(ws_view(base, proc.pid, address) for _ in range(repeats)),
-                }
-                if profile and profile == path.split("?", 1)[0]:
-                    rows[label]["profile"] = profile_views(person, proc.pid, [address] * max(repeats, 5))
-                    if takes_council:
-                        fresh = [path.format(code=next(spare)) for _ in range(max(repeats, 5))]
-                        rows[label]["profile first"] = profile_views(person, proc.pid, fresh)
-        finally:
-            person.close()
-    return rows
+        rows: list[dict] = [{} for _ in checkouts]
+        for label, path in pages.items():
+            for i, person in enumerate(people):
+                rows[i][label] = measure_page(person, path, spares[i], repeats, browser)
+                if profile and profile == path.split("?", 1)[0] and i == len(people) - 1:
+                    address = path.format(code=next(spares[i])) if "{code}" in path else path
+                    person.view(address)
+                    rows[i][label]["profile"] = profile_views(person, person.pid, [address] * max(repeats, 5))
+                    if "{code}" in path:
+                        fresh = [path.format(code=next(spares[i])) for _ in range(max(repeats, 5))]
+                        rows[i][label]["profile first"] = profile_views(person, person.pid, fresh)
+        return rows
+
+
+def measure_page(person: Person, path: str, spare, repeats: int, browser) -> dict:
+    """One page's row: first views (councils from `spare`), repeat views, round changes, a new
+    visitor and the protocol client's view."""
+    takes_council = "{code}" in path
+    address = path.format(code=next(spare)) if takes_council else path
+    # First views: the median of `repeats` councils nobody has opened (the last of them is then
+    # the repeat views' address).
+    firsts = []
+    if takes_council:
+        for _ in range(repeats - 1):
+            firsts.append(person.view(path.format(code=next(spare)))[0])
+        firsts.append(person.view(address)[0])
+    again, drawing = [], []
+    for _ in range(repeats):
+        again.append(person.view(address))
+        drawing.append(person.browser_cpu)
+    # Widget changes: the earlier rounds in turn, each from the page as it stands.
+    widgets = [person.change_round(year) for year in ROUNDS[:repeats]]
+    return {
+        "first": statistics.median(firsts) if firsts else None,
+        "repeat": statistics.median(c for c, _ in again),
+        "browser": statistics.median(s for _, s in again), "widget": statistics.median(widgets),
+        "browser cpu": statistics.median(drawing),
+        "new visitor": new_visitor(browser, person.base, person.pid, address),
+        "protocol": statistics.median(ws_view(person.base, person.pid, address) for _ in range(repeats)),
+    }
 
 
 def profile_views(person: Person, pid: int, addresses: list[str]) -> list[str]:
@@ -251,7 +267,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--before", type=Path, help="another checkout (e.g. a git worktree of an older "
-                        "commit) whose pages are measured first, in the same run, on a copy of the same database")
+                        "commit) measured in the same run, page by page in turn with this one, on a copy of the same database")
     parser.add_argument("--pages", help="only these pages, by address, comma-separated (e.g. scorecard,gaps)")
     parser.add_argument("--profile", help="a page's address (e.g. scorecard) to profile with py-spy")
     args = parser.parse_args()
@@ -268,12 +284,13 @@ def main() -> None:
             floor = measure_floor(browser, tmp, args.repeats)
             chosen = set(args.pages.split(",")) if args.pages else None
             pages = {k: v for k, v in PAGES.items() if chosen is None or v.split("?", 1)[0] in chosen}
-            before = None
+            checkouts = [(db_path, ROOT)]
             if args.before:
                 copy = tmp / "before.duckdb"
-                shutil.copy(db_path, copy)  # its own file: the server publishes beside it
-                before = measure_pages(browser, copy, codes, args.repeats, None, pages, args.before.resolve())
-            rows = measure_pages(browser, db_path, codes, args.repeats, args.profile, pages)
+                shutil.copy(db_path, copy)  # its own file: each server publishes beside its own
+                checkouts.insert(0, (copy, args.before.resolve()))
+            *earlier, rows = measure_pages(browser, checkouts, codes, args.repeats, args.profile, pages)
+            before = earlier[0] if earlier else None
         finally:
             browser.close()
     if before is not None:
