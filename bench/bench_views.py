@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import wsclient  # noqa: E402
-from bench.bench_capacity import PAGES, TICK, cpu_seconds, ranked_codes  # noqa: E402
+from bench.bench_capacity import PAGES, cpu_seconds, ranked_codes  # noqa: E402
 from bench.floor import one_line_app  # noqa: E402
 from tests.browser import (  # noqa: E402
     VIEWPORT,
@@ -89,14 +89,12 @@ def settle(pid: int) -> float:
 def browser_cpu() -> float:
     """CPU seconds of every running Chromium process (renderers, GPU, browser), from /proc."""
     total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for comm in Path("/proc").glob("[0-9]*/comm"):
         try:
-            text = stat.read_text()
+            if comm.read_text().startswith(("chromium", "chrome", "headless_shell")):
+                total += cpu_seconds(int(comm.parent.name))
         except OSError:  # the process ended while we looked
             continue
-        name, fields = text[text.index("(") + 1:text.rindex(")")], text.rsplit(")", 1)[1].split()
-        if name.startswith(("chromium", "chrome", "headless_shell")):
-            total += (int(fields[11]) + int(fields[12])) / TICK
     return total
 
 

@@ -7,6 +7,7 @@ import json
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from lib.app import ON_DEMAND
 from lib.paths import ROOT
 
 
@@ -36,8 +37,6 @@ def open_page(page: str | None = None, *, opened: bool = False, **params: str) -
 
 def open_on_demand(at: AppTest) -> list[str]:
     """Open every on-demand expander on the page (lib.app.on_demand) and rerun; returns their keys."""
-    from lib.app import ON_DEMAND
-
     keys = [k for k in at.session_state if str(k).startswith(ON_DEMAND)]
     assert keys, "the page has no on-demand expander"
     for key in keys:
