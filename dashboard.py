@@ -1,9 +1,9 @@
 """PA Support Benchmark: the entry point, `uv run streamlit run dashboard.py`.
 
 The navigation (pages grouped for the three audiences), the survey-round picker and the
-synthetic-data banner every page shares are built by lib.app.run_app.
+synthetic-data banner every page shares are built by lib.web.app.run_app.
 
-The same server also serves the read-only open data API under /api/v1/ (lib.api). `streamlit
+The same server also serves the read-only open data API under /api/v1/ (lib.api.routes). `streamlit
 run` finds the `st.App` assigned to `app` below (it reads this file's source, without running
 it), imports this module under its own name and serves that App with uvicorn; the App then runs
 this file as the Streamlit script for every page view, as `__main__`. So the App is built only
@@ -15,10 +15,10 @@ from __future__ import annotations
 import streamlit as st
 
 if __name__ == "__main__":
-    from lib import app as ui
+    from lib.web import app as ui
 
     ui.run_app()
 else:
-    from lib import api
+    from lib.api import routes as api
 
     app = st.App(__file__, routes=api.routes())

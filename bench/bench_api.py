@@ -85,7 +85,7 @@ def run(url: str, pid: int, threads: int, seconds: float, headers: dict[str, str
 
 def council_codes(db_path: Path, n: int) -> list[str]:
     """n councils that responded in 2015, spread through the list (read before the server starts)."""
-    from lib import db
+    from lib.store import db
 
     con = db.connect(db_path, read_only=True)
     try:
@@ -132,7 +132,7 @@ def main() -> None:
     parser.add_argument("--threads", default="1,4,16", help="client threads, comma separated")
     parser.add_argument("--sessions", type=int, default=8, help="dashboard sessions beside the API (0: skip)")
     args = parser.parse_args()
-    from lib.build import build_database
+    from lib.reference.build import build_database
 
     tmp = Path(tempfile.mkdtemp(prefix="pa-bench-api-"))
     db_path = tmp / "bench.duckdb"

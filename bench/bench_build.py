@@ -50,8 +50,8 @@ def scale_up(con, factor: int) -> None:
 
 
 def run_scenario(scale: int, repeats: int) -> dict:
-    from lib import db
-    from lib.build import build_database
+    from lib.reference.build import build_database
+    from lib.store import db
 
     tmp = Path(tempfile.mkdtemp(prefix="pa-bench-"))
     build_times = []

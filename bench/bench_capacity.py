@@ -315,7 +315,7 @@ def open_sessions(base: str, pid: int, codes: list[str], n: int, idle: float = 1
 
 def ranked_codes(db_path: Path) -> list[str]:
     """The 2015 round's ranked councils, best first."""
-    from lib import db
+    from lib.store import db
 
     con = db.connect(db_path, read_only=True)
     try:
@@ -328,7 +328,7 @@ def ranked_codes(db_path: Path) -> list[str]:
 def scorecard_paths(db_path: Path) -> list[str]:
     """A scorecard address for every ranked council in every round, newest round first (so a
     burst of councils nobody has opened yet can be larger than one round's 95 respondents)."""
-    from lib import db
+    from lib.store import db
 
     con = db.connect(db_path, read_only=True)
     try:
@@ -344,7 +344,7 @@ def measure(root: Path, args: argparse.Namespace, tmp: Path) -> dict:
     folder = tmp / f"db-{len(list(tmp.iterdir()))}"
     folder.mkdir()
     db_path = folder / "bench.duckdb"
-    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from lib.build import "
+    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from lib.reference.build import "
                     "build_database; build_database(Path(sys.argv[1]))", str(db_path)],
                    cwd=root, check=True)
     codes = ranked_codes(db_path)

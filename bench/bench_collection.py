@@ -26,8 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lib import collection, geography  # noqa: E402
-from lib.build import build_database  # noqa: E402
+from lib import collection  # noqa: E402
+from lib.reference import geography  # noqa: E402
+from lib.reference.build import build_database  # noqa: E402
 
 YEAR = 2026
 

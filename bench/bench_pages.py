@@ -82,8 +82,8 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from lib import db
-    from lib.build import build_database
+    from lib.reference.build import build_database
+    from lib.store import db
 
     tmp = Path(tempfile.mkdtemp(prefix="pa-bench-pages-"))
     db_path = tmp / "bench.duckdb"

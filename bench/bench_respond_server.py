@@ -33,7 +33,7 @@ import duckdb  # noqa: E402
 
 from bench.bench_capacity import rss_mb  # noqa: E402
 from lib import collection  # noqa: E402
-from lib.build import build_database  # noqa: E402
+from lib.reference.build import build_database  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_process  # noqa: E402
 
 YEAR = 2016  # the councils of 1 April 2016 are those of 2015, whose respondents have answers to confirm

@@ -35,7 +35,8 @@ YEAR = 2015
 
 def _pages(con: Any, code: str) -> dict[str, Callable[[], Any]]:
     """One view of each page, as its lib calls (the arguments a first visit uses)."""
-    from lib import gaps, good_practice, national, peers, regions, scorecard, scoring, whatif
+    from lib.analysis import gaps, good_practice, national, peers, regions, scorecard, whatif
+    from lib.scoring import views as scoring
 
     lowest = scoring.lowest_band(con)[0]
 
@@ -105,11 +106,11 @@ def _time_pages(con: Any, code: str, repeats: int) -> dict[str, float]:
 
 def run_scale(scale: int, repeats: int) -> dict[str, Any]:
     """Times on the working database (scoring views computed on every query), then on the same
-    file materialised as a publication does it (lib.publish.materialise: the views' rows kept as
+    file materialised as a publication does it (lib.store.publish.materialise: the views' rows kept as
     tables), which is what the dashboard reads."""
     from bench.bench_build import scale_up
-    from lib import db, publish
-    from lib.build import build_database
+    from lib.reference.build import build_database
+    from lib.store import db, publish
 
     path = Path(tempfile.mkdtemp(prefix="pa-bench-scale-")) / "scale.duckdb"
     build_database(path)

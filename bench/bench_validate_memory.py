@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 CHILD = """
 import json, sys, time
 from pathlib import Path
-from lib import db, ingest
+from lib import ingest
+from lib.store import db
 
 def hwm_kb():  # this process's peak RSS (VmHWM starts afresh at exec, unlike ru_maxrss)
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -50,8 +51,9 @@ def _long_csv(limit: int) -> bytes:
     """Long layout: as many answer rows as allowed (MAX_ROWS), each with a long comment, to ~limit bytes.
     Real council codes and question ids (answers repeat after every council has answered every
     question, which validate reports as duplicates: the whole file is still read and checked)."""
-    from lib import geography, ingest
-    from lib.standards import load_config
+    from lib import ingest
+    from lib.reference import geography
+    from lib.scoring.standards import load_config
 
     codes = list(geography.authorities_for_round(2016)["code"])
     questions = [q.id for q in load_config().questions]
@@ -150,7 +152,7 @@ def scenarios(limit: int) -> Iterator[tuple[str, Callable[[], bytes]]]:
 
 def main() -> None:
     from lib import ingest
-    from lib.build import build_database
+    from lib.reference.build import build_database
 
     limit = ingest.max_bytes()
     with tempfile.TemporaryDirectory() as tmp:

@@ -273,7 +273,7 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="pa-bench-views-"))
     db_path = tmp / "bench.duckdb"
-    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from lib.build import "
+    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from lib.reference.build import "
                     "build_database; build_database(Path(sys.argv[1]))", str(db_path)], cwd=ROOT, check=True)
     codes = ranked_codes(db_path)
     with sync_playwright() as pw:

@@ -16,8 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lib import db, whatif  # noqa: E402
-from lib.build import build_database  # noqa: E402
+from lib.analysis import whatif
+from lib.reference.build import build_database  # noqa: E402
+from lib.store import db  # noqa: E402
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ ONE_LINE_APP = 'import streamlit as st\n\nst.title("Empty page")\n'
 
 _FLOOR_PAGE = '''import streamlit as st
 
-from lib import app
+from lib.web import app
 
 app.require_frame(__file__)
 st.title("Empty page")
@@ -30,7 +30,7 @@ sys.path.insert(0, {root!r})
 
 import streamlit as st
 
-from lib import app
+from lib.web import app
 
 # Wrap the navigation once per process (this script runs on every rerun).
 if not hasattr(app, "_bench_pages"):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import app, auth
-from lib.formatting import escape_markdown as md
+from lib.base.formatting import escape_markdown as md
+from lib.web import app, auth
 
 app.require_frame(__file__)
 

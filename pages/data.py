@@ -2,7 +2,7 @@
 was loaded, download the template, export any table, reset to the demonstration data.
 
 Every write goes to the working database through lib.ingest in one transaction, and is then
-published as a new version (lib.publish) that every page and server moves to on its next run.
+published as a new version (lib.store.publish) that every page and server moves to on its next run.
 The page's own reads come from the published version, except the History tab, which reads the
 working database itself.
 """
@@ -16,9 +16,13 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from lib import app, auth, collection, db, exports, ingest, publish, template
-from lib.formatting import escape_markdown as md
-from lib.formatting import format_score
+from lib import collection, ingest
+from lib.base import exports
+from lib.base.formatting import escape_markdown as md
+from lib.base.formatting import format_score
+from lib.ingest import template
+from lib.store import db, publish
+from lib.web import app, auth
 
 app.require_frame(__file__)
 

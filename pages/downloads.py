@@ -1,15 +1,17 @@
 """Download the data: every published round's scores, answers (where the round allows it) and
 question summaries as CSV, Excel or Parquet, each with its API address, and a data dictionary.
 
-The datasets, their columns and the dictionary are defined once in lib.opendata, which the
-HTTP API (lib.api) serves too, so a file and the API return the same columns."""
+The datasets, their columns and the dictionary are defined once in lib.reports.opendata, which the
+HTTP API (lib.api.routes) serves too, so a file and the API return the same columns."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from lib import api, app, opendata
-from lib.formatting import escape_markdown as md
+from lib.api import routes as api
+from lib.base.formatting import escape_markdown as md
+from lib.reports import opendata
+from lib.web import app
 
 app.require_frame(__file__)
 

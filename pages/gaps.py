@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import app, exports, gaps, opendata, regions
+from lib.analysis import gaps, regions
+from lib.base import exports
+from lib.base.formatting import council_type_text, format_percent
+from lib.base.formatting import escape_markdown as md
 from lib.charts import gaps as charts
-from lib.formatting import council_type_text, format_percent
-from lib.formatting import escape_markdown as md
+from lib.reports import opendata
+from lib.web import app
 
 app.require_frame(__file__)
 
-# Queries run once per published version and arguments, shared by every session (lib.app).
+# Queries run once per published version and arguments, shared by every session (lib.web.app).
 cached_regions = app.per_snapshot(regions)
 cached_gaps = app.per_snapshot(gaps)
 cached_open = app.per_snapshot(opendata)

@@ -7,13 +7,14 @@ import re
 
 import streamlit as st
 
-from lib import app, scorecard
-from lib import good_practice as gp
-from lib.formatting import escape_markdown as md
+from lib.analysis import good_practice as gp
+from lib.analysis import scorecard
+from lib.base.formatting import escape_markdown as md
+from lib.web import app
 
 app.require_frame(__file__)
 
-# Queries run once per published version and arguments, shared by every session (lib.app).
+# Queries run once per published version and arguments, shared by every session (lib.web.app).
 cached_gp = app.per_snapshot(gp)
 cached_scorecard = app.per_snapshot(scorecard)
 year = app.current_round()

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import app, hexmap, national
+from lib.analysis import national
+from lib.base.formatting import DASH, format_percent, format_score
+from lib.base.formatting import escape_markdown as md
 from lib.charts import national as charts
-from lib.formatting import DASH, format_percent, format_score
-from lib.formatting import escape_markdown as md
+from lib.reference import hexmap
+from lib.web import app
 
 app.require_frame(__file__)
 
-# Queries run once per published version and arguments, shared by every session (lib.app).
+# Queries run once per published version and arguments, shared by every session (lib.web.app).
 cached_national = app.per_snapshot(national)
 year = app.current_round()
 source = app.data_source(year)

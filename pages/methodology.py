@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import app
-from lib import methodology as meth
-from lib.formatting import escape_markdown as md
-from lib.formatting import format_percent
+from lib.analysis import methodology as meth
+from lib.base.formatting import escape_markdown as md
+from lib.base.formatting import format_percent
+from lib.web import app
 
 app.require_frame(__file__)
 
-# Queries run once per published version and arguments, shared by every session (lib.app).
+# Queries run once per published version and arguments, shared by every session (lib.web.app).
 cached_meth = app.per_snapshot(meth)
 
 
@@ -222,7 +222,7 @@ if rounds["is_demo"].any():
 
     st.subheader("How the demonstration data is made")
     st.markdown(
-        "A seeded program (`lib/demo.py`) picks which councils answer each round, gives each "
+        "A seeded program (`lib/demo/generator.py`) picks which councils answer each round, gives each "
         "council a general readiness that carries across questions and rounds, and hands out "
         "each answer in exact numbers of councils so that the national shares match the "
         "figures the 2015 report publishes, including who provides each kind of support. It "

@@ -5,15 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import app, opendata, peers, regions, scorecard, scoring
+from lib.analysis import peers, regions, scorecard
+from lib.base.formatting import DASH, band_text, council_type_text, format_score
+from lib.base.formatting import escape_markdown as md
 from lib.charts import band_cell_styles
 from lib.charts import peers as charts
-from lib.formatting import DASH, band_text, council_type_text, format_score
-from lib.formatting import escape_markdown as md
+from lib.reports import opendata
+from lib.scoring import views as scoring
+from lib.web import app
 
 app.require_frame(__file__)
 
-# Queries run once per published version and arguments, shared by every session (lib.app).
+# Queries run once per published version and arguments, shared by every session (lib.web.app).
 cached_scoring = app.per_snapshot(scoring)
 cached_scorecard = app.per_snapshot(scorecard)
 cached_regions = app.per_snapshot(regions)

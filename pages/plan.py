@@ -2,16 +2,18 @@
 first by what similar councils already do, each linked to the good practice for its standard.
 
 Plans are scored by the scoring views on a private copy of the round and checked through the
-self-assessment's projection (lib.plan); nothing is written.
+self-assessment's projection (lib.analysis.plan); nothing is written.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from lib import app, plan, plan_html
-from lib.formatting import escape_markdown as md
-from lib.formatting import format_percent, format_score
+from lib.analysis import plan
+from lib.base.formatting import escape_markdown as md
+from lib.base.formatting import format_percent, format_score
+from lib.reports import plan_html
+from lib.web import app
 
 app.require_frame(__file__)
 

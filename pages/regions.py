@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import app, exports, hexmap, opendata, regions, scoring
+from lib.analysis import regions
+from lib.base import exports
+from lib.base.formatting import council_type_text, format_score
+from lib.base.formatting import escape_markdown as md
 from lib.charts import band_cell_styles
 from lib.charts import regions as charts
-from lib.formatting import council_type_text, format_score
-from lib.formatting import escape_markdown as md
+from lib.reference import hexmap
+from lib.reports import opendata
+from lib.scoring import views as scoring
+from lib.web import app
 
 app.require_frame(__file__)
 
-# Queries run once per published version and arguments, shared by every session (lib.app).
+# Queries run once per published version and arguments, shared by every session (lib.web.app).
 cached_scoring = app.per_snapshot(scoring)
 cached_regions = app.per_snapshot(regions)
 year = app.current_round()

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import app, collection
-from lib import respond as rs
-from lib.formatting import escape_markdown as md
+from lib import collection
+from lib.base.formatting import escape_markdown as md
+from lib.collection import respond as rs
+from lib.web import app
 
 app.require_frame(__file__)
 

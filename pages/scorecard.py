@@ -1,18 +1,21 @@
 """Council scorecard: how one council does on each standard, where it ranks, its gaps and who
-does it well. The director of adult social services' page; every number comes from lib.scorecard."""
+does it well. The director of adult social services' page; every number comes from lib.analysis.scorecard."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from lib import app, briefing, methodology, scorecard, scoring
+from lib.analysis import methodology, scorecard
+from lib.base.formatting import council_type_text
+from lib.base.formatting import escape_markdown as md
 from lib.charts import scorecard as charts
-from lib.formatting import council_type_text
-from lib.formatting import escape_markdown as md
+from lib.reports import briefing
+from lib.scoring import views as scoring
+from lib.web import app
 
 app.require_frame(__file__)
 
-# Queries run once per published version and arguments, shared by every session (lib.app).
+# Queries run once per published version and arguments, shared by every session (lib.web.app).
 cached_methodology = app.per_snapshot(methodology)
 cached_scoring = app.per_snapshot(scoring)
 cached_scorecard = app.per_snapshot(scorecard)

@@ -1,7 +1,7 @@
 """Self-assessment: answer the questionnaire for one council and see the projected scores and rank.
 
 Nothing is written to the database: projections run on a private in-memory copy of the round
-(lib.whatif.Projector) with the same scoring views as the real scores.
+(lib.analysis.whatif.Projector) with the same scoring views as the real scores.
 """
 
 from __future__ import annotations
@@ -9,9 +9,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import app, exports, scoring, whatif
+from lib.analysis import whatif
+from lib.base import exports
 from lib.charts import whatif as charts
-from lib.standards import AUDIENCE_LABELS
+from lib.scoring import views as scoring
+from lib.scoring.standards import AUDIENCE_LABELS
+from lib.web import app
 
 app.require_frame(__file__)
 

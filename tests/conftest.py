@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.paths import DB_ENV_VAR
+from lib.base.paths import DB_ENV_VAR
 from tests.fixtures import copy_db
 
 #: Where $PA_BENCHMARK_DB points while no fixture has pointed it at a test database: a path under
@@ -47,7 +47,7 @@ def _no_database_unless_asked() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def repo_db_path(tmp_path_factory) -> Path:
     """The session database, built once from the repo's standards, reference data and demo rounds."""
-    from lib.build import build_database
+    from lib.reference.build import build_database
 
     path = tmp_path_factory.mktemp("session") / "session.duckdb"
     build_database(path)
@@ -58,7 +58,7 @@ def repo_db_path(tmp_path_factory) -> Path:
 def published_db(repo_db_path, tmp_path_factory) -> Path:
     """A copy of the session database whose first publication is done: the state every server
     reaches on its first page view. Read it, or copy it with `copy_db(..., published=True)`."""
-    from lib import publish
+    from lib.store import publish
 
     working = copy_db(repo_db_path, tmp_path_factory.mktemp("published"), "published.duckdb")
     publish.ensure_published(working)
@@ -81,7 +81,7 @@ def app_db(published_db, monkeypatch) -> Path:
 @pytest.fixture()
 def repo_con(repo_db_path):
     """A connection to the session database (same settings as the app's, so DuckDB shares one instance)."""
-    from lib import db
+    from lib.store import db
 
     con = db.connect(repo_db_path)
     yield con
@@ -91,7 +91,7 @@ def repo_con(repo_db_path):
 @pytest.fixture(scope="session")
 def latest_year(repo_db_path) -> int:
     """The newest survey round in the session database: the round every page opens on."""
-    from lib import db
+    from lib.store import db
 
     con = db.connect(repo_db_path)
     try:

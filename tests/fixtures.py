@@ -6,9 +6,10 @@ from pathlib import Path
 
 import duckdb
 
-from lib import db, scoring
-from lib.build import load_config_tables
-from lib.standards import load_config
+from lib.reference.build import load_config_tables
+from lib.scoring import views as scoring
+from lib.scoring.standards import load_config
+from lib.store import db
 
 SCORING = """
 [display]
@@ -159,11 +160,11 @@ def fixture_database(tmp_path: Path, questions: str | None = None) -> duckdb.Duc
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:
-    """Run lib.cli in-process: (exit status, stdout, stderr); argparse usage errors included."""
+    """Run the CLI in-process: (exit status, stdout, stderr); argparse usage errors included."""
     import io
     from contextlib import redirect_stderr, redirect_stdout
 
-    from lib import cli
+    from lib.cli import main as cli
 
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
@@ -199,7 +200,7 @@ def copy_db(src: Path, folder: Path, name: str = "copy.duckdb", published: bool 
     """
     import shutil
 
-    from lib import publish
+    from lib.store import publish
 
     target = Path(folder) / name
     shutil.copy(src, target)

@@ -1,7 +1,7 @@
-"""The read-only HTTP API (lib.api) through Starlette's TestClient, on a private copy of the
+"""The read-only HTTP API (lib.api.routes) through Starlette's TestClient, on a private copy of the
 session database: every endpoint, refusals naming the parameter, ETag/304, CSV, the synthetic
 label, openapi.json, the same numbers as the pages, and councils' answers withheld by policy.
-Also the data dictionary (lib.opendata) against every column of every dataset."""
+Also the data dictionary (lib.reports.opendata) against every column of every dataset."""
 
 from __future__ import annotations
 
@@ -16,9 +16,12 @@ import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from lib import api, db, opendata, publish, scorecard
-from lib.paths import DB_ENV_VAR
-from lib.rounding import shown as shown_score
+from lib.analysis import scorecard
+from lib.api import routes as api
+from lib.base.paths import DB_ENV_VAR
+from lib.base.rounding import shown as shown_score
+from lib.reports import opendata
+from lib.store import db, publish
 from tests.fixtures import copy_db
 
 COUNCIL = "E10000023"  # North Yorkshire, a council of both council sets
@@ -316,7 +319,7 @@ def test_councils_without_a_date_change_their_etag_with_the_day(client, monkeypa
 
 
 def test_the_dictionarys_allowed_values_are_the_toml_rules(snap_con):
-    from lib import standards
+    from lib.scoring import standards
 
     config = standards.load_config()
     allowed = opendata.allowed_values(snap_con)
@@ -342,7 +345,7 @@ def test_permalinks_name_the_api_parameters_and_refuse_others():
 def test_the_scorecard_link_serves_the_numbers_the_scorecard_shows(working, client, snap_con, monkeypatch):
     """The scorecard's API link, followed, gives the council's overall score and each standard's
     score exactly as the scorecard's headline and standards table show them."""
-    from lib.paths import DB_ENV_VAR
+    from lib.base.paths import DB_ENV_VAR
     from tests.apptest import open_page
 
     monkeypatch.setenv(DB_ENV_VAR, str(working))
@@ -368,7 +371,7 @@ def test_nothing_from_a_collecting_round_leaks(repo_db_path, tmp_path, monkeypat
     open-data files and the published database know nothing of it (issue 13; the collection
     store is a separate file that is never published)."""
     from lib import collection
-    from lib.paths import DB_ENV_VAR
+    from lib.base.paths import DB_ENV_VAR
 
     path = copy_db(repo_db_path, tmp_path)
     monkeypatch.setenv(DB_ENV_VAR, str(path))
@@ -401,7 +404,7 @@ def test_nothing_from_a_collecting_round_leaks(repo_db_path, tmp_path, monkeypat
 
 def _page_frames(con, code: str, year: int) -> dict[str, pd.DataFrame]:
     """Every "download what I see" frame a page builds that is not an API response itself."""
-    from lib import gaps, regions
+    from lib.analysis import gaps, regions
 
     frames = {f"scorecard {k}": v for k, v in scorecard.export_frames(con, code, year).items()}
     frames["regions league"] = regions.league_export(regions.region_league(con, year), year, None)

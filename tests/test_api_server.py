@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from lib import opendata
+from lib.reports import opendata
 from tests.browser import skip_without_chromium, streamlit_process
 from tests.fixtures import copy_db
 

@@ -1,4 +1,4 @@
-"""Administrator check (lib.auth): hash format, verification, configuration and throttling."""
+"""Administrator check (lib.web.auth): hash format, verification, configuration and throttling."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from lib import auth
+from lib.web import auth
 
 FAST = 1_000  # iterations for tests; the default is checked separately
 
@@ -156,7 +156,7 @@ def test_guard_is_thread_safe_many_attempts_at_once_cost_one_hash():
 
 
 def test_failed_sign_ins_are_written_to_the_audit_log():
-    from lib import db
+    from lib.store import db
 
     con = db.connect(":memory:")
     db.create_schema(con)

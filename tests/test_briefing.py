@@ -1,4 +1,4 @@
-"""The two-page briefing (lib.briefing): its numbers are the scorecard's, it says when the
+"""The two-page briefing (lib.reports.briefing): its numbers are the scorecard's, it says when the
 council has been reorganised since the round, it shows the top gaps with one short example
 each and a link back, and the full detail is an appendix only when asked for.
 
@@ -6,7 +6,7 @@ Councils are chosen by code from the demo rounds: Leeds (E08000035, unchanged si
 North Yorkshire county (E10000023, replaced by a unitary on 1 April 2023), Buckinghamshire
 county (E10000002, replaced by a unitary on 1 April 2020), Northamptonshire (E10000021, split
 in 2021) and Sheffield (E08000019, new code in 2025, same council). Every expected value is
-read from lib.scorecard or the lineage tables, never typed in.
+read from lib.analysis.scorecard or the lineage tables, never typed in.
 """
 
 from __future__ import annotations
@@ -17,7 +17,10 @@ from datetime import date
 
 import pytest
 
-from lib import briefing, geography, scorecard, scoring
+from lib.analysis import scorecard
+from lib.reference import geography
+from lib.reports import briefing
+from lib.scoring import views as scoring
 
 YEAR = 2015
 TODAY = date(2026, 12, 1)  # a fixed "today" so the reorganisation notes do not depend on the clock

@@ -15,14 +15,14 @@ from datetime import date
 
 import pytest
 
-from lib import briefing
+from lib.reports import briefing
 from tests.browser import ARTIFACTS, skip_without_chromium
 from tests.test_briefing import LEEDS, NORTH_YORKSHIRE, NORTHAMPTONSHIRE, most_gaps
 
 pytestmark = [pytest.mark.browser, skip_without_chromium()]
 
 TODAY = date(2026, 12, 1)
-BASE_URL = "http://127.0.0.1:8501"  # what lib.app.base_url gives on a default local server
+BASE_URL = "http://127.0.0.1:8501"  # what lib.web.app.base_url gives on a default local server
 OUT = ARTIFACTS / "briefing"
 
 

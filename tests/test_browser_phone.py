@@ -43,7 +43,7 @@ def council(repo_con_module):
 
 @pytest.fixture(scope="module")
 def repo_con_module(repo_db_path):
-    from lib import db
+    from lib.store import db
 
     con = db.connect(repo_db_path)
     yield con

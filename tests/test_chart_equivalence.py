@@ -17,10 +17,11 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 import lib.charts as chart_kit
-from lib import gaps, hexmap, scorecard
+from lib.analysis import gaps, scorecard
 from lib.charts import PALETTE
 from lib.charts import gaps as gap_charts
 from lib.charts import scorecard as scorecard_charts
+from lib.reference import hexmap
 
 
 def _old_paired_dot_shapes(labels: list[str], before: pd.Series, after: pd.Series) -> tuple:

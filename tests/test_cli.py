@@ -8,7 +8,9 @@ from contextlib import redirect_stderr, redirect_stdout
 import pandas as pd
 import pytest
 
-from lib import cli, exports, opendata
+from lib.base import exports
+from lib.cli import main as cli
+from lib.reports import opendata
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from lib import cli, collection, db, publish
+from lib import collection
+from lib.cli import main as cli
+from lib.store import db, publish
 
 YEAR = "2016"
 

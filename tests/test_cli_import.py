@@ -6,7 +6,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from lib import auth, db
+from lib.store import db
+from lib.web import auth
 from tests.fixtures import copy_db, run_cli
 from tests.test_ingest import (
     NEW_YEAR,

@@ -17,7 +17,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lib import cli, db, ingest, publish, scoring
+from lib import ingest
+from lib.cli import main as cli
+from lib.scoring import views as scoring
+from lib.store import db, publish
 from tests.fixtures import copy_db, copy_imported, import_new_round, run_cli
 from tests.test_ingest import (
     NEW_YEAR,

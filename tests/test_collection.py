@@ -17,10 +17,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from lib import collection, db, publish, whatif
+from lib import collection
+from lib.analysis import whatif
 from lib.collection import drafts as drafts_module
 from lib.collection import invites as invites_module
 from lib.collection import publishing as publishing_module
+from lib.store import db, publish
 
 YEAR = 2016
 

@@ -17,8 +17,11 @@ from contextlib import redirect_stdout
 import pandas as pd
 import pytest
 
-from lib import briefing, cli, exports, gaps, national, regions, scorecard
-from lib.formatting import format_percent, format_score
+from lib.analysis import gaps, national, regions, scorecard
+from lib.base import exports
+from lib.base.formatting import format_percent, format_score
+from lib.cli import main as cli
+from lib.reports import briefing
 from tests.apptest import open_page, table_with
 
 pytestmark = pytest.mark.usefixtures("app_db")
@@ -231,7 +234,7 @@ def test_home_change_adds_up_as_shown(repo_db_path):
 def test_peer_difference_is_the_difference_of_the_shown_numbers():
     """A council at 45 beside a peer median of 77.5 (shown 78) is 33 below, never -32 (which
     the exact difference 32.5 rounded half to even would give)."""
-    from lib import peers
+    from lib.analysis import peers
 
     frame = pd.DataFrame({
         "role": ["council", "median", "peer", "peer"],

@@ -16,9 +16,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from lib import build, db, geography, hexmap, ingest, national, peers, scorecard, scoring
+from lib import ingest
+from lib.analysis import national, peers, scorecard
+from lib.base.paths import DATA_DIR, DEMO_DIR
 from lib.ingest.councils import CouncilMatcher, normalise_name
-from lib.paths import DATA_DIR, DEMO_DIR
+from lib.reference import build, geography, hexmap
+from lib.scoring import views as scoring
+from lib.store import db
 from tests.fixtures import as_schema_4
 from tests.test_ingest import wide_sheet
 

@@ -8,7 +8,10 @@ import errno
 import pandas as pd
 import pytest
 
-from lib import db, exports, ingest, whatif
+from lib import ingest
+from lib.analysis import whatif
+from lib.base import exports
+from lib.store import db
 from tests.fixtures import copy_db, run_cli
 from tests.test_ingest import csv_bytes, db_checksum, stored_rows, wide_sheet
 from tests.test_whatif import flip_candidate

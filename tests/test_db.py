@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lib import db, scoring
+from lib.scoring import views as scoring
+from lib.store import db
 from tests.fixtures import as_schema_4
 
 
@@ -55,8 +56,8 @@ def test_transaction_rolls_back_everything_on_error():
 def test_schema_2_file_is_migrated_at_open_keeping_its_rounds(tmp_path):
     """A file from before outcomes and band colours (schema 2) is brought up to date when it is
     opened for writing: the new columns get the values scoring.toml gives, answers stay."""
-    from lib.build import build_database
-    from lib.standards import load_config
+    from lib.reference.build import build_database
+    from lib.scoring.standards import load_config
 
     path = tmp_path / "old.duckdb"
     build_database(path)
@@ -89,7 +90,7 @@ def test_schema_2_file_is_migrated_at_open_keeping_its_rounds(tmp_path):
 def test_schema_3_file_gets_the_publication_policy_column_keeping_its_rounds(tmp_path):
     """Schema 4 adds survey_rounds.published_detail: a schema-3 file gets it, every round on
     (each council's answers published, as before), and nothing else changes."""
-    from lib.build import build_database
+    from lib.reference.build import build_database
 
     path = tmp_path / "v3.duckdb"
     build_database(path)
@@ -115,7 +116,7 @@ def test_schema_3_file_gets_the_publication_policy_column_keeping_its_rounds(tmp
 def test_read_only_open_of_a_stale_file_is_refused_clearly(tmp_path):
     """A read-only reader cannot upgrade a file whose views were made by older code, so it says
     so instead of scoring with the old SQL."""
-    from lib.build import build_database
+    from lib.reference.build import build_database
 
     path = tmp_path / "stale.duckdb"
     build_database(path)

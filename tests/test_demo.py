@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import demo
-from lib.paths import DEMO_DIR
-from lib.standards import load_config
+from lib.base.paths import DEMO_DIR
+from lib.demo import generator as demo
+from lib.scoring.standards import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +28,7 @@ def test_regenerates_committed_files_byte_for_byte(generated, tmp_path):
         committed = DEMO_DIR / path.name
         assert committed.exists(), f"{committed} is not committed"
         assert hashlib.sha256(path.read_bytes()).hexdigest() == hashlib.sha256(committed.read_bytes()).hexdigest(), (
-            f"{path.name} differs from the committed file: run `uv run python -m lib.demo`")
+            f"{path.name} differs from the committed file: run `uv run python -m lib.demo.generator`")
 
 
 @pytest.mark.slow  # runs the demo generator
@@ -74,7 +74,7 @@ def test_internally_consistent(generated):
 
 
 def _calibration_misses(con, year: int, tolerance: float) -> list[str]:
-    from lib.gaps import measure_share
+    from lib.analysis.gaps import measure_share
 
     figures = demo.implied_levels(demo.load_figures())
     misses = []
@@ -106,7 +106,7 @@ def test_calibration_covers_figures(repo_con):
 
 def test_published_changes_without_a_level_are_reproduced_within_2_points(repo_con):
     """E.g. pre-employment training for employers: 'up 34 points since 2014' with no 2015 level."""
-    from lib.gaps import measure_share
+    from lib.analysis.gaps import measure_share
 
     loose = demo.unanchored_changes(demo.load_figures())
     assert len(loose) >= 1
@@ -192,7 +192,7 @@ def test_every_expressible_level_within_2_points(repo_con) -> None:
 
 
 def test_levels_within_1_point_except_the_named(repo_con) -> None:
-    from lib.gaps import measure_share
+    from lib.analysis.gaps import measure_share
 
     figures = demo.implied_levels(demo.load_figures())
     misses, exceptions_used = [], set()
@@ -350,7 +350,7 @@ def test_region_and_type_effects_are_small(repo_con) -> None:
 
 
 def test_employers_get_at_least_as_much_support_as_pas(repo_con) -> None:
-    from lib.gaps import HAS_SUPPORT
+    from lib.analysis.gaps import HAS_SUPPORT
 
     for pa_q, emp_q in demo.PAIRED.items():
         rows = repo_con.execute(
@@ -368,7 +368,7 @@ def test_employers_get_at_least_as_much_support_as_pas(repo_con) -> None:
 
 
 def test_care_certificate_answers_record_figure_1_4(repo_con) -> None:
-    from lib.gaps import measure_share
+    from lib.analysis.gaps import measure_share
 
     # Figure 1.4: on request 15%, through a support organisation 6%, not yet 14%, don't know 13%.
     for measure, published in (("answer:on_request", 15), ("answer:contract", 6),
@@ -378,7 +378,7 @@ def test_care_certificate_answers_record_figure_1_4(repo_con) -> None:
 
 
 def test_description_says_synthetic_and_names_the_rules() -> None:
-    from lib.build import DEMO_PROVENANCE
+    from lib.reference.build import DEMO_PROVENANCE
 
     assert DEMO_PROVENANCE == demo.DESCRIPTION
     for phrase in ("Synthetic", "51", "median", "describes no real council"):

@@ -8,7 +8,7 @@ import io
 import duckdb
 import pandas as pd
 
-from lib import exports
+from lib.base import exports
 from tests.fixtures import copy_db
 from tests.test_cli_safety import run, table_hash
 

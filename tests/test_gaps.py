@@ -1,4 +1,4 @@
-"""lib.gaps against the session database: every figure the Gap finder shows is checked against
+"""lib.analysis.gaps against the session database: every figure the Gap finder shows is checked against
 the scoring views or a direct count of the responses."""
 
 from __future__ import annotations
@@ -6,9 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lib import exports, gaps, opendata
-from lib.gaps import measure_share, parse_measure
-from lib.rounding import shown_int
+from lib.analysis import gaps
+from lib.analysis.gaps import measure_share, parse_measure
+from lib.base import exports
+from lib.base.rounding import shown_int
+from lib.reports import opendata
 
 YEAR = 2015
 LONDON = "E12000007"

@@ -1,4 +1,4 @@
-"""lib.good_practice against the session database: each filter returns exactly the examples the
+"""lib.analysis.good_practice against the session database: each filter returns exactly the examples the
 reference files say it should (worked out here from the CSVs, independently of the SQL)."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lib import good_practice as gp
-from lib.paths import ROOT
+from lib.analysis import good_practice as gp
+from lib.base.paths import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,10 @@
 """Checks on the stored hex-map layouts (data/hex_cells.csv), one per council set, and on the
-council-set and layout helpers in lib.hexlayout.
+council-set and layout helpers in lib.reference.hexlayout.
 
 Council sets are keyed by change date (every non-blank valid_from/valid_to in
 authorities.csv). The per-layout tests run for every key found in hex_cells.csv; a separate
 test checks that those keys are exactly the council sets. The slow annealing of the base
-layout (`python -m lib.hexlayout`, ~140 s) is not rerun here, but the anchored derivation
+layout (`python -m lib.reference.hexlayout`, ~140 s) is not rerun here, but the anchored derivation
 (a few seconds per set) is.
 """
 
@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import hexlayout
-from lib.hexgrid import Cell, cell_centre, components, enclosed_holes, hex_distance
+from lib.reference import hexlayout
+from lib.reference.hexgrid import Cell, cell_centre, components, enclosed_holes, hex_distance
 
 HEX_CELLS = pd.read_csv(hexlayout.HEX_CELLS_CSV, dtype=str, keep_default_na=False)
 KEYS = sorted(set(HEX_CELLS["layout"]))
@@ -162,7 +162,7 @@ def test_layout_reads_as_england(key: str, authorities: pd.DataFrame) -> None:
     hub = min(cells, key=lambda c: sum(hex_distance(c, o) for o in cells))
     assert max(hex_distance(hub, c) for c in cells) <= 4
     assert mid.loc["London", "x"] > layout["x"].median() and mid.loc["London", "y"] < layout["y"].median()
-    # No empty cell is walled in (every stored layout has none today: `python -m lib.hexlayout`
+    # No empty cell is walled in (every stored layout has none today: `python -m lib.reference.hexlayout`
     # reports 0 walled-in empty cells for each of the seven sets).
     assert not enclosed_holes(zip(layout["hex_col"], layout["hex_row"], strict=True))
 
@@ -185,7 +185,7 @@ def test_real_neighbours_stay_close(key: str, authorities: pd.DataFrame) -> None
 def test_councils_keep_their_cell_between_consecutive_sets() -> None:
     """A council in two consecutive sets keeps its cell unless a neighbour was reorganised.
 
-    Measured today (`python -m lib.hexlayout --missing` prints it): of the six pairs of
+    Measured today (`python -m lib.reference.hexlayout --missing` prints it): of the six pairs of
     consecutive sets, only 2021-04-01 -> 2023-04-01 moves anyone, and only Northumberland
     (E06000057, (4, 19) -> (5, 18)), next to Cumbria, which split into Cumberland and
     Westmorland and Furness that day. So: at most one mover in all, and every mover lies

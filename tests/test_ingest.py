@@ -16,7 +16,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from lib import db, ingest, scoring, whatif
+from lib import ingest
+from lib.analysis import whatif
+from lib.scoring import views as scoring
+from lib.store import db
 from tests.fixtures import copy_db
 
 NEW_YEAR = 2016  # not in the demo database; uses the 2015 council set
@@ -64,7 +67,7 @@ def write_answers_csv(dbfile: Path, folder: Path, councils: int) -> tuple[Path, 
 
 def wide_sheet(con: duckdb.DuckDBPyConnection, codes: list[str], year: int = NEW_YEAR,
                source_year: int = 2015) -> pd.DataFrame:
-    """A valid wide answer sheet (lib.whatif.to_wide rows) for `codes`, using their demo answers."""
+    """A valid wide answer sheet (lib.analysis.whatif.to_wide rows) for `codes`, using their demo answers."""
     questions = whatif.questionnaire(con, year)
     ids = list(questions["id"])
     pids = [q for q in provider_question_ids(con) if q in ids]
@@ -310,7 +313,7 @@ def test_preview_gives_the_scores_the_import_produces_without_writing(con, codes
 # --------------------------------------------------------------------------------------------
 
 def test_a_file_marked_synthetic_gets_a_warning(con, codes):
-    from lib import exports
+    from lib.base import exports
 
     sheet = exports.label_demo(wide_sheet(con, codes[:1]), True)
     report = ingest.validate(con, csv_bytes(sheet), "self-assessment.csv", NEW_YEAR)

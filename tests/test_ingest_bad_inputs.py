@@ -22,7 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lib import db, ingest
+from lib import ingest
+from lib.store import db
 from tests.fixtures import copy_db
 from tests.test_ingest import (
     NEW_YEAR,

@@ -1,4 +1,4 @@
-"""lib.methodology reads every rule it explains from the database (loaded from standards/*.toml)."""
+"""lib.analysis.methodology reads every rule it explains from the database (loaded from standards/*.toml)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import re
 import pandas as pd
 import pytest
 
-from lib import methodology as meth
-from lib.standards import load_config
+from lib.analysis import methodology as meth
+from lib.scoring.standards import load_config
 
 
 def test_bands_are_read_from_the_database(repo_con) -> None:
@@ -117,7 +117,7 @@ def test_credit_summary_names_the_common_answers_with_their_credit(repo_con) -> 
 
 
 def test_changing_a_credit_in_a_copy_changes_the_summary(repo_con) -> None:
-    from lib import scoring
+    from lib.scoring import views as scoring
 
     copy = scoring.scoring_copy(repo_con)
     try:

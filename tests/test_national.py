@@ -1,10 +1,10 @@
-"""lib.national on the session database, checked against direct counts."""
+"""lib.analysis.national on the session database, checked against direct counts."""
 
 from __future__ import annotations
 
 import pytest
 
-from lib import national
+from lib.analysis import national
 
 
 def test_response_summary(repo_con):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib import auth
+from lib.web import auth
 from tests.apptest import open_page
 
 pytestmark = pytest.mark.usefixtures("app_db")

@@ -6,8 +6,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib import auth, db, ingest
-from lib.paths import DB_ENV_VAR
+from lib import ingest
+from lib.base.paths import DB_ENV_VAR
+from lib.store import db
+from lib.web import auth
 from tests.apptest import open_page
 from tests.fixtures import copy_db
 from tests.test_ingest import NEW_YEAR, csv_bytes, respondents, wide_sheet
@@ -23,7 +25,7 @@ PAGE = "pages/data.py"
 def page_db(repo_db_path, tmp_path, monkeypatch):
     """The app runs on a private copy of the session database (the page writes).
 
-    Streamlit's data caches are cleared before and after: lib.app caches the list of rounds
+    Streamlit's data caches are cleared before and after: lib.web.app caches the list of rounds
     under a key that does not include the database path, so a round imported here would
     otherwise show up in the next test's (different) database.
     """
@@ -197,8 +199,8 @@ def test_reset_needs_the_word_then_restores_the_demo_rounds(page_db, admin_hash)
 
 
 def test_an_import_is_published_and_the_history_tab_can_go_back(page_db, admin_hash):
-    from lib import publish
-    from lib.formatting import escape_markdown as md
+    from lib.base.formatting import escape_markdown as md
+    from lib.store import publish
     from tests.test_publish import data_hash
 
     con = db.connect(page_db)
@@ -245,7 +247,7 @@ def test_an_import_is_published_and_the_history_tab_can_go_back(page_db, admin_h
 
 
 def test_the_history_tab_withholds_a_rounds_answers_and_publishes(page_db, admin_hash):
-    from lib import publish
+    from lib.store import publish
 
     at = _sign_in(open_page(PAGE, section="History"), PASSWORD)
     assert any("No round withholds them now." in m.value for m in at.markdown)

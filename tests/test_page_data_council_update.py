@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from lib import db, ingest, whatif
-from lib.formatting import escape_markdown as md
+from lib import ingest
+from lib.analysis import whatif
+from lib.base.formatting import escape_markdown as md
+from lib.store import db
 from tests import test_page_data
 from tests.apptest import open_page
 from tests.test_council_update import YEAR, _edited_sheet

@@ -7,9 +7,9 @@ import duckdb
 import pytest
 import streamlit as st
 
-from lib import db, publish
-from lib.formatting import escape_markdown as md
-from lib.paths import DB_ENV_VAR
+from lib.base.formatting import escape_markdown as md
+from lib.base.paths import DB_ENV_VAR
+from lib.store import db, publish
 from tests.apptest import open_page
 from tests.fixtures import copy_db
 from tests.test_cli_safety import _hold_lock

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import db, opendata, publish
-from lib.paths import DB_ENV_VAR
+from lib.base.paths import DB_ENV_VAR
+from lib.reports import opendata
+from lib.store import db, publish
 from tests.apptest import open_page
 from tests.fixtures import copy_db
 

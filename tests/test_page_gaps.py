@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib import gaps
+from lib.analysis import gaps
 from tests.apptest import chart_specs, open_page, table_with
 
 pytestmark = pytest.mark.usefixtures("app_db")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import good_practice as gp
-from lib.formatting import escape_markdown
+from lib.analysis import good_practice as gp
+from lib.base.formatting import escape_markdown
 from tests.apptest import open_page
 
 pytestmark = pytest.mark.usefixtures("app_db")
@@ -88,8 +88,8 @@ def _links(at) -> list[tuple[str, str, str]]:
 def test_no_example_links_to_an_empty_scorecard(repo_con):
     """Each example's council link opens a round the council answered, says so when that is not
     the round shown, and for a council that never answered offers its self-assessment."""
-    from lib import scorecard
-    from lib.formatting import escape_markdown
+    from lib.analysis import scorecard
+    from lib.base.formatting import escape_markdown
 
     at = open_page("pages/good_practice.py", round="2012")  # 12 of the 20 example councils skipped 2012
     links = _links(at)

@@ -7,7 +7,7 @@ import tomllib
 import pytest
 import streamlit as st
 
-from lib.paths import ROOT
+from lib.base.paths import ROOT
 from tests.apptest import open_page
 
 pytestmark = pytest.mark.usefixtures("app_db")

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import db
-from lib.formatting import escape_markdown
-from lib.paths import DB_ENV_VAR
+from lib.base.formatting import escape_markdown
+from lib.base.paths import DB_ENV_VAR
+from lib.store import db
 from tests.apptest import open_page, table_with
 
 pytestmark = pytest.mark.usefixtures("app_db")
@@ -38,7 +38,7 @@ def test_methodology_shows_the_rules_in_the_database(repo_db_path, repo_con):
     assert at.title[0].value == "Methodology"
     _assert_rules_match_database(at, repo_con)
 
-    # The one rounding rule, with worked examples computed by lib.rounding (12.5 -> 13).
+    # The one rounding rule, with worked examples computed by lib.base.rounding (12.5 -> 13).
     text = _text(at)
     assert "rounded half up" in text and "12.5 is shown as 13" in text and "37.5 is shown as 38" in text
     assert "questions asked in both" in text
@@ -78,7 +78,7 @@ def test_methodology_shows_the_rules_in_the_database(repo_db_path, repo_con):
     assert "151" in text and "Isles of Scilly" in text
 
     # Limitations: the don't-know and missing counts per round, as in the database.
-    from lib import methodology as meth
+    from lib.analysis import methodology as meth
 
     quality = table_with(at, "Round", "Don't know answers", "Missing answers")
     expected = meth.answer_quality(repo_con)
@@ -113,7 +113,7 @@ def test_methodology_follows_changed_thresholds(repo_db_path, tmp_path, monkeypa
 
 
 def test_methodology_explains_how_the_demo_is_made(repo_db_path, repo_con):
-    from lib import demo
+    from lib.demo import generator as demo
 
     at = open_page(PAGE, opened=True)
     assert "How the demonstration data is made" in [h.value for h in at.subheader]

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import peers
+from lib.analysis import peers
 from tests.apptest import open_page
 
 pytestmark = pytest.mark.usefixtures("app_db")

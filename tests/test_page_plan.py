@@ -7,8 +7,9 @@ from datetime import date
 
 import pytest
 
-from lib import plan, plan_html
-from lib.formatting import escape_markdown as md
+from lib.analysis import plan
+from lib.base.formatting import escape_markdown as md
+from lib.reports import plan_html
 from tests.apptest import open_page
 
 pytestmark = pytest.mark.usefixtures("app_db")

@@ -125,8 +125,9 @@ def test_councils_in_a_region_opens_on_the_chosen_councils_region(repo_con):
     """A council chosen on the scorecard travels with the session: the region list opens on its region."""
     from streamlit.testing.v1 import AppTest
 
-    from lib import app, regions
-    from lib.paths import ROOT
+    from lib.analysis import regions
+    from lib.base.paths import ROOT
+    from lib.web import app
 
     top = regions.region_league(repo_con, 2015)["region_code"].iloc[0]  # the list's default otherwise
     code, region = repo_con.execute(

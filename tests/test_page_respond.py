@@ -11,10 +11,12 @@ import duckdb
 import pytest
 import streamlit as st
 
-from lib import auth, collection, publish
-from lib import respond as rs
-from lib.formatting import escape_markdown as md
-from lib.paths import DB_ENV_VAR
+from lib import collection
+from lib.base.formatting import escape_markdown as md
+from lib.base.paths import DB_ENV_VAR
+from lib.collection import respond as rs
+from lib.store import publish
+from lib.web import auth
 from tests.apptest import open_page
 from tests.fixtures import copy_db
 from tests.test_ingest import respondents

@@ -7,8 +7,8 @@ import urllib.parse
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import scorecard
-from lib.formatting import escape_markdown, format_score
+from lib.analysis import scorecard
+from lib.base.formatting import escape_markdown, format_score
 from tests.apptest import open_page
 
 pytestmark = pytest.mark.usefixtures("app_db")
@@ -74,7 +74,7 @@ def test_downloads_are_offered(repo_db_path, repo_con):
 
 def test_downloads_are_not_built_on_every_run(repo_db_path, repo_con, monkeypatch):
     """The files are built when a button is pressed, not each time the page is drawn."""
-    from lib import briefing
+    from lib.reports import briefing
 
     built = []
     monkeypatch.setattr(scorecard, "export_frames", lambda *a, **k: built.append("frames"))
@@ -129,7 +129,7 @@ def test_non_respondent_is_offered_the_nearest_round(repo_db_path, repo_con):
 
 
 def test_current_council_code_is_mapped_to_the_2015_set(repo_db_path, repo_con):
-    from lib import geography
+    from lib.reference import geography
 
     code = "E06000059"  # Dorset unitary (2019): not in the 2015 council set
     assert code not in {r[0] for r in repo_con.execute(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lib import whatif
-from lib.formatting import escape_markdown as md
+from lib.analysis import whatif
+from lib.base.formatting import escape_markdown as md
 from tests.apptest import open_page
 from tests.test_whatif import flip_candidate
 

@@ -1,4 +1,4 @@
-"""lib.peers against the session database: peer groups, similarity, medians and the side-by-side table."""
+"""lib.analysis.peers against the session database: peer groups, similarity, medians and the side-by-side table."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import math
 import pandas as pd
 import pytest
 
-from lib import opendata, peers, regions, scorecard
+from lib.analysis import peers, regions, scorecard
 from lib.charts import peers as charts
+from lib.reports import opendata
 
 
 def _respondent_with_unknowns(con, year: int) -> str:
@@ -213,7 +214,7 @@ def test_chart_has_council_median_and_peers(repo_con, latest_year):
 
 
 def test_similarity_method_states_the_credits_from_the_database(repo_con):
-    from lib.methodology import credit_summary
+    from lib.analysis.methodology import credit_summary
 
     text = peers.similarity_method(repo_con)
     assert credit_summary(repo_con) in text and "Available" in text

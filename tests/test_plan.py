@@ -1,4 +1,4 @@
-"""Improvement plans (lib.plan) on the hand-made fixture of tests/fixtures.py, numbers worked by hand.
+"""Improvement plans (lib.analysis.plan) on the hand-made fixture of tests/fixtures.py, numbers worked by hand.
 
 The fixture (see tests/fixtures.py): standard 1 has q1a (weight 1) and q1b (weight 3), every
 other standard one question; standard 3 weighs 2 in the overall score, the others 1. Credits:
@@ -20,7 +20,7 @@ import itertools
 
 import pytest
 
-from lib import plan, whatif
+from lib.analysis import plan, whatif
 from tests.fixtures import fixture_database
 
 YEAR = 2015
@@ -262,7 +262,7 @@ def test_single_changes_are_matched_to_their_own_scores(con):
 
 
 def test_region_and_type_peers_are_lib_peers_respondents(repo_con):
-    """Peer modes reuse lib.peers: same region / same type, counting only councils that responded."""
+    """Peer modes reuse lib.analysis.peers: same region / same type, counting only councils that responded."""
     code = repo_con.execute("SELECT authority_code FROM overall_scores WHERE round_year = 2015 AND ranked "
                             "ORDER BY score, authority_code LIMIT 1").fetchall()[0][0]
     same = {"region": "c.region_code = me.region_code", "type": "c.type = me.type"}

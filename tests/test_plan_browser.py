@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from lib import plan, plan_html
+from lib.analysis import plan
+from lib.reports import plan_html
 from tests.browser import skip_without_chromium
 
 pytestmark = [pytest.mark.browser, skip_without_chromium()]

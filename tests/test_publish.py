@@ -1,4 +1,4 @@
-"""Published snapshots (lib.publish) and the CLI's publish, snapshots and rollback commands.
+"""Published snapshots (lib.store.publish) and the CLI's publish, snapshots and rollback commands.
 
 Every check compares a hash of every table (tests.test_ingest.db_checksum) before and after,
 of the working database and of the published files.
@@ -12,7 +12,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from lib import db, ingest, publish, scoring
+from lib import ingest
+from lib.scoring import views as scoring
+from lib.store import db, publish
 from tests.fixtures import copy_db, copy_imported, import_new_round
 from tests.fixtures import run_cli as run
 from tests.test_ingest import NEW_YEAR, db_checksum, write_answers_csv
@@ -66,7 +68,7 @@ def test_first_publication_copies_the_working_database_exactly(working):
     assert snap.path.parent == working.parent / "copy.published"
     assert json.loads((snap.path.parent / "CURRENT").read_text()) == {"file": snap.path.name, "version": 1}
     assert data_hash(snap.path) == data_hash(working)
-    # 2012-2015 demo rounds: 54, 64, 75 and 95 responding councils (lib.demo's calibration).
+    # 2012-2015 demo rounds: 54, 64, 75 and 95 responding councils (lib.demo.generator's calibration).
     assert snap.rounds == ((2012, 54, True), (2013, 64, True), (2014, 75, True), (2015, 95, True))
     assert publish.ensure_published(working) == snap  # nothing new while it is usable
 
@@ -341,7 +343,7 @@ def test_a_published_version_holds_each_scoring_view_as_a_table_of_the_same_rows
             assert len(expected) > 0, view
             # Exact for every text, integer and boolean column; a floating-point mean or share may
             # differ in its last bit (~1e-16) when DuckDB sums in another order, which the shown
-            # numbers absorb (lib.rounding rounds to 9 places before rounding half up).
+            # numbers absorb (lib.base.rounding rounds to 9 places before rounding half up).
             pd.testing.assert_frame_equal(_in_order(got, expected), _in_order(expected, expected),
                                           check_exact=False, rtol=1e-12, atol=1e-12, obj=view)
         listed = pub.execute("SELECT value FROM meta WHERE key = ?", [publish.MATERIALISED_KEY]).fetchone()[0]

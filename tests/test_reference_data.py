@@ -1,10 +1,10 @@
 """Checks on the council reference data (data/authorities.csv, data/lineage.csv), the council
-sets by date and lineage helpers in lib.geography (read from a database built from those
+sets by date and lineage helpers in lib.reference.geography (read from a database built from those
 files), and the hex-map drawing function.
 
 Where the ONS reference extract in ../shared/geo is available, the project's files are
 compared with it; those tests skip (saying why) when the folder is absent. Nothing here
-uses the network, and the slow layout derivation (`python -m lib.hexlayout`) is not rerun.
+uses the network, and the slow layout derivation (`python -m lib.reference.hexlayout`) is not rerun.
 """
 
 from __future__ import annotations
@@ -21,15 +21,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import build, db, geography, hexmap
-from lib.hexgrid import (
+from lib.reference import build, geography, hexmap
+from lib.reference.hexgrid import (
     cell_centre,
     hex_corners,
     hex_distance,
     hex_neighbours,
     shared_edge,
 )
-from lib.standards import load_config
+from lib.scoring.standards import load_config
+from lib.store import db
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -70,7 +71,7 @@ def raw() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def con():
-    """A database built from the repository's files (no rounds): what lib.geography reads."""
+    """A database built from the repository's files (no rounds): what lib.reference.geography reads."""
     connection = db.connect(":memory:")
     build.populate(connection, load_config(), demo_dir=None)
     yield connection
@@ -418,7 +419,7 @@ def test_2015_and_current_sets_map_onto_each_other(con) -> None:
         assert all(code in geography.current_successors(con, p, today) for p in back), code
 
 
-# --- lib.geography ---------------------------------------------------------------------------
+# --- lib.reference.geography ---------------------------------------------------------------------------
 
 def test_council_set_days(con) -> None:
     # New rounds default to 1 April of their year, the day reorganisations take effect.
@@ -477,7 +478,7 @@ def test_reorganisation_labels(con) -> None:
     assert geography.label(con, "E06000059") == "Dorset"
 
 
-# --- lib.hexgrid -----------------------------------------------------------------------------
+# --- lib.reference.hexgrid -----------------------------------------------------------------------------
 
 def test_hex_grid_geometry() -> None:
     for cell in [(3, 4), (3, 5), (0, 0)]:
@@ -498,7 +499,7 @@ def test_hex_grid_geometry() -> None:
 
 
 def test_normalising_a_layout_keeps_its_shape() -> None:
-    from lib.hexlayout import normalise_cells
+    from lib.reference.hexlayout import normalise_cells
 
     cells = [(5, 3), (6, 3), (5, 4), (4, 5), (5, 5)]  # lowest row is odd
     shifted = normalise_cells(cells)
@@ -511,7 +512,7 @@ def test_normalising_a_layout_keeps_its_shape() -> None:
     assert len(offsets) == 1  # every hexagon moved by the same vector
 
 
-# --- lib.hexmap ------------------------------------------------------------------------------
+# --- lib.reference.hexmap ------------------------------------------------------------------------------
 
 def _cells(vintage: str = "2015", missing_every: int = 0) -> pd.DataFrame:
     cells = hexmap.hex_layout(_db(), SET_DAYS[vintage])
@@ -596,8 +597,8 @@ def test_selected_code_reads_streamlit_selection() -> None:
 
 def test_app_modules_do_not_load_the_layout_tool() -> None:
     """The maps read stored cells: drawing one must not load the layout tool or scipy."""
-    code = ("import sys, lib.geography, lib.hexmap, lib.hexgrid; "
-            "bad = [m for m in ('lib.hexlayout', 'scipy') if m in sys.modules]; "
+    code = ("import sys, lib.reference.geography, lib.reference.hexmap, lib.reference.hexgrid; "
+            "bad = [m for m in ('lib.reference.hexlayout', 'scipy') if m in sys.modules]; "
             "print(', '.join(bad)); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                             check=False)

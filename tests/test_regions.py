@@ -1,4 +1,4 @@
-"""lib.regions and lib.charts.regions against the session database built from the repo's files.
+"""lib.analysis.regions and lib.charts.regions against the session database built from the repo's files.
 
 Regional figures are checked against the scoring views (overall_summary, standard_summary,
 overall_scores) or a direct recomputation from round_councils / standard_scores.
@@ -11,9 +11,11 @@ import math
 
 import pandas as pd
 
-from lib import opendata, regions, scoring
+from lib.analysis import regions
+from lib.base.rounding import shown_int
 from lib.charts import regions as charts
-from lib.rounding import shown_int
+from lib.reports import opendata
+from lib.scoring import views as scoring
 
 
 def _close(a, b) -> bool:

@@ -1,10 +1,10 @@
-"""lib.respond: what the questionnaire page shows, without Streamlit."""
+"""lib.collection.respond: what the questionnaire page shows, without Streamlit."""
 
 from __future__ import annotations
 
 import pytest
 
-from lib import respond as rs
+from lib.collection import respond as rs
 
 
 def test_question_heading_escapes_the_wording_and_anchors_it():

@@ -1,4 +1,4 @@
-"""The one rounding rule (lib.rounding, standards/scoring.toml [display]) and what follows from it:
+"""The one rounding rule (lib.base.rounding, standards/scoring.toml [display]) and what follows from it:
 the band and the ranks follow the shown score, in SQL and in Python alike."""
 
 from __future__ import annotations
@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib import db, scoring
-from lib.formatting import format_change, format_percent, format_score
-from lib.rounding import SQL_MACROS, shown, shown_change, shown_int, shown_percent
-from lib.standards import load_config
+from lib.base.formatting import format_change, format_percent, format_score
+from lib.base.rounding import SQL_MACROS, shown, shown_change, shown_int, shown_percent
+from lib.scoring import views as scoring
+from lib.scoring.standards import load_config
+from lib.store import db
 
 SCORES = st.floats(min_value=0, max_value=100, allow_nan=False, allow_infinity=False)
 

@@ -1,4 +1,4 @@
-"""Unit tests of lib.scorecard and lib.briefing against the session database and small fixtures.
+"""Unit tests of lib.analysis.scorecard and lib.reports.briefing against the session database and small fixtures.
 
 Every expectation is read from the scoring views (or worked from the hand-made fixture), never
 typed in as a number.
@@ -13,8 +13,10 @@ import math
 import pandas as pd
 import pytest
 
-from lib import briefing, exports, scorecard
-from lib.formatting import format_score
+from lib.analysis import scorecard
+from lib.base import exports
+from lib.base.formatting import format_score
+from lib.reports import briefing
 from tests.fixtures import fixture_database
 
 YEAR = 2015
@@ -254,7 +256,7 @@ def test_trend_follows_a_council_across_rounds(repo_con):
 
 @pytest.mark.parametrize("code", ["E06000059", "E06000058"])
 def test_trend_for_a_current_council_goes_through_the_lineage(repo_con, code):
-    from lib import geography
+    from lib.reference import geography
 
     overall, standards = scorecard.trend(repo_con, code)
     assert len(overall) and overall["via_lineage"].all()
@@ -292,7 +294,7 @@ def test_response_rounds_in_one_pass_agree_with_each_rounds_lineage(repo_con):
     round, and the slowest part of a first scorecard view). For every council the database
     knows, and a code it does not, it must list exactly the rounds in which the council, or the
     council(s) covering its area in that round's set (geography.predecessors_in), responded."""
-    from lib import geography
+    from lib.reference import geography
 
     years = [y for (y,) in repo_con.execute("SELECT year FROM survey_rounds ORDER BY year").fetchall()]
     answered = set(repo_con.execute("SELECT round_year, authority_code FROM respondents").fetchall())
@@ -363,7 +365,7 @@ def test_export_frames_have_the_four_sheets(repo_con):
     assert scorecard.file_stem("Bath & North East Somerset", 2015) == "scorecard-bath-north-east-somerset-2015"
 
 
-# The open data's names (lib.opendata.MEANINGS), as the API's overall rows have them.
+# The open data's names (lib.reports.opendata.MEANINGS), as the API's overall rows have them.
 OVERALL_COLUMNS = ["round_year", "council_set", "authority_code", "authority_name", "level", "score", "band",
                    "band_label", "score_unrounded", "ranked", "rank", "n_ranked", "region_rank", "region_n_ranked",
                    "standards_evidenced", "standards_total"]

@@ -10,7 +10,8 @@ import zipfile
 
 import pytest
 
-from lib import exports, scorecard
+from lib.analysis import scorecard
+from lib.base import exports
 
 
 def _councils(con, year: int) -> list[str]:

@@ -149,7 +149,7 @@ def test_views_agree_with_direct_recomputation(con):
 
 def test_rank_needs_only_the_standards_a_round_asks_about(tmp_path):
     """A round whose questionnaire covers four standards ranks councils evidenced on all four."""
-    from lib import scoring
+    from lib.scoring import views as scoring
     from tests.fixtures import question
 
     asked = [question("q1a", 1), question("q3", 3), question("q4", 4), question("q5", 5)]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import publish
+from lib.store import publish
 from tests.browser import (
     ROOT,
     VIEWPORT,

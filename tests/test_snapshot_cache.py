@@ -1,7 +1,7 @@
 """Caches keyed on the published version: shared while a version is current, never served after it.
 
-Every query a page runs through lib.app.cached / per_snapshot, and every figure through
-lib.app.chart, is a pure function of (published version, arguments).
+Every query a page runs through lib.web.app.cached / per_snapshot, and every figure through
+lib.web.app.chart, is a pure function of (published version, arguments).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import pandas.testing as pdt
 import pytest
 import streamlit as st
 
-from lib import app, db, publish
-from lib.paths import DB_ENV_VAR
+from lib.base.paths import DB_ENV_VAR
+from lib.store import db, publish
+from lib.web import app
 from tests.apptest import open_page
 from tests.fixtures import copy_db
 
@@ -142,9 +143,9 @@ def test_every_cached_page_call_equals_the_call_on_the_working_database(working,
         open_page(page, **params)
     names = {f"{m}.{n}" for m, n, _, _ in calls}
     # Each page's own functions were seen (so a page that stopped caching would show up here).
-    for expected in ["lib.scorecard.headline", "lib.scorecard.standard_profile", "lib.scorecard.trend",
-                     "lib.gaps.heatmap_frame", "lib.regions.region_league", "lib.peers.peer_codes",
-                     "lib.good_practice.find_examples"]:
+    for expected in ["lib.analysis.scorecard.headline", "lib.analysis.scorecard.standard_profile", "lib.analysis.scorecard.trend",
+                     "lib.analysis.gaps.heatmap_frame", "lib.analysis.regions.region_league", "lib.analysis.peers.peer_codes",
+                     "lib.analysis.good_practice.find_examples"]:
         assert expected in names, (expected, sorted(names))
     assert len(calls) > 60
 
@@ -163,7 +164,7 @@ def test_every_cached_page_call_equals_the_call_on_the_working_database(working,
 def test_a_caller_changing_its_copy_leaves_the_cached_result_alone(working):
     """Results are shared by every session (st.cache_resource, no pickling); each caller gets
     app.own_copy, so one page editing a frame it was given cannot change another page's."""
-    from lib import scorecard
+    from lib.analysis import scorecard
 
     first = app.cached(scorecard.standard_profile, "E08000035", 2015)
     before = first.copy(deep=True)

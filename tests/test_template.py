@@ -1,4 +1,4 @@
-"""The answer template (lib.template): built from the database's question bank, and importable as filled in."""
+"""The answer template (lib.ingest.template): built from the database's question bank, and importable as filled in."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from lib import db, geography, ingest, template
+from lib import ingest
+from lib.ingest import template
+from lib.reference import geography
+from lib.store import db
 from tests.fixtures import copy_db
 from tests.test_ingest import NEW_YEAR, overall_table, score_table
 

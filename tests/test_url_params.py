@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lib import app, db, gaps, peers, regions
+from lib.analysis import gaps, peers, regions
+from lib.store import db
+from lib.web import app
 from tests.apptest import open_page
 from tests.test_ingest import db_checksum
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from lib import db, whatif
+from lib.analysis import whatif
+from lib.store import db
 from tests.browser import ARTIFACTS, skip_without_chromium, wait_for_app
 from tests.fixtures import copy_db
 from tests.test_whatif import flip_candidate
@@ -88,14 +89,14 @@ def test_projected_and_change_are_on_screen_at_1366_and_wrap_on_a_phone(repo_db_
 
 def test_the_downloads_built_when_pressed_are_the_councils_sheet(repo_db_path, tmp_path, browser, shared_server):
     """The CSV and Excel downloads are built only when pressed (a callable given to Streamlit);
-    what arrives is still exactly the council's sheet as lib.whatif lays it out for a council
+    what arrives is still exactly the council's sheet as lib.analysis.whatif lays it out for a council
     update (exports.to_csv_bytes of whatif.import_ready), byte for byte for the CSV."""
     import io
     from pathlib import Path
 
     import pandas as pd
 
-    from lib import exports
+    from lib.base import exports
 
     db_path = copy_db(repo_db_path, tmp_path)
     con = db.connect(db_path, read_only=True)

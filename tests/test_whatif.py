@@ -1,4 +1,4 @@
-"""Self-assessment projections (lib.whatif): same views as the real scores, no writes, exact numbers."""
+"""Self-assessment projections (lib.analysis.whatif): same views as the real scores, no writes, exact numbers."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ import tomllib
 import pandas as pd
 import pytest
 
-from lib import db, exports, scoring, whatif
-from lib.paths import STANDARDS_DIR
+from lib.analysis import whatif
+from lib.base import exports
+from lib.base.paths import STANDARDS_DIR
+from lib.scoring import views as scoring
+from lib.store import db
 
 
 @pytest.fixture()

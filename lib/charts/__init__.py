@@ -12,7 +12,7 @@ from functools import lru_cache
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.standards import load_config
+from lib.scoring.standards import load_config
 
 # Okabe & Ito (2008), distinguishable with the common forms of colour-vision deficiency.
 PALETTE = {
@@ -72,7 +72,7 @@ def add_band_shading(fig: go.Figure, bands: list[tuple[str, str, float]], *, axi
     """Shade each band's score range behind the marks and name it, so a band is read from
     position and words as well as colour.
 
-    `bands` is [(key, label, minimum score)], highest first (lib.scoring.band_scale). With
+    `bands` is [(key, label, minimum score)], highest first (lib.scoring.views.band_scale). With
     axis="x" scores run across and the names sit along the top; with axis="y" scores run up and
     the names sit to the right of the plot. `show_minimum` adds each band's threshold ("75+").
     """

@@ -1,6 +1,6 @@
 """Charts for the Gap finder: councils x standards heat map, unmet questions, change over time.
 
-Each function takes a frame from lib.gaps and returns a plotly figure; the page places it next
+Each function takes a frame from lib.analysis.gaps and returns a plotly figure; the page places it next
 to a table with the same numbers.
 """
 
@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from lib.base.formatting import DASH, format_percent, is_missing
+from lib.base.rounding import NOISE_DECIMALS, shown_int
 from lib.charts import (
     LINE_PX,
     PALETTE,
@@ -26,8 +28,6 @@ from lib.charts import (
     wrap_text,
 )
 from lib.charts import NO_EVIDENCE_LABEL as NO_EVIDENCE
-from lib.formatting import DASH, format_percent, is_missing
-from lib.rounding import NOISE_DECIMALS, shown_int
 
 #: Fill for "No evidence" cells: near-white, outside the score scale, and always labelled.
 NO_EVIDENCE_FILL = "#F2F2F2"
@@ -66,7 +66,7 @@ def score_heatmap(frame: pd.DataFrame, *, source: str, title: str) -> go.Figure:
     z = grid("score").to_numpy(dtype=float, na_value=np.nan)
     bands = grid("band_label").to_numpy(dtype=object)
     missing = np.isnan(z)
-    # Cells show the score as every page does: whole, rounded half up (lib.rounding).
+    # Cells show the score as every page does: whole, rounded half up (lib.base.rounding).
     shown = np.floor(np.round(np.where(missing, 0.0, z), NOISE_DECIMALS) + 0.5)
     text = np.where(missing, "", np.char.mod("%d", shown.astype(int))).astype(object)
     # "No evidence", or "Not asked" where the round's questionnaire left the standard out.

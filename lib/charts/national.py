@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from lib.base.formatting import format_percent
 from lib.charts import (
     BAND_COLOURS,
     PALETTE,
@@ -14,7 +15,6 @@ from lib.charts import (
     row_pitch,
     stack_header,
 )
-from lib.formatting import format_percent
 
 BAR_PX = 22
 

@@ -23,7 +23,7 @@ def peer_standards_chart(frame: pd.DataFrame, *, council_name: str, source: str,
     """One row per standard in two lanes: above, the peers (grey circles, bigger where several
     peers share a score) and the peer median (green diamond); below, the chosen council (black dot).
 
-    Expects lib.peers.chart_frame(): role ('council' | 'peer' | 'median'), display_name,
+    Expects lib.analysis.peers.chart_frame(): role ('council' | 'peer' | 'median'), display_name,
     standard, short_name, score (NaN = no evidence). `bands` is [(key, label, min_score)],
     highest first; each band is shaded and named along the top, so the band reads from
     position and text as well as colour. Markers differ in shape and size as well as colour,

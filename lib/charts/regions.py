@@ -1,6 +1,6 @@
 """Charts for the regional comparison: the hex map, the region league and the region x standard grid.
 
-Each function takes a DataFrame from lib.regions and returns a plotly figure. Colours: the
+Each function takes a DataFrame from lib.analysis.regions and returns a plotly figure. Colours: the
 shared 0-100 score scale (cividis) and the Okabe-Ito palette from lib.charts.
 """
 
@@ -11,7 +11,7 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib import hexmap
+from lib.base.formatting import format_percent, format_score, is_missing
 from lib.charts import (
     COMPARATOR_COLOURS,
     LINE_PX,
@@ -26,7 +26,7 @@ from lib.charts import (
     text_lines,
     wrap_text,
 )
-from lib.formatting import format_percent, format_score, is_missing
+from lib.reference import hexmap
 
 BAR_PX = 18
 
@@ -38,7 +38,7 @@ def region_hex_map(cells: pd.DataFrame, *, colour_label: str, title: str, source
                    filter_note: str | None = None, height: int = 620) -> go.Figure:
     """The hex map of every council, coloured by `value`, with councils outside the filter left empty.
 
-    Expects lib.regions.map_cells(): code, display_name, region_name, type, hex_col, hex_row,
+    Expects lib.analysis.regions.map_cells(): code, display_name, region_name, type, hex_col, hex_row,
     responded, value, rank, n_ranked, in_filter. Grey: no response (or, for a respondent, no
     evidence on the standard shown). Empty hexagons: another type of council than the filter's,
     named in `filter_note` (e.g. "Not a county"). Hover names the council, value and rank.
@@ -105,7 +105,7 @@ def league_chart(league: pd.DataFrame, *, england_median: float | None, source: 
                  title: str) -> go.Figure:
     """Each region's median overall score (dot) and middle half of councils (bar), league order.
 
-    Expects lib.regions.region_league(). Row labels carry the response coverage, so a region
+    Expects lib.analysis.regions.region_league(). Row labels carry the response coverage, so a region
     with few respondents is read with that in mind. The dashed line is England's median.
     """
     data = league[league["median_score"].notna()].copy()
@@ -144,7 +144,7 @@ def league_chart(league: pd.DataFrame, *, england_median: float | None, source: 
 def region_standard_heatmap(matrix: pd.DataFrame, *, measure: str, source: str, title: str) -> go.Figure:
     """Standards down, regions across; each cell the median score or the share meeting, written in.
 
-    Expects lib.regions.region_standard_matrix(). measure: 'median' (0-100 points) or
+    Expects lib.analysis.regions.region_standard_matrix(). measure: 'median' (0-100 points) or
     'meeting' (share of councils with evidence in the top band, shown as %). Cells with no
     evidence are left white and say so. Column labels carry each region's response coverage
     (councils responding of councils in the region), and so does every cell's hover.

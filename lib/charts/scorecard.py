@@ -1,6 +1,6 @@
 """Charts for the council scorecard: standard-by-standard spine chart and trends across rounds.
 
-Each function takes a DataFrame from lib.scorecard and returns a plotly figure. Marker shape
+Each function takes a DataFrame from lib.analysis.scorecard and returns a plotly figure. Marker shape
 as well as colour tells the council apart from its comparators, bands are named in text on
 the chart, and a standard without evidence is a labelled gap, never a zero.
 """
@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from lib.analysis.scorecard import NOT_ASKED
 from lib.charts import (
     BAND_NAMES_PX,
     COMPARATOR_COLOURS,
@@ -25,7 +26,6 @@ from lib.charts import (
     stack_header,
     wrap_text,
 )
-from lib.scorecard import NOT_ASKED
 
 COUNCIL_MARKER = dict(symbol="diamond", size=17, color=COMPARATOR_COLOURS["council"],
                       line=dict(width=1.5, color="#FFFFFF"))
@@ -37,7 +37,7 @@ def standard_profile_chart(profile: pd.DataFrame, *, source: str, council_name: 
     """Dot (spine) chart: the council's score on each standard against three medians.
 
     Expects scorecard.standard_profile(): standard_label, score, band_text, score_text and
-    england_median / region_median / type_median. `bands` is lib.scoring.band_scale().
+    england_median / region_median / type_median. `bands` is lib.scoring.views.band_scale().
     """
     fig = go.Figure()
     labels = list(profile["standard_label"])

@@ -12,12 +12,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from lib import geography
 from lib.collection import store
 from lib.collection.errors import CollectionError, MissingAnswers, Stale
 from lib.collection.invites import Session, check_session
 from lib.collection.rounds import CollectionRound
 from lib.ingest import MAX_CELL_CHARS, _unsafe
+from lib.reference import geography
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from lib import exports
+from lib.base import exports
 from lib.collection import store
 from lib.collection.errors import BadToken, CollectionError
 from lib.collection.rounds import CollectionRound, need_round, read_round

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import db, ingest, publish
+from lib import ingest
 from lib.collection import store
 from lib.collection.errors import CollectionBusy, CollectionError
 from lib.collection.rounds import need_round
+from lib.store import db, publish
 
 
 def answer_file(working: Path, year: int) -> tuple[bytes, int]:

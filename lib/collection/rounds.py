@@ -8,9 +8,10 @@ from pathlib import Path
 
 import duckdb
 
-from lib import geography, ingest
+from lib import ingest
 from lib.collection import store
 from lib.collection.errors import CollectionError
+from lib.reference import geography
 
 
 @dataclass(frozen=True)

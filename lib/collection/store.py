@@ -27,8 +27,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from lib import db, geography, publish
 from lib.collection.errors import CollectionBusy, CollectionError
+from lib.reference import geography
+from lib.store import db, publish
 
 #: Opening the collection file while another program holds it tries again this many times ...
 LOCK_RETRIES = 8

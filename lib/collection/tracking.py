@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import exports
+from lib.base import exports
 from lib.collection import store
 from lib.collection.rounds import need_round
 

@@ -35,7 +35,7 @@ replacing them here (as the disk-full tests do) reaches every caller.
 Formats. Wide: one row per council, a `council` column (ONS code or name), one column per
 question (its id, or its wording from questions.toml), optional `<id>__providers` (provider keys
 or labels separated by ";"), optional `<id>__comment` and a general `comment`, optional `round`.
-This is exactly what lib.whatif.to_wide writes and lib.template produces. Long: columns
+This is exactly what lib.analysis.whatif.to_wide writes and lib.ingest.template produces. Long: columns
 council, question, answer[, providers][, comment][, round], one row per answer.
 
 What "required" means. The questionnaire of a round is the set of scored questions the file

@@ -13,9 +13,10 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from lib import db, exports
-from lib.formatting import DASH
+from lib.base import exports
+from lib.base.formatting import DASH
 from lib.ingest.commit import StorageError, ensure_schema, storage_problem
+from lib.store import db
 
 
 def submissions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -172,9 +173,9 @@ def reset_to_demo(con: duckdb.DuckDBPyConnection, folder: Path, by: str = "unkno
     submissions and archives are gone from the database but kept in the snapshot.
     Returns the snapshot's path.
     """
-    from lib import build
-    from lib.paths import DATA_DIR, DEMO_DIR, STANDARDS_DIR
-    from lib.standards import load_config
+    from lib.base.paths import DATA_DIR, DEMO_DIR, STANDARDS_DIR
+    from lib.reference import build
+    from lib.scoring.standards import load_config
 
     config = load_config(STANDARDS_DIR)
     saved = snapshot(con, folder)

@@ -18,10 +18,11 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
-from lib import db, geography
 from lib.ingest.readers import checksum
 from lib.ingest.report import Record, Report, _shorten
 from lib.ingest.validation import validate
+from lib.reference import geography
+from lib.store import db
 
 
 def _records_table(records: list[Record], year: int, source: str, when: datetime) -> pa.Table:

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from lib import db, geography, scoring, whatif
+from lib.analysis import whatif
 from lib.ingest.commit import (
     ImportRefused,
     ImportResult,
@@ -36,6 +36,9 @@ from lib.ingest.commit import (
 from lib.ingest.readers import checksum
 from lib.ingest.report import Problem, Record, Report
 from lib.ingest.validation import validate
+from lib.reference import geography
+from lib.scoring import views as scoring
+from lib.store import db
 
 #: The command-line flag and the Data page's name for the mode, used in messages.
 FLAG = "--council-update"

@@ -15,7 +15,7 @@ from datetime import date
 
 import duckdb
 
-from lib import geography
+from lib.reference import geography
 
 #: Short forms people use for a council whose official name is longer (normalised keys).
 NAME_ALIASES = {

@@ -13,9 +13,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from lib import db, geography, scoring
-from lib.formatting import NO_EVIDENCE, band_text, format_percent, format_score, rank_text
+from lib.base.formatting import NO_EVIDENCE, band_text, format_percent, format_score, rank_text
 from lib.ingest.report import Record, Report
+from lib.reference import geography
+from lib.scoring import views as scoring
+from lib.store import db
 
 
 def _insert(con: duckdb.DuckDBPyConnection, records: list[Record], year: int, source: str,
@@ -30,7 +32,7 @@ def private_copy(source: duckdb.DuckDBPyConnection, year: int, records: list[Rec
                  council_set_on: date | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory database with the scoring rules, the councils and `records` as the round.
 
-    The scoring views run on the copy (lib.scoring.scoring_copy), so the preview is computed
+    The scoring views run on the copy (lib.scoring.views.scoring_copy), so the preview is computed
     by exactly the SQL that will score the imported round.
     """
     con = scoring.scoring_copy(source)

@@ -328,7 +328,7 @@ def _xlsx_extent(archive: zipfile.ZipFile, member: str) -> tuple[int, int] | Non
 def _pick_sheet(wb: Any) -> Any:
     """The sheet the template names ('responses'), else the only visible sheet; otherwise refuse
     and list the sheets (never a guess)."""
-    from lib.template import SHEET_RESPONSES
+    from lib.ingest.template import SHEET_RESPONSES
 
     sheets = list(wb.worksheets)
     if not sheets:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from lib.formatting import DASH
+from lib.base.formatting import DASH
 
 #: At most this many problems are listed; the report says how many more there were.
 MAX_PROBLEMS = 500

@@ -1,0 +1,815 @@
+"""Seeded generator of the synthetic demonstration rounds (2012-2015).
+
+No per-council answers were ever published, so the dashboard ships with made-up answers
+that are clearly labelled as such (see DESCRIPTION and ASSUMPTIONS, shown on the Methodology
+page). They are calibrated: for every national figure in data/published_figures.csv that maps
+to a question, the synthetic national share is set to the published one (exact counts are
+drawn, so the share differs only by rounding to whole councils). Everything else is plausible
+but invented, and the rules it follows are listed in ASSUMPTIONS.
+
+Run `uv run python -m lib.demo.generator` to regenerate data/demo/*.parquet byte for byte.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from lib.base.paths import DATA_DIR, DEMO_DIR
+from lib.scoring.standards import StandardsConfig, load_config
+
+SEED = 20151
+ROUND_SIZES = {2012: 54, 2013: 64, 2014: 75, 2015: 95}
+EXCLUDED_FROM_SURVEY = {"E06000053"}  # Isles of Scilly: outside the report's 151 councils.
+
+# Councils answering both of two consecutive rounds. 2014-2015 is published (report,
+# "Other findings": 51 councils took part in both); the earlier overlaps are assumptions.
+OVERLAPS = {(2014, 2015): 51, (2013, 2014): 50, (2012, 2013): 44}
+PUBLISHED_OVERLAPS = {(2014, 2015)}
+# The round whose evidence a cited council's example comes from. The advice note draws on the
+# 2012 and 2013 research and was written after the 2013 report, so its examples are set in
+# 2013; the report's case studies in 2015. Every cited council also answers 2015, the round the
+# dashboard opens on, and is held at or above the national median there too.
+EVIDENCE_ROUND = {"advice_note": 2013, "report_2015": 2015}
+
+# No council's overall score falls below this ("a strong core offer", report executive summary).
+OVERALL_FLOOR = 20.0
+# A council's general readiness: a personal part plus small regional and council-type parts
+# (in standard deviations of the personal part). Region effects are drawn from their own seed.
+REGION_EFFECT_SD = 0.15
+REGION_EFFECT_SEED = SEED + 1
+TYPE_EFFECTS = {"county": 0.1, "unitary": -0.05, "metropolitan district": -0.05,
+                "London borough": 0.0, "other": 0.0}
+QUESTION_NOISE_SD = 1.1
+LINKED_NOISE_SD = 0.45
+
+# Questions whose answers follow another's closely (a council with a PA register usually
+# lets PAs promote their services on it, and so on). child -> parent.
+LINKED = {
+    "pa_promote_services": "emp_pa_register",
+    "pa_register_training": "emp_pa_register",
+    "pa_peer_support": "emp_peer_support",
+    "pa_dbs": "emp_dbs",
+    "pa_rates_of_pay": "emp_rates_of_pay",
+    "pa_relationship_breakdown": "emp_relationship_breakdown",
+    "pa_relationship_building": "emp_relationship_building",
+    "pa_legal_info": "emp_legal_info",
+    "pa_pre_employment_training": "emp_pre_employment_training",
+    "pa_safeguarding": "emp_qa_safeguarding",
+    "pa_info_working": "emp_info_employing",
+    "network_employers": "emp_peer_support",
+    "network_pas": "network_employers",
+    "appr_pa_access": "appr_promoted",
+    "ascwds_support": "ascwds_encouraged",
+    "enhanced_offer_cultural": "enhanced_offer_conditions",
+    "sf_reach_reviewed": "sf_approach",
+}
+# The same kind of support asked about employers and about PAs (report figures 2.1-2.2): the
+# share of councils offering it to PAs is kept at or below the share offering it to employers.
+PAIRED = {
+    "pa_info_working": "emp_info_employing",
+    "pa_relationship_breakdown": "emp_relationship_breakdown",
+    "pa_legal_info": "emp_legal_info",
+    "pa_relationship_building": "emp_relationship_building",
+    "pa_rates_of_pay": "emp_rates_of_pay",
+    "pa_dbs": "emp_dbs",
+    "pa_peer_support": "emp_peer_support",
+    "pa_pre_employment_training": "emp_pre_employment_training",
+    "pa_safeguarding": "emp_qa_safeguarding",
+    "pa_promote_services": "emp_pa_register",
+    "network_pas": "network_employers",
+}
+# Answers swapped together when the generator moves an answer between two councils, so that
+# related answers keep agreeing (a register and training on it; a DBS service and its route).
+BUNDLES = {
+    "emp_pa_register": ("emp_pa_register", "pa_register_training"),
+    "pa_register_training": ("emp_pa_register", "pa_register_training"),
+    "emp_dbs": ("emp_dbs", "dbs_route"),
+}
+# Pay bands a council may tick (report figure 4.1: several may be ticked; every council uses one).
+PAY_BANDS = ("pay_rate_below_785", "pay_rate_785_10", "pay_rate_10_plus")
+
+# Spread of answers where the report gives nothing, as shares of responding councils.
+DEFAULT_SHARES = {
+    "availability": {"available": 0.55, "in_development": 0.15, "not_available": 0.22, "dont_know": 0.08},
+    "yes_no": {"yes": 0.6, "no": 0.33, "dont_know": 0.07},
+    "yes_no_context": {"yes": 0.55, "no": 0.4, "dont_know": 0.05},
+    "yes_partly_no": {"yes": 0.35, "in_development": 0.25, "no": 0.32, "dont_know": 0.08},
+    "safeguarding_offer": {"required": 0.08, "voluntary": 0.72, "in_development": 0.06,
+                           "not_available": 0.1, "dont_know": 0.04},
+    "selffunder_approach": {"same_offer": 0.24, "support_org": 0.12, "online_info": 0.11,
+                            "in_development": 0.35, "none": 0.15, "dont_know": 0.03},
+    # Figure 1.4 gives four of the six answers; the other two share the rest (assumption).
+    "care_cert_support": {"trained_assessors": 0.2, "contract": 0.06, "on_request": 0.15,
+                          "exploring": 0.32, "not_available": 0.14, "dont_know": 0.13},
+    "tick": {"selected": 0.3, "not_selected": 0.7},
+    "dbs_route": {"la": 0.45, "support_org": 0.35, "employer": 0.1, "other": 0.05, "dont_know": 0.05},
+}
+# Defaults for one question where its set's defaults do not fit: PAs' safeguarding offer is
+# taken as never required (figure 2.7 gives 78% voluntary, against 80% for employers in all).
+QUESTION_SHARES = {
+    "pa_safeguarding": {"required": 0.0, "voluntary": 0.78, "in_development": 0.06,
+                        "not_available": 0.12, "dont_know": 0.04},
+}
+# Invented levels for the questions the survey never asked ("new"): less common than the core offer.
+NEW_QUESTION_SHARES = {
+    "availability": {"available": 0.38, "in_development": 0.22, "not_available": 0.3, "dont_know": 0.1},
+    "yes_partly_no": {"yes": 0.3, "in_development": 0.25, "no": 0.35, "dont_know": 0.1},
+}
+# Share "available" in 2015 where the report says only that most councils offer the support
+# (figure 1.1: the majority offer information, relationship-breakdown advice, payroll, legal
+# information, rates of pay and DBS help to employers). Assumptions, set above the PA levels.
+ASSUMED_AVAILABLE_2015 = {
+    "emp_relationship_breakdown": 0.78,
+    "emp_payroll": 0.82,
+    "emp_legal_info": 0.72,
+    "emp_pre_employment_training": 0.62,
+    # The indicative-rate band the report gives no share for (figure 4.1 shows only two).
+    "pay_rate_below_785": 0.25,
+}
+# Share of a question's responding councils naming each provider, where the report gives no
+# figure (assumptions, guided by what it says):
+# - employers, figure 1.5: the council is not the only source of information about employing,
+#   rates of pay or DBS help, so support and voluntary organisations also provide them;
+# - employers, figures 1.6-1.7: payroll, relationship advice, pre-employment training and legal
+#   information come more often from support or voluntary organisations than from the council;
+# - PAs, figures 2.3-2.4: councils and other voluntary bodies also provide the kinds of support
+#   support organisations lead on, "but not to the same extent".
+# Published provider figures always take precedence over these.
+ASSUMED_PROVIDERS_2015: dict[str, dict[str, float]] = {
+    "emp_info_employing": {"support_org": 0.45, "other_cvo": 0.12},
+    "emp_rates_of_pay": {"support_org": 0.38, "other_cvo": 0.08},
+    "emp_dbs": {"support_org": 0.40, "other_cvo": 0.04},
+    "emp_payroll": {"la": 0.25, "support_org": 0.62, "other_cvo": 0.15},
+    "emp_relationship_breakdown": {"la": 0.3, "support_org": 0.58, "other_cvo": 0.15},
+    "emp_relationship_building": {"la": 0.25, "support_org": 0.5, "other_cvo": 0.14},
+    "emp_legal_info": {"la": 0.28, "support_org": 0.52, "other_cvo": 0.12},
+    "emp_pre_employment_training": {"la": 0.22, "support_org": 0.45, "other_cvo": 0.12},
+    "emp_pa_register": {"la": 0.3, "support_org": 0.42, "other_cvo": 0.08},
+    "pa_dbs": {"support_org": 0.33, "other_cvo": 0.03},
+    "pa_rates_of_pay": {"support_org": 0.3, "other_cvo": 0.07},
+    "pa_learning_development": {"support_org": 0.32, "other_cvo": 0.12},
+    "pa_pre_employment_training": {"other_cvo": 0.08},
+    "pa_info_working": {"la": 0.22, "other_cvo": 0.12},
+    "pa_relationship_breakdown": {"la": 0.2, "other_cvo": 0.1},
+    "pa_legal_info": {"la": 0.15, "other_cvo": 0.08},
+    "pa_relationship_building": {"la": 0.15, "other_cvo": 0.1},
+    "pa_promote_services": {"la": 0.2, "other_cvo": 0.07},
+    "pa_peer_support": {"la": 0.13, "other_cvo": 0.1},
+    "emp_pensions": {"other_cvo": 0.03},
+}
+# Share of a council's support that each kind of provider gives, when nothing else is known.
+DEFAULT_PROVIDER_RATES = {"la": 0.5, "support_org": 0.55, "other_cvo": 0.15}
+# Points of "available" above the largest published provider share, when the level is not given.
+PROVIDER_HEADROOM = 12.0
+# Points by which the share "available" was lower one round earlier, when the report is silent.
+YEARLY_GROWTH = 0.06
+# Councils by which a PA-side count is kept below the matching employer count (more than one,
+# so that rounding to whole councils cannot lift the PA side above the employer side).
+PA_GAP_COUNCILS = 1.5
+
+DESCRIPTION = (
+    "Synthetic demonstration data generated by lib/demo/generator.py from a fixed seed and calibrated so "
+    "that national percentages, including who provides each kind of support, match the figures "
+    "published in the 2015 report (within 2 percentage points). Councils come and go between "
+    "rounds (51 answered both 2014 and 2015, as the report says). Every council cited as good "
+    "practice by the advice note or the report answers the round its example comes from (and "
+    "2015), with answers at or above the national median on each standard its example "
+    "illustrates. It describes no real council."
+)
+ASSUMPTIONS = (
+    "Which councils answered each round is invented, keeping the published counts (54, 64, 75, "
+    "95), a regional spread close to the national one and the published overlap of 51 councils "
+    "between 2014 and 2015; the overlaps of 2012-2013 (44) and 2013-2014 (50) are assumptions.",
+    "Councils cited as good practice are placed at or above the national median on the standards "
+    "their example illustrates, in the round the example comes from and in 2015. This is a "
+    "choice of the demo, not a finding.",
+    "Each council has a general readiness that carries across questions and rounds. Regional and "
+    "council-type parts of it are small: region effects are drawn with a standard deviation of "
+    f"{REGION_EFFECT_SD} (seed {REGION_EFFECT_SEED}), council-type effects are fixed at "
+    + ", ".join(f"{k} {v:+g}" for k, v in TYPE_EFFECTS.items() if k != "other")
+    + ", against a personal part of standard deviation 1.",
+    f"No council's overall score is below {OVERALL_FLOOR:g}: the report finds a core offer in "
+    "place across most councils, so the demo keeps one everywhere.",
+    "Where the report gives no figure, answer shares follow fixed defaults, and the share "
+    "available one round earlier is a few points lower. Questions the survey never asked "
+    "('new') are set less common than the core offer.",
+    "Support to PAs is kept below support to employers on each kind of support asked about both "
+    "(report figures 2.1-2.2).",
+    "Where the report names no provider share, support and voluntary organisations and councils "
+    "are given invented shares that follow its statements (figures 1.5-1.7, 2.3-2.4). Every "
+    "council with a kind of support available or in development names at least one provider, and "
+    "a council whose DBS checks go through a support organisation (or the council) names it as a "
+    "DBS provider.",
+    "The share of councils using an indicative PA rate below £7.85 an hour (25%) is invented; "
+    "the report gives only the two higher bands. Every council ticks at least one band.",
+    "Figure 1.4 gives four of the six answers to the Care Certificate assessment question; the "
+    "split of the rest between council-trained assessors (or similar) and approaches still being "
+    "explored is invented.",
+    "PAs on a register are offered training only where the council has, or is developing, a "
+    "register.",
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Answer shares and provider shares for one question in one round."""
+
+    answers: dict[str, float]
+    providers: dict[str, float]
+    published_providers: frozenset[str] = frozenset()
+
+
+def _parse_measure(measure: str) -> tuple[str, list[str]]:
+    kind, _, rest = measure.partition(":")
+    return kind, [v for v in rest.split("|") if v]
+
+
+def load_figures(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Published figures that map to a question and a measure (the calibration targets)."""
+    df = pd.read_csv(data_dir / "published_figures.csv", dtype=str, keep_default_na=False)
+    df = df[(df["question_id"] != "") & (df["measure"] != "")].copy()
+    df["year"] = df["year"].astype(int)
+    df["percent"] = df["percent"].astype(float)
+    return df
+
+
+def implied_levels(figures: pd.DataFrame) -> pd.DataFrame:
+    """Level rows, plus 2014 levels implied by "up N points since 2014" change rows."""
+    levels = figures[figures["kind"] == "level"][["year", "question_id", "measure", "percent"]]
+    changes = figures[figures["kind"] == "change"]
+    implied = []
+    for row in changes.itertuples():
+        now = levels[(levels["year"] == row.year) & (levels["question_id"] == row.question_id)
+                     & (levels["measure"] == row.measure)]
+        if len(now):
+            implied.append({"year": row.year - 1, "question_id": row.question_id, "measure": row.measure,
+                            "percent": float(now["percent"].iloc[0]) - row.percent})
+    out = pd.concat([levels, pd.DataFrame(implied, columns=levels.columns)], ignore_index=True)
+    return out.drop_duplicates(["year", "question_id", "measure"], keep="first")
+
+
+def _answer_target(options: list[str], defaults: dict[str, float], constraints: list[tuple[list[str], float]]) -> dict[str, float]:
+    """Shares for each option meeting the single- and multi-option constraints (percent).
+
+    Single options are pinned first; a wider constraint then shares out what is left of it. When
+    a wider constraint covers only pinned options and disagrees with their sum (figure 1.4's
+    parts add to 27% where the text says "a quarter"), the parts are scaled to the total."""
+    known: dict[str, float] = {}
+    for values, pct in sorted(constraints, key=lambda c: len(c[0])):
+        missing = [v for v in values if v not in known]
+        rest = pct / 100 - sum(known.get(v, 0.0) for v in values if v in known)
+        if not missing:
+            held = sum(known[v] for v in values)
+            if len(values) > 1 and held > 0 and abs(held - pct / 100) > 1e-9:
+                for v in values:
+                    known[v] *= (pct / 100) / held
+            continue
+        weights = np.array([defaults.get(v, 0.05) for v in missing])
+        for v, w in zip(missing, weights / weights.sum(), strict=True):
+            known[v] = max(rest * w, 0.0)
+    free = [v for v in options if v not in known]
+    remaining = max(1.0 - sum(known.values()), 0.0)
+    if free:
+        weights = np.array([defaults.get(v, 0.05) for v in free])
+        for v, w in zip(free, weights / weights.sum(), strict=True):
+            known[v] = remaining * w
+    total = sum(known.values())
+    return {v: known.get(v, 0.0) / total for v in options} if total > 0 else dict.fromkeys(options, 1 / len(options))
+
+
+def _shift_back(shares: dict[str, float], points: float) -> dict[str, float]:
+    """One round earlier: move `points` of the top answer's share to the bottom non-unknown answer."""
+    out = dict(shares)
+    order = [v for v in out if v not in ("dont_know",)]
+    if len(order) < 2:
+        return out
+    top, bottom = order[0], order[-1]
+    moved = min(points, out[top] * 0.5)
+    out[top] -= moved
+    out[bottom] += moved
+    return out
+
+
+def unanchored_changes(figures: pd.DataFrame) -> pd.DataFrame:
+    """Published changes whose level the report does not give (e.g. pre-employment training
+    for employers: "up 34 points since 2014", level only in a chart). The demo reproduces the
+    change itself: the earlier round is set that many points lower on the same measure."""
+    levels = figures[figures["kind"] == "level"]
+    changes = figures[figures["kind"] == "change"]
+    keys = set(zip(levels["year"], levels["question_id"], levels["measure"], strict=True))
+    mask = [(y, q, m) not in keys for y, q, m in zip(changes["year"], changes["question_id"], changes["measure"], strict=True)]
+    return changes[mask][["year", "question_id", "measure", "percent"]].reset_index(drop=True)
+
+
+def _shift_measure(shares: dict[str, float], values: list[str], points: float) -> dict[str, float]:
+    """Move `points` (0-1) of share out of the answers in `values` into the other known answers."""
+    out = dict(shares)
+    inside = [v for v in values if v in out]
+    outside = [v for v in out if v not in values and v != "dont_know"]
+    held = sum(out[v] for v in inside)
+    moved = min(points, held)
+    if not outside or held <= 0:
+        return out
+    for v in inside:
+        out[v] -= moved * out[v] / held
+    spread = sum(out[v] for v in outside)
+    for v in outside:
+        out[v] += moved * (out[v] / spread if spread > 0 else 1 / len(outside))
+    return out
+
+
+def _good(config: StandardsConfig, qid: str) -> list[str]:
+    """The answers that mean a council has the support (scored 1, or the set's first option)."""
+    aset = config.answer_sets[config.question(qid).answer_set]
+    full = [o.value for o in aset.options if o.score == 1.0]
+    return full or [aset.options[0].value]
+
+
+def _cap_pa_shares(config: StandardsConfig, pa: dict[str, float], emp: dict[str, float], pa_q: str,
+                   emp_q: str, gap: float) -> dict[str, float]:
+    """Keep the PA-side share "available" (and "available or in development") below the employer side."""
+    out = dict(pa)
+    good_pa, good_emp = _good(config, pa_q), _good(config, emp_q)
+    limit = max(sum(emp.get(v, 0.0) for v in good_emp) - gap, 0.0)
+    held = sum(out.get(v, 0.0) for v in good_pa)
+    if held > limit:
+        out = _shift_measure(out, good_pa, held - limit)
+    if "in_development" in out and "in_development" in emp:
+        limit2 = sum(emp.get(v, 0.0) for v in [*good_emp, "in_development"]) - gap
+        both = [*good_pa, "in_development"]
+        held2 = sum(out.get(v, 0.0) for v in both)
+        bottom = [v for v in out if v not in (*both, "dont_know")]
+        if held2 > limit2 and bottom:
+            moved = min(held2 - limit2, out["in_development"])
+            out["in_development"] -= moved
+            out[bottom[-1]] += moved
+    return out
+
+
+def build_targets(config: StandardsConfig, figures: pd.DataFrame) -> dict[int, dict[str, Target]]:
+    """Targets per round and question: published where known, extrapolated otherwise."""
+    levels = implied_levels(figures)
+    loose = unanchored_changes(figures)
+    targets: dict[int, dict[str, Target]] = {y: {} for y in ROUND_SIZES}
+    pinned: dict[tuple[int, str], bool] = {}
+    for q in config.questions:
+        options = list(config.answer_sets[q.answer_set].values)
+        has_providers = config.answer_sets[q.answer_set].providers
+        new = q.report_ref == "new"
+        defaults = QUESTION_SHARES.get(q.id) or (NEW_QUESTION_SHARES if new else DEFAULT_SHARES).get(
+            q.answer_set, DEFAULT_SHARES.get(q.answer_set, {}))
+        previous: Target | None = None
+        for year in sorted(ROUND_SIZES, reverse=True):
+            if year < q.asked_from:
+                continue
+            rows = levels[(levels["question_id"] == q.id) & (levels["year"] == year)]
+            answer_c = [(_parse_measure(r.measure)[1], r.percent) for r in rows.itertuples()
+                        if r.measure.startswith("answer:")]
+            provider_c = {_parse_measure(r.measure)[1][0]: r.percent / 100 for r in rows.itertuples()
+                          if r.measure.startswith("provider:")}
+            published = frozenset(provider_c)
+            pinned[(year, q.id)] = bool(answer_c)
+            if year == 2015 and q.id in ASSUMED_AVAILABLE_2015 and not any(options[0] in v for v, _ in answer_c):
+                answer_c = [*answer_c, ([options[0]], 100 * ASSUMED_AVAILABLE_2015[q.id])]
+            if answer_c or previous is None:
+                # Providers are named only by councils where the support is available, so a
+                # published provider share is also a floor for the share "available".
+                top_pinned = any(options[0] in vals for vals, _ in answer_c)
+                if provider_c and not top_pinned:
+                    floor = min(100.0, 100 * max(provider_c.values()) + PROVIDER_HEADROOM)
+                    answer_c = [*answer_c, ([options[0]], max(floor, 100 * defaults.get(options[0], 0.0)))]
+                answers = _answer_target(options, defaults, answer_c)
+            else:
+                change = loose[(loose["question_id"] == q.id) & (loose["year"] == year + 1)]
+                if len(change):
+                    _, values = _parse_measure(change["measure"].iloc[0])
+                    answers = _shift_measure(previous.answers, values, float(change["percent"].iloc[0]) / 100)
+                else:
+                    answers = _shift_back(previous.answers, YEARLY_GROWTH)
+            top = answers.get(options[0], 0.0)
+            if year == 2015 and has_providers:
+                assumed = ASSUMED_PROVIDERS_2015.get(q.id)
+                if assumed is None:
+                    assumed = {} if provider_c else {k: r * top for k, r in DEFAULT_PROVIDER_RATES.items()}
+                provider_c = {**assumed, **provider_c}
+            elif previous is not None and not provider_c and previous.providers:
+                scale = top / max(previous.answers.get(options[0], 1e-9), 1e-9)
+                provider_c = {k: v * scale for k, v in previous.providers.items()}
+            if not provider_c and has_providers:
+                provider_c = {k: r * top for k, r in DEFAULT_PROVIDER_RATES.items()}
+            targets[year][q.id] = previous = Target(answers, provider_c, published)
+    for year, by_q in targets.items():
+        for pa_q, emp_q in PAIRED.items():
+            if pa_q in by_q and emp_q in by_q:
+                capped = _cap_pa_shares(config, by_q[pa_q].answers, by_q[emp_q].answers, pa_q, emp_q,
+                                        PA_GAP_COUNCILS / ROUND_SIZES[year])
+                by_q[pa_q] = Target(capped, by_q[pa_q].providers, by_q[pa_q].published_providers)
+    return targets
+
+
+def _exact_counts(shares: dict[str, float], n: int) -> dict[str, int]:
+    """Whole-council counts closest to the shares that add up to n (largest remainder)."""
+    raw = {k: v * n for k, v in shares.items()}
+    counts = {k: int(np.floor(v)) for k, v in raw.items()}
+    short = n - sum(counts.values())
+    for k in sorted(raw, key=lambda k: raw[k] - counts[k], reverse=True)[:short]:
+        counts[k] += 1
+    return counts
+
+
+# ---- Who answered which round -------------------------------------------------------------------
+
+def _cited_councils(data_dir: Path) -> dict[str, dict[int, set[int]]]:
+    """Council code -> round -> standards its cited example illustrates (data/case_studies.csv)."""
+    cases = pd.read_csv(data_dir / "case_studies.csv", dtype=str, keep_default_na=False)
+    out: dict[str, dict[int, set[int]]] = {}
+    for row in cases.itertuples():
+        if not row.authority_code:
+            continue
+        standards = {int(s) for s in row.standards.split(";") if s}
+        for year in {EVIDENCE_ROUND[row.source_document], max(ROUND_SIZES)}:
+            out.setdefault(row.authority_code, {}).setdefault(year, set()).update(standards)
+    return out
+
+
+def _pick_round(by_region: dict[str, list[str]], n: int, previous: set[str] | None, overlap: int,
+                forced: set[str], loyalty: dict[str, float]) -> list[str]:
+    """n councils spread over regions in proportion to their size, `overlap` of them from
+    `previous`, every council in `forced` included."""
+    total = sum(len(c) for c in by_region.values())
+    quota = _exact_counts({r: len(c) / total for r, c in by_region.items()}, n)
+    prev = previous if previous is not None else set()
+    lo, hi, want = {}, {}, {}
+    for r, codes in by_region.items():
+        inside = [c for c in codes if c in prev]
+        forced_in = sum(c in forced for c in inside)
+        forced_out = sum(c in forced for c in codes if c not in prev)
+        lo[r] = max(forced_in, quota[r] - (len(codes) - len(inside)))
+        hi[r] = min(len(inside), quota[r] - forced_out)
+        if previous is None:
+            lo[r] = hi[r] = 0
+    if previous is not None:
+        want = _exact_counts({r: quota[r] / n for r in by_region}, overlap)
+        want = {r: min(max(want[r], lo[r]), hi[r]) for r in by_region}
+        regions = sorted(by_region)
+        while sum(want.values()) != overlap:
+            step = 1 if sum(want.values()) < overlap else -1
+            movable = [r for r in regions if (want[r] < hi[r] if step > 0 else want[r] > lo[r])]
+            if not movable:
+                raise ValueError("cannot meet the round overlap with these quotas")
+            r = max(movable, key=lambda r: (step * (quota[r] * overlap / n - want[r]), r))
+            want[r] += step
+    else:
+        want = dict.fromkeys(by_region, 0)
+    picked: list[str] = []
+    for r, codes in by_region.items():
+        key = lambda c: (c not in forced, loyalty[c])  # noqa: E731 - forced first, then loyalty
+        if previous is None:
+            picked += sorted(codes, key=key)[: quota[r]]
+            continue
+        inside = sorted((c for c in codes if c in prev), key=key)
+        outside = sorted((c for c in codes if c not in prev), key=key)
+        picked += inside[: want[r]] + outside[: quota[r] - want[r]]
+    return sorted(picked)
+
+
+def choose_respondents(councils: pd.DataFrame, rng: np.random.Generator,
+                       cited: dict[str, dict[int, set[int]]] | None = None) -> dict[int, list[str]]:
+    """Who answered each round: regionally balanced; councils come and go between rounds with the
+    overlaps in OVERLAPS; every cited council answers the rounds its evidence needs."""
+    cited = cited or {}
+    eligible = councils[~councils["code"].isin(EXCLUDED_FROM_SURVEY)]
+    loyalty = dict(zip(eligible["code"], rng.random(len(eligible)), strict=True))
+    by_region = {r: sorted(g["code"]) for r, g in eligible.groupby("region_code")}
+    chosen: dict[int, list[str]] = {}
+    later: set[str] | None = None
+    for year in sorted(ROUND_SIZES, reverse=True):
+        forced = {c for c, rounds in cited.items() if year in rounds}
+        overlap = OVERLAPS.get((year, year + 1), 0)
+        chosen[year] = _pick_round(by_region, ROUND_SIZES[year], later, overlap, forced, loyalty)
+        later = set(chosen[year])
+    return dict(sorted(chosen.items()))
+
+
+# ---- Effects ------------------------------------------------------------------------------------
+
+def region_effects(regions: list[str]) -> dict[str, float]:
+    """Small regional parts of readiness, drawn from their own seed (stated in ASSUMPTIONS)."""
+    rng = np.random.default_rng(REGION_EFFECT_SEED)
+    return dict(zip(sorted(regions), rng.normal(0, REGION_EFFECT_SD, len(regions)), strict=True))
+
+
+def _personal_readiness(councils: pd.DataFrame, rng: np.random.Generator) -> dict[str, float]:
+    """Each council's own readiness: within every region the councils take evenly spread points
+    of a standard normal distribution in random order, so that regions differ only by their
+    stated effect rather than by the luck of the draw."""
+    out: dict[str, float] = {}
+    normal = NormalDist()
+    for _, group in councils.groupby("region_code"):
+        codes = list(group["code"])
+        points = [normal.inv_cdf((i + 0.5) / len(codes)) for i in range(len(codes))]
+        for c, i in zip(codes, rng.permutation(len(codes)), strict=True):
+            out[c] = points[int(i)]
+    return out
+
+
+def _councils(data_dir: Path) -> pd.DataFrame:
+    authorities = pd.read_csv(data_dir / "authorities.csv", dtype=str, keep_default_na=False)
+    day = date(2015, 4, 1).isoformat()
+    councils = authorities[((authorities["valid_from"] == "") | (authorities["valid_from"] <= day))
+                           & ((authorities["valid_to"] == "") | (authorities["valid_to"] > day))]
+    return councils.sort_values("code").reset_index(drop=True)
+
+
+# ---- Answers ------------------------------------------------------------------------------------
+
+def generate(config: StandardsConfig | None = None, data_dir: Path = DATA_DIR,
+             seed: int = SEED) -> dict[int, pd.DataFrame]:
+    """Synthetic long-format answers per round: authority_code, question_id, answer, providers, comment."""
+    config = config or load_config()
+    rng = np.random.default_rng(seed)
+    councils = _councils(data_dir)
+    cited = _cited_councils(data_dir)
+    respondents = choose_respondents(councils, rng, cited)
+    targets = build_targets(config, load_figures(data_dir))
+
+    regions = region_effects(sorted(councils["region_code"].unique()))
+    personal = _personal_readiness(councils, rng)
+    readiness = {c: personal[c] + regions[r] + TYPE_EFFECTS.get(t, 0.0)
+                 for c, r, t in zip(councils["code"], councils["region_code"], councils["type"], strict=True)}
+    question_noise = {q.id: {c: rng.normal(0, 1) for c in councils["code"]} for q in config.questions}
+
+    scorer = _Scorer(config, data_dir)
+    rounds: dict[int, pd.DataFrame] = {}
+    for year, codes in respondents.items():
+        protected = {c: cited[c][year] for c in codes if c in cited and year in cited[c]}
+        answers: dict[str, dict[str, str]] = {}
+        keys_by_q: dict[str, dict[str, float]] = {}
+        for q in config.questions:
+            if year < q.asked_from:
+                continue
+            parent = LINKED.get(q.id)
+            base = keys_by_q.get(parent) if parent else None
+            keys = {c: (base[c] + LINKED_NOISE_SD * question_noise[q.id][c]) if base is not None
+                    else readiness[c] + QUESTION_NOISE_SD * question_noise[q.id][c] for c in codes}
+            boosted = {c for c, stds in protected.items() if q.standard in stds}
+            for c in boosted:
+                keys[c] += 10.0  # cited councils rank first on the standards they illustrate
+            keys_by_q[q.id] = keys
+            forced = _forced_answers(q.id, answers, codes)
+            answers[q.id] = _assign(config, q.answer_set, targets[year][q.id].answers, codes, keys, rng,
+                                    forced, boosted)
+        providers = _all_providers(config, targets[year], answers, codes, rng)
+        _repair(config, scorer, year, codes, answers, providers, protected)
+        rows = [{"authority_code": c, "question_id": qid, "answer": by_c[c],
+                 "providers": providers.get(qid, {}).get(c, []), "comment": None}
+                for qid, by_c in answers.items() for c in codes]
+        rounds[year] = pd.DataFrame(rows).sort_values(["authority_code", "question_id"], ignore_index=True)
+    scorer.close()
+    return rounds
+
+
+def _forced_answers(qid: str, answers: dict[str, dict[str, str]], codes: list[str]) -> dict[str, str]:
+    """Answers that follow from answers already given, so that related answers agree."""
+    forced: dict[str, str] = {}
+    if qid == "pa_register_training" and "emp_pa_register" in answers:
+        register = answers["emp_pa_register"]
+        for c in codes:
+            if register[c] not in ("available", "in_development"):
+                forced[c] = "no"  # no register, so no training for PAs on it
+            elif register[c] == "in_development":
+                forced[c] = "in_development"
+    if qid == "dbs_route" and "emp_dbs" in answers:
+        for c in codes:
+            if answers["emp_dbs"][c] not in ("available", "in_development"):
+                forced[c] = "employer"  # no checking service: the employer arranges it
+    return forced
+
+
+def _assign(config: StandardsConfig, answer_set: str, shares: dict[str, float], codes: list[str],
+            keys: dict[str, float], rng: np.random.Generator, forced: dict[str, str] | None = None,
+            boosted: set[str] | None = None) -> dict[str, str]:
+    """Give exact counts of each answer: forced ones first, "don't know" at random among the
+    rest (never a boosted council), the remainder by readiness."""
+    counts = _exact_counts(shares, len(codes))
+    out: dict[str, str] = dict(forced or {})
+    for value in out.values():
+        counts[value] = counts.get(value, 0) - 1
+    # Forced answers beyond their count are taken from the best free answers' counts.
+    for value in [v for v in counts if counts[v] < 0]:
+        while counts[value] < 0:
+            donor = max((v for v in counts if counts[v] > 0), key=lambda v: (counts[v], v))
+            counts[donor] -= 1
+            counts[value] += 1
+    unknown = [o.value for o in config.answer_sets[answer_set].options if o.unknown]
+    pool = [c for c in codes if c not in out]
+    boosted = boosted or set()
+    for value in unknown:
+        eligible = [c for c in pool if c not in boosted]
+        n = min(counts.get(value, 0), len(eligible))
+        picks: Iterable[int] = rng.choice(len(eligible), size=n, replace=False) if n else []
+        for i in picks:
+            out[eligible[i]] = value
+        counts[value] = counts.get(value, 0) - n
+    pool = sorted((c for c in pool if c not in out), key=lambda c: -keys[c])
+    start = 0
+    order = [v for v in shares if v not in unknown] + unknown
+    for value in order:  # options in the set's order: best first
+        for c in pool[start:start + max(counts.get(value, 0), 0)]:
+            out[c] = value
+        start += max(counts.get(value, 0), 0)
+    return out
+
+
+def _spread(quota: dict[str, int], need: list[str], rng: np.random.Generator,
+            required: dict[str, set[str]] | None = None) -> dict[str, list[str]]:
+    """Hand out exact quotas of labels (providers, or pay bands) so that every council in `need`
+    gets at least one and each council its `required` labels."""
+    required = required or {}
+    quota = dict(quota)
+    out: dict[str, list[str]] = {c: [] for c in need}
+    for c in need:
+        for p in sorted(required.get(c, ())):
+            if p in quota:
+                out[c].append(p)
+                quota[p] -= 1
+    shuffled = [need[i] for i in rng.permutation(len(need))]
+    for c in shuffled:
+        if out[c]:
+            continue
+        p = max(quota, key=lambda k: (quota[k], k))
+        out[c].append(p)
+        quota[p] -= 1
+    for p, left in quota.items():
+        others = [c for c in shuffled if p not in out[c]]
+        for i in sorted(rng.choice(len(others), size=min(max(left, 0), len(others)), replace=False)):
+            out[others[i]].append(p)
+    order = list(quota)
+    return {c: sorted(ps, key=order.index) for c, ps in out.items()}
+
+
+def _provider_quota(target: Target, n: int, need: int, order: list[str]) -> dict[str, int]:
+    """Whole-council counts per provider: the targets, raised where needed so that every council
+    needing a provider can name one (assumed providers are raised before published ones)."""
+    quota = {p: min(int(round(target.providers.get(p, 0.0) * n)), need) for p in order
+             if target.providers.get(p, 0.0) > 0}
+    if not quota:
+        quota = {order[0]: need}
+    while sum(quota.values()) < need:
+        assumed = [p for p in quota if p not in target.published_providers and quota[p] < need]
+        pool = assumed or [p for p in quota if quota[p] < need]
+        # The provider whose share overshoots its target least once raised by one council.
+        p = min(pool, key=lambda k: ((quota[k] + 1) / n - target.providers.get(k, 0.0), k))
+        quota[p] += 1
+    return quota
+
+
+def _all_providers(config: StandardsConfig, targets: dict[str, Target], answers: dict[str, dict[str, str]],
+                   codes: list[str], rng: np.random.Generator) -> dict[str, dict[str, list[str]]]:
+    """Providers for every question that asks who provides the support, and the pay-band ticks."""
+    out: dict[str, dict[str, list[str]]] = {}
+    order = list(config.providers)
+    for qid, by_c in answers.items():
+        aset = config.answer_sets[config.question(qid).answer_set]
+        if not aset.providers:
+            continue
+        need = sorted(c for c in codes if by_c[c] in aset.provider_options)
+        if not need:
+            continue
+        required: dict[str, set[str]] = {}
+        if qid == "emp_dbs" and "dbs_route" in answers:
+            required = {c: {answers["dbs_route"][c]} for c in need
+                        if answers["dbs_route"][c] in ("la", "support_org")}
+        quota = _provider_quota(targets[qid], len(codes), len(need), order)
+        for ps in required.values():
+            for p in ps:
+                quota[p] = max(quota.get(p, 0), sum(p in r for r in required.values()))
+        out[qid] = _spread(quota, need, rng, required)
+    if all(b in answers for b in PAY_BANDS):
+        quota = {b: sum(answers[b][c] == "selected" for c in codes) for b in PAY_BANDS}
+        ticks = _spread(quota, sorted(codes), rng)
+        for b in PAY_BANDS:
+            answers[b] = {c: "selected" if b in ticks[c] else "not_selected" for c in codes}
+    return out
+
+
+# ---- Repairs, checked against the scoring views -------------------------------------------------
+
+class _Scorer:
+    """An in-memory database with the repository's rules and councils, to read the scoring views
+    (lib/scoring/views.py) on a draft round; scores are never computed here."""
+
+    def __init__(self, config: StandardsConfig, data_dir: Path) -> None:
+        from lib.reference import build
+        from lib.store import db
+
+        self.con = db.connect(":memory:")
+        build.populate(self.con, config, data_dir, demo_dir=None)
+
+    def scores(self, year: int, answers: dict[str, dict[str, str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        con = self.con
+        con.execute("DELETE FROM responses")
+        con.execute("DELETE FROM survey_rounds")
+        # Every demo round is drawn from the councils of 1 April 2015 (see _councils).
+        con.execute("INSERT INTO survey_rounds (year, label, is_demo, council_set_on, provenance, loaded_at) "
+                    "VALUES (?, 'draft', TRUE, DATE '2015-04-01', 'draft', now())", [year])
+        rows = pd.DataFrame([(year, c, q, a) for q, by_c in answers.items() for c, a in by_c.items()],
+                            columns=["round_year", "authority_code", "question_id", "answer"])
+        con.register("draft_df", rows)
+        con.execute("INSERT INTO responses SELECT round_year, authority_code, question_id, answer, "
+                    "[]::VARCHAR[], NULL, 'draft', now() FROM draft_df")
+        con.unregister("draft_df")
+        standards = con.execute(
+            "SELECT authority_code, standard, score, median(score) OVER (PARTITION BY standard) AS median "
+            "FROM standard_scores WHERE evidence ORDER BY authority_code, standard").df()
+        overall = con.execute("SELECT authority_code, score FROM overall_scores ORDER BY authority_code").df()
+        return standards, overall
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _repair(config: StandardsConfig, scorer: _Scorer, year: int, codes: list[str],
+            answers: dict[str, dict[str, str]], providers: dict[str, dict[str, list[str]]],
+            protected: dict[str, set[int]]) -> None:
+    """Swap answers between councils (national counts unchanged) until every cited council is at or
+    above the national median on its standards and no council is below the overall floor."""
+    credit = {q.id: {o.value: (o.score or 0.0) for o in config.answer_sets[q.answer_set].options}
+              for q in config.questions if q.scored and q.id in answers}
+    standard_of = {q.id: q.standard for q in config.questions if q.id in credit}
+    for _ in range(200):
+        standards, overall = scorer.scores(year, answers)
+        low = standards[standards["score"] < standards["median"] - 1e-9]
+        wrong = [(r.authority_code, int(r.standard)) for r in low.itertuples()
+                 if int(r.standard) in protected.get(r.authority_code, set())]
+        floor = [(r.authority_code, None) for r in overall.itertuples() if r.score < OVERALL_FLOOR + 2]
+        if not wrong and not floor:
+            return
+        total = dict(zip(overall["authority_code"], overall["score"], strict=True))
+        for code, standard in wrong + floor:
+            qids = [q for q in credit if standard is None or standard_of[q] == standard]
+            best = None
+            for q in qids:
+                mine = credit[q][answers[q][code]]
+                for donor in codes:
+                    if donor == code or standard_of[q] in protected.get(donor, set()):
+                        continue
+                    gain = credit[q][answers[q][donor]] - mine
+                    if gain <= 0 or total[donor] < OVERALL_FLOOR + 25:
+                        continue
+                    rank = (gain, total[donor], q, donor)
+                    if best is None or rank > best:
+                        best = rank
+            if best is None:
+                continue
+            _, _, q, donor = best
+            for qid in BUNDLES.get(q, (q,)):
+                if qid not in answers:
+                    continue
+                answers[qid][code], answers[qid][donor] = answers[qid][donor], answers[qid][code]
+                if qid in providers:
+                    mine_p, theirs_p = providers[qid].pop(code, None), providers[qid].pop(donor, None)
+                    if theirs_p is not None:
+                        providers[qid][code] = theirs_p
+                    if mine_p is not None:
+                        providers[qid][donor] = mine_p
+            total[donor] -= 1.0  # a rough guard so one donor is not drained in one pass
+    raise RuntimeError(f"could not place cited councils and the floor in {year}")
+
+
+def write_rounds(rounds: dict[int, pd.DataFrame], out_dir: Path = DEMO_DIR) -> list[Path]:
+    """Write one Parquet file per round with a fixed schema, so output is byte-for-byte stable."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    schema = pa.schema([("authority_code", pa.string()), ("question_id", pa.string()),
+                        ("answer", pa.string()), ("providers", pa.list_(pa.string())),
+                        ("comment", pa.string())])
+    paths = []
+    for year, df in sorted(rounds.items()):
+        table = pa.Table.from_pydict({col: df[col].tolist() for col in schema.names}, schema=schema)
+        path = out_dir / f"responses_{year}.parquet"
+        pq.write_table(table, path, compression="zstd", write_statistics=False)
+        paths.append(path)
+    return paths
+
+
+def main() -> None:
+    rounds = generate()
+    for path in write_rounds(rounds):
+        year = int(re.findall(r"\d{4}", path.stem)[0])
+        councils = rounds[year]["authority_code"].nunique()
+        print(f"{path.relative_to(DATA_DIR.parent)}: {councils} councils, {len(rounds[year])} answers (synthetic)")
+
+
+if __name__ == "__main__":
+    main()
+

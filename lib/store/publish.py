@@ -1,0 +1,506 @@
+"""Published snapshots: one writer, many readers.
+
+The *working database* (data/pa_benchmark.duckdb, or $PA_BENCHMARK_DB) is where every change
+is written, in short transactions, by one process at a time (DuckDB's file lock). Nobody reads
+the public numbers from it. After each change (an import, a refresh, a rebuild, a reset, a
+rollback) the writer *publishes*: it copies the whole working database, in one consistent
+read, to a new numbered file in the published folder beside it, checks that the copy opens
+read-only with the right schema, and then swaps the folder's CURRENT pointer to it with an
+atomic rename. A published file is never written again.
+
+Readers (every dashboard server process, the CLI's read commands) open the file CURRENT names,
+read-only. DuckDB lets any number of processes hold one file read-only at once, and a reader
+never holds the working database, so writes from the CLI are never blocked by the dashboard.
+A reader checks CURRENT with one stat per page run and moves to a newer snapshot when there
+is one; a page run keeps the snapshot it started on, so one page never mixes two versions.
+
+Earlier snapshots are kept (the newest KEEP of them, and always the current one), so that
+`python -m lib.cli rollback` can publish an earlier state again; a rollback is itself a new version, so
+it can be undone the same way.
+
+Nothing here imports Streamlit: the CLI, the dashboard and the tests share it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from lib.store import db
+
+#: How many published versions are kept for rollback (the current one is always kept as well).
+KEEP = 20
+POINTER = "CURRENT"
+_SUFFIX = ".duckdb"
+#: A write meeting another program's lock on the working database tries again this many times ...
+LOCK_RETRIES = 8
+#: ... this many seconds apart (about two seconds in all), then gives up.
+LOCK_PAUSE_SECONDS = 0.25
+
+# One publisher at a time in this process (DuckDB's file lock keeps other processes out).
+_LOCK = threading.RLock()
+
+
+class PublishError(Exception):
+    """A snapshot could not be published or used; the message says why and what to do."""
+
+
+class DatabaseBusy(PublishError):
+    """Another program holds the working database's write lock."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One published version of the database."""
+
+    version: int
+    path: Path
+    published_at: datetime
+    reason: str
+    by: str
+    rounds: tuple[tuple[int, int, bool], ...]  # (year, responding councils, is demo)
+    schema_version: int
+    views_hash: str
+
+    @property
+    def key(self) -> str:
+        """A key for caches: the snapshot's file, which is never rewritten."""
+        return str(self.path)
+
+    @property
+    def usable(self) -> bool:
+        """The file is there and was written by this version of the code (schema and views)."""
+        return (self.path.is_file() and self.schema_version == db.SCHEMA_VERSION
+                and self.views_hash == db.views_hash())
+
+    def rounds_text(self) -> str:
+        if not self.rounds:
+            return "no rounds"
+        parts = []
+        for year, respondents, is_demo in sorted(self.rounds):
+            parts.append(f"{year} ({respondents} councils{', demo' if is_demo else ''})")
+        return ", ".join(parts)
+
+
+def folder_for(working: Path) -> Path:
+    """The published folder of a working database: `<name>.published/` beside it."""
+    working = Path(working).resolve()
+    return working.with_name(working.stem + ".published")
+
+
+def is_inside_published(path: Path, working: Path) -> bool:
+    """Whether `path` is in the working database's published folder (those files are never written)."""
+    folder = folder_for(working)
+    try:
+        Path(path).resolve().relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the folder
+# --------------------------------------------------------------------------------------------
+
+def _manifest_path(snapshot_file: Path) -> Path:
+    return snapshot_file.with_suffix(".json")
+
+
+def _load(snapshot_file: Path) -> Snapshot | None:
+    """The snapshot described by the manifest beside `snapshot_file`, or None if that is unreadable."""
+    try:
+        raw = json.loads(_manifest_path(snapshot_file).read_text(encoding="utf-8"))
+        return Snapshot(
+            version=int(raw["version"]), path=snapshot_file,
+            published_at=datetime.fromisoformat(str(raw["published_at"])),
+            reason=str(raw["reason"]), by=str(raw["by"]),
+            rounds=tuple((int(y), int(n), bool(d)) for y, n, d in raw["rounds"]),
+            schema_version=int(raw["schema_version"]), views_hash=str(raw["views_hash"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def snapshots(working: Path) -> list[Snapshot]:
+    """Every published version kept, oldest first."""
+    folder = folder_for(working)
+    if not folder.is_dir():
+        return []
+    found = [_load(p) for p in folder.glob(f"v*{_SUFFIX}") if not p.name.startswith(".")]
+    return sorted((s for s in found if s is not None), key=lambda s: s.version)
+
+
+_pointer_cache: dict[str, tuple[tuple[int, int, int], Snapshot | None]] = {}
+
+
+def current(working: Path) -> Snapshot | None:
+    """The snapshot CURRENT names, or None when nothing has been published yet.
+
+    Costs one stat of the pointer file while it is unchanged (the parsed result is kept per
+    (inode, size, modification time)), so a server can call it on every page run.
+    """
+    pointer = folder_for(working) / POINTER
+    try:
+        st = pointer.stat()
+    except FileNotFoundError:
+        return None
+    stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+    cached = _pointer_cache.get(str(pointer))
+    if cached and cached[0] == stamp:
+        return cached[1]
+    try:
+        name = json.loads(pointer.read_text(encoding="utf-8"))["file"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(name, str) or "/" in name or "\\" in name or not name.endswith(_SUFFIX):
+        return None
+    snap = _load(pointer.parent / name)
+    _pointer_cache[str(pointer)] = (stamp, snap)
+    return snap
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not every platform can open a directory
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    """Write a small file under a temporary name, flush it to disk, then rename it into place."""
+    tmp = target.with_name(f".{target.name}.partial-{uuid.uuid4().hex[:8]}")
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(target.parent)
+
+
+def _rounds(con: duckdb.DuckDBPyConnection) -> list[list[int | bool]]:
+    rows = con.execute(
+        "SELECT r.year, count(DISTINCT s.authority_code), r.is_demo FROM survey_rounds r "
+        "LEFT JOIN responses s ON s.round_year = r.year GROUP BY r.year, r.is_demo ORDER BY r.year"
+    ).fetchall()
+    return [[int(y), int(n), bool(d)] for y, n, d in rows]
+
+
+_NUMBERED = re.compile(r"v([0-9]{6})-")
+
+
+def _next_version(folder: Path) -> int:
+    """One more than any version ever seen in the folder (a file, a manifest or the pointer), so a
+    number is never used twice even after a file was lost or removed."""
+    seen = [int(m.group(1)) for p in folder.iterdir() if (m := _NUMBERED.match(p.name))]
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        seen.append(int(json.loads((folder / POINTER).read_text(encoding="utf-8"))["version"]))
+    return max(seen, default=0) + 1
+
+
+def publish(con: duckdb.DuckDBPyConnection, working: Path, reason: str, by: str = "unknown",
+            keep: int = KEEP) -> Snapshot:
+    """Publish the working database that `con` has open for writing as the new current version.
+
+    The caller holds the write lock (its connection is the working database's writer), so no
+    other change can land between the copy and the swap. If anything fails (a full disk, a copy
+    that does not open) the pointer is left as it was and no partial file stays behind.
+    """
+    from lib import ingest
+
+    folder = folder_for(working)
+    with _LOCK:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            version = _next_version(folder)
+            now = datetime.now().replace(microsecond=0)
+            target = folder / f"v{version:06d}-{now:%Y%m%d-%H%M%S}{_SUFFIX}"
+            staged = folder / f".{target.name}.staged-{uuid.uuid4().hex[:8]}"
+            ingest.copy_database(con, staged)
+        except ingest.StorageError as exc:
+            raise PublishError(f"the new version could not be published: {exc}") from None
+        except (OSError, duckdb.Error) as exc:
+            problem = ingest.storage_problem(exc) or str(exc)
+            raise PublishError(f"the new version could not be published in {folder}: {problem}. The dashboard "
+                               "still shows the previous version.") from None
+        try:
+            try:
+                materialise(staged)
+                os.replace(staged, target)
+            finally:
+                staged.unlink(missing_ok=True)
+                Path(f"{staged}.wal").unlink(missing_ok=True)
+            check = db.connect(target, read_only=True)
+            try:
+                rounds = _rounds(check)
+            finally:
+                check.close()
+            manifest = {
+                "version": version, "file": target.name, "published_at": now.isoformat(),
+                "reason": reason[:300], "by": (by or "unknown")[:200], "rounds": rounds,
+                "schema_version": db.SCHEMA_VERSION, "views_hash": db.views_hash(),
+            }
+            _write_atomically(_manifest_path(target), json.dumps(manifest, indent=1))
+            _write_atomically(folder / POINTER, json.dumps({"file": target.name, "version": version}))
+        except BaseException as exc:
+            target.unlink(missing_ok=True)
+            _manifest_path(target).unlink(missing_ok=True)
+            if isinstance(exc, OSError | duckdb.Error):
+                problem = ingest.storage_problem(exc) or str(exc)
+                raise PublishError(f"the new version could not be published: {problem}. The dashboard "
+                                   "still shows the previous version.") from None
+            raise
+        snap = _load(target)
+        assert snap is not None  # its manifest was written just above
+        prune(working, keep)
+        return snap
+
+
+#: Marks a published file whose scoring views were replaced by tables of their rows.
+MATERIALISED_KEY = "materialised_views"
+
+
+def materialise(path: Path) -> list[str]:
+    """Replace every scoring view in a (not yet published) copy by a table of the same name
+    holding its rows, in one transaction.
+
+    A published version never changes, so its scores never need computing twice: readers then
+    query plain tables instead of re-running the scoring SQL on every query. The rows are exactly
+    the views' (tests compare them); the macros stay, for queries that round a value themselves.
+    Returns the names materialised.
+    """
+    con = duckdb.connect(str(path))
+    try:
+        views = db.view_names(con)
+        with db.transaction(con):
+            for view in views:
+                con.execute(f'CREATE TABLE "__rows_{view}" AS SELECT * FROM "{view}"')  # noqa: S608 - catalogue names
+            for view in views:
+                con.execute(f'DROP VIEW "{view}"')
+            for view in views:
+                con.execute(f'ALTER TABLE "__rows_{view}" RENAME TO "{view}"')
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [MATERIALISED_KEY, ",".join(views)])
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return views
+
+
+#: Leftovers of a publication that was killed part way are removed once this old (a publication
+#: in progress takes seconds, so an older one is not in progress).
+LEFTOVER_SECONDS = 600
+
+
+def _leftovers(folder: Path, now: float) -> list[Path]:
+    """Files a killed publication left behind: staged or partial copies (dot-names) and version
+    files that never got a manifest, older than LEFTOVER_SECONDS."""
+    found = []
+    for path in folder.iterdir():
+        name = path.name
+        stray = ((name.startswith(".v") and (".staged-" in name or ".partial-" in name))
+                 or (_NUMBERED.match(name) is not None and name.endswith(_SUFFIX)
+                     and not _manifest_path(path).exists()))
+        try:
+            if stray and now - path.stat().st_mtime > LEFTOVER_SECONDS:
+                found.append(path)
+        except OSError:
+            continue
+    return found
+
+
+def prune(working: Path, keep: int = KEEP) -> list[Path]:
+    """Delete published versions beyond the newest `keep` (never the current one), and what a
+    publication killed part way left behind. A file a reader still has open stays readable to it
+    until it closes it (POSIX unlink semantics)."""
+    cur = current(working)
+    removed = []
+    for path in _leftovers(folder_for(working), time.time()):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    for snap in snapshots(working)[:-keep] if keep > 0 else []:
+        if cur is not None and snap.version == cur.version:
+            continue
+        with contextlib.suppress(OSError):
+            _manifest_path(snap.path).unlink(missing_ok=True)
+            snap.path.unlink(missing_ok=True)
+            removed.append(snap.path)
+    return removed
+
+
+# --------------------------------------------------------------------------------------------
+# The working database's writer
+# --------------------------------------------------------------------------------------------
+
+def _is_lock(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).casefold()
+
+
+def busy_message(working: Path) -> str:
+    return (f"the database {working} is in use by another program (is a command such as an import "
+            f"running?); waited {LOCK_RETRIES * LOCK_PAUSE_SECONDS:.0f} seconds for it. Try again in a "
+            "moment. Nothing was changed.")
+
+
+def open_writer(working: Path, retries: int = LOCK_RETRIES,
+                pause: float = LOCK_PAUSE_SECONDS) -> duckdb.DuckDBPyConnection:
+    """Open the working database for writing, waiting briefly for another writer's lock.
+
+    Raises DatabaseBusy when the lock is still held after the wait, db.SchemaError for a file
+    from a newer version, and other duckdb errors as they are.
+    """
+    for attempt in range(retries + 1):
+        try:
+            return db.connect(working, read_only=False)
+        except duckdb.Error as exc:
+            if not _is_lock(exc):
+                raise
+            if attempt == retries:
+                raise DatabaseBusy(busy_message(working)) from None
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def writer(working: Path, opener: Callable[[Path], duckdb.DuckDBPyConnection] | None = None
+           ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The working database opened for writing for the length of a block, then closed (so the
+    lock is held only while writing). The database is built from the repo's files if missing."""
+    from lib.reference.build import ensure_database
+
+    ensure_database(Path(working))
+    con = (opener or open_writer)(Path(working))
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def ensure_published(working: Path, opener: Callable[[Path], duckdb.DuckDBPyConnection] | None = None
+                     ) -> Snapshot:
+    """The current snapshot, publishing one first if there is none yet, its file is gone, or it
+    was made by another version of the code (the working database is upgraded at open)."""
+    snap = current(working)
+    if snap is not None and snap.usable:
+        return snap
+    with _LOCK, writer(working, opener) as con:
+        snap = current(working)  # re-checked under the write lock: another process may have published
+        if snap is not None and snap.usable:
+            return snap
+        if snap is None:
+            reason = "first publication of this database"
+        elif not snap.path.is_file():
+            reason = f"republished: version {snap.version}'s file is missing"
+        else:
+            reason = "republished for this version of the app (schema or scoring views updated)"
+        return publish(con, working, reason, by="the app")
+
+
+def find(working: Path, version: int) -> Snapshot | None:
+    return next((s for s in snapshots(working) if s.version == version), None)
+
+
+class RollbackRefused(PublishError):
+    """The requested version cannot be published again (the message says why)."""
+
+
+class NotPublished(PublishError):
+    """A change was saved in the working database but could not be published (the message says
+    what was saved and that `python -m lib.cli publish` finishes the job)."""
+
+
+def rollback_target(working: Path, version: int | None) -> Snapshot:
+    """The version to go back to: `version`, or (None) the one published before the current one."""
+    kept = snapshots(working)
+    cur = current(working)
+    if not kept or cur is None:
+        raise RollbackRefused("nothing has been published yet, so there is no earlier version to go back to")
+    if version is None:
+        earlier = [s for s in kept if s.version < cur.version]
+        if not earlier:
+            raise RollbackRefused(f"version {cur.version} is the oldest version kept; there is none before it")
+        return earlier[-1]
+    snap = find(working, version)
+    if snap is None:
+        versions = ", ".join(str(s.version) for s in kept)
+        raise RollbackRefused(f"there is no published version {version} (versions kept: {versions})")
+    if snap.version == cur.version:
+        raise RollbackRefused(f"version {version} is already the published version; nothing was changed")
+    if snap.schema_version != db.SCHEMA_VERSION:
+        raise RollbackRefused(f"version {version} was written with schema {snap.schema_version} and this app "
+                              f"uses schema {db.SCHEMA_VERSION}; it cannot be restored by this version")
+    if not snap.path.is_file():
+        raise RollbackRefused(f"version {version}'s file {snap.path.name} is missing")
+    return snap
+
+
+def rollback(con: duckdb.DuckDBPyConnection, working: Path, version: int | None, by: str) -> tuple[Snapshot, Snapshot]:
+    """Make an earlier published version the working and published state again.
+
+    Every table except the audit log (and `meta`) is replaced by the earlier version's rows in
+    one transaction, the rollback is logged, and the result is published as a new version, so
+    the state before the rollback stays kept and can be restored the same way.
+    Returns (the version restored, the new version published).
+    """
+    from lib import ingest
+
+    target = rollback_target(working, version)
+    ingest.ensure_schema(con)
+    alias = f"rollback_{uuid.uuid4().hex[:10]}"
+    literal = "'" + str(target.path).replace("'", "''") + "'"
+    con.execute(f"ATTACH {literal} AS {alias} (READ_ONLY)")
+    try:
+        with db.transaction(con):
+            for table in db.TABLES:
+                if table in ("meta", "audit_log"):
+                    continue
+                con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {alias}.{table}")  # noqa: S608
+            con.execute(
+                "INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (now(), ?, 'rollback', ?)",
+                [(by or "unknown")[:200],
+                 f"Rolled back to published version {target.version} of {target.published_at:%d %b %Y %H:%M} "
+                 f"({target.reason}); it holds {target.rounds_text()}."])
+    finally:
+        con.execute(f"DETACH {alias}")
+    try:
+        con.execute("CHECKPOINT")
+        new = publish(con, working, f"rollback to version {target.version}", by)
+    except (PublishError, duckdb.Error) as exc:
+        raise NotPublished(f"the working database now holds version {target.version}'s data again, but it is not "
+                           f"published yet: {exc} The dashboard still shows the previous version. Run "
+                           "`uv run python -m lib.cli publish` when the problem is fixed.") from None
+    return target, new
+
+
+def versions_table(kept: list[Snapshot], cur: Snapshot | None) -> pd.DataFrame:
+    """The published versions kept, for a table: newest first as given."""
+
+    return pd.DataFrame({
+        "Version": [s.version for s in kept],
+        "Published": [s.published_at.strftime("%d %b %Y %H:%M") for s in kept],
+        "Shown now": ["yes" if cur is not None and s.version == cur.version else "" for s in kept],
+        "Why": [s.reason for s in kept],
+        "By": [s.by for s in kept],
+        "Rounds": [s.rounds_text() for s in kept],
+    })

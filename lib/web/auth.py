@@ -1,0 +1,375 @@
+"""Who may use the Data management page: an administrator, and nobody by default.
+
+Two ways to be an administrator, checked in this order:
+
+1. Streamlit's own sign-in (st.login / st.user) when an identity provider is configured in
+   .streamlit/secrets.toml ([auth] section). The signed-in e-mail address must be listed in
+   `admin_emails` (secrets) or $PA_BENCHMARK_ADMIN_EMAILS (comma separated).
+2. Otherwise an administrator password, of which only a hash is stored: `admin_password_hash`
+   in secrets, or $PA_BENCHMARK_ADMIN_HASH. Make one with `uv run python -m lib.cli admin-hash`.
+
+With neither configured there is no way in: the page explains how to enable it.
+
+The core (hash format, verification, throttling) is plain Python so it can be unit tested;
+the Streamlit part is `require_admin`, which the page calls first. Failed sign-ins are counted
+per server process and per account (GUARD, shared by every browser session), the growing delay
+is enforced before any hash is computed, and each failure is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import math
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+HASH_SCHEME = "pbkdf2_sha256"
+#: PBKDF2-HMAC-SHA256 rounds for new hashes (OWASP's 2023 guidance is 600,000).
+DEFAULT_ITERATIONS = 600_000
+MIN_ITERATIONS = 1_000
+MAX_ITERATIONS = 10_000_000
+SALT_BYTES = 16
+#: Passwords longer than this are refused before hashing (no reason to accept more).
+MAX_PASSWORD_CHARS = 1024
+
+HASH_ENV = "PA_BENCHMARK_ADMIN_HASH"
+EMAILS_ENV = "PA_BENCHMARK_ADMIN_EMAILS"
+HASH_SECRET = "admin_password_hash"
+EMAILS_SECRET = "admin_emails"
+
+#: After the n-th failed attempt in a row, the next attempt waits BASE * 2**(n-1) seconds (capped).
+DELAY_BASE_SECONDS = 1.0
+DELAY_MAX_SECONDS = 300.0
+
+
+# --------------------------------------------------------------------------------------------
+# Hashes
+# --------------------------------------------------------------------------------------------
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def hash_password(password: str, *, iterations: int = DEFAULT_ITERATIONS, salt: bytes | None = None) -> str:
+    """`pbkdf2_sha256$<iterations>$<salt b64>$<hash b64>` for a new password (random salt)."""
+    if not password:
+        raise ValueError("the password is empty")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise ValueError(f"the password is longer than {MAX_PASSWORD_CHARS} characters")
+    if not MIN_ITERATIONS <= iterations <= MAX_ITERATIONS:
+        raise ValueError(f"iterations must be between {MIN_ITERATIONS} and {MAX_ITERATIONS}")
+    salt = secrets.token_bytes(SALT_BYTES) if salt is None else salt
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    return f"{HASH_SCHEME}${iterations}${_b64(salt)}${_b64(digest)}"
+
+
+@dataclass(frozen=True)
+class ParsedHash:
+    iterations: int
+    salt: bytes
+    digest: bytes
+
+
+def parse_hash(encoded: str) -> ParsedHash:
+    """Split a stored hash into its parts; ValueError (never the hash itself) if malformed."""
+    parts = str(encoded).strip().split("$")
+    if len(parts) != 4 or parts[0] != HASH_SCHEME:
+        raise ValueError(f"not a {HASH_SCHEME}$<iterations>$<salt>$<hash> value")
+    try:
+        iterations = int(parts[1])
+        salt = base64.b64decode(parts[2], validate=True)
+        digest = base64.b64decode(parts[3], validate=True)
+    except ValueError:
+        raise ValueError("the iterations, salt or hash part is not valid") from None
+    if not MIN_ITERATIONS <= iterations <= MAX_ITERATIONS:
+        raise ValueError(f"iterations must be between {MIN_ITERATIONS} and {MAX_ITERATIONS}")
+    if len(salt) < 8 or len(digest) != 32:
+        raise ValueError("the salt is too short or the hash has the wrong length")
+    return ParsedHash(iterations, salt, digest)
+
+
+def verify_password(password: str, encoded: str) -> bool:
+    """True if `password` matches the stored hash (constant-time comparison)."""
+    parsed = parse_hash(encoded)
+    if not password or len(password) > MAX_PASSWORD_CHARS:
+        return False
+    candidate = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), parsed.salt, parsed.iterations)
+    return hmac.compare_digest(candidate, parsed.digest)
+
+
+# --------------------------------------------------------------------------------------------
+# Throttling failed attempts
+# --------------------------------------------------------------------------------------------
+
+def retry_delay(failures: int) -> float:
+    """Seconds to wait before the next attempt after `failures` failed attempts in a row."""
+    if failures <= 0:
+        return 0.0
+    return min(DELAY_BASE_SECONDS * 2 ** min(failures - 1, 30), DELAY_MAX_SECONDS)
+
+
+@dataclass
+class Throttle:
+    """Failed attempts in a row and when the next attempt may be made (kept in session state)."""
+
+    failures: int = 0
+    next_allowed: float = 0.0
+
+    def wait_seconds(self, now: float | None = None) -> float:
+        now = time.monotonic() if now is None else now
+        return max(0.0, self.next_allowed - now)
+
+    def failed(self, now: float | None = None) -> float:
+        """Record a failure; returns the delay imposed before the next attempt."""
+        now = time.monotonic() if now is None else now
+        self.failures += 1
+        delay = retry_delay(self.failures)
+        self.next_allowed = now + delay
+        return delay
+
+    def succeeded(self) -> None:
+        self.failures = 0
+        self.next_allowed = 0.0
+
+
+def _seconds(value: float) -> str:
+    n = max(1, math.ceil(value))
+    return f"{n} second{'s' if n != 1 else ''}"
+
+
+def check_password(password: str, encoded: str, throttle: Throttle, now: float | None = None) -> tuple[bool, str]:
+    """(signed in?, message). Refuses without checking while the throttle's delay runs."""
+    wait = throttle.wait_seconds(now)
+    if wait > 0:
+        return False, f"Too many wrong attempts. Wait {_seconds(wait)} before trying again."
+    if verify_password(password, encoded):
+        throttle.succeeded()
+        return True, "Signed in."
+    delay = throttle.failed(now)
+    return False, f"That password is not right. You can try again in {_seconds(delay)}."
+
+
+class SignInGuard:
+    """Failed sign-ins counted per server process and per account, whatever browser session they
+    come from (a new session or a cleared cookie does not reset the delay).
+
+    The back-off is applied before the hash is computed: while a delay runs, an attempt is refused
+    without hashing. Attempts are serialised by a lock, so many attempts at once cost one hash and
+    then meet the delay. One instance (GUARD) lives at module level for the whole server process.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process = Throttle()
+        self._accounts: dict[str, Throttle] = {}
+
+    def _account(self, account: str) -> Throttle:
+        return self._accounts.setdefault(account.casefold(), Throttle())
+
+    def failures(self, account: str | None = None) -> int:
+        """Failed attempts in a row for `account`, or in the whole process when None."""
+        with self._lock:
+            return self._process.failures if account is None else self._account(account).failures
+
+    def wait_seconds(self, account: str, now: float | None = None) -> float:
+        with self._lock:
+            return max(self._process.wait_seconds(now), self._account(account).wait_seconds(now))
+
+    def attempt(self, password: str, encoded: str, account: str, now: float | None = None,
+                verify: Callable[[str, str], bool] = verify_password) -> tuple[bool, str]:
+        """(signed in?, message). Refuses without computing the hash while a delay runs."""
+        with self._lock:
+            mine = self._account(account)
+            wait = max(self._process.wait_seconds(now), mine.wait_seconds(now))
+            if wait > 0:
+                return False, f"Too many wrong attempts. Wait {_seconds(wait)} before trying again."
+            if verify(password, encoded):
+                mine.succeeded()
+                self._process.succeeded()
+                return True, "Signed in."
+            delay = max(self._process.failed(now), mine.failed(now))
+            return False, f"That password is not right. You can try again in {_seconds(delay)}."
+
+    def reset(self) -> None:
+        with self._lock:
+            self._process = Throttle()
+            self._accounts.clear()
+
+
+#: The server process's sign-in guard, shared by every browser session and thread.
+GUARD = SignInGuard()
+
+
+def record_failed_sign_in(con: Any, account: str, failures: int, message: str) -> None:
+    """Write a failed sign-in to the audit log (who tried, how many in a row, what they were told)."""
+    con.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (now(), ?, 'sign-in failed', ?)",
+                [account[:200], f"Failed administrator sign-in ({failures} in a row for this account): {message}"])
+
+
+# --------------------------------------------------------------------------------------------
+# Configuration
+# --------------------------------------------------------------------------------------------
+
+def configured_hash(secret_values: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None) -> str | None:
+    """The administrator password hash from secrets, else the environment, else None."""
+    environ = os.environ if environ is None else environ
+    value = (secret_values or {}).get(HASH_SECRET) or environ.get(HASH_ENV)
+    return str(value).strip() if value and str(value).strip() else None
+
+
+#: Where users report accessibility problems (shown on the accessibility statement).
+CONTACT_ENV = "PA_BENCHMARK_CONTACT"
+CONTACT_SECRET = "contact_address"
+
+
+def contact_address(secret_values: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> str | None:
+    """The address people are asked to write to, from secrets (contact_address) or the
+    environment ($PA_BENCHMARK_CONTACT); None when the dashboard's owner has not set one."""
+    environ = os.environ if environ is None else environ
+    if secret_values is None:
+        secret_values = _contact_secret()
+    value = secret_values.get(CONTACT_SECRET) or environ.get(CONTACT_ENV)
+    return str(value).strip()[:200] if value and str(value).strip() else None
+
+
+def _contact_secret() -> dict[str, Any]:
+    try:
+        import streamlit as st
+
+        if st.secrets.load_if_toml_exists() and CONTACT_SECRET in st.secrets:
+            return {CONTACT_SECRET: st.secrets[CONTACT_SECRET]}
+    except Exception:  # noqa: BLE001 - an unreadable secrets file means: nothing configured
+        pass
+    return {}
+
+
+def admin_emails(secret_values: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None) -> set[str]:
+    """E-mail addresses allowed in when an identity provider is configured (lower case)."""
+    environ = os.environ if environ is None else environ
+    raw = (secret_values or {}).get(EMAILS_SECRET) or environ.get(EMAILS_ENV, "")
+    items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+    return {str(e).strip().casefold() for e in items if str(e).strip()}
+
+
+def setup_help() -> str:
+    """How to enable the administrator sign-in (Markdown, no data in it)."""
+    return (
+        "**Administrator access is not set up, so this page is locked.** To enable it:\n\n"
+        "1. On the server, run `uv run python -m lib.cli admin-hash` and type a new password twice. "
+        "It prints a hash (the password itself is never stored).\n"
+        f"2. Put the hash in `.streamlit/secrets.toml` as `{HASH_SECRET} = \"pbkdf2_sha256$...\"`, "
+        f"or in the environment variable `{HASH_ENV}`.\n"
+        "3. Restart the dashboard and sign in here with the password.\n\n"
+        "Alternatively, configure Streamlit's sign-in with your organisation's identity provider "
+        f"(an `[auth]` section in secrets) and list administrators' e-mail addresses in `{EMAILS_SECRET}`."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Streamlit: the sign-in step the page calls first
+# --------------------------------------------------------------------------------------------
+
+SESSION_ADMIN = "admin_signed_in"
+#: The one account the password signs in to (the guard counts failures per account).
+PASSWORD_ACCOUNT = "administrator (password)"
+
+
+def _secret_values() -> dict[str, Any]:
+    import streamlit as st
+
+    try:
+        if not st.secrets.load_if_toml_exists():
+            return {}
+        return {k: st.secrets[k] for k in (HASH_SECRET, EMAILS_SECRET, "auth") if k in st.secrets}
+    except Exception:  # noqa: BLE001 - an unreadable secrets file means: nothing configured
+        return {}
+
+
+def require_admin() -> str:
+    """Show the sign-in step and stop the page unless an administrator is signed in.
+
+    Returns who is signed in (for the audit log).
+    """
+    import streamlit as st
+
+    values = _secret_values()
+    if values.get("auth"):
+        return _require_identity_provider(values)
+    encoded = configured_hash(values)
+    if encoded is None:
+        st.info(setup_help(), icon=":material/lock:")
+        st.stop()
+    try:
+        parse_hash(encoded)
+    except ValueError as exc:
+        st.error(f"The configured administrator hash cannot be used ({exc}). Make a new one with "
+                 "`uv run python -m lib.cli admin-hash`.", icon=":material/error:")
+        st.stop()
+    if st.session_state.get(SESSION_ADMIN):
+        col, button = st.columns([4, 1], vertical_alignment="center")
+        col.caption("Signed in as the administrator.")
+        if button.button("Sign out", icon=":material/logout:"):
+            st.session_state[SESSION_ADMIN] = False
+            st.rerun()
+        return "administrator (password)"
+    st.markdown("This page is for the survey administrator. Sign in to load, check and export data.")
+    with st.form("admin_sign_in", enter_to_submit=True):
+        password = st.text_input("Administrator password", type="password", max_chars=MAX_PASSWORD_CHARS,
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", icon=":material/login:")
+    if submitted:
+        ok, message = GUARD.attempt(password, encoded, PASSWORD_ACCOUNT)
+        if ok:
+            st.session_state[SESSION_ADMIN] = True
+            st.rerun()
+        _audit_failure(PASSWORD_ACCOUNT, GUARD.failures(PASSWORD_ACCOUNT), message)
+        st.error(message, icon=":material/block:")
+    failures = GUARD.failures(PASSWORD_ACCOUNT)
+    if failures:
+        st.caption(f"{failures} wrong attempt{'s' if failures != 1 else ''} in a row on this server.")
+    st.stop()
+
+
+def _audit_failure(account: str, failures: int, message: str) -> None:
+    """Record a failed sign-in in the audit log; a database that cannot be written never blocks the page."""
+    import duckdb
+
+    from lib.store import db, publish
+    from lib.web import app
+
+    with contextlib.suppress(duckdb.Error, publish.PublishError, db.SchemaError, OSError), \
+            app.working_database() as con:
+        record_failed_sign_in(con, account, failures, message)
+
+
+def _require_identity_provider(values: dict[str, Any]) -> str:
+    import streamlit as st
+
+    if not st.user.is_logged_in:
+        st.markdown("This page is for the survey administrator. Sign in with your organisation's account.")
+        if st.button("Sign in", icon=":material/login:"):
+            try:
+                st.login()
+            except Exception as exc:  # noqa: BLE001 - e.g. Authlib missing: say so, do not crash
+                st.error(f"Sign-in is configured but cannot start ({type(exc).__name__}). Streamlit's "
+                         "sign-in needs the Authlib package (`streamlit[auth]`).")
+        st.stop()
+    email = str(st.user.get("email") or "").casefold()
+    allowed = admin_emails(values)
+    if not email or email not in allowed:
+        st.error("You are signed in, but your account is not on the list of administrators "
+                 f"(`{EMAILS_SECRET}` in secrets). Ask the dashboard's owner to add it.", icon=":material/block:")
+        st.button("Sign out", on_click=st.logout)
+        st.stop()
+    col, button = st.columns([4, 1], vertical_alignment="center")
+    col.caption("Signed in as an administrator.")
+    button.button("Sign out", on_click=st.logout, icon=":material/logout:")
+    return email
