@@ -21,7 +21,9 @@ from lib.base import exports
 from lib.base.formatting import escape_markdown as md
 from lib.base.formatting import format_score
 from lib.ingest import template
-from lib.store import db, publish
+from lib.reference import build
+from lib.store import db, publish, upkeep
+from lib.store.errors import StorageError
 from lib.web import app, auth
 
 app.require_frame(__file__)
@@ -363,13 +365,13 @@ if survey_tab.open:
 if history_tab.open:
     with history_tab:
         st.subheader("Files loaded")
-        subs = ingest.submissions(con)
+        subs = upkeep.submissions(con)
         if subs.empty:
             st.caption("No file has been imported yet: the database holds the rounds built from the "
                        "repository's files.")
         else:
             app.show_table(subs)
-        archived = ingest.archived_versions(con)
+        archived = upkeep.archived_versions(con)
         if not archived.empty:
             st.subheader("Replaced answers")
             st.markdown("When a round is replaced, its previous answers are kept, and so are a council's "
@@ -385,7 +387,7 @@ if history_tab.open:
             }
             chosen = st.selectbox("Replaced version", list(labels), format_func=labels.get, key="archived")
             if chosen is not None:
-                old = ingest.archived_responses(con, chosen)
+                old = upkeep.archived_responses(con, chosen)
                 was_demo = bool(archived.loc[archived["replaced_by"] == chosen, "was_demo"].iloc[0])
                 st.download_button(
                     "Download the replaced answers (CSV)",
@@ -405,7 +407,7 @@ if history_tab.open:
         if st.button("Save and publish", key="policy_save", icon=":material/published_with_changes:"):
             def _policy(w: duckdb.DuckDBPyConnection) -> str | None:
                 opened = policy_choice == "open"
-                if not ingest.set_published_detail(w, int(policy_year), opened, by=who):
+                if not upkeep.set_published_detail(w, int(policy_year), opened, by=who):
                     return None
                 return (f"Councils' own answers in the {policy_year} round are now "
                         f"{'open' if opened else 'withheld'}; its scores stay published.")
@@ -417,7 +419,7 @@ if history_tab.open:
 
         st.subheader("Published versions")
         current = app.snapshot()
-        kept = list(reversed(publish.snapshots(app.working_path())))
+        kept = list(reversed(app.store().versions()))
         st.markdown(
             f"Every page shows **version {current.version}**, published {current.published_at:%d %b %Y %H:%M} "
             f"({md(current.reason)}). Each import, reset or rollback publishes a new version; the latest "
@@ -436,11 +438,11 @@ if history_tab.open:
                 try:
                     with app.working_database() as wcon:
                         # The working database as it is, in case it held changes not yet published.
-                        saved = ingest.snapshot(wcon, ingest.snapshot_dir(app.working_path()))
-                        restored, new_snap = publish.rollback(wcon, app.working_path(), chosen_version, who)
+                        saved = upkeep.backup(wcon, upkeep.backup_dir(app.working_path()))
+                        restored, new_snap = app.store().rollback(wcon, chosen_version, who)
                 except publish.NotPublished as exc:
                     st.error(md(str(exc)[:1].upper() + str(exc)[1:]), icon=":material/error:")
-                except (publish.PublishError, ingest.StorageError) as exc:
+                except (publish.PublishError, StorageError) as exc:
                     st.error(md(f"Nothing was changed: {exc}"), icon=":material/error:")
                 except (db.SchemaError, duckdb.Error, OSError) as exc:
                     st.error(md(f"Nothing was changed: the working database cannot be written "
@@ -453,12 +455,12 @@ if history_tab.open:
                    "200), read from the working database.")
         try:
             with app.working_database() as wcon:
-                log = ingest.audit_log(wcon)
+                log = upkeep.audit_log(wcon)
         except (publish.DatabaseBusy, db.SchemaError, duckdb.Error, OSError) as exc:
             st.warning(md(f"The working database cannot be read just now, so this is the log as of version "
                           f"{current.version}: {app.ingest_problem(exc) if not isinstance(exc, publish.PublishError) else exc}"),
                        icon=":material/hourglass:")
-            log = ingest.audit_log(con)
+            log = upkeep.audit_log(con)
         app.show_table(log)
 
 # ---- Template and exports ----------------------------------------------------------------------
@@ -483,14 +485,14 @@ if files_tab.open:
                             icon=":material/download:", on_click="ignore")
 
         st.subheader("Export a table or view")
-        names = ingest.export_names(con)
+        names = upkeep.export_names(con)
         name = st.selectbox("Table or view", names, key="export_name", bind="query-params",
                             index=names.index("overall_scores") if "overall_scores" in names else 0,
                             help="Tables hold the data; views hold the scores computed from it.")
         fmt = st.radio("Format", ["CSV", "Parquet"], key="export_format", horizontal=True, bind="query-params")
         ext = "csv" if fmt == "CSV" else "parquet"
         st.download_button(f"Download {name} ({fmt})",
-                           lambda n=name, e=ext: ingest.export_table(con.cursor(), n, e)[0],
+                           lambda n=name, e=ext: upkeep.export_table(con.cursor(), n, e)[0],
                            file_name=f"{name}.{ext}", mime="text/csv" if ext == "csv" else "application/octet-stream",
                            icon=":material/download:", on_click="ignore")
         st.caption("While demonstration rounds are in the database, every export carries a column saying "
@@ -522,7 +524,7 @@ if reset_tab.open:
         if st.button("Reset to the demonstration data", type="primary", icon=":material/restart_alt:",
                      disabled=confirm.strip() != "RESET"):
             def _reset(w: duckdb.DuckDBPyConnection) -> str:
-                saved = ingest.reset_to_demo(w, ingest.snapshot_dir(app.working_path()), by=who)
+                saved = build.reset_to_demo(w, upkeep.backup_dir(app.working_path()), by=who)
                 return (f"The database was reset to the demonstration data. The previous database is saved as "
                         f"{saved.name}.")
 

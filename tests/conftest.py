@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from lib.base.paths import DB_ENV_VAR
+from lib.reference import schema
 from tests.fixtures import copy_db
 
 #: Where $PA_BENCHMARK_DB points while no fixture has pointed it at a test database: a path under
@@ -58,10 +59,9 @@ def repo_db_path(tmp_path_factory) -> Path:
 def published_db(repo_db_path, tmp_path_factory) -> Path:
     """A copy of the session database whose first publication is done: the state every server
     reaches on its first page view. Read it, or copy it with `copy_db(..., published=True)`."""
-    from lib.store import publish
 
     working = copy_db(repo_db_path, tmp_path_factory.mktemp("published"), "published.duckdb")
-    publish.ensure_published(working)
+    schema.store(working).ensure_published()
     return working
 
 

@@ -20,6 +20,7 @@ from lib.analysis import scorecard
 from lib.api import routes as api
 from lib.base.paths import DB_ENV_VAR
 from lib.base.rounding import shown as shown_score
+from lib.reference import schema
 from lib.reports import opendata
 from lib.store import db, publish
 from tests.fixtures import copy_db
@@ -32,7 +33,7 @@ def working(repo_db_path, tmp_path_factory):
     path = copy_db(repo_db_path, tmp_path_factory.mktemp("api"))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(DB_ENV_VAR, str(path))
-        publish.ensure_published(path)
+        schema.store(path).ensure_published()
         yield path
 
 
@@ -249,9 +250,9 @@ def test_every_download_carries_round_council_set_provenance_and_label(snap_con,
 def test_answers_are_not_served_for_a_round_whose_detail_is_withheld(repo_db_path, tmp_path, monkeypatch):
     working = copy_db(repo_db_path, tmp_path)
     monkeypatch.setenv(DB_ENV_VAR, str(working))
-    with publish.writer(working) as con:
+    with schema.store(working).writer() as con:
         con.execute("UPDATE survey_rounds SET published_detail = false WHERE year = 2015")
-        snap = publish.publish(con, working, "test: 2015 answers withheld", by="test")
+        snap = schema.store(working).publish(con, "test: 2015 answers withheld", by="test")
     with TestClient(api.asgi_app()) as c:
         r = c.get("/api/v1/answers", params={"round": "2015"})
         assert r.status_code == 403
@@ -278,13 +279,13 @@ def test_answers_are_not_served_for_a_round_whose_detail_is_withheld(repo_db_pat
 def test_a_new_publication_is_served_with_a_new_etag(repo_db_path, tmp_path, monkeypatch):
     working = copy_db(repo_db_path, tmp_path)
     monkeypatch.setenv(DB_ENV_VAR, str(working))
-    first = publish.ensure_published(working)
+    first = schema.store(working).ensure_published()
     with TestClient(api.asgi_app()) as c:
         before = c.get("/api/v1/rounds")
         assert before.json()["published"]["version"] == first.version
-        with publish.writer(working) as con:
+        with schema.store(working).writer() as con:
             con.execute("UPDATE survey_rounds SET label = 'Relabelled' WHERE year = 2015")
-            second = publish.publish(con, working, "test: relabel", by="test")
+            second = schema.store(working).publish(con, "test: relabel", by="test")
         after = c.get("/api/v1/rounds", headers={"If-None-Match": before.headers["etag"]})
         assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
         assert after.json()["published"]["version"] == second.version
@@ -381,7 +382,7 @@ def test_nothing_from_a_collecting_round_leaks(repo_db_path, tmp_path, monkeypat
     draft = collection.load_draft(path, session)
     collection.save_answers(path, session, {}, {q: a.version for q, a in draft.answers.items()},
                             confirm=[q for q, a in draft.answers.items() if a.answer is not None])
-    publish.ensure_published(path)
+    schema.store(path).ensure_published()
     with TestClient(api.asgi_app()) as c:
         rounds = c.get("/api/v1/rounds").json()["rows"]
         assert 2027 not in {r["round_year"] for r in rounds}

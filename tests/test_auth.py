@@ -7,31 +7,32 @@ import hashlib
 
 import pytest
 
+from lib.base import passwords
 from lib.web import auth
 
 FAST = 1_000  # iterations for tests; the default is checked separately
 
 
 def test_hash_format_and_verification():
-    encoded = auth.hash_password("correct horse battery staple", iterations=FAST)
+    encoded = passwords.hash_password("correct horse battery staple", iterations=FAST)
     scheme, iterations, salt, digest = encoded.split("$")
     assert (scheme, iterations) == ("pbkdf2_sha256", str(FAST))
     raw_salt = base64.b64decode(salt, validate=True)
-    assert len(raw_salt) == auth.SALT_BYTES
+    assert len(raw_salt) == passwords.SALT_BYTES
     expected = hashlib.pbkdf2_hmac("sha256", b"correct horse battery staple", raw_salt, FAST)
     assert base64.b64decode(digest) == expected
-    assert auth.verify_password("correct horse battery staple", encoded)
-    assert not auth.verify_password("correct horse battery stapl", encoded)
-    assert not auth.verify_password("", encoded)
+    assert passwords.verify_password("correct horse battery staple", encoded)
+    assert not passwords.verify_password("correct horse battery stapl", encoded)
+    assert not passwords.verify_password("", encoded)
     assert "correct horse" not in encoded
 
 
 def test_salt_is_random_and_the_default_is_slow_enough():
-    a = auth.hash_password("same password", iterations=FAST)
-    b = auth.hash_password("same password", iterations=FAST)
-    assert a != b and auth.verify_password("same password", a) and auth.verify_password("same password", b)
-    assert auth.DEFAULT_ITERATIONS >= 600_000
-    assert auth.parse_hash(auth.hash_password("x" * 12)).iterations == auth.DEFAULT_ITERATIONS
+    a = passwords.hash_password("same password", iterations=FAST)
+    b = passwords.hash_password("same password", iterations=FAST)
+    assert a != b and passwords.verify_password("same password", a) and passwords.verify_password("same password", b)
+    assert passwords.DEFAULT_ITERATIONS >= 600_000
+    assert passwords.parse_hash(passwords.hash_password("x" * 12)).iterations == passwords.DEFAULT_ITERATIONS
 
 
 @pytest.mark.parametrize("bad", [
@@ -43,17 +44,17 @@ def test_salt_is_random_and_the_default_is_slow_enough():
 ])
 def test_malformed_hashes_are_rejected_with_a_reason(bad):
     with pytest.raises(ValueError) as info:
-        auth.parse_hash(bad)
+        passwords.parse_hash(bad)
     assert str(info.value)
     with pytest.raises(ValueError):
-        auth.verify_password("anything", bad)
+        passwords.verify_password("anything", bad)
 
 
 def test_empty_or_huge_passwords_cannot_be_hashed():
     with pytest.raises(ValueError, match="empty"):
-        auth.hash_password("")
+        passwords.hash_password("")
     with pytest.raises(ValueError, match="longer"):
-        auth.hash_password("x" * (auth.MAX_PASSWORD_CHARS + 1), iterations=FAST)
+        passwords.hash_password("x" * (passwords.MAX_PASSWORD_CHARS + 1), iterations=FAST)
 
 
 def test_delay_grows_with_each_failure_and_is_capped():
@@ -63,27 +64,24 @@ def test_delay_grows_with_each_failure_and_is_capped():
     assert auth.retry_delay(100) == auth.DELAY_MAX_SECONDS
 
 
-def test_throttle_refuses_even_the_right_password_while_waiting():
-    encoded = auth.hash_password("right password", iterations=FAST)
+def test_throttle_makes_each_failure_wait_longer_and_a_success_clears_it():
+    # Delays 1 s after the first failure and 2 s after the second (retry_delay: 1 * 2**(n-1)).
     throttle = auth.Throttle()
-    ok, message = auth.check_password("wrong", encoded, throttle, now=100.0)
-    assert not ok and "not right" in message and throttle.failures == 1
-    ok, message = auth.check_password("right password", encoded, throttle, now=100.1)
-    assert not ok and "Wait" in message and throttle.failures == 1  # not even checked
-    ok, _ = auth.check_password("wrong again", encoded, throttle, now=100.0 + auth.retry_delay(1))
-    assert not ok and throttle.failures == 2
-    second_wait = throttle.wait_seconds(now=100.0 + auth.retry_delay(1))
-    assert second_wait == pytest.approx(auth.retry_delay(2)) and second_wait > auth.retry_delay(1)
-    ok, message = auth.check_password("right password", encoded, throttle, now=1_000.0)
-    assert ok and throttle.failures == 0 and throttle.wait_seconds(now=1_000.0) == 0
+    assert throttle.failed(now=100.0) == auth.retry_delay(1) == 1.0
+    assert throttle.wait_seconds(now=100.1) == pytest.approx(0.9) and throttle.failures == 1
+    assert throttle.wait_seconds(now=101.0) == 0
+    assert throttle.failed(now=101.0) == auth.retry_delay(2) == 2.0
+    assert throttle.wait_seconds(now=101.5) == pytest.approx(1.5) and throttle.failures == 2
+    throttle.succeeded()
+    assert throttle.failures == 0 and throttle.wait_seconds(now=101.5) == 0
 
 
 def test_configuration_secrets_first_then_environment():
-    env = {auth.HASH_ENV: "from-env"}
-    assert auth.configured_hash({auth.HASH_SECRET: "from-secrets"}, env) == "from-secrets"
+    env = {passwords.HASH_ENV: "from-env"}
+    assert auth.configured_hash({passwords.HASH_SECRET: "from-secrets"}, env) == "from-secrets"
     assert auth.configured_hash({}, env) == "from-env"
     assert auth.configured_hash(None, {}) is None
-    assert auth.configured_hash({auth.HASH_SECRET: "  "}, {auth.HASH_ENV: ""}) is None
+    assert auth.configured_hash({passwords.HASH_SECRET: "  "}, {passwords.HASH_ENV: ""}) is None
     assert auth.admin_emails({auth.EMAILS_SECRET: ["A@Council.gov.uk", " b@x.org "]}, {}) == {
         "a@council.gov.uk", "b@x.org"}
     assert auth.admin_emails({}, {auth.EMAILS_ENV: "one@x.org, two@x.org,"}) == {"one@x.org", "two@x.org"}
@@ -92,7 +90,7 @@ def test_configuration_secrets_first_then_environment():
 
 def test_setup_help_names_the_command_and_both_places():
     text = auth.setup_help()
-    assert "lib.cli admin-hash" in text and auth.HASH_SECRET in text and auth.HASH_ENV in text
+    assert "lib.cli admin-hash" in text and passwords.HASH_SECRET in text and passwords.HASH_ENV in text
 
 
 # ---- failed sign-ins are counted per server process and per account, before any hash -------------
@@ -103,11 +101,11 @@ class CountingVerify:
 
     def __call__(self, password: str, encoded: str) -> bool:
         self.calls += 1
-        return auth.verify_password(password, encoded)
+        return passwords.verify_password(password, encoded)
 
 
 def test_guard_delay_holds_for_every_session_and_refuses_before_hashing():
-    encoded = auth.hash_password("right password", iterations=FAST)
+    encoded = passwords.hash_password("right password", iterations=FAST)
     guard, verify = auth.SignInGuard(), CountingVerify()
     ok, message = guard.attempt("wrong", encoded, "admin", now=10.0, verify=verify)
     assert (ok, message) == (False, "That password is not right. You can try again in 1 second.")
@@ -124,7 +122,7 @@ def test_guard_delay_holds_for_every_session_and_refuses_before_hashing():
 
 
 def test_guard_counts_each_account_and_the_whole_process():
-    encoded = auth.hash_password("right password", iterations=FAST)
+    encoded = passwords.hash_password("right password", iterations=FAST)
     guard = auth.SignInGuard()
     guard.attempt("wrong", encoded, "alice", now=0.0)
     ok, message = guard.attempt("wrong", encoded, "bob", now=0.1)  # the process-wide delay applies to bob too
@@ -137,7 +135,7 @@ def test_guard_counts_each_account_and_the_whole_process():
 def test_guard_is_thread_safe_many_attempts_at_once_cost_one_hash():
     import threading
 
-    encoded = auth.hash_password("right password", iterations=FAST)
+    encoded = passwords.hash_password("right password", iterations=FAST)
     guard, verify = auth.SignInGuard(), CountingVerify()
     results: list[tuple[bool, str]] = []
     start = threading.Barrier(16)

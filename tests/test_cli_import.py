@@ -6,8 +6,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from lib.base import passwords
 from lib.store import db
-from lib.web import auth
 from tests.fixtures import copy_db, run_cli
 from tests.test_ingest import (
     NEW_YEAR,
@@ -136,8 +136,8 @@ def test_admin_hash_reads_the_password_twice(monkeypatch):
     typed = iter(["a long enough password", "a long enough password"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(typed))
     code, out, err = run("admin-hash")
-    assert code == 0 and auth.verify_password("a long enough password", out.strip())
-    assert auth.HASH_SECRET in err and auth.HASH_ENV in err
+    assert code == 0 and passwords.verify_password("a long enough password", out.strip())
+    assert passwords.HASH_SECRET in err and passwords.HASH_ENV in err
 
     typed = iter(["a long enough password", "another password!!"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(typed))

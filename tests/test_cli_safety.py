@@ -19,8 +19,10 @@ import pytest
 
 from lib import ingest
 from lib.cli import main as cli
+from lib.ingest import commit
+from lib.reference.schema import DEFINITIONS
 from lib.scoring import views as scoring
-from lib.store import db, publish
+from lib.store import db, publish, upkeep
 from tests.fixtures import copy_db, copy_imported, import_new_round, run_cli
 from tests.test_ingest import (
     NEW_YEAR,
@@ -74,14 +76,14 @@ def test_build_refuses_a_database_with_imported_rounds(imported):
             "Nothing was changed. Use `refresh`") in err
     assert "`build --force` to rebuild anyway (a snapshot of the database is kept first)" in err
     assert table_hash(imported) == before
-    assert not ingest.snapshot_dir(imported).exists()
+    assert not upkeep.backup_dir(imported).exists()
 
 
 def test_build_force_keeps_a_snapshot_with_the_imported_round(imported):
     before = table_hash(imported)
     code, out, err = run("--db", str(imported), "build", "--force")
     assert code == 0, err
-    snaps = sorted(ingest.snapshot_dir(imported).glob("*.duckdb"))
+    snaps = sorted(upkeep.backup_dir(imported).glob("*.duckdb"))
     assert len(snaps) == 1 and f"Saved the previous database as {snaps[0]}" in out
     assert table_hash(snaps[0]) == before  # the snapshot is exactly the database as it was
     con = duckdb.connect(str(imported), read_only=True)
@@ -94,7 +96,7 @@ def test_build_force_keeps_a_snapshot_with_the_imported_round(imported):
 def test_build_of_a_demo_only_database_needs_no_force(dbfile):
     code, out, err = run("--db", str(dbfile), "build")
     assert code == 0, err and "round 2015: 95 responding councils" in out
-    assert not ingest.snapshot_dir(dbfile).exists()
+    assert not upkeep.backup_dir(dbfile).exists()
 
 
 KEPT = ("survey_rounds", "responses", "submissions", "responses_archive", "council_comments")
@@ -206,7 +208,7 @@ def test_a_database_from_a_newer_or_unknown_schema_is_refused(dbfile, value, mes
         assert f"error: {dbfile}: {message}" in err, command
     assert table_hash(dbfile) == before
     with pytest.raises(db.SchemaError, match="Nothing was changed"):
-        db.connect(dbfile)
+        db.connect(dbfile, definitions=DEFINITIONS)
 
 
 def test_views_made_by_other_code_are_recreated_on_a_writable_open(dbfile):
@@ -217,12 +219,12 @@ def test_views_made_by_other_code_are_recreated_on_a_writable_open(dbfile):
     before = table_hash(dbfile)
     # Read-only: nothing can change, so the stale views are refused rather than used.
     with pytest.raises(db.SchemaError, match="older scoring views"):
-        db.connect(dbfile, read_only=True)
+        db.connect(dbfile, read_only=True, definitions=DEFINITIONS)
     assert table_hash(dbfile) == before
-    con = db.connect(dbfile)
+    con = db.connect(dbfile, definitions=DEFINITIONS)
     try:
         assert "respondents" in con.execute("SELECT * FROM overall_summary LIMIT 0").df().columns
-        assert con.execute("SELECT value FROM meta WHERE key = 'views_hash'").fetchone() == (db.views_hash(),)
+        assert con.execute("SELECT value FROM meta WHERE key = 'views_hash'").fetchone() == (scoring.DEFINITION.hash,)
     finally:
         con.close()
 
@@ -230,7 +232,7 @@ def test_views_made_by_other_code_are_recreated_on_a_writable_open(dbfile):
 def test_views_hash_is_stored_by_build(repo_db_path):
     con = duckdb.connect(str(repo_db_path), read_only=True)
     try:
-        assert con.execute("SELECT value FROM meta WHERE key = 'views_hash'").fetchone() == (db.views_hash(),)
+        assert con.execute("SELECT value FROM meta WHERE key = 'views_hash'").fetchone() == (scoring.DEFINITION.hash,)
     finally:
         con.close()
 
@@ -243,7 +245,7 @@ def test_disk_full_during_an_import_is_reported_as_disk_full(dbfile, tmp_path, m
     def full(*args, **kwargs):
         raise duckdb.IOException('IO Error: Could not write file "copy.duckdb.wal": No space left on device')
 
-    monkeypatch.setattr(ingest, "_insert_records", full)
+    monkeypatch.setattr(commit, "_insert_records", full)
     before = table_hash(dbfile)
     code, out, err = run("--db", str(dbfile), "import", str(path), "--round", str(NEW_YEAR))
     assert code == 2 and out == ""
@@ -259,14 +261,14 @@ def test_a_snapshot_that_fails_leaves_no_partial_file(imported, monkeypatch):
         Path(f"{target}.wal").write_bytes(b"x")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(ingest, "_copy_into", half_written)
+    monkeypatch.setattr(upkeep, "_copy_into", half_written)
     before = table_hash(imported)
     for command in (["reset-demo", "--yes"], ["build", "--force"]):
         code, out, err = run("--db", str(imported), *command)
         assert code == 2 and out == "", command
         assert "could not be written: the disk is full (no space left on the device)" in err
         assert "Nothing was changed and no partial copy was left." in err
-        assert list(ingest.snapshot_dir(imported).iterdir()) == []
+        assert list(upkeep.backup_dir(imported).iterdir()) == []
     assert table_hash(imported) == before
 
 
@@ -448,7 +450,7 @@ def _bad_files(con) -> dict[str, tuple[str, bytes, str]]:
 
 
 def test_bad_files_exit_1_naming_the_problem_and_change_nothing(dbfile, tmp_path):
-    con = db.connect(dbfile, read_only=True)
+    con = db.connect(dbfile, read_only=True, definitions=DEFINITIONS)
     try:
         files = _bad_files(con)
     finally:
@@ -466,7 +468,7 @@ def test_bad_files_exit_1_naming_the_problem_and_change_nothing(dbfile, tmp_path
 
 
 def test_a_blank_row_counts_as_not_responding_only_for_a_known_council(dbfile, tmp_path):
-    con = db.connect(dbfile, read_only=True)
+    con = db.connect(dbfile, read_only=True, definitions=DEFINITIONS)
     try:
         sheet = wide_sheet(con, respondents(con)[:3])
     finally:
@@ -501,6 +503,6 @@ def test_build_over_a_file_that_is_not_a_database_needs_force_and_keeps_a_copy(t
     assert path.read_bytes() == b"not a database"
     code, out, err = run("--db", str(path), "build", "--force")
     assert code == 0, err
-    (saved,) = ingest.snapshot_dir(path).glob("*-unreadable.duckdb")
+    (saved,) = upkeep.backup_dir(path).glob("*-unreadable.duckdb")
     assert saved.read_bytes() == b"not a database" and f"Saved the previous database as {saved}" in out
     assert table_hash(path)  # a real database now

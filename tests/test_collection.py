@@ -22,6 +22,7 @@ from lib.analysis import whatif
 from lib.collection import drafts as drafts_module
 from lib.collection import invites as invites_module
 from lib.collection import publishing as publishing_module
+from lib.reference import schema
 from lib.store import db, publish
 
 YEAR = 2016
@@ -147,10 +148,10 @@ def test_open_round_refuses_a_year_imported_and_accepts_a_demo_year(working):
     from tests.test_ingest import csv_bytes, wide_sheet
 
     codes = respondents_2015(working)[:2]
-    with publish.writer(working) as con:
+    with schema.store(working).writer() as con:
         data = csv_bytes(wide_sheet(con, codes, year=2017))
         ingest.import_file(con, data, "answers.csv", 2017)
-        publish.publish(con, working, "test import", "tester")
+        schema.store(working).publish(con, "test import", "tester")
     with pytest.raises(collection.CollectionError, match="already published"):
         collection.open_round(working, 2017)
     demo = collection.open_round(working, 2015)  # the demo round may be collected for real

@@ -21,6 +21,7 @@ from lib.analysis import national, peers, scorecard
 from lib.base.paths import DATA_DIR, DEMO_DIR
 from lib.ingest.councils import CouncilMatcher, normalise_name
 from lib.reference import build, geography, hexmap
+from lib.reference.schema import DEFINITIONS
 from lib.scoring import views as scoring
 from lib.store import db
 from tests.fixtures import as_schema_4
@@ -71,7 +72,7 @@ def reorganised(tmp_path_factory) -> tuple[Path, Path]:
     data_dir = fictional_data(folder)
     path = folder / "reorganised.duckdb"
     build.build_database(path, data_dir=data_dir, demo_dir=DEMO_DIR)
-    con = db.connect(path)
+    con = db.connect(path, definitions=DEFINITIONS)
     try:
         respondents = [r[0] for r in con.execute(
             "SELECT authority_code FROM respondents WHERE round_year = 2015 AND authority_code <> ? "
@@ -121,7 +122,7 @@ def test_validation_follows_the_round_council_set(con) -> None:
 def test_an_import_naming_the_abolished_county_is_refused_and_changes_nothing(reorganised, tmp_path) -> None:
     path = tmp_path / "copy.duckdb"
     shutil.copy(reorganised[0], path)
-    con = db.connect(path)
+    con = db.connect(path, definitions=DEFINITIONS)
     try:
         before = con.execute("SELECT count(*) FROM responses").fetchone()
         sheet = wide_sheet(con, ["E06000001"], year=2027, source_year=2015)
@@ -191,7 +192,7 @@ def test_giving_a_council_an_end_date_keeps_its_answers_in_earlier_rounds(repo_d
     councils of 1 April 2024, whatever happens to them later."""
     path = tmp_path / "working.duckdb"
     shutil.copy(repo_db_path, path)
-    con = db.connect(path)
+    con = db.connect(path, definitions=DEFINITIONS)
     try:
         codes = [SURREY] + [r[0] for r in con.execute(
             "SELECT authority_code FROM respondents WHERE round_year = 2015 AND authority_code <> ? "
@@ -215,7 +216,7 @@ def test_a_refresh_that_would_drop_a_respondent_is_refused(repo_db_path, tmp_pat
     data_dir = tmp_path / "data"
     shutil.copytree(DATA_DIR, data_dir, ignore=shutil.ignore_patterns("*.duckdb*", "*.published", "demo"))
     authorities = pd.read_csv(data_dir / "authorities.csv", dtype=str, keep_default_na=False)
-    con = db.connect(path)
+    con = db.connect(path, definitions=DEFINITIONS)
     try:
         answered = con.execute("SELECT min(authority_code) FROM respondents WHERE round_year = 2015").fetchone()[0]
         authorities.loc[authorities["code"] == answered, "valid_to"] = "2014-04-01"
@@ -271,7 +272,7 @@ def test_migration_from_schema_4_dates_each_round_and_moves_2012_codes(repo_db_p
     as_schema_4(con)
     con.close()
 
-    con = db.connect(path)
+    con = db.connect(path, definitions=DEFINITIONS)
     try:
         days = dict(con.execute("SELECT year, council_set_on FROM survey_rounds").fetchall())
         assert days == {2012: date(2012, 4, 1), 2013: date(2013, 4, 1), 2014: date(2014, 4, 1),
@@ -338,7 +339,7 @@ def test_a_new_round_can_hold_the_councils_of_another_day(reorganised, tmp_path)
     successors, when imported with that day; an existing round keeps its own day."""
     path = tmp_path / "copy.duckdb"
     shutil.copy(reorganised[0], path)
-    con = db.connect(path)
+    con = db.connect(path, definitions=DEFINITIONS)
     try:
         before = con.execute("SELECT count(*) FROM responses").fetchone()
         march = date(2027, 3, 31)
@@ -380,7 +381,7 @@ def test_migration_gives_a_current_round_its_own_year_when_its_answers_fit(repo_
     as_schema_4(con)
     con.execute("UPDATE survey_rounds SET vintage = 'current' WHERE year >= 2019")
     con.close()
-    con = db.connect(path)
+    con = db.connect(path, definitions=DEFINITIONS)
     try:
         days = dict(con.execute("SELECT year, council_set_on FROM survey_rounds WHERE year >= 2019").fetchall())
         assert days[2020] == date(2020, 4, 1)

@@ -11,7 +11,8 @@ import pytest
 from lib import ingest
 from lib.analysis import whatif
 from lib.base import exports
-from lib.store import db
+from lib.ingest import commit
+from lib.store import db, upkeep
 from tests.fixtures import copy_db, run_cli
 from tests.test_ingest import csv_bytes, db_checksum, stored_rows, wide_sheet
 from tests.test_whatif import flip_candidate
@@ -253,7 +254,7 @@ def test_the_replaced_answers_load_back_as_a_council_update(con):
     sheet, _ = _edited_sheet(con, code, qid)
     sid = ingest.import_council_update(con, csv_bytes(sheet), "one.csv", YEAR).submission_id
     assert stored_rows(con, YEAR) != original
-    old = ingest.archived_responses(con, sid)  # the History tab's download, in the long layout
+    old = upkeep.archived_responses(con, sid)  # the History tab's download, in the long layout
     assert set(old["council"]) == {code}
     back = ingest.import_council_update(con, csv_bytes(old), "replaced-by-submission.csv", YEAR)
     assert back.status == "updated"
@@ -269,9 +270,9 @@ def test_a_full_disk_part_way_through_changes_nothing(con, monkeypatch):
     def disk_full(*_args, **_kwargs):  # after the archive and the delete, as the new answers go in
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(ingest, "_insert_records", disk_full)
+    monkeypatch.setattr(commit, "_insert_records", disk_full)
     before = db_checksum(con)
-    with pytest.raises(ingest.StorageError, match="Nothing was imported: the disk is full"):
+    with pytest.raises(ingest.ImportNotStored, match="Nothing was imported: the disk is full"):
         ingest.import_council_update(con, csv_bytes(sheet), "one.csv", YEAR, report=report)
     assert db_checksum(con) == before
 
@@ -336,7 +337,7 @@ def test_a_whole_round_replace_after_an_update_archives_each_row_under_its_own_f
     # The updated council's rows came from one.csv, the other 94 councils' from whole.csv
     # (before the fix all 95 were put down to one.csv, the round's latest submission).
     assert sources == {True: [update_sid], False: [whole_sid]}
-    version = ingest.archived_versions(con).set_index("replaced_by").loc[replace_sid]
+    version = upkeep.archived_versions(con).set_index("replaced_by").loc[replace_sid]
     assert version["file_name"] == "whole.csv" and version["councils"] == 95
     detail = con.execute("SELECT detail FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0]
     assert f"replaced: submissions {whole_sid} and {update_sid} (95 councils) archived" in detail

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 import pytest
 
+from lib.reference.schema import DEFINITIONS
 from lib.scoring import views as scoring
 from lib.store import db
 from tests.fixtures import as_schema_4
@@ -61,7 +63,7 @@ def test_schema_2_file_is_migrated_at_open_keeping_its_rounds(tmp_path):
 
     path = tmp_path / "old.duckdb"
     build_database(path)
-    con = db.connect(path)
+    con = db.connect(path, definitions=DEFINITIONS)
     answers = con.execute("SELECT count(*) FROM responses").fetchone()[0]
     as_schema_4(con)  # views read the columns about to go: dropped there
     con.execute("ALTER TABLE answer_options DROP COLUMN outcome")
@@ -72,7 +74,7 @@ def test_schema_2_file_is_migrated_at_open_keeping_its_rounds(tmp_path):
     con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     con.close()
 
-    con = db.connect(path)
+    con = db.connect(path, definitions=DEFINITIONS)
     try:
         assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(db.SCHEMA_VERSION)
         config = load_config()
@@ -94,7 +96,7 @@ def test_schema_3_file_gets_the_publication_policy_column_keeping_its_rounds(tmp
 
     path = tmp_path / "v3.duckdb"
     build_database(path)
-    con = db.connect(path)
+    con = db.connect(path, definitions=DEFINITIONS)
     before = con.execute("SELECT * FROM survey_rounds ORDER BY year").fetchall()
     answers = con.execute("SELECT count(*) FROM responses").fetchone()[0]
     as_schema_4(con)
@@ -102,7 +104,7 @@ def test_schema_3_file_gets_the_publication_policy_column_keeping_its_rounds(tmp
     con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     con.close()
 
-    con = db.connect(path)
+    con = db.connect(path, definitions=DEFINITIONS)
     try:
         assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(db.SCHEMA_VERSION)
         assert con.execute("SELECT * FROM survey_rounds ORDER BY year").fetchall() == before
@@ -120,10 +122,31 @@ def test_read_only_open_of_a_stale_file_is_refused_clearly(tmp_path):
 
     path = tmp_path / "stale.duckdb"
     build_database(path)
-    con = db.connect(path)
+    con = db.connect(path, definitions=DEFINITIONS)
     con.execute("UPDATE meta SET value = 'old' WHERE key = 'views_hash'")
     con.close()
     with pytest.raises(db.SchemaError, match=r"older scoring views.*lib\.cli refresh"):
-        db.connect(path, read_only=True)
-    db.connect(path).close()  # a writable open recreates the views ...
-    db.connect(path, read_only=True).close()  # ... after which readers are fine
+        db.connect(path, read_only=True, definitions=DEFINITIONS)
+    db.connect(path, definitions=DEFINITIONS).close()  # a writable open recreates the views ...
+    db.connect(path, read_only=True, definitions=DEFINITIONS).close()  # ... after which readers are fine
+
+
+def test_a_file_needing_an_upgrade_is_refused_by_an_open_without_definitions(tmp_path):
+    """Only an open that carries the definitions (a Store's) may upgrade a file; a bare open of a
+    schema-3 file changes nothing and says what to run."""
+    from lib.reference.build import build_database
+
+    path = tmp_path / "v3.duckdb"
+    build_database(path)
+    con = db.connect(path)
+    as_schema_4(con)
+    con.execute("ALTER TABLE survey_rounds DROP COLUMN published_detail")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(db.SchemaError, match=r"older version of the app \(schema 3\).*lib\.cli refresh"):
+        db.connect(path)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("3",)
+    finally:
+        con.close()

@@ -10,6 +10,7 @@ import pytest
 
 from lib.base.paths import DEMO_DIR
 from lib.demo import generator as demo
+from lib.demo import model as demo_model
 from lib.scoring.standards import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -220,7 +221,7 @@ def _respondents(con, year: int) -> set[str]:
 def test_respondents_come_and_go_between_rounds(repo_con) -> None:
     rounds = {y: _respondents(repo_con, y) for y in (2012, 2013, 2014, 2015)}
     assert len(rounds[2014] & rounds[2015]) == 51  # report, "Other findings"
-    for (earlier, later), overlap in demo.OVERLAPS.items():
+    for (earlier, later), overlap in demo_model.OVERLAPS.items():
         assert len(rounds[earlier] & rounds[later]) == overlap
         # Not nested: some councils of the earlier round do not answer the later one.
         assert rounds[earlier] - rounds[later], (earlier, later)
@@ -308,7 +309,7 @@ def test_cited_councils_answer_their_round_at_or_above_the_median(repo_con) -> N
     assert len(cases) >= 18
     checked = 0
     for row in cases.itertuples():
-        for year in sorted({demo.EVIDENCE_ROUND[row.source_document], 2015}):
+        for year in sorted({demo_model.EVIDENCE_ROUND[row.source_document], 2015}):
             assert row.authority_code in _respondents(repo_con, year), (row.id, year)
             for standard in (int(s) for s in row.standards.split(";")):
                 got = repo_con.execute(
@@ -330,16 +331,16 @@ def test_no_overall_score_below_the_floor(repo_con) -> None:
     rows = repo_con.execute("SELECT round_year, min(score) FROM overall_scores GROUP BY 1").fetchall()
     assert len(rows) == 4
     for year, lowest in rows:
-        assert lowest >= demo.OVERALL_FLOOR == 20.0, (year, lowest)
+        assert lowest >= demo_model.OVERALL_FLOOR == 20.0, (year, lowest)
 
 
 def test_region_and_type_effects_are_small(repo_con) -> None:
     # Stated effects: region effects drawn with SD 0.15, type effects at most 0.1, against a
     # council's own readiness of SD 1.
-    effects = demo.region_effects(sorted({r[0] for r in repo_con.execute(
+    effects = demo_model.region_effects(sorted({r[0] for r in repo_con.execute(
         "SELECT DISTINCT region_code FROM round_councils").fetchall()}))
     assert len(effects) == 9 and max(abs(v) for v in effects.values()) <= 0.5
-    assert max(abs(v) for v in demo.TYPE_EFFECTS.values()) <= 0.1
+    assert max(abs(v) for v in demo_model.TYPE_EFFECTS.values()) <= 0.1
     # What they lead to in 2015: region and council-type averages of the overall score stay
     # close (the earlier demo's regions ran from 40 to 72).
     for column in ("region_code", "type"):
@@ -352,7 +353,7 @@ def test_region_and_type_effects_are_small(repo_con) -> None:
 def test_employers_get_at_least_as_much_support_as_pas(repo_con) -> None:
     from lib.analysis.gaps import HAS_SUPPORT
 
-    for pa_q, emp_q in demo.PAIRED.items():
+    for pa_q, emp_q in demo_model.PAIRED.items():
         rows = repo_con.execute(
             """
             SELECT s.round_year, s.question_id, sum(s.share) FILTER (WHERE o.outcome = ?) AS has
@@ -380,7 +381,7 @@ def test_care_certificate_answers_record_figure_1_4(repo_con) -> None:
 def test_description_says_synthetic_and_names_the_rules() -> None:
     from lib.reference.build import DEMO_PROVENANCE
 
-    assert DEMO_PROVENANCE == demo.DESCRIPTION
+    assert DEMO_PROVENANCE == demo_model.DESCRIPTION
     for phrase in ("Synthetic", "51", "median", "describes no real council"):
-        assert phrase in demo.DESCRIPTION, phrase
-    assert len(demo.ASSUMPTIONS) >= 8
+        assert phrase in demo_model.DESCRIPTION, phrase
+    assert len(demo_model.ASSUMPTIONS) >= 8

@@ -18,8 +18,9 @@ import pytest
 
 from lib import ingest
 from lib.analysis import whatif
+from lib.reference import build
 from lib.scoring import views as scoring
-from lib.store import db
+from lib.store import db, upkeep
 from tests.fixtures import copy_db
 
 NEW_YEAR = 2016  # not in the demo database; uses the 2015 council set
@@ -264,10 +265,10 @@ def test_changed_file_needs_replace_and_the_old_version_stays_recoverable(con, c
     assert action == "replace" and f"submission {first.submission_id}" in detail
 
     # The replaced answers come back, in the long import format, exactly as they were ...
-    archived = ingest.archived_responses(con, second.submission_id)
+    archived = upkeep.archived_responses(con, second.submission_id)
     assert {(r.council, r.question, r.answer, tuple(p for p in r.providers.split(";") if p), None)
             for r in archived.itertuples()} == original
-    versions = ingest.archived_versions(con)
+    versions = upkeep.archived_versions(con)
     assert versions.loc[0, "replaced_submission"] == first.submission_id
     # ... and importing them again restores the first version's answers.
     restore = ingest.import_file(con, csv_bytes(archived), "restore.csv", NEW_YEAR, replace=True)
@@ -283,9 +284,9 @@ def test_demo_round_is_replaced_only_with_replace(con, codes):
     assert db_checksum(con) == before
     result = ingest.import_file(con, csv_bytes(sheet), "real2015.csv", 2015, replace=True)
     assert con.execute("SELECT is_demo FROM survey_rounds WHERE year = 2015").fetchone() == (False,)
-    archived = ingest.archived_responses(con, result.submission_id)
+    archived = upkeep.archived_responses(con, result.submission_id)
     assert len(archived) == len(demo_rows)
-    assert ingest.archived_versions(con)["was_demo"].tolist() == [True]
+    assert upkeep.archived_versions(con)["was_demo"].tolist() == [True]
 
 
 def test_preview_gives_the_scores_the_import_produces_without_writing(con, codes):
@@ -403,7 +404,7 @@ def test_readers_see_no_round_or_the_whole_round_never_half(con, codes):
 def test_reset_snapshots_then_restores_the_demo_rounds(con, codes, tmp_path, repo_db_path):
     ingest.import_file(con, csv_bytes(wide_sheet(con, codes[:3], year=2015)), "real.csv", 2015, replace=True)
     ingest.import_file(con, csv_bytes(wide_sheet(con, codes[:3])), "new.csv", NEW_YEAR)
-    saved = ingest.reset_to_demo(con, tmp_path / "snapshots", by="admin")
+    saved = build.reset_to_demo(con, tmp_path / "snapshots", by="admin")
     assert saved.parent == tmp_path / "snapshots" and saved.exists()
     with duckdb.connect(str(saved), read_only=True) as old:
         assert respondents(old, NEW_YEAR) == sorted(codes[:3])
@@ -420,14 +421,14 @@ def test_reset_snapshots_then_restores_the_demo_rounds(con, codes, tmp_path, rep
 
 
 def test_export_and_database_copy(con, tmp_path):
-    data, n = ingest.export_table(con, "overall_scores", "csv")
+    data, n = upkeep.export_table(con, "overall_scores", "csv")
     df = pd.read_csv(io.BytesIO(data))
     assert n == len(df) == con.execute("SELECT count(*) FROM overall_scores").fetchone()[0]
     assert set(df["data_note"]) == {"Synthetic demonstration data - not real council responses"}
     with pytest.raises(ValueError, match="unknown table"):
-        ingest.export_table(con, 'responses"; DROP TABLE responses; --', "csv")
+        upkeep.export_table(con, 'responses"; DROP TABLE responses; --', "csv")
     path = tmp_path / "downloaded.duckdb"
-    path.write_bytes(ingest.database_bytes(con, tmp_path))
+    path.write_bytes(upkeep.database_bytes(con, tmp_path))
     assert not list(tmp_path.glob("export-*"))  # the scratch copy is removed
     copy = duckdb.connect(str(path), read_only=True)
     try:

@@ -7,6 +7,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib import ingest
+from lib.base import passwords
 from lib.base.paths import DB_ENV_VAR
 from lib.store import db
 from lib.web import auth
@@ -31,7 +32,7 @@ def page_db(repo_db_path, tmp_path, monkeypatch):
     """
     path = copy_db(repo_db_path, tmp_path)
     monkeypatch.setenv(DB_ENV_VAR, str(path))
-    monkeypatch.delenv(auth.HASH_ENV, raising=False)
+    monkeypatch.delenv(passwords.HASH_ENV, raising=False)
     monkeypatch.delenv(auth.EMAILS_ENV, raising=False)
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -44,8 +45,8 @@ def page_db(repo_db_path, tmp_path, monkeypatch):
 
 @pytest.fixture()
 def admin_hash(monkeypatch) -> str:
-    encoded = auth.hash_password(PASSWORD, iterations=2_000)
-    monkeypatch.setenv(auth.HASH_ENV, encoded)
+    encoded = passwords.hash_password(PASSWORD, iterations=2_000)
+    monkeypatch.setenv(passwords.HASH_ENV, encoded)
     return encoded
 
 
@@ -61,7 +62,7 @@ def test_without_credentials_the_page_explains_how_to_enable_it(page_db):
     at = open_page(PAGE)
     assert at.title[0].value == "Data management"
     text = " ".join(i.value for i in at.info)
-    assert "not set up" in text and "lib.cli admin-hash" in text and auth.HASH_ENV in text
+    assert "not set up" in text and "lib.cli admin-hash" in text and passwords.HASH_ENV in text
     assert not at.file_uploader and not at.text_input and not at.tabs
 
 

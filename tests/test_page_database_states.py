@@ -9,6 +9,7 @@ import streamlit as st
 
 from lib.base.formatting import escape_markdown as md
 from lib.base.paths import DB_ENV_VAR
+from lib.reference import schema
 from lib.store import db, publish
 from tests.apptest import open_page
 from tests.fixtures import copy_db
@@ -70,7 +71,7 @@ def test_a_never_published_database_locked_by_a_writer_is_explained(working):
 
 
 def test_pages_are_served_while_a_writer_holds_the_working_database(working):
-    snap = publish.ensure_published(working)
+    snap = schema.store(working).ensure_published()
     proc = _hold_lock(working, 60)
     try:
         for page in (None, "pages/gaps.py", "pages/scorecard.py", "pages/regions.py"):

@@ -7,8 +7,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.base.paths import DB_ENV_VAR
+from lib.reference import schema
 from lib.reports import opendata
-from lib.store import db, publish
+from lib.store import db
 from tests.apptest import open_page
 from tests.fixtures import copy_db
 
@@ -74,7 +75,7 @@ def test_a_round_whose_answers_are_withheld_offers_no_answers(repo_db_path, tmp_
     con = db.connect(working)
     try:
         con.execute("UPDATE survey_rounds SET published_detail = false WHERE year = 2015")
-        publish.publish(con, working, "test: 2015 answers withheld", by="test")
+        schema.store(working).publish(con, "test: 2015 answers withheld", by="test")
     finally:
         con.close()
     at = open_page(PAGE, files="2015")

@@ -113,14 +113,14 @@ def test_methodology_follows_changed_thresholds(repo_db_path, tmp_path, monkeypa
 
 
 def test_methodology_explains_how_the_demo_is_made(repo_db_path, repo_con):
-    from lib.demo import generator as demo
+    from lib.demo import model as demo_model
 
     at = open_page(PAGE, opened=True)
     assert "How the demonstration data is made" in [h.value for h in at.subheader]
     text = _text(at)
-    for assumption in demo.ASSUMPTIONS:
+    for assumption in demo_model.ASSUMPTIONS:
         assert escape_markdown(assumption) in text, assumption[:40]
     effects = table_with(at, "Effect of", "Group", "Effect on readiness (standard deviations)")
     regions = repo_con.execute("SELECT count(DISTINCT region_code) FROM authorities").fetchone()[0]
     assert (effects["Effect of"] == "Region").sum() == regions
-    assert set(effects.loc[effects["Effect of"] == "Council type", "Group"]) == set(demo.TYPE_EFFECTS) - {"other"}
+    assert set(effects.loc[effects["Effect of"] == "Council type", "Group"]) == set(demo_model.TYPE_EFFECTS) - {"other"}

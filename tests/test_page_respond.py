@@ -12,6 +12,7 @@ import pytest
 import streamlit as st
 
 from lib import collection
+from lib.base import passwords
 from lib.base.formatting import escape_markdown as md
 from lib.base.paths import DB_ENV_VAR
 from lib.collection import respond as rs
@@ -32,7 +33,7 @@ YEAR = 2016  # no round in the demo database; the councils of 1 April 2016 (the 
 def working(repo_db_path, tmp_path, monkeypatch):
     path = copy_db(repo_db_path, tmp_path)
     monkeypatch.setenv(DB_ENV_VAR, str(path))
-    monkeypatch.delenv(auth.HASH_ENV, raising=False)
+    monkeypatch.delenv(passwords.HASH_ENV, raising=False)
     monkeypatch.delenv(auth.EMAILS_ENV, raising=False)
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -161,7 +162,7 @@ def test_a_stale_page_is_told_to_reload_and_saves_nothing(working, invited):
 
 
 def test_the_admin_runs_the_round_from_the_data_page(working, monkeypatch):
-    monkeypatch.setenv(auth.HASH_ENV, auth.hash_password(PASSWORD, iterations=2_000))
+    monkeypatch.setenv(passwords.HASH_ENV, passwords.hash_password(PASSWORD, iterations=2_000))
     at = _sign_in(open_page("pages/data.py", section="Survey round"), PASSWORD)
     assert any(e.label == "Open a round for collection" for e in at.expander)
     form_year = next(n for n in at.number_input if n.label == "Survey round (year)")
@@ -208,7 +209,7 @@ def _answer_everything(working, token) -> None:
 def test_close_and_publish_from_the_data_page_puts_the_scores_live(working, invited, monkeypatch):
     code, token = invited
     _answer_everything(working, token)
-    monkeypatch.setenv(auth.HASH_ENV, auth.hash_password(PASSWORD, iterations=2_000))
+    monkeypatch.setenv(passwords.HASH_ENV, passwords.hash_password(PASSWORD, iterations=2_000))
     at = _sign_in(open_page("pages/data.py", section="Survey round"), PASSWORD)
     assert any("1 of 152" in m.value for m in at.metric)  # one council of the 2016 set has submitted
     next(b for b in at.button if b.label.startswith("Close the round")).click()

@@ -12,9 +12,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from lib import ingest
+from lib.reference import schema
 from lib.scoring import views as scoring
-from lib.store import db, publish
+from lib.store import db, publish, upkeep
+from lib.store.errors import StorageError
 from tests.fixtures import copy_db, copy_imported, import_new_round
 from tests.fixtures import run_cli as run
 from tests.test_ingest import NEW_YEAR, db_checksum, write_answers_csv
@@ -63,18 +64,18 @@ def working(repo_db_path, tmp_path):
 
 def test_first_publication_copies_the_working_database_exactly(working):
     assert publish.current(working) is None
-    snap = publish.ensure_published(working)
+    snap = schema.store(working).ensure_published()
     assert snap.version == 1 and snap.reason == "first publication of this database"
     assert snap.path.parent == working.parent / "copy.published"
     assert json.loads((snap.path.parent / "CURRENT").read_text()) == {"file": snap.path.name, "version": 1}
     assert data_hash(snap.path) == data_hash(working)
     # 2012-2015 demo rounds: 54, 64, 75 and 95 responding councils (lib.demo.generator's calibration).
     assert snap.rounds == ((2012, 54, True), (2013, 64, True), (2014, 75, True), (2015, 95, True))
-    assert publish.ensure_published(working) == snap  # nothing new while it is usable
+    assert schema.store(working).ensure_published() == snap  # nothing new while it is usable
 
 
 def test_a_published_file_is_never_changed_by_later_writes(published_copy, tmp_path):
-    first = publish.ensure_published(published_copy)
+    first = schema.store(published_copy).ensure_published()
     before = file_hash(first.path)
     path, _ = write_answers_csv(published_copy, tmp_path, 4)
     code, out, err = run("--db", str(published_copy), "import", str(path), "--round", str(NEW_YEAR))
@@ -88,7 +89,7 @@ def test_a_published_file_is_never_changed_by_later_writes(published_copy, tmp_p
 
 
 def test_current_costs_a_stat_while_the_pointer_is_unchanged(published_copy, monkeypatch):
-    snap = publish.ensure_published(published_copy)
+    snap = schema.store(published_copy).ensure_published()
     calls = []
     real = publish._load
     monkeypatch.setattr(publish, "_load", lambda p: calls.append(p) or real(p))
@@ -96,21 +97,21 @@ def test_current_costs_a_stat_while_the_pointer_is_unchanged(published_copy, mon
     assert publish.current(published_copy) == snap and len(calls) == 1
     assert publish.current(published_copy) == snap and publish.current(published_copy) == snap
     assert len(calls) == 1  # parsed once; a stat tells it is unchanged since
-    with publish.writer(published_copy) as con:
-        new = publish.publish(con, published_copy, "test", "me")
+    with schema.store(published_copy).writer() as con:
+        new = schema.store(published_copy).publish(con, "test", "me")
     assert publish.current(published_copy) == new  # a new pointer file: read again
 
 
 def test_a_failed_copy_leaves_the_published_version_and_no_partial_file(published_copy, monkeypatch):
-    snap = publish.ensure_published(published_copy)
+    snap = schema.store(published_copy).ensure_published()
     files = sorted(p.name for p in snap.path.parent.iterdir())
 
     def full_disk(con, target):
-        raise ingest.StorageError("The copy could not be written: the disk is full (no space left on the device).")
+        raise StorageError("The copy could not be written: the disk is full (no space left on the device).")
 
-    monkeypatch.setattr(ingest, "copy_database", full_disk)
-    with publish.writer(published_copy) as con, pytest.raises(publish.PublishError) as info:
-        publish.publish(con, published_copy, "test", "me")
+    monkeypatch.setattr(upkeep, "copy_database", full_disk)
+    with schema.store(published_copy).writer() as con, pytest.raises(publish.PublishError) as info:
+        schema.store(published_copy).publish(con, "test", "me")
     assert str(info.value) == ("the new version could not be published: The copy could not be written: the disk is "
                                "full (no space left on the device).")
     assert publish.current(published_copy) == snap
@@ -118,7 +119,7 @@ def test_a_failed_copy_leaves_the_published_version_and_no_partial_file(publishe
 
 
 def test_a_failed_pointer_swap_removes_the_new_file(published_copy, monkeypatch):
-    snap = publish.ensure_published(published_copy)
+    snap = schema.store(published_copy).ensure_published()
     files = sorted(p.name for p in snap.path.parent.iterdir())
     real = publish._write_atomically
 
@@ -128,8 +129,8 @@ def test_a_failed_pointer_swap_removes_the_new_file(published_copy, monkeypatch)
         real(target, text)
 
     monkeypatch.setattr(publish, "_write_atomically", fail_on_pointer)
-    with publish.writer(published_copy) as con, pytest.raises(publish.PublishError) as info:
-        publish.publish(con, published_copy, "test", "me")
+    with schema.store(published_copy).writer() as con, pytest.raises(publish.PublishError) as info:
+        schema.store(published_copy).publish(con, "test", "me")
     assert "could not be published" in str(info.value) and "still shows the previous version" in str(info.value)
     assert publish.current(published_copy) == snap
     assert sorted(p.name for p in snap.path.parent.iterdir()) == files
@@ -138,37 +139,37 @@ def test_a_failed_pointer_swap_removes_the_new_file(published_copy, monkeypatch)
 def test_old_versions_beyond_the_limit_are_removed_never_the_current(published_copy, monkeypatch):
     # Pruning is what is checked here, not what a version holds: the views are left unmaterialised.
     monkeypatch.setattr(publish, "materialise", lambda path: [])
-    publish.ensure_published(published_copy)
-    with publish.writer(published_copy) as con:
+    schema.store(published_copy).ensure_published()
+    with schema.store(published_copy).writer() as con:
         for n in range(4):
-            publish.publish(con, published_copy, f"change {n}", "me", keep=3)
+            schema.store(published_copy).publish(con, f"change {n}", "me", keep=3)
     assert [s.version for s in publish.snapshots(published_copy)] == [3, 4, 5]
     # Point CURRENT back at version 3, then publish with keep=1: 3 stays because it is current... until
     # the pointer moves on, which publishing does, so only the newest is left.
-    with publish.writer(published_copy) as con:
-        publish.publish(con, published_copy, "another", "me", keep=1)
+    with schema.store(published_copy).writer() as con:
+        schema.store(published_copy).publish(con, "another", "me", keep=1)
     assert [s.version for s in publish.snapshots(published_copy)] == [6]
     assert sorted(p.name for p in (published_copy.parent / "copy.published").iterdir()) == [
         "CURRENT", publish.current(published_copy).path.name, publish.current(published_copy).path.with_suffix(".json").name]
 
 
 def test_a_stale_version_is_republished_for_this_code(published_copy):
-    snap = publish.ensure_published(published_copy)
+    snap = schema.store(published_copy).ensure_published()
     manifest = snap.path.with_suffix(".json")
     raw = json.loads(manifest.read_text())
     raw["views_hash"] = "0" * 64  # as if published by an older version of the scoring views
     manifest.write_text(json.dumps(raw))
     publish._pointer_cache.clear()
-    assert not publish.current(published_copy).usable
-    new = publish.ensure_published(published_copy)
-    assert new.version == 2 and new.usable
+    assert not schema.store(published_copy).usable(publish.current(published_copy))
+    new = schema.store(published_copy).ensure_published()
+    assert new.version == 2 and schema.store(published_copy).usable(new)
     assert new.reason == "republished for this version of the app (schema or scoring views updated)"
 
 
 def test_a_missing_version_file_is_republished(published_copy):
-    snap = publish.ensure_published(published_copy)
+    snap = schema.store(published_copy).ensure_published()
     snap.path.unlink()
-    new = publish.ensure_published(published_copy)
+    new = schema.store(published_copy).ensure_published()
     assert new.version == 2 and new.reason == "republished: version 1's file is missing"
     assert data_hash(new.path) == data_hash(published_copy)
 
@@ -211,7 +212,7 @@ def test_rollback_restores_the_earlier_version_and_keeps_the_audit_log(imported)
         con.close()
     assert actions[-2:] == ["import", "rollback"]  # the import stays on record after it was rolled back
     # A copy of the working database as it was is kept as well.
-    assert len(list(ingest.snapshot_dir(imported).glob("*.duckdb"))) == 1
+    assert len(list(upkeep.backup_dir(imported).glob("*.duckdb"))) == 1
 
 
 def test_a_rollback_can_be_undone(imported):
@@ -246,7 +247,7 @@ def test_rollback_refuses_a_version_that_is_not_a_number(imported, value):
 
 
 def test_rollback_with_nothing_earlier_is_refused(published_copy):
-    publish.ensure_published(published_copy)
+    schema.store(published_copy).ensure_published()
     before = file_hash(published_copy)
     code, out, err = run("--db", str(published_copy), "rollback")
     assert code == 2 and out == ""
@@ -281,7 +282,7 @@ def test_export_never_writes_into_the_published_folder(imported, tmp_path):
 
 
 def test_a_publication_that_fails_after_an_import_says_so_and_publish_finishes_it(published_copy, tmp_path, monkeypatch):
-    first = publish.ensure_published(published_copy)
+    first = schema.store(published_copy).ensure_published()
     path, _ = write_answers_csv(published_copy, tmp_path, 4)
     real = publish.publish
 
@@ -407,8 +408,8 @@ def test_a_folder_that_cannot_be_made_is_a_publish_error_not_a_traceback(working
     blocker = working.parent / "not-a-folder"
     blocker.write_text("a file where the published folder would go")
     monkeypatch.setattr(publish, "folder_for", lambda w: blocker / "copy.published")
-    with publish.writer(working) as con, pytest.raises(publish.PublishError) as info:
-        publish.publish(con, working, "test", "me")
+    with schema.store(working).writer() as con, pytest.raises(publish.PublishError) as info:
+        schema.store(working).publish(con, "test", "me")
     assert str(info.value).startswith(f"the new version could not be published in {blocker / 'copy.published'}: ")
     assert str(info.value).endswith("The dashboard still shows the previous version.")
 
@@ -435,7 +436,7 @@ def test_leftovers_of_a_killed_publication_are_removed_once_old(working):
     import os
     import time
 
-    snap = publish.ensure_published(working)
+    snap = schema.store(working).ensure_published()
     folder = snap.path.parent
     staged = folder / ".v000002-20261201-120000.duckdb.staged-0123abcd"
     partial = folder / ".v000002-20261201-120000.duckdb.staged-0123abcd.partial-89ab"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from lib.reference import schema
 from lib.store import publish
 from tests.browser import (
     ROOT,
@@ -59,7 +60,7 @@ def _open_snapshots(pid: int, folder: Path) -> set[str]:
 
 def test_two_server_processes_read_one_snapshot_at_once(repo_db_path, tmp_path, browser):
     working = copy_db(repo_db_path, tmp_path)
-    first = publish.ensure_published(working)
+    first = schema.store(working).ensure_published()
     answers, _ = write_answers_csv(working, tmp_path, 4)
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()

@@ -16,7 +16,8 @@ import pytest
 import streamlit as st
 
 from lib.base.paths import DB_ENV_VAR
-from lib.store import db, publish
+from lib.reference import schema
+from lib.store import db
 from lib.web import app
 from tests.apptest import open_page
 from tests.fixtures import copy_db
@@ -48,10 +49,10 @@ def working(repo_db_path, tmp_path, monkeypatch):
 
 def _drop_council(path, year: int) -> None:
     """Remove one responding council's answers from a round, then publish, as an import would."""
-    with publish.writer(path) as con:
+    with schema.store(path).writer() as con:
         code = con.execute("SELECT min(authority_code) FROM responses WHERE round_year = ?", [year]).fetchone()[0]
         con.execute("DELETE FROM responses WHERE round_year = ? AND authority_code = ?", [year, code])
-        publish.publish(con, path, "test change", "test")
+        schema.store(path).publish(con, "test change", "test")
 
 
 def test_a_cached_query_runs_once_per_version_and_never_outlives_it(working):

@@ -12,6 +12,7 @@ import pandas as pd
 
 from lib.analysis.national import REPORT_COUNCIL_TOTAL
 from lib.base.rounding import shown
+from lib.demo import model as demo_model
 from lib.reference import geography
 from lib.scoring.standards import AUDIENCE_LABELS
 
@@ -241,21 +242,17 @@ def new_question_count(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
 
 def demo_assumptions() -> tuple[str, ...]:
     """The patterns of the synthetic demonstration rounds that are the generator's own choices."""
-    from lib.demo import generator as demo
-
-    return demo.ASSUMPTIONS
+    return demo_model.ASSUMPTIONS
 
 
 def demo_effects(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The stated regional and council-type parts of the demo's council readiness, with the
     2015 average overall score they lead to (read from the scoring views)."""
-    from lib.demo import generator as demo
-
     regions = con.execute(
         "SELECT DISTINCT region_code, region_name FROM round_councils ORDER BY region_name").df()
-    effects = demo.region_effects(list(regions["region_code"]))
+    effects = demo_model.region_effects(list(regions["region_code"]))
     rows = [("Region", r.region_name, effects[r.region_code], r.region_code) for r in regions.itertuples()]
-    rows += [("Council type", t, e, t) for t, e in demo.TYPE_EFFECTS.items() if t != "other"]
+    rows += [("Council type", t, e, t) for t, e in demo_model.TYPE_EFFECTS.items() if t != "other"]
     out = pd.DataFrame(rows, columns=["kind", "group", "effect", "key"])
     means = con.execute(
         """

@@ -490,16 +490,6 @@ class _Search:
 # Tables for the page and the download
 # --------------------------------------------------------------------------------------------
 
-def changes_table(plan: Plan) -> pd.DataFrame:
-    """One row per change (standard, question, 'answer now -> proposed answer', how many similar
-    councils already give it or better): text cells only, never blank."""
-    return pd.DataFrame([{
-        "Standard": f"{c.standard}. {c.standard_name}",
-        "Question": c.wording,
-        "Change": f"{c.current_label} → {c.proposed_label}",
-        "Similar councils already there": f"{c.peers_with} of {c.peers_total}" if c.peers_total else whatif.DASH,
-    } for c in plan.changes])
-
 
 def page_table(plan: Plan) -> pd.DataFrame:
     """The changes as the page's table shows them (st.table renders Markdown): three columns so it

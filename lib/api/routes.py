@@ -36,8 +36,10 @@ from starlette.routing import Route
 
 from lib.base import exports
 from lib.base.paths import default_db_path
+from lib.reference import schema
 from lib.reports import opendata
 from lib.store import db, publish
+from lib.store.store import Store
 
 PREFIX = "/api/v1"
 #: Part of every ETag: change it when a response's layout changes, so no client keeps an old one.
@@ -106,15 +108,20 @@ def working_path() -> Path:
     return default_db_path()
 
 
+def store() -> Store:
+    """The Store of the working database: every connection the API opens comes from it."""
+    return schema.store(working_path())
+
+
 def current_snapshot() -> publish.Snapshot:
     """The published version CURRENT names (one stat while it is unchanged); on a database never
     published, or after an update of the app, the first publication is made."""
-    working = working_path()
-    snap = publish.current(working)
-    if snap is not None and snap.usable:
+    working = store()
+    snap = working.current()
+    if snap is not None and working.usable(snap):
         return snap
     try:
-        return publish.ensure_published(working)
+        return working.ensure_published()
     except (publish.PublishError, db.SchemaError, duckdb.Error, OSError) as exc:
         raise Unavailable(f"No published version of the data can be read: {exc}") from None
 
@@ -129,7 +136,7 @@ def _connection(snap: publish.Snapshot) -> duckdb.DuckDBPyConnection:
     with _connections_lock:
         con = _connections.get(snap.key)
         if con is None:
-            con = db.connect(snap.path, read_only=True)
+            con = store().connect(snap.path, read_only=True)
             _connections[snap.key] = con
             while len(_connections) > _KEEP_CONNECTIONS:  # oldest first: dicts keep insertion order
                 _connections.pop(next(iter(_connections)))

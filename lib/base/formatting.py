@@ -99,3 +99,10 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 def escape_markdown(text: Any) -> str:
     """Make text from data safe to show where Streamlit renders Markdown (labels, captions)."""
     return _MD_SPECIAL.sub(r"\\\1", "" if is_missing(text) else str(text))
+
+
+def shorten(value: Any, limit: int = 80) -> str:
+    """`value` as text, cut to `limit` characters with an ellipsis."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+

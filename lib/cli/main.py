@@ -50,11 +50,11 @@ import duckdb
 import pandas as pd
 
 from lib import collection, ingest
-from lib.base import exports
-from lib.base.formatting import format_score
+from lib.base import exports, passwords
+from lib.base.formatting import format_score, shorten
 from lib.base.paths import default_db_path
 from lib.ingest import template
-from lib.reference import geography
+from lib.reference import build, geography, schema
 from lib.reference.build import (
     RefreshRefused,
     build_database,
@@ -65,8 +65,8 @@ from lib.reference.build import (
 from lib.reports import opendata
 from lib.scoring import views as scoring
 from lib.scoring.standards import StandardsConfigError
-from lib.store import db, publish
-from lib.web import auth
+from lib.store import db, publish, upkeep
+from lib.store.errors import StorageError, storage_problem
 
 
 class CliError(Exception):
@@ -132,7 +132,7 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise CliError(f"{path} is a folder, not a database file")
     for attempt in range(LOCK_RETRIES + 1):
         try:
-            return db.connect(path, read_only=read_only)
+            return schema.store(path).connect(path, read_only=read_only)
         except db.SchemaError as exc:
             raise CliError(f"{path}: {exc}") from None
         except duckdb.Error as exc:
@@ -144,9 +144,9 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
                     f"the database {path} is in use by another program (another command, or a change being "
                     f"saved from the dashboard); waited {LOCK_RETRIES * LOCK_PAUSE_SECONDS:.0f} seconds for it. Let "
                     "it finish, then try again. Nothing was changed.") from None
-            problem = ingest.storage_problem(exc) if not isinstance(exc, duckdb.IOException) else None
+            problem = storage_problem(exc) if not isinstance(exc, duckdb.IOException) else None
             raise CliError(f"the database {path} cannot be opened: "
-                           f"{problem or ingest._shorten(str(exc), 300)}") from None
+                           f"{problem or shorten(str(exc), 300)}") from None
     raise AssertionError("unreachable")
 
 
@@ -163,23 +163,23 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
     if path.is_dir():
         raise CliError(f"{path} is a folder, not a database file")
     try:
-        snap = publish.ensure_published(path, opener=lambda p: _connect(p, read_only=False))
+        snap = schema.store(path).ensure_published(opener=lambda p: _connect(p, read_only=False))
     except publish.PublishError as exc:
         raise CliError(str(exc)) from None
     try:
-        return db.connect(snap.path, read_only=True)
+        return schema.store(path).connect(snap.path, read_only=True)
     except db.SchemaError as exc:
         raise CliError(f"{snap.path}: {exc}") from None
     except duckdb.Error as exc:
         raise CliError(f"the published version {snap.path} cannot be opened: "
-                       f"{ingest.storage_problem(exc) or ingest._shorten(str(exc), 300)}") from None
+                       f"{storage_problem(exc) or shorten(str(exc), 300)}") from None
 
 
 def _publish(con: duckdb.DuckDBPyConnection, path: Path, reason: str, by: str, done: str) -> None:
     """Publish after a write. `done` says what was written; if publishing fails it is still
     said, with what is missing and how to finish, and the command exits 2."""
     try:
-        snap = publish.publish(con, Path(path), reason, by)
+        snap = schema.store(path).publish(con, reason, by)
     except publish.PublishError as exc:
         raise CliError(f"{done.rstrip('.')}. But it is not published yet: {exc} Run `uv run python -m lib.cli publish` "
                        "when the problem is fixed.") from None
@@ -236,7 +236,7 @@ def _write_out(out: Path, data: bytes) -> None:
 
 def _raw_snapshot(path: Path) -> Path:
     """Copy a database file DuckDB cannot open into snapshots/ (temporary name, then renamed)."""
-    folder = ingest.snapshot_dir(path)
+    folder = upkeep.backup_dir(path)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"pa_benchmark-{datetime.now():%Y%m%d-%H%M%S}-unreadable.duckdb"
     tmp = folder / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
@@ -246,7 +246,7 @@ def _raw_snapshot(path: Path) -> Path:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise CliError(f"could not keep a copy of {path} before rebuilding: "
-                       f"{ingest.storage_problem(exc) or exc}; nothing was changed") from None
+                       f"{storage_problem(exc) or exc}; nothing was changed") from None
     return target
 
 
@@ -272,7 +272,7 @@ def cmd_build(args: argparse.Namespace) -> int:
                     "`refresh` to reload the standards and reference data and keep them, or `build --force` "
                     "to rebuild anyway (a snapshot of the database is kept first).")
             if lost:
-                saved = ingest.snapshot(old, ingest.snapshot_dir(path))
+                saved = upkeep.backup(old, upkeep.backup_dir(path))
         # The old file stays open (and so locked against other writers) until the new one has
         # replaced it: nothing can be written to the old file in between and then lost.
         try:
@@ -456,7 +456,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             else:
                 result = ingest.import_file(con, data, name, args.round, replace=args.replace, by=_who(args.by),
                                             council_set_on=args.council_set_on)
-        except ingest.StorageError as exc:
+        except StorageError as exc:
             raise CliError(str(exc)) from None
         except ingest.ImportRefused as exc:
             if exc.report is not None and not exc.report.ok:
@@ -563,7 +563,7 @@ def cmd_reset_demo(args: argparse.Namespace) -> int:
         return cmd_build(args)
     con = _open_for_writing(path)
     try:
-        saved = ingest.reset_to_demo(con, ingest.snapshot_dir(path), by=_who(args.by))
+        saved = build.reset_to_demo(con, upkeep.backup_dir(path), by=_who(args.by))
         con.execute("CHECKPOINT")
         _say(f"Saved the previous database as {saved}")
         _publish(con, path, "reset to the demonstration data", _who(args.by),
@@ -579,8 +579,8 @@ def cmd_detail(args: argparse.Namespace) -> int:
     con = _open_for_writing(path)
     try:
         try:
-            changed = ingest.set_published_detail(con, args.round, published, by=_who(args.by))
-        except ingest.PolicyRefused as exc:
+            changed = upkeep.set_published_detail(con, args.round, published, by=_who(args.by))
+        except upkeep.PolicyRefused as exc:
             raise CliError(str(exc)) from None
         state = "open" if published else "withheld"
         if not changed:
@@ -606,7 +606,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 def cmd_snapshots(args: argparse.Namespace) -> int:
     path = Path(args.db)
-    kept = publish.snapshots(path)
+    kept = schema.store(path).versions()
     cur = publish.current(path)
     if not kept:
         print(f"Nothing has been published from {path} yet: the first page view, read command or write publishes it.")
@@ -629,9 +629,9 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     before = publish.current(path)
     con = _open_for_writing(path)
     try:
-        saved = ingest.snapshot(con, ingest.snapshot_dir(path))
+        saved = upkeep.backup(con, upkeep.backup_dir(path))
         try:
-            restored, new = publish.rollback(con, path, target.version, _who(args.by))
+            restored, new = schema.store(path).rollback(con, target.version, _who(args.by))
         except publish.NotPublished as exc:
             raise CliError(f"{exc} The working database as it was is saved in {saved}.") from None
         except publish.PublishError as exc:
@@ -652,10 +652,10 @@ def cmd_admin_hash(args: argparse.Namespace) -> int:
     second = getpass.getpass("Type it again: ")
     if first != second:
         raise CliError("the two passwords differ; nothing was made")
-    encoded = auth.hash_password(first)
+    encoded = passwords.hash_password(first)
     print(encoded)
-    print(f"Put this in .streamlit/secrets.toml as {auth.HASH_SECRET} = \"...\" or in the environment "
-          f"variable {auth.HASH_ENV}, then restart the dashboard.", file=sys.stderr)
+    print(f"Put this in .streamlit/secrets.toml as {passwords.HASH_SECRET} = \"...\" or in the environment "
+          f"variable {passwords.HASH_ENV}, then restart the dashboard.", file=sys.stderr)
     return 0
 
 
@@ -903,16 +903,16 @@ def main(argv: list[str] | None = None) -> int:
     except FileTooLarge as exc:
         _say(str(exc), sys.stderr)
         return 1
-    except ingest.StorageError as exc:
+    except StorageError as exc:
         _say(f"error: {exc}", sys.stderr)
         return 2
     except duckdb.Error as exc:
-        problem = ingest.storage_problem(exc)
+        problem = storage_problem(exc)
         _say(f"error: the database {args.db} could not be used: {problem or exc}. Nothing was changed.",
              sys.stderr)
         return 2
     except OSError as exc:
-        problem = ingest.storage_problem(exc)
+        problem = storage_problem(exc)
         _say(f"error: {problem or exc}", sys.stderr)
         return 2
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,6 @@ from lib.collection.errors import CollectionError, MissingAnswers, Stale
 from lib.collection.invites import Session, check_session
 from lib.collection.rounds import CollectionRound
 from lib.ingest import MAX_CELL_CHARS, _unsafe
-from lib.reference import geography
 
 
 @dataclass(frozen=True)
@@ -294,7 +293,3 @@ def submit(working: Path, session: Session) -> Receipt:
         store.event(con, session.year, session.invitation_id, "submitted",
                     f"Submitted revision {revision} ({len(answered)} answers), reference {reference}.")
     return Receipt(reference, when, revision, receipt_html(draft, reference, when, revision))
-
-
-def closing_text(closes_on: date | None) -> str:
-    return f"closes on {geography.describe_day(closes_on)}" if closes_on else "open until the organisers close it"

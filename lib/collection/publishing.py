@@ -12,6 +12,7 @@ from lib import ingest
 from lib.collection import store
 from lib.collection.errors import CollectionBusy, CollectionError
 from lib.collection.rounds import need_round
+from lib.reference import schema
 from lib.store import db, publish
 
 
@@ -60,7 +61,8 @@ def publish_round(working: Path, year: int, *, provisional: bool = False, by: st
     kind = "provisional" if provisional else "final"
     name = f"collection-{year}-{kind}.csv"
     try:
-        with publish.writer(working) as wcon:
+        database = schema.store(working)
+        with database.writer() as wcon:
             state = ingest.round_state(wcon, year)
             try:
                 result = ingest.import_file(wcon, data, name, year, replace=state.exists, by=who,
@@ -68,7 +70,7 @@ def publish_round(working: Path, year: int, *, provisional: bool = False, by: st
             except ingest.ImportRefused as exc:
                 text = "\n".join(exc.report.lines()) if exc.report is not None and not exc.report.ok else str(exc)
                 raise CollectionError(f"the collected answers were not published: {text}") from None
-            snap = publish.publish(wcon, working, f"{kind} publication of the collected {year} round", who)
+            snap = database.publish(wcon, f"{kind} publication of the collected {year} round", who)
     except publish.DatabaseBusy as exc:
         raise CollectionBusy(str(exc)) from None
     except (publish.PublishError, db.SchemaError) as exc:

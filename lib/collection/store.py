@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 
 from lib.collection.errors import CollectionBusy, CollectionError
-from lib.reference import geography
+from lib.reference import geography, schema
 from lib.store import db, publish
 
 #: Opening the collection file while another program holds it tries again this many times ...
@@ -261,7 +261,7 @@ _cache_lock = threading.Lock()
 
 def _snapshot(working: Path) -> publish.Snapshot:
     try:
-        return publish.ensure_published(Path(working))
+        return schema.store(working).ensure_published()
     except publish.DatabaseBusy as exc:
         raise CollectionBusy(str(exc)) from None
     except (publish.PublishError, db.SchemaError) as exc:
@@ -271,7 +271,7 @@ def _snapshot(working: Path) -> publish.Snapshot:
 @contextlib.contextmanager
 def published(working: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """The current published snapshot of the working database, read-only."""
-    con = db.connect(_snapshot(working).path, read_only=True)
+    con = schema.store(working).connect(_snapshot(working).path, read_only=True)
     try:
         yield con
     finally:
@@ -285,7 +285,7 @@ def reference(working: Path) -> Reference:
     cached = _cache.get(snap.key)
     if cached is not None:
         return cached
-    con = db.connect(snap.path, read_only=True)
+    con = schema.store(working).connect(snap.path, read_only=True)
     try:
         ref = Reference(
             key=snap.key,

@@ -22,15 +22,17 @@ Where things live:
     cells        the wide and the long layout turned into one stream of answer cells
     validation   Questionnaire, _unsafe, the rules, applied once to that stream, and validate()
     preview      private_copy, Preview, preview, preview_tables
-    commit       ImportRefused, StorageError, storage_problem, RoundState, ImportResult,
-                 ensure_schema, round_state, import_file
+    commit       ImportRefused, ImportNotStored (a full disk), RoundState, ImportResult,
+                 round_state, import_file, _insert_records
     council_update  the council-update mode: validate_council_update, CouncilPreview,
                  council_preview, import_council_update (one council's answers in a loaded round)
-    admin        submissions, audit log, archived versions, exports, copies, snapshots, reset
+    fileformat   the import file's sheet names and column suffixes
+    template     the file an administrator fills in
 
-Everything the app and the tests use is importable from here as `ingest.NAME`. Code inside the
-package calls `_insert_records`, `_copy_into` and `copy_database` through this package, so
-replacing them here (as the disk-full tests do) reaches every caller.
+The database's upkeep (history, copies, backups, exports) is lib.store.upkeep. What the pages
+and the CLI use is importable from here as `ingest.NAME`. Code inside the package calls
+`commit._insert_records` through its module, so a test that replaces it there (as the disk-full
+tests do) reaches every caller.
 
 Formats. Wide: one row per council, a `council` column (ONS code or name), one column per
 question (its id, or its wording from questions.toml), optional `<id>__providers` (provider keys
@@ -47,33 +49,15 @@ be left blank. A council row with no answers at all (as in an unfilled template 
 as "did not respond" and skipped, and the report says how many were skipped.
 """
 
-from lib.ingest.admin import (
-    PolicyRefused,
-    _copy_into,
-    archived_responses,
-    archived_versions,
-    audit_log,
-    copy_database,
-    database_bytes,
-    export_names,
-    export_table,
-    reset_to_demo,
-    set_published_detail,
-    snapshot,
-    snapshot_dir,
-    submissions,
-)
 from lib.ingest.commit import (
+    ImportNotStored,
     ImportRefused,
     ImportResult,
     RoundState,
-    StorageError,
     _insert_records,
     _records_table,
-    ensure_schema,
     import_file,
     round_state,
-    storage_problem,
 )
 from lib.ingest.council_update import (
     CouncilPreview,
@@ -82,6 +66,7 @@ from lib.ingest.council_update import (
     validate_council_update,
 )
 from lib.ingest.councils import CouncilMatcher, normalise_name
+from lib.ingest.fileformat import COMMENT_SUFFIX, PROVIDER_SUFFIX
 from lib.ingest.preview import Preview, preview, preview_tables, private_copy
 from lib.ingest.readers import (
     DEFAULT_MAX_MB,
@@ -100,12 +85,10 @@ from lib.ingest.readers import (
     read_sheet,
     size_text,
 )
-from lib.ingest.report import MAX_PROBLEMS, Problem, Record, Report, _shorten
+from lib.ingest.report import MAX_PROBLEMS, Problem, Record, Report
 from lib.ingest.validation import (
-    COMMENT_SUFFIX,
     EARLIEST_YEAR,
     LATEST_YEAR,
-    PROVIDER_SUFFIX,
     Questionnaire,
     _unsafe,
     validate,
@@ -114,11 +97,8 @@ from lib.ingest.validation import (
 __all__ = [
     "COMMENT_SUFFIX", "DEFAULT_MAX_MB", "EARLIEST_YEAR", "LATEST_YEAR", "MAX_CELLS", "MAX_CELL_CHARS",
     "MAX_COLUMNS", "MAX_MB_ENV", "MAX_PART_RATIO", "MAX_PROBLEMS", "MAX_ROWS", "MAX_UNPACK_RATIO",
-    "PROVIDER_SUFFIX", "CouncilMatcher", "CouncilPreview", "PolicyRefused", "ImportRefused", "ImportResult", "Preview", "Problem",
-    "Questionnaire", "Record", "Report", "RoundState", "Sheet", "StorageError", "Unreadable",
-    "_copy_into", "_insert_records", "_records_table", "_shorten", "_unsafe", "archived_responses",
-    "archived_versions", "audit_log", "checksum", "column_letter", "copy_database", "council_preview", "database_bytes",
-    "ensure_schema", "export_names", "export_table", "import_council_update", "import_file", "max_bytes", "normalise_name",
-    "preview", "preview_tables", "private_copy", "read_sheet", "reset_to_demo", "round_state", "set_published_detail",
-    "size_text", "snapshot", "snapshot_dir", "storage_problem", "submissions", "validate", "validate_council_update",
+    "PROVIDER_SUFFIX", "CouncilMatcher", "CouncilPreview", "ImportRefused", "ImportNotStored", "ImportResult", "Preview", "Problem",
+    "Questionnaire", "Record", "Report", "RoundState", "Sheet", "Unreadable",
+    "_insert_records", "_records_table", "_unsafe", "checksum", "column_letter", "council_preview", "import_council_update", "import_file", "max_bytes", "normalise_name",
+    "preview", "preview_tables", "private_copy", "read_sheet", "round_state", "size_text", "validate", "validate_council_update",
 ]

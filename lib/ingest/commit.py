@@ -1,12 +1,11 @@
 """Writing a validated round into the database: all of it in one transaction, or nothing.
 
 Also what the database holds for a round before an import (RoundState), and how a full or
-unwritable disk is told apart from other database errors (storage_problem).
+unwritable disk stops an import (ImportNotStored).
 """
 
 from __future__ import annotations
 
-import errno
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,10 +18,11 @@ import duckdb
 import pyarrow as pa
 
 from lib.ingest.readers import checksum
-from lib.ingest.report import Record, Report, _shorten
+from lib.ingest.report import Record, Report
 from lib.ingest.validation import validate
 from lib.reference import geography
 from lib.store import db
+from lib.store.errors import StorageError, storage_problem
 
 
 def _records_table(records: list[Record], year: int, source: str, when: datetime) -> pa.Table:
@@ -56,32 +56,14 @@ class ImportRefused(Exception):
         self.report = report
 
 
-class StorageError(ImportRefused):
-    """The disk is full or the database file cannot be written: nothing was changed."""
-
-
-def storage_problem(exc: BaseException) -> str | None:
-    """A plain description when `exc` means the disk is full or cannot be written, else None.
-
-    OSError ENOSPC / EDQUOT, and DuckDB's IO errors (DuckDB reports a full disk as an IO error
-    naming the file), are storage problems; a lock or a write conflict is not.
-    """
-    text = str(exc)
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "the disk is full (no space left on the device). Free some space and try again"
-    if "No space left" in text or "disk is full" in text.casefold() or "out of disk space" in text.casefold():
-        return "the disk is full (no space left on the device). Free some space and try again"
-    if isinstance(exc, duckdb.IOException) and "lock" not in text.casefold():
-        return f"the database file could not be written ({_shorten(text, 200)}). Check the disk has space"
-    if isinstance(exc, duckdb.FatalException):
-        return f"the database stopped after a write failed ({_shorten(text, 200)}). Check the disk has space"
-    return None
+class ImportNotStored(ImportRefused, StorageError):
+    """An import met a full or unwritable disk: nothing was imported."""
 
 
 @contextmanager
 def write_refusals(report: Report) -> Iterator[None]:
     """A failed import write as the importer's refusals: a write that met another at the same
-    moment (ImportRefused: try again) or a full or failing disk (StorageError). Either way the
+    moment (ImportRefused: try again) or a full or failing disk (ImportNotStored). Either way the
     transaction inside has rolled back, so nothing was imported; any other error is raised."""
     try:
         yield
@@ -92,7 +74,7 @@ def write_refusals(report: Report) -> Iterator[None]:
         problem = storage_problem(exc)
         if problem is None:
             raise
-        raise StorageError(f"Nothing was imported: {problem}.", report) from None
+        raise ImportNotStored(f"Nothing was imported: {problem}.", report) from None
 
 
 @dataclass(frozen=True)
@@ -122,13 +104,6 @@ class ImportResult:
     councils: int
     rows: int
     message: str
-
-
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Add the tables a newer schema has (archive, council comments) to an older database file."""
-    tables = set(db.table_names(con))
-    if not set(db.TABLES) <= tables:
-        db.create_schema(con)
 
 
 def round_state(con: duckdb.DuckDBPyConnection, year: int) -> RoundState:
@@ -166,7 +141,6 @@ def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, yea
     holds the councils of `council_set_on` (default 1 April of its year); a round that exists
     keeps its council-set day.
     """
-    from lib import ingest  # its _insert_records, so a test's stand-in is the one called
 
     file_name = Path(str(file_name)).name or "upload"
     if (report is None or report.checksum != checksum(data) or (year is not None and report.year != year)
@@ -187,7 +161,7 @@ def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, yea
         raise ImportRefused(f"The {year} round already holds {what} for {state.respondents} councils. "
                             "Import again with replace to replace it; the current answers are archived "
                             "and can be recovered.", report)
-    ensure_schema(con)
+    db.ensure_schema(con)
     now = datetime.now().replace(microsecond=0)
     who = (by or "unknown").strip()[:200] or "unknown"
     provenance = (f"Imported from {file_name} (sha256 {report.checksum[:16]}) by {who} on "
@@ -226,7 +200,7 @@ def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, yea
                     "VALUES (?, ?, FALSE, ?, ?, ?) ON CONFLICT (year) DO UPDATE SET label = excluded.label, "
                     "is_demo = excluded.is_demo, provenance = excluded.provenance, loaded_at = excluded.loaded_at",
                     [year, f"{year} survey responses", report.council_set_on, provenance, now])
-        ingest._insert_records(con, report.records, year, "import", now)
+        _insert_records(con, report.records, year, "import", now)
         if report.council_comments:
             con.executemany("INSERT INTO council_comments VALUES (?, ?, ?, ?)",
                             [[sid, year, code, text] for code, text in report.council_comments.items()])

@@ -27,10 +27,10 @@ import duckdb
 import pandas as pd
 
 from lib.analysis import whatif
+from lib.ingest import commit
 from lib.ingest.commit import (
     ImportRefused,
     ImportResult,
-    ensure_schema,
     write_refusals,
 )
 from lib.ingest.readers import checksum
@@ -199,14 +199,13 @@ def council_preview(con: duckdb.DuckDBPyConnection, report: Report) -> CouncilPr
     """Score the round as it would be after the update, on a private copy (the database is only read)."""
     if not report.ok or report.year is None or not report.council_update or len(report.councils) != 1:
         raise ValueError("only a council-update report without problems can be previewed")
-    from lib import ingest  # its _insert_records, so a test's stand-in is the one called
 
     year, code = report.year, report.councils[0]
     copy = scoring.scoring_copy(con, year)
     try:
         with db.transaction(copy):
             copy.execute("DELETE FROM responses WHERE round_year = ? AND authority_code = ?", [year, code])
-            ingest._insert_records(copy, report.records, year, "preview", datetime.now().replace(microsecond=0))
+            commit._insert_records(copy, report.records, year, "preview", datetime.now().replace(microsecond=0))
         after = whatif.actual_scores(copy, code, year)
     finally:
         copy.close()
@@ -236,7 +235,6 @@ def import_council_update(con: duckdb.DuckDBPyConnection, data: bytes, file_name
     so they can be recovered; its general comment is the file's. Every other council's rows are
     not touched. A file giving exactly the answers held now is a no-op that says so.
     """
-    from lib import ingest  # its _insert_records, so a test's stand-in is the one called
 
     file_name = Path(str(file_name)).name or "upload"
     if (report is None or not report.council_update or report.checksum != checksum(data)
@@ -252,7 +250,7 @@ def import_council_update(con: duckdb.DuckDBPyConnection, data: bytes, file_name
         return ImportResult("unchanged", year, None, 1, len(report.records),
                             f"{council}'s answers in the {year} round are already those of {file_name}; nothing "
                             "was changed.")
-    ensure_schema(con)
+    db.ensure_schema(con)
     now = datetime.now().replace(microsecond=0)
     who = (by or "unknown").strip()[:200] or "unknown"
     with write_refusals(report), db.transaction(con):
@@ -284,7 +282,7 @@ def import_council_update(con: duckdb.DuckDBPyConnection, data: bytes, file_name
         con.execute("INSERT INTO responses_archive SELECT ?, ?, ?, * FROM responses "
                     "WHERE round_year = ? AND authority_code = ?", [replaced, sid, now, year, code])
         con.execute("DELETE FROM responses WHERE round_year = ? AND authority_code = ?", [year, code])
-        ingest._insert_records(con, report.records, year, "import", now)
+        commit._insert_records(con, report.records, year, "import", now)
         if comment:
             con.execute("INSERT INTO council_comments VALUES (?, ?, ?, ?)", [sid, year, code, comment])
         sentence = (f" {code}'s answers replaced from {file_name} (sha256 {report.checksum[:16]}) by {who} on "

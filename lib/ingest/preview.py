@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from lib.base.formatting import NO_EVIDENCE, band_text, format_percent, format_score, rank_text
+from lib.ingest import commit
 from lib.ingest.report import Record, Report
 from lib.reference import geography
 from lib.scoring import views as scoring
@@ -22,10 +23,8 @@ from lib.store import db
 
 def _insert(con: duckdb.DuckDBPyConnection, records: list[Record], year: int, source: str,
             when: datetime) -> None:
-    """lib.ingest._insert_records, looked up when called so a test's stand-in is used."""
-    from lib import ingest
-
-    ingest._insert_records(con, records, year, source, when)
+    """lib.ingest.commit._insert_records, looked up when called so a test's stand-in is used."""
+    commit._insert_records(con, records, year, source, when)
 
 
 def private_copy(source: duckdb.DuckDBPyConnection, year: int, records: list[Record],

@@ -23,6 +23,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from lib.ingest.fileformat import SHEET_RESPONSES
+
 #: Environment variable holding the largest file accepted, in megabytes (default 10).
 MAX_MB_ENV = "PA_BENCHMARK_MAX_UPLOAD_MB"
 DEFAULT_MAX_MB = 10.0
@@ -328,8 +330,6 @@ def _xlsx_extent(archive: zipfile.ZipFile, member: str) -> tuple[int, int] | Non
 def _pick_sheet(wb: Any) -> Any:
     """The sheet the template names ('responses'), else the only visible sheet; otherwise refuse
     and list the sheets (never a guess)."""
-    from lib.ingest.template import SHEET_RESPONSES
-
     sheets = list(wb.worksheets)
     if not sheets:
         raise Unreadable("The Excel file has no worksheets.")

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
 
-from lib.base.formatting import DASH
+from lib.base.formatting import DASH, shorten
 
 #: At most this many problems are listed; the report says how many more there were.
 MAX_PROBLEMS = 500
@@ -36,7 +36,7 @@ class Problem:
             where.append(f"column {self.column}")
         if self.cell:
             where.append(f"cell {self.cell}")
-        value = f" {_shorten(self.value)!r}:" if self.value not in (None, "") else ""
+        value = f" {shorten(self.value)!r}:" if self.value not in (None, "") else ""
         place = ", ".join(where) or "file"
         return f"{place[0].upper()}{place[1:]}:{value} {self.reason}"
 
@@ -116,7 +116,7 @@ class Report:
             "Row": str(p.row) if p.row is not None else DASH,
             "Column": p.column or DASH,
             "Cell": p.cell or DASH,
-            "Value": _shorten(p.value) if p.value not in (None, "") else DASH,
+            "Value": shorten(p.value) if p.value not in (None, "") else DASH,
             "Problem": p.reason,
         } for p in sorted(self.problems, key=lambda p: -1 if p.row is None else p.row)]
         return pd.DataFrame(rows, columns=["Row", "Column", "Cell", "Value", "Problem"])
@@ -129,8 +129,3 @@ class Report:
             out.append(f"  ... and {self.more_problems} more problems")
         out += [f"  note: {w}" for w in self.warnings]
         return out
-
-
-def _shorten(value: Any, limit: int = 80) -> str:
-    text = "" if value is None else str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -22,12 +22,15 @@ import pandas as pd
 
 from lib.analysis.whatif import answer_options, provider_labels, questionnaire
 from lib.base import exports
-from lib.ingest import COMMENT_SUFFIX, PROVIDER_SUFFIX
+from lib.ingest.fileformat import (
+    COMMENT_SUFFIX,
+    PROVIDER_SUFFIX,
+    SHEET_LISTS,
+    SHEET_QUESTIONS,
+    SHEET_RESPONSES,
+)
 from lib.reference import geography
 
-SHEET_RESPONSES = "responses"
-SHEET_QUESTIONS = "questions"
-SHEET_LISTS = "answer lists"
 #: Extra blank rows with drop-downs under the councils, for councils added by hand.
 SPARE_ROWS = 20
 

@@ -17,14 +17,13 @@ from datetime import date
 
 import duckdb
 
-from lib.analysis.whatif import PROVIDER_SUFFIX  # the what-if download is an import file
 from lib.ingest.cells import Cell, Entry, Part, _Column, long_entries, wide_entries
 from lib.ingest.councils import CouncilMatcher
+from lib.ingest.fileformat import COMMENT_SUFFIX, PROVIDER_SUFFIX
 from lib.ingest.readers import Sheet, Unreadable, checksum, column_letter, read_sheet
 from lib.ingest.report import Problem, Record, Report
 from lib.reference import geography
 
-COMMENT_SUFFIX = "__comment"
 PROVIDER_SEPARATORS = re.compile(r"[;,]")
 #: Survey years accepted: the first survey (2012) to next year (a round is prepared ahead).
 EARLIEST_YEAR = 2012

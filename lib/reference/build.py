@@ -16,14 +16,14 @@ import duckdb
 import pandas as pd
 
 from lib.base.paths import DATA_DIR, DEMO_DIR, STANDARDS_DIR
-from lib.demo import generator as demo
+from lib.demo import model as demo_model
 from lib.reference import geography
 from lib.scoring import views as scoring
 from lib.scoring.standards import StandardsConfig, load_config
-from lib.store import db
+from lib.store import db, upkeep
 
 # What the demo rounds are, as the Methodology page and exports show it (lib/demo/generator.py).
-DEMO_PROVENANCE = demo.DESCRIPTION
+DEMO_PROVENANCE = demo_model.DESCRIPTION
 
 
 @dataclass
@@ -227,7 +227,7 @@ def populate(con: duckdb.DuckDBPyConnection, config: StandardsConfig, data_dir: 
             ["Database built from the repository's files"
              + (" with the synthetic demonstration rounds" if demo_dir is not None else "")],
         )
-    db.install_views(con)
+    db.install_views(con, scoring.DEFINITION)
 
 
 class RefreshRefused(Exception):
@@ -291,7 +291,7 @@ def refresh_database(con: duckdb.DuckDBPyConnection, standards_dir: Path = STAND
         con.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (now(), ?, 'refresh', ?)",
                     [who, "Standards, questions, scoring rules and reference data reloaded from the repository's "
                           "files; rounds, answers, submissions, archive and audit log kept."])
-    db.install_views(con)
+    db.install_views(con, scoring.DEFINITION)
     name = con.execute("SELECT current_database()").fetchone()
     assert name is not None  # a bare SELECT always returns one row
     report = BuildReport(Path(name[0]))
@@ -344,3 +344,30 @@ def ensure_database(path: Path) -> Path:
     if not Path(path).exists():
         build_database(path)
     return Path(path)
+
+
+def reset_to_demo(con: duckdb.DuckDBPyConnection, folder: Path, by: str = "unknown") -> Path:
+    """Back up the database, then rebuild its contents from the repository's files in one
+    transaction (rules, councils, good practice, the synthetic demo rounds).
+
+    The rebuild happens in place, so other sessions' connections stay valid and never see a
+    half-reset database. The audit log is kept (with an entry for the reset); imported rounds,
+    submissions and archives are gone from the database but kept in the backup.
+    Returns the backup's path.
+    """
+    config = load_config(STANDARDS_DIR)
+    saved = upkeep.backup(con, folder)
+    db.ensure_schema(con)
+    who = (by or "unknown").strip()[:200] or "unknown"
+    with db.transaction(con):
+        for table in db.TABLES:
+            if table not in ("audit_log", "meta"):
+                con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+        load_config_tables(con, config)
+        load_reference_tables(con, config, DATA_DIR)
+        load_demo_rounds(con, DEMO_DIR)
+        con.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (now(), ?, 'reset', ?)",
+                    [who, f"Database reset to the synthetic demonstration data from the repository's files; "
+                          f"the previous database was saved as {saved.name}."])
+    db.install_views(con, scoring.DEFINITION)
+    return saved

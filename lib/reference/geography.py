@@ -113,11 +113,6 @@ def round_members(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
     return members_on(con, council_set_on(con, year))
 
 
-def round_set_rule(con: duckdb.DuckDBPyConnection, year: int) -> str:
-    """'the 2015 round uses the councils of 1 April 2015' (for messages)."""
-    return f"the {int(year)} round uses the councils of {describe_day(council_set_on(con, year))}"
-
-
 class Lineage:
     """The lineage graph, read once, with the walks the lookups below need."""
 

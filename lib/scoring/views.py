@@ -338,6 +338,10 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(VIEWS)
 
 
+#: The scoring views as the store checks and installs them (lib.store.db.Views).
+DEFINITION = db.Views(sql=SQL_MACROS + VIEWS, create=create_views)
+
+
 #: Tables the scoring views read besides survey_rounds and responses: the rules and the councils.
 RULE_TABLES = ("authorities", "authority_lineage", "hex_cells", "standards", "questions", "answer_options", "providers", "bands",
                "scoring_settings")

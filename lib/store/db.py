@@ -8,10 +8,10 @@ that runs in one transaction; readers open a published, never-changing copy of i
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -248,7 +248,8 @@ class SchemaError(Exception):
     """The database file was written by another (newer or unknown) version of the app."""
 
 
-def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(path: Path | str, read_only: bool = False,
+            definitions: Definitions | None = None) -> duckdb.DuckDBPyConnection:
     """Open the database file (or ':memory:') and check it is one this code can use.
 
     A file from a newer or unknown schema version raises SchemaError (nothing is changed). On a
@@ -259,11 +260,18 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
         return duckdb.connect(":memory:")
     con = duckdb.connect(str(path), read_only=read_only)
     try:
-        check_schema(con, writable=not read_only)
+        check_schema(con, writable=not read_only, definitions=definitions)
     except BaseException:
         con.close()
         raise
     return con
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Add the tables a newer schema has (archive, council comments) to an older database file."""
+    tables = set(table_names(con))
+    if not set(TABLES) <= tables:
+        create_schema(con)
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -274,19 +282,34 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
 
 
-def views_hash() -> str:
-    """A hash of the scoring views' SQL as this code defines it (stored in meta as views_hash)."""
-    from lib.scoring import views as scoring
+@dataclass(frozen=True)
+class Views:
+    """The scoring views a database file holds, as the scoring layer defines them (lib.scoring.views
+    supplies its SQL and the function that creates them). The store records their hash in `meta`
+    and recreates them when it differs; it never imports the layer that wrote them."""
 
-    return hashlib.sha256((scoring.SQL_MACROS + scoring.VIEWS).encode("utf-8")).hexdigest()
+    sql: str
+    create: Callable[[duckdb.DuckDBPyConnection], None]
+
+    @cached_property
+    def hash(self) -> str:
+        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
 
 
-def install_views(con: duckdb.DuckDBPyConnection) -> None:
+@dataclass(frozen=True)
+class Definitions:
+    """What opening a database file checks it against and brings an older one up to: the scoring
+    views, and migrations[n], which takes a schema-n file to schema n + 1. Assembled by
+    lib.reference.schema, the layer that can reload rules and reference data."""
+
+    views: Views
+    migrations: Mapping[int, Callable[[duckdb.DuckDBPyConnection], None]]
+
+
+def install_views(con: duckdb.DuckDBPyConnection, views: Views) -> None:
     """(Re)create the scoring views and record which SQL they were made from."""
-    from lib.scoring import views as scoring
-
-    scoring.create_views(con)
-    con.execute("INSERT OR REPLACE INTO meta VALUES ('views_hash', ?)", [views_hash()]).fetchall()
+    views.create(con)
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('views_hash', ?)", [views.hash]).fetchall()
 
 
 def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
@@ -294,10 +317,11 @@ def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
-def check_schema(con: duckdb.DuckDBPyConnection, writable: bool) -> None:
+def check_schema(con: duckdb.DuckDBPyConnection, writable: bool, definitions: Definitions | None) -> None:
     """Refuse a file from a newer or unknown schema; bring an older one and stale views up to date.
 
-    A file without a `meta` table is empty or being built: nothing to check.
+    A file without a `meta` table is empty or being built: nothing to check. Without
+    `definitions` (a file this code is building) only the schema version is checked.
     """
     if "meta" not in table_names(con):
         return
@@ -311,99 +335,36 @@ def check_schema(con: duckdb.DuckDBPyConnection, writable: bool) -> None:
         raise SchemaError(f"the database was written by a newer version of the app (schema {version}; this "
                           f"version understands up to schema {SCHEMA_VERSION}). Nothing was changed. Update "
                           "the app, or use another database file.")
-    if not writable:
-        stale = version < SCHEMA_VERSION or _meta(con, "views_hash") != views_hash()
+    views_stale = definitions is not None and _meta(con, "views_hash") != definitions.views.hash
+    if not writable or definitions is None:
+        stale = version < SCHEMA_VERSION or views_stale
         if stale:
             raise SchemaError(
                 f"the database was written by an older version of the app (schema {version}"
                 + ("" if version < SCHEMA_VERSION else ", older scoring views")
-                + "), and a read-only connection cannot bring it up to date. Nothing was changed. Run "
+                + "), and " + ("a read-only connection" if not writable else "an open without the app's definitions")
+                + " cannot bring it up to date. Nothing was changed. Run "
                 "`uv run python -m lib.cli refresh` (or open the dashboard once) to upgrade it.")
         return
     if version < SCHEMA_VERSION:
-        migrate(con, version)
+        migrate(con, version, definitions.migrations)
     if not set(TABLES) <= set(table_names(con)):
         create_schema(con)
-    if version < SCHEMA_VERSION or _meta(con, "views_hash") != views_hash():
-        install_views(con)
+    if version < SCHEMA_VERSION or views_stale:
+        install_views(con, definitions.views)
 
 
-def _migrate_2_to_3(con: duckdb.DuckDBPyConnection) -> None:
-    """Schema 3 stores each answer option's outcome, each band's colours and the outcome labels
-    (scoring.toml). The new columns are added, then the scoring rules are reloaded from the
-    standards files so they hold real values; rounds and answers are untouched."""
-    from lib.reference.build import load_config_tables
-    from lib.scoring.standards import load_config
-
-    con.execute("ALTER TABLE answer_options ADD COLUMN IF NOT EXISTS outcome VARCHAR DEFAULT 'unknown'")
-    con.execute("ALTER TABLE bands ADD COLUMN IF NOT EXISTS colour VARCHAR DEFAULT '#BFBFBF'")
-    con.execute("ALTER TABLE bands ADD COLUMN IF NOT EXISTS tint VARCHAR DEFAULT '#F2F2F2'")
-    con.execute(SCHEMA)  # creates the outcomes table (every statement is IF NOT EXISTS)
-    load_config_tables(con, load_config())
-
-
-def _migrate_3_to_4(con: duckdb.DuckDBPyConnection) -> None:
-    """Schema 4 records per round whether each council's own answers may be published
-    (survey_rounds.published_detail); existing rounds keep today's behaviour: published."""
-    con.execute("ALTER TABLE survey_rounds ADD COLUMN IF NOT EXISTS published_detail BOOLEAN DEFAULT TRUE")
-    con.execute("UPDATE survey_rounds SET published_detail = TRUE WHERE published_detail IS NULL")
-
-
-def _migrate_4_to_5(con: duckdb.DuckDBPyConnection) -> None:
-    """Schema 5 gives each round a council-set date instead of the label '2015' or 'current', and
-    keeps the hex maps in a hex_cells table (one layout per council set) instead of four columns.
-
-    Every round gets 1 April of its year, as a new round does, when its answers fit that day's
-    councils after following one-to-one recodes (the 2012 round: Gateshead and Northumberland
-    under their codes of 2012). Otherwise it keeps what its label meant: 1 April 2015 for a
-    '2015' round, and for a 'current' round the day today's council set began (a 2021 round
-    answered by Cumberland, a council of 2023, cannot hold the councils of 2021). The reference
-    data (councils, lineage, hex cells) is reloaded from the repository's files first.
-    """
-    from lib.reference import build, geography
-    from lib.scoring.standards import load_config
-
-    vintages = dict(con.execute("SELECT year, vintage FROM survey_rounds").fetchall())
-    for column in ("hex_col_2015", "hex_row_2015", "hex_col_current", "hex_row_current"):
-        con.execute(f"ALTER TABLE authorities DROP COLUMN IF EXISTS {column}")
-    con.execute(SCHEMA)  # creates hex_cells
-    build.load_reference_tables(con, load_config())
-    today_set = geography.council_set_start(con, date.today()) or date.today()
-    days = {}
-    for year, vintage in sorted(vintages.items()):
-        day = date(int(year), 4, 1)
-        if not geography.recode_round(con, int(year), day):
-            day = today_set if vintage == "current" else date(2015, 4, 1)
-        days[int(year)] = day
-    # DuckDB cannot add a NOT NULL column to a table with rows, nor alter one after updates in
-    # the same transaction, so the table is rebuilt under the new definition.
-    definition = re.search(r"CREATE TABLE IF NOT EXISTS survey_rounds \((.*?)\n\);", SCHEMA, re.S)
-    assert definition is not None
-    con.execute(f"CREATE TABLE survey_rounds_v5 ({definition.group(1)})")
-    con.execute("CREATE TEMP TABLE _round_days (year INTEGER, day DATE)")
-    con.executemany("INSERT INTO _round_days VALUES (?, ?)", [[y, d] for y, d in days.items()])
-    con.execute("INSERT INTO survey_rounds_v5 (year, label, is_demo, council_set_on, provenance, loaded_at, "
-                "published_detail) SELECT r.year, r.label, r.is_demo, d.day, r.provenance, r.loaded_at, "
-                "r.published_detail FROM survey_rounds r JOIN _round_days d USING (year)")
-    con.execute("DROP TABLE _round_days")
-    con.execute("DROP TABLE survey_rounds")
-    con.execute("ALTER TABLE survey_rounds_v5 RENAME TO survey_rounds")
-
-
-#: Numbered migrations: MIGRATIONS[n] brings a schema-n file to schema n + 1.
-MIGRATIONS = {2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5}
-
-
-def migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
+def migrate(con: duckdb.DuckDBPyConnection, version: int,
+            migrations: Mapping[int, Callable[[duckdb.DuckDBPyConnection], None]]) -> None:
     """Run every migration from `version` up to SCHEMA_VERSION in one transaction."""
-    missing = [v for v in range(version, SCHEMA_VERSION) if v not in MIGRATIONS]
+    missing = [v for v in range(version, SCHEMA_VERSION) if v not in migrations]
     if missing:
         raise SchemaError(f"the database uses schema {version}, which this version of the app cannot "
                           f"upgrade (no migration from schema {missing[0]}). Nothing was changed. Build a "
                           "new database file, or import its rounds into one.")
     with transaction(con):
         for v in range(version, SCHEMA_VERSION):
-            MIGRATIONS[v](con)
+            migrations[v](con)
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 

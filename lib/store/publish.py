@@ -38,7 +38,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from lib.store import db
+from lib.store import db, upkeep
+from lib.store.errors import StorageError, storage_problem
 
 #: How many published versions are kept for rollback (the current one is always kept as well).
 KEEP = 20
@@ -79,11 +80,10 @@ class Snapshot:
         """A key for caches: the snapshot's file, which is never rewritten."""
         return str(self.path)
 
-    @property
-    def usable(self) -> bool:
+    def usable(self, definitions: db.Definitions) -> bool:
         """The file is there and was written by this version of the code (schema and views)."""
         return (self.path.is_file() and self.schema_version == db.SCHEMA_VERSION
-                and self.views_hash == db.views_hash())
+                and self.views_hash == definitions.views.hash)
 
     def rounds_text(self) -> str:
         if not self.rounds:
@@ -219,15 +219,13 @@ def _next_version(folder: Path) -> int:
 
 
 def publish(con: duckdb.DuckDBPyConnection, working: Path, reason: str, by: str = "unknown",
-            keep: int = KEEP) -> Snapshot:
+            keep: int = KEEP, *, definitions: db.Definitions) -> Snapshot:
     """Publish the working database that `con` has open for writing as the new current version.
 
     The caller holds the write lock (its connection is the working database's writer), so no
     other change can land between the copy and the swap. If anything fails (a full disk, a copy
     that does not open) the pointer is left as it was and no partial file stays behind.
     """
-    from lib import ingest
-
     folder = folder_for(working)
     with _LOCK:
         try:
@@ -236,11 +234,11 @@ def publish(con: duckdb.DuckDBPyConnection, working: Path, reason: str, by: str 
             now = datetime.now().replace(microsecond=0)
             target = folder / f"v{version:06d}-{now:%Y%m%d-%H%M%S}{_SUFFIX}"
             staged = folder / f".{target.name}.staged-{uuid.uuid4().hex[:8]}"
-            ingest.copy_database(con, staged)
-        except ingest.StorageError as exc:
+            upkeep.copy_database(con, staged)
+        except StorageError as exc:
             raise PublishError(f"the new version could not be published: {exc}") from None
         except (OSError, duckdb.Error) as exc:
-            problem = ingest.storage_problem(exc) or str(exc)
+            problem = storage_problem(exc) or str(exc)
             raise PublishError(f"the new version could not be published in {folder}: {problem}. The dashboard "
                                "still shows the previous version.") from None
         try:
@@ -250,7 +248,7 @@ def publish(con: duckdb.DuckDBPyConnection, working: Path, reason: str, by: str 
             finally:
                 staged.unlink(missing_ok=True)
                 Path(f"{staged}.wal").unlink(missing_ok=True)
-            check = db.connect(target, read_only=True)
+            check = db.connect(target, read_only=True, definitions=definitions)
             try:
                 rounds = _rounds(check)
             finally:
@@ -258,7 +256,7 @@ def publish(con: duckdb.DuckDBPyConnection, working: Path, reason: str, by: str 
             manifest = {
                 "version": version, "file": target.name, "published_at": now.isoformat(),
                 "reason": reason[:300], "by": (by or "unknown")[:200], "rounds": rounds,
-                "schema_version": db.SCHEMA_VERSION, "views_hash": db.views_hash(),
+                "schema_version": db.SCHEMA_VERSION, "views_hash": definitions.views.hash,
             }
             _write_atomically(_manifest_path(target), json.dumps(manifest, indent=1))
             _write_atomically(folder / POINTER, json.dumps({"file": target.name, "version": version}))
@@ -266,7 +264,7 @@ def publish(con: duckdb.DuckDBPyConnection, working: Path, reason: str, by: str 
             target.unlink(missing_ok=True)
             _manifest_path(target).unlink(missing_ok=True)
             if isinstance(exc, OSError | duckdb.Error):
-                problem = ingest.storage_problem(exc) or str(exc)
+                problem = storage_problem(exc) or str(exc)
                 raise PublishError(f"the new version could not be published: {problem}. The dashboard "
                                    "still shows the previous version.") from None
             raise
@@ -362,7 +360,7 @@ def busy_message(working: Path) -> str:
             "moment. Nothing was changed.")
 
 
-def open_writer(working: Path, retries: int = LOCK_RETRIES,
+def open_writer(working: Path, definitions: db.Definitions, retries: int = LOCK_RETRIES,
                 pause: float = LOCK_PAUSE_SECONDS) -> duckdb.DuckDBPyConnection:
     """Open the working database for writing, waiting briefly for another writer's lock.
 
@@ -371,7 +369,7 @@ def open_writer(working: Path, retries: int = LOCK_RETRIES,
     """
     for attempt in range(retries + 1):
         try:
-            return db.connect(working, read_only=False)
+            return db.connect(working, read_only=False, definitions=definitions)
         except duckdb.Error as exc:
             if not _is_lock(exc):
                 raise
@@ -382,30 +380,30 @@ def open_writer(working: Path, retries: int = LOCK_RETRIES,
 
 
 @contextlib.contextmanager
-def writer(working: Path, opener: Callable[[Path], duckdb.DuckDBPyConnection] | None = None
+def writer(working: Path, definitions: db.Definitions, build: Callable[[Path], object] | None = None,
+           opener: Callable[[Path], duckdb.DuckDBPyConnection] | None = None
            ) -> Iterator[duckdb.DuckDBPyConnection]:
     """The working database opened for writing for the length of a block, then closed (so the
-    lock is held only while writing). The database is built from the repo's files if missing."""
-    from lib.reference.build import ensure_database
-
-    ensure_database(Path(working))
-    con = (opener or open_writer)(Path(working))
+    lock is held only while writing). `build` makes the database first when it is missing."""
+    if build is not None:
+        build(Path(working))
+    con = opener(Path(working)) if opener else open_writer(Path(working), definitions)
     try:
         yield con
     finally:
         con.close()
 
 
-def ensure_published(working: Path, opener: Callable[[Path], duckdb.DuckDBPyConnection] | None = None
-                     ) -> Snapshot:
+def ensure_published(working: Path, definitions: db.Definitions, build: Callable[[Path], object] | None = None,
+                     opener: Callable[[Path], duckdb.DuckDBPyConnection] | None = None) -> Snapshot:
     """The current snapshot, publishing one first if there is none yet, its file is gone, or it
     was made by another version of the code (the working database is upgraded at open)."""
     snap = current(working)
-    if snap is not None and snap.usable:
+    if snap is not None and snap.usable(definitions):
         return snap
-    with _LOCK, writer(working, opener) as con:
+    with _LOCK, writer(working, definitions, build, opener) as con:
         snap = current(working)  # re-checked under the write lock: another process may have published
-        if snap is not None and snap.usable:
+        if snap is not None and snap.usable(definitions):
             return snap
         if snap is None:
             reason = "first publication of this database"
@@ -413,7 +411,7 @@ def ensure_published(working: Path, opener: Callable[[Path], duckdb.DuckDBPyConn
             reason = f"republished: version {snap.version}'s file is missing"
         else:
             reason = "republished for this version of the app (schema or scoring views updated)"
-        return publish(con, working, reason, by="the app")
+        return publish(con, working, reason, by="the app", definitions=definitions)
 
 
 def find(working: Path, version: int) -> Snapshot | None:
@@ -454,7 +452,8 @@ def rollback_target(working: Path, version: int | None) -> Snapshot:
     return snap
 
 
-def rollback(con: duckdb.DuckDBPyConnection, working: Path, version: int | None, by: str) -> tuple[Snapshot, Snapshot]:
+def rollback(con: duckdb.DuckDBPyConnection, working: Path, version: int | None, by: str,
+             definitions: db.Definitions) -> tuple[Snapshot, Snapshot]:
     """Make an earlier published version the working and published state again.
 
     Every table except the audit log (and `meta`) is replaced by the earlier version's rows in
@@ -462,10 +461,8 @@ def rollback(con: duckdb.DuckDBPyConnection, working: Path, version: int | None,
     the state before the rollback stays kept and can be restored the same way.
     Returns (the version restored, the new version published).
     """
-    from lib import ingest
-
     target = rollback_target(working, version)
-    ingest.ensure_schema(con)
+    db.ensure_schema(con)
     alias = f"rollback_{uuid.uuid4().hex[:10]}"
     literal = "'" + str(target.path).replace("'", "''") + "'"
     con.execute(f"ATTACH {literal} AS {alias} (READ_ONLY)")
@@ -485,7 +482,7 @@ def rollback(con: duckdb.DuckDBPyConnection, working: Path, version: int | None,
         con.execute(f"DETACH {alias}")
     try:
         con.execute("CHECKPOINT")
-        new = publish(con, working, f"rollback to version {target.version}", by)
+        new = publish(con, working, f"rollback to version {target.version}", by, definitions=definitions)
     except (PublishError, duckdb.Error) as exc:
         raise NotPublished(f"the working database now holds version {target.version}'s data again, but it is not "
                            f"published yet: {exc} The dashboard still shows the previous version. Run "

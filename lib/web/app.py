@@ -21,9 +21,13 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
+from lib.base.formatting import shorten
 from lib.base.paths import ROOT, default_db_path
+from lib.reference import schema
 from lib.scoring import views as scoring
 from lib.store import db, publish
+from lib.store.errors import storage_problem
+from lib.store.store import Store
 
 # --------------------------------------------------------------------------------------------
 # Navigation and the frame every page runs in
@@ -222,6 +226,11 @@ def working_path() -> Path:
     return default_db_path()
 
 
+def store() -> Store:
+    """The Store of the working database: every connection the dashboard opens comes from it."""
+    return schema.store(working_path())
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _snapshot_connection(path: str) -> duckdb.DuckDBPyConnection:
     """One read-only connection per published snapshot file, shared by every session.
@@ -229,31 +238,31 @@ def _snapshot_connection(path: str) -> duckdb.DuckDBPyConnection:
     A snapshot file is never rewritten, so its connection never goes stale; when a newer
     version is published the next run opens that one, and this entry ages out.
     """
-    return db.connect(path, read_only=True)
+    return store().connect(path, read_only=True)
 
 
 def _resolve_snapshot() -> publish.Snapshot:
     """The current published snapshot: one stat of its pointer file, publishing first on a fresh
     database (or after an update of the app changed the schema or the scoring views)."""
-    working = working_path()
-    snap = publish.current(working)
-    if snap is None or not snap.usable:
+    working = store()
+    snap = working.current()
+    if snap is None or not working.usable(snap):
         snap = _publish_first(working)
     _forget_older_versions(snap.key)
     return snap
 
 
-def _publish_first(working: Path) -> publish.Snapshot:
+def _publish_first(working: Store) -> publish.Snapshot:
     try:
         with st.spinner("Preparing the database (first run only)..."):
-            return publish.ensure_published(working)
+            return working.ensure_published()
     except publish.PublishError as exc:
         text = str(exc)
         raise DatabaseUnavailable(text[:1].upper() + text[1:]) from None
     except db.SchemaError as exc:
-        raise DatabaseUnavailable(f"The database {working} cannot be used: {exc}") from None
+        raise DatabaseUnavailable(f"The database {working.working} cannot be used: {exc}") from None
     except (duckdb.Error, OSError) as exc:
-        raise DatabaseUnavailable(f"The database {working} cannot be opened: {ingest_problem(exc)}") from None
+        raise DatabaseUnavailable(f"The database {working.working} cannot be opened: {ingest_problem(exc)}") from None
 
 
 #: Results kept per server process: every query and figure of a published version is a pure
@@ -360,9 +369,7 @@ def chart(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def ingest_problem(exc: BaseException) -> str:
-    from lib import ingest
-
-    return ingest.storage_problem(exc) or ingest._shorten(str(exc), 300)
+    return storage_problem(exc) or shorten(str(exc), 300)
 
 
 def snapshot() -> publish.Snapshot:
@@ -410,13 +417,13 @@ def working_database() -> Iterator[duckdb.DuckDBPyConnection]:
     """The working database opened for writing (or for the administrator's exact view of it) for
     one block, then closed so that the command line can write too. Waits briefly for another
     writer, then raises publish.DatabaseBusy."""
-    with publish.writer(working_path()) as con:
+    with store().writer() as con:
         yield con
 
 
 def publish_now(con: duckdb.DuckDBPyConnection, reason: str, by: str) -> publish.Snapshot:
     """Publish the working database (open for writing as `con`) as the version every page shows."""
-    return publish.publish(con, working_path(), reason, by)
+    return store().publish(con, reason, by)
 
 
 def council_link(link: Any, council_name: str) -> None:

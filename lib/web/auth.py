@@ -18,91 +18,29 @@ is enforced before any hash is computed, and each failure is written to the audi
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
-import hmac
 import math
 import os
-import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-HASH_SCHEME = "pbkdf2_sha256"
-#: PBKDF2-HMAC-SHA256 rounds for new hashes (OWASP's 2023 guidance is 600,000).
-DEFAULT_ITERATIONS = 600_000
-MIN_ITERATIONS = 1_000
-MAX_ITERATIONS = 10_000_000
-SALT_BYTES = 16
-#: Passwords longer than this are refused before hashing (no reason to accept more).
-MAX_PASSWORD_CHARS = 1024
+from lib.base.passwords import (
+    HASH_ENV,
+    HASH_SECRET,
+    MAX_PASSWORD_CHARS,
+    parse_hash,
+    verify_password,
+)
 
-HASH_ENV = "PA_BENCHMARK_ADMIN_HASH"
 EMAILS_ENV = "PA_BENCHMARK_ADMIN_EMAILS"
-HASH_SECRET = "admin_password_hash"
 EMAILS_SECRET = "admin_emails"
 
 #: After the n-th failed attempt in a row, the next attempt waits BASE * 2**(n-1) seconds (capped).
 DELAY_BASE_SECONDS = 1.0
 DELAY_MAX_SECONDS = 300.0
-
-
-# --------------------------------------------------------------------------------------------
-# Hashes
-# --------------------------------------------------------------------------------------------
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def hash_password(password: str, *, iterations: int = DEFAULT_ITERATIONS, salt: bytes | None = None) -> str:
-    """`pbkdf2_sha256$<iterations>$<salt b64>$<hash b64>` for a new password (random salt)."""
-    if not password:
-        raise ValueError("the password is empty")
-    if len(password) > MAX_PASSWORD_CHARS:
-        raise ValueError(f"the password is longer than {MAX_PASSWORD_CHARS} characters")
-    if not MIN_ITERATIONS <= iterations <= MAX_ITERATIONS:
-        raise ValueError(f"iterations must be between {MIN_ITERATIONS} and {MAX_ITERATIONS}")
-    salt = secrets.token_bytes(SALT_BYTES) if salt is None else salt
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
-    return f"{HASH_SCHEME}${iterations}${_b64(salt)}${_b64(digest)}"
-
-
-@dataclass(frozen=True)
-class ParsedHash:
-    iterations: int
-    salt: bytes
-    digest: bytes
-
-
-def parse_hash(encoded: str) -> ParsedHash:
-    """Split a stored hash into its parts; ValueError (never the hash itself) if malformed."""
-    parts = str(encoded).strip().split("$")
-    if len(parts) != 4 or parts[0] != HASH_SCHEME:
-        raise ValueError(f"not a {HASH_SCHEME}$<iterations>$<salt>$<hash> value")
-    try:
-        iterations = int(parts[1])
-        salt = base64.b64decode(parts[2], validate=True)
-        digest = base64.b64decode(parts[3], validate=True)
-    except ValueError:
-        raise ValueError("the iterations, salt or hash part is not valid") from None
-    if not MIN_ITERATIONS <= iterations <= MAX_ITERATIONS:
-        raise ValueError(f"iterations must be between {MIN_ITERATIONS} and {MAX_ITERATIONS}")
-    if len(salt) < 8 or len(digest) != 32:
-        raise ValueError("the salt is too short or the hash has the wrong length")
-    return ParsedHash(iterations, salt, digest)
-
-
-def verify_password(password: str, encoded: str) -> bool:
-    """True if `password` matches the stored hash (constant-time comparison)."""
-    parsed = parse_hash(encoded)
-    if not password or len(password) > MAX_PASSWORD_CHARS:
-        return False
-    candidate = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), parsed.salt, parsed.iterations)
-    return hmac.compare_digest(candidate, parsed.digest)
 
 
 # --------------------------------------------------------------------------------------------
@@ -143,18 +81,6 @@ class Throttle:
 def _seconds(value: float) -> str:
     n = max(1, math.ceil(value))
     return f"{n} second{'s' if n != 1 else ''}"
-
-
-def check_password(password: str, encoded: str, throttle: Throttle, now: float | None = None) -> tuple[bool, str]:
-    """(signed in?, message). Refuses without checking while the throttle's delay runs."""
-    wait = throttle.wait_seconds(now)
-    if wait > 0:
-        return False, f"Too many wrong attempts. Wait {_seconds(wait)} before trying again."
-    if verify_password(password, encoded):
-        throttle.succeeded()
-        return True, "Signed in."
-    delay = throttle.failed(now)
-    return False, f"That password is not right. You can try again in {_seconds(delay)}."
 
 
 class SignInGuard:

@@ -1,5 +1,7 @@
-"""Looking after the database: history, recovery of replaced rounds, exports, copies,
-snapshots and the reset to the demonstration data.
+"""Looking after the working database: its history (submissions, audit log), replaced rounds
+that can be recovered, table exports, whole-file copies and backups, and each round's
+publication policy. (A *backup* is a saved copy of the working database; a *version* is a
+published file: lib.store.publish.)
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ import pandas as pd
 
 from lib.base import exports
 from lib.base.formatting import DASH
-from lib.ingest.commit import StorageError, ensure_schema, storage_problem
 from lib.store import db
+from lib.store.errors import StorageError, storage_problem
 
 
 def submissions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -89,7 +91,7 @@ def _quote(name: str) -> str:
 
 
 def _copy_into(con: duckdb.DuckDBPyConnection, target: Path) -> None:
-    """ATTACH `target` and copy the whole database into it (one snapshot of the source)."""
+    """ATTACH `target` and copy the whole database into it (one consistent read of the source)."""
     alias = f"copy_{uuid.uuid4().hex[:12]}"
     current = con.execute("SELECT current_database()").fetchone()
     assert current is not None  # a bare SELECT always returns one row
@@ -105,20 +107,18 @@ def _copy_into(con: duckdb.DuckDBPyConnection, target: Path) -> None:
 def copy_database(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
     """Write a consistent copy of the whole database (tables, views, sequences) to a new file.
 
-    Uses ATTACH + COPY FROM DATABASE, which reads one snapshot, so a copy taken while others
+    Uses ATTACH + COPY FROM DATABASE, which reads the database at one moment, so a copy taken while others
     read or write is never half-way through an import. The copy is written under a temporary
     name and renamed into place only when complete: a failure (a full disk) leaves no partial
     file behind, and raises StorageError when the disk is full or cannot be written.
     """
-    from lib import ingest  # looked up when called, so a test's stand-in is the one used
-
     target = Path(target)
     if target.exists():
         raise FileExistsError(str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.partial-{uuid.uuid4().hex[:8]}")
     try:
-        ingest._copy_into(con, tmp)
+        _copy_into(con, tmp)
         os.replace(tmp, target)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
@@ -135,64 +135,30 @@ def copy_database(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
 
 def database_bytes(con: duckdb.DuckDBPyConnection, scratch: Path) -> bytes:
     """The whole database as the bytes of a DuckDB file (for a download)."""
-    from lib import ingest  # looked up when called, so a test's stand-in is the one used
-
     path = Path(scratch) / f"export-{uuid.uuid4().hex}.duckdb"
     try:
-        ingest.copy_database(con, path)
+        copy_database(con, path)
         return path.read_bytes()
     finally:
         path.unlink(missing_ok=True)
         Path(f"{path}.wal").unlink(missing_ok=True)
 
 
-def snapshot_dir(db_path: Path) -> Path:
-    """Where snapshots of a database file go: `snapshots/` beside it (data/snapshots/, git-ignored)."""
+def backup_dir(db_path: Path) -> Path:
+    """Where backups of a database file go: `snapshots/` beside it (data/snapshots/, git-ignored;
+    the folder keeps its name so that backups made by earlier versions stay where people find them)."""
     return Path(db_path).resolve().parent / "snapshots"
 
 
-def snapshot(con: duckdb.DuckDBPyConnection, folder: Path) -> Path:
-    """Save a copy of the database as it is now, named by date and time."""
-    from lib import ingest  # looked up when called, so a test's stand-in is the one used
-
+def backup(con: duckdb.DuckDBPyConnection, folder: Path) -> Path:
+    """Save a copy of the database as it is now (a backup), named by date and time."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     path = Path(folder) / f"pa_benchmark-{stamp}.duckdb"
     n = 1
     while path.exists():
         n += 1
         path = Path(folder) / f"pa_benchmark-{stamp}-{n}.duckdb"
-    return ingest.copy_database(con, path)
-
-
-def reset_to_demo(con: duckdb.DuckDBPyConnection, folder: Path, by: str = "unknown") -> Path:
-    """Snapshot the database, then rebuild its contents from the repository's files in one
-    transaction (rules, councils, good practice, the synthetic demo rounds).
-
-    The rebuild happens in place, so other sessions' connections stay valid and never see a
-    half-reset database. The audit log is kept (with an entry for the reset); imported rounds,
-    submissions and archives are gone from the database but kept in the snapshot.
-    Returns the snapshot's path.
-    """
-    from lib.base.paths import DATA_DIR, DEMO_DIR, STANDARDS_DIR
-    from lib.reference import build
-    from lib.scoring.standards import load_config
-
-    config = load_config(STANDARDS_DIR)
-    saved = snapshot(con, folder)
-    ensure_schema(con)
-    who = (by or "unknown").strip()[:200] or "unknown"
-    with db.transaction(con):
-        for table in db.TABLES:
-            if table not in ("audit_log", "meta"):
-                con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-        build.load_config_tables(con, config)
-        build.load_reference_tables(con, config, DATA_DIR)
-        build.load_demo_rounds(con, DEMO_DIR)
-        con.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (now(), ?, 'reset', ?)",
-                    [who, f"Database reset to the synthetic demonstration data from the repository's files; "
-                          f"the previous database was saved as {saved.name}."])
-    db.install_views(con)
-    return saved
+    return copy_database(con, path)
 
 
 class PolicyRefused(Exception):
