@@ -418,7 +418,7 @@ if history_tab.open:
                 _after_write(md(done))
 
         st.subheader("Published versions")
-        current = app.snapshot()
+        current = app.current_version()
         kept = list(reversed(app.store().versions()))
         st.markdown(
             f"Every page shows **version {current.version}**, published {current.published_at:%d %b %Y %H:%M} "
@@ -504,7 +504,7 @@ if files_tab.open:
                     "show now: a file that is never changed once published."
                     + (" It includes synthetic demonstration rounds (marked in survey_rounds.is_demo)."
                        if demo_in else ""))
-        published = app.snapshot()
+        published = app.current_version()
         st.download_button(f"Download the database, version {published.version} (DuckDB)",
                            published.path.read_bytes,
                            file_name="pa_benchmark" + ("-includes-synthetic-demo" if demo_in else "") + ".duckdb",
@@ -517,7 +517,7 @@ if reset_tab.open:
         st.warning(
             "This takes the database back to how it is built from the repository: the rules, the councils "
             "and the synthetic demonstration rounds 2012-2015. Every imported round leaves the dashboard. "
-            "A copy of the database as it is now is saved first in the snapshots folder beside the "
+            "A copy of the database as it is now is saved first in the backups folder beside the "
             "database file, and the audit log is kept.", icon=":material/warning:")
         confirm = st.text_input("Type RESET to confirm", key="reset_confirm", max_chars=10,
                                 help="Type the word in capitals and press Enter; the button then becomes active.")

@@ -15,7 +15,7 @@ from lib.web import app
 
 app.require_frame(__file__)
 
-cached_open = app.per_snapshot(opendata)
+cached_open = app.per_version(opendata)
 ALL = "all"
 
 st.title("Download the data")

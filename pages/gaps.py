@@ -16,9 +16,9 @@ from lib.web import app
 app.require_frame(__file__)
 
 # Queries run once per published version and arguments, shared by every session (lib.web.app).
-cached_regions = app.per_snapshot(regions)
-cached_gaps = app.per_snapshot(gaps)
-cached_open = app.per_snapshot(opendata)
+cached_regions = app.per_version(regions)
+cached_gaps = app.per_version(gaps)
+cached_open = app.per_version(opendata)
 year = app.current_round()
 source = app.data_source(year)
 demo = app.is_demo(year)

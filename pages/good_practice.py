@@ -15,8 +15,8 @@ from lib.web import app
 app.require_frame(__file__)
 
 # Queries run once per published version and arguments, shared by every session (lib.web.app).
-cached_gp = app.per_snapshot(gp)
-cached_scorecard = app.per_snapshot(scorecard)
+cached_gp = app.per_version(gp)
+cached_scorecard = app.per_version(scorecard)
 year = app.current_round()
 
 _URL_OK = re.compile(r"^https?://[^\s<>()\[\]]+$")

@@ -14,7 +14,7 @@ from lib.web import app
 app.require_frame(__file__)
 
 # Queries run once per published version and arguments, shared by every session (lib.web.app).
-cached_national = app.per_snapshot(national)
+cached_national = app.per_version(national)
 year = app.current_round()
 source = app.data_source(year)
 

@@ -13,7 +13,7 @@ from lib.web import app
 app.require_frame(__file__)
 
 # Queries run once per published version and arguments, shared by every session (lib.web.app).
-cached_meth = app.per_snapshot(meth)
+cached_meth = app.per_version(meth)
 
 
 def and_list(items: list[str]) -> str:
@@ -171,7 +171,7 @@ st.markdown(
 
 # ---- Data provenance ---------------------------------------------------------------------------
 st.header("Where the data comes from")
-published = app.snapshot()
+published = app.current_version()
 st.markdown(f"Every page shows **version {published.version}** of the data, published "
             f"{published.published_at:%-d %B %Y at %H:%M}. A published version never changes: a new "
             "import makes a new version, and an administrator can go back to an earlier one.")

@@ -17,10 +17,10 @@ from lib.web import app
 app.require_frame(__file__)
 
 # Queries run once per published version and arguments, shared by every session (lib.web.app).
-cached_scoring = app.per_snapshot(scoring)
-cached_scorecard = app.per_snapshot(scorecard)
-cached_regions = app.per_snapshot(regions)
-cached_peers = app.per_snapshot(peers)
+cached_scoring = app.per_version(scoring)
+cached_scorecard = app.per_version(scorecard)
+cached_regions = app.per_version(regions)
+cached_peers = app.per_version(peers)
 year = app.current_round()
 source = app.data_source(year)
 demo = app.is_demo(year)

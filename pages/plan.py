@@ -19,7 +19,7 @@ app.require_frame(__file__)
 
 con = app.cursor()
 year = app.current_round()
-cached_plan = app.per_snapshot(plan)
+cached_plan = app.per_version(plan)
 
 st.title("Improvement plan")
 st.markdown(

@@ -16,9 +16,9 @@ from lib.web import app
 app.require_frame(__file__)
 
 # Queries run once per published version and arguments, shared by every session (lib.web.app).
-cached_methodology = app.per_snapshot(methodology)
-cached_scoring = app.per_snapshot(scoring)
-cached_scorecard = app.per_snapshot(scorecard)
+cached_methodology = app.per_version(methodology)
+cached_scoring = app.per_version(scoring)
+cached_scorecard = app.per_version(scorecard)
 year = app.current_round()
 source = app.data_source(year)
 EXAMPLES_SHOWN = 4  # per gap; the Good practice page lists them all

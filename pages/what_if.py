@@ -29,7 +29,7 @@ PROVIDER_KEY = "wi_p_{}"
 
 @st.cache_resource(show_spinner="Preparing a private copy of the round...", max_entries=6)
 def _projector(data_key: str, round_year: int, version: str) -> whatif.Projector:
-    """One private in-memory copy per round of a published snapshot, shared by every session."""
+    """One private in-memory copy per round of a published version, shared by every session."""
     return whatif.Projector(app.cursor(), round_year)
 
 

@@ -173,8 +173,8 @@ def test_health_reports_the_database_and_the_published_version(client, working):
     body = r.json()
     snap = publish.current(working)
     assert body["status"] == "ok" and body["database"]["status"] == "ok"
-    assert body["snapshot"]["version"] == snap.version
-    assert body["snapshot"]["published_at"] == snap.published_at.isoformat()
+    assert body["published"]["version"] == snap.version
+    assert body["published"]["published_at"] == snap.published_at.isoformat()
     assert 2015 in body["database"]["rounds"]
     assert r.headers["cache-control"] == "no-store"
 

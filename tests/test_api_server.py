@@ -33,7 +33,7 @@ def test_streamlit_run_serves_the_dashboard_and_the_api(repo_db_path, tmp_path):
         status, headers, body = _get(f"{url}/api/v1/health")
         assert status == 200 and headers["content-type"].startswith("application/json")
         health = json.loads(body)
-        assert health["status"] == "ok" and health["snapshot"]["version"] >= 1
+        assert health["status"] == "ok" and health["published"]["version"] >= 1
 
         status, headers, body = _get(f"{url}/api/v1/scores?round=2015")
         assert status == 200

@@ -109,7 +109,7 @@ def test_template_command(dbfile, tmp_path, fmt):
     assert len(df) == 153 and "emp_payroll" in df.columns
 
 
-def test_reset_demo_needs_confirmation_then_snapshots(dbfile, answers, tmp_path):
+def test_reset_demo_needs_confirmation_then_backs_up(dbfile, answers, tmp_path):
     path, _ = answers
     assert run("--db", str(dbfile), "import", str(path), "--round", str(NEW_YEAR))[0] == 0
     before = _checksum(dbfile)
@@ -117,7 +117,7 @@ def test_reset_demo_needs_confirmation_then_snapshots(dbfile, answers, tmp_path)
     assert code == 2 and "--yes" in err and _checksum(dbfile) == before
     code, out, _ = run("--db", str(dbfile), "reset-demo", "--yes", "--by", "Jo")
     assert code == 0 and "Saved the previous database as" in out
-    snaps = list((tmp_path / "snapshots").glob("pa_benchmark-*.duckdb"))
+    snaps = list((tmp_path / "backups").glob("pa_benchmark-*.duckdb"))
     assert len(snaps) == 1
     con = db.connect(dbfile)
     try:

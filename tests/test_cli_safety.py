@@ -74,18 +74,18 @@ def test_build_refuses_a_database_with_imported_rounds(imported):
     assert code == 2 and out == ""
     assert (f"error: {imported} holds data a rebuild would lose: round {NEW_YEAR} (4 councils, imported). "
             "Nothing was changed. Use `refresh`") in err
-    assert "`build --force` to rebuild anyway (a snapshot of the database is kept first)" in err
+    assert "`build --force` to rebuild anyway (a backup of the database is kept first)" in err
     assert table_hash(imported) == before
     assert not upkeep.backup_dir(imported).exists()
 
 
-def test_build_force_keeps_a_snapshot_with_the_imported_round(imported):
+def test_build_force_keeps_a_backup_with_the_imported_round(imported):
     before = table_hash(imported)
     code, out, err = run("--db", str(imported), "build", "--force")
     assert code == 0, err
     snaps = sorted(upkeep.backup_dir(imported).glob("*.duckdb"))
     assert len(snaps) == 1 and f"Saved the previous database as {snaps[0]}" in out
-    assert table_hash(snaps[0]) == before  # the snapshot is exactly the database as it was
+    assert table_hash(snaps[0]) == before  # the backup is exactly the database as it was
     con = duckdb.connect(str(imported), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM survey_rounds WHERE NOT is_demo").fetchone() == (0,)
@@ -237,7 +237,7 @@ def test_views_hash_is_stored_by_build(repo_db_path):
         con.close()
 
 
-# ---- 4. a full disk is reported as such; a failed snapshot leaves no partial file ----------------
+# ---- 4. a full disk is reported as such; a failed backup leaves no partial file ----------------
 
 def test_disk_full_during_an_import_is_reported_as_disk_full(dbfile, tmp_path, monkeypatch):
     path, sheet = write_answers_csv(dbfile, tmp_path, 3)
@@ -255,7 +255,7 @@ def test_disk_full_during_an_import_is_reported_as_disk_full(dbfile, tmp_path, m
     assert table_hash(dbfile) == before
 
 
-def test_a_snapshot_that_fails_leaves_no_partial_file(imported, monkeypatch):
+def test_a_backup_that_fails_leaves_no_partial_file(imported, monkeypatch):
     def half_written(con, target):
         Path(target).write_bytes(b"half a database")
         Path(f"{target}.wal").write_bytes(b"x")
@@ -342,7 +342,7 @@ def test_read_commands_work_while_a_writer_holds_the_lock(imported, tmp_path, mo
     answers = tmp_path / "answers.csv"
     commands = [["rounds"], ["scores", "--round", str(NEW_YEAR)], ["validate", str(answers), "--round", str(NEW_YEAR)],
                 ["export", "overall_scores", "--format", "csv", "--out", str(tmp_path / "s.csv")],
-                ["template", "--format", "csv", "--out", str(tmp_path / "t.csv")], ["snapshots"]]
+                ["template", "--format", "csv", "--out", str(tmp_path / "t.csv")], ["versions"]]
     free = {}
     for command in commands:
         code, out, err = run("--db", str(imported), *command)

@@ -119,7 +119,7 @@ def test_open_round_defaults_and_keeps_the_round_private(working):
     assert not r.provisional and r.published_at is None
     assert collection.collection_path(working).is_file()
     assert collection.get_round(working, YEAR) == r and collection.list_rounds(working) == [r]
-    # Nothing of the collecting round is in the working database or its published snapshot.
+    # Nothing of the collecting round is in the working database or its published version.
     snap = publish.current(working)
     assert snap is not None
     for path in (working, snap.path):
@@ -628,7 +628,7 @@ def test_publish_final_puts_only_submitted_answers_in_the_round(working):
         collection.open_round(working, YEAR)
     with pytest.raises(collection.CollectionError):
         collection.publish_round(working, YEAR)
-    # Tokens appear nowhere: working database, its snapshot, the collection file, the lists.
+    # Tokens appear nowhere: working database, its published version, the collection file, the lists.
     chase = collection.chase_list_csv(working, YEAR)
     tracked = collection.tracker_csv(collection.tracker(working, YEAR))
     listed = collection.invitations(working, YEAR).to_csv()

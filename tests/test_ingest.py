@@ -398,14 +398,14 @@ def test_readers_see_no_round_or_the_whole_round_never_half(con, codes):
 
 
 # --------------------------------------------------------------------------------------------
-# Reset, snapshots and exports
+# Reset, backups and exports
 # --------------------------------------------------------------------------------------------
 
-def test_reset_snapshots_then_restores_the_demo_rounds(con, codes, tmp_path, repo_db_path):
+def test_reset_backs_up_then_restores_the_demo_rounds(con, codes, tmp_path, repo_db_path):
     ingest.import_file(con, csv_bytes(wide_sheet(con, codes[:3], year=2015)), "real.csv", 2015, replace=True)
     ingest.import_file(con, csv_bytes(wide_sheet(con, codes[:3])), "new.csv", NEW_YEAR)
-    saved = build.reset_to_demo(con, tmp_path / "snapshots", by="admin")
-    assert saved.parent == tmp_path / "snapshots" and saved.exists()
+    saved = build.reset_to_demo(con, tmp_path / "backups", by="admin")
+    assert saved.parent == tmp_path / "backups" and saved.exists()
     with duckdb.connect(str(saved), read_only=True) as old:
         assert respondents(old, NEW_YEAR) == sorted(codes[:3])
     reference = db.connect(repo_db_path, read_only=False)

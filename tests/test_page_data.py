@@ -189,7 +189,7 @@ def test_reset_needs_the_word_then_restores_the_demo_rounds(page_db, admin_hash)
     next(b for b in at.button if b.label == "Reset to the demonstration data").click().run()
     assert not at.exception, at.exception
     assert any("reset to the demonstration data" in s.value for s in at.success)
-    assert len(list((page_db.parent / "snapshots").glob("*.duckdb"))) == 1
+    assert len(list((page_db.parent / "backups").glob("*.duckdb"))) == 1
     con = db.connect(page_db)
     try:
         assert respondents(con, NEW_YEAR) == []

@@ -1,4 +1,4 @@
-"""Published snapshots (lib.store.publish) and the CLI's publish, snapshots and rollback commands.
+"""Published versions (lib.store.publish) and the CLI's publish, versions and rollback commands.
 
 Every check compares a hash of every table (tests.test_ingest.db_checksum) before and after,
 of the working database and of the published files.
@@ -143,12 +143,12 @@ def test_old_versions_beyond_the_limit_are_removed_never_the_current(published_c
     with schema.store(published_copy).writer() as con:
         for n in range(4):
             schema.store(published_copy).publish(con, f"change {n}", "me", keep=3)
-    assert [s.version for s in publish.snapshots(published_copy)] == [3, 4, 5]
+    assert [s.version for s in publish.versions(published_copy)] == [3, 4, 5]
     # Point CURRENT back at version 3, then publish with keep=1: 3 stays because it is current... until
     # the pointer moves on, which publishing does, so only the newest is left.
     with schema.store(published_copy).writer() as con:
         schema.store(published_copy).publish(con, "another", "me", keep=1)
-    assert [s.version for s in publish.snapshots(published_copy)] == [6]
+    assert [s.version for s in publish.versions(published_copy)] == [6]
     assert sorted(p.name for p in (published_copy.parent / "copy.published").iterdir()) == [
         "CURRENT", publish.current(published_copy).path.name, publish.current(published_copy).path.with_suffix(".json").name]
 
@@ -242,7 +242,7 @@ def test_rollback_refuses_a_version_it_cannot_restore(imported, args, message):
 def test_rollback_refuses_a_version_that_is_not_a_number(imported, value):
     before = file_hash(imported)
     code, out, err = run("--db", str(imported), "rollback", "--to", value)
-    assert code == 2 and out == "" and "is not a version number: see `snapshots` for them" in err
+    assert code == 2 and out == "" and "is not a version number: see `versions` for them" in err
     assert file_hash(imported) == before
 
 
@@ -255,8 +255,8 @@ def test_rollback_with_nothing_earlier_is_refused(published_copy):
     assert file_hash(published_copy) == before
 
 
-def test_snapshots_lists_the_versions_and_marks_the_current_one(imported):
-    code, out, err = run("--db", str(imported), "snapshots")
+def test_versions_lists_the_versions_and_marks_the_current_one(imported):
+    code, out, err = run("--db", str(imported), "versions")
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0] == f"Published versions of {imported} (in {imported.parent / 'copy.published'}), newest first:"
@@ -265,8 +265,8 @@ def test_snapshots_lists_the_versions_and_marks_the_current_one(imported):
     assert lines[3].startswith("* the version the dashboard")
 
 
-def test_snapshots_before_any_publication_says_so(working):
-    code, out, _ = run("--db", str(working), "snapshots")
+def test_versions_before_any_publication_says_so(working):
+    code, out, _ = run("--db", str(working), "versions")
     assert code == 0 and out.startswith(f"Nothing has been published from {working} yet")
     assert publish.current(working) is None  # listing never publishes
 
@@ -401,7 +401,7 @@ def test_importing_the_same_file_again_publishes_nothing(imported, tmp_path):
     code, out, err = run("--db", str(imported), "import", str(tmp_path / "answers.csv"), "--round", str(NEW_YEAR))
     assert code == 0, err
     assert "Published" not in out and publish.current(imported) == cur
-    assert [s.version for s in publish.snapshots(imported)] == [1, 2]
+    assert [s.version for s in publish.versions(imported)] == [1, 2]
 
 
 def test_a_folder_that_cannot_be_made_is_a_publish_error_not_a_traceback(working, monkeypatch):

@@ -1,6 +1,6 @@
 """Real `streamlit run` servers beside the command line: one writer, many readers.
 
-Two server processes read one published snapshot at once; a server keeps serving while the
+Two server processes read one published version at once; a server keeps serving while the
 CLI imports, rolls back, refreshes and rebuilds, and shows each new version on its next page view.
 """
 
@@ -45,7 +45,7 @@ def _shown_round(page, url: str) -> str:
     return page.locator(f"{ROUND_PICKER} input").first.input_value()
 
 
-def _open_snapshots(pid: int, folder: Path) -> set[str]:
+def _open_versions(pid: int, folder: Path) -> set[str]:
     """The published files a process has open (from /proc)."""
     names = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
@@ -58,7 +58,7 @@ def _open_snapshots(pid: int, folder: Path) -> set[str]:
     return names
 
 
-def test_two_server_processes_read_one_snapshot_at_once(repo_db_path, tmp_path, browser):
+def test_two_server_processes_read_one_version_at_once(repo_db_path, tmp_path, browser):
     working = copy_db(repo_db_path, tmp_path)
     first = schema.store(working).ensure_published()
     answers, _ = write_answers_csv(working, tmp_path, 4)
@@ -69,8 +69,8 @@ def test_two_server_processes_read_one_snapshot_at_once(repo_db_path, tmp_path, 
             assert "2015 (95 councils, synthetic)" in _shown_round(page, url_a)
             assert "2015 (95 councils, synthetic)" in _shown_round(page, url_b)
             folder = publish.folder_for(working)
-            assert _open_snapshots(proc_a.pid, folder) == {first.path.name}
-            assert _open_snapshots(proc_b.pid, folder) == {first.path.name}
+            assert _open_versions(proc_a.pid, folder) == {first.path.name}
+            assert _open_versions(proc_b.pid, folder) == {first.path.name}
             # Neither server holds the working database, so the command line can write while both run.
             cli = _cli(working, "import", str(answers), "--round", str(NEW_YEAR), "--by", "test")
             out, err = cli.communicate(timeout=120)
@@ -79,8 +79,8 @@ def test_two_server_processes_read_one_snapshot_at_once(repo_db_path, tmp_path, 
             assert f"{NEW_YEAR} (4 councils)" in _shown_round(page, url_a)
             assert f"{NEW_YEAR} (4 councils)" in _shown_round(page, url_b)
             second = publish.current(working)
-            assert second.path.name in _open_snapshots(proc_a.pid, folder)
-            assert second.path.name in _open_snapshots(proc_b.pid, folder)
+            assert second.path.name in _open_versions(proc_a.pid, folder)
+            assert second.path.name in _open_versions(proc_b.pid, folder)
     finally:
         context.close()
 
@@ -115,7 +115,7 @@ def test_a_server_keeps_serving_while_the_command_line_writes(repo_db_path, tmp_
                 assert served >= 1, args  # at least one page was served, in full, during the command
                 assert "Published" in out, args
                 assert expected in _shown_round(page, url), args
-            versions = [s.version for s in publish.snapshots(working)]
+            versions = [s.version for s in publish.versions(working)]
             assert versions == [1, 2, 3, 4, 5, 6]
     finally:
         context.close()

@@ -4,7 +4,7 @@ Starlette routes only (no Streamlit import): dashboard.py hands `routes()` to `s
 tests mount them on a bare Starlette app. Every data endpoint serves a dataset of lib.reports.opendata,
 so its columns are those of the matching download; JSON by default, CSV with `format=csv`.
 
-- Reads only the published snapshot (lib.store.publish), opened read-only; the pointer is checked on
+- Reads only the published version (lib.store.publish), opened read-only; the pointer is checked on
   every request (one stat), so a new publication is served at once. The working database is
   never read here (on a fresh database the first publication is made, as the dashboard does).
 - Responses carry an ETag made from the published version and the request, and
@@ -97,7 +97,7 @@ _FORMAT = Param("format", "json (default) or csv.", {"type": "string", "enum": [
 
 
 # --------------------------------------------------------------------------------------------
-# The published snapshot and its connection
+# The published version and its connection
 # --------------------------------------------------------------------------------------------
 
 class Unavailable(Exception):
@@ -113,7 +113,7 @@ def store() -> Store:
     return schema.store(working_path())
 
 
-def current_snapshot() -> publish.Snapshot:
+def current_version() -> publish.Version:
     """The published version CURRENT names (one stat while it is unchanged); on a database never
     published, or after an update of the app, the first publication is made."""
     working = store()
@@ -131,7 +131,7 @@ _connections_lock = threading.Lock()
 _KEEP_CONNECTIONS = 4
 
 
-def _connection(snap: publish.Snapshot) -> duckdb.DuckDBPyConnection:
+def _connection(snap: publish.Version) -> duckdb.DuckDBPyConnection:
     """One read-only connection per published file in this process (requests take cursors)."""
     with _connections_lock:
         con = _connections.get(snap.key)
@@ -182,7 +182,7 @@ def error(status: int, message: str, parameter: str | None = None) -> JSONRespon
                         headers={"Cache-Control": "no-store"})
 
 
-def etag_for(snap: publish.Snapshot, request: Request, day: date | None = None) -> str:
+def etag_for(snap: publish.Version, request: Request, day: date | None = None) -> str:
     """A strong ETag: the published version, its file, the path and the parameters (in order),
     and `day` for an answer that depends on today's date (councils without ?on=)."""
     items = sorted(request.query_params.multi_items())
@@ -208,7 +208,7 @@ def _records(df: pd.DataFrame) -> str:
     return out.to_json(orient="records", force_ascii=False, double_precision=15) or "[]"
 
 
-def _snapshot_info(snap: publish.Snapshot) -> dict[str, Any]:
+def _version_info(snap: publish.Version) -> dict[str, Any]:
     return {"version": snap.version, "published_at": snap.published_at.isoformat()}
 
 
@@ -223,7 +223,7 @@ def _data_endpoint(endpoint: Endpoint) -> Callable[[Request], Response]:
         if fmt not in ("json", "csv"):
             return error(400, "format must be json or csv.", "format")
         try:
-            snap = current_snapshot()
+            snap = current_version()
         except Unavailable as exc:
             return error(503, str(exc))
         cur = _connection(snap).cursor()
@@ -259,7 +259,7 @@ def _data_endpoint(endpoint: Endpoint) -> Callable[[Request], Response]:
         meta: dict[str, Any] = {
             "dataset": endpoint.dataset, "parameters": {k: ",".join(v) if isinstance(v, list) else str(v)
                                                     for k, v in filters.items()},
-            "published": _snapshot_info(snap), "synthetic": synthetic,
+            "published": _version_info(snap), "synthetic": synthetic,
             "data_note": opendata.DEMO_NOTE if synthetic else None,
             "count": len(df), "columns": [str(c) for c in df.columns],
         }
@@ -274,7 +274,7 @@ def _data_endpoint(endpoint: Endpoint) -> Callable[[Request], Response]:
 def health(request: Request) -> Response:
     """Whether the published data can be read: its version and when it was published."""
     try:
-        snap = current_snapshot()
+        snap = current_version()
         cur = _connection(snap).cursor()
         try:
             rounds = opendata.round_years(cur)
@@ -282,11 +282,11 @@ def health(request: Request) -> Response:
             cur.close()
     except (Unavailable, duckdb.Error, db.SchemaError) as exc:
         return JSONResponse({"status": "unavailable", "database": {"status": "unavailable", "detail": str(exc)},
-                             "snapshot": None}, status_code=503, headers={"Cache-Control": "no-store"})
+                             "published": None}, status_code=503, headers={"Cache-Control": "no-store"})
     return JSONResponse({"status": "ok",
                          "database": {"status": "ok", "schema_version": snap.schema_version,
                                       "rounds": rounds},
-                         "snapshot": {**_snapshot_info(snap), "file": snap.path.name,
+                         "published": {**_version_info(snap), "file": snap.path.name,
                                       "reason": snap.reason}},
                         headers={"Cache-Control": "no-store"})
 

@@ -1,7 +1,7 @@
 """Command line: `uv run python -m lib.cli COMMAND`.
 
 build       create the database from the repository's own files (refuses to replace imported
-            rounds unless --force, which keeps a snapshot first)
+            rounds unless --force, which keeps a backup first)
 refresh     reload standards, questions, scoring rules and reference data, keeping every round,
             submission, archived answer and the audit log
 scores      CSV of every council's standard scores for a round, to standard output
@@ -12,10 +12,10 @@ validate    check a file of answers without writing anything, and preview its sc
 template    write the answer template (CSV or XLSX) for a round
 rounds      list the survey rounds in the database, their council sets and where each came from
 councils    CSV of the councils valid on a day (--on YYYY-MM-DD, default today), to standard output
-reset-demo  snapshot the database, then rebuild it with the synthetic demonstration data
+reset-demo  back up the database, then rebuild it with the synthetic demonstration data
 detail      open or withhold councils' own answers of a round in the open data (scores stay open)
 publish     publish the working database as a new version (after a publication that failed)
-snapshots   list the published versions kept, and which one the dashboard shows
+versions    list the published versions kept, and which one the dashboard shows
 rollback    publish an earlier version again (default: the one before the current one)
 admin-hash  make the password hash that enables the Data management page
 collection  run a survey round in the tool: open, invite, revoke, tracker, close, publish
@@ -98,7 +98,7 @@ def version_number(text: str) -> int:
     """argparse type for --to: a published version number (ASCII digits)."""
     value = str(text).strip()
     if not re.fullmatch(r"[0-9]{1,6}", value) or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"{_safe(value)!r} is not a version number: see `snapshots` for them")
+        raise argparse.ArgumentTypeError(f"{_safe(value)!r} is not a version number: see `versions` for them")
     return int(value)
 
 
@@ -234,8 +234,8 @@ def _write_out(out: Path, data: bytes) -> None:
         raise CliError(f"could not write {out}: {exc.strerror or exc}") from None
 
 
-def _raw_snapshot(path: Path) -> Path:
-    """Copy a database file DuckDB cannot open into snapshots/ (temporary name, then renamed)."""
+def _raw_backup(path: Path) -> Path:
+    """Copy a database file DuckDB cannot open into backups/ (temporary name, then renamed)."""
     folder = upkeep.backup_dir(path)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"pa_benchmark-{datetime.now():%Y%m%d-%H%M%S}-unreadable.duckdb"
@@ -262,7 +262,7 @@ def cmd_build(args: argparse.Namespace) -> int:
                 if "in use" in str(exc) or "newer version" in str(exc) or "unknown schema" in str(exc):
                     raise
                 raise CliError(f"{exc}. `build --force` rebuilds it (a copy of the file is kept first)") from None
-            saved = _raw_snapshot(path)
+            saved = _raw_backup(path)
     try:
         if old is not None:
             lost = imported_data(old)
@@ -270,7 +270,7 @@ def cmd_build(args: argparse.Namespace) -> int:
                 raise CliError(
                     f"{path} holds data a rebuild would lose: {'; '.join(lost)}. Nothing was changed. Use "
                     "`refresh` to reload the standards and reference data and keep them, or `build --force` "
-                    "to rebuild anyway (a snapshot of the database is kept first).")
+                    "to rebuild anyway (a backup of the database is kept first).")
             if lost:
                 saved = upkeep.backup(old, upkeep.backup_dir(path))
         # The old file stays open (and so locked against other writers) until the new one has
@@ -555,7 +555,7 @@ def cmd_reset_demo(args: argparse.Namespace) -> int:
         if not sys.stdin.isatty():
             raise CliError("reset-demo replaces every imported round with the demonstration data: pass --yes "
                            "to confirm")
-        answer = input("This replaces every imported round with the demonstration data (a snapshot is kept). "
+        answer = input("This replaces every imported round with the demonstration data (a backup is kept). "
                        "Type RESET to go on: ")
         if answer.strip() != "RESET":
             raise CliError("not confirmed; nothing was changed")
@@ -604,7 +604,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_snapshots(args: argparse.Namespace) -> int:
+def cmd_versions(args: argparse.Namespace) -> int:
     path = Path(args.db)
     kept = schema.store(path).versions()
     cur = publish.current(path)
@@ -812,7 +812,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("build", help="create or rebuild the database from the repo's files")
     p.add_argument("--force", action="store_true",
-                   help="rebuild even if the database holds imported rounds (a snapshot is kept first)")
+                   help="rebuild even if the database holds imported rounds (a backup is kept first)")
     p.set_defaults(func=cmd_build)
     p = sub.add_parser("refresh", help="reload standards, questions, rules and reference data; keep every round")
     p.add_argument("--by", help="who is refreshing, for the audit log")
@@ -865,7 +865,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("councils", help="CSV of the councils valid on a day")
     p.add_argument("--on", type=_day, default=None, help="the day, YYYY-MM-DD (default: today)")
     p.set_defaults(func=cmd_councils)
-    p = sub.add_parser("reset-demo", help="snapshot, then rebuild with the demonstration data")
+    p = sub.add_parser("reset-demo", help="back up, then rebuild with the demonstration data")
     p.add_argument("--yes", action="store_true", help="confirm without being asked")
     p.add_argument("--by", help="who is resetting, for the audit log")
     p.set_defaults(func=cmd_reset_demo)
@@ -879,10 +879,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", help="why, for the list of versions")
     p.add_argument("--by", help="who is publishing (default: your user name)")
     p.set_defaults(func=cmd_publish)
-    sub.add_parser("snapshots", help="list the published versions kept").set_defaults(func=cmd_snapshots)
+    sub.add_parser("versions", help="list the published versions kept").set_defaults(func=cmd_versions)
     p = sub.add_parser("rollback", help="publish an earlier version again")
     p.add_argument("--to", type=version_number, default=None,
-                   help="the version number to go back to (see `snapshots`; default: the one before the current one)")
+                   help="the version number to go back to (see `versions`; default: the one before the current one)")
     p.add_argument("--by", help="who is rolling back, for the audit log (default: your user name)")
     p.set_defaults(func=cmd_rollback)
     sub.add_parser("admin-hash", help="make the administrator password hash").set_defaults(func=cmd_admin_hash)

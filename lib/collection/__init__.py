@@ -3,17 +3,17 @@
 Collection data lives in its own DuckDB file beside the working database
 (`<working name>.collection.duckdb`, see collection_path): rounds being collected, invitations
 with their contacts and token hashes, drafts, submissions and events. It is never published or
-copied into a snapshot, so nothing of a collecting round, no contact and no draft can reach a
+copied into a published version, so nothing of a collecting round, no contact and no draft can reach a
 public page, export or the API. Only publish_round moves answers into the working database,
 through the import path (lib.ingest.import_file: the same rules and messages), and then
-publishes a snapshot.
+publishes a version.
 
     rounds       open_round, get_round, list_rounds, close_round, reopen_round, archive_round
     invites      invite, invite_all, revoke, invitations, respond_link, mail_merge_csv, resolve
     drafts       load_draft, save_answers, submit (Receipt)
     tracking     tracker, response_rates, tracker_csv, chase_list_csv
     publishing   publish_round
-    store        the file's schema, one operation at a time, reference data from the snapshot
+    store        the file's schema, one operation at a time, reference data from the version
 
 Tokens are 256-bit `secrets.token_urlsafe(32)` values shown once; only their sha256 is stored,
 and events name the invitation id, never the token.

@@ -55,7 +55,7 @@ class Receipt:
 
 
 def _prefill(working: Path, session: Session, ids: tuple[str, ...]) -> tuple[int | None, dict]:
-    """The council's answers in its latest published round before this one, from the snapshot
+    """The council's answers in its latest published round before this one, from the version
     (answers and providers where the option allows them; comments are not carried over)."""
     with store.published(working) as con:
         row = con.execute("SELECT max(round_year) FROM responses WHERE authority_code = ? AND round_year < ?",

@@ -1,5 +1,5 @@
 """Publishing a collected round: the submitted answers go through the import path into the
-working database, then a new snapshot is published."""
+working database, then a new version is published."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def answer_file(working: Path, year: int) -> tuple[bytes, int]:
 
 
 def publish_round(working: Path, year: int, *, provisional: bool = False, by: str = "unknown") -> str:
-    """Publish the submitted answers as the round's responses and publish a new snapshot.
+    """Publish the submitted answers as the round's responses and publish a new version.
 
     A final publication needs the round closed; a provisional one may be made while collecting
     (and repeated; a final one follows). The answers are checked and written by

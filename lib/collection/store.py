@@ -2,13 +2,13 @@
 
 Collection data (rounds being collected, invitations, contacts, token hashes, drafts, events)
 lives in its own DuckDB file beside the working database, `<working name>.collection.duckdb`.
-It is never published or copied into a snapshot, so no public page, export or API can show a
+It is never published or copied into a published version, so no public page, export or API can show a
 collecting round, a contact or a draft. Each operation opens the file, runs one transaction and
 closes it, so the command line and the dashboard server take turns; inside one process a lock
 queues operations instead of letting them fail on DuckDB's file lock.
 
 Questions, answer options, providers and councils are read from the current published
-snapshot of the working database (what the public sees; publishing one first if needed), so
+version of the working database (what the public sees; publishing one first if needed), so
 reading them never takes the working database's write lock.
 """
 
@@ -240,12 +240,12 @@ def who(by: str | None) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Reference data from the published snapshot
+# Reference data from the published version
 # --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Reference:
-    """What the collection needs from the working database, read from its published snapshot."""
+    """What the collection needs from the working database, read from its published version."""
 
     key: str
     questions: pd.DataFrame  # every question: id, standard, audience, topic, wording, help, answer_set, scored, position, asked_from
@@ -259,7 +259,7 @@ _cache: dict[str, Reference] = {}
 _cache_lock = threading.Lock()
 
 
-def _snapshot(working: Path) -> publish.Snapshot:
+def _current_version(working: Path) -> publish.Version:
     try:
         return schema.store(working).ensure_published()
     except publish.DatabaseBusy as exc:
@@ -270,8 +270,8 @@ def _snapshot(working: Path) -> publish.Snapshot:
 
 @contextlib.contextmanager
 def published(working: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The current published snapshot of the working database, read-only."""
-    con = schema.store(working).connect(_snapshot(working).path, read_only=True)
+    """The current published version of the working database, read-only."""
+    con = schema.store(working).connect(_current_version(working).path, read_only=True)
     try:
         yield con
     finally:
@@ -279,9 +279,9 @@ def published(working: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def reference(working: Path) -> Reference:
-    """The questions, answer options, providers, councils and rounds of the current snapshot
-    (kept per snapshot file, which never changes)."""
-    snap = _snapshot(working)
+    """The questions, answer options, providers, councils and rounds of the current version
+    (kept per version file, which never changes)."""
+    snap = _current_version(working)
     cached = _cache.get(snap.key)
     if cached is not None:
         return cached

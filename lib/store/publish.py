@@ -1,4 +1,4 @@
-"""Published snapshots: one writer, many readers.
+"""Published versions: one writer, many readers.
 
 The *working database* (data/pa_benchmark.duckdb, or $PA_BENCHMARK_DB) is where every change
 is written, in short transactions, by one process at a time (DuckDB's file lock). Nobody reads
@@ -11,10 +11,10 @@ atomic rename. A published file is never written again.
 Readers (every dashboard server process, the CLI's read commands) open the file CURRENT names,
 read-only. DuckDB lets any number of processes hold one file read-only at once, and a reader
 never holds the working database, so writes from the CLI are never blocked by the dashboard.
-A reader checks CURRENT with one stat per page run and moves to a newer snapshot when there
-is one; a page run keeps the snapshot it started on, so one page never mixes two versions.
+A reader checks CURRENT with one stat per page run and moves to a newer version when there
+is one; a page run keeps the version it started on, so one page never mixes two versions.
 
-Earlier snapshots are kept (the newest KEEP of them, and always the current one), so that
+Earlier versions are kept (the newest KEEP of them, and always the current one), so that
 `python -m lib.cli rollback` can publish an earlier state again; a rollback is itself a new version, so
 it can be undone the same way.
 
@@ -55,7 +55,7 @@ _LOCK = threading.RLock()
 
 
 class PublishError(Exception):
-    """A snapshot could not be published or used; the message says why and what to do."""
+    """A version could not be published or used; the message says why and what to do."""
 
 
 class DatabaseBusy(PublishError):
@@ -63,7 +63,7 @@ class DatabaseBusy(PublishError):
 
 
 @dataclass(frozen=True)
-class Snapshot:
+class Version:
     """One published version of the database."""
 
     version: int
@@ -77,7 +77,7 @@ class Snapshot:
 
     @property
     def key(self) -> str:
-        """A key for caches: the snapshot's file, which is never rewritten."""
+        """A key for caches: the version's file, which is never rewritten."""
         return str(self.path)
 
     def usable(self, definitions: db.Definitions) -> bool:
@@ -114,16 +114,16 @@ def is_inside_published(path: Path, working: Path) -> bool:
 # Reading the folder
 # --------------------------------------------------------------------------------------------
 
-def _manifest_path(snapshot_file: Path) -> Path:
-    return snapshot_file.with_suffix(".json")
+def _manifest_path(version_file: Path) -> Path:
+    return version_file.with_suffix(".json")
 
 
-def _load(snapshot_file: Path) -> Snapshot | None:
-    """The snapshot described by the manifest beside `snapshot_file`, or None if that is unreadable."""
+def _load(version_file: Path) -> Version | None:
+    """The version described by the manifest beside `version_file`, or None if that is unreadable."""
     try:
-        raw = json.loads(_manifest_path(snapshot_file).read_text(encoding="utf-8"))
-        return Snapshot(
-            version=int(raw["version"]), path=snapshot_file,
+        raw = json.loads(_manifest_path(version_file).read_text(encoding="utf-8"))
+        return Version(
+            version=int(raw["version"]), path=version_file,
             published_at=datetime.fromisoformat(str(raw["published_at"])),
             reason=str(raw["reason"]), by=str(raw["by"]),
             rounds=tuple((int(y), int(n), bool(d)) for y, n, d in raw["rounds"]),
@@ -133,7 +133,7 @@ def _load(snapshot_file: Path) -> Snapshot | None:
         return None
 
 
-def snapshots(working: Path) -> list[Snapshot]:
+def versions(working: Path) -> list[Version]:
     """Every published version kept, oldest first."""
     folder = folder_for(working)
     if not folder.is_dir():
@@ -142,11 +142,11 @@ def snapshots(working: Path) -> list[Snapshot]:
     return sorted((s for s in found if s is not None), key=lambda s: s.version)
 
 
-_pointer_cache: dict[str, tuple[tuple[int, int, int], Snapshot | None]] = {}
+_pointer_cache: dict[str, tuple[tuple[int, int, int], Version | None]] = {}
 
 
-def current(working: Path) -> Snapshot | None:
-    """The snapshot CURRENT names, or None when nothing has been published yet.
+def current(working: Path) -> Version | None:
+    """The version CURRENT names, or None when nothing has been published yet.
 
     Costs one stat of the pointer file while it is unchanged (the parsed result is kept per
     (inode, size, modification time)), so a server can call it on every page run.
@@ -219,7 +219,7 @@ def _next_version(folder: Path) -> int:
 
 
 def publish(con: duckdb.DuckDBPyConnection, working: Path, reason: str, by: str = "unknown",
-            keep: int = KEEP, *, definitions: db.Definitions) -> Snapshot:
+            keep: int = KEEP, *, definitions: db.Definitions) -> Version:
     """Publish the working database that `con` has open for writing as the new current version.
 
     The caller holds the write lock (its connection is the working database's writer), so no
@@ -336,7 +336,7 @@ def prune(working: Path, keep: int = KEEP) -> list[Path]:
         with contextlib.suppress(OSError):
             path.unlink()
             removed.append(path)
-    for snap in snapshots(working)[:-keep] if keep > 0 else []:
+    for snap in versions(working)[:-keep] if keep > 0 else []:
         if cur is not None and snap.version == cur.version:
             continue
         with contextlib.suppress(OSError):
@@ -395,8 +395,8 @@ def writer(working: Path, definitions: db.Definitions, build: Callable[[Path], o
 
 
 def ensure_published(working: Path, definitions: db.Definitions, build: Callable[[Path], object] | None = None,
-                     opener: Callable[[Path], duckdb.DuckDBPyConnection] | None = None) -> Snapshot:
-    """The current snapshot, publishing one first if there is none yet, its file is gone, or it
+                     opener: Callable[[Path], duckdb.DuckDBPyConnection] | None = None) -> Version:
+    """The current version, publishing one first if there is none yet, its file is gone, or it
     was made by another version of the code (the working database is upgraded at open)."""
     snap = current(working)
     if snap is not None and snap.usable(definitions):
@@ -414,8 +414,8 @@ def ensure_published(working: Path, definitions: db.Definitions, build: Callable
         return publish(con, working, reason, by="the app", definitions=definitions)
 
 
-def find(working: Path, version: int) -> Snapshot | None:
-    return next((s for s in snapshots(working) if s.version == version), None)
+def find(working: Path, version: int) -> Version | None:
+    return next((s for s in versions(working) if s.version == version), None)
 
 
 class RollbackRefused(PublishError):
@@ -427,9 +427,9 @@ class NotPublished(PublishError):
     what was saved and that `python -m lib.cli publish` finishes the job)."""
 
 
-def rollback_target(working: Path, version: int | None) -> Snapshot:
+def rollback_target(working: Path, version: int | None) -> Version:
     """The version to go back to: `version`, or (None) the one published before the current one."""
-    kept = snapshots(working)
+    kept = versions(working)
     cur = current(working)
     if not kept or cur is None:
         raise RollbackRefused("nothing has been published yet, so there is no earlier version to go back to")
@@ -440,8 +440,8 @@ def rollback_target(working: Path, version: int | None) -> Snapshot:
         return earlier[-1]
     snap = find(working, version)
     if snap is None:
-        versions = ", ".join(str(s.version) for s in kept)
-        raise RollbackRefused(f"there is no published version {version} (versions kept: {versions})")
+        numbers = ", ".join(str(s.version) for s in kept)
+        raise RollbackRefused(f"there is no published version {version} (versions kept: {numbers})")
     if snap.version == cur.version:
         raise RollbackRefused(f"version {version} is already the published version; nothing was changed")
     if snap.schema_version != db.SCHEMA_VERSION:
@@ -453,7 +453,7 @@ def rollback_target(working: Path, version: int | None) -> Snapshot:
 
 
 def rollback(con: duckdb.DuckDBPyConnection, working: Path, version: int | None, by: str,
-             definitions: db.Definitions) -> tuple[Snapshot, Snapshot]:
+             definitions: db.Definitions) -> tuple[Version, Version]:
     """Make an earlier published version the working and published state again.
 
     Every table except the audit log (and `meta`) is replaced by the earlier version's rows in
@@ -490,7 +490,7 @@ def rollback(con: duckdb.DuckDBPyConnection, working: Path, version: int | None,
     return target, new
 
 
-def versions_table(kept: list[Snapshot], cur: Snapshot | None) -> pd.DataFrame:
+def versions_table(kept: list[Version], cur: Version | None) -> pd.DataFrame:
     """The published versions kept, for a table: newest first as given."""
 
     return pd.DataFrame({

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from lib.store import db, publish
-from lib.store.publish import Snapshot
+from lib.store.publish import Version
 
 
 class Store:
@@ -44,24 +44,24 @@ class Store:
 
     # Published versions ------------------------------------------------------------------
 
-    def current(self) -> Snapshot | None:
+    def current(self) -> Version | None:
         """The published version the CURRENT pointer names (None before the first publication)."""
         return publish.current(self.working)
 
-    def usable(self, version: Snapshot | None) -> bool:
+    def usable(self, version: Version | None) -> bool:
         """Whether a version can be read by this code as it is (file there, same schema and views)."""
         return version is not None and version.usable(self.definitions)
 
-    def versions(self) -> list[Snapshot]:
+    def versions(self) -> list[Version]:
         """Every published version kept, oldest first."""
-        return publish.snapshots(self.working)
+        return publish.versions(self.working)
 
     def ensure_published(self, opener: Callable[[Path], duckdb.DuckDBPyConnection] | None = None
-                         ) -> Snapshot:
+                         ) -> Version:
         """The current version, publishing one first when there is none usable."""
         return publish.ensure_published(self.working, self.definitions, self._build, opener)
 
-    def open_current(self) -> tuple[Snapshot, duckdb.DuckDBPyConnection]:
+    def open_current(self) -> tuple[Version, duckdb.DuckDBPyConnection]:
         """The current version (published first if need be) and a read-only connection to it."""
         version = self.ensure_published()
         return version, self.connect(version.path, read_only=True)
@@ -81,11 +81,11 @@ class Store:
             yield con
 
     def publish(self, con: duckdb.DuckDBPyConnection, reason: str, by: str = "unknown",
-                keep: int = publish.KEEP) -> Snapshot:
+                keep: int = publish.KEEP) -> Version:
         """Publish what the writer `con` holds as the new current version."""
         return publish.publish(con, self.working, reason, by, keep, definitions=self.definitions)
 
     def rollback(self, con: duckdb.DuckDBPyConnection, version: int | None, by: str
-                 ) -> tuple[Snapshot, Snapshot]:
+                 ) -> tuple[Version, Version]:
         """Publish an earlier version's data again: (the version restored, the new version)."""
         return publish.rollback(con, self.working, version, by, self.definitions)

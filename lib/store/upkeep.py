@@ -145,9 +145,9 @@ def database_bytes(con: duckdb.DuckDBPyConnection, scratch: Path) -> bytes:
 
 
 def backup_dir(db_path: Path) -> Path:
-    """Where backups of a database file go: `snapshots/` beside it (data/snapshots/, git-ignored;
-    the folder keeps its name so that backups made by earlier versions stay where people find them)."""
-    return Path(db_path).resolve().parent / "snapshots"
+    """Where backups of a database file go: `backups/` beside it (data/backups/, git-ignored).
+    Backups made by earlier versions of the tool stay in `snapshots/`, where they were saved."""
+    return Path(db_path).resolve().parent / "backups"
 
 
 def backup(con: duckdb.DuckDBPyConnection, folder: Path) -> Path:

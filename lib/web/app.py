@@ -141,20 +141,20 @@ def run_app() -> None:
     if page.url_path == RESPOND_PAGE:
         # A respondent's questionnaire: no public menu, round picker or demonstration banner.
         try:
-            _frame.snapshot = _resolve_snapshot()
+            _frame.version = _resolve_version()
         except DatabaseUnavailable as exc:
             st.error(f"**The survey cannot be shown just now.** {echo_plain(str(exc))}", icon=":material/error:")
             st.stop()
         try:
             run_in_frame(page)
         finally:
-            _frame.snapshot = None
+            _frame.version = None
         return
     st.sidebar.markdown("### PA Support Benchmark")
     sidebar_navigation(pages)
     st.sidebar.divider()
     try:
-        _frame.snapshot = _resolve_snapshot()
+        _frame.version = _resolve_version()
     except DatabaseUnavailable as exc:
         st.error(f"**The data cannot be shown just now.** {echo_plain(str(exc))}", icon=":material/error:")
         st.stop()
@@ -165,7 +165,7 @@ def run_app() -> None:
         demo_banner(year)
         run_in_frame(page)
     finally:
-        _frame.snapshot = None
+        _frame.version = None
 
 
 DEMO_BANNER = (
@@ -176,7 +176,7 @@ DEMO_BANNER = (
 
 
 # --------------------------------------------------------------------------------------------
-# The data: a published snapshot per page run, and the working database for writes
+# The data: a published version per page run, and the working database for writes
 # --------------------------------------------------------------------------------------------
 
 class DatabaseUnavailable(Exception):
@@ -232,17 +232,17 @@ def store() -> Store:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _snapshot_connection(path: str) -> duckdb.DuckDBPyConnection:
-    """One read-only connection per published snapshot file, shared by every session.
+def _version_connection(path: str) -> duckdb.DuckDBPyConnection:
+    """One read-only connection per published version file, shared by every session.
 
-    A snapshot file is never rewritten, so its connection never goes stale; when a newer
+    A version file is never rewritten, so its connection never goes stale; when a newer
     version is published the next run opens that one, and this entry ages out.
     """
     return store().connect(path, read_only=True)
 
 
-def _resolve_snapshot() -> publish.Snapshot:
-    """The current published snapshot: one stat of its pointer file, publishing first on a fresh
+def _resolve_version() -> publish.Version:
+    """The current published version: one stat of its pointer file, publishing first on a fresh
     database (or after an update of the app changed the schema or the scoring views)."""
     working = store()
     snap = working.current()
@@ -252,7 +252,7 @@ def _resolve_snapshot() -> publish.Snapshot:
     return snap
 
 
-def _publish_first(working: Store) -> publish.Snapshot:
+def _publish_first(working: Store) -> publish.Version:
     try:
         with st.spinner("Preparing the database (first run only)..."):
             return working.ensure_published()
@@ -314,7 +314,7 @@ def own_copy(value: Any) -> Any:
 @st.cache_resource(show_spinner=False, max_entries=CACHE_ENTRIES)
 def _cached_call(data_key: str, module: str, name: str, args: tuple, kwargs: tuple) -> Any:
     function = getattr(importlib.import_module(module), name)
-    cur = _snapshot_connection(data_key).cursor()
+    cur = _version_connection(data_key).cursor()
     try:
         return function(cur, *args, **dict(kwargs))
     finally:
@@ -333,7 +333,7 @@ def cached(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 class _Cached:
-    """A lib module seen through `cached`: `per_snapshot(scorecard).headline(code, year)` is
+    """A lib module seen through `cached`: `per_version(scorecard).headline(code, year)` is
     `scorecard.headline(cursor, code, year)`, cached on the published version."""
 
     def __init__(self, module: Any) -> None:
@@ -344,7 +344,7 @@ class _Cached:
         return lambda *args, **kwargs: cached(function, *args, **kwargs)
 
 
-def per_snapshot(module: Any) -> Any:
+def per_version(module: Any) -> Any:
     """The module's query functions, without the connection argument, cached on the version."""
     return _Cached(module)
 
@@ -372,20 +372,20 @@ def ingest_problem(exc: BaseException) -> str:
     return storage_problem(exc) or shorten(str(exc), 300)
 
 
-def snapshot() -> publish.Snapshot:
-    """The snapshot this page run reads: fixed at the start of the run, so that one page never
+def current_version() -> publish.Version:
+    """The version this page run reads: fixed at the start of the run, so that one page never
     mixes two published versions even when a new one appears while it runs."""
-    pinned = getattr(_frame, "snapshot", None)
-    return pinned if pinned is not None else _resolve_snapshot()
+    pinned = getattr(_frame, "version", None)
+    return pinned if pinned is not None else _resolve_version()
 
 
 def data_key() -> str:
-    """A cache key for anything computed from the data: the snapshot's file, never rewritten."""
-    return snapshot().key
+    """A cache key for anything computed from the data: the version's file, never rewritten."""
+    return current_version().key
 
 
 def _connection() -> duckdb.DuckDBPyConnection:
-    return _snapshot_connection(snapshot().key)
+    return _version_connection(current_version().key)
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
@@ -397,7 +397,7 @@ def deferred(build: Callable[[duckdb.DuckDBPyConnection], bytes]) -> Callable[[]
     """Data for st.download_button built only when the button is pressed.
 
     Streamlit (1.67+) calls a callable `data` on its own thread when the user clicks, not on
-    every run of the page. The callable gets a cursor of its own on this run's snapshot, so the
+    every run of the page. The callable gets a cursor of its own on this run's version, so the
     file matches the page it was downloaded from even if a newer version was published since.
     """
     connection = _connection()
@@ -421,7 +421,7 @@ def working_database() -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
 
 
-def publish_now(con: duckdb.DuckDBPyConnection, reason: str, by: str) -> publish.Snapshot:
+def publish_now(con: duckdb.DuckDBPyConnection, reason: str, by: str) -> publish.Version:
     """Publish the working database (open for writing as `con`) as the version every page shows."""
     return store().publish(con, reason, by)
 
@@ -557,12 +557,12 @@ def url_text(label: str, *, key: str, param: str, **kwargs: Any) -> str:
     return value
 
 
-# The snapshot's key is an argument of these cached readers only so that it is part of the
-# cache key (a parameter whose name starts with "_" would be left out of it). A snapshot never
+# The version's key is an argument of these cached readers only so that it is part of the
+# cache key (a parameter whose name starts with "_" would be left out of it). A version never
 # changes, so nothing cached for it goes stale: no time limit is needed.
 @st.cache_data(show_spinner=False, max_entries=64)
 def _rounds(data_key: str) -> pd.DataFrame:
-    return scoring.rounds(_snapshot_connection(data_key).cursor())
+    return scoring.rounds(_version_connection(data_key).cursor())
 
 
 def rounds_table() -> pd.DataFrame:
@@ -663,7 +663,7 @@ CHOSEN_COUNCIL = "chosen_council"
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _round_councils(data_key: str, year: int) -> pd.DataFrame:
-    return _snapshot_connection(data_key).cursor().execute(
+    return _version_connection(data_key).cursor().execute(
         "SELECT authority_code, display_name, name, region_code, region_name, type, responded "
         "FROM round_councils WHERE round_year = ? ORDER BY display_name",
         [year],

@@ -1,6 +1,6 @@
 """Caches keyed on the published version: shared while a version is current, never served after it.
 
-Every query a page runs through lib.web.app.cached / per_snapshot, and every figure through
+Every query a page runs through lib.web.app.cached / per_version, and every figure through
 lib.web.app.chart, is a pure function of (published version, arguments).
 """
 
@@ -42,7 +42,7 @@ def working(repo_db_path, tmp_path, monkeypatch):
     st.cache_resource.clear()
     CALLS.clear()
     yield path
-    app._frame.snapshot = None
+    app._frame.version = None
     st.cache_data.clear()
     st.cache_resource.clear()
 
@@ -56,18 +56,18 @@ def _drop_council(path, year: int) -> None:
 
 
 def test_a_cached_query_runs_once_per_version_and_never_outlives_it(working):
-    first = app.snapshot()
+    first = app.current_version()
     assert app.cached(counted_responses, 2015) == 95  # the demo's 2015 round: 95 councils responded
     assert app.cached(counted_responses, 2015) == 95
     assert CALLS == [2015]  # computed once, then shared
     _drop_council(working, 2015)
-    assert app.snapshot() != first
+    assert app.current_version() != first
     assert app.cached(counted_responses, 2015) == 94  # the new version: recomputed, not the cached 95
     assert CALLS == [2015, 2015]
     # The older version's entries were dropped when this process met the newer one: a run still
     # pinned to the old version computes afresh (from the old file, so still 95) instead of
     # reading anything cached.
-    app._frame.snapshot = first
+    app._frame.version = first
     assert app.cached(counted_responses, 2015) == 95
     assert CALLS == [2015, 2015, 2015]
 
@@ -126,8 +126,8 @@ def _assert_same(cached, direct, where: str) -> None:
 def test_every_cached_page_call_equals_the_call_on_the_working_database(working, monkeypatch):
     """Caching and materialising change how fast a page gets its data, never what it gets.
 
-    Every query function the pages call through app.cached / per_snapshot is recorded while each
-    page is opened; each call is then made again (a cache hit, from the published snapshot whose
+    Every query function the pages call through app.cached / per_version is recorded while each
+    page is opened; each call is then made again (a cache hit, from the published version whose
     scoring views are tables) and directly on the working database (its scoring views computed
     from the answers), and the two results must be equal.
     """
@@ -150,7 +150,7 @@ def test_every_cached_page_call_equals_the_call_on_the_working_database(working,
         assert expected in names, (expected, sorted(names))
     assert len(calls) > 60
 
-    published = app.snapshot()
+    published = app.current_version()
     assert published.path != working
     con = db.connect(working, read_only=True)
     try:
