@@ -182,6 +182,11 @@ def error(status: int, message: str, parameter: str | None = None) -> JSONRespon
                         headers={"Cache-Control": "no-store"})
 
 
+def _today() -> date:
+    """Today's date (the councils endpoint's default day; tests set their own clock here)."""
+    return date.today()
+
+
 def etag_for(snap: publish.Version, request: Request, day: date | None = None) -> str:
     """A strong ETag: the published version, its file, the path and the parameters (in order),
     and `day` for an answer that depends on today's date (councils without ?on=)."""
@@ -232,7 +237,7 @@ def _data_endpoint(endpoint: Endpoint) -> Callable[[Request], Response]:
                 filters = opendata.check_params(cur, endpoint.dataset, params)
             except opendata.BadParameter as exc:
                 return error(400, str(exc), exc.parameter)
-            today = date.today() if endpoint.dataset == "councils" and "on" not in filters else None
+            today = _today() if endpoint.dataset == "councils" and "on" not in filters else None
             etag = etag_for(snap, request, today)
             if today is not None:
                 filters["on"] = today  # the same day as the ETag, even across midnight
