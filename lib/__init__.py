@@ -1,4 +1,5 @@
-"""PA Support Benchmark: data layer, scoring, reference data and charts.
+"""PA Support Benchmark's code, as packages in layers (ARCHITECTURE.md; checked by lint-imports).
 
-Pages import from here; nothing in lib/ imports Streamlit except `lib.web.app`.
+Pages import from here. Only lib.web (and the pages) import Streamlit; the command line, the API
+and the tests use the rest without it.
 """
