@@ -35,7 +35,16 @@ YEAR = 2015
 
 def _pages(con: Any, code: str) -> dict[str, Callable[[], Any]]:
     """One view of each page, as its lib calls (the arguments a first visit uses)."""
-    from lib.analysis import gaps, good_practice, national, peers, regions, scorecard, whatif
+    from lib.analysis import (
+        gaps,
+        good_practice,
+        national,
+        peers,
+        regions,
+        scorecard,
+        scorecard_trend,
+        whatif,
+    )
     from lib.scoring import views as scoring
 
     lowest = scoring.lowest_band(con)[0]
@@ -45,8 +54,8 @@ def _pages(con: Any, code: str) -> dict[str, Callable[[], Any]]:
         profile = scorecard.standard_profile(con, code, YEAR)
         scorecard.question_answers(con, code, YEAR)
         scorecard.gaps_from_profile(con, profile, YEAR)
-        scorecard.trend(con, code)
-        scorecard.like_for_like_change(con, code, YEAR)
+        scorecard_trend.trend(con, code)
+        scorecard_trend.like_for_like_change(con, code, YEAR)
 
     def peers_view() -> None:
         group = peers.peer_codes(con, YEAR, code, "similar", k=5)

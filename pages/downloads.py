@@ -1,8 +1,9 @@
 """Download the data: every published round's scores, answers (where the round allows it) and
 question summaries as CSV, Excel or Parquet, each with its API address, and a data dictionary.
 
-The datasets, their columns and the dictionary are defined once in lib.reports.opendata, which the
-HTTP API (lib.api.routes) serves too, so a file and the API return the same columns."""
+The datasets and their columns are defined once in lib.reports.opendata, which the HTTP API
+(lib.api.routes) serves too, so a file and the API return the same columns; the files are built
+by lib.reports.opendata_files and the dictionary by lib.reports.opendata_dictionary."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import streamlit as st
 
 from lib.api import routes as api
 from lib.base.formatting import escape_markdown as md
-from lib.reports import opendata
+from lib.reports import opendata, opendata_dictionary, opendata_files
 from lib.web import app
 
 app.require_frame(__file__)
 
-cached_open = app.per_version(opendata)
+cached_files = app.per_version(opendata_files)
+cached_dictionary = app.per_version(opendata_dictionary)
 ALL = "all"
 
 st.title("Download the data")
@@ -39,7 +41,7 @@ if (bool(rounds["is_demo"].any()) if year is None else app.is_demo(year)):
     st.info("These files include **synthetic demonstration data**: every such row says so in its "
             "`data_note` column. They describe no real council.", icon=":material/science:")
 
-for entry in cached_open.catalogue(year):
+for entry in cached_files.catalogue(year):
     name = entry["dataset"]
     st.subheader(entry["title"])
     st.markdown(md(entry["description"]))
@@ -51,8 +53,8 @@ for entry in cached_open.catalogue(year):
     buttons = st.columns(3)
     for column, (fmt, label) in zip(buttons, (("csv", "CSV"), ("xlsx", "Excel"), ("parquet", "Parquet")),
                                     strict=True):
-        column.download_button(f"{entry['title']} ({label})", app.deferred(opendata.builder(name, year, fmt)),
-                               file_name=opendata.file_name(name, year, fmt), mime=opendata.MEDIA_TYPES[fmt],
+        column.download_button(f"{entry['title']} ({label})", app.deferred(opendata_files.builder(name, year, fmt)),
+                               file_name=opendata_files.file_name(name, year, fmt), mime=opendata_files.MEDIA_TYPES[fmt],
                                icon=":material/download:", on_click="ignore", key=f"download_{name}_{fmt}")
     st.markdown(f"The same data from the API: [`{entry['api']}`]({entry['api']}) (JSON) or "
                 f"[as CSV]({opendata.api_path(name, year, 'csv')}).")
@@ -74,7 +76,7 @@ st.markdown(
     "take. Types are read from the database and allowed values from the scoring rules "
     "(`standards/scoring.toml`) and the reference data, so this list follows them."
 )
-dictionary = cached_open.dictionary()
+dictionary = cached_dictionary.dictionary()
 columns = {"column": "Column", "meaning": "Meaning", "type": "Type", "unit": "Unit",
            "allowed_values": "Allowed values"}
 for name, spec in opendata.DATASETS.items():
@@ -82,8 +84,8 @@ for name, spec in opendata.DATASETS.items():
     with app.on_demand(f"{spec.title} ({name}, {len(rows)} columns)", key=f"downloads_{name}") as opened:
         if opened:
             app.show_table(rows[list(columns)].rename(columns=columns))
-with app.on_demand(f"Columns only in the pages' own downloads ({len(cached_open.page_only_columns())} columns)", key="downloads_page_only") as opened:
+with app.on_demand(f"Columns only in the pages' own downloads ({len(cached_dictionary.page_only_columns())} columns)", key="downloads_page_only") as opened:
     if opened:
         st.markdown("Each page's \"Download\" file uses the names above for what the API also has; these "
                     "are the columns only those files have (the medians beside a council, the regional league).")
-        app.show_table(cached_open.page_only_columns().rename(columns=columns))
+        app.show_table(cached_dictionary.page_only_columns().rename(columns=columns))

@@ -10,7 +10,7 @@ from lib.base.formatting import DASH, band_text, council_type_text, format_score
 from lib.base.formatting import escape_markdown as md
 from lib.charts import band_cell_styles
 from lib.charts import peers as charts
-from lib.reports import opendata
+from lib.reports import opendata_files
 from lib.scoring import views as scoring
 from lib.web import app
 
@@ -201,7 +201,7 @@ else:
 # ---- Download -------------------------------------------------------------------------------
 compared = peers.compared_codes(table)
 st.download_button("Download this comparison (CSV)",
-                   app.deferred(opendata.shown("scores", round=year, council=compared)),
+                   app.deferred(opendata_files.shown("scores", round=year, council=compared)),
                    file_name=f"peers_{code}_{mode}_{year}.csv", mime="text/csv",
                    icon=":material/download:", on_click="ignore",
                    help="The overall and standard scores of the council and its peers, a row each (level "

@@ -11,7 +11,7 @@ from lib.base.formatting import escape_markdown as md
 from lib.charts import band_cell_styles
 from lib.charts import regions as charts
 from lib.reference import hexmap
-from lib.reports import opendata
+from lib.reports import opendata_files
 from lib.scoring import views as scoring
 from lib.web import app
 
@@ -228,7 +228,7 @@ if region is not None:
         st.caption("Scroll the table sideways to see every standard.")
         st.download_button(
             f"Download the {region_label} councils' scores (CSV)",
-            app.deferred(opendata.shown("scores", round=year, region=region, type=council_type)),
+            app.deferred(opendata_files.shown("scores", round=year, region=region, type=council_type)),
             file_name=f"councils_{region}_{year}.csv", mime="text/csv", icon=":material/download:",
             on_click="ignore", help="Each council's overall and standard scores, a row each (level says "
                                     "which), in the open data's columns.",

@@ -1,15 +1,16 @@
 """Council scorecard: how one council does on each standard, where it ranks, its gaps and who
-does it well. The director of adult social services' page; every number comes from lib.analysis.scorecard."""
+does it well. The director of adult social services' page; every number comes from lib.analysis.scorecard
+(this round) and lib.analysis.scorecard_trend (across rounds)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from lib.analysis import methodology, scorecard
+from lib.analysis import methodology, scorecard, scorecard_trend
 from lib.base.formatting import council_type_text
 from lib.base.formatting import escape_markdown as md
 from lib.charts import scorecard as charts
-from lib.reports import briefing
+from lib.reports import briefing_html, scorecard_files
 from lib.scoring import views as scoring
 from lib.web import app
 
@@ -19,6 +20,7 @@ app.require_frame(__file__)
 cached_methodology = app.per_version(methodology)
 cached_scoring = app.per_version(scoring)
 cached_scorecard = app.per_version(scorecard)
+cached_trend = app.per_version(scorecard_trend)
 year = app.current_round()
 source = app.data_source(year)
 EXAMPLES_SHOWN = 4  # per gap; the Good practice page lists them all
@@ -105,33 +107,33 @@ if head.coverage_note(year):
 
 # ---- Downloads ------------------------------------------------------------------------------
 demo = app.is_demo(year)
-stem = scorecard.file_stem(name, year)
+stem = scorecard_files.file_stem(name, year)
 downloads = st.container(horizontal=True)  # each file is built only when its button is pressed
 base = app.base_url()  # for the briefing's link back to this scorecard
 downloads.download_button(
     "Download briefing (HTML)",
-    app.deferred(lambda c: briefing.briefing_html(c, code, year, is_demo=demo, base_url=base).encode("utf-8")),
+    app.deferred(lambda c: briefing_html.briefing_html(c, code, year, is_demo=demo, base_url=base).encode("utf-8")),
     file_name=f"{stem}-briefing.html", mime="text/html", icon=":material/description:", on_click="ignore",
     help="Two A4 pages to print or forward: headline, standards at a glance, the three biggest gaps with one "
          "good-practice example each, and a link back to this scorecard.",
 )
 downloads.download_button(
     "Briefing with appendix (HTML)",
-    app.deferred(lambda c: briefing.briefing_html(c, code, year, is_demo=demo, base_url=base,
-                                                  appendix=True).encode("utf-8")),
+    app.deferred(lambda c: briefing_html.briefing_html(c, code, year, is_demo=demo, base_url=base,
+                                                       appendix=True).encode("utf-8")),
     file_name=f"{stem}-briefing-with-appendix.html", mime="text/html", icon=":material/description:",
     on_click="ignore",
     help="The same two pages, then an appendix on pages of its own: every gap with the answers behind it, all actions, "
          "the 2015 report's recommendations and every good-practice example in full.",
 )
 downloads.download_button(
-    "Download answers (CSV)", app.deferred(lambda c: scorecard.answers_csv(c, code, year, is_demo=demo)),
+    "Download answers (CSV)", app.deferred(lambda c: scorecard_files.answers_csv(c, code, year, is_demo=demo)),
     file_name=f"{stem}-answers.csv",
     mime="text/csv", icon=":material/download:", on_click="ignore",
     help="Every question asked in the round with the council's answer and who provides it.",
 )
 downloads.download_button(
-    "Download data (Excel)", app.deferred(lambda c: scorecard.data_xlsx(c, code, year, is_demo=demo)),
+    "Download data (Excel)", app.deferred(lambda c: scorecard_files.data_xlsx(c, code, year, is_demo=demo)),
     file_name=f"{stem}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
     on_click="ignore", help="Sheets: standards, questions and gaps.",
@@ -243,11 +245,11 @@ for i, gap in enumerate(gap_rows.itertuples()):
 
 # ---- Trend ----------------------------------------------------------------------------------
 st.subheader("Across survey rounds", anchor=False)
-overall_trend, standard_trend = cached_scorecard.trend(code)
-coverage = cached_scorecard.round_standards()
+overall_trend, standard_trend = cached_trend.trend(code)
+coverage = cached_trend.round_standards()
 st.info(
     "Each round's questionnaire covered a different set of standards ("
-    + md(scorecard.coverage_sentence(coverage, head.standards_total))
+    + md(scorecard_trend.coverage_sentence(coverage, head.standards_total))
     + "), so overall scores from different rounds are not like for like. Compare standard by standard: "
     "that is the honest comparison. Each round also had different respondents, so ranks are out of "
     "different totals.",
@@ -260,8 +262,8 @@ if int(overall_trend["responded"].sum()) < 2:
     st.caption(f"{md(name)} has responded in only one round, so there is no change to show yet.")
 st.plotly_chart(app.chart(charts.standard_trend_chart, standard_trend, source=source), width="stretch")
 st.plotly_chart(app.chart(charts.overall_trend_chart, overall_trend, source=source, bands=bands), width="stretch")
-lfl = cached_scorecard.like_for_like_change(code, year)
-previous = cached_scorecard.previous_round(year)
+lfl = cached_trend.like_for_like_change(code, year)
+previous = cached_trend.previous_round(year)
 if previous is not None and not len(lfl) and int(overall_trend["responded"].sum()) >= 2:
     st.caption(f"No change since {previous} to show: {md(name)} did not answer both the {previous} and "
                f"the {year} rounds, and changes are only measured between a round and the one before it.")
@@ -275,10 +277,10 @@ if len(lfl):
                    + ", ".join(str(int(n)) for n in gained["standard"])
                    + f" gained questions since {prev}: the chart above shows each round's own score, "
                    "the table below the like-for-like one.")
-    app.show_table(scorecard.like_for_like_table(lfl, year))
+    app.show_table(scorecard_trend.like_for_like_table(lfl, year))
 with app.on_demand("Table: scores in each round", key="scorecard_rounds") as opened:
     if opened:
-        table = scorecard.trend_table(overall_trend, standard_trend)
+        table = scorecard_trend.trend_table(overall_trend, standard_trend)
         app.show_table(table, column_config={
             f"Standard {int(r.standard)}": st.column_config.TextColumn(help=str(r.short_name))
             for r in profile.itertuples()

@@ -1,7 +1,7 @@
 """The read-only HTTP API (lib.api.routes) through Starlette's TestClient, on a private copy of the
 session database: every endpoint, refusals naming the parameter, ETag/304, CSV, the synthetic
 label, openapi.json, the same numbers as the pages, and councils' answers withheld by policy.
-Also the data dictionary (lib.reports.opendata) against every column of every dataset."""
+Also the data dictionary (lib.reports.opendata_dictionary) against every column of every dataset."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from lib.api import routes as api
 from lib.base.paths import DB_ENV_VAR
 from lib.base.rounding import shown as shown_score
 from lib.reference import schema
-from lib.reports import opendata
+from lib.reports import opendata, opendata_dictionary, opendata_files, scorecard_files
 from lib.store import db, publish
 from tests.fixtures import copy_db
 
@@ -65,7 +65,7 @@ def test_every_endpoint_serves_json_with_the_download_columns(client, snap_con):
         assert r.headers["content-type"].startswith("application/json")
         body = r.json()
         assert body["count"] == len(body["rows"]) > 0, e.path
-        assert body["columns"] == [c for c, _ in opendata.columns(snap_con, e.dataset)], e.path
+        assert body["columns"] == [c for c, _ in opendata_dictionary.columns(snap_con, e.dataset)], e.path
         assert list(body["rows"][0]) == body["columns"]
         assert body["published"]["version"] == publish.current(api.working_path()).version
 
@@ -218,7 +218,7 @@ def test_the_api_numbers_are_the_pages_numbers(client, snap_con):
 
 
 def test_the_dictionary_describes_every_column_of_every_dataset(snap_con):
-    dictionary = opendata.dictionary(snap_con)
+    dictionary = opendata_dictionary.dictionary(snap_con)
     for name in opendata.DATASETS:
         described = dictionary[dictionary["dataset"] == name]
         assert described["column"].tolist() == list(opendata.query(snap_con, name).columns), name
@@ -231,10 +231,10 @@ def test_the_dictionary_describes_every_column_of_every_dataset(snap_con):
     assert "dont_know" in answer and "available" in answer
 
 
-@pytest.mark.parametrize("fmt", opendata.FORMATS)
+@pytest.mark.parametrize("fmt", opendata_files.FORMATS)
 def test_every_download_carries_round_council_set_provenance_and_label(snap_con, fmt):
     for name in opendata.DOWNLOADS:
-        data = opendata.file_bytes(snap_con, name, 2015, fmt)
+        data = opendata_files.file_bytes(snap_con, name, 2015, fmt)
         if fmt == "csv":
             df = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
         elif fmt == "xlsx":
@@ -265,12 +265,12 @@ def test_answers_are_not_served_for_a_round_whose_detail_is_withheld(repo_db_pat
     con = db.connect(snap.path, read_only=True)
     try:
         with pytest.raises(opendata.DetailWithheld, match="2015 round are not published"):
-            opendata.file_bytes(con, "answers", 2015, "csv")
-        entry = next(e for e in opendata.catalogue(con, 2015) if e["dataset"] == "answers")
+            opendata_files.file_bytes(con, "answers", 2015, "csv")
+        entry = next(e for e in opendata_files.catalogue(con, 2015) if e["dataset"] == "answers")
         assert entry["available"] is False and "2015" in entry["note"] and entry["api"] == ""
-        together = next(e for e in opendata.catalogue(con, None) if e["dataset"] == "answers")
+        together = next(e for e in opendata_files.catalogue(con, None) if e["dataset"] == "answers")
         assert together["available"] and "2015" in together["note"]
-        assert 2015 not in set(pd.read_parquet(io.BytesIO(opendata.file_bytes(con, "answers", None, "parquet")))
+        assert 2015 not in set(pd.read_parquet(io.BytesIO(opendata_files.file_bytes(con, "answers", None, "parquet")))
                                ["round_year"])
     finally:
         con.close()
@@ -318,7 +318,7 @@ def test_the_dictionarys_allowed_values_are_the_toml_rules(snap_con):
     from lib.scoring import standards
 
     config = standards.load_config()
-    allowed = opendata.allowed_values(snap_con)
+    allowed = opendata_dictionary.allowed_values(snap_con)
     assert allowed["band"].split(", ") == [f"{b.key} (from {float(b.min)})" for b in
                                            sorted(config.bands, key=lambda b: -b.min)]
     for key, answer_set in config.answer_sets.items():
@@ -402,7 +402,7 @@ def _page_frames(con, code: str, year: int) -> dict[str, pd.DataFrame]:
     """Every "download what I see" frame a page builds that is not an API response itself."""
     from lib.analysis import gaps, regions
 
-    frames = {f"scorecard {k}": v for k, v in scorecard.export_frames(con, code, year).items()}
+    frames = {f"scorecard {k}": v for k, v in scorecard_files.export_frames(con, code, year).items()}
     frames["regions league"] = regions.league_export(regions.region_league(con, year), year, None)
     question = gaps.scored_questions(con, year).iloc[0].copy()
     frames["gap list"] = gaps.lacking_export(gaps.councils_lacking(con, year, str(question["question_id"])),
@@ -427,16 +427,16 @@ def _same(left: pd.Series, right: pd.Series) -> list[str]:
 
 def test_every_page_download_column_is_in_the_data_dictionary(snap_con):
     code = snap_con.execute("SELECT min(authority_code) FROM overall_scores WHERE round_year = 2015 AND ranked").fetchone()[0]
-    api_columns = {c for name in opendata.DATASETS for c, _ in opendata.columns(snap_con, name)}
-    page_only = set(opendata.page_only_columns(snap_con)["column"])
+    api_columns = {c for name in opendata.DATASETS for c, _ in opendata_dictionary.columns(snap_con, name)}
+    page_only = set(opendata_dictionary.page_only_columns(snap_con)["column"])
     for name, frame in _page_frames(snap_con, code, 2015).items():
-        unknown = [c for c in frame.columns if c not in opendata.MEANINGS]
+        unknown = [c for c in frame.columns if c not in opendata_dictionary.MEANINGS]
         assert not unknown, f"{name}: {unknown} have no meaning in the data dictionary"
         assert set(frame.columns) <= api_columns | page_only, name
     # The dictionary's page-only list holds just what no dataset has, each with a meaning.
     assert not page_only & api_columns
     assert {"england_median", "league_position", "actions"} <= page_only
-    assert opendata.page_only_columns(snap_con)["meaning"].str.len().gt(0).all()
+    assert opendata_dictionary.page_only_columns(snap_con)["meaning"].str.len().gt(0).all()
 
 
 def test_scorecard_download_holds_the_apis_values_in_every_shared_column(client, snap_con):
@@ -444,7 +444,7 @@ def test_scorecard_download_holds_the_apis_values_in_every_shared_column(client,
     overall row, the standards sheet against its standard rows, the questions sheet against
     the council's answers."""
     code = snap_con.execute("SELECT min(authority_code) FROM overall_scores WHERE round_year = 2015 AND ranked").fetchone()[0]
-    frames = scorecard.export_frames(snap_con, code, 2015)
+    frames = scorecard_files.export_frames(snap_con, code, 2015)
     rows = pd.DataFrame(client.get(opendata.permalink("scores", round=2015, council=code)).json()["rows"])
     answers = pd.DataFrame(client.get(opendata.permalink("answers", round=2015, council=code)).json()["rows"])
     pairs = (
@@ -472,7 +472,7 @@ def test_region_and_peer_downloads_are_byte_for_byte_the_api_csv(client, snap_co
     for dataset, filters in (("scores", {"round": 2015, "region": region}),
                              ("scores", {"round": 2015, "region": region, "type": "unitary"}),
                              ("scores", {"round": 2015, "council": codes})):
-        built = opendata.shown(dataset, **filters)(snap_con)
+        built = opendata_files.shown(dataset, **filters)(snap_con)
         served = client.get(opendata.permalink(dataset, **filters, format="csv"))
         assert served.status_code == 200, served.text
         assert served.content == built, filters

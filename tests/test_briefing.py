@@ -1,4 +1,4 @@
-"""The two-page briefing (lib.reports.briefing): its numbers are the scorecard's, it says when the
+"""The two-page briefing (lib.reports.briefing_data and briefing_html): its numbers are the scorecard's, it says when the
 council has been reorganised since the round, it shows the top gaps with one short example
 each and a link back, and the full detail is an appendix only when asked for.
 
@@ -19,7 +19,7 @@ import pytest
 
 from lib.analysis import scorecard
 from lib.reference import geography
-from lib.reports import briefing
+from lib.reports import briefing_data, briefing_html
 from lib.scoring import views as scoring
 
 YEAR = 2015
@@ -46,7 +46,7 @@ def _text(doc: str) -> str:
 
 
 def _doc(con, code: str, year: int = YEAR, **kw) -> str:
-    return briefing.briefing_html(con, code, year, is_demo=True, generated=TODAY, **kw)
+    return briefing_html.briefing_html(con, code, year, is_demo=True, generated=TODAY, **kw)
 
 
 def most_gaps(con, year: int = YEAR) -> tuple[str, int]:
@@ -98,7 +98,7 @@ def test_headline_and_standards_are_the_scorecards(repo_con, councils):
 def test_top_gaps_are_the_first_of_the_scorecards_gap_list(repo_con, councils):
     for code in councils:
         gaps = scorecard.gaps(repo_con, code, YEAR)
-        eligible = gaps[gaps["reason"].isin(briefing.TOP_GAP_KINDS)].head(briefing.TOP_GAPS)
+        eligible = gaps[gaps["reason"].isin(briefing_data.TOP_GAP_KINDS)].head(briefing_data.TOP_GAPS)
         expected = [f"Standard {int(r.standard)}: {r.short_name}" for r in eligible.itertuples()]
         doc = _doc(repo_con, code)
         shown = re.findall(r'<section class="gap[^"]*"><h3>([^<]*)</h3>', doc)
@@ -112,9 +112,9 @@ def test_top_gaps_are_the_first_of_the_scorecards_gap_list(repo_con, councils):
 
 def test_each_top_gap_has_one_short_example_with_its_citation(repo_con, councils):
     for code in councils:
-        data = briefing.briefing_data(repo_con, code, YEAR, is_demo=True, generated=TODAY)
-        picked = briefing.pick_examples(data.top_gaps, code)
-        text = _text(briefing.render(data))
+        data = briefing_data.briefing_data(repo_con, code, YEAR, is_demo=True, generated=TODAY)
+        picked = briefing_data.pick_examples(data.top_gaps, code)
+        text = _text(briefing_html.render(data))
         for i, (gap, ex) in enumerate(zip(data.top_gaps, picked, strict=True)):
             # The scorecard lists the council's own region first; the pick is the first example
             # not about the council itself and not already used for an earlier gap.
@@ -132,10 +132,10 @@ def test_each_top_gap_has_one_short_example_with_its_citation(repo_con, councils
 
 
 def test_short_summary_keeps_a_short_first_sentence_company():
-    ex = briefing.Example("T", "Org", "Short one. A second sentence here. A third.", "Advice note, standard 1")
+    ex = briefing_data.Example("T", "Org", "Short one. A second sentence here. A third.", "Advice note, standard 1")
     assert ex.short_summary == "Short one. A second sentence here."
-    long_first = "x" * briefing.SHORT_EXAMPLE_CHARS + ". Second."
-    assert briefing.Example("T", "O", long_first, "c").short_summary == "x" * briefing.SHORT_EXAMPLE_CHARS + "."
+    long_first = "x" * briefing_data.SHORT_EXAMPLE_CHARS + ". Second."
+    assert briefing_data.Example("T", "O", long_first, "c").short_summary == "x" * briefing_data.SHORT_EXAMPLE_CHARS + "."
 
 
 def test_reorganisation_is_told_for_north_yorkshire_and_buckinghamshire(repo_con):
@@ -156,20 +156,20 @@ def test_reorganisation_is_told_for_north_yorkshire_and_buckinghamshire(repo_con
 
 
 def test_no_reorganisation_note_for_leeds_or_before_the_change(repo_con):
-    assert briefing.reorganisation(repo_con, LEEDS, YEAR, TODAY) is None
+    assert briefing_data.reorganisation(repo_con, LEEDS, YEAR, TODAY) is None
     assert "Reorganised" not in _text(_doc(repo_con, LEEDS))
     # Before 1 April 2023 the county was still North Yorkshire's council: nothing to say yet.
-    assert briefing.reorganisation(repo_con, NORTH_YORKSHIRE, YEAR, date(2023, 3, 31)) is None
-    assert briefing.reorganisation(repo_con, NORTH_YORKSHIRE, YEAR, date(2023, 4, 1)) is not None
+    assert briefing_data.reorganisation(repo_con, NORTH_YORKSHIRE, YEAR, date(2023, 3, 31)) is None
+    assert briefing_data.reorganisation(repo_con, NORTH_YORKSHIRE, YEAR, date(2023, 4, 1)) is not None
 
 
 def test_a_split_names_every_council_today_and_a_recode_is_only_a_new_code(repo_con):
-    split = briefing.reorganisation(repo_con, NORTHAMPTONSHIRE, YEAR, TODAY)
+    split = briefing_data.reorganisation(repo_con, NORTHAMPTONSHIRE, YEAR, TODAY)
     assert split is not None and len(split.today_codes) == 2
     assert "was abolished; its area is now covered by" in split.text
     for c in split.today_codes:
         assert c in split.text
-    recode = briefing.reorganisation(repo_con, SHEFFIELD, YEAR, TODAY)
+    recode = briefing_data.reorganisation(repo_con, SHEFFIELD, YEAR, TODAY)
     (new,) = geography.counterparts_on(repo_con, SHEFFIELD, TODAY)
     assert recode is not None and recode.title == "New council code since this round"
     assert f"ONS code changed from {SHEFFIELD} to {new}" in recode.text
@@ -179,12 +179,12 @@ def test_appendix_only_when_asked(repo_con, councils):
     for code in councils:
         short, full = _doc(repo_con, code), _doc(repo_con, code, appendix=True)
         assert APPENDIX_HEADING not in short and APPENDIX_HEADING in full
-        assert "break-before: page" in briefing.CSS
+        assert "break-before: page" in briefing_html.CSS
         assert full.index('<section class="appendix">') > full.index("<footer>"), "the appendix follows the briefing"
         full_text, short_text = _text(full), _text(short)
         said = "The appendix after this briefing, on pages of its own"
         assert said in full_text and said not in short_text
-        for gap in briefing.briefing_data(repo_con, code, YEAR, is_demo=True, generated=TODAY).gaps:
+        for gap in briefing_data.briefing_data(repo_con, code, YEAR, is_demo=True, generated=TODAY).gaps:
             assert gap.heading in full_text
             for action in gap.actions:
                 assert action in full_text
@@ -208,8 +208,8 @@ def test_synthetic_label_stays_with_and_without_the_appendix(repo_con):
         demo = _doc(repo_con, NORTH_YORKSHIRE, appendix=appendix)
         assert demo.index('<div class="demo"') < demo.index("<h1>"), "the label comes before anything else"
         assert "synthetic demonstration data" in _text(demo).lower()
-        real = briefing.briefing_html(repo_con, NORTH_YORKSHIRE, YEAR, is_demo=False, generated=TODAY,
-                                      appendix=appendix)
+        real = briefing_html.briefing_html(repo_con, NORTH_YORKSHIRE, YEAR, is_demo=False, generated=TODAY,
+                                           appendix=appendix)
         assert "synthetic" not in real.lower()
 
 
@@ -219,16 +219,16 @@ def test_every_printed_page_carries_the_council_page_number_and_demo_label(repo_
     assert '@top-center { content: "Synthetic demonstration data: not real council responses"' in style
     assert f'content: "North Yorkshire, {YEAR} round"' in style
     assert 'counter(page) " of " counter(pages)' in style
-    real = briefing.briefing_html(repo_con, NORTH_YORKSHIRE, YEAR, is_demo=False, generated=TODAY)
+    real = briefing_html.briefing_html(repo_con, NORTH_YORKSHIRE, YEAR, is_demo=False, generated=TODAY)
     assert "@top-center" not in real
 
 
 def test_a_name_from_data_cannot_break_out_of_the_page_css():
-    data = briefing.BriefingData(
+    data = briefing_data.BriefingData(
         council_name='A "quoted" </style><script>x</script>', council_code="E0", region_name="R",
         council_type="Unitary council", type_group="Unitary councils", year=YEAR, is_demo=True, score_text="1",
         band_text="B", rank_text="1 of 1", region_rank_text="1 of 1", evidenced=1, standards_total=1,
         unknown_answers=0, missing_answers=0, notes=[], standards=[], gaps=[], generated=TODAY)
-    doc = briefing.render(data)
+    doc = briefing_html.render(data)
     assert doc.count("</style>") == 1 and "<script" not in doc.lower()
     assert '"A \\"quoted\\" \\3C /style>\\3C script>x\\3C /script>, 2015 round"' in doc

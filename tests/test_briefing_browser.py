@@ -15,7 +15,7 @@ from datetime import date
 
 import pytest
 
-from lib.reports import briefing
+from lib.reports import briefing_html
 from tests.browser import ARTIFACTS, skip_without_chromium
 from tests.test_briefing import LEEDS, NORTH_YORKSHIRE, NORTHAMPTONSHIRE, most_gaps
 
@@ -59,15 +59,15 @@ def _cases(con) -> list[tuple[str, int]]:
 
 def test_briefing_prints_on_at_most_two_a4_pages(page, repo_con):
     for code, year in _cases(repo_con):
-        doc = briefing.briefing_html(repo_con, code, year, is_demo=True, base_url=BASE_URL, generated=TODAY)
+        doc = briefing_html.briefing_html(repo_con, code, year, is_demo=True, base_url=BASE_URL, generated=TODAY)
         pages = _print(page, doc, f"{code}-{year}")
         assert 1 <= pages <= 2, f"{code} {year}: the briefing printed on {pages} A4 pages"
 
 
 def test_appendix_follows_on_pages_of_its_own(page, repo_con):
     for code, year in _cases(repo_con)[:2]:
-        full = briefing.briefing_html(repo_con, code, year, is_demo=True, base_url=BASE_URL, generated=TODAY,
-                                      appendix=True)
+        full = briefing_html.briefing_html(repo_con, code, year, is_demo=True, base_url=BASE_URL, generated=TODAY,
+                                           appendix=True)
         start = full.index('<section class="appendix">')
         main_only = full[:start] + full[full.index("</main>"):]
         main_pages = _print(page, main_only, f"{code}-{year}-main-of-appendix-version")

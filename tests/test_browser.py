@@ -12,8 +12,7 @@ import re
 
 import pytest
 
-from lib.analysis import scorecard
-from lib.reports import briefing
+from lib.reports import briefing_html, scorecard_files
 from tests.browser import (
     ARTIFACTS,
     VIEWPORT,
@@ -132,8 +131,8 @@ def test_briefing_download_is_valid_html(shared_server, page, repo_con, tmp_path
     info.value.save_as(path)
     # Built on the click (a callable passed to st.download_button), the same file as ever.
     # Its link back to the scorecard uses the address the browser sees (lib.web.app.base_url).
-    assert path.read_bytes() == briefing.briefing_html(repo_con, code, 2015, is_demo=True,
-                                                       base_url=shared_server).encode("utf-8")
+    assert path.read_bytes() == briefing_html.briefing_html(repo_con, code, 2015, is_demo=True,
+                                                            base_url=shared_server).encode("utf-8")
     text = path.read_text(encoding="utf-8")
     assert text.lstrip().lower().startswith("<!doctype html")
     assert name in text and "Synthetic demonstration data" in text
@@ -156,7 +155,7 @@ def test_data_downloads_are_built_on_click(shared_server, page, repo_con, tmp_pa
         button.click()
     path = tmp_path / "answers.csv"
     info.value.save_as(path)
-    assert path.read_bytes() == scorecard.answers_csv(repo_con, code, 2015, is_demo=True)
+    assert path.read_bytes() == scorecard_files.answers_csv(repo_con, code, 2015, is_demo=True)
     button = page.locator('[data-testid="stDownloadButton"] button', has_text="Excel").first
     with page.expect_download(timeout=30_000) as info:
         button.click()

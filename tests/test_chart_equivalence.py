@@ -17,7 +17,7 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 import lib.charts as chart_kit
-from lib.analysis import gaps, scorecard
+from lib.analysis import gaps, scorecard_trend
 from lib.charts import PALETTE
 from lib.charts import gaps as gap_charts
 from lib.charts import scorecard as scorecard_charts
@@ -75,7 +75,7 @@ def test_standard_trend_chart_labels_the_same_rounds(repo_con):
     code = repo_con.execute(
         "SELECT authority_code FROM overall_scores WHERE round_year = 2012 AND ranked ORDER BY rank LIMIT 1"
     ).fetchone()[0]
-    _, standards = scorecard.trend(repo_con, code)
+    _, standards = scorecard_trend.trend(repo_con, code)
     fig = scorecard_charts.standard_trend_chart(standards, source="test")
     shown = [a.to_plotly_json() for a in fig.layout.annotations if a.text == "Not<br>asked"]
     old = _old_not_asked_annotations(standards)
@@ -141,7 +141,7 @@ def _old_standard_trend_chart(standards: pd.DataFrame, *, source: str) -> go.Fig
     add_scatter, kept verbatim. Small multiples, one per standard: the council's score in each round against the
     England median. Rounds that did not ask about a standard are named, not drawn as zero.
 
-    Expects scorecard.trend()[1].
+    Expects scorecard_trend.trend()[1].
     """
     order = standards.drop_duplicates("standard").sort_values("standard")
     count = len(order)
@@ -197,7 +197,7 @@ def _trend_cases(con) -> dict[str, str]:
         "SELECT authority_code FROM (SELECT DISTINCT authority_code FROM overall_scores) "
         "ORDER BY authority_code NOT IN (SELECT successor_code FROM authority_lineage), authority_code").fetchall()]
     for code in codes:
-        _, standards = scorecard.trend(con, code)
+        _, standards = scorecard_trend.trend(con, code)
         kinds = {"answered": bool(standards["responded"].all()),
                  "silent round": not standards["responded"].all() and standards["responded"].any(),
                  "via lineage": bool(standards["via_lineage"].any())}
@@ -214,7 +214,7 @@ def test_standard_trend_chart_is_the_figure_make_subplots_built(repo_con):
     # as the old construction's, for a council of each kind the data holds.
     cases = _trend_cases(repo_con)
     assert set(cases) == {"answered", "silent round", "via lineage"}, cases
-    trends = {kind: scorecard.trend(repo_con, code)[1] for kind, code in cases.items()}
+    trends = {kind: scorecard_trend.trend(repo_con, code)[1] for kind, code in cases.items()}
     # Two councils in one history (the demo data has none): the lineage case with its earliest
     # round under another name, as a predecessor council's figures are shown.
     several = trends["via lineage"].copy()

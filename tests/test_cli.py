@@ -10,7 +10,7 @@ import pytest
 
 from lib.base import exports
 from lib.cli import main as cli
-from lib.reports import opendata
+from lib.reports import opendata, opendata_dictionary
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -31,7 +31,7 @@ def test_scores_round_2015_is_95_councils_by_9_standards_and_overall(repo_db_pat
     code, out, _ = run("--db", str(repo_db_path), "scores", "--round", "2015")
     assert code == 0
     df = pd.read_csv(io.StringIO(out))
-    assert list(df.columns) == [c for c, _ in opendata.columns(repo_con, "scores")]
+    assert list(df.columns) == [c for c, _ in opendata_dictionary.columns(repo_con, "scores")]
     assert df["authority_code"].nunique() == 95
     assert len(df) == 95 * (9 + 1)  # nine standard rows and one overall row per council
     assert set(df["data_note"]) == {"Synthetic demonstration data - not real council responses"}

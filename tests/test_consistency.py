@@ -21,7 +21,7 @@ from lib.analysis import gaps, national, regions, scorecard
 from lib.base import exports
 from lib.base.formatting import format_percent, format_score
 from lib.cli import main as cli
-from lib.reports import briefing
+from lib.reports import briefing_html, scorecard_files
 from tests.apptest import open_page, table_with
 
 pytestmark = pytest.mark.usefixtures("app_db")
@@ -140,7 +140,7 @@ def test_briefing_exports_and_cli_agree_with_the_scorecard(repo_db_path, repo_co
     for code in picks:
         row = truth.loc[code]
         profile = scorecard.standard_profile(repo_con, code, YEAR)
-        html = briefing.briefing_html(repo_con, code, YEAR, is_demo=True)
+        html = briefing_html.briefing_html(repo_con, code, YEAR, is_demo=True)
         facts = dict(re.findall(r'<div class="fact"><span class="label">([^<]*)</span>'
                                 r'<span class="value">([^<]*)</span>', html))
         assert facts["Overall score (out of 100)"] == format_score(row["score"])
@@ -150,7 +150,7 @@ def test_briefing_exports_and_cli_agree_with_the_scorecard(repo_db_path, repo_co
         brief_rows = re.findall(r'<tr><th scope="row">([^<]*)</th><td class="num">([^<]*)</td><td>([^<]*)</td>', html)
         assert [(s, b) for _, s, b in brief_rows] == list(zip(profile["score_text"], profile["band_text"], strict=True))
 
-        frames = scorecard.export_frames(repo_con, code, YEAR)
+        frames = scorecard_files.export_frames(repo_con, code, YEAR)
         sheet = frames["standards"].set_index("standard")
         mine = cli_scores[(cli_scores["authority_code"] == code)
                           & (cli_scores["level"] == "standard")].set_index("standard")

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from lib import ingest
-from lib.analysis import national, peers, scorecard
+from lib.analysis import national, peers, scorecard_trend
 from lib.base.paths import DATA_DIR, DEMO_DIR
 from lib.ingest.councils import CouncilMatcher, normalise_name
 from lib.reference import build, geography, hexmap
@@ -155,7 +155,7 @@ def test_the_new_councils_are_scored_ranked_and_mapped(con) -> None:
 
 
 def test_a_successor_trend_shows_the_shared_county_history(con) -> None:
-    overall, _ = scorecard.trend(con, NORTH)
+    overall, _ = scorecard_trend.trend(con, NORTH)
     by_year = overall.set_index("round_year")
     assert list(by_year.index) == [2012, 2013, 2014, 2015, 2027]
     # Before 2027 the points are Surrey's, each saying so and that South Surrey shares them.
@@ -166,7 +166,7 @@ def test_a_successor_trend_shows_the_shared_county_history(con) -> None:
                                        "Fictional South Surrey")
     assert by_year.loc[2027, "authority_code"] == NORTH and by_year.loc[2027, "lineage_note"] == ""
     # The county's own trend runs forward into both successors in 2027, one point each.
-    county, _ = scorecard.trend(con, SURREY)
+    county, _ = scorecard_trend.trend(con, SURREY)
     assert sorted(county.loc[county["round_year"] == 2027, "authority_code"]) == [NORTH, SOUTH]
 
 

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.base.paths import DB_ENV_VAR
 from lib.reference import schema
-from lib.reports import opendata
+from lib.reports import opendata, opendata_dictionary
 from lib.store import db
 from tests.apptest import open_page
 from tests.fixtures import copy_db
@@ -59,11 +59,11 @@ def test_the_data_dictionary_lists_every_column_of_every_dataset(repo_db_path, r
     tables = [t.value for t in at.dataframe if "Meaning" in t.value.columns]
     assert len(tables) == len(opendata.DATASETS) + 1
     for table, name in zip(tables[:-1], opendata.DATASETS, strict=True):
-        assert table["Column"].tolist() == [c for c, _ in opendata.columns(repo_con, name)], name
+        assert table["Column"].tolist() == [c for c, _ in opendata_dictionary.columns(repo_con, name)], name
         assert (table["Meaning"] != "").all(), name
     # Then the columns only the pages' own downloads have (the scorecard's medians, the league's).
     page_only = tables[-1]
-    assert page_only["Column"].tolist() == opendata.page_only_columns(repo_con)["column"].tolist()
+    assert page_only["Column"].tolist() == opendata_dictionary.page_only_columns(repo_con)["column"].tolist()
     assert "england_median" in page_only["Column"].tolist() and (page_only["Meaning"] != "").all()
     endpoints = next(t.value for t in at.dataframe if "Address" in t.value.columns)
     assert "/api/v1/scores" in endpoints["Address"].tolist()

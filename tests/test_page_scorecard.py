@@ -74,11 +74,11 @@ def test_downloads_are_offered(repo_db_path, repo_con):
 
 def test_downloads_are_not_built_on_every_run(repo_db_path, repo_con, monkeypatch):
     """The files are built when a button is pressed, not each time the page is drawn."""
-    from lib.reports import briefing
+    from lib.reports import briefing_html, scorecard_files
 
     built = []
-    monkeypatch.setattr(scorecard, "export_frames", lambda *a, **k: built.append("frames"))
-    monkeypatch.setattr(briefing, "briefing_html", lambda *a, **k: built.append("briefing"))
+    monkeypatch.setattr(scorecard_files, "export_frames", lambda *a, **k: built.append("frames"))
+    monkeypatch.setattr(briefing_html, "briefing_html", lambda *a, **k: built.append("briefing"))
     at = open_page(PAGE, authority=_ranked(repo_con, 2015))
     assert len(at.download_button) == 4  # briefing, briefing with appendix, CSV, Excel
     assert built == []

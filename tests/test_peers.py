@@ -10,7 +10,7 @@ import pytest
 
 from lib.analysis import peers, regions, scorecard
 from lib.charts import peers as charts
-from lib.reports import opendata
+from lib.reports import opendata_files
 
 
 def _respondent_with_unknowns(con, year: int) -> str:
@@ -150,7 +150,7 @@ def test_side_by_side_download_is_the_apis_scores_of_the_councils_shown(repo_con
     table, _ = peers.side_by_side(code, group, long, medians, latest_year)
     compared = peers.compared_codes(table)
     assert compared == [code, *group["authority_code"]]
-    download = pd.read_csv(io.BytesIO(opendata.shown("scores", round=latest_year, council=compared)(repo_con)),
+    download = pd.read_csv(io.BytesIO(opendata_files.shown("scores", round=latest_year, council=compared)(repo_con)),
                            encoding="utf-8-sig")
     overall = download[download["level"] == "overall"].set_index("authority_code")
     assert set(overall.index) == set(compared)

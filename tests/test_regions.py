@@ -14,7 +14,7 @@ import pandas as pd
 from lib.analysis import regions
 from lib.base.rounding import shown_int
 from lib.charts import regions as charts
-from lib.reports import opendata
+from lib.reports import opendata_dictionary, opendata_files
 from lib.scoring import views as scoring
 
 
@@ -207,9 +207,9 @@ def test_council_grid_download_is_the_apis_scores_and_agrees_with_the_grid(repo_
     region = "E12000002"
     long = regions.council_scores_long(repo_con, latest_year, region=region)
     grid, _ = regions.council_grid(long, scoring.lowest_band(repo_con)[0])
-    download = pd.read_csv(io.BytesIO(opendata.shown("scores", round=latest_year, region=region)(repo_con)),
+    download = pd.read_csv(io.BytesIO(opendata_files.shown("scores", round=latest_year, region=region)(repo_con)),
                            encoding="utf-8-sig")
-    assert list(download.columns) == [c for c, _ in opendata.columns(repo_con, "scores")]
+    assert list(download.columns) == [c for c, _ in opendata_dictionary.columns(repo_con, "scores")]
     assert "·" not in download.to_csv()
     overall = download[download["level"] == "overall"].set_index("authority_code")
     shown = grid.set_index("code")

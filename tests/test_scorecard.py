@@ -1,4 +1,5 @@
-"""Unit tests of lib.analysis.scorecard and lib.reports.briefing against the session database and small fixtures.
+"""Unit tests of lib.analysis.scorecard (and scorecard_trend), lib.reports.scorecard_files and
+lib.reports.briefing_html against the session database and small fixtures.
 
 Every expectation is read from the scoring views (or worked from the hand-made fixture), never
 typed in as a number.
@@ -13,10 +14,10 @@ import math
 import pandas as pd
 import pytest
 
-from lib.analysis import scorecard
+from lib.analysis import scorecard, scorecard_trend
 from lib.base import exports
 from lib.base.formatting import format_score
-from lib.reports import briefing
+from lib.reports import briefing_html, scorecard_files
 from tests.fixtures import fixture_database
 
 YEAR = 2015
@@ -234,7 +235,7 @@ def test_trend_follows_a_council_across_rounds(repo_con):
     code = repo_con.execute(
         "SELECT authority_code FROM respondents GROUP BY authority_code "
         "HAVING count(*) = (SELECT count(*) FROM survey_rounds) ORDER BY authority_code LIMIT 1").fetchone()[0]
-    overall, standards = scorecard.trend(repo_con, code)
+    overall, standards = scorecard_trend.trend(repo_con, code)
     years = [r[0] for r in repo_con.execute("SELECT year FROM survey_rounds ORDER BY year").fetchall()]
     assert list(overall["round_year"]) == years
     assert (overall["authority_code"] == code).all() and not overall["via_lineage"].any()
@@ -244,7 +245,7 @@ def test_trend_follows_a_council_across_rounds(repo_con):
         assert _same(row.score, score)
     n_standards = repo_con.execute("SELECT count(*) FROM standards").fetchone()[0]
     assert len(standards) == len(years) * n_standards
-    table = scorecard.trend_table(overall, standards)
+    table = scorecard_trend.trend_table(overall, standards)
     assert len(table) == len(years) and not table.isna().any().any()
     first = repo_con.execute("SELECT min(year) FROM survey_rounds").fetchone()[0]
     asked_first = {r[0] for r in repo_con.execute(
@@ -258,7 +259,7 @@ def test_trend_follows_a_council_across_rounds(repo_con):
 def test_trend_for_a_current_council_goes_through_the_lineage(repo_con, code):
     from lib.reference import geography
 
-    overall, standards = scorecard.trend(repo_con, code)
+    overall, standards = scorecard_trend.trend(repo_con, code)
     assert len(overall) and overall["via_lineage"].all()
     assert all("via lineage" in note for note in overall["lineage_note"])
     for row in overall.itertuples():
@@ -329,13 +330,13 @@ def test_scorecard_links_for_many_councils_are_each_councils_own(repo_con):
 
 
 def test_coverage_sentence_follows_the_question_bank(repo_con):
-    coverage = scorecard.round_standards(repo_con)
+    coverage = scorecard_trend.round_standards(repo_con)
     for year, numbers in coverage.items():
         expected = [r[0] for r in repo_con.execute(
             "SELECT DISTINCT standard FROM questions WHERE scored AND asked_from <= ? ORDER BY 1", [year]).fetchall()]
         assert numbers == expected
     total = repo_con.execute("SELECT count(*) FROM standards").fetchone()[0]
-    text = scorecard.coverage_sentence(coverage, total)
+    text = scorecard_trend.coverage_sentence(coverage, total)
     chunks = {}
     for part in text.split("; "):
         span, _, said = part.partition(": ")
@@ -354,7 +355,7 @@ def test_coverage_sentence_follows_the_question_bank(repo_con):
 
 def test_export_frames_have_the_four_sheets(repo_con):
     code = _ranked(repo_con, YEAR)
-    frames = scorecard.export_frames(repo_con, code, YEAR)
+    frames = scorecard_files.export_frames(repo_con, code, YEAR)
     assert list(frames) == ["overall", "standards", "questions", "gaps"]
     assert len(frames["standards"]) == repo_con.execute("SELECT count(*) FROM standards").fetchone()[0]
     assert list(frames["gaps"]["standard"]) == list(scorecard.gaps(repo_con, code, YEAR)["standard"])
@@ -362,10 +363,10 @@ def test_export_frames_have_the_four_sheets(repo_con):
     book = pd.read_excel(io.BytesIO(exports.to_xlsx_bytes(labelled)), sheet_name=None)
     assert list(book) == ["overall", "standards", "questions", "gaps"]
     assert (book["standards"]["data_note"] == exports.DEMO_NOTE).all()
-    assert scorecard.file_stem("Bath & North East Somerset", 2015) == "scorecard-bath-north-east-somerset-2015"
+    assert scorecard_files.file_stem("Bath & North East Somerset", 2015) == "scorecard-bath-north-east-somerset-2015"
 
 
-# The open data's names (lib.reports.opendata.MEANINGS), as the API's overall rows have them.
+# The open data's names (lib.reports.opendata_dictionary.MEANINGS), as the API's overall rows have them.
 OVERALL_COLUMNS = ["round_year", "council_set", "authority_code", "authority_name", "level", "score", "band",
                    "band_label", "score_unrounded", "ranked", "rank", "n_ranked", "region_rank", "region_n_ranked",
                    "standards_evidenced", "standards_total"]
@@ -381,7 +382,7 @@ def test_overall_sheet_is_the_scorecard_headline(repo_con):
     for year, code in ((YEAR, _ranked(repo_con, YEAR)), (2012, _ranked(repo_con, 2012, 1))):
         head = scorecard.headline(repo_con, code, year)
         assert head is not None
-        sheet = scorecard.export_frames(repo_con, code, year)["overall"]
+        sheet = scorecard_files.export_frames(repo_con, code, year)["overall"]
         assert list(sheet.columns) == OVERALL_COLUMNS
         assert len(sheet) == 1
         row = sheet.iloc[0]
@@ -404,7 +405,7 @@ def test_overall_sheet_is_the_scorecard_headline(repo_con):
 
 
 def test_overall_sheet_for_a_council_that_did_not_respond():
-    sheet = scorecard.overall_frame(None, {"authority_code": "E1", "authority_name": "Nowhere", "round_year": 2015})
+    sheet = scorecard_files.overall_frame(None, {"authority_code": "E1", "authority_name": "Nowhere", "round_year": 2015})
     assert sheet.to_dict("records") == [{
         "authority_code": "E1", "authority_name": "Nowhere", "round_year": 2015, "level": "overall", "score": None,
         "band": None, "band_label": "No response", "score_unrounded": None, "ranked": False, "rank": None,
@@ -418,7 +419,7 @@ def test_overall_sheet_from_a_headline():
         overall={"score": 92.5, "score_unrounded": 92.4999, "ranked": True, "rank": 3, "n_ranked": 95,
                  "region_rank": 1, "region_n_ranked": 9, "standards_evidenced": 10, "band": "meets"},
         band_label="Meets", standards_asked=10, min_standards=7, standards_total=10)
-    row = scorecard.overall_frame(head, {"authority_code": "E1", "authority_name": "Somewhere", "round_year": 2015})
+    row = scorecard_files.overall_frame(head, {"authority_code": "E1", "authority_name": "Somewhere", "round_year": 2015})
     assert row.to_dict("records") == [{
         "authority_code": "E1", "authority_name": "Somewhere", "round_year": 2015, "level": "overall",
         "score": 93, "band": "meets", "band_label": "Meets", "score_unrounded": 92.4999, "ranked": True,
@@ -432,7 +433,7 @@ def test_overall_sheet_for_a_council_that_is_not_ranked():
         overall={"score": 40.2, "score_unrounded": 40.2, "ranked": False, "rank": None, "n_ranked": 95,
                  "region_rank": None, "region_n_ranked": 9, "standards_evidenced": 4, "band": "partly"},
         band_label="Partly meets", standards_asked=10, min_standards=7, standards_total=10)
-    row = scorecard.overall_frame(head, {"authority_code": "E1", "authority_name": "Somewhere", "round_year": 2015})
+    row = scorecard_files.overall_frame(head, {"authority_code": "E1", "authority_name": "Somewhere", "round_year": 2015})
     assert row.to_dict("records") == [{
         "authority_code": "E1", "authority_name": "Somewhere", "round_year": 2015, "level": "overall",
         "score": 40, "band": "partly", "band_label": "Partly meets", "score_unrounded": 40.2, "ranked": False,
@@ -457,7 +458,7 @@ class _Parser(html.parser.HTMLParser):
 def test_briefing_is_self_contained_html(repo_con):
     code = _ranked(repo_con, YEAR)
     name = scorecard.council(repo_con, code, YEAR)["display_name"]
-    doc = briefing.briefing_html(repo_con, code, YEAR, is_demo=True)
+    doc = briefing_html.briefing_html(repo_con, code, YEAR, is_demo=True)
     assert doc.lstrip().lower().startswith("<!doctype html>")
     parser = _Parser()
     parser.feed(doc)
@@ -475,7 +476,7 @@ def test_briefing_is_self_contained_html(repo_con):
         assert label in text
     # The full detail (every gap with all its actions) is in the appendix (tests/test_briefing.py
     # checks the two-page briefing itself).
-    full = briefing.briefing_html(repo_con, code, YEAR, is_demo=True, appendix=True)
+    full = briefing_html.briefing_html(repo_con, code, YEAR, is_demo=True, appendix=True)
     parser = _Parser()
     parser.feed(full)
     full_text = " ".join(parser.text)
@@ -487,8 +488,8 @@ def test_briefing_is_self_contained_html(repo_con):
 
 def test_briefing_carries_the_synthetic_note_only_for_demo_rounds(repo_con):
     code = _ranked(repo_con, YEAR)
-    assert "Synthetic demonstration data" in briefing.briefing_html(repo_con, code, YEAR, is_demo=True)
-    assert "Synthetic demonstration data" not in briefing.briefing_html(repo_con, code, YEAR, is_demo=False)
+    assert "Synthetic demonstration data" in briefing_html.briefing_html(repo_con, code, YEAR, is_demo=True)
+    assert "Synthetic demonstration data" not in briefing_html.briefing_html(repo_con, code, YEAR, is_demo=False)
 
 
 def test_briefing_escapes_names_from_data(tmp_path):
@@ -496,14 +497,14 @@ def test_briefing_escapes_names_from_data(tmp_path):
     nasty = '<script>alert("x")</script> & Sons'
     con.execute("UPDATE authorities SET display_name = ? WHERE code = 'E06000001'", [nasty])
     con.execute("UPDATE standards SET short_name = '<b>bold</b>' WHERE number = 2")
-    doc = briefing.briefing_html(con, "E06000001", 2015, is_demo=True)
+    doc = briefing_html.briefing_html(con, "E06000001", 2015, is_demo=True)
     assert "<script" not in doc.lower() and "<b>bold" not in doc
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Sons" in doc
     parser = _Parser()
     parser.feed(doc)
     assert nasty in " ".join(parser.text), "the name must read correctly once unescaped"
     with pytest.raises(ValueError):
-        briefing.briefing_html(con, "E10000003", 2015, is_demo=True)  # Gamma did not respond
+        briefing_html.briefing_html(con, "E10000003", 2015, is_demo=True)  # Gamma did not respond
 
 
 def test_a_council_with_too_little_evidence_is_not_ranked_and_told_why(tmp_path):
@@ -516,7 +517,7 @@ def test_a_council_with_too_little_evidence_is_not_ranked_and_told_why(tmp_path)
     assert head.rank_text == "Not ranked" and head.region_rank_text == "Not ranked"
     reason = head.not_ranked_reason(2015)
     assert f"evidence on {head.evidenced} standard" in reason and f"at least {needed}" in reason
-    doc = briefing.briefing_html(con, "E10000003", 2015, is_demo=False)
+    doc = briefing_html.briefing_html(con, "E10000003", 2015, is_demo=False)
     assert "Not ranked" in doc and "Synthetic demonstration data" not in doc
 
 
@@ -524,7 +525,7 @@ def test_like_for_like_change_compares_the_same_questions(repo_con):
     code = repo_con.execute(
         "SELECT a.authority_code FROM respondents a JOIN respondents b USING (authority_code) "
         "WHERE a.round_year = 2015 AND b.round_year = 2014 ORDER BY 1 LIMIT 1").fetchone()[0]
-    change = scorecard.like_for_like_change(repo_con, code, 2015).set_index("standard")
+    change = scorecard_trend.like_for_like_change(repo_con, code, 2015).set_index("standard")
     assert len(change) and set(change["previous_year"]) == {2014}
     own_2014 = dict(repo_con.execute(
         "SELECT standard, score FROM standard_scores WHERE round_year = 2014 AND authority_code = ? "
@@ -539,7 +540,7 @@ def test_like_for_like_change_compares_the_same_questions(repo_con):
                               "AND asked_from <= 2014").fetchone()[0]
     now = int(change.loc[2, "questions_now"])
     assert bool(change.loc[2, "questions_changed"]) and change.loc[2, "questions_common"] == before < now
-    table = scorecard.like_for_like_table(change.reset_index(), 2015)
+    table = scorecard_trend.like_for_like_table(change.reset_index(), 2015)
     row = table[table["Standard"].str.startswith("2.")].iloc[0]
     assert row["Compared on"].startswith(f"{before} of its {now} questions, asked in both")
 

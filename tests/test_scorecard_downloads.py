@@ -12,6 +12,7 @@ import pytest
 
 from lib.analysis import scorecard
 from lib.base import exports
+from lib.reports import scorecard_files
 
 
 def _councils(con, year: int) -> list[str]:
@@ -27,7 +28,7 @@ def _councils(con, year: int) -> list[str]:
 
 def _old_frames(con, code: str, year: int, demo: bool) -> dict:
     """What the page built on every run before: every export frame, labelled."""
-    return {k: exports.label_demo(v, demo) for k, v in scorecard.export_frames(con, code, year).items()}
+    return {k: exports.label_demo(v, demo) for k, v in scorecard_files.export_frames(con, code, year).items()}
 
 
 def _xlsx_parts(data: bytes) -> dict[str, bytes]:
@@ -43,8 +44,8 @@ def _xlsx_parts(data: bytes) -> dict[str, bytes]:
 def test_csv_download_is_byte_identical(repo_con, year):
     for code in _councils(repo_con, year):
         old = exports.to_csv_bytes(_old_frames(repo_con, code, year, True)["questions"])
-        assert scorecard.answers_csv(repo_con, code, year, is_demo=True) == old
-        assert scorecard.answers_csv(repo_con, code, year, is_demo=False) == \
+        assert scorecard_files.answers_csv(repo_con, code, year, is_demo=True) == old
+        assert scorecard_files.answers_csv(repo_con, code, year, is_demo=False) == \
             exports.to_csv_bytes(_old_frames(repo_con, code, year, False)["questions"])
 
 
@@ -52,7 +53,7 @@ def test_csv_download_is_byte_identical(repo_con, year):
 def test_xlsx_download_has_the_same_sheets(repo_con, year):
     for code in _councils(repo_con, year):
         old = exports.to_xlsx_bytes(_old_frames(repo_con, code, year, True))
-        new = scorecard.data_xlsx(repo_con, code, year, is_demo=True)
+        new = scorecard_files.data_xlsx(repo_con, code, year, is_demo=True)
         assert _xlsx_parts(new) == _xlsx_parts(old)
 
 

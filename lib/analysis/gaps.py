@@ -13,6 +13,7 @@ from typing import TypedDict
 import duckdb
 import pandas as pd
 
+from lib.analysis.national import previous_round
 from lib.base.formatting import council_type_text
 from lib.base.rounding import shown_change, shown_int, shown_percent
 
@@ -310,7 +311,7 @@ def non_respondents(con: duckdb.DuckDBPyConnection, year: int, *, region: str | 
 
 
 def lacking_export(lacking: pd.DataFrame, question: pd.Series, year: int) -> pd.DataFrame:
-    """The 'lacks X' list as a download, in the open data's column names (lib.reports.opendata.MEANINGS;
+    """The 'lacks X' list as a download, in the open data's column names (lib.reports.opendata_dictionary.MEANINGS;
     the API's answers have the same columns for the councils that answered), the question named
     on every row. A council that left the question unanswered has an empty answer."""
     return pd.DataFrame({
@@ -333,11 +334,6 @@ def lacking_export(lacking: pd.DataFrame, question: pd.Series, year: int) -> pd.
 # --------------------------------------------------------------------------------------------
 # 4. Change since the previous round, and the published national figures
 # --------------------------------------------------------------------------------------------
-
-def previous_round(con: duckdb.DuckDBPyConnection, year: int) -> int | None:
-    row = con.execute("SELECT max(year) FROM survey_rounds WHERE year < ?", [year]).fetchone()
-    return int(row[0]) if row and row[0] is not None else None
-
 
 def change_since_previous(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
     """Per scored question asked in both rounds: national shares now and in the previous round.

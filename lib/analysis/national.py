@@ -43,6 +43,7 @@ class ResponseSummary:
 
 
 def previous_round(con: duckdb.DuckDBPyConnection, year: int) -> int | None:
+    """The latest round held before `year`, if any (also used by lib.analysis.gaps)."""
     row = con.execute("SELECT max(year) FROM survey_rounds WHERE year < ?", [year]).fetchone()
     return int(row[0]) if row and row[0] is not None else None
 

@@ -230,7 +230,7 @@ def england_overall(con: duckdb.DuckDBPyConnection, year: int,
 
 
 def league_export(league: pd.DataFrame, year: int, council_type: str | None) -> pd.DataFrame:
-    """The league as downloaded, in the open data's column names (lib.reports.opendata.MEANINGS): the
+    """The league as downloaded, in the open data's column names (lib.reports.opendata_dictionary.MEANINGS): the
     whole numbers the page shows (half up), the exact medians in median_score_unrounded, and
     coverage as a fraction as in the API's summaries."""
     out = league.assign(

@@ -37,7 +37,7 @@ from starlette.routing import Route
 from lib.base import exports
 from lib.base.paths import default_db_path
 from lib.reference import schema
-from lib.reports import opendata
+from lib.reports import opendata, opendata_files
 from lib.store import db, publish
 from lib.store.store import Store
 
@@ -256,7 +256,7 @@ def _data_endpoint(endpoint: Endpoint) -> Callable[[Request], Response]:
             cur.close()
         synthetic = "data_note" in df.columns and bool(df["data_note"].notna().any())
         if fmt == "csv":
-            name = opendata.file_name(endpoint.dataset, filters.get("round"), "csv")
+            name = opendata_files.file_name(endpoint.dataset, filters.get("round"), "csv")
             extra = {"Content-Disposition": f'attachment; filename="{name}"'}
             data, media = exports.to_csv_bytes(df), "text/csv; charset=utf-8"
             _keep_body(etag, data, media, extra)

@@ -1,6 +1,6 @@
 """Charts for the council scorecard: standard-by-standard spine chart and trends across rounds.
 
-Each function takes a DataFrame from lib.analysis.scorecard and returns a plotly figure. Marker shape
+Each function takes a DataFrame from lib.analysis.scorecard or lib.analysis.scorecard_trend and returns a plotly figure. Marker shape
 as well as colour tells the council apart from its comparators, bands are named in text on
 the chart, and a standard without evidence is a labelled gap, never a zero.
 """
@@ -97,7 +97,7 @@ def overall_trend_chart(overall: pd.DataFrame, *, source: str,
     """Overall score per round against the England median; open markers mark figures taken
     through a reorganisation (via lineage), and rounds without a response are named.
 
-    Expects scorecard.trend()[0].
+    Expects scorecard_trend.trend()[0].
     """
     fig = go.Figure()
     add_band_shading(fig, bands, axis="y", opacity=0.08)
@@ -158,7 +158,7 @@ def standard_trend_chart(standards: pd.DataFrame, *, source: str) -> go.Figure:
     """Small multiples, one per standard: the council's score in each round against the
     England median. Rounds that did not ask about a standard are named, not drawn as zero.
 
-    Expects scorecard.trend()[1].
+    Expects scorecard_trend.trend()[1].
 
     The panels are written as plotly's plain description rather than through its validating
     object model (make_subplots, add_scatter, update_xaxes over 18 axes): that took a quarter

@@ -1,4 +1,4 @@
-"""Open data: the datasets anyone may download or fetch from the API, and their data dictionary.
+"""Open data: the datasets anyone may download or fetch from the API.
 
 One definition per dataset (its SQL, its filters, its order), shared by the Download page and
 the HTTP API (lib.api.routes), so a file and an API response of the same data have the same columns.
@@ -8,10 +8,9 @@ column naming synthetic demonstration data where it applies (empty for real roun
 Councils' own answers (the `answers` dataset) are served only for rounds whose
 `survey_rounds.published_detail` is true; scores and summaries are always open.
 
-The data dictionary is generated: column types come from DuckDB (`DESCRIBE` of each dataset's
-query on the published database), allowed values from the tables loaded from
-`standards/*.toml` (answer options, bands, outcomes, providers) and the reference data, so it
-cannot drift from the files. Only the meanings are written here, one per column name.
+This module holds the datasets, the checking of request parameters, reading a dataset and the
+API addresses. Their data dictionary is lib.reports.opendata_dictionary; the files people
+download (CSV, XLSX, Parquet) are built in lib.reports.opendata_files.
 
 No Streamlit here: this module is data code.
 """
@@ -19,7 +18,7 @@ No Streamlit here: this module is data code.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -29,7 +28,6 @@ import duckdb
 import pandas as pd
 
 from lib.base import exports
-from lib.reference import geography
 
 DEMO_NOTE = exports.DEMO_NOTE
 
@@ -255,7 +253,8 @@ def round_years(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [int(y) for (y,) in con.execute("SELECT year FROM survey_rounds ORDER BY year DESC").fetchall()]
 
 
-def _values(con: duckdb.DuckDBPyConnection, sql: str) -> list[Any]:
+def first_column(con: duckdb.DuckDBPyConnection, sql: str) -> list[Any]:
+    """The first value of every row `sql` returns."""
     return [v for (v,) in con.execute(sql).fetchall()]
 
 
@@ -273,7 +272,7 @@ def _check_round(con: duckdb.DuckDBPyConnection, raw: str) -> int:
 
 def _check_code(con: duckdb.DuckDBPyConnection, name: str, raw: str, sql: str, what: str) -> str:
     text = raw.strip()
-    known = set(_values(con, sql))
+    known = set(first_column(con, sql))
     if not _CODE.fullmatch(text) or text.upper() not in {str(k).upper() for k in known}:
         raise BadParameter(name, f"{name} must be {what}; {_quote(text)} is not one.")
     return next(str(k) for k in known if str(k).upper() == text.upper())
@@ -312,7 +311,7 @@ def check_params(con: duckdb.DuckDBPyConnection, dataset: str, params: Mapping[s
             out[name] = list(dict.fromkeys(codes))
         elif name == "question":
             text = raw.strip()
-            known = set(_values(con, "SELECT id FROM questions"))
+            known = set(first_column(con, "SELECT id FROM questions"))
             if text not in known:
                 raise BadParameter("question", f"question must be a question's identifier (see "
                                                f"/api/v1/questions); {_quote(text)} is not one.")
@@ -321,7 +320,7 @@ def check_params(con: duckdb.DuckDBPyConnection, dataset: str, params: Mapping[s
             out[name] = _check_code(con, "region", raw, "SELECT DISTINCT region_code FROM authorities",
                                     "an ONS region code (e.g. E12000004)")
         elif name == "type":
-            types = _values(con, "SELECT DISTINCT type FROM authorities ORDER BY 1")
+            types = first_column(con, "SELECT DISTINCT type FROM authorities ORDER BY 1")
             match = next((t for t in types if t.lower() == raw.strip().lower()), None)
             if match is None:
                 raise BadParameter("type", f"type must be one of: {', '.join(types)}.")
@@ -335,7 +334,7 @@ def check_params(con: duckdb.DuckDBPyConnection, dataset: str, params: Mapping[s
                 raise BadParameter("scope", "scope must be england, region or type.")
             out[name] = raw.strip()
         elif name == "standard":
-            numbers = _values(con, "SELECT number FROM standards ORDER BY number")
+            numbers = first_column(con, "SELECT number FROM standards ORDER BY number")
             text = raw.strip()
             if not _STANDARD.fullmatch(text) or int(text) not in numbers:
                 raise BadParameter("standard", f"standard must be a standard's number, "
@@ -402,236 +401,9 @@ def query(con: duckdb.DuckDBPyConnection, dataset: str, filters: Mapping[str, An
     return con.execute(f"{sql} ORDER BY {spec.order}", params).df()
 
 
-def council_set_label(council_set: str) -> str:
-    """Words for a council-set value ('2015-04-01'), for the page and the dictionary."""
-    try:
-        return f"the councils of {geography.describe_day(date.fromisoformat(str(council_set)))}"
-    except ValueError:
-        return str(council_set)
-
-
-def file_name(dataset: str, year: int | None, extension: str) -> str:
-    return f"pa-benchmark-{dataset.replace('_', '-')}-{year if year else 'all-rounds'}.{extension}"
-
-
-FORMATS = ("csv", "xlsx", "parquet")
-MEDIA_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-               "parquet": "application/vnd.apache.parquet", "json": "application/json"}
-
-
-def file_bytes(con: duckdb.DuckDBPyConnection, dataset: str, year: int | None, fmt: str) -> bytes:
-    """A download of `dataset` for one round (or all rounds with None) in csv, xlsx or parquet.
-    CSV and XLSX text that a spreadsheet would run as a formula is neutralised; the XLSX has a
-    second sheet describing every column."""
-    if fmt not in FORMATS:
-        raise BadParameter("format", f"format must be one of: {', '.join(FORMATS)}.")
-    df = query(con, dataset, {"round": year} if year else {})
-    if fmt == "csv":
-        return exports.to_csv_bytes(df)
-    if fmt == "xlsx":
-        return exports.to_xlsx_bytes({dataset: df, "columns": dictionary(con, [dataset])})
-    return exports.to_parquet_bytes(df)
-
-
 # --------------------------------------------------------------------------------------------
-# The data dictionary
+# API addresses
 # --------------------------------------------------------------------------------------------
-
-#: Each column's meaning and unit, once per column name. Types and allowed values are not
-#: written here: they are read from the database (see dictionary()).
-MEANINGS: dict[str, tuple[str, str]] = {
-    "round_year": ("The survey round (the year it was asked)", "year"),
-    "council_set": ("The day whose councils the round is held against: those valid on that day "
-                    "(councils are merged, split and recoded over time)", "date (YYYY-MM-DD)"),
-    "authority_code": ("The council's ONS code", "ONS code"),
-    "authority_name": ("The council's name as shown on the dashboard", ""),
-    "official_name": ("The council's name as the ONS writes it", ""),
-    "region_code": ("The council's ADASS/ONS region", "ONS code"),
-    "region_name": ("The region's name", ""),
-    "council_type": ("The kind of council (in a row summarising several councils: the kind "
-                     "summarised, empty for every kind)", ""),
-    "level": ("Whether the row is the council's overall score or one standard's score", ""),
-    "standard": ("The standard's number (empty for an overall row, or a question that scores no "
-                 "standard)", "number"),
-    "standards": ("The standards an example illustrates, separated by ;", "numbers"),
-    "standard_name": ("The standard's short name ('Overall' for an overall row)", ""),
-    "score": ("The score every page shows: a whole number rounded half up; empty with no evidence",
-              "points out of 100"),
-    "band": ("The band the shown score falls in (key); empty with no evidence", ""),
-    "band_label": ("The band in words", ""),
-    "score_unrounded": ("The weighted mean behind the shown score, to 9 decimal places (so that every "
-                        "file and answer of a published version has the same digits)", "points out of 100"),
-    "evidence": ("Whether any known answer stands behind the score", "true/false"),
-    "standards_evidenced": ("How many standards have evidence (overall rows)", "standards"),
-    "standards_total": ("How many standards there are (overall rows)", "standards"),
-    "questions": ("Scored questions behind the score", "questions"),
-    "answered": ("Of those, how many were answered (in a summary: how many councils answered)",
-                 "questions or councils"),
-    "unknown": ("Answers that say the council does not know (scored 0, counted)",
-                "questions or councils"),
-    "missing": ("Questions left unanswered (in a summary: councils that left it unanswered)",
-                "questions or councils"),
-    "ranked": ("Whether the council has enough evidenced standards to be ranked (overall rows)",
-               "true/false"),
-    "rank": ("Rank in England by shown score; councils shown at the same score share a rank", "rank"),
-    "n_ranked": ("How many councils were ranked in England", "councils"),
-    "region_rank": ("Rank in the council's region", "rank"),
-    "region_n_ranked": ("How many councils were ranked in the region", "councils"),
-    "provenance": ("Where the round's answers came from", ""),
-    "data_note": ("Says so when the row is synthetic demonstration data; empty for real responses", ""),
-    "question_id": ("The question's identifier (see the questions data)", ""),
-    "topic": ("What the question asks about, in a few words", ""),
-    "answer": ("The answer given (code)", ""),
-    "answer_label": ("The answer in words", ""),
-    "outcome": ("What the answer means for counting councils with the support", ""),
-    "answer_score": ("The answer's score", "0 to 1"),
-    "providers": ("Who provides the support, separated by ;", ""),
-    "scope": ("The comparison group of a summary row", ""),
-    "scope_code": ("The group's code: E92000001 for England, a region's ONS code, or a council type", ""),
-    "scope_name": ("The group's name", ""),
-    "scored": ("Whether the question counts towards a standard's score", "true/false"),
-    "respondents": ("Councils that responded to the round (in the scope)", "councils"),
-    "share_available": ("Share of responding councils whose answer means they have the support",
-                        "fraction 0 to 1"),
-    "share_in_development": ("Share whose answer means the support is partly there or in development",
-                             "fraction 0 to 1"),
-    "share_not_available": ("Share whose answer means they lack the support", "fraction 0 to 1"),
-    "share_dont_know": ("Share who answered that they do not know", "fraction 0 to 1"),
-    "mean_score": ("Mean answer score of the councils that answered", "0 to 1"),
-    "councils_in_scope": ("Councils in the scope, responding or not", "councils"),
-    "coverage": ("Share of the scope's councils that responded", "fraction 0 to 1"),
-    "label": ("The round's name", ""),
-    "is_demo": ("Whether the round is synthetic demonstration data", "true/false"),
-    "published_detail": ("Whether councils' own answers in the round may be published", "true/false"),
-    "councils": ("Councils in the round's council set", "councils"),
-    "valid_from": ("First day the council code was in use (empty: before the records start)", "date"),
-    "valid_to": ("First day the code was no longer in use (empty: still in use)", "date"),
-    "statement": ("The standard as the advice note states it", ""),
-    "looks_like": ("What meeting the standard looks like", ""),
-    "weight": ("Weight in the mean it belongs to (the overall score, or its standard)", "weight"),
-    "source": ("Where the standard comes from", ""),
-    "audience": ("Whose support the question is about", ""),
-    "wording": ("The question as asked", ""),
-    "answer_set": ("The set of answers the question offers", ""),
-    "answer_values": ("The answer codes it offers, separated by ;", ""),
-    "asked_from": ("First survey round that asked the question", "year"),
-    "report_ref": ("Where the question comes from in the 2015 report, or that it is new", ""),
-    "example_id": ("The example's identifier", ""),
-    "title": ("The example's title", ""),
-    "organisation": ("Who runs it", ""),
-    "summary": ("What the example does", ""),
-    "source_document": ("Which document it comes from", ""),
-    "source_ref": ("Where in that document", ""),
-    "url": ("A link to read more, where there is one", "web address"),
-    # Columns only in the pages' own "download what I see" files (the scorecard's, the regional
-    # league's); every other column of those files is one of the API's above.
-    "england_median": ("Median score on the standard of England's councils with evidence, as shown",
-                       "points out of 100"),
-    "region_median": ("Median score on the standard of the region's councils with evidence, as shown",
-                      "points out of 100"),
-    "type_median": ("Median score on the standard of councils of the same type with evidence, as shown",
-                    "points out of 100"),
-    "difference_from_england": ("The council's shown score minus the shown England median", "points"),
-    "providers_label": ("Who provides the support, in words", ""),
-    "england_share_available": ("Share of England's responding councils whose answer means they have "
-                                "the support", "fraction 0 to 1"),
-    "questions_behind_gap": ("The questions where the council falls short on the standard, with its answers", ""),
-    "actions": ("Suggested actions for the standard, separated by |", ""),
-    "league_position": ("The region's place in the league, by median overall score", "position"),
-    "median_score": ("Median overall score of the region's ranked councils, as shown", "points out of 100"),
-    "median_score_unrounded": ("The exact median behind median_score", "points out of 100"),
-    "q1_score": ("Lower quartile of those overall scores, as shown", "points out of 100"),
-    "q3_score": ("Upper quartile of those overall scores, as shown", "points out of 100"),
-    "standards_met_by_most": ("Standards that more than half of the region's responding councils with "
-                              "evidence meet, separated by ;", "numbers"),
-}
-
-
-def _joined(values: list[Any]) -> str:
-    return ", ".join(str(v) for v in values)
-
-
-def allowed_values(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """The allowed values of the columns that have a fixed set, read from the published database:
-    the answer options, bands, outcomes and providers come from standards/scoring.toml, the rest
-    from the reference data and the scoring views."""
-    answers = con.execute(
-        "SELECT answer_set, string_agg(value || ' (' || label || ')', ', ' ORDER BY position) "
-        "FROM answer_options GROUP BY answer_set ORDER BY answer_set").fetchall()
-    labels = con.execute(
-        "SELECT string_agg(DISTINCT label, ', ' ORDER BY label) FROM answer_options").fetchone()
-    bands = con.execute(
-        "SELECT string_agg(key || ' (from ' || CAST(min_score AS VARCHAR) || ')', ', ' "
-        "ORDER BY min_score DESC) FROM bands").fetchone()
-    sets = _values(con, "SELECT DISTINCT strftime(council_set_on, '%Y-%m-%d') FROM survey_rounds ORDER BY 1")
-    years = round_years(con)
-    return {
-        "round_year": _joined(sorted(years)),
-        "asked_from": f"a year from {min(years)}" if years else "",
-        "council_set": "; ".join(f"{s}: {council_set_label(s)}" for s in sets),
-        "council_type": _joined(_values(con, "SELECT DISTINCT type FROM authorities ORDER BY 1")),
-        "region_code": _joined(_values(con, "SELECT DISTINCT region_code FROM authorities ORDER BY 1")),
-        "level": "overall, standard",
-        "standard": _joined(_values(con, "SELECT number FROM standards ORDER BY 1")),
-        "band": bands[0] if bands else "",
-        "band_label": _joined(_values(con, "SELECT label FROM bands ORDER BY position")),
-        "score": "0 to 100", "score_unrounded": "0 to 100",
-        "answer": "; ".join(f"{s}: {v}" for s, v in answers),
-        "answer_label": labels[0] if labels else "",
-        "answer_set": _joined(_values(con, "SELECT DISTINCT answer_set FROM answer_options ORDER BY 1")),
-        "outcome": _joined(_values(con, "SELECT key || ' (' || label || ')' FROM outcomes ORDER BY key")),
-        "providers": _joined(_values(con, "SELECT key || ' (' || label || ')' FROM providers ORDER BY key")),
-        "audience": _joined(_values(con, "SELECT DISTINCT audience FROM questions ORDER BY 1")),
-        "scope": "england, region, type",
-        "source_document": _joined(_values(con, "SELECT DISTINCT source_document FROM case_studies ORDER BY 1")),
-        "data_note": f"{DEMO_NOTE}, or empty",
-        "answer_score": "0 to 1", "mean_score": "0 to 1",
-    }
-
-
-def columns(con: duckdb.DuckDBPyConnection, dataset: str) -> list[tuple[str, str]]:
-    """(column, DuckDB type) of a dataset, from DESCRIBE of its query."""
-    return [(str(r[0]), str(r[1])) for r in con.execute(f"DESCRIBE {DATASETS[dataset].sql}").fetchall()]
-
-
-def dictionary(con: duckdb.DuckDBPyConnection, datasets: list[str] | None = None) -> pd.DataFrame:
-    """Every column of every dataset (or of `datasets`): meaning, type, unit, allowed values.
-    A column with no meaning written in MEANINGS shows an empty meaning (a test forbids it)."""
-    allowed = allowed_values(con)
-    rows: list[dict[str, str]] = []
-    for name in datasets or list(DATASETS):
-        for column, kind in columns(con, name):
-            meaning, unit = MEANINGS.get(column, ("", ""))
-            rows.append({"dataset": name, "column": column, "meaning": meaning, "type": kind,
-                         "unit": unit, "allowed_values": allowed.get(column, "")})
-    return pd.DataFrame(rows, columns=["dataset", "column", "meaning", "type", "unit", "allowed_values"])
-
-
-def page_only_columns(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The columns that only the pages' own downloads have (a chart's medians, the league's
-    quartiles), with meaning and unit: MEANINGS entries that no open dataset uses."""
-    used = {column for name in DATASETS for column, _ in columns(con, name)}
-    rows = [{"column": c, "meaning": m, "unit": u} for c, (m, u) in MEANINGS.items() if c not in used]
-    return pd.DataFrame(rows, columns=["column", "meaning", "unit"])
-
-
-def catalogue(con: duckdb.DuckDBPyConnection, year: int | None) -> list[dict[str, Any]]:
-    """What the Download page offers for one round (None: all rounds together): each dataset with
-    its title, description, whether it can be downloaded, why not, and its API path."""
-    withheld = withheld_rounds(con)
-    out: list[dict[str, Any]] = []
-    for name in DOWNLOADS:
-        spec = DATASETS[name]
-        entry: dict[str, Any] = {"dataset": name, "title": spec.title, "description": spec.description,
-                                 "available": True, "note": "", "api": api_path(name, year)}
-        if name == "answers" and year is not None and year in withheld:
-            entry.update(available=False, note=withheld_message(year), api="")
-        elif name == "answers" and year is None and withheld:
-            entry["note"] = (f"Councils' own answers are left out for {_joined(withheld)}: those "
-                             "rounds' answers are not published.")
-        out.append(entry)
-    return out
-
 
 def api_path(dataset: str, year: int | None, fmt: str | None = None) -> str:
     """The API address (from the server's root) that serves the same rows as a download."""
@@ -663,27 +435,3 @@ def permalink(endpoint: str, **filters: object) -> str:
 
     query_text = "&".join(f"{k}={text(v)}" for k, v in filters.items() if v is not None)
     return f"/api/v1/{endpoint}" + (f"?{query_text}" if query_text else "")
-
-
-Builder = Callable[[duckdb.DuckDBPyConnection], bytes]
-
-
-def shown(dataset: str, **filters: object) -> Builder:
-    """A page's "download what I see" as a function of the connection: the rows of `dataset`
-    the API serves for `filters` (the names of the API's parameters; None left out), as the
-    API's CSV, so the file and the page's API link have the same columns and values."""
-    given = {k: v for k, v in filters.items() if v is not None}
-    unknown = sorted(set(given) - set(DATASETS[dataset].filters))
-    if unknown:
-        raise ValueError(f"{dataset} takes no parameter {', '.join(unknown)}")
-
-    def build(con: duckdb.DuckDBPyConnection) -> bytes:
-        return exports.to_csv_bytes(query(con, dataset, given))
-
-    return build
-
-
-def builder(dataset: str, year: int | None, fmt: str) -> Builder:
-    """file_bytes for one dataset, round and format, as a function of the connection only (for
-    a download built when it is pressed)."""
-    return lambda con: file_bytes(con, dataset, year, fmt)
