@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from lib.base.paths import DEMO_DIR
+from lib.demo import calibration
 from lib.demo import generator as demo
 from lib.demo import model as demo_model
 from lib.scoring.standards import load_config
@@ -77,7 +78,7 @@ def test_internally_consistent(generated):
 def _calibration_misses(con, year: int, tolerance: float) -> list[str]:
     from lib.analysis.gaps import measure_share
 
-    figures = demo.implied_levels(demo.load_figures())
+    figures = calibration.implied_levels(calibration.load_figures())
     misses = []
     for row in figures[figures["year"] == year].itertuples():
         share = measure_share(con, year, row.question_id, row.measure)
@@ -99,7 +100,7 @@ def test_calibrated_to_2014_figures_within_2_points(repo_con):
 
 
 def test_calibration_covers_figures(repo_con):
-    figures = demo.implied_levels(demo.load_figures())
+    figures = calibration.implied_levels(calibration.load_figures())
     assert (figures["year"] == 2015).sum() >= 30
     assert (figures["year"] == 2014).sum() >= 2
     assert isinstance(figures, pd.DataFrame)
@@ -109,7 +110,7 @@ def test_published_changes_without_a_level_are_reproduced_within_2_points(repo_c
     """E.g. pre-employment training for employers: 'up 34 points since 2014' with no 2015 level."""
     from lib.analysis.gaps import measure_share
 
-    loose = demo.unanchored_changes(demo.load_figures())
+    loose = calibration.unanchored_changes(calibration.load_figures())
     assert len(loose) >= 1
     misses = []
     for row in loose.itertuples():
@@ -195,7 +196,7 @@ def test_every_expressible_level_within_2_points(repo_con) -> None:
 def test_levels_within_1_point_except_the_named(repo_con) -> None:
     from lib.analysis.gaps import measure_share
 
-    figures = demo.implied_levels(demo.load_figures())
+    figures = calibration.implied_levels(calibration.load_figures())
     misses, exceptions_used = [], set()
     for row in figures.itertuples():
         got = 100 * measure_share(repo_con, row.year, row.question_id, row.measure)

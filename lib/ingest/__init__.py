@@ -15,12 +15,19 @@ management page:
 
 Where things live:
 
-    readers      file kinds, decoding, the CSV / XLSX / Parquet readers, Sheet, Unreadable,
-                 the size limits (max_bytes, size_text, MAX_ROWS ...)
+    sheet        Sheet, Unreadable, the size limits (max_bytes, size_text, MAX_ROWS ...),
+                 checksum, column_letter
+    readers      read_sheet: the file's kind, told from its first bytes, picks its reader:
+    csv_reader   CSV text decoded (UTF-8 or Windows-1252) and read strictly
+    xlsx_reader  an Excel workbook's answer sheet, its zip checked before it is opened
+    parquet_reader  a Parquet file, bounded from its metadata before it is decoded
     councils     normalise_name and CouncilMatcher (ONS code or name -> council)
     report       Problem, Record and Report: what validation hands back
     cells        the wide and the long layout turned into one stream of answer cells
-    validation   Questionnaire, _unsafe, the rules, applied once to that stream, and validate()
+    questionnaire  Questionnaire: questions, answer options and providers, matched by id or words
+    cell_rules   _unsafe (formula and script content) and the rules for single cells
+    header       the header row: layout, column kinds, the round year (EARLIEST_YEAR, LATEST_YEAR)
+    validation   validate(): the header, then the rules applied once to that stream
     preview      private_copy, Preview, preview, preview_tables
     commit       ImportRefused, ImportNotStored (a full disk), RoundState, ImportResult,
                  round_state, import_file, _insert_records
@@ -49,6 +56,7 @@ be left blank. A council row with no answers at all (as in an unfilled template 
 as "did not respond" and skipped, and the report says how many were skipped.
 """
 
+from lib.ingest.cell_rules import _unsafe
 from lib.ingest.commit import (
     ImportNotStored,
     ImportRefused,
@@ -67,8 +75,12 @@ from lib.ingest.council_update import (
 )
 from lib.ingest.councils import CouncilMatcher, normalise_name
 from lib.ingest.fileformat import COMMENT_SUFFIX, PROVIDER_SUFFIX
+from lib.ingest.header import EARLIEST_YEAR, LATEST_YEAR
 from lib.ingest.preview import Preview, preview, preview_tables, private_copy
-from lib.ingest.readers import (
+from lib.ingest.questionnaire import Questionnaire
+from lib.ingest.readers import read_sheet
+from lib.ingest.report import MAX_PROBLEMS, Problem, Record, Report
+from lib.ingest.sheet import (
     DEFAULT_MAX_MB,
     MAX_CELL_CHARS,
     MAX_CELLS,
@@ -82,17 +94,9 @@ from lib.ingest.readers import (
     checksum,
     column_letter,
     max_bytes,
-    read_sheet,
     size_text,
 )
-from lib.ingest.report import MAX_PROBLEMS, Problem, Record, Report
-from lib.ingest.validation import (
-    EARLIEST_YEAR,
-    LATEST_YEAR,
-    Questionnaire,
-    _unsafe,
-    validate,
-)
+from lib.ingest.validation import validate
 
 __all__ = [
     "COMMENT_SUFFIX", "DEFAULT_MAX_MB", "EARLIEST_YEAR", "LATEST_YEAR", "MAX_CELLS", "MAX_CELL_CHARS",

@@ -5,7 +5,8 @@ per answer (council, question, answer, providers, comment). Each is turned here 
 stream: one `Entry` per non-blank sheet row, naming the council it is for and holding the
 answer `Cell`s found on that row (many in a wide row, one in a long row). Every part of a cell
 keeps its column, and the entry its row, so a problem names the place exactly as the user sees
-it. Nothing is checked here: all rules are applied by lib.ingest.validation to the stream.
+it. Nothing is checked here: lib.ingest.validation applies all rules (lib.ingest.cell_rules) to
+the stream.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from lib.ingest.readers import Sheet, column_letter
+from lib.ingest.sheet import Sheet, column_letter
 
 
 @dataclass

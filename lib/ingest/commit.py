@@ -17,8 +17,8 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
-from lib.ingest.readers import checksum
 from lib.ingest.report import Record, Report
+from lib.ingest.sheet import checksum
 from lib.ingest.validation import validate
 from lib.reference import geography
 from lib.store import db
@@ -164,66 +164,85 @@ def import_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, yea
     db.ensure_schema(con)
     now = datetime.now().replace(microsecond=0)
     who = (by or "unknown").strip()[:200] or "unknown"
-    provenance = (f"Imported from {file_name} (sha256 {report.checksum[:16]}) by {who} on "
-                  f"{now:%d %B %Y %H:%M}: {len(report.councils)} councils, {len(report.records)} answers.")
     with write_refusals(report), db.transaction(con):
-        # Read again inside the transaction: what is replaced is exactly what is archived.
-        state = round_state(con, year)
-        if state.exists and not replace:
-            raise ImportRefused(f"The {year} round was loaded by someone else a moment ago; look at "
-                                "it and import again with replace if needed.", report)
-        if state.exists and geography.council_set_on(con, year) != report.council_set_on:
-            raise ImportRefused(f"The {year} round's council set changed while the file was checked; "
-                                "check it again and import again.", report)
-        inserted = con.execute(
-            "INSERT INTO submissions (round_year, file_name, checksum, rows, councils, submitted_by, "
-            "submitted_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'current') RETURNING id",
-            [year, file_name, report.checksum, len(report.records), len(report.councils), who, now],
-        ).fetchone()
-        assert inserted is not None  # RETURNING gives the one row inserted
-        sid = inserted[0]
-        if state.exists:
-            # Each row is archived under the submission it came from (rows and submission share
-            # the load time): after a council update, that council's rows came from the update
-            # and the others from the whole-round file; demo rows (loaded by a build) have none.
-            con.execute(
-                "INSERT INTO responses_archive SELECT coalesce((SELECT max(s.id) FROM submissions s WHERE "
-                "s.round_year = r.round_year AND s.submitted_at = r.submitted_at AND s.status = 'current' "
-                "AND s.id <> ?), CASE WHEN r.source <> 'demo' THEN ? END), ?, ?, r.* FROM responses r "
-                "WHERE r.round_year = ?",
-                [sid, state.submission_id, sid, now, year])
-            con.execute("DELETE FROM responses WHERE round_year = ?", [year])
-            con.execute("UPDATE submissions SET status = 'replaced' WHERE round_year = ? "
-                        "AND status = 'current' AND id <> ?", [year, sid])
-        # A round keeps its council-set day and publication policy when its answers are replaced.
-        con.execute("INSERT INTO survey_rounds (year, label, is_demo, council_set_on, provenance, loaded_at) "
-                    "VALUES (?, ?, FALSE, ?, ?, ?) ON CONFLICT (year) DO UPDATE SET label = excluded.label, "
-                    "is_demo = excluded.is_demo, provenance = excluded.provenance, loaded_at = excluded.loaded_at",
-                    [year, f"{year} survey responses", report.council_set_on, provenance, now])
-        _insert_records(con, report.records, year, "import", now)
-        if report.council_comments:
-            con.executemany("INSERT INTO council_comments VALUES (?, ?, ?, ?)",
-                            [[sid, year, code, text] for code, text in report.council_comments.items()])
-        if state.exists:
-            # The submissions whose rows were archived (a council update's and the whole round's).
-            ids = [str(r[0]) for r in con.execute(
-                "SELECT DISTINCT replaced_submission FROM responses_archive WHERE replaced_by = ? "
-                "AND replaced_submission IS NOT NULL ORDER BY 1", [sid]).fetchall()]
-            replaced = ("the synthetic demonstration round" if state.is_demo else
-                        f"submission{'s' if len(ids) > 1 else ''} {' and '.join(ids)}" if ids
-                        else "the previous answers")
-            action, detail = "replace", (
-                f"Round {year} replaced: {replaced} ({state.respondents} councils) archived in "
-                f"responses_archive; now submission {sid} from {file_name} ({len(report.councils)} "
-                f"councils, {len(report.records)} answers, sha256 {report.checksum}).")
-        else:
-            action, detail = "import", (
-                f"Round {year} imported as submission {sid} from {file_name} ({len(report.councils)} "
-                f"councils, {len(report.records)} answers, sha256 {report.checksum}).")
-        con.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (?, ?, ?, ?)",
-                    [now, who, action, detail])
+        state, sid = _write_round(con, report, year, file_name, who, now, replace)
     status: Literal["imported", "replaced"] = "replaced" if state.exists else "imported"
     return ImportResult(status, year, int(sid), len(report.councils), len(report.records),
                         f"{'Replaced' if state.exists else 'Imported'} the {year} round: "
                         f"{len(report.councils)} councils, {len(report.records)} answers (submission {sid}).")
 
+
+def _write_round(con: duckdb.DuckDBPyConnection, report: Report, year: int, file_name: str, who: str,
+                 now: datetime, replace: bool) -> tuple[RoundState, int]:
+    """The writes of import_file, inside its transaction: the submission, the archived answers of
+    a replaced round, the round, its answers and comments, and the audit entry. Returns the
+    round's state as read inside the transaction and the new submission's id."""
+    provenance = (f"Imported from {file_name} (sha256 {report.checksum[:16]}) by {who} on "
+                  f"{now:%d %B %Y %H:%M}: {len(report.councils)} councils, {len(report.records)} answers.")
+    # Read again inside the transaction: what is replaced is exactly what is archived.
+    state = round_state(con, year)
+    if state.exists and not replace:
+        raise ImportRefused(f"The {year} round was loaded by someone else a moment ago; look at "
+                            "it and import again with replace if needed.", report)
+    if state.exists and geography.council_set_on(con, year) != report.council_set_on:
+        raise ImportRefused(f"The {year} round's council set changed while the file was checked; "
+                            "check it again and import again.", report)
+    inserted = con.execute(
+        "INSERT INTO submissions (round_year, file_name, checksum, rows, councils, submitted_by, "
+        "submitted_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'current') RETURNING id",
+        [year, file_name, report.checksum, len(report.records), len(report.councils), who, now],
+    ).fetchone()
+    assert inserted is not None  # RETURNING gives the one row inserted
+    sid = inserted[0]
+    if state.exists:
+        _archive_round(con, year, sid, state, now)
+    # A round keeps its council-set day and publication policy when its answers are replaced.
+    con.execute("INSERT INTO survey_rounds (year, label, is_demo, council_set_on, provenance, loaded_at) "
+                "VALUES (?, ?, FALSE, ?, ?, ?) ON CONFLICT (year) DO UPDATE SET label = excluded.label, "
+                "is_demo = excluded.is_demo, provenance = excluded.provenance, loaded_at = excluded.loaded_at",
+                [year, f"{year} survey responses", report.council_set_on, provenance, now])
+    _insert_records(con, report.records, year, "import", now)
+    if report.council_comments:
+        con.executemany("INSERT INTO council_comments VALUES (?, ?, ?, ?)",
+                        [[sid, year, code, text] for code, text in report.council_comments.items()])
+    action, detail = _audit_entry(con, report, year, sid, state, file_name)
+    con.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (?, ?, ?, ?)",
+                [now, who, action, detail])
+    return state, sid
+
+
+def _archive_round(con: duckdb.DuckDBPyConnection, year: int, sid: int, state: RoundState,
+                   now: datetime) -> None:
+    """Move a replaced round's answers to responses_archive and mark its submissions replaced."""
+    # Each row is archived under the submission it came from (rows and submission share
+    # the load time): after a council update, that council's rows came from the update
+    # and the others from the whole-round file; demo rows (loaded by a build) have none.
+    con.execute(
+        "INSERT INTO responses_archive SELECT coalesce((SELECT max(s.id) FROM submissions s WHERE "
+        "s.round_year = r.round_year AND s.submitted_at = r.submitted_at AND s.status = 'current' "
+        "AND s.id <> ?), CASE WHEN r.source <> 'demo' THEN ? END), ?, ?, r.* FROM responses r "
+        "WHERE r.round_year = ?",
+        [sid, state.submission_id, sid, now, year])
+    con.execute("DELETE FROM responses WHERE round_year = ?", [year])
+    con.execute("UPDATE submissions SET status = 'replaced' WHERE round_year = ? "
+                "AND status = 'current' AND id <> ?", [year, sid])
+
+
+def _audit_entry(con: duckdb.DuckDBPyConnection, report: Report, year: int, sid: int, state: RoundState,
+                 file_name: str) -> tuple[str, str]:
+    """The audit_log action and detail of an import: 'import', or 'replace' naming what was archived."""
+    if state.exists:
+        # The submissions whose rows were archived (a council update's and the whole round's).
+        ids = [str(r[0]) for r in con.execute(
+            "SELECT DISTINCT replaced_submission FROM responses_archive WHERE replaced_by = ? "
+            "AND replaced_submission IS NOT NULL ORDER BY 1", [sid]).fetchall()]
+        replaced = ("the synthetic demonstration round" if state.is_demo else
+                    f"submission{'s' if len(ids) > 1 else ''} {' and '.join(ids)}" if ids
+                    else "the previous answers")
+        return "replace", (
+            f"Round {year} replaced: {replaced} ({state.respondents} councils) archived in "
+            f"responses_archive; now submission {sid} from {file_name} ({len(report.councils)} "
+            f"councils, {len(report.records)} answers, sha256 {report.checksum}).")
+    return "import", (
+        f"Round {year} imported as submission {sid} from {file_name} ({len(report.councils)} "
+        f"councils, {len(report.records)} answers, sha256 {report.checksum}).")

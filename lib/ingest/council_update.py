@@ -33,8 +33,8 @@ from lib.ingest.commit import (
     ImportResult,
     write_refusals,
 )
-from lib.ingest.readers import checksum
 from lib.ingest.report import Problem, Record, Report
+from lib.ingest.sheet import checksum
 from lib.ingest.validation import validate
 from lib.reference import geography
 from lib.scoring import views as scoring

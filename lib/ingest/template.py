@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -114,16 +115,10 @@ def to_csv_bytes(con: duckdb.DuckDBPyConnection, year: int) -> bytes:
 def to_xlsx_bytes(con: duckdb.DuckDBPyConnection, year: int) -> bytes:
     """The template as an Excel workbook: responses sheet with drop-downs, questions sheet, lists."""
     from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     data = exports.neutralise_formulas(frame(con, year))
     qs = questionnaire(con, year)
     opts = answer_options(con)
-    bold = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="DCE6F2")
 
     wb = Workbook()
     ws = wb.active
@@ -131,24 +126,56 @@ def to_xlsx_bytes(con: duckdb.DuckDBPyConnection, year: int) -> bytes:
     ws.append(list(data.columns))
     for row in data.itertuples(index=False):
         ws.append(list(row))
-    for cell in ws[1]:
-        cell.font = bold
-        cell.fill = header_fill
+    _style_header(ws)
     ws.freeze_panes = "D2"
     ws.column_dimensions["A"].width = 12
     ws.column_dimensions["B"].width = 30
     ws.column_dimensions["C"].width = 8
 
-    # The answer lists: one column per answer set, labels under a header naming the set.
+    ranges = _answer_lists(wb, opts)
+    _drop_downs(con, ws, data, qs, ranges)
+    _questions_sheet(wb.create_sheet(SHEET_QUESTIONS, 1), exports.neutralise_formulas(guide(con, year)))
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _style_header(ws: Any) -> None:
+    """Bold, shaded header cells on a sheet's first row."""
+    from openpyxl.styles import Font, PatternFill
+
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DCE6F2")
+
+
+def _answer_lists(wb: Any, opts: pd.DataFrame) -> dict[str, str]:
+    """The hidden lists sheet: one column per answer set, labels under a header naming the set.
+    Returns each answer set's range of labels, for the drop-downs."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     lists = wb.create_sheet(SHEET_LISTS)
     ranges: dict[str, str] = {}
     for i, (answer_set, group) in enumerate(opts.groupby("answer_set", sort=True), start=1):
         letter = get_column_letter(i)
-        lists.cell(row=1, column=i, value=answer_set).font = bold
+        lists.cell(row=1, column=i, value=answer_set).font = Font(bold=True)
         for j, label in enumerate(group["label"], start=2):
             lists.cell(row=j, column=i, value=str(label))
         ranges[answer_set] = f"'{SHEET_LISTS}'!${letter}$2:${letter}${len(group) + 1}"
     lists.sheet_state = "hidden"
+    return ranges
+
+
+def _drop_downs(con: duckdb.DuckDBPyConnection, ws: Any, data: pd.DataFrame, qs: pd.DataFrame,
+                ranges: dict[str, str]) -> None:
+    """On the responses sheet, down to the spare rows: a drop-down of its answer labels on every
+    question column (with the wording as the header's note), a provider prompt on every
+    providers column."""
+    from openpyxl.comments import Comment
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     last_row = len(data) + 1 + SPARE_ROWS
     wording = dict(zip(qs["id"], qs["wording"], strict=True))
@@ -176,21 +203,18 @@ def to_xlsx_bytes(con: duckdb.DuckDBPyConnection, year: int) -> bytes:
             dv.add(f"{letter}2:{letter}{last_row}")
             ws.column_dimensions[letter].width = 18
 
-    guide_ws = wb.create_sheet(SHEET_QUESTIONS, 1)
-    table = exports.neutralise_formulas(guide(con, year))
+
+def _questions_sheet(guide_ws: Any, table: pd.DataFrame) -> None:
+    """The questions sheet: the guide's table as text, wrapped, with the column's name frozen."""
+    from openpyxl.styles import Alignment
+
     guide_ws.append(list(table.columns))
     for row in table.itertuples(index=False):
         guide_ws.append([str(v) for v in row])
-    for cell in guide_ws[1]:
-        cell.font = bold
-        cell.fill = header_fill
+    _style_header(guide_ws)
     for letter, width in zip("ABCDEFG", (28, 30, 60, 50, 30, 60, 40), strict=True):
         guide_ws.column_dimensions[letter].width = width
     for row in guide_ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     guide_ws.freeze_panes = "B2"
-
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
