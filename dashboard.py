@@ -1,7 +1,7 @@
 """PA Support Benchmark: the entry point, `uv run streamlit run dashboard.py`.
 
 The navigation (pages grouped for the three audiences), the survey-round picker and the
-synthetic-data banner every page shares are built by lib.web.app.run_app.
+synthetic-data banner every page shares are built by lib.web.frame.run_app.
 
 The same server also serves the read-only open data API under /api/v1/ (lib.api.routes). `streamlit
 run` finds the `st.App` assigned to `app` below (it reads this file's source, without running
@@ -15,9 +15,9 @@ from __future__ import annotations
 import streamlit as st
 
 if __name__ == "__main__":
-    from lib.web import app as ui
+    from lib.web import frame
 
-    ui.run_app()
+    frame.run_app()
 else:
     from lib.api import routes as api
 

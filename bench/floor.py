@@ -18,9 +18,9 @@ ONE_LINE_APP = 'import streamlit as st\n\nst.title("Empty page")\n'
 
 _FLOOR_PAGE = '''import streamlit as st
 
-from lib.web import app
+from lib.web import frame
 
-app.require_frame(__file__)
+frame.require_frame(__file__)
 st.title("Empty page")
 '''
 
@@ -30,19 +30,19 @@ sys.path.insert(0, {root!r})
 
 import streamlit as st
 
-from lib.web import app
+from lib.web import frame
 
 # Wrap the navigation once per process (this script runs on every rerun).
-if not hasattr(app, "_bench_pages"):
-    app._bench_pages = app.navigation_pages
+if not hasattr(frame, "_bench_pages"):
+    frame._bench_pages = frame.navigation_pages
 
     def _with_floor():
-        pages = app._bench_pages()
+        pages = frame._bench_pages()
         pages["Benchmark"] = [st.Page("floor_page.py", title="Empty page", url_path={floor!r})]
         return pages
 
-    app.navigation_pages = _with_floor
-app.run_app()
+    frame.navigation_pages = _with_floor
+frame.run_app()
 '''
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.base.formatting import escape_markdown as md
-from lib.web import app, auth
+from lib.web import auth, frame
 
-app.require_frame(__file__)
+frame.require_frame(__file__)
 
 st.title("Accessibility statement")
 st.markdown(

@@ -24,9 +24,9 @@ from lib.ingest import template
 from lib.reference import build
 from lib.store import db, publish, upkeep
 from lib.store.errors import StorageError
-from lib.web import app, auth
+from lib.web import auth, data, display, frame, pickers, urlstate
 
-app.require_frame(__file__)
+frame.require_frame(__file__)
 
 FLASH = "data_flash"
 UPLOADS = "data_uploads"
@@ -35,7 +35,7 @@ TABS = ["Load a round", "Survey round", "History", "Template and exports", "Rese
 st.title("Data management")
 who = auth.require_admin()
 
-con = app.cursor()
+con = data.cursor()
 limit = ingest.max_bytes()
 
 
@@ -66,12 +66,12 @@ def _write(change: Callable[[duckdb.DuckDBPyConnection], str | None], reason: st
     both were done (or UNCHANGED when the change wrote nothing); shows what went wrong and returns
     None otherwise."""
     try:
-        with app.working_database() as wcon:
+        with data.working_database() as wcon:
             message = change(wcon)
             if message is None:  # nothing was written (e.g. the same file again): nothing to publish
                 return UNCHANGED
             try:
-                snap = app.publish_now(wcon, reason, who)
+                snap = data.publish_now(wcon, reason, who)
             except publish.PublishError as exc:
                 st.error(f"{md(message)} **But it is not published yet:** {md(str(exc))} The other pages still "
                          "show the previous version. Run `uv run python -m lib.cli publish` when the problem is "
@@ -84,26 +84,26 @@ def _write(change: Callable[[duckdb.DuckDBPyConnection], str | None], reason: st
         st.error(md(f"Nothing was changed: {exc}"), icon=":material/error:")
         return None
     except (db.SchemaError, duckdb.Error, OSError) as exc:
-        st.error(md(f"The working database cannot be written, so nothing was changed: {app.ingest_problem(exc)}"),
+        st.error(md(f"The working database cannot be written, so nothing was changed: {data.ingest_problem(exc)}"),
                  icon=":material/error:")
         return None
     return f"{message} Published as version {snap.version}; every page now shows it."
 
 
 @st.cache_data(max_entries=4, show_spinner="Checking the file...")
-def _check(data_key: str, version: str, data: bytes, name: str, year: int) -> tuple[ingest.Report, ingest.Preview | None]:
+def _check(data_key: str, version: str, content: bytes, name: str, year: int) -> tuple[ingest.Report, ingest.Preview | None]:
     """Validation and preview of one upload, kept while the file, round and data are unchanged."""
-    cur = app.cursor()
-    report = ingest.validate(cur, data, name, year, limit)
+    cur = data.cursor()
+    report = ingest.validate(cur, content, name, year, limit)
     return report, (ingest.preview(cur, report) if report.ok else None)
 
 
 @st.cache_data(max_entries=4, show_spinner="Checking the file...")
-def _check_council(data_key: str, version: str, data: bytes, name: str,
+def _check_council(data_key: str, version: str, content: bytes, name: str,
                    year: int) -> tuple[ingest.Report, ingest.CouncilPreview | None]:
     """The same for a council update: its checks, and that council's scores before and after."""
-    cur = app.cursor()
-    report = ingest.validate_council_update(cur, data, name, year, limit)
+    cur = data.cursor()
+    report = ingest.validate_council_update(cur, content, name, year, limit)
     return report, (ingest.council_preview(cur, report) if report.ok else None)
 
 
@@ -128,7 +128,7 @@ if load_tab.open:
             "which replaces only that council's answers in a round already loaded."
         )
         year = int(st.number_input("Survey round (year)", min_value=ingest.EARLIEST_YEAR,
-                                   max_value=ingest.LATEST_YEAR, step=1, value=app.current_round(),
+                                   max_value=ingest.LATEST_YEAR, step=1, value=pickers.current_round(),
                                    key="import_year", bind="query-params",
                                    help="The year the answers are for. A new round holds the councils valid on "
                                         "1 April of its year; a round already loaded keeps its own council set."))
@@ -156,18 +156,18 @@ if load_tab.open:
             help=f"Up to {ingest.size_text(limit)}. Download the template on the 'Template and exports' tab.",
         )
         if uploaded is not None:
-            data = uploaded.getvalue()
+            content = uploaded.getvalue()
             name = Path(uploaded.name).name
             if mode == "council":
-                report, council_preview = _check_council(app.data_key(), repr(state), data, name, year)
+                report, council_preview = _check_council(data.data_key(), repr(state), content, name, year)
             else:
-                report, preview = _check(app.data_key(), repr(state), data, name, year)
+                report, preview = _check(data.data_key(), repr(state), content, name, year)
 
             st.subheader("1. Check")
             if not report.ok:
                 st.error(f"{md(report.summary())} Each problem names the row (the header is row 1), the column "
                          "and the reason.", icon=":material/error:")
-                app.show_table(report.problem_table())
+                display.show_table(report.problem_table())
                 if report.more_problems:
                     st.caption(f"Only the first {len(report.problems)} problems are listed; "
                                f"{report.more_problems} more were found.")
@@ -193,7 +193,7 @@ if load_tab.open:
                              icon=":material/upload:", key="import_council"):
                     def _update(w: duckdb.DuckDBPyConnection) -> str | None:
                         # Checked again on the working database itself, as for a whole round.
-                        result = ingest.import_council_update(w, data, name, year, by=who, limit=limit)
+                        result = ingest.import_council_update(w, content, name, year, by=who, limit=limit)
                         return None if result.status == "unchanged" else result.message
 
                     done = _write(_update, f"council update of {name} in the {year} round")
@@ -211,9 +211,9 @@ if load_tab.open:
                           help="Councils with evidence on enough standards to be ranked.")
                 c3.metric("Median overall score", format_score(nat["median_score"]), help="Out of 100.")
                 st.markdown("**England, standard by standard**")
-                app.show_table(standards_table)
+                display.show_table(standards_table)
                 st.markdown("**Each council's overall result**")
-                app.show_table(councils_table)
+                display.show_table(councils_table)
 
                 st.subheader("3. Import")
                 if state.exists and len(report.councils) == 1 and state.respondents > 1:
@@ -237,7 +237,7 @@ if load_tab.open:
                         def _import(w: duckdb.DuckDBPyConnection) -> str | None:
                             # Checked again on the working database itself: the check above read
                             # the published version, which the working database may have moved on from.
-                            result = ingest.import_file(w, data, name, year, replace=replace, by=who, limit=limit)
+                            result = ingest.import_file(w, content, name, year, replace=replace, by=who, limit=limit)
                             return None if result.status == "unchanged" else result.message
 
                         done = _write(_import, f"import of {name} into the {year} round")
@@ -247,7 +247,7 @@ if load_tab.open:
 # ---- Survey round: collect a round in the tool --------------------------------------------------
 if survey_tab.open:
     with survey_tab:
-        working = app.working_path()
+        working = data.working_path()
         st.markdown(
             "Run a survey round here: open it, send each council its private link, follow the replies, "
             "then close and publish. Answers being collected are kept apart from the published data: no "
@@ -261,7 +261,7 @@ if survey_tab.open:
                                     help="The round holds the councils valid on this day. Leave empty for "
                                          "1 April of the round's year.")
             closes = st.date_input("Closing date", value=None, format="DD/MM/YYYY")
-            bank = con.execute("SELECT id, topic, asked_from FROM questions ORDER BY position").fetchall()
+            bank = collection.question_bank(con)
             topics = {q: f"{t} ({q}, asked from {a})" for q, t, a in bank}
             chosen_questions = st.multiselect(
                 "Questions", list(topics), format_func=topics.__getitem__,
@@ -284,11 +284,11 @@ if survey_tab.open:
             rates = collection.response_rates(board)
             national = rates[rates["scope"] == "england"].iloc[0]
             st.metric("Councils that have submitted", f"{int(national['submitted'])} of {int(national['councils'])}")
-            app.show_table(rates[rates["scope"] != "england"].rename(columns={
+            display.show_table(rates[rates["scope"] != "england"].rename(columns={
                 "scope": "By", "name": "Region or type", "councils": "Councils", "submitted": "Submitted",
                 "rate": "Response rate"}), column_config={"Response rate": st.column_config.ProgressColumn(
                     format="percent", min_value=0.0, max_value=1.0)})
-            app.show_table(board.rename(columns={
+            display.show_table(board.rename(columns={
                 "council_code": "Code", "council_name": "Council", "region_name": "Region", "council_type": "Type",
                 "status": "Status", "answered": "Answered", "questions": "Questions",
                 "last_activity": "Last activity"}))
@@ -298,7 +298,7 @@ if survey_tab.open:
             right.download_button("Chase list with contacts (CSV)", collection.chase_list_csv(working, rnd.year),
                                   file_name=f"chase-list-{rnd.year}.csv", mime="text/csv",
                                   icon=":material/download:", on_click="ignore")
-            base_url = app.base_url()
+            base_url = urlstate.base_url()
             if rnd.status == "collecting":
                 st.subheader("Invite councils")
                 with st.form("invite", enter_to_submit=False):
@@ -370,7 +370,7 @@ if history_tab.open:
             st.caption("No file has been imported yet: the database holds the rounds built from the "
                        "repository's files.")
         else:
-            app.show_table(subs)
+            display.show_table(subs)
         archived = upkeep.archived_versions(con)
         if not archived.empty:
             st.subheader("Replaced answers")
@@ -395,7 +395,7 @@ if history_tab.open:
                     file_name=f"replaced-by-submission-{chosen}.csv", mime="text/csv",
                     icon=":material/download:", on_click="ignore")
         st.subheader("Councils' own answers in the open data")
-        policy = con.execute("SELECT year, published_detail FROM survey_rounds ORDER BY year DESC").fetchall()
+        policy = upkeep.publication_policies(con)
         withheld = [int(y) for y, shown in policy if not shown]
         st.markdown("Every round's scores are open to everyone (the Download the data page and the API). Each "
                     "council's own answers are open too, unless you withhold them for a round. "
@@ -418,14 +418,14 @@ if history_tab.open:
                 _after_write(md(done))
 
         st.subheader("Published versions")
-        current = app.current_version()
-        kept = list(reversed(app.store().versions()))
+        current = data.current_version()
+        kept = list(reversed(data.store().versions()))
         st.markdown(
             f"Every page shows **version {current.version}**, published {current.published_at:%d %b %Y %H:%M} "
             f"({md(current.reason)}). Each import, reset or rollback publishes a new version; the latest "
             f"{publish.KEEP} are kept, so an earlier one can be published again. Going back is itself a new "
             "version, so it can be undone the same way, and the audit log is never rolled back.")
-        app.show_table(publish.versions_table(kept, current))
+        display.show_table(publish.versions_table(kept, current))
         earlier = [v for v in kept if v.version != current.version]
         if earlier:
             chosen_version = st.selectbox(
@@ -436,17 +436,17 @@ if history_tab.open:
                                key="rollback_sure")
             if st.button("Go back to this version", icon=":material/history:", disabled=not sure):
                 try:
-                    with app.working_database() as wcon:
+                    with data.working_database() as wcon:
                         # The working database as it is, in case it held changes not yet published.
-                        saved = upkeep.backup(wcon, upkeep.backup_dir(app.working_path()))
-                        restored, new_snap = app.store().rollback(wcon, chosen_version, who)
+                        saved = upkeep.backup(wcon, upkeep.backup_dir(data.working_path()))
+                        restored, new_snap = data.store().rollback(wcon, chosen_version, who)
                 except publish.NotPublished as exc:
                     st.error(md(str(exc)[:1].upper() + str(exc)[1:]), icon=":material/error:")
                 except (publish.PublishError, StorageError) as exc:
                     st.error(md(f"Nothing was changed: {exc}"), icon=":material/error:")
                 except (db.SchemaError, duckdb.Error, OSError) as exc:
                     st.error(md(f"Nothing was changed: the working database cannot be written "
-                                f"({app.ingest_problem(exc)})."), icon=":material/error:")
+                                f"({data.ingest_problem(exc)})."), icon=":material/error:")
                 else:
                     _after_write(f"Version {restored.version} was published again as version {new_snap.version}; "
                                  f"every page now shows it. The working database as it was is saved as {saved.name}.")
@@ -454,14 +454,14 @@ if history_tab.open:
         st.caption("Every build, import, replacement, reset, rollback and failed sign-in, newest first (the latest "
                    "200), read from the working database.")
         try:
-            with app.working_database() as wcon:
+            with data.working_database() as wcon:
                 log = upkeep.audit_log(wcon)
         except (publish.DatabaseBusy, db.SchemaError, duckdb.Error, OSError) as exc:
             st.warning(md(f"The working database cannot be read just now, so this is the log as of version "
-                          f"{current.version}: {app.ingest_problem(exc) if not isinstance(exc, publish.PublishError) else exc}"),
+                          f"{current.version}: {data.ingest_problem(exc) if not isinstance(exc, publish.PublishError) else exc}"),
                        icon=":material/hourglass:")
             log = upkeep.audit_log(con)
-        app.show_table(log)
+        display.show_table(log)
 
 # ---- Template and exports ----------------------------------------------------------------------
 if files_tab.open:
@@ -499,12 +499,12 @@ if files_tab.open:
                    "the data are synthetic.")
 
         st.subheader("The whole database")
-        demo_in = bool(con.execute("SELECT count(*) FROM survey_rounds WHERE is_demo").fetchone()[0])
+        demo_in = exports.demo_loaded(con)
         st.markdown("The published version of the DuckDB database (every table and view) that the pages "
                     "show now: a file that is never changed once published."
                     + (" It includes synthetic demonstration rounds (marked in survey_rounds.is_demo)."
                        if demo_in else ""))
-        published = app.current_version()
+        published = data.current_version()
         st.download_button(f"Download the database, version {published.version} (DuckDB)",
                            published.path.read_bytes,
                            file_name="pa_benchmark" + ("-includes-synthetic-demo" if demo_in else "") + ".duckdb",
@@ -524,7 +524,7 @@ if reset_tab.open:
         if st.button("Reset to the demonstration data", type="primary", icon=":material/restart_alt:",
                      disabled=confirm.strip() != "RESET"):
             def _reset(w: duckdb.DuckDBPyConnection) -> str:
-                saved = build.reset_to_demo(w, upkeep.backup_dir(app.working_path()), by=who)
+                saved = build.reset_to_demo(w, upkeep.backup_dir(data.working_path()), by=who)
                 return (f"The database was reset to the demonstration data. The previous database is saved as "
                         f"{saved.name}.")
 

@@ -12,12 +12,12 @@ import streamlit as st
 from lib.api import routes as api
 from lib.base.formatting import escape_markdown as md
 from lib.reports import opendata, opendata_dictionary, opendata_files
-from lib.web import app
+from lib.web import data, display, frame, pickers, urlstate
 
-app.require_frame(__file__)
+frame.require_frame(__file__)
 
-cached_files = app.per_version(opendata_files)
-cached_dictionary = app.per_version(opendata_dictionary)
+cached_files = data.per_version(opendata_files)
+cached_dictionary = data.per_version(opendata_dictionary)
 ALL = "all"
 
 st.title("Download the data")
@@ -30,14 +30,14 @@ st.markdown(
     "press a button."
 )
 
-rounds = app.rounds_table()
+rounds = pickers.rounds_table()
 years = [str(int(y)) for y in rounds["year"]]
-choice = app.url_choice(st.selectbox, "Rounds to download", [ALL, *years], key="downloads_rounds",
+choice = urlstate.url_choice(st.selectbox, "Rounds to download", [ALL, *years], key="downloads_rounds",
                         param="files", default=ALL,
                         format_func=lambda v: "All rounds together" if v == ALL else f"The {v} round",
                         help="One survey round, or every round in one file.")
 year = None if choice in (None, ALL) else int(choice)
-if (bool(rounds["is_demo"].any()) if year is None else app.is_demo(year)):
+if (bool(rounds["is_demo"].any()) if year is None else pickers.is_demo(year)):
     st.info("These files include **synthetic demonstration data**: every such row says so in its "
             "`data_note` column. They describe no real council.", icon=":material/science:")
 
@@ -53,7 +53,7 @@ for entry in cached_files.catalogue(year):
     buttons = st.columns(3)
     for column, (fmt, label) in zip(buttons, (("csv", "CSV"), ("xlsx", "Excel"), ("parquet", "Parquet")),
                                     strict=True):
-        column.download_button(f"{entry['title']} ({label})", app.deferred(opendata_files.builder(name, year, fmt)),
+        column.download_button(f"{entry['title']} ({label})", data.deferred(opendata_files.builder(name, year, fmt)),
                                file_name=opendata_files.file_name(name, year, fmt), mime=opendata_files.MEDIA_TYPES[fmt],
                                icon=":material/download:", on_click="ignore", key=f"download_{name}_{fmt}")
     st.markdown(f"The same data from the API: [`{entry['api']}`]({entry['api']}) (JSON) or "
@@ -68,7 +68,7 @@ st.markdown(
     "description is at [`/api/v1/openapi.json`](/api/v1/openapi.json); "
     "[`/api/v1/health`](/api/v1/health) says which published version is served."
 )
-app.show_table(api.endpoint_table())
+display.show_table(api.endpoint_table())
 
 st.header("Data dictionary")
 st.markdown(
@@ -81,11 +81,11 @@ columns = {"column": "Column", "meaning": "Meaning", "type": "Type", "unit": "Un
            "allowed_values": "Allowed values"}
 for name, spec in opendata.DATASETS.items():
     rows = dictionary[dictionary["dataset"] == name]
-    with app.on_demand(f"{spec.title} ({name}, {len(rows)} columns)", key=f"downloads_{name}") as opened:
+    with display.on_demand(f"{spec.title} ({name}, {len(rows)} columns)", key=f"downloads_{name}") as opened:
         if opened:
-            app.show_table(rows[list(columns)].rename(columns=columns))
-with app.on_demand(f"Columns only in the pages' own downloads ({len(cached_dictionary.page_only_columns())} columns)", key="downloads_page_only") as opened:
+            display.show_table(rows[list(columns)].rename(columns=columns))
+with display.on_demand(f"Columns only in the pages' own downloads ({len(cached_dictionary.page_only_columns())} columns)", key="downloads_page_only") as opened:
     if opened:
         st.markdown("Each page's \"Download\" file uses the names above for what the API also has; these "
                     "are the columns only those files have (the medians beside a council, the regional league).")
-        app.show_table(cached_dictionary.page_only_columns().rename(columns=columns))
+        display.show_table(cached_dictionary.page_only_columns().rename(columns=columns))

@@ -11,17 +11,17 @@ from lib.base.formatting import council_type_text, format_percent
 from lib.base.formatting import escape_markdown as md
 from lib.charts import gaps as charts
 from lib.reports import opendata
-from lib.web import app
+from lib.web import data, display, frame, pickers, urlstate
 
-app.require_frame(__file__)
+frame.require_frame(__file__)
 
-# Queries run once per published version and arguments, shared by every session (lib.web.app).
-cached_regions = app.per_version(regions)
-cached_gaps = app.per_version(gaps)
-cached_open = app.per_version(opendata)
-year = app.current_round()
-source = app.data_source(year)
-demo = app.is_demo(year)
+# Queries run once per published version and arguments, shared by every session (lib.web.data).
+cached_regions = data.per_version(regions)
+cached_gaps = data.per_version(gaps)
+cached_open = data.per_version(opendata)
+year = pickers.current_round()
+source = pickers.data_source(year)
+demo = pickers.is_demo(year)
 
 
 st.title("Gap finder")
@@ -42,15 +42,15 @@ sort_labels = {**gaps.SORTS, **{n: f"Standard {n}: {name} (highest first)" for n
 
 f1, f2, f3 = st.columns(3)
 with f1:
-    region = app.url_choice(
+    region = urlstate.url_choice(
         st.selectbox, "Region", [None, *region_names], key="gap_region", param="region", default=None,
         format_func=lambda c: "All of England" if c is None else region_names[c])
 with f2:
-    council_type = app.url_choice(
+    council_type = urlstate.url_choice(
         st.selectbox, "Type of council", [None, *types], key="gap_type", param="type", default=None,
         format_func=lambda t: "All types" if t is None else council_type_text(t))
 with f3:
-    sort = app.url_choice(
+    sort = urlstate.url_choice(
         st.selectbox, "Order councils by", list(sort_labels), key="gap_sort", param="sort", default="overall",
         format_func=sort_labels.get,
         help="Overall score, name, region, or one standard's score (highest first).")
@@ -60,8 +60,8 @@ where_text = f" ({where})" if where else ""
 
 # ---- 1. Councils x standards -----------------------------------------------------------------
 st.header("Councils against the nine standards")
-frame = cached_gaps.heatmap_frame(year, region=region, council_type=council_type, sort=sort)
-n_councils = frame["authority_code"].nunique()
+heatmap = cached_gaps.heatmap_frame(year, region=region, council_type=council_type, sort=sort)
+n_councils = heatmap["authority_code"].nunique()
 if n_councils == 0:
     st.info(f"No council{md(where_text)} responded in {year}. Choose another region or type.")
 else:
@@ -72,23 +72,23 @@ else:
         "not a score of zero. Sorted by "
         f"{md(sort_labels[sort][0].lower() + sort_labels[sort][1:])}."
     )
-    not_asked = gaps.standards_not_asked(frame)
+    not_asked = gaps.standards_not_asked(heatmap)
     if not_asked:
         st.markdown(f"The {year} questionnaire did not ask about standards "
                     f"{', '.join(map(str, not_asked))}: those columns say **Not asked**.")
     st.plotly_chart(
-        app.chart(charts.score_heatmap, frame, source=source,
+        data.chart(charts.score_heatmap, heatmap, source=source,
                              title=f"Standard scores of {n_councils} responding councils{where_text}, {year}"),
         width="stretch", key="gap_heatmap")
-    with app.on_demand(f"Table: the same scores with their bands ({n_councils} councils)", key="gaps_heatmap") as opened:
+    with display.on_demand(f"Table: the same scores with their bands ({n_councils} councils)", key="gaps_heatmap") as opened:
         if opened:
-            app.show_table(gaps.heatmap_table(frame))
+            display.show_table(gaps.heatmap_table(heatmap))
 
 # ---- 2. Questions most often unmet -----------------------------------------------------------
 st.header("Kinds of support most often missing")
 QUESTION_SETS = {"report": "Only questions the 2015 survey asked",
                  "all": "Also the questions the standards add"}
-question_set = app.url_choice(
+question_set = urlstate.url_choice(
     st.radio, "Questions to rank", list(QUESTION_SETS), key="gap_question_set", param="questions",
     default="report", absent_means_default=True, format_func=QUESTION_SETS.get, horizontal=True,
     help="The standards ask for some evidence the 2015 survey never collected (apprenticeships, "
@@ -115,19 +115,19 @@ else:
                f"{md(scope_name)} ({format_percent(cov['coverage'])} coverage), {year}. Council type filter does "
                "not apply here.")
     st.plotly_chart(
-        app.chart(charts.unmet_bars, scoped, source=source, england=england if region else None,
+        data.chart(charts.unmet_bars, scoped, source=source, england=england if region else None,
                           title=f"Share of councils without each kind of support, {scope_name}, {year}"),
         width="stretch", key="gap_unmet")
-    with app.on_demand("Table: share of responding councils by answer (%)", key="gaps_unmet") as opened:
+    with display.on_demand("Table: share of responding councils by answer (%)", key="gaps_unmet") as opened:
         if opened:
-            app.show_table(gaps.unmet_table(scoped, england if region else None))
+            display.show_table(gaps.unmet_table(scoped, england if region else None))
 
 # ---- 3. Which councils lack X ----------------------------------------------------------------
 st.header("Which councils lack a kind of support")
 questions = cached_gaps.scored_questions(year)
 by_id = questions.set_index("question_id")
 ordered = list(england["question_id"]) + [q for q in questions["question_id"] if q not in set(england["question_id"])]
-question_id = app.url_choice(
+question_id = urlstate.url_choice(
     st.selectbox, "Kind of support", ordered, key="gap_question", param="question", default=ordered[0] if ordered else None,
     format_func=lambda q: (f"{gaps.question_label(by_id.loc[q, 'topic'], by_id.loc[q, 'from_report'])} "
                            f"(standard {by_id.loc[q, 'standard']})"),
@@ -136,7 +136,7 @@ if question_id is not None:
     question = by_id.loc[question_id].copy()
     question["question_id"] = question_id
     lacking = cached_gaps.councils_lacking(year, question_id, region=region, council_type=council_type)
-    total = frame["authority_code"].nunique()
+    total = heatmap["authority_code"].nunique()
     st.markdown(f"*{md(question['wording'])}*")
     counts = lacking["answer_label"].value_counts(sort=False)
     breakdown = "; ".join(f"{md(label)}: {n}" for label, n in counts.items())
@@ -152,16 +152,16 @@ if question_id is not None:
         shown.columns = ["Council", "Region", "Type", "Answer", "Who is developing it"]
         if not (shown["Who is developing it"] != "").any():
             shown = shown.drop(columns="Who is developing it")
-        app.show_table(shown)
+        display.show_table(shown)
         export = exports.label_demo(gaps.lacking_export(lacking, question, year), demo)
         st.download_button(
             "Download this list (CSV)", lambda table=export: exports.to_csv_bytes(table),  # built when pressed
             file_name=f"councils-without-{question_id}-{year}.csv", mime="text/csv",
             icon=":material/download:", key="gap_download")
         if year not in cached_open.withheld_rounds():
-            app.api_link("Every responding council's answer to this question", "answers", round=year,
+            display.api_link("Every responding council's answer to this question", "answers", round=year,
                          question=question_id, region=region, type=council_type)
-        app.api_link("Each question's shares of councils, nationally, by region and by type", "summary",
+        display.api_link("Each question's shares of councils, nationally, by region and by type", "summary",
                      round=year)
     missing = cached_gaps.non_respondents(year, region=region, council_type=council_type)
     if len(missing):
@@ -184,12 +184,12 @@ else:
         f"councils responded in {prev} and {int(change['respondents'].iloc[0])} in {year}; they are not all "
         "the same councils, so this compares two national pictures rather than tracking each council."
     )
-    st.plotly_chart(app.chart(charts.change_dots, change, source=source, year=year, previous_year=prev),
+    st.plotly_chart(data.chart(charts.change_dots, change, source=source, year=year, previous_year=prev),
                     width="stretch", key="gap_change")
-    with app.on_demand("Table: change in points, question by question", key="gaps_change") as opened:
+    with display.on_demand("Table: change in points, question by question", key="gaps_change") as opened:
         if opened:
             table = gaps.change_table(change, year, prev)
-            app.show_table(table, column_config={
+            display.show_table(table, column_config={
                 c: st.column_config.NumberColumn(c, format="%+d" if "points" in c else "%d%%")
                 for c in table.columns[2:]})
 
@@ -227,11 +227,11 @@ else:
     if len(far):
         st.markdown("More than 3 points apart: " + "; ".join(
             f"{md(r.topic)} ({md(r.answer.lower())}): {r.difference:+.0f}" for r in far.itertuples()) + ".")
-    st.plotly_chart(app.chart(charts.published_dots, published, source=source, year=year), width="stretch",
+    st.plotly_chart(data.chart(charts.published_dots, published, source=source, year=year), width="stretch",
                     key="gap_published")
-    with app.on_demand(f"Table: {len(published)} published figures and this database's shares", key="gaps_published") as opened:
+    with display.on_demand(f"Table: {len(published)} published figures and this database's shares", key="gaps_published") as opened:
         if opened:
-            app.show_table(gaps.published_table(published))
+            display.show_table(gaps.published_table(published))
 
 changes = cached_gaps.published_changes(year)
 if len(changes):
@@ -241,7 +241,7 @@ if len(changes):
         f"The report also gives {len(changes)} changes since the year before, in percentage points, "
         f"for the share with the support in place or partly. Set against {prev_text}:"
     )
-    app.show_table(gaps.published_changes_table(changes))
+    display.show_table(gaps.published_changes_table(changes))
     if demo:
         st.caption("Where the report gives a change but no level for the later year, the demonstration "
                    "data could not be calibrated to it, so the two may differ.")

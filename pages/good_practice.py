@@ -10,14 +10,14 @@ import streamlit as st
 from lib.analysis import good_practice as gp
 from lib.analysis import scorecard
 from lib.base.formatting import escape_markdown as md
-from lib.web import app
+from lib.web import data, display, frame, pickers, urlstate
 
-app.require_frame(__file__)
+frame.require_frame(__file__)
 
-# Queries run once per published version and arguments, shared by every session (lib.web.app).
-cached_gp = app.per_version(gp)
-cached_scorecard = app.per_version(scorecard)
-year = app.current_round()
+# Queries run once per published version and arguments, shared by every session (lib.web.data).
+cached_gp = data.per_version(gp)
+cached_scorecard = data.per_version(scorecard)
+year = pickers.current_round()
 
 _URL_OK = re.compile(r"^https?://[^\s<>()\[\]]+$")
 
@@ -35,22 +35,22 @@ regions = cached_gp.region_options()
 
 c1, c2 = st.columns(2)
 with c1:
-    chosen_standards = app.url_multichoice(
+    chosen_standards = urlstate.url_multichoice(
         "Standard", list(standard_names), key="gp_standard", param="standard",
         format_func=lambda n: f"{n}. {standard_names[n]}", placeholder="All nine standards")
 with c2:
-    chosen_regions = app.url_multichoice(
+    chosen_regions = urlstate.url_multichoice(
         "Region of the council", list(regions), key="gp_region", param="region", format_func=regions.get,
         placeholder="All regions",
         help=f"Examples from a group of councils or an unnamed council are under "
              f"'{gp.NO_COUNCIL_LABEL}'.")
 c3, c4 = st.columns(2)
 with c3:
-    text = app.url_text("Search titles, organisations and summaries", key="gp_text", param="q",
+    text = urlstate.url_text("Search titles, organisations and summaries", key="gp_text", param="q",
                         placeholder="For example: peer, register, apprenticeship",
                         help="Every word must appear. Not case-sensitive.")
 with c4:
-    chosen_sources = app.url_multichoice("Source document", list(gp.SOURCES), key="gp_source", param="source",
+    chosen_sources = urlstate.url_multichoice("Source document", list(gp.SOURCES), key="gp_source", param="source",
                                          format_func=gp.SOURCES.get, placeholder="Both documents")
 
 examples = cached_gp.find_examples(standards=chosen_standards, regions=chosen_regions, text=text,
@@ -68,7 +68,7 @@ if examples.empty:
 else:
     st.markdown(f"**{len(examples)} of {total} examples**" + (" match your filters." if filtered else "."))
 
-councils = app.round_councils(year)
+councils = pickers.round_councils(year)
 in_round = set(councils["authority_code"])
 linked = tuple(c for c in examples["authority_code"] if isinstance(c, str) and c in in_round)
 links = cached_scorecard.scorecard_links(linked, year) if linked else {}
@@ -84,13 +84,13 @@ for ex in examples.itertuples():
         link = links.get(ex.authority_code) if isinstance(ex.authority_code, str) else None
         with st.container(horizontal=True, gap="medium"):
             if link is not None:
-                app.council_link(link, ex.council_name)
+                display.council_link(link, ex.council_name)
             for n in ex.standards:
                 st.page_link("pages/gaps.py", label=f"Gap finder: standard {n}",
                              icon=":material/search_insights:",
                              query_params={"sort": str(n), "round": str(year)})
         if link is not None:
-            app.council_link_note(link)
+            display.council_link_note(link)
 
 st.header("The report's recommendations")
 recs = cached_gp.recommendations(chosen_standards or None)

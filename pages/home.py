@@ -9,14 +9,14 @@ from lib.base.formatting import DASH, format_percent, format_score
 from lib.base.formatting import escape_markdown as md
 from lib.charts import national as charts
 from lib.reference import hexmap
-from lib.web import app
+from lib.web import data, display, frame, pickers
 
-app.require_frame(__file__)
+frame.require_frame(__file__)
 
-# Queries run once per published version and arguments, shared by every session (lib.web.app).
-cached_national = app.per_version(national)
-year = app.current_round()
-source = app.data_source(year)
+# Queries run once per published version and arguments, shared by every session (lib.web.data).
+cached_national = data.per_version(national)
+year = pickers.current_round()
+source = pickers.data_source(year)
 
 st.title("Support for individual employers and PAs in England")
 st.markdown(
@@ -46,31 +46,31 @@ st.caption(f"Response rate: {summary.respondents} of {summary.councils} councils
 
 st.header("How councils do on each standard")
 bands = cached_national.standards_by_band(year)
-st.plotly_chart(app.chart(charts.standards_band_bar, bands, source=source), width="stretch")
-with app.on_demand("Table: councils in each band, by standard", key="home_bands") as opened:
+st.plotly_chart(data.chart(charts.standards_band_bar, bands, source=source), width="stretch")
+with display.on_demand("Table: councils in each band, by standard", key="home_bands") as opened:
     if opened:
         table = bands.pivot_table(index=["standard", "short_name"], columns="band_label", values="councils",
                                   aggfunc="sum", sort=False).reset_index()
         table = table.merge(medians[["standard", "median_score"]], on="standard")
         table["median_score"] = [format_score(v) for v in table["median_score"]]
-        app.show_table(table.rename(columns={"standard": "Standard", "short_name": "Name",
+        display.show_table(table.rename(columns={"standard": "Standard", "short_name": "Name",
                                              "median_score": "Median score"}))
 
 left, right = st.columns([3, 2])
 with left:
     st.header("Spread of overall scores")
-    st.plotly_chart(app.chart(charts.score_histogram, ranked, source=source), width="stretch")
+    st.plotly_chart(data.chart(charts.score_histogram, ranked, source=source), width="stretch")
     st.caption(f"{len(ranked)} councils ranked. Councils with too few evidenced standards are not ranked.")
 with right:
     st.header("Map of overall scores")
     cells = cached_national.map_values(year)
-    st.plotly_chart(app.chart(hexmap.hex_map_figure, cells, title="", colour_label="Overall score", height=420),
+    st.plotly_chart(data.chart(hexmap.hex_map_figure, cells, title="", colour_label="Overall score", height=420),
                     width="stretch")
     st.caption("One hexagon per council, arranged to resemble England. Grey: no response this round.")
     st.page_link("pages/regions.py", label="Full map and regional comparison", icon=":material/map:")
-with app.on_demand("Table: every ranked council's overall score and band", key="home_ranking") as opened:
+with display.on_demand("Table: every ranked council's overall score and band", key="home_ranking") as opened:
     if opened:
-        app.show_table(national.ranking_table(ranked))
+        display.show_table(national.ranking_table(ranked))
 
 change = cached_national.change_since_previous(year)
 st.header("What changed since the previous round")
@@ -87,4 +87,4 @@ else:
     note = national.questions_change_note(change)
     if note:
         st.caption(md(note))
-    app.show_table(national.change_table(change, year))
+    display.show_table(national.change_table(change, year))

@@ -8,12 +8,12 @@ import streamlit as st
 from lib.analysis import methodology as meth
 from lib.base.formatting import escape_markdown as md
 from lib.base.formatting import format_percent
-from lib.web import app
+from lib.web import data, display, frame, pickers
 
-app.require_frame(__file__)
+frame.require_frame(__file__)
 
-# Queries run once per published version and arguments, shared by every session (lib.web.app).
-cached_meth = app.per_version(meth)
+# Queries run once per published version and arguments, shared by every session (lib.web.data).
+cached_meth = data.per_version(meth)
 
 
 def and_list(items: list[str]) -> str:
@@ -21,7 +21,7 @@ def and_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-year = app.current_round()
+year = pickers.current_round()
 
 st.title("Methodology")
 st.markdown(
@@ -54,18 +54,18 @@ columns = {"id": "Question id", "wording": "Question", "audience_label": "About 
            "origin": "Where it comes from", "asked_from": "Asked from"}
 for s in standards.itertuples():
     qs = questions[questions["standard"] == s.number]
-    with app.on_demand(f"Standard {s.number}: {s.short_name} ({len(qs)} questions)", key=f"method_standard_{s.number}") as opened:
+    with display.on_demand(f"Standard {s.number}: {s.short_name} ({len(qs)} questions)", key=f"method_standard_{s.number}") as opened:
         if opened:
             st.markdown(f"**What meeting it looks like:** {md(s.looks_like)}")
-            app.show_table(qs[list(columns)].rename(columns=columns),
+            display.show_table(qs[list(columns)].rename(columns=columns),
                            column_config={"Weight in its standard": st.column_config.NumberColumn(format="%g"),
                                           "Asked from": st.column_config.NumberColumn(format="%d")})
 context = questions[~questions["scored"]]
 if len(context):
-    with app.on_demand(f"Context questions, not scored ({len(context)})", key="method_context") as opened:
+    with display.on_demand(f"Context questions, not scored ({len(context)})", key="method_context") as opened:
         if opened:
             st.markdown("Recorded and reported alongside the scores, but they earn no credit.")
-            app.show_table(context[list(columns)].rename(columns=columns),
+            display.show_table(context[list(columns)].rename(columns=columns),
                            column_config={"Weight in its standard": None,
                                           "Asked from": st.column_config.NumberColumn(format="%d")})
 
@@ -94,7 +94,7 @@ def answer_set_table(group) -> None:
     notes = [("Counts as unknown" if u else "") + ("; " if u and p else "")
              + ("Council also names who provides it" if p else "")
              for u, p in zip(group["is_unknown"], group["allows_providers"], strict=True)]
-    app.show_table(group.assign(note=notes)[["label", "score", "outcome_label", "note"]].rename(
+    display.show_table(group.assign(note=notes)[["label", "score", "outcome_label", "note"]].rename(
         columns={"label": "Answer", "score": "Credit (0 to 1)", "outcome_label": "Counts as",
                  "note": "Notes"}),
         column_config={"Credit (0 to 1)": st.column_config.NumberColumn(format="%g")})
@@ -103,7 +103,7 @@ def answer_set_table(group) -> None:
 if sets:
     answer_set_table(sets[0][1])
 if len(sets) > 1:
-    with app.on_demand(f"The other {len(sets) - 1} sets of answers", key="method_answer_sets") as opened:
+    with display.on_demand(f"The other {len(sets) - 1} sets of answers", key="method_answer_sets") as opened:
         if opened:
             for _, group in sets[1:]:
                 answer_set_table(group)
@@ -128,19 +128,19 @@ st.markdown(
     "about is enough. Councils with the same score share a rank."
 )
 rule = cached_meth.rank_rule()
-app.show_table(rule.assign(standards=rule["standards"].map(lambda s: ", ".join(map(str, s))))[
+display.show_table(rule.assign(standards=rule["standards"].map(lambda s: ", ".join(map(str, s))))[
     ["round_year", "standards_asked", "standards", "min_standards"]].rename(columns={
         "round_year": "Round", "standards_asked": "Standards asked about",
         "standards": "Which standards", "min_standards": "Standards needed to be ranked"}),
     column_config={"Round": st.column_config.NumberColumn(format="%d")})
-with app.on_demand("Weights of the nine standards in the overall score", key="method_weights") as opened:
+with display.on_demand("Weights of the nine standards in the overall score", key="method_weights") as opened:
     if opened:
-        app.show_table(weights, column_config={
+        display.show_table(weights, column_config={
             "Weight in the overall score": st.column_config.NumberColumn(format="%g")})
 
 st.subheader("4. Bands")
 st.markdown("Each standard score, and the overall score, falls in one band:")
-app.show_table(
+display.show_table(
     bands.assign(range=[meth.band_range_text(lo, hi) for lo, hi in zip(bands["min_score"], bands["below"], strict=True)])[
         ["label", "min_score", "range", "description"]].rename(columns={
             "label": "Band", "min_score": "Minimum score", "range": "Scores", "description": "What it means"}),
@@ -171,7 +171,7 @@ st.markdown(
 
 # ---- Data provenance ---------------------------------------------------------------------------
 st.header("Where the data comes from")
-published = app.current_version()
+published = data.current_version()
 st.markdown(f"Every page shows **version {published.version}** of the data, published "
             f"{published.published_at:%-d %B %Y at %H:%M}. A published version never changes: a new "
             "import makes a new version, and an administrator can go back to an earlier one.")
@@ -183,7 +183,7 @@ shown = rounds.assign(
     response=[f"{int(r)} of {int(c)} ({format_percent(v)})" for r, c, v in
               zip(rounds["respondents"], rounds["councils"], rounds["coverage"], strict=True)],
 )
-app.show_table(
+display.show_table(
     shown[["year", "label", "kind", "council_set", "response", "loaded"]].rename(columns={
         "year": "Round", "label": "Label", "kind": "Data", "council_set": "Council set",
         "response": "Responding councils", "loaded": "Loaded into this database"}),
@@ -231,9 +231,9 @@ if rounds["is_demo"].any():
         "patterns are the program's assumptions, not findings:")
     st.markdown("\n".join(f"- {md(a)}" for a in meth.demo_assumptions()))
     effects = cached_meth.demo_effects()
-    with app.on_demand("Regional and council-type effects in the demonstration data", key="method_demo_effects") as opened:
+    with display.on_demand("Regional and council-type effects in the demonstration data", key="method_demo_effects") as opened:
         if opened:
-            app.show_table(effects.rename(columns={
+            display.show_table(effects.rename(columns={
                 "kind": "Effect of", "group": "Group", "effect": "Effect on readiness (standard deviations)",
                 "mean_score": f"Average overall score, {demo_years.split(' and ')[-1]}"}),
                 column_config={"Effect on readiness (standard deviations)": st.column_config.NumberColumn(format="%+.2f")})
@@ -288,7 +288,7 @@ lines.append(
     + md(meth.reorganisation_years(lineage)) + "."
 )
 st.markdown("\n".join(f"- {line}" for line in lines))
-app.show_table(
+display.show_table(
     quality.assign(no_evidence=[f"{int(n)} of {int(c)}" for n, c in
                                 zip(quality["no_evidence"], quality["standard_cells"], strict=True)])[
         ["round_year", "respondents", "expected", "dont_know", "missing", "no_evidence"]].rename(
@@ -300,9 +300,9 @@ app.show_table(
                    "Scored answers expected": st.column_config.NumberColumn(format="%d"),
                    "Don't know answers": st.column_config.NumberColumn(format="%d"),
                    "Missing answers": st.column_config.NumberColumn(format="%d")})
-with app.on_demand("Council reorganisations since the earliest round's council set", key="method_reorganisations") as opened:
+with display.on_demand("Council reorganisations since the earliest round's council set", key="method_reorganisations") as opened:
     if opened:
-        app.show_table(meth.reorganisation_table(lineage))
+        display.show_table(meth.reorganisation_table(lineage))
 
 # ---- Sources -------------------------------------------------------------------------------------
 st.header("Sources")

@@ -12,18 +12,18 @@ from lib.charts import band_cell_styles
 from lib.charts import peers as charts
 from lib.reports import opendata_files
 from lib.scoring import views as scoring
-from lib.web import app
+from lib.web import data, display, frame, pickers, urlstate
 
-app.require_frame(__file__)
+frame.require_frame(__file__)
 
-# Queries run once per published version and arguments, shared by every session (lib.web.app).
-cached_scoring = app.per_version(scoring)
-cached_scorecard = app.per_version(scorecard)
-cached_regions = app.per_version(regions)
-cached_peers = app.per_version(peers)
-year = app.current_round()
-source = app.data_source(year)
-demo = app.is_demo(year)
+# Queries run once per published version and arguments, shared by every session (lib.web.data).
+cached_scoring = data.per_version(scoring)
+cached_scorecard = data.per_version(scorecard)
+cached_regions = data.per_version(regions)
+cached_peers = data.per_version(peers)
+year = pickers.current_round()
+source = pickers.data_source(year)
+demo = pickers.is_demo(year)
 
 
 st.title("Peer comparison")
@@ -34,7 +34,7 @@ st.markdown(
     "The choices are kept in the page's link."
 )
 
-code = app.council_picker(year, key="peers_council")
+code = pickers.council_picker(year, key="peers_council")
 if code is None:
     st.info("Choose a council to compare. Type part of its name or its ONS code.",
             icon=":material/compare_arrows:")
@@ -55,29 +55,29 @@ mode_labels = {
     "similar": "Most similar answers",
     "custom": "Councils I choose",
 }
-mode = app.url_choice(st.radio, "Compare with", list(peers.MODES), key="peers_mode", param="peers",
+mode = urlstate.url_choice(st.radio, "Compare with", list(peers.MODES), key="peers_mode", param="peers",
                   default=peers.DEFAULT_MODE, format_func=mode_labels.get, horizontal=True,
                   help="Which councils make up the peer group.")
 
 custom: list[str] = []
 k = peers.K_DEFAULT
 if mode == "similar":
-    wanted_k = peers.parse_k(app.query_param("k"))
+    wanted_k = peers.parse_k(urlstate.query_param("k"))
     if st.session_state.get("peers_k") is None or st.session_state.get("peers_k__url") != wanted_k:
         st.session_state["peers_k"] = wanted_k
     k = st.slider("Number of peers", peers.K_MIN, peers.K_MAX, key="peers_k",
                   help="How many of the most similar councils to show.")
     st.session_state["peers_k__url"] = k
-    app.set_query_params(k=k, custom=None)
+    urlstate.set_query_params(k=k, custom=None)
     st.caption(md(cached_peers.similarity_method()))
 elif mode == "custom":
-    councils = app.round_councils(year)
+    councils = pickers.round_councils(year)
     options = [c for c in councils["authority_code"] if c != code]
     labels = dict(zip(councils["authority_code"], councils["display_name"], strict=True))
-    raw = app.query_param("custom")
+    raw = urlstate.query_param("custom")
     parsed = peers.parse_custom(raw, councils["authority_code"], exclude=code)
     if parsed.message:
-        st.warning(app.echo(parsed.message, limit=300), icon=":material/warning:")
+        st.warning(urlstate.echo(parsed.message, limit=300), icon=":material/warning:")
     if st.session_state.get("peers_custom__url") != raw or "peers_custom" not in st.session_state:
         st.session_state["peers_custom"] = parsed.codes
     custom = st.multiselect("Councils to compare with", options, key="peers_custom", format_func=labels.get,
@@ -85,9 +85,9 @@ elif mode == "custom":
                             max_selections=30)
     kept = ",".join(custom) or None
     st.session_state["peers_custom__url"] = kept
-    app.set_query_params(custom=kept, k=None)
+    urlstate.set_query_params(custom=kept, k=None)
 else:
-    app.set_query_params(k=None, custom=None)
+    urlstate.set_query_params(k=None, custom=None)
 
 # ---- A council that did not respond ---------------------------------------------------------
 if not responded:
@@ -102,7 +102,7 @@ if not responded:
         text += " It has not responded in any round in the database."
     st.warning(text, icon=":material/info:")
     if nearest is not None:
-        st.button(f"Compare in the {nearest} round instead", on_click=app.switch_round, args=(nearest,),
+        st.button(f"Compare in the {nearest} round instead", on_click=pickers.switch_round, args=(nearest,),
                   icon=":material/history:")
     if mode == "similar":
         st.stop()
@@ -156,10 +156,10 @@ st.markdown(
 )
 
 
-def _highlight(frame: pd.DataFrame) -> pd.DataFrame:
+def _highlight(rows: pd.DataFrame) -> pd.DataFrame:
     """Band tints, plus bold text for the chosen council's row and the median row."""
     styles = band_cell_styles(table_bands.drop(columns=["code"]))
-    for i, kind in enumerate(frame["Row"]):
+    for i, kind in enumerate(rows["Row"]):
         if kind == peers.ROW_COUNCIL:
             styles.iloc[i] = [s + ("; " if s else "") + "font-weight: bold" for s in styles.iloc[i]]
             styles.iloc[i, 0] = "background-color: #1B1B1B; color: #FFFFFF; font-weight: bold"
@@ -182,28 +182,28 @@ st.caption("Scroll the table sideways for every standard. 'No evidence': no usab
 
 # ---- Chart ----------------------------------------------------------------------------------
 st.subheader("Standard by standard")
-frame = peers.chart_frame(code, long, medians)
+standards = peers.chart_frame(code, long, medians)
 bands = cached_scoring.band_scale()
-if frame["score"].notna().any():
-    fig = app.chart(charts.peer_standards_chart,
-        frame, council_name=name, source=source, bands=bands,
+if standards["score"].notna().any():
+    fig = data.chart(charts.peer_standards_chart,
+        standards, council_name=name, source=source, bands=bands,
         title=f"{name} against its peers, {year}" if responded else f"{name}'s peers, {year}")
     st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
     st.caption((f"Black dot (lower line of each standard): {md(name)}. " if responded else "")
                + "Green diamond: the peer median. Grey circles: the peers; a bigger circle is several "
                "peers with the same score. Shaded areas and the words along the top mark the bands.")
-    with app.on_demand("Table: the council, the peer median and the range of peers on each standard", key="peers_range") as opened:
+    with display.on_demand("Table: the council, the peer median and the range of peers on each standard", key="peers_range") as opened:
         if opened:
-            app.show_table(peers.standards_table(frame, name, responded))
+            display.show_table(peers.standards_table(standards, name, responded))
 else:
     st.info(f"None of these councils has scores in {year}, so there is nothing to chart.")
 
 # ---- Download -------------------------------------------------------------------------------
 compared = peers.compared_codes(table)
 st.download_button("Download this comparison (CSV)",
-                   app.deferred(opendata_files.shown("scores", round=year, council=compared)),
+                   data.deferred(opendata_files.shown("scores", round=year, council=compared)),
                    file_name=f"peers_{code}_{mode}_{year}.csv", mime="text/csv",
                    icon=":material/download:", on_click="ignore",
                    help="The overall and standard scores of the council and its peers, a row each (level "
                         "says which), in the open data's columns.")
-app.api_link("The same rows as the comparison's file", "scores", round=year, council=compared)
+display.api_link("The same rows as the comparison's file", "scores", round=year, council=compared)

@@ -13,13 +13,13 @@ from lib.analysis import plan
 from lib.base.formatting import escape_markdown as md
 from lib.base.formatting import format_percent, format_score
 from lib.reports import plan_html
-from lib.web import app
+from lib.web import data, frame, pickers, urlstate
 
-app.require_frame(__file__)
+frame.require_frame(__file__)
 
-con = app.cursor()
-year = app.current_round()
-cached_plan = app.per_version(plan)
+con = data.cursor()
+year = pickers.current_round()
+cached_plan = data.per_version(plan)
 
 st.title("Improvement plan")
 st.markdown(
@@ -29,7 +29,7 @@ st.markdown(
     "to the good practice for its standard. Nothing here is saved."
 )
 
-code = app.council_picker(year, key="plan_council")
+code = pickers.council_picker(year, key="plan_council")
 if code is None:
     st.info("Choose a council above: type part of its name or its ONS code. Then choose a target.",
             icon=":material/flag:")
@@ -38,11 +38,11 @@ if code is None:
 choices = cached_plan.target_choices(code, year)
 left, right = st.columns(2)
 with left:
-    target_key = app.url_choice(st.selectbox, "Target", list(choices), key="plan_target", param="target",
+    target_key = urlstate.url_choice(st.selectbox, "Target", list(choices), key="plan_target", param="target",
                                 default="overall", format_func=choices.get,
                                 help="The band above the council's current band, overall or on one standard.")
 with right:
-    peer_mode = app.url_choice(st.selectbox, "Similar councils", list(plan.PEER_MODES), key="plan_peers",
+    peer_mode = urlstate.url_choice(st.selectbox, "Similar councils", list(plan.PEER_MODES), key="plan_peers",
                                param="peers", default=plan.DEFAULT_PEER_MODE, format_func=plan.PEER_MODES.get,
                                help="Whose answers make a change cheaper: the councils with the most similar "
                                     "answers (as on the Peer comparison page), or those of the same type or region.")
@@ -97,11 +97,11 @@ st.caption(f"Similar councils ({md(plan.PEER_MODES[result.peer_mode].lower())}, 
            f"that responded in {year}): {peers}. Every plan is scored by the same calculation as the published "
            "scores and the Self-assessment page.")
 
-demo = app.is_demo(year)
+demo = pickers.is_demo(year)
 stem = f"improvement-plan-{code}-{year}-{target.key}"
 st.download_button(
     "Download the plan (HTML, one page)",
-    app.deferred(lambda c: plan_html.plan_html(c, result, is_demo=demo).encode("utf-8")),
+    data.deferred(lambda c: plan_html.plan_html(c, result, is_demo=demo).encode("utf-8")),
     file_name=f"{stem}.html", mime="text/html", icon=":material/download:", on_click="ignore",
     help="The target and the plans on one A4 page to print or share.")
 if demo:

@@ -13,16 +13,16 @@ from lib.charts import regions as charts
 from lib.reference import hexmap
 from lib.reports import opendata_files
 from lib.scoring import views as scoring
-from lib.web import app
+from lib.web import data, display, frame, pickers, urlstate
 
-app.require_frame(__file__)
+frame.require_frame(__file__)
 
-# Queries run once per published version and arguments, shared by every session (lib.web.app).
-cached_scoring = app.per_version(scoring)
-cached_regions = app.per_version(regions)
-year = app.current_round()
-source = app.data_source(year)
-demo = app.is_demo(year)
+# Queries run once per published version and arguments, shared by every session (lib.web.data).
+cached_scoring = data.per_version(scoring)
+cached_regions = data.per_version(regions)
+year = pickers.current_round()
+source = pickers.data_source(year)
+demo = pickers.is_demo(year)
 
 
 st.title("Regional comparison")
@@ -37,15 +37,15 @@ st.markdown(
 asked = cached_regions.standards_asked(year)
 asked_numbers = [int(n) for n in asked.loc[asked["asked"], "standard"]]
 standard_names = dict(zip(asked["standard"].astype(int), asked["short_name"], strict=True))
-requested = app.query_param("standard")
+requested = urlstate.query_param("standard")
 if requested and requested != regions.OVERALL and regions.parse_standard(requested, asked_numbers) is None:
-    st.info(f"Standard {app.echo(requested)} was not asked about in the {year} survey, so the map shows the "
+    st.info(f"Standard {urlstate.echo(requested)} was not asked about in the {year} survey, so the map shows the "
             "overall score.", icon=":material/info:")
-    app.set_query_params(standard=None)
+    urlstate.set_query_params(standard=None)
 
 c1, c2 = st.columns(2)
 with c1:
-    choice = app.url_choice(
+    choice = urlstate.url_choice(
         st.selectbox, "Colour the map by", [regions.OVERALL, *[str(n) for n in asked_numbers]],
         key="reg_standard", param="standard", default=regions.OVERALL,
         format_func=lambda v: "Overall score" if v == regions.OVERALL
@@ -53,7 +53,7 @@ with c1:
         help="The overall score, or one standard's score (0 to 100).",
     )
 with c2:
-    council_type = app.url_choice(
+    council_type = urlstate.url_choice(
         st.selectbox, "Type of council", [None, *regions.TYPE_FILTERS], key="reg_type", param="type",
         default=None, format_func=lambda t: "All types" if t is None else council_type_text(t),
         help="Compare one type of council only. The map, league table, heat map and council list "
@@ -71,7 +71,7 @@ st.header("Map of councils")
 cells = cached_regions.map_cells(year, standard, council_type)
 map_col, side_col = st.columns([3, 2], gap="large")
 with map_col:
-    fig = app.chart(charts.region_hex_map,
+    fig = data.chart(charts.region_hex_map,
         cells, colour_label="Score", source=source,
         title=f"{measure_name}, {year}" + (f": {type_plural}" if type_plural else ""),
         filter_note=f"Not one of the {type_plural} (outside the filter)" if type_plural else None,
@@ -80,7 +80,7 @@ with map_col:
                             key="reg_map", config={"displayModeBar": False})
     picked = hexmap.selected_code(event)
     if picked:
-        st.session_state[app.CHOSEN_COUNCIL] = picked
+        st.session_state[pickers.CHOSEN_COUNCIL] = picked
         st.switch_page("pages/scorecard.py", query_params={"authority": picked, "round": str(year)})
 with side_col:
     shown = cells[cells["in_filter"]]
@@ -104,9 +104,9 @@ with side_col:
     if target:
         st.page_link("pages/scorecard.py", label=f"Open the scorecard for {md(names[target])}",
                      icon=":material/assignment:", query_params={"authority": target, "round": str(year)})
-with app.on_demand("Table: every council on the map, with region, type, score and rank", key="regions_map") as opened:
+with display.on_demand("Table: every council on the map, with region, type, score and rank", key="regions_map") as opened:
     if opened:
-        app.show_table(regions.map_table(shown, year))
+        display.show_table(regions.map_table(shown, year))
         st.caption("Councils outside the type filter are left out of this table."
                    if type_plural else "Sorted by council name.")
 
@@ -126,13 +126,13 @@ else:
         "coverage is low is described by few of its councils: read its figures with care."
     )
     st.plotly_chart(
-        app.chart(charts.league_chart, league, england_median=england["median_score"], source=source,
+        data.chart(charts.league_chart, league, england_median=england["median_score"], source=source,
                             title=f"Median overall score by region, {year}"
                                   + (f": {type_plural}" if type_plural else "")),
         width="stretch", config={"displayModeBar": False},
     )
     league_shown = regions.league_table(league)
-    app.show_table(league_shown, column_config={
+    display.show_table(league_shown, column_config={
         "Middle half of councils": st.column_config.TextColumn(
             help="Lower to upper quartile of the overall scores of the region's ranked councils."),
         "Councils responding": st.column_config.TextColumn(
@@ -151,12 +151,12 @@ else:
     st.download_button("Download the league table (CSV)", lambda table=download: exports.to_csv_bytes(table),
                        file_name=f"region_league_{year}.csv", mime="text/csv",
                        icon=":material/download:", on_click="ignore")
-    app.api_link("Every council's overall score behind the table", "scores", round=year, level="overall",
+    display.api_link("Every council's overall score behind the table", "scores", round=year, level="overall",
                  type=council_type)
 
 # ---- 3. Region x standard ------------------------------------------------------------------
 st.header("Regions against each standard")
-measure = app.url_choice(
+measure = urlstate.url_choice(
     st.radio, "Show in each cell", list(regions.MEASURES), key="reg_measure", param="measure",
     default="median", format_func=regions.MEASURES.get, horizontal=True,
     help="The median score of the region's councils with evidence, or the share of them that "
@@ -175,15 +175,15 @@ else:
         "in the region; point at a cell for the detail."
     )
     st.plotly_chart(
-        app.chart(charts.region_standard_heatmap,
+        data.chart(charts.region_standard_heatmap,
             matrix, measure=measure, source=source,
             title=("Median standard score" if measure == "median" else "Share of councils meeting each standard")
                   + f" by region, {year}" + (f": {type_plural}" if type_plural else "")),
         width="stretch", config={"displayModeBar": False},
     )
-    with app.on_demand("Table: the same figures, region by standard", key="regions_standards") as opened:
+    with display.on_demand("Table: the same figures, region by standard", key="regions_standards") as opened:
         if opened:
-            app.show_table(regions.matrix_table(matrix, measure))
+            display.show_table(regions.matrix_table(matrix, measure))
 
 # ---- 4. Councils in one region -------------------------------------------------------------
 st.header("Councils in a region")
@@ -192,8 +192,8 @@ region_names = dict(zip(region_list["region_code"], region_list["region_name"], 
 ordered = [c for c in league["region_code"] if c in region_names] if len(league) else []
 ordered += [c for c in region_names if c not in ordered]
 # Open on the region of the council chosen on any page (scorecard, peers), else the league's top.
-home_region = app.chosen_council_region(year)
-region = app.url_choice(
+home_region = pickers.chosen_council_region(year)
+region = urlstate.url_choice(
     st.selectbox, "Region", ordered, key="reg_region", param="region",
     default=home_region if home_region in ordered else (ordered[0] if ordered else None),
     format_func=region_names.get, help="Listed in league table order. Opens on the region of the council "
@@ -228,12 +228,12 @@ if region is not None:
         st.caption("Scroll the table sideways to see every standard.")
         st.download_button(
             f"Download the {region_label} councils' scores (CSV)",
-            app.deferred(opendata_files.shown("scores", round=year, region=region, type=council_type)),
+            data.deferred(opendata_files.shown("scores", round=year, region=region, type=council_type)),
             file_name=f"councils_{region}_{year}.csv", mime="text/csv", icon=":material/download:",
             on_click="ignore", help="Each council's overall and standard scores, a row each (level says "
                                     "which), in the open data's columns.",
         )
-        app.api_link(f"The same rows as the {region_label} councils' file", "scores", round=year, region=region,
+        display.api_link(f"The same rows as the {region_label} councils' file", "scores", round=year, region=region,
                      type=council_type)
     if absent:
         st.markdown(f"**Did not respond in {year}** ({len(absent)}): " + md(", ".join(absent)) + ".")

@@ -12,14 +12,14 @@ import streamlit as st
 from lib import collection
 from lib.base.formatting import escape_markdown as md
 from lib.collection import respond as rs
-from lib.web import app
+from lib.web import data, frame, urlstate
 
-app.require_frame(__file__)
+frame.require_frame(__file__)
 
 st.title("PA support survey")
 token = st.query_params.get("token")
 try:
-    session = collection.resolve(app.working_path(), token, client=app.client_address())
+    session = collection.resolve(data.working_path(), token, client=urlstate.client_address())
 except collection.BadToken as exc:
     st.error(str(exc), icon=":material/link_off:")
     st.stop()
@@ -27,13 +27,13 @@ except collection.CollectionError as exc:
     st.error(md(str(exc)), icon=":material/error:")
     st.stop()
 
-draft = collection.load_draft(app.working_path(), session)
-options = rs.answer_options(app.cursor())
+draft = collection.load_draft(data.working_path(), session)
+options = rs.answer_options(data.cursor())
 progress = rs.progress(draft)
 st.subheader(f"{session.council_name}, {session.year} survey round")
 st.markdown(md(rs.intro(session, progress)))
 st.progress(progress.share, text=f"{progress.answered} of {progress.required} required answers given")
-source = rs.prefill_source(app.cursor(), session)
+source = rs.prefill_source(data.cursor(), session)
 if note := rs.prefill_note(source, session.council_name):
     st.warning(note, icon=":material/science:")
 if draft.submitted_at is not None:
@@ -82,7 +82,7 @@ for section, title in rs.SECTIONS:
     if saved:
         changes, confirm = rs.form_changes(st.session_state, rows, shown, session)
         try:
-            rs.save_section(app.working_path(), session, changes, shown, confirm)
+            rs.save_section(data.working_path(), session, changes, shown, confirm)
         except collection.Stale as exc:
             st.warning(rs.stale_message(exc, draft), icon=":material/sync_problem:")
             st.session_state[rs.widget_key("stale", session, section)] = True
@@ -106,7 +106,7 @@ st.markdown("Submitting sends every saved answer to Skills for Care. You can com
             "and change answers until the round closes; each change is recorded.")
 if st.button("Submit the answers", type="primary", icon=":material/send:", disabled=not session.editable):
     try:
-        receipt = collection.submit(app.working_path(), session)
+        receipt = collection.submit(data.working_path(), session)
     except collection.MissingAnswers as exc:
         st.error(rs.missing_message(exc, draft), icon=":material/rule:")
     except collection.CollectionError as exc:

@@ -12,17 +12,17 @@ from lib.base.formatting import escape_markdown as md
 from lib.charts import scorecard as charts
 from lib.reports import briefing_html, scorecard_files
 from lib.scoring import views as scoring
-from lib.web import app
+from lib.web import data, display, frame, pickers, urlstate
 
-app.require_frame(__file__)
+frame.require_frame(__file__)
 
-# Queries run once per published version and arguments, shared by every session (lib.web.app).
-cached_methodology = app.per_version(methodology)
-cached_scoring = app.per_version(scoring)
-cached_scorecard = app.per_version(scorecard)
-cached_trend = app.per_version(scorecard_trend)
-year = app.current_round()
-source = app.data_source(year)
+# Queries run once per published version and arguments, shared by every session (lib.web.data).
+cached_methodology = data.per_version(methodology)
+cached_scoring = data.per_version(scoring)
+cached_scorecard = data.per_version(scorecard)
+cached_trend = data.per_version(scorecard_trend)
+year = pickers.current_round()
+source = pickers.data_source(year)
 EXAMPLES_SHOWN = 4  # per gap; the Good practice page lists them all
 
 st.title("Council scorecard")
@@ -33,7 +33,7 @@ st.markdown(
     "good practice that fit them, and how it has changed across survey rounds."
 )
 
-code = app.council_picker(year, key="scorecard_council")
+code = pickers.council_picker(year, key="scorecard_council")
 if code is None:
     st.info(
         "Choose a council above: type part of its name or its ONS code (for example E10000023). "
@@ -74,7 +74,7 @@ if head is None:
             when = f"It responded in {listed}; the nearest of those rounds is {nearest}."
         st.warning(f"**{md(name)} did not respond to the {year} survey**, so it has no scores for {year}. "
                    + when, icon=":material/event_busy:")
-        st.button(f"Show {md(name)}'s {nearest} scorecard", type="primary", on_click=app.switch_round,
+        st.button(f"Show {md(name)}'s {nearest} scorecard", type="primary", on_click=pickers.switch_round,
                   args=(nearest,), icon=":material/history:")
     st.markdown("**What you can do now**")
     with st.container(horizontal=True, gap="medium"):
@@ -106,39 +106,39 @@ if head.coverage_note(year):
     st.caption(md(head.coverage_note(year)))
 
 # ---- Downloads ------------------------------------------------------------------------------
-demo = app.is_demo(year)
+demo = pickers.is_demo(year)
 stem = scorecard_files.file_stem(name, year)
 downloads = st.container(horizontal=True)  # each file is built only when its button is pressed
-base = app.base_url()  # for the briefing's link back to this scorecard
+base = urlstate.base_url()  # for the briefing's link back to this scorecard
 downloads.download_button(
     "Download briefing (HTML)",
-    app.deferred(lambda c: briefing_html.briefing_html(c, code, year, is_demo=demo, base_url=base).encode("utf-8")),
+    data.deferred(lambda c: briefing_html.briefing_html(c, code, year, is_demo=demo, base_url=base).encode("utf-8")),
     file_name=f"{stem}-briefing.html", mime="text/html", icon=":material/description:", on_click="ignore",
     help="Two A4 pages to print or forward: headline, standards at a glance, the three biggest gaps with one "
          "good-practice example each, and a link back to this scorecard.",
 )
 downloads.download_button(
     "Briefing with appendix (HTML)",
-    app.deferred(lambda c: briefing_html.briefing_html(c, code, year, is_demo=demo, base_url=base,
-                                                       appendix=True).encode("utf-8")),
+    data.deferred(lambda c: briefing_html.briefing_html(c, code, year, is_demo=demo, base_url=base,
+                                                  appendix=True).encode("utf-8")),
     file_name=f"{stem}-briefing-with-appendix.html", mime="text/html", icon=":material/description:",
     on_click="ignore",
     help="The same two pages, then an appendix on pages of its own: every gap with the answers behind it, all actions, "
          "the 2015 report's recommendations and every good-practice example in full.",
 )
 downloads.download_button(
-    "Download answers (CSV)", app.deferred(lambda c: scorecard_files.answers_csv(c, code, year, is_demo=demo)),
+    "Download answers (CSV)", data.deferred(lambda c: scorecard_files.answers_csv(c, code, year, is_demo=demo)),
     file_name=f"{stem}-answers.csv",
     mime="text/csv", icon=":material/download:", on_click="ignore",
     help="Every question asked in the round with the council's answer and who provides it.",
 )
 downloads.download_button(
-    "Download data (Excel)", app.deferred(lambda c: scorecard_files.data_xlsx(c, code, year, is_demo=demo)),
+    "Download data (Excel)", data.deferred(lambda c: scorecard_files.data_xlsx(c, code, year, is_demo=demo)),
     file_name=f"{stem}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
     on_click="ignore", help="Sheets: standards, questions and gaps.",
 )
-app.api_link("This council's overall and standard scores", "scores", round=year, council=code)
+display.api_link("This council's overall and standard scores", "scores", round=year, council=code)
 if demo:
     st.caption("Downloads are marked as synthetic demonstration data.")
 
@@ -149,7 +149,7 @@ bands = cached_scoring.band_scale()
 type_group = council_type_text(me["type"], "group")
 st.markdown(md(scorecard.profile_summary(profile)))
 st.plotly_chart(
-    app.chart(charts.standard_profile_chart, profile, source=source, council_name=name, region_name=str(me["region_name"]),
+    data.chart(charts.standard_profile_chart, profile, source=source, council_name=name, region_name=str(me["region_name"]),
                                   type_name=type_group, bands=bands),
     width="stretch",
 )
@@ -157,15 +157,15 @@ st.caption(f"Black diamond: {md(name)}. Blue circle: England median; orange squa
            f"median; green triangle: median of {md(type_group.lower())}. Medians are of the councils that "
            "responded this round. \"No evidence\" means every answer for that standard was \"Don't know\" or "
            "missing: it is left out of the overall score, not counted as 0.")
-with app.on_demand("Table: score on each standard against the medians", key="scorecard_profile") as opened:
+with display.on_demand("Table: score on each standard against the medians", key="scorecard_profile") as opened:
     if opened:
-        app.show_table(scorecard.profile_table(profile, str(me["region_name"]), str(me["type"])))
+        display.show_table(scorecard.profile_table(profile, str(me["region_name"]), str(me["type"])))
 
 # ---- Answer by answer -----------------------------------------------------------------------
 st.subheader("The answers behind the scores", anchor=False)
 questions = cached_scorecard.question_answers(code, year)
 labels = {None: "All standards", **{int(r.standard): r.standard_label for r in profile.itertuples()}}
-chosen = app.url_choice(st.selectbox, "Show answers for", list(labels), key="scorecard_standard",
+chosen = urlstate.url_choice(st.selectbox, "Show answers for", list(labels), key="scorecard_standard",
                         param="standard", default=None, format_func=labels.get, absent_means_default=True,
                         help="Pick one standard to see only the questions behind its score.")
 if chosen:
@@ -179,7 +179,7 @@ else:
 st.caption("Scored questions by standard, then context questions (recorded, not scored). A standard's score is "
            f"the weighted mean of its answers ({md(cached_methodology.credit_summary())}) × 100. The England share "
            "is of councils that responded this round; \"Stands out\" flags where this council differs from most.")
-app.show_table(scorecard.questions_table(shown, with_standard=not chosen),
+display.show_table(scorecard.questions_table(shown, with_standard=not chosen),
                height="content" if chosen else 560,
                column_config={
                    "Standard": st.column_config.TextColumn(width="small"),
@@ -237,8 +237,8 @@ for i, gap in enumerate(gap_rows.itertuples()):
                 st.caption(f"{md(ex.summary)}  \nSource: {md(ex.citation)}")
                 if ex.authority_code in links:
                     link = links[ex.authority_code]
-                    app.council_link(link, ex.council_name)
-                    app.council_link_note(link)
+                    display.council_link(link, ex.council_name)
+                    display.council_link_note(link)
             more_text = f" ({len(examples)} examples)" if len(examples) > EXAMPLES_SHOWN else ""
             st.page_link("pages/good_practice.py", label=f"All good practice for standard {n}{more_text}",
                          query_params={"standard": str(n), "round": str(year)}, icon=":material/lightbulb:")
@@ -260,8 +260,8 @@ if notes:
     st.caption("Through a reorganisation (open markers): " + "; ".join(md(n) for n in notes) + ".")
 if int(overall_trend["responded"].sum()) < 2:
     st.caption(f"{md(name)} has responded in only one round, so there is no change to show yet.")
-st.plotly_chart(app.chart(charts.standard_trend_chart, standard_trend, source=source), width="stretch")
-st.plotly_chart(app.chart(charts.overall_trend_chart, overall_trend, source=source, bands=bands), width="stretch")
+st.plotly_chart(data.chart(charts.standard_trend_chart, standard_trend, source=source), width="stretch")
+st.plotly_chart(data.chart(charts.overall_trend_chart, overall_trend, source=source, bands=bands), width="stretch")
 lfl = cached_trend.like_for_like_change(code, year)
 previous = cached_trend.previous_round(year)
 if previous is not None and not len(lfl) and int(overall_trend["responded"].sum()) >= 2:
@@ -277,11 +277,11 @@ if len(lfl):
                    + ", ".join(str(int(n)) for n in gained["standard"])
                    + f" gained questions since {prev}: the chart above shows each round's own score, "
                    "the table below the like-for-like one.")
-    app.show_table(scorecard_trend.like_for_like_table(lfl, year))
-with app.on_demand("Table: scores in each round", key="scorecard_rounds") as opened:
+    display.show_table(scorecard_trend.like_for_like_table(lfl, year))
+with display.on_demand("Table: scores in each round", key="scorecard_rounds") as opened:
     if opened:
         table = scorecard_trend.trend_table(overall_trend, standard_trend)
-        app.show_table(table, column_config={
+        display.show_table(table, column_config={
             f"Standard {int(r.standard)}": st.column_config.TextColumn(help=str(r.short_name))
             for r in profile.itertuples()
         })

@@ -14,13 +14,13 @@ from lib.base import exports
 from lib.charts import whatif as charts
 from lib.scoring import views as scoring
 from lib.scoring.standards import AUDIENCE_LABELS
-from lib.web import app
+from lib.web import data, frame, pickers, urlstate
 
-app.require_frame(__file__)
+frame.require_frame(__file__)
 
-con = app.cursor()
-year = app.current_round()
-source = app.data_source(year)
+con = data.cursor()
+year = pickers.current_round()
+source = pickers.data_source(year)
 md = whatif.escape_markdown
 
 ANSWER_KEY = "wi_a_{}"
@@ -30,7 +30,7 @@ PROVIDER_KEY = "wi_p_{}"
 @st.cache_resource(show_spinner="Preparing a private copy of the round...", max_entries=6)
 def _projector(data_key: str, round_year: int, version: str) -> whatif.Projector:
     """One private in-memory copy per round of a published version, shared by every session."""
-    return whatif.Projector(app.cursor(), round_year)
+    return whatif.Projector(data.cursor(), round_year)
 
 
 st.title("Self-assessment: what if?")
@@ -44,14 +44,14 @@ st.markdown(
 councils = whatif.councils(con, year)
 names = {r.authority_code: f"{r.display_name} ({r.authority_code})" for r in councils.itertuples()}
 codes = list(names)
-wanted = app.query_param("authority")
-code = app.url_choice(
+wanted = urlstate.query_param("authority")
+code = urlstate.url_choice(
     st.selectbox, "Council", codes, key="wi_council", param="authority", default=None,
     format_func=names.get, index=None, placeholder="Type a council's name or ONS code",
     help=f"Every council with adult social services duties in the {year} round's council set.",
 )
 if wanted and wanted not in codes:
-    st.warning(f"There is no council with the code {app.echo(wanted)} in the {year} round. Choose one from the list.")
+    st.warning(f"There is no council with the code {urlstate.echo(wanted)} in the {year} round. Choose one from the list.")
 if code is None:
     st.info("Choose a council to start. Its latest answers fill in the questionnaire, and you can "
             "change any of them to see the effect on its scores.")
@@ -161,7 +161,7 @@ if (~questions["scored"]).any():
     parts[0] = "Context questions (not scored)"
 with form_col:
     st.subheader("Questionnaire")
-    part = app.url_choice(st.selectbox, "Questions about", list(parts), key="wi_part", param="part",
+    part = urlstate.url_choice(st.selectbox, "Questions about", list(parts), key="wi_part", param="part",
                           default=next(iter(parts)), format_func=parts.get,  # plain text: options are not Markdown
                           help="Answers to the other parts are kept while you move between them.")
     with st.container(height=760, border=True):
@@ -185,7 +185,7 @@ for q in questions.itertuples():
     answers[q.id] = whatif.Answer(value, tuple(sorted(kept)))
 
 # ---- Projection ------------------------------------------------------------------------------
-projector = _projector(app.data_key(), year, whatif.round_version(con, year))
+projector = _projector(data.data_key(), year, whatif.round_version(con, year))
 projected = projector.project(code, answers)
 if prefill_round == year:
     baseline = whatif.actual_scores(con, code, year)
@@ -278,7 +278,7 @@ with result_col:
 
 # ---- Download --------------------------------------------------------------------------------
 st.subheader("Download your answers")
-demo = app.is_demo(year) or (prefill_round is not None and app.is_demo(prefill_round))
+demo = pickers.is_demo(year) or (prefill_round is not None and pickers.is_demo(prefill_round))
 wide = whatif.import_ready(questions, code, year, answers, demo)
 stem = whatif.file_stem(council_name, year)
 st.markdown(whatif.import_advice(council_name, year, f"{stem}.csv", demo,

@@ -8,7 +8,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from lib.base.paths import ROOT
-from lib.web.app import ON_DEMAND
+from lib.web.display import ON_DEMAND
 
 
 def open_page(page: str | None = None, *, opened: bool = False, **params: str) -> AppTest:
@@ -18,9 +18,9 @@ def open_page(page: str | None = None, *, opened: bool = False, **params: str) -
     The page and the parameters are set before the session's first run, as when a link is
     opened: the session's first run is that page's (the shared round picker reads ?round= from
     the URL on a session's first run only). Before the first run AppTest knows a page by its
-    file name, which is also its url_path in lib.web.app's navigation.
+    file name, which is also its url_path in lib.web.frame's navigation.
 
-    `opened=True` then opens every expander whose content is built on demand (lib.web.app.on_demand:
+    `opened=True` then opens every expander whose content is built on demand (lib.web.display.on_demand:
     the chart tables and reference lists), as a person opening each one would, and reruns.
     """
     at = AppTest.from_file(ROOT / "dashboard.py", default_timeout=120)
@@ -36,7 +36,7 @@ def open_page(page: str | None = None, *, opened: bool = False, **params: str) -
 
 
 def open_on_demand(at: AppTest) -> list[str]:
-    """Open every on-demand expander on the page (lib.web.app.on_demand) and rerun; returns their keys."""
+    """Open every on-demand expander on the page (lib.web.display.on_demand) and rerun; returns their keys."""
     keys = [k for k in at.session_state if str(k).startswith(ON_DEMAND)]
     assert keys, "the page has no on-demand expander"
     for key in keys:

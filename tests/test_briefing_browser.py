@@ -22,7 +22,7 @@ from tests.test_briefing import LEEDS, NORTH_YORKSHIRE, NORTHAMPTONSHIRE, most_g
 pytestmark = [pytest.mark.browser, skip_without_chromium()]
 
 TODAY = date(2026, 12, 1)
-BASE_URL = "http://127.0.0.1:8501"  # what lib.web.app.base_url gives on a default local server
+BASE_URL = "http://127.0.0.1:8501"  # what lib.web.urlstate.base_url gives on a default local server
 OUT = ARTIFACTS / "briefing"
 
 

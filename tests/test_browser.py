@@ -130,9 +130,9 @@ def test_briefing_download_is_valid_html(shared_server, page, repo_con, tmp_path
     path = tmp_path / "briefing.html"
     info.value.save_as(path)
     # Built on the click (a callable passed to st.download_button), the same file as ever.
-    # Its link back to the scorecard uses the address the browser sees (lib.web.app.base_url).
+    # Its link back to the scorecard uses the address the browser sees (lib.web.urlstate.base_url).
     assert path.read_bytes() == briefing_html.briefing_html(repo_con, code, 2015, is_demo=True,
-                                                            base_url=shared_server).encode("utf-8")
+                                                       base_url=shared_server).encode("utf-8")
     text = path.read_text(encoding="utf-8")
     assert text.lstrip().lower().startswith("<!doctype html")
     assert name in text and "Synthetic demonstration data" in text
@@ -186,7 +186,7 @@ def test_on_a_phone_the_sidebar_starts_closed_and_the_headline_comes_first(share
 
 
 def test_a_table_behind_a_chart_opens_with_the_keyboard(shared_server, page, repo_con):
-    # The scorecard's "Table: scores in each round" is built only once opened (lib.web.app.on_demand):
+    # The scorecard's "Table: scores in each round" is built only once opened (lib.web.display.on_demand):
     # nothing is drawn in it while closed; Enter on its heading opens it and the table appears.
     code = repo_con.execute("SELECT authority_code FROM overall_scores WHERE round_year = 2015 AND ranked "
                             "ORDER BY rank LIMIT 1").fetchone()[0]

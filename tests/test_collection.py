@@ -112,6 +112,18 @@ def test_collection_path_is_beside_the_working_database():
     assert collection.collection_path(Path("data/pa_benchmark.duckdb")) == Path("data/pa_benchmark.collection.duckdb")
 
 
+def test_the_question_bank_lists_every_question_in_its_order(working):
+    con = db.connect(working, read_only=True)
+    try:
+        bank = collection.question_bank(con)
+        ordered = [q for (q,) in con.execute("SELECT id FROM questions ORDER BY position").fetchall()]
+    finally:
+        con.close()
+    assert [q for q, _, _ in bank] == ordered
+    assert {q for q, _, asked in bank if asked <= YEAR} == asked_ids(working, YEAR)
+    assert all(topic for _, topic, _ in bank)
+
+
 def test_open_round_defaults_and_keeps_the_round_private(working):
     r = collection.open_round(working, YEAR, by="tester")
     assert r.status == "collecting" and r.council_set_on == date(2016, 4, 1) and r.closes_on is None

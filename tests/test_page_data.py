@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from lib import ingest
 from lib.base import passwords
 from lib.base.paths import DB_ENV_VAR
-from lib.store import db
+from lib.store import db, upkeep
 from lib.web import auth
 from tests.apptest import open_page
 from tests.fixtures import copy_db
@@ -26,7 +26,7 @@ PAGE = "pages/data.py"
 def page_db(repo_db_path, tmp_path, monkeypatch):
     """The app runs on a private copy of the session database (the page writes).
 
-    Streamlit's data caches are cleared before and after: lib.web.app caches the list of rounds
+    Streamlit's data caches are cleared before and after: lib.web.pickers caches the list of rounds
     under a key that does not include the database path, so a round imported here would
     otherwise show up in the next test's (different) database.
     """
@@ -262,6 +262,9 @@ def test_the_history_tab_withholds_a_rounds_answers_and_publishes(page_db, admin
     con = db.connect(snap.path, read_only=True)
     try:
         assert con.execute("SELECT year FROM survey_rounds WHERE NOT published_detail").fetchall() == [(2014,)]
+        policies = upkeep.publication_policies(con)  # what the tab lists: newest first
+        assert (2014, False) in policies and (2015, True) in policies
+        assert [y for y, _ in policies] == sorted((y for y, _ in policies), reverse=True)
     finally:
         con.close()
     assert any("Withheld now: 2014." in m.value for m in at.markdown)

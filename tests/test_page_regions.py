@@ -127,14 +127,14 @@ def test_councils_in_a_region_opens_on_the_chosen_councils_region(repo_con):
 
     from lib.analysis import regions
     from lib.base.paths import ROOT
-    from lib.web import app
+    from lib.web import pickers
 
     top = regions.region_league(repo_con, 2015)["region_code"].iloc[0]  # the list's default otherwise
     code, region = repo_con.execute(
         "SELECT authority_code, region_code FROM round_councils WHERE round_year = 2015 AND region_code <> ? "
         "ORDER BY authority_code LIMIT 1", [top]).fetchone()
     at = AppTest.from_file(ROOT / "dashboard.py", default_timeout=120)
-    at.session_state[app.CHOSEN_COUNCIL] = code
+    at.session_state[pickers.CHOSEN_COUNCIL] = code
     at.run()
     at.switch_page("pages/regions.py")
     at.run()

@@ -6,7 +6,7 @@ import pytest
 
 from lib.analysis import gaps, peers, regions
 from lib.store import db
-from lib.web import app
+from lib.web import urlstate
 from tests.apptest import open_page
 from tests.test_ingest import db_checksum
 
@@ -27,7 +27,7 @@ def app_con(app_db):
     ("-1", None), ("1e3", None), ("", None), (None, None), ("1234567", None),
 ])
 def test_url_int_takes_ascii_digits_of_bounded_length(raw, expected):
-    assert app.url_int(raw) == expected
+    assert urlstate.url_int(raw) == expected
 
 
 def test_parsers_of_other_parameters_refuse_unicode_digits_and_huge_numbers():
@@ -39,10 +39,10 @@ def test_parsers_of_other_parameters_refuse_unicode_digits_and_huge_numbers():
 
 
 def test_echo_makes_addresses_and_markdown_inert():
-    text = app.echo("see www.evil.example/x or https://evil.example and me@evil.example **now** [a](b)")
+    text = urlstate.echo("see www.evil.example/x or https://evil.example and me@evil.example **now** [a](b)")
     assert "www." not in text and "://" not in text and "@" not in text and "*" not in text and "[" not in text
     assert text.startswith("see www&#46;evil&#46;example&#47;x or https&#58;&#47;&#47;evil")
-    assert app.echo("x" * 500) == "x" * 59 + "&#8230;"
+    assert urlstate.echo("x" * 500) == "x" * 59 + "&#8230;"
 
 
 def test_odd_round_values_do_not_crash_any_page(app_con, latest_year):

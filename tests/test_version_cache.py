@@ -1,7 +1,7 @@
 """Caches keyed on the published version: shared while a version is current, never served after it.
 
-Every query a page runs through lib.web.app.cached / per_version, and every figure through
-lib.web.app.chart, is a pure function of (published version, arguments).
+Every query a page runs through lib.web.data.cached / per_version, and every figure through
+lib.web.data.chart, is a pure function of (published version, arguments).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import streamlit as st
 from lib.base.paths import DB_ENV_VAR
 from lib.reference import schema
 from lib.store import db
-from lib.web import app
+from lib.web import data
 from tests.apptest import open_page
 from tests.fixtures import copy_db
 
@@ -42,7 +42,7 @@ def working(repo_db_path, tmp_path, monkeypatch):
     st.cache_resource.clear()
     CALLS.clear()
     yield path
-    app._frame.version = None
+    data.pin_version(None)
     st.cache_data.clear()
     st.cache_resource.clear()
 
@@ -56,19 +56,19 @@ def _drop_council(path, year: int) -> None:
 
 
 def test_a_cached_query_runs_once_per_version_and_never_outlives_it(working):
-    first = app.current_version()
-    assert app.cached(counted_responses, 2015) == 95  # the demo's 2015 round: 95 councils responded
-    assert app.cached(counted_responses, 2015) == 95
+    first = data.current_version()
+    assert data.cached(counted_responses, 2015) == 95  # the demo's 2015 round: 95 councils responded
+    assert data.cached(counted_responses, 2015) == 95
     assert CALLS == [2015]  # computed once, then shared
     _drop_council(working, 2015)
-    assert app.current_version() != first
-    assert app.cached(counted_responses, 2015) == 94  # the new version: recomputed, not the cached 95
+    assert data.current_version() != first
+    assert data.cached(counted_responses, 2015) == 94  # the new version: recomputed, not the cached 95
     assert CALLS == [2015, 2015]
     # The older version's entries were dropped when this process met the newer one: a run still
     # pinned to the old version computes afresh (from the old file, so still 95) instead of
     # reading anything cached.
-    app._frame.version = first
-    assert app.cached(counted_responses, 2015) == 95
+    data.pin_version(first)
+    assert data.cached(counted_responses, 2015) == 95
     assert CALLS == [2015, 2015, 2015]
 
 
@@ -126,20 +126,20 @@ def _assert_same(cached, direct, where: str) -> None:
 def test_every_cached_page_call_equals_the_call_on_the_working_database(working, monkeypatch):
     """Caching and materialising change how fast a page gets its data, never what it gets.
 
-    Every query function the pages call through app.cached / per_version is recorded while each
+    Every query function the pages call through data.cached / per_version is recorded while each
     page is opened; each call is then made again (a cache hit, from the published version whose
     scoring views are tables) and directly on the working database (its scoring views computed
     from the answers), and the two results must be equal.
     """
     calls: dict[tuple, tuple] = {}
-    real = app.cached
+    real = data.cached
 
     def recording(function, *args, **kwargs):
         key = (function.__module__, function.__qualname__, repr(args), repr(sorted(kwargs.items())))
         calls.setdefault(key, (function, args, kwargs))
         return real(function, *args, **kwargs)
 
-    monkeypatch.setattr(app, "cached", recording)
+    monkeypatch.setattr(data, "cached", recording)
     for page, params in PAGE_VISITS:
         open_page(page, **params)
     names = {f"{m}.{n}" for m, n, _, _ in calls}
@@ -150,7 +150,7 @@ def test_every_cached_page_call_equals_the_call_on_the_working_database(working,
         assert expected in names, (expected, sorted(names))
     assert len(calls) > 60
 
-    published = app.current_version()
+    published = data.current_version()
     assert published.path != working
     con = db.connect(working, read_only=True)
     try:
@@ -164,17 +164,17 @@ def test_every_cached_page_call_equals_the_call_on_the_working_database(working,
 
 def test_a_caller_changing_its_copy_leaves_the_cached_result_alone(working):
     """Results are shared by every session (st.cache_resource, no pickling); each caller gets
-    app.own_copy, so one page editing a frame it was given cannot change another page's."""
+    data.own_copy, so one page editing a frame it was given cannot change another page's."""
     from lib.analysis import scorecard
 
-    first = app.cached(scorecard.standard_profile, "E08000035", 2015)
+    first = data.cached(scorecard.standard_profile, "E08000035", 2015)
     before = first.copy(deep=True)
     first["score"] = -1.0
     first.loc[first.index[0], "standard_label"] = "changed"
     for column in first.columns:  # its rows reversed in place (sort_values(inplace=True) is deprecated)
         first[column] = first[column].to_numpy()[::-1]
-    again = app.cached(scorecard.standard_profile, "E08000035", 2015)
+    again = data.cached(scorecard.standard_profile, "E08000035", 2015)
     pdt.assert_frame_equal(again, before)
-    rounds = app.cached(scorecard.response_rounds, "E08000035")
+    rounds = data.cached(scorecard.response_rounds, "E08000035")
     rounds.append(1900)
-    assert 1900 not in app.cached(scorecard.response_rounds, "E08000035")
+    assert 1900 not in data.cached(scorecard.response_rounds, "E08000035")

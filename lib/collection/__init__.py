@@ -8,7 +8,8 @@ public page, export or the API. Only publish_round moves answers into the workin
 through the import path (lib.ingest.import_file: the same rules and messages), and then
 publishes a version.
 
-    rounds       open_round, get_round, list_rounds, close_round, reopen_round, archive_round
+    rounds       open_round, get_round, list_rounds, close_round, reopen_round, archive_round,
+                 question_bank
     invites      invite, invite_all, revoke, invitations, respond_link, mail_merge_csv, resolve
     drafts       load_draft, save_answers, submit (Receipt)
     tracking     tracker, response_rates, tracker_csv, chase_list_csv
@@ -56,6 +57,7 @@ from lib.collection.rounds import (
     get_round,
     list_rounds,
     open_round,
+    question_bank,
     reopen_round,
 )
 from lib.collection.store import collection_path
@@ -72,6 +74,6 @@ __all__ = [
     "Draft", "DraftAnswer", "Invitation", "MissingAnswers", "Receipt", "Session", "Stale", "answer_file",
     "archive_round", "chase_list_csv", "close_round", "collection_path", "get_round", "invitations", "invite",
     "invite_all", "list_rounds", "load_draft", "mail_merge_csv", "missing", "open_round", "publish_round",
-    "reopen_round", "resolve", "respond_link", "response_rates", "revoke", "save_answers", "submit", "token_hash",
+    "question_bank", "reopen_round", "resolve", "respond_link", "response_rates", "revoke", "save_answers", "submit", "token_hash",
     "tracker", "tracker_csv",
 ]

@@ -53,6 +53,12 @@ def need_round(con: duckdb.DuckDBPyConnection, year: int) -> CollectionRound:
     return found
 
 
+def question_bank(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+    """The questions a round can ask, in the bank's order: (id, topic, first year asked)."""
+    rows = con.execute("SELECT id, topic, asked_from FROM questions ORDER BY position").fetchall()
+    return [(str(q), str(topic), int(asked)) for q, topic, asked in rows]
+
+
 def open_round(working: Path, year: int, *, council_set_on: date | None = None, closes_on: date | None = None,
                questions: list[str] | None = None, by: str = "unknown") -> CollectionRound:
     """Open a round for collection.

@@ -201,7 +201,7 @@ def briefing_data(con: duckdb.DuckDBPyConnection, code: str, year: int, *, is_de
                   generated: date | None = None, base_url: str | None = None) -> BriefingData:
     """Gather the briefing for a council that responded in the round (ValueError otherwise).
 
-    `base_url` is the app's address (lib.web.app.base_url) for an absolute link back to the
+    `base_url` is the app's address (lib.web.urlstate.base_url) for an absolute link back to the
     scorecard; without it the link is relative and the briefing says where it leads.
     """
     me = scorecard.council(con, code, year)

@@ -161,6 +161,13 @@ def backup(con: duckdb.DuckDBPyConnection, folder: Path) -> Path:
     return copy_database(con, path)
 
 
+def publication_policies(con: duckdb.DuckDBPyConnection) -> list[tuple[int, bool]]:
+    """Each round's publication policy, newest first: (year, whether each council's own answers
+    may be published)."""
+    rows = con.execute("SELECT year, published_detail FROM survey_rounds ORDER BY year DESC").fetchall()
+    return [(int(year), bool(shown)) for year, shown in rows]
+
+
 class PolicyRefused(Exception):
     """The publication policy of a round cannot be changed as asked (the message says why)."""
 

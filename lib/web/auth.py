@@ -27,6 +27,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
+import streamlit as st
+
 from lib.base.passwords import (
     HASH_ENV,
     HASH_SECRET,
@@ -34,6 +37,8 @@ from lib.base.passwords import (
     parse_hash,
     verify_password,
 )
+from lib.store import db, publish
+from lib.web import data
 
 EMAILS_ENV = "PA_BENCHMARK_ADMIN_EMAILS"
 EMAILS_SECRET = "admin_emails"
@@ -168,8 +173,6 @@ def contact_address(secret_values: Mapping[str, Any] | None = None, environ: Map
 
 def _contact_secret() -> dict[str, Any]:
     try:
-        import streamlit as st
-
         if st.secrets.load_if_toml_exists() and CONTACT_SECRET in st.secrets:
             return {CONTACT_SECRET: st.secrets[CONTACT_SECRET]}
     except Exception:  # noqa: BLE001 - an unreadable secrets file means: nothing configured
@@ -209,8 +212,6 @@ PASSWORD_ACCOUNT = "administrator (password)"
 
 
 def _secret_values() -> dict[str, Any]:
-    import streamlit as st
-
     try:
         if not st.secrets.load_if_toml_exists():
             return {}
@@ -224,8 +225,6 @@ def require_admin() -> str:
 
     Returns who is signed in (for the audit log).
     """
-    import streamlit as st
-
     values = _secret_values()
     if values.get("auth"):
         return _require_identity_provider(values)
@@ -266,19 +265,12 @@ def require_admin() -> str:
 
 def _audit_failure(account: str, failures: int, message: str) -> None:
     """Record a failed sign-in in the audit log; a database that cannot be written never blocks the page."""
-    import duckdb
-
-    from lib.store import db, publish
-    from lib.web import app
-
     with contextlib.suppress(duckdb.Error, publish.PublishError, db.SchemaError, OSError), \
-            app.working_database() as con:
+            data.working_database() as con:
         record_failed_sign_in(con, account, failures, message)
 
 
 def _require_identity_provider(values: dict[str, Any]) -> str:
-    import streamlit as st
-
     if not st.user.is_logged_in:
         st.markdown("This page is for the survey administrator. Sign in with your organisation's account.")
         if st.button("Sign in", icon=":material/login:"):
