@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from lib import ingest
-from lib.cli import main as cli
+from lib.cli import shared as cli_shared
 from lib.ingest import commit
 from lib.reference.schema import DEFINITIONS
 from lib.scoring import views as scoring
@@ -309,7 +309,7 @@ def _hold_lock(path: Path, seconds: float) -> subprocess.Popen:
 
 
 def test_every_write_meeting_a_lock_exits_2_with_a_message(imported, tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "LOCK_PAUSE_SECONDS", 0.05)
+    monkeypatch.setattr(cli_shared, "LOCK_PAUSE_SECONDS", 0.05)
     path = tmp_path / "answers.csv"
     commands = [["import", str(path), "--round", "2017"], ["reset-demo", "--yes"], ["refresh"], ["build"],
                 ["build", "--force"], ["publish"],
@@ -338,7 +338,7 @@ def _lines(path: Path) -> list[str]:
 
 def test_read_commands_work_while_a_writer_holds_the_lock(imported, tmp_path, monkeypatch):
     """They read the published version, which no writer ever holds: same output as without the lock."""
-    monkeypatch.setattr(cli, "LOCK_PAUSE_SECONDS", 0.05)
+    monkeypatch.setattr(cli_shared, "LOCK_PAUSE_SECONDS", 0.05)
     answers = tmp_path / "answers.csv"
     commands = [["rounds"], ["scores", "--round", str(NEW_YEAR)], ["validate", str(answers), "--round", str(NEW_YEAR)],
                 ["export", "overall_scores", "--format", "csv", "--out", str(tmp_path / "s.csv")],
@@ -363,7 +363,7 @@ def test_read_commands_work_while_a_writer_holds_the_lock(imported, tmp_path, mo
 
 def test_a_read_of_a_never_published_database_meeting_a_lock_exits_2(dbfile, monkeypatch):
     """Publishing the first version needs the write lock: wait, then say so."""
-    monkeypatch.setattr(cli, "LOCK_PAUSE_SECONDS", 0.05)
+    monkeypatch.setattr(cli_shared, "LOCK_PAUSE_SECONDS", 0.05)
     assert publish.current(dbfile) is None
     proc = _hold_lock(dbfile, 60)
     try:
@@ -407,8 +407,8 @@ def test_rounds_escapes_control_characters_from_stored_text(imported):
 
 
 def test_safe_keeps_ordinary_text_and_escapes_controls():
-    assert cli._safe("Bristol, City of – £5\n") == "Bristol, City of – £5\n"
-    assert cli._safe("a\rb\tc\x00") == "a\\x0db\\x09c\\x00"
+    assert cli_shared._safe("Bristol, City of – £5\n") == "Bristol, City of – £5\n"
+    assert cli_shared._safe("a\rb\tc\x00") == "a\\x0db\\x09c\\x00"
 
 
 # ---- 5-10 on the command line: file problems exit 1 with the row named, nothing written -----------
