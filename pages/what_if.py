@@ -13,7 +13,7 @@ from lib.analysis import whatif
 from lib.base import exports
 from lib.charts import whatif as charts
 from lib.scoring import views as scoring
-from lib.scoring.standards import AUDIENCE_LABELS
+from lib.scoring.config import AUDIENCE_LABELS
 from lib.web import app
 
 app.require_frame(__file__)

@@ -14,7 +14,7 @@ from lib.analysis.national import REPORT_COUNCIL_TOTAL
 from lib.base.rounding import shown
 from lib.demo import model as demo_model
 from lib.reference import geography
-from lib.scoring.standards import AUDIENCE_LABELS
+from lib.scoring.config import AUDIENCE_LABELS
 
 #: Full citations of the two source documents (the seeds the project is built from).
 SOURCES = (

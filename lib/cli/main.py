@@ -64,7 +64,7 @@ from lib.reference.build import (
 )
 from lib.reports import opendata
 from lib.scoring import views as scoring
-from lib.scoring.standards import StandardsConfigError
+from lib.scoring.config import StandardsConfigError
 from lib.store import db, publish, upkeep
 from lib.store.errors import StorageError, storage_problem
 

@@ -50,7 +50,8 @@ from lib.demo.model import (
     YEARLY_GROWTH,
     region_effects,
 )
-from lib.scoring.standards import StandardsConfig, load_config
+from lib.scoring.config import StandardsConfig
+from lib.scoring.standards import load_config
 
 
 @dataclass(frozen=True)
