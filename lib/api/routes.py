@@ -4,7 +4,7 @@ Starlette routes only (no Streamlit import): dashboard.py hands `routes()` to `s
 tests mount them on a bare Starlette app. Every data endpoint serves a dataset of lib.reports.opendata,
 so its columns are those of the matching download; JSON by default, CSV with `format=csv`.
 
-- Reads only the published version (lib.store.publish), opened read-only; the pointer is checked on
+- Reads only the published version (lib.store.versions), opened read-only; the pointer is checked on
   every request (one stat), so a new publication is served at once. The working database is
   never read here (on a fresh database the first publication is made, as the dashboard does).
 - Responses carry an ETag made from the published version and the request, and
@@ -38,7 +38,7 @@ from lib.base import exports
 from lib.base.paths import default_db_path
 from lib.reference import schema
 from lib.reports import opendata
-from lib.store import db, publish
+from lib.store import db, publish, versions
 from lib.store.store import Store
 
 PREFIX = "/api/v1"
@@ -113,7 +113,7 @@ def store() -> Store:
     return schema.store(working_path())
 
 
-def current_version() -> publish.Version:
+def current_version() -> versions.Version:
     """The published version CURRENT names (one stat while it is unchanged); on a database never
     published, or after an update of the app, the first publication is made."""
     working = store()
@@ -131,7 +131,7 @@ _connections_lock = threading.Lock()
 _KEEP_CONNECTIONS = 4
 
 
-def _connection(snap: publish.Version) -> duckdb.DuckDBPyConnection:
+def _connection(snap: versions.Version) -> duckdb.DuckDBPyConnection:
     """One read-only connection per published file in this process (requests take cursors)."""
     with _connections_lock:
         con = _connections.get(snap.key)
@@ -182,7 +182,7 @@ def error(status: int, message: str, parameter: str | None = None) -> JSONRespon
                         headers={"Cache-Control": "no-store"})
 
 
-def etag_for(snap: publish.Version, request: Request, day: date | None = None) -> str:
+def etag_for(snap: versions.Version, request: Request, day: date | None = None) -> str:
     """A strong ETag: the published version, its file, the path and the parameters (in order),
     and `day` for an answer that depends on today's date (councils without ?on=)."""
     items = sorted(request.query_params.multi_items())
@@ -208,7 +208,7 @@ def _records(df: pd.DataFrame) -> str:
     return out.to_json(orient="records", force_ascii=False, double_precision=15) or "[]"
 
 
-def _version_info(snap: publish.Version) -> dict[str, Any]:
+def _version_info(snap: versions.Version) -> dict[str, Any]:
     return {"version": snap.version, "published_at": snap.published_at.isoformat()}
 
 

@@ -65,7 +65,7 @@ from lib.reference.build import (
 from lib.reports import opendata
 from lib.scoring import views as scoring
 from lib.scoring.config import StandardsConfigError
-from lib.store import db, publish, upkeep
+from lib.store import db, publish, upkeep, versions
 from lib.store.errors import StorageError, storage_problem
 
 
@@ -213,8 +213,8 @@ def _out_path(text: str, db_path: Path) -> Path:
     if _same_file(out, db_path) or _same_file(out, wal):
         raise CliError(f"--out {out} is the database file itself: writing there would destroy the database. "
                        "Choose another file name.")
-    if publish.is_inside_published(out, db_path):
-        raise CliError(f"--out {out} is in the published versions' folder {publish.folder_for(db_path)}, whose "
+    if versions.is_inside_published(out, db_path):
+        raise CliError(f"--out {out} is in the published versions' folder {versions.folder_for(db_path)}, whose "
                        "files are never written. Choose a file name elsewhere.")
     return out
 
@@ -607,11 +607,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_versions(args: argparse.Namespace) -> int:
     path = Path(args.db)
     kept = schema.store(path).versions()
-    cur = publish.current(path)
+    cur = versions.current(path)
     if not kept:
         print(f"Nothing has been published from {path} yet: the first page view, read command or write publishes it.")
         return 0
-    _say(f"Published versions of {path} (in {publish.folder_for(path)}), newest first:")
+    _say(f"Published versions of {path} (in {versions.folder_for(path)}), newest first:")
     for snap in reversed(kept):
         mark = "* " if cur is not None and snap.version == cur.version else "  "
         _say(f"{mark}{snap.version}: {snap.published_at:%d %b %Y %H:%M}, {snap.reason}, by {snap.by}; "
@@ -626,7 +626,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         target = publish.rollback_target(path, args.to)  # refuse before taking the write lock
     except publish.RollbackRefused as exc:
         raise CliError(str(exc)) from None
-    before = publish.current(path)
+    before = versions.current(path)
     con = _open_for_writing(path)
     try:
         saved = upkeep.backup(con, upkeep.backup_dir(path))

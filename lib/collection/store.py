@@ -29,7 +29,7 @@ import pandas as pd
 
 from lib.collection.errors import CollectionBusy, CollectionError
 from lib.reference import geography, schema
-from lib.store import db, publish
+from lib.store import db, publish, versions
 
 #: Opening the collection file while another program holds it tries again this many times ...
 LOCK_RETRIES = 8
@@ -259,7 +259,7 @@ _cache: dict[str, Reference] = {}
 _cache_lock = threading.Lock()
 
 
-def _current_version(working: Path) -> publish.Version:
+def _current_version(working: Path) -> versions.Version:
     try:
         return schema.store(working).ensure_published()
     except publish.DatabaseBusy as exc:

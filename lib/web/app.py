@@ -25,7 +25,7 @@ from lib.base.formatting import shorten
 from lib.base.paths import ROOT, default_db_path
 from lib.reference import schema
 from lib.scoring import views as scoring
-from lib.store import db, publish
+from lib.store import db, publish, versions
 from lib.store.errors import storage_problem
 from lib.store.store import Store
 
@@ -241,7 +241,7 @@ def _version_connection(path: str) -> duckdb.DuckDBPyConnection:
     return store().connect(path, read_only=True)
 
 
-def _resolve_version() -> publish.Version:
+def _resolve_version() -> versions.Version:
     """The current published version: one stat of its pointer file, publishing first on a fresh
     database (or after an update of the app changed the schema or the scoring views)."""
     working = store()
@@ -252,7 +252,7 @@ def _resolve_version() -> publish.Version:
     return snap
 
 
-def _publish_first(working: Store) -> publish.Version:
+def _publish_first(working: Store) -> versions.Version:
     try:
         with st.spinner("Preparing the database (first run only)..."):
             return working.ensure_published()
@@ -372,7 +372,7 @@ def ingest_problem(exc: BaseException) -> str:
     return storage_problem(exc) or shorten(str(exc), 300)
 
 
-def current_version() -> publish.Version:
+def current_version() -> versions.Version:
     """The version this page run reads: fixed at the start of the run, so that one page never
     mixes two published versions even when a new one appears while it runs."""
     pinned = getattr(_frame, "version", None)
@@ -421,7 +421,7 @@ def working_database() -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
 
 
-def publish_now(con: duckdb.DuckDBPyConnection, reason: str, by: str) -> publish.Version:
+def publish_now(con: duckdb.DuckDBPyConnection, reason: str, by: str) -> versions.Version:
     """Publish the working database (open for writing as `con`) as the version every page shows."""
     return store().publish(con, reason, by)
 
