@@ -35,6 +35,7 @@ from lib.analysis.plan import (
     target_met,
 )
 from lib.analysis.plan_scoring import BATCH, SheetScorer
+from lib.scoring import answer_sets
 from lib.scoring import views as scoring
 
 #: Plans returned at most (alternatives of the same, smallest, size).
@@ -90,7 +91,7 @@ class Planner:
         qs = qs[qs["scored"] & qs["standard"].notna()]
         if standard is not None:
             qs = qs[qs["standard"] == standard]
-        options = whatif.answer_options(self.con)
+        options = answer_sets.answer_options(self.con)
         options = options[options["score"].notna()]
         # How many peers give each question an answer with at least each credit (known answers).
         peer_scores = self.con.execute(
