@@ -22,7 +22,7 @@ from lib.base.formatting import escape_markdown as md
 from lib.base.formatting import format_score
 from lib.ingest import template
 from lib.reference import build
-from lib.store import db, publish, upkeep
+from lib.store import db, publish, upkeep, versions
 from lib.store.errors import StorageError
 from lib.web import auth, data, display, frame, pickers, urlstate
 
@@ -425,7 +425,7 @@ if history_tab.open:
             f"({md(current.reason)}). Each import, reset or rollback publishes a new version; the latest "
             f"{publish.KEEP} are kept, so an earlier one can be published again. Going back is itself a new "
             "version, so it can be undone the same way, and the audit log is never rolled back.")
-        display.show_table(publish.versions_table(kept, current))
+        display.show_table(versions.versions_table(kept, current))
         earlier = [v for v in kept if v.version != current.version]
         if earlier:
             chosen_version = st.selectbox(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.analysis import gaps, regions
+from lib.analysis import gap_tables, gaps, regions
 from lib.base import exports
 from lib.base.formatting import council_type_text, format_percent
 from lib.base.formatting import escape_markdown as md
@@ -82,7 +82,7 @@ else:
         width="stretch", key="gap_heatmap")
     with display.on_demand(f"Table: the same scores with their bands ({n_councils} councils)", key="gaps_heatmap") as opened:
         if opened:
-            display.show_table(gaps.heatmap_table(heatmap))
+            display.show_table(gap_tables.heatmap_table(heatmap))
 
 # ---- 2. Questions most often unmet -----------------------------------------------------------
 st.header("Kinds of support most often missing")
@@ -95,8 +95,8 @@ question_set = urlstate.url_choice(
          "the enhanced offer, networks, the workforce data set). The report has no figure for them.")
 england = cached_gaps.unmet_questions(year)
 scoped = cached_gaps.unmet_questions(year, "region", region) if region else england
-england = gaps.only_report_questions(england, question_set == "report")
-scoped = gaps.only_report_questions(scoped, question_set == "report")
+england = gap_tables.only_report_questions(england, question_set == "report")
+scoped = gap_tables.only_report_questions(scoped, question_set == "report")
 if question_set == "all" and demo and not england["from_report"].all():
     st.caption("Questions marked “not in the 2015 survey” have no published figure to calibrate "
                "the demonstration data to: their synthetic answers follow one assumed national "
@@ -120,7 +120,7 @@ else:
         width="stretch", key="gap_unmet")
     with display.on_demand("Table: share of responding councils by answer (%)", key="gaps_unmet") as opened:
         if opened:
-            display.show_table(gaps.unmet_table(scoped, england if region else None))
+            display.show_table(gap_tables.unmet_table(scoped, england if region else None))
 
 # ---- 3. Which councils lack X ----------------------------------------------------------------
 st.header("Which councils lack a kind of support")
@@ -129,7 +129,7 @@ by_id = questions.set_index("question_id")
 ordered = list(england["question_id"]) + [q for q in questions["question_id"] if q not in set(england["question_id"])]
 question_id = urlstate.url_choice(
     st.selectbox, "Kind of support", ordered, key="gap_question", param="question", default=ordered[0] if ordered else None,
-    format_func=lambda q: (f"{gaps.question_label(by_id.loc[q, 'topic'], by_id.loc[q, 'from_report'])} "
+    format_func=lambda q: (f"{gap_tables.question_label(by_id.loc[q, 'topic'], by_id.loc[q, 'from_report'])} "
                            f"(standard {by_id.loc[q, 'standard']})"),
     help="Listed from the most often missing nationally to the least.")
 if question_id is not None:
@@ -188,7 +188,7 @@ else:
                     width="stretch", key="gap_change")
     with display.on_demand("Table: change in points, question by question", key="gaps_change") as opened:
         if opened:
-            table = gaps.change_table(change, year, prev)
+            table = gap_tables.change_table(change, year, prev)
             display.show_table(table, column_config={
                 c: st.column_config.NumberColumn(c, format="%+d" if "points" in c else "%d%%")
                 for c in table.columns[2:]})
@@ -231,7 +231,7 @@ else:
                     key="gap_published")
     with display.on_demand(f"Table: {len(published)} published figures and this database's shares", key="gaps_published") as opened:
         if opened:
-            display.show_table(gaps.published_table(published))
+            display.show_table(gap_tables.published_table(published))
 
 changes = cached_gaps.published_changes(year)
 if len(changes):
@@ -241,7 +241,7 @@ if len(changes):
         f"The report also gives {len(changes)} changes since the year before, in percentage points, "
         f"for the share with the support in place or partly. Set against {prev_text}:"
     )
-    display.show_table(gaps.published_changes_table(changes))
+    display.show_table(gap_tables.published_changes_table(changes))
     if demo:
         st.caption("Where the report gives a change but no level for the later year, the demonstration "
                    "data could not be calibrated to it, so the two may differ.")

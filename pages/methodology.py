@@ -71,7 +71,7 @@ if len(context):
 
 # ---- Scoring rules -----------------------------------------------------------------------------
 st.header("How scores are made")
-options = cached_meth.answer_options()
+options = cached_meth.scored_answer_options()
 bands = cached_meth.bands()
 settings = cached_meth.settings()
 min_rank = int(settings.get("min_standards_for_rank", 0))

@@ -2,14 +2,14 @@
 first by what similar councils already do, each linked to the good practice for its standard.
 
 Plans are scored by the scoring views on a private copy of the round and checked through the
-self-assessment's projection (lib.analysis.plan); nothing is written.
+self-assessment's projection (lib.analysis.plan_search); nothing is written.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from lib.analysis import plan
+from lib.analysis import plan, plan_search
 from lib.base.formatting import escape_markdown as md
 from lib.base.formatting import format_percent, format_score
 from lib.reports import plan_html
@@ -20,6 +20,7 @@ frame.require_frame(__file__)
 con = data.cursor()
 year = pickers.current_round()
 cached_plan = data.per_version(plan)
+cached_search = data.per_version(plan_search)
 
 st.title("Improvement plan")
 st.markdown(
@@ -48,7 +49,7 @@ with right:
                                     "answers (as on the Peer comparison page), or those of the same type or region.")
 
 with st.spinner("Searching for the fewest changes..."):
-    result = cached_plan.plan_for(code, year, plan.parse_target(target_key), peer_mode)
+    result = cached_search.plan_for(code, year, plan.parse_target(target_key), peer_mode)
 name = md(result.council_name)
 
 if result.status == plan.NO_RESPONSE:

@@ -28,7 +28,7 @@ except collection.CollectionError as exc:
     st.stop()
 
 draft = collection.load_draft(data.working_path(), session)
-options = rs.answer_options(data.cursor())
+options = rs.questionnaire_options(data.cursor())
 progress = rs.progress(draft)
 st.subheader(f"{session.council_name}, {session.year} survey round")
 st.markdown(md(rs.intro(session, progress)))

@@ -12,8 +12,9 @@ import streamlit as st
 from lib.analysis import whatif
 from lib.base import exports
 from lib.charts import whatif as charts
+from lib.scoring import answer_sets
 from lib.scoring import views as scoring
-from lib.scoring.standards import AUDIENCE_LABELS
+from lib.scoring.config import AUDIENCE_LABELS
 from lib.web import data, frame, pickers, urlstate
 
 frame.require_frame(__file__)
@@ -63,8 +64,8 @@ prefill_round = whatif.latest_round(con, code, year)
 stored = whatif.stored_answers(con, code, prefill_round) if prefill_round is not None else {}
 
 questions = whatif.questionnaire(con, year)
-options = whatif.answer_options(con)
-provider_names = whatif.provider_labels(con)
+options = answer_sets.answer_options(con)
+provider_names = answer_sets.provider_labels(con)
 band_names = scoring.band_labels(con)
 labels_by_set = {s: list(g["label"]) for s, g in options.groupby("answer_set", sort=False)}
 value_of = {(r.answer_set, r.label): r.value for r in options.itertuples()}

@@ -200,15 +200,15 @@ def copy_db(src: Path, folder: Path, name: str = "copy.duckdb", published: bool 
     """
     import shutil
 
-    from lib.store import publish
+    from lib.store import versions
 
     target = Path(folder) / name
     shutil.copy(src, target)
     if published:
-        source_folder = publish.folder_for(Path(src))
+        source_folder = versions.folder_for(Path(src))
         if not source_folder.is_dir():
             raise AssertionError(f"{src} has no published folder to copy")
-        shutil.copytree(source_folder, publish.folder_for(target))
+        shutil.copytree(source_folder, versions.folder_for(target))
     return target
 
 

@@ -22,7 +22,7 @@ from lib.base.paths import DB_ENV_VAR
 from lib.base.rounding import shown as shown_score
 from lib.reference import schema
 from lib.reports import opendata, opendata_dictionary, opendata_files, scorecard_files
-from lib.store import db, publish
+from lib.store import db, versions
 from tests.fixtures import copy_db
 
 COUNCIL = "E10000023"  # North Yorkshire, a council of both council sets
@@ -45,7 +45,7 @@ def client(working):
 
 @pytest.fixture()
 def snap_con(working):
-    con = db.connect(publish.current(working).path, read_only=True)
+    con = db.connect(versions.current(working).path, read_only=True)
     yield con
     con.close()
 
@@ -67,7 +67,7 @@ def test_every_endpoint_serves_json_with_the_download_columns(client, snap_con):
         assert body["count"] == len(body["rows"]) > 0, e.path
         assert body["columns"] == [c for c, _ in opendata_dictionary.columns(snap_con, e.dataset)], e.path
         assert list(body["rows"][0]) == body["columns"]
-        assert body["published"]["version"] == publish.current(api.working_path()).version
+        assert body["published"]["version"] == versions.current(api.working_path()).version
 
 
 def test_filters_narrow_the_rows(client):
@@ -171,7 +171,7 @@ def test_health_reports_the_database_and_the_published_version(client, working):
     r = client.get("/api/v1/health")
     assert r.status_code == 200
     body = r.json()
-    snap = publish.current(working)
+    snap = versions.current(working)
     assert body["status"] == "ok" and body["database"]["status"] == "ok"
     assert body["published"]["version"] == snap.version
     assert body["published"]["published_at"] == snap.published_at.isoformat()
@@ -386,7 +386,7 @@ def test_nothing_from_a_collecting_round_leaks(repo_db_path, tmp_path, monkeypat
         for endpoint in ("scores", "answers", "summary"):
             body = c.get(f"/api/v1/{endpoint}", params={"format": "csv"}).text
             assert "2027" not in {line.split(",")[0] for line in body.splitlines()[1:]}, endpoint
-    snap = publish.current(path)
+    snap = versions.current(path)
     con = duckdb.connect(str(snap.path), read_only=True)
     try:
         text = " ".join(str(r) for t in db.table_names(con) for r in con.execute(f"SELECT * FROM {t}").fetchall())  # noqa: S608

@@ -13,7 +13,7 @@ import pytest
 
 from lib import collection
 from lib.cli import main as cli
-from lib.store import db, publish
+from lib.store import db, versions
 
 YEAR = "2016"
 
@@ -67,11 +67,11 @@ def test_open_invite_respond_tracker_close_publish(working, tmp_path):
     code, out, err = c(working, "publish", "--round", YEAR)
     assert code == 1 and "close the 2016 round" in err and "Traceback" not in err
     assert c(working, "close", "--round", YEAR)[0] == 0
-    before = publish.current(working)
+    before = versions.current(working)
     code, out, err = c(working, "publish", "--round", YEAR, "--by", "tester")
     assert code == 0, err
     assert "1 councils" in out
-    after = publish.current(working)
+    after = versions.current(working)
     assert after is not None and before is not None and after.version > before.version
     con = db.connect(after.path, read_only=True)
     try:

@@ -22,7 +22,7 @@ from lib.cli import shared as cli_shared
 from lib.ingest import commit
 from lib.reference.schema import DEFINITIONS
 from lib.scoring import views as scoring
-from lib.store import db, publish, upkeep
+from lib.store import db, upkeep, versions
 from tests.fixtures import copy_db, copy_imported, import_new_round, run_cli
 from tests.test_ingest import (
     NEW_YEAR,
@@ -314,7 +314,7 @@ def test_every_write_meeting_a_lock_exits_2_with_a_message(imported, tmp_path, m
     commands = [["import", str(path), "--round", "2017"], ["reset-demo", "--yes"], ["refresh"], ["build"],
                 ["build", "--force"], ["publish"],
                 ["export", "audit_log", "--working", "--format", "csv", "--out", str(tmp_path / "a.csv")]]
-    before, published = table_hash(imported), publish.current(imported)
+    before, published = table_hash(imported), versions.current(imported)
     proc = _hold_lock(imported, 60)
     try:
         for command in commands:
@@ -328,7 +328,7 @@ def test_every_write_meeting_a_lock_exits_2_with_a_message(imported, tmp_path, m
         proc.kill()
         proc.wait()
     assert table_hash(imported) == before
-    assert publish.current(imported) == published  # nothing new was published either
+    assert versions.current(imported) == published  # nothing new was published either
     assert not (tmp_path / "a.csv").exists()
 
 
@@ -364,7 +364,7 @@ def test_read_commands_work_while_a_writer_holds_the_lock(imported, tmp_path, mo
 def test_a_read_of_a_never_published_database_meeting_a_lock_exits_2(dbfile, monkeypatch):
     """Publishing the first version needs the write lock: wait, then say so."""
     monkeypatch.setattr(cli_shared, "LOCK_PAUSE_SECONDS", 0.05)
-    assert publish.current(dbfile) is None
+    assert versions.current(dbfile) is None
     proc = _hold_lock(dbfile, 60)
     try:
         code, out, err = run("--db", str(dbfile), "rounds")
@@ -374,7 +374,7 @@ def test_a_read_of_a_never_published_database_meeting_a_lock_exits_2(dbfile, mon
     assert code == 2 and out == ""
     assert f"error: the database {dbfile} is in use by another program" in err and "Nothing was changed." in err
     no_traceback(err)
-    assert publish.current(dbfile) is None
+    assert versions.current(dbfile) is None
 
 
 def test_a_write_waits_for_a_lock_that_is_released_soon(imported):

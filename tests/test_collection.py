@@ -23,7 +23,7 @@ from lib.collection import drafts as drafts_module
 from lib.collection import invites as invites_module
 from lib.collection import publishing as publishing_module
 from lib.reference import schema
-from lib.store import db, publish
+from lib.store import db, versions
 
 YEAR = 2016
 
@@ -132,7 +132,7 @@ def test_open_round_defaults_and_keeps_the_round_private(working):
     assert collection.collection_path(working).is_file()
     assert collection.get_round(working, YEAR) == r and collection.list_rounds(working) == [r]
     # Nothing of the collecting round is in the working database or its published version.
-    snap = publish.current(working)
+    snap = versions.current(working)
     assert snap is not None
     for path in (working, snap.path):
         con = db.connect(path, read_only=True)
@@ -602,7 +602,7 @@ def test_publish_final_puts_only_submitted_answers_in_the_round(working):
     confirm_all(working, sc)  # c never submits
     with pytest.raises(collection.CollectionError, match="close"):
         collection.publish_round(working, YEAR)
-    before = publish.current(working)
+    before = versions.current(working)
     assert before is not None
     collection.close_round(working, YEAR)
     message = collection.publish_round(working, YEAR, by="tester")
@@ -612,7 +612,7 @@ def test_publish_final_puts_only_submitted_answers_in_the_round(working):
     assert got[a]["emp_payroll"] == "not_available"
     assert got[b]["emp_dbs"] == db_.answers["emp_dbs"].answer != edit
     assert len(got[a]) == len(asked_ids(working, YEAR))
-    snap = publish.current(working)
+    snap = versions.current(working)
     assert snap is not None and snap.version > before.version
     assert (YEAR, 2, False) in snap.rounds
     con = db.connect(snap.path, read_only=True)

@@ -17,7 +17,7 @@ from contextlib import redirect_stdout
 import pandas as pd
 import pytest
 
-from lib.analysis import gaps, national, regions, scorecard
+from lib.analysis import gap_tables, gaps, national, regions, scorecard
 from lib.base import exports
 from lib.base.formatting import format_percent, format_score
 from lib.cli import main as cli
@@ -263,7 +263,7 @@ def test_chart_hovers_show_percentages_as_tables_do():
     assert hovers["Partly or in development"] == "13%"
     assert hovers["Not available"] == "75%"  # 74.5 shown half up
     assert hovers["England, all reasons"] == "88%"
-    table = gaps.unmet_table(unmet, unmet).iloc[0]
+    table = gap_tables.unmet_table(unmet, unmet).iloc[0]
     assert table["Partly or in development (%)"] == 13 and table["Not available (%)"] == 75
     bands = pd.DataFrame({"standard": [1, 1], "short_name": ["S", "S"], "band": ["meets", "partly_meets"],
                           "band_label": ["Meets", "Partly meets"], "position": [0, 1], "councils": [5, 35],

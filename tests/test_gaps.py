@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lib.analysis import gaps
+from lib.analysis import gap_tables, gaps
 from lib.analysis.gaps import measure_share, parse_measure
 from lib.base import exports
 from lib.base.rounding import shown_int
@@ -85,7 +85,7 @@ def test_heatmap_filters_by_region_and_type(repo_con, latest_year) -> None:
 
 def test_heatmap_table_has_bands_and_no_nan(repo_con, latest_year) -> None:
     frame = gaps.heatmap_frame(repo_con, latest_year)
-    table = gaps.heatmap_table(frame)
+    table = gap_tables.heatmap_table(frame)
     assert len(table) == frame["authority_code"].nunique()
     assert not table.isna().any().any()
     assert not table.astype(str).apply(lambda c: c.str.contains("nan|None")).any().any()
@@ -311,8 +311,9 @@ def test_published_changes_set_against_this_database(repo_con) -> None:
 def test_display_tables_have_no_missing_values(repo_con, latest_year) -> None:
     england = gaps.unmet_questions(repo_con, latest_year)
     london = gaps.unmet_questions(repo_con, latest_year, "region", LONDON)
-    for table in (gaps.unmet_table(london, england), gaps.published_table(gaps.published_comparison(repo_con, YEAR)),
-                  gaps.published_changes_table(gaps.published_changes(repo_con, YEAR))):
+    for table in (gap_tables.unmet_table(london, england),
+                  gap_tables.published_table(gaps.published_comparison(repo_con, YEAR)),
+                  gap_tables.published_changes_table(gaps.published_changes(repo_con, YEAR))):
         assert isinstance(table, pd.DataFrame) and len(table)
         assert not table.isna().any().any()
 

@@ -26,7 +26,7 @@ def test_bands_are_read_from_the_database(repo_con) -> None:
 
 
 def test_answer_credits_and_settings_from_the_database(repo_con) -> None:
-    options = meth.answer_options(repo_con)
+    options = meth.scored_answer_options(repo_con)
     stored = repo_con.execute("SELECT answer_set, value, score FROM answer_options WHERE score IS NOT NULL").fetchall()
     assert {(r.answer_set, r.value): r.score for r in options.itertuples()} == {(a, v): s for a, v, s in stored}
     scored_sets = {r[0] for r in repo_con.execute("SELECT DISTINCT answer_set FROM questions WHERE scored").fetchall()}
@@ -103,7 +103,7 @@ def _credit_phrases(text: str) -> list[tuple[str, str]]:
 
 
 def test_credit_summary_names_the_common_answers_with_their_credit(repo_con) -> None:
-    options = meth.answer_options(repo_con)
+    options = meth.scored_answer_options(repo_con)
     phrases = _credit_phrases(meth.credit_summary(repo_con))
     by_words = dict((w, labels) for labels, w in phrases)
     # Every answer of the answer set behind most scored questions is named with its credit.

@@ -201,7 +201,7 @@ def test_reset_needs_the_word_then_restores_the_demo_rounds(page_db, admin_hash)
 
 def test_an_import_is_published_and_the_history_tab_can_go_back(page_db, admin_hash):
     from lib.base.formatting import escape_markdown as md
-    from lib.store import publish
+    from lib.store import versions
     from tests.test_publish import data_hash
 
     con = db.connect(page_db)
@@ -210,22 +210,22 @@ def test_an_import_is_published_and_the_history_tab_can_go_back(page_db, admin_h
     finally:
         con.close()
     at = _sign_in(open_page(PAGE), PASSWORD)
-    assert publish.current(page_db).version == 1  # the first page view published the copy
+    assert versions.current(page_db).version == 1  # the first page view published the copy
     at.number_input(key="import_year").set_value(NEW_YEAR)
     at.file_uploader[0].upload("answers.csv", csv_bytes(sheet), "text/csv")
     at.run()
     next(b for b in at.button if b.label == f"Import 3 councils into the {NEW_YEAR} round").click().run()
     assert not at.exception, at.exception
     assert any(md("Published as version 2; every page now shows it.") in s.value for s in at.success)
-    v2 = publish.current(page_db)
+    v2 = versions.current(page_db)
     assert v2.version == 2 and v2.by == "administrator (password)"
     assert data_hash(v2.path) == data_hash(page_db)
 
     at = open_page(PAGE, section="History")
     at = _sign_in(at, PASSWORD)
-    versions = next(d.value for d in at.dataframe if "Version" in d.value.columns)
-    assert list(versions["Version"]) == [2, 1] and list(versions["Shown now"]) == ["yes", ""]
-    assert versions["Why"].iloc[0] == f"import of answers.csv into the {NEW_YEAR} round"
+    history = next(d.value for d in at.dataframe if "Version" in d.value.columns)
+    assert list(history["Version"]) == [2, 1] and list(history["Shown now"]) == ["yes", ""]
+    assert history["Why"].iloc[0] == f"import of answers.csv into the {NEW_YEAR} round"
     button = next(b for b in at.button if b.label == "Go back to this version")
     assert button.disabled  # until the box is ticked
     at.selectbox(key="rollback_version").select(1)
@@ -234,7 +234,7 @@ def test_an_import_is_published_and_the_history_tab_can_go_back(page_db, admin_h
     assert not at.exception, at.exception
     assert any("Version 1 was published again as version 3; every page now shows it." in s.value
                for s in at.success)
-    v3 = publish.current(page_db)
+    v3 = versions.current(page_db)
     assert v3.version == 3 and v3.reason == "rollback to version 1"
     con = db.connect(page_db)
     try:
@@ -248,7 +248,7 @@ def test_an_import_is_published_and_the_history_tab_can_go_back(page_db, admin_h
 
 
 def test_the_history_tab_withholds_a_rounds_answers_and_publishes(page_db, admin_hash):
-    from lib.store import publish
+    from lib.store import versions
 
     at = _sign_in(open_page(PAGE, section="History"), PASSWORD)
     assert any("No round withholds them now." in m.value for m in at.markdown)
@@ -257,7 +257,7 @@ def test_the_history_tab_withholds_a_rounds_answers_and_publishes(page_db, admin
     next(b for b in at.button if b.label == "Save and publish").click().run()
     assert not at.exception, at.exception
     assert any("Councils' own answers in the 2014 round are now withheld" in s.value for s in at.success)
-    snap = publish.current(page_db)
+    snap = versions.current(page_db)
     assert snap.reason == "councils' answers in the 2014 round withheld" and snap.by == "administrator (password)"
     con = db.connect(snap.path, read_only=True)
     try:
@@ -271,4 +271,4 @@ def test_the_history_tab_withholds_a_rounds_answers_and_publishes(page_db, admin
     # Saving the same choice again changes and publishes nothing.
     next(b for b in at.button if b.label == "Save and publish").click().run()
     assert any("Nothing was changed, so nothing new was published" in s.value for s in at.success)
-    assert publish.current(page_db) == snap
+    assert versions.current(page_db) == snap

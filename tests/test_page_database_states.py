@@ -10,7 +10,7 @@ import streamlit as st
 from lib.base.formatting import escape_markdown as md
 from lib.base.paths import DB_ENV_VAR
 from lib.reference import schema
-from lib.store import db, publish
+from lib.store import db, publish, versions
 from tests.apptest import open_page
 from tests.fixtures import copy_db
 from tests.test_cli_safety import _hold_lock
@@ -52,7 +52,7 @@ def test_a_database_from_a_newer_app_is_explained_not_a_traceback(working):
               f"{db.SCHEMA_VERSION}). "
               "Nothing was changed. Update the app, or use another database file.") in errors[0]
     assert not at.title  # no page is drawn on data it cannot read
-    assert _hash(working) == before and publish.current(working) is None
+    assert _hash(working) == before and versions.current(working) is None
 
 
 def test_a_never_published_database_locked_by_a_writer_is_explained(working):
@@ -67,7 +67,7 @@ def test_a_never_published_database_locked_by_a_writer_is_explained(working):
     assert len(errors) == 1
     assert errors[0].startswith("**The data cannot be shown just now.** " + md(f"The database {working} is in use"))
     assert md("Try again in a moment. Nothing was changed.") in errors[0]
-    assert _hash(working) == before and publish.current(working) is None
+    assert _hash(working) == before and versions.current(working) is None
 
 
 def test_pages_are_served_while_a_writer_holds_the_working_database(working):
@@ -80,4 +80,4 @@ def test_pages_are_served_while_a_writer_holds_the_working_database(working):
     finally:
         proc.kill()
         proc.wait()
-    assert publish.current(working) == snap
+    assert versions.current(working) == snap

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.analysis import gaps
+from lib.analysis import gap_tables, gaps
 from tests.apptest import chart_specs, open_page, table_with
 
 pytestmark = pytest.mark.usefixtures("app_db")
@@ -132,9 +132,9 @@ def test_unknown_url_values_fall_back(repo_db_path):
 def test_new_questions_can_be_ranked_and_are_marked(repo_db_path, repo_con, latest_year):
     at = open_page(PAGE, opened=True, questions="all")
     unmet = table_with(at, "Question", "Without the support (%)")
-    expected = gaps.only_report_questions(gaps.unmet_questions(repo_con, latest_year), False)
+    expected = gap_tables.only_report_questions(gaps.unmet_questions(repo_con, latest_year), False)
     assert list(unmet["Question"]) == list(expected["topic"])
-    new = [q for q in unmet["Question"] if q.endswith(gaps.NEW_QUESTION_MARK)]
+    new = [q for q in unmet["Question"] if q.endswith(gap_tables.NEW_QUESTION_MARK)]
     n_new = repo_con.execute("SELECT count(*) FROM questions WHERE scored AND report_ref = 'new' "
                              "AND asked_from <= ?", [latest_year]).fetchone()[0]
     assert len(new) == n_new > 0

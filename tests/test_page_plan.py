@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from lib.analysis import plan
+from lib.analysis import plan, plan_search
 from lib.base.formatting import escape_markdown as md
 from lib.reports import plan_html
 from tests.apptest import open_page
@@ -40,7 +40,7 @@ def test_overall_plans_match_the_library_and_link_to_good_practice(repo_db_path,
     at = open_page(PAGE, authority=code, round=str(YEAR))
     assert at.selectbox(key="plan_target").value == "overall"
     assert at.selectbox(key="plan_peers").value == plan.DEFAULT_PEER_MODE
-    expected = plan.plan_for(repo_con, code, YEAR, None)
+    expected = plan_search.plan_for(repo_con, code, YEAR, None)
     assert expected.status == plan.PLANNED and expected.plans
     # Target line, then one bordered plan per alternative with its projected score and band.
     assert f"**Target:** {md(expected.target.description)}." in _text(at)
@@ -80,12 +80,12 @@ def test_target_from_the_url_and_changing_it(repo_db_path, repo_con):
     code = _lowest(repo_con)
     at = open_page(PAGE, authority=code, round=str(YEAR), target="1")
     assert at.selectbox(key="plan_target").value == "1"
-    expected = plan.plan_for(repo_con, code, YEAR, 1)
+    expected = plan_search.plan_for(repo_con, code, YEAR, 1)
     assert f"**Target:** {md(expected.target.description)}." in _text(at)
     at.selectbox(key="plan_target").set_value("3").run()
     assert not at.exception
     assert at.query_params["target"] in (["3"], "3")
-    expected3 = plan.plan_for(repo_con, code, YEAR, 3)
+    expected3 = plan_search.plan_for(repo_con, code, YEAR, 3)
     assert f"**Target:** {md(expected3.target.description)}." in _text(at)
     table = next(t.value for t in at.table if "Change" in t.value.columns)
     assert all(q.startswith(f"**3\\. {md(expected3.target.standard_name)}** · ") for q in table["Question"])
@@ -112,7 +112,7 @@ def test_council_that_did_not_respond_is_sent_to_self_assessment(repo_db_path, r
 
 def test_the_download_is_one_labelled_page(repo_db_path, repo_con):
     code = _lowest(repo_con)
-    result = plan.plan_for(repo_con, code, YEAR, None)
+    result = plan_search.plan_for(repo_con, code, YEAR, None)
     page = plan_html.plan_html(repo_con, result, is_demo=True, generated=date(2026, 12, 1))
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page and "http" not in page
     assert "Synthetic demonstration data." in page

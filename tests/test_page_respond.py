@@ -16,7 +16,7 @@ from lib.base import passwords
 from lib.base.formatting import escape_markdown as md
 from lib.base.paths import DB_ENV_VAR
 from lib.collection import respond as rs
-from lib.store import publish
+from lib.store import versions
 from lib.web import auth
 from tests.apptest import open_page
 from tests.fixtures import copy_db
@@ -184,7 +184,7 @@ def test_the_admin_runs_the_round_from_the_data_page(working, monkeypatch):
     token = links[0].split("token=")[1]
     assert collection.resolve(working, token).council_code == "E08000013"
     # Nothing is published while the round is collected.
-    snap = publish.current(working)
+    snap = versions.current(working)
     assert snap is not None and YEAR not in {year for year, _, _ in snap.rounds}
 
 
@@ -218,7 +218,7 @@ def test_close_and_publish_from_the_data_page_puts_the_scores_live(working, invi
     next(b for b in at.button if b.label == f"Publish the {YEAR} round").click()
     at.run()
     assert not at.exception, at.exception
-    snap = publish.current(working)
+    snap = versions.current(working)
     assert (YEAR, 1, False) in snap.rounds
     assert collection.get_round(working, YEAR).status == "published"  # final: the box is unticked once closed
     con = duckdb.connect(str(snap.path), read_only=True)
@@ -235,7 +235,7 @@ def test_close_and_publish_from_the_data_page_puts_the_scores_live(working, invi
     assert not at.exception, at.exception
     assert collection.get_round(working, YEAR).status == "archived"
     assert collection.invitations(working, YEAR)["contact_name"].isna().all()
-    assert (YEAR, 1, False) in publish.current(working).rounds
+    assert (YEAR, 1, False) in versions.current(working).rounds
     # The public pages now show the round.
     home = open_page(None, round=str(YEAR))
     assert any("Response rate: 1 of 152 councils" in c.value for c in home.caption)

@@ -20,7 +20,7 @@ import itertools
 
 import pytest
 
-from lib.analysis import plan, whatif
+from lib.analysis import plan, plan_scoring, plan_search, whatif
 from tests.fixtures import fixture_database
 
 YEAR = 2015
@@ -36,7 +36,7 @@ def con(tmp_path):
 
 @pytest.fixture()
 def planner(con):
-    p = plan.Planner(con, YEAR)
+    p = plan_search.Planner(con, YEAR)
     yield p
     p.close()
 
@@ -157,7 +157,7 @@ def test_standard_without_evidence_targets_the_band_above_the_lowest(con, planne
 def test_unreachable_when_the_best_answers_cannot_reach(con):
     # Make "available" worth only 0.3 (a rule is data): then no standard can score above 50.
     con.execute("UPDATE answer_options SET score = 0.3 WHERE answer_set = 'availability' AND value = 'available'")
-    p = plan.Planner(con, YEAR)
+    p = plan_search.Planner(con, YEAR)
     try:
         result = p.plan(BETA, None)
     finally:
@@ -193,7 +193,7 @@ def test_planning_writes_nothing(con, planner):
     assert con.execute(count).fetchone() == before
     assert planner.con.execute(count).fetchone() == copy_before
     assert planner.con.execute("SELECT count(*) FROM authorities WHERE starts_with(code, ?)",
-                               [plan.STANDIN_PREFIX]).fetchone() == (0,)
+                               [plan_scoring.STANDIN_PREFIX]).fetchone() == (0,)
 
 
 def test_a_small_budget_bounds_the_search_and_says_so(planner):
@@ -249,7 +249,7 @@ def test_single_changes_are_matched_to_their_own_scores(con):
     # and q3 -> in development (37.5 + 2x50 + 600) / 9 = 81.9 -> 82 reaches (cost 1).
     con.execute("UPDATE responses SET answer = 'not_available', providers = [] "
                 "WHERE authority_code = ? AND question_id = 'q1a'", [ALPHA])
-    p = plan.Planner(con, YEAR)
+    p = plan_search.Planner(con, YEAR)
     try:
         result = p.plan(ALPHA, None)
     finally:
@@ -269,7 +269,7 @@ def test_region_and_type_peers_are_lib_peers_respondents(repo_con):
     base = ("SELECT c.display_name FROM round_councils c JOIN round_councils me ON me.round_year = c.round_year "
             "AND me.authority_code = ? WHERE c.round_year = 2015 AND c.responded AND c.authority_code <> ? AND ")
     for mode, condition in same.items():
-        result = plan.plan_for(repo_con, code, 2015, 1, mode)
+        result = plan_search.plan_for(repo_con, code, 2015, 1, mode)
         expected = [r[0] for r in repo_con.execute(base + condition, [code, code]).fetchall()]
         assert result.peer_mode == mode and sorted(result.peer_names) == sorted(expected) and expected
         for p in result.plans:

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from lib.analysis import plan
+from lib.analysis import plan, plan_search
 from lib.reports import plan_html
 from tests.browser import skip_without_chromium
 
@@ -23,8 +23,8 @@ def test_plans_print_on_one_a4_page(browser, repo_con):
     page = browser.new_page()
     try:
         for code in codes:
-            result = plan.plan_for(repo_con, code, 2015, None)
-            assert result.status == plan.PLANNED and len(result.plans) == plan.MAX_PLANS
+            result = plan_search.plan_for(repo_con, code, 2015, None)
+            assert result.status == plan.PLANNED and len(result.plans) == plan_search.MAX_PLANS
             page.set_content(plan_html.plan_html(repo_con, result, is_demo=True, generated=date(2026, 12, 1)))
             pdf = page.pdf(format="A4", print_background=True)
             assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, code

@@ -14,7 +14,7 @@ import pytest
 
 from lib.reference import schema
 from lib.scoring import views as scoring
-from lib.store import db, publish, upkeep
+from lib.store import db, publish, upkeep, versions
 from lib.store.errors import StorageError
 from tests.fixtures import copy_db, copy_imported, import_new_round
 from tests.fixtures import run_cli as run
@@ -63,7 +63,7 @@ def working(repo_db_path, tmp_path):
 
 
 def test_first_publication_copies_the_working_database_exactly(working):
-    assert publish.current(working) is None
+    assert versions.current(working) is None
     snap = schema.store(working).ensure_published()
     assert snap.version == 1 and snap.reason == "first publication of this database"
     assert snap.path.parent == working.parent / "copy.published"
@@ -81,7 +81,7 @@ def test_a_published_file_is_never_changed_by_later_writes(published_copy, tmp_p
     code, out, err = run("--db", str(published_copy), "import", str(path), "--round", str(NEW_YEAR))
     assert code == 0, err
     assert "Published as version 2" in out
-    second = publish.current(published_copy)
+    second = versions.current(published_copy)
     assert second is not None and second.version == 2 and second.reason == f"import of answers.csv into the {NEW_YEAR} round"
     assert file_hash(first.path) == before
     assert data_hash(second.path) == data_hash(published_copy) != data_hash(first.path)
@@ -91,15 +91,15 @@ def test_a_published_file_is_never_changed_by_later_writes(published_copy, tmp_p
 def test_current_costs_a_stat_while_the_pointer_is_unchanged(published_copy, monkeypatch):
     snap = schema.store(published_copy).ensure_published()
     calls = []
-    real = publish._load
-    monkeypatch.setattr(publish, "_load", lambda p: calls.append(p) or real(p))
-    publish._pointer_cache.clear()
-    assert publish.current(published_copy) == snap and len(calls) == 1
-    assert publish.current(published_copy) == snap and publish.current(published_copy) == snap
+    real = versions.load_version
+    monkeypatch.setattr(versions, "load_version", lambda p: calls.append(p) or real(p))
+    versions._pointer_cache.clear()
+    assert versions.current(published_copy) == snap and len(calls) == 1
+    assert versions.current(published_copy) == snap and versions.current(published_copy) == snap
     assert len(calls) == 1  # parsed once; a stat tells it is unchanged since
     with schema.store(published_copy).writer() as con:
         new = schema.store(published_copy).publish(con, "test", "me")
-    assert publish.current(published_copy) == new  # a new pointer file: read again
+    assert versions.current(published_copy) == new  # a new pointer file: read again
 
 
 def test_a_failed_copy_leaves_the_published_version_and_no_partial_file(published_copy, monkeypatch):
@@ -114,7 +114,7 @@ def test_a_failed_copy_leaves_the_published_version_and_no_partial_file(publishe
         schema.store(published_copy).publish(con, "test", "me")
     assert str(info.value) == ("the new version could not be published: The copy could not be written: the disk is "
                                "full (no space left on the device).")
-    assert publish.current(published_copy) == snap
+    assert versions.current(published_copy) == snap
     assert sorted(p.name for p in snap.path.parent.iterdir()) == files
 
 
@@ -124,7 +124,7 @@ def test_a_failed_pointer_swap_removes_the_new_file(published_copy, monkeypatch)
     real = publish._write_atomically
 
     def fail_on_pointer(target, text):
-        if target.name == publish.POINTER:
+        if target.name == versions.POINTER:
             raise OSError(28, "No space left on device")
         real(target, text)
 
@@ -132,7 +132,7 @@ def test_a_failed_pointer_swap_removes_the_new_file(published_copy, monkeypatch)
     with schema.store(published_copy).writer() as con, pytest.raises(publish.PublishError) as info:
         schema.store(published_copy).publish(con, "test", "me")
     assert "could not be published" in str(info.value) and "still shows the previous version" in str(info.value)
-    assert publish.current(published_copy) == snap
+    assert versions.current(published_copy) == snap
     assert sorted(p.name for p in snap.path.parent.iterdir()) == files
 
 
@@ -143,14 +143,14 @@ def test_old_versions_beyond_the_limit_are_removed_never_the_current(published_c
     with schema.store(published_copy).writer() as con:
         for n in range(4):
             schema.store(published_copy).publish(con, f"change {n}", "me", keep=3)
-    assert [s.version for s in publish.versions(published_copy)] == [3, 4, 5]
+    assert [s.version for s in versions.versions(published_copy)] == [3, 4, 5]
     # Point CURRENT back at version 3, then publish with keep=1: 3 stays because it is current... until
     # the pointer moves on, which publishing does, so only the newest is left.
     with schema.store(published_copy).writer() as con:
         schema.store(published_copy).publish(con, "another", "me", keep=1)
-    assert [s.version for s in publish.versions(published_copy)] == [6]
+    assert [s.version for s in versions.versions(published_copy)] == [6]
     assert sorted(p.name for p in (published_copy.parent / "copy.published").iterdir()) == [
-        "CURRENT", publish.current(published_copy).path.name, publish.current(published_copy).path.with_suffix(".json").name]
+        "CURRENT", versions.current(published_copy).path.name, versions.current(published_copy).path.with_suffix(".json").name]
 
 
 def test_a_stale_version_is_republished_for_this_code(published_copy):
@@ -159,8 +159,8 @@ def test_a_stale_version_is_republished_for_this_code(published_copy):
     raw = json.loads(manifest.read_text())
     raw["views_hash"] = "0" * 64  # as if published by an older version of the scoring views
     manifest.write_text(json.dumps(raw))
-    publish._pointer_cache.clear()
-    assert not schema.store(published_copy).usable(publish.current(published_copy))
+    versions._pointer_cache.clear()
+    assert not schema.store(published_copy).usable(versions.current(published_copy))
     new = schema.store(published_copy).ensure_published()
     assert new.version == 2 and schema.store(published_copy).usable(new)
     assert new.reason == "republished for this version of the app (schema or scoring views updated)"
@@ -190,15 +190,15 @@ def imported(imported_template, tmp_path):
 
 
 def test_rollback_restores_the_earlier_version_and_keeps_the_audit_log(imported):
-    v1 = publish.find(imported, 1)
-    v2 = publish.current(imported)
+    v1 = versions.find(imported, 1)
+    v2 = versions.current(imported)
     v2_hash = file_hash(v2.path)
     code, out, err = run("--db", str(imported), "rollback", "--by", "Sam")
     assert code == 0, err
     assert "Published version 1 (first publication of this database; 2012 (54 councils, demo), 2013 (64 councils, " \
            "demo), 2014 (75 councils, demo), 2015 (95 councils, demo)) again as version 3. `rollback --to 2` " \
            "undoes this." in out
-    v3 = publish.current(imported)
+    v3 = versions.current(imported)
     assert v3.version == 3 and v3.reason == "rollback to version 1" and v3.by == "Sam"
     assert file_hash(v2.path) == v2_hash  # the rolled-back version is kept, unchanged
     # Every table but the audit log is version 1's again, in the working database and in version 3.
@@ -216,11 +216,11 @@ def test_rollback_restores_the_earlier_version_and_keeps_the_audit_log(imported)
 
 
 def test_a_rollback_can_be_undone(imported):
-    v2 = publish.current(imported)
+    v2 = versions.current(imported)
     assert run("--db", str(imported), "rollback")[0] == 0
     code, out, err = run("--db", str(imported), "rollback", "--to", "2")
     assert code == 0, err
-    v4 = publish.current(imported)
+    v4 = versions.current(imported)
     assert v4.version == 4 and v4.reason == "rollback to version 2"
     assert tables_hash(v4.path, ("audit_log", "meta")) == tables_hash(v2.path, ("audit_log", "meta"))
     code, out, _ = run("--db", str(imported), "rounds")
@@ -232,10 +232,10 @@ def test_a_rollback_can_be_undone(imported):
     (["--to", "2"], "error: version 2 is already the published version; nothing was changed"),
 ])
 def test_rollback_refuses_a_version_it_cannot_restore(imported, args, message):
-    before, cur = file_hash(imported), publish.current(imported)
+    before, cur = file_hash(imported), versions.current(imported)
     code, out, err = run("--db", str(imported), "rollback", *args)
     assert code == 2 and out == "" and err.strip() == message
-    assert file_hash(imported) == before and publish.current(imported) == cur
+    assert file_hash(imported) == before and versions.current(imported) == cur
 
 
 @pytest.mark.parametrize("value", ["two", "0", "-1", "²", "9" * 50])
@@ -268,11 +268,11 @@ def test_versions_lists_the_versions_and_marks_the_current_one(imported):
 def test_versions_before_any_publication_says_so(working):
     code, out, _ = run("--db", str(working), "versions")
     assert code == 0 and out.startswith(f"Nothing has been published from {working} yet")
-    assert publish.current(working) is None  # listing never publishes
+    assert versions.current(working) is None  # listing never publishes
 
 
 def test_export_never_writes_into_the_published_folder(imported, tmp_path):
-    target = publish.current(imported).path
+    target = versions.current(imported).path
     before = file_hash(target)
     code, out, err = run("--db", str(imported), "export", "standards", "--format", "csv", "--out", str(target))
     assert code == 2 and out == ""
@@ -296,12 +296,12 @@ def test_a_publication_that_fails_after_an_import_says_so_and_publish_finishes_i
     assert f"error: Imported the {NEW_YEAR} round: 4 councils, 188 answers (submission 1). But it is not" in err
     assert "But it is not published yet: the new version could not be published: the disk is full" in err
     assert "Run `uv run python -m lib.cli publish` when the problem is fixed." in err
-    assert publish.current(published_copy) == first
+    assert versions.current(published_copy) == first
     monkeypatch.setattr(publish, "publish", real)
     code, out, err = run("--db", str(published_copy), "publish", "--by", "Jo")
     assert code == 0, err
-    assert publish.current(published_copy).version == 2
-    assert (NEW_YEAR, 4, False) in publish.current(published_copy).rounds
+    assert versions.current(published_copy).version == 2
+    assert (NEW_YEAR, 4, False) in versions.current(published_copy).rounds
 
 
 def test_read_commands_show_the_published_version_not_unpublished_changes(imported):
@@ -331,7 +331,7 @@ def _in_order(df, like):
 
 def test_a_published_version_holds_each_scoring_view_as_a_table_of_the_same_rows(imported):
     """Materialised at publication: the same rows, columns and types as the views' SQL gives."""
-    snap = publish.current(imported)
+    snap = versions.current(imported)
     work = duckdb.connect(str(imported), read_only=True)
     pub = duckdb.connect(str(snap.path), read_only=True)
     try:
@@ -362,7 +362,7 @@ def test_detail_withhold_is_logged_published_and_shown_by_rounds(imported):
     assert code == 0, err
     assert out.startswith(f"Councils' own answers in the {NEW_YEAR} round are now withheld in the open data and "
                           "the API; its scores stay published\nPublished as version 3")
-    snap = publish.current(imported)
+    snap = versions.current(imported)
     assert snap.version == 3 and snap.reason == f"councils' answers in the {NEW_YEAR} round withheld"
     con = duckdb.connect(str(snap.path), read_only=True)
     try:
@@ -379,35 +379,35 @@ def test_detail_withhold_is_logged_published_and_shown_by_rounds(imported):
 
 
 def test_detail_that_changes_nothing_says_so_and_publishes_nothing(imported):
-    before, cur = data_hash(imported), publish.current(imported)
+    before, cur = data_hash(imported), versions.current(imported)
     code, out, err = run("--db", str(imported), "detail", "open", "--round", str(NEW_YEAR))
     assert code == 0, err
     assert out.strip() == f"Councils' own answers in the {NEW_YEAR} round are already open; nothing was changed."
-    assert data_hash(imported) == before and publish.current(imported) == cur
+    assert data_hash(imported) == before and versions.current(imported) == cur
 
 
 def test_detail_for_a_round_not_held_is_refused(imported):
-    before, cur = data_hash(imported), publish.current(imported)
+    before, cur = data_hash(imported), versions.current(imported)
     code, out, err = run("--db", str(imported), "detail", "withhold", "--round", "2019")
     assert code == 2 and out == ""
     assert err.strip() == f"error: there is no survey round 2019 in the database (rounds: 2012, 2013, 2014, 2015, {NEW_YEAR})"
-    assert data_hash(imported) == before and publish.current(imported) == cur
+    assert data_hash(imported) == before and versions.current(imported) == cur
 
 
 # ---- found in review: failures after a commit are said as such; no-ops publish nothing ---------
 
 def test_importing_the_same_file_again_publishes_nothing(imported, tmp_path):
-    cur = publish.current(imported)
+    cur = versions.current(imported)
     code, out, err = run("--db", str(imported), "import", str(tmp_path / "answers.csv"), "--round", str(NEW_YEAR))
     assert code == 0, err
-    assert "Published" not in out and publish.current(imported) == cur
-    assert [s.version for s in publish.versions(imported)] == [1, 2]
+    assert "Published" not in out and versions.current(imported) == cur
+    assert [s.version for s in versions.versions(imported)] == [1, 2]
 
 
 def test_a_folder_that_cannot_be_made_is_a_publish_error_not_a_traceback(working, monkeypatch):
     blocker = working.parent / "not-a-folder"
     blocker.write_text("a file where the published folder would go")
-    monkeypatch.setattr(publish, "folder_for", lambda w: blocker / "copy.published")
+    monkeypatch.setattr(versions, "folder_for", lambda w: blocker / "copy.published")
     with schema.store(working).writer() as con, pytest.raises(publish.PublishError) as info:
         schema.store(working).publish(con, "test", "me")
     assert str(info.value).startswith(f"the new version could not be published in {blocker / 'copy.published'}: ")
@@ -415,7 +415,7 @@ def test_a_folder_that_cannot_be_made_is_a_publish_error_not_a_traceback(working
 
 
 def test_a_rollback_whose_publication_fails_says_the_working_database_changed(imported, monkeypatch):
-    cur = publish.current(imported)
+    cur = versions.current(imported)
 
     def failing(*args, **kwargs):
         raise publish.PublishError("the new version could not be published: the disk is full.")
@@ -427,8 +427,8 @@ def test_a_rollback_whose_publication_fails_says_the_working_database_changed(im
             "version could not be published: the disk is full. The dashboard still shows the previous version. "
             "Run `uv run python -m lib.cli publish` when the problem is fixed. The working database as it was is "
             "saved in ") in err
-    assert publish.current(imported) == cur
-    assert tables_hash(imported, ("audit_log", "meta")) == tables_hash(publish.find(imported, 1).path,
+    assert versions.current(imported) == cur
+    assert tables_hash(imported, ("audit_log", "meta")) == tables_hash(versions.find(imported, 1).path,
                                                                        ("audit_log", "meta"))
 
 
@@ -450,4 +450,4 @@ def test_leftovers_of_a_killed_publication_are_removed_once_old(working):
     removed = publish.prune(working)
     assert sorted(removed) == sorted([staged, partial, orphan])
     assert fresh.exists() and snap.path.exists() and snap.path.with_suffix(".json").exists()
-    assert publish.current(working) == snap
+    assert versions.current(working) == snap

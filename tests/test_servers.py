@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from lib.reference import schema
-from lib.store import publish
+from lib.store import versions
 from tests.browser import (
     ROOT,
     VIEWPORT,
@@ -68,7 +68,7 @@ def test_two_server_processes_read_one_version_at_once(repo_db_path, tmp_path, b
         with streamlit_process(working) as (url_a, proc_a), streamlit_process(working) as (url_b, proc_b):
             assert "2015 (95 councils, synthetic)" in _shown_round(page, url_a)
             assert "2015 (95 councils, synthetic)" in _shown_round(page, url_b)
-            folder = publish.folder_for(working)
+            folder = versions.folder_for(working)
             assert _open_versions(proc_a.pid, folder) == {first.path.name}
             assert _open_versions(proc_b.pid, folder) == {first.path.name}
             # Neither server holds the working database, so the command line can write while both run.
@@ -78,7 +78,7 @@ def test_two_server_processes_read_one_version_at_once(repo_db_path, tmp_path, b
             assert "Published as version 2" in out
             assert f"{NEW_YEAR} (4 councils)" in _shown_round(page, url_a)
             assert f"{NEW_YEAR} (4 councils)" in _shown_round(page, url_b)
-            second = publish.current(working)
+            second = versions.current(working)
             assert second.path.name in _open_versions(proc_a.pid, folder)
             assert second.path.name in _open_versions(proc_b.pid, folder)
     finally:
@@ -115,7 +115,7 @@ def test_a_server_keeps_serving_while_the_command_line_writes(repo_db_path, tmp_
                 assert served >= 1, args  # at least one page was served, in full, during the command
                 assert "Published" in out, args
                 assert expected in _shown_round(page, url), args
-            versions = [s.version for s in publish.versions(working)]
-            assert versions == [1, 2, 3, 4, 5, 6]
+            kept = [s.version for s in versions.versions(working)]
+            assert kept == [1, 2, 3, 4, 5, 6]
     finally:
         context.close()

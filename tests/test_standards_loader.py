@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lib.scoring.standards import StandardsConfigError, load_config
+from lib.scoring.config import StandardsConfigError
+from lib.scoring.standards import load_config
 from tests.fixtures import SCORING, question, questions_toml, standards_toml, write_config
 
 

@@ -14,7 +14,7 @@ from lib.analysis.national import REPORT_COUNCIL_TOTAL
 from lib.base.rounding import shown
 from lib.demo import model as demo_model
 from lib.reference import geography
-from lib.scoring.standards import AUDIENCE_LABELS
+from lib.scoring.config import AUDIENCE_LABELS
 
 #: Full citations of the two source documents (the seeds the project is built from).
 SOURCES = (
@@ -64,9 +64,10 @@ def questions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return df
 
 
-def answer_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Scored answer options: the credit each answer earns, whether it counts as unknown, and
-    whether the council also names who provides the support."""
+def scored_answer_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The answer options that carry a credit (the scored ones): the credit each answer earns,
+    whether it counts as unknown, whether the council also names who provides the support, its
+    outcome and that outcome's label, and how many scored questions use its answer set."""
     return con.execute(
         """
         SELECT o.answer_set, o.value, o.label, o.score, o.is_unknown, o.allows_providers, o.position,
@@ -97,7 +98,7 @@ def credit_summary(con: duckdb.DuckDBPyConnection, share: float = 0.1) -> str:
     Covers the answer sets behind at least `share` of the scored questions (the Methodology
     page lists every set); each answer is named once, highest credit first, "don't know" last.
     """
-    options = answer_options(con)
+    options = scored_answer_options(con)
     sets = options.drop_duplicates("answer_set")
     common = set(sets.loc[sets["scored_questions"] >= share * sets["scored_questions"].sum(), "answer_set"])
     shown = options[options["answer_set"].isin(common)].sort_values(

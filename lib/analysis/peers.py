@@ -237,6 +237,95 @@ ROW_MEDIAN = "Peer median"
 ROW_PEER = "Peer"
 
 
+def _standard_columns(long: pd.DataFrame, medians: pd.DataFrame) -> list[tuple[int, str]]:
+    """(number, column heading) of each standard in the table, in order: the standards the
+    councils have scores on, else those the medians cover."""
+    standard_cols = [(int(s), f"{int(s)}. {n}") for s, n in
+                     long.dropna(subset=["standard"]).drop_duplicates("standard")[["standard", "short_name"]]
+                     .sort_values("standard").itertuples(index=False)]
+    if not standard_cols and len(medians):
+        standard_cols = [(int(s), f"{int(s)}. {n}") for s, n in
+                         medians[medians["standard"] > 0][["standard", "short_name"]].itertuples(index=False)]
+    return standard_cols
+
+
+def _council_row(part: pd.DataFrame, kind: str, year: int, standard_cols: list[tuple[int, str]],
+                 similarity: dict[str, object], has_similarity: bool
+                 ) -> tuple[dict[str, object], dict[str, object]]:
+    """One council's row of the table and the band key behind each of its cells (a Similarity
+    column only when the peers have a similarity)."""
+    first = part.iloc[0]
+    responded = bool(first["responded"])
+    row: dict[str, object] = {
+        "Row": kind,
+        "Council": first["display_name"],
+        "Region": first["region_name"],
+        "Type": council_type_text(first["type"]),
+    }
+    if has_similarity:
+        sim = similarity.get(first["authority_code"])
+        row["Similarity"] = DASH if kind == ROW_COUNCIL or is_missing(sim) else format_score(sim)
+    if not responded:
+        row["Overall score"] = f"No response in {year}"
+        row["Rank in England"] = DASH
+    else:
+        row["Overall score"] = score_cell(first["overall_score"], first["overall_band_label"])
+        row["Rank in England"] = (f"{int(first['rank'])} of {int(first['n_ranked'])}"
+                                  if not is_missing(first["rank"]) else "Not ranked")
+    bands: dict[str, object] = {k: None for k in row}
+    bands["Overall score"] = None if not responded else first["overall_band"]
+    by_standard = {int(r.standard): r for r in part.itertuples() if not is_missing(r.standard)}
+    for number, column in standard_cols:
+        r = by_standard.get(number)
+        if not responded:
+            row[column], bands[column] = DASH, None
+        elif r is None or not bool(r.evidence):
+            row[column], bands[column] = NO_EVIDENCE, None
+        else:
+            row[column], bands[column] = score_cell(r.score, r.band_label), r.band
+    row["code"] = bands["code"] = first["authority_code"]
+    return row, bands
+
+
+def _median_row(peer_long: pd.DataFrame, medians: pd.DataFrame, standard_cols: list[tuple[int, str]],
+                has_similarity: bool) -> tuple[dict[str, object], dict[str, object]]:
+    """The peer median's row of the table and the band key behind each of its cells."""
+    med = {int(m.standard): m for m in medians.itertuples()}
+    overall = med.get(0)
+    answered = int(peer_long.drop_duplicates("authority_code")["responded"].sum())
+    row: dict[str, object] = {
+        "Row": ROW_MEDIAN, "Council": f"{answered} responding peer{'s' if answered != 1 else ''}",
+        "Region": DASH, "Type": DASH}
+    if has_similarity:
+        row["Similarity"] = DASH
+    row["Overall score"] = (score_cell(overall.median_score, overall.band_label)
+                            if overall is not None else NO_EVIDENCE)
+    row["Rank in England"] = DASH
+    bands: dict[str, object] = {k: None for k in row}
+    bands["Overall score"] = overall.band if overall is not None else None
+    for number, column in standard_cols:
+        m = med.get(number)
+        row[column] = score_cell(m.median_score, m.band_label) if m is not None else NO_EVIDENCE
+        bands[column] = None if m is None or is_missing(m.band) else m.band
+    row["code"] = bands["code"] = ""
+    return row, bands
+
+
+def _peer_order(peer_long: pd.DataFrame, similarity: dict[str, object], has_similarity: bool) -> list[str]:
+    """The peers' codes in table order: by similarity when there is one, else by rank with
+    non-respondents last, then by name."""
+    order = peer_long.drop_duplicates("authority_code").assign(
+        _sim=lambda d: d["authority_code"].map(similarity).astype(float),
+        _rank=lambda d: d["rank"].astype("Float64"),
+    )
+    if has_similarity:
+        order = order.sort_values(["_sim", "display_name"], ascending=[False, True])
+    else:
+        order = order.sort_values(["responded", "_rank", "display_name"], ascending=[False, True, True],
+                                  na_position="last")
+    return list(order["authority_code"])
+
+
 def side_by_side(code: str, peers: pd.DataFrame, long: pd.DataFrame, medians: pd.DataFrame,
                  year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The table people read: the council, then the peer median, then each peer.
@@ -248,89 +337,26 @@ def side_by_side(code: str, peers: pd.DataFrame, long: pd.DataFrame, medians: pd
     Peers are ordered by similarity when there is one, else by rank; non-respondents last.
     """
     similarity = dict(zip(peers["authority_code"], peers["similarity"], strict=True))
-    has_similarity = peers["similarity"].notna().any()
-    standard_cols = [(int(s), f"{int(s)}. {n}") for s, n in
-                     long.dropna(subset=["standard"]).drop_duplicates("standard")[["standard", "short_name"]]
-                     .sort_values("standard").itertuples(index=False)]
-    if not standard_cols and len(medians):
-        standard_cols = [(int(s), f"{int(s)}. {n}") for s, n in
-                         medians[medians["standard"] > 0][["standard", "short_name"]].itertuples(index=False)]
-
-    def council_row(part: pd.DataFrame, kind: str) -> tuple[dict[str, object], dict[str, object]]:
-        first = part.iloc[0]
-        responded = bool(first["responded"])
-        row: dict[str, object] = {
-            "Row": kind,
-            "Council": first["display_name"],
-            "Region": first["region_name"],
-            "Type": council_type_text(first["type"]),
-        }
-        if has_similarity:
-            sim = similarity.get(first["authority_code"])
-            row["Similarity"] = DASH if kind == ROW_COUNCIL or is_missing(sim) else format_score(sim)
-        if not responded:
-            row["Overall score"] = f"No response in {year}"
-            row["Rank in England"] = DASH
-        else:
-            row["Overall score"] = score_cell(first["overall_score"], first["overall_band_label"])
-            row["Rank in England"] = (f"{int(first['rank'])} of {int(first['n_ranked'])}"
-                                      if not is_missing(first["rank"]) else "Not ranked")
-        bands: dict[str, object] = {k: None for k in row}
-        bands["Overall score"] = None if not responded else first["overall_band"]
-        by_standard = {int(r.standard): r for r in part.itertuples() if not is_missing(r.standard)}
-        for number, column in standard_cols:
-            r = by_standard.get(number)
-            if not responded:
-                row[column], bands[column] = DASH, None
-            elif r is None or not bool(r.evidence):
-                row[column], bands[column] = NO_EVIDENCE, None
-            else:
-                row[column], bands[column] = score_cell(r.score, r.band_label), r.band
-        row["code"] = bands["code"] = first["authority_code"]
-        return row, bands
+    has_similarity = bool(peers["similarity"].notna().any())
+    standard_cols = _standard_columns(long, medians)
 
     rows: list[dict[str, object]] = []
     band_rows: list[dict[str, object]] = []
     mine = long[long["authority_code"] == code]
     if len(mine) and bool(mine.iloc[0]["responded"]):
-        r, b = council_row(mine, ROW_COUNCIL)
+        r, b = _council_row(mine, ROW_COUNCIL, year, standard_cols, similarity, has_similarity)
         rows.append(r)
         band_rows.append(b)
 
     peer_long = long[long["authority_code"] != code]
     if len(peers) and len(medians):
-        med = {int(m.standard): m for m in medians.itertuples()}
-        overall = med.get(0)
-        answered = int(peer_long.drop_duplicates("authority_code")["responded"].sum())
-        row: dict[str, object] = {
-            "Row": ROW_MEDIAN, "Council": f"{answered} responding peer{'s' if answered != 1 else ''}",
-            "Region": DASH, "Type": DASH}
-        if has_similarity:
-            row["Similarity"] = DASH
-        row["Overall score"] = (score_cell(overall.median_score, overall.band_label)
-                                if overall is not None else NO_EVIDENCE)
-        row["Rank in England"] = DASH
-        bands: dict[str, object] = {k: None for k in row}
-        bands["Overall score"] = overall.band if overall is not None else None
-        for number, column in standard_cols:
-            m = med.get(number)
-            row[column] = score_cell(m.median_score, m.band_label) if m is not None else NO_EVIDENCE
-            bands[column] = None if m is None or is_missing(m.band) else m.band
-        row["code"] = bands["code"] = ""
-        rows.append(row)
-        band_rows.append(bands)
+        r, b = _median_row(peer_long, medians, standard_cols, has_similarity)
+        rows.append(r)
+        band_rows.append(b)
 
-    order = peer_long.drop_duplicates("authority_code").assign(
-        _sim=lambda d: d["authority_code"].map(similarity).astype(float),
-        _rank=lambda d: d["rank"].astype("Float64"),
-    )
-    if has_similarity:
-        order = order.sort_values(["_sim", "display_name"], ascending=[False, True])
-    else:
-        order = order.sort_values(["responded", "_rank", "display_name"], ascending=[False, True, True],
-                                  na_position="last")
-    for peer in order["authority_code"]:
-        r, b = council_row(peer_long[peer_long["authority_code"] == peer], ROW_PEER)
+    for peer in _peer_order(peer_long, similarity, has_similarity):
+        r, b = _council_row(peer_long[peer_long["authority_code"] == peer], ROW_PEER, year, standard_cols,
+                            similarity, has_similarity)
         rows.append(r)
         band_rows.append(b)
     table = pd.DataFrame(rows)

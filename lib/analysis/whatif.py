@@ -88,18 +88,6 @@ def questionnaire(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
     ).df()
 
 
-def answer_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every answer set's options in questionnaire order, with whether providers may be named."""
-    return con.execute(
-        "SELECT answer_set, value, label, score, is_unknown, allows_providers, position "
-        "FROM answer_options ORDER BY answer_set, position"
-    ).df()
-
-
-def provider_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute("SELECT key, label FROM providers ORDER BY key").fetchall())
-
-
 def councils(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
     """Every council in the round's council set, whether it responded, and its latest round.
 

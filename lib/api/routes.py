@@ -38,7 +38,7 @@ from lib.base import exports
 from lib.base.paths import default_db_path
 from lib.reference import schema
 from lib.reports import opendata, opendata_files
-from lib.store import db, publish
+from lib.store import db, publish, versions
 from lib.store.store import Store
 
 PREFIX = "/api/v1"
@@ -113,7 +113,7 @@ def store() -> Store:
     return schema.store(working_path())
 
 
-def current_version() -> publish.Version:
+def current_version() -> versions.Version:
     """The published version CURRENT names (one stat while it is unchanged); on a database never
     published, or after an update of the app, the first publication is made."""
     working = store()
@@ -131,7 +131,7 @@ _connections_lock = threading.Lock()
 _KEEP_CONNECTIONS = 4
 
 
-def _connection(snap: publish.Version) -> duckdb.DuckDBPyConnection:
+def _connection(snap: versions.Version) -> duckdb.DuckDBPyConnection:
     """One read-only connection per published file in this process (requests take cursors)."""
     with _connections_lock:
         con = _connections.get(snap.key)
@@ -187,7 +187,7 @@ def _today() -> date:
     return date.today()
 
 
-def etag_for(snap: publish.Version, request: Request, day: date | None = None) -> str:
+def etag_for(snap: versions.Version, request: Request, day: date | None = None) -> str:
     """A strong ETag: the published version, its file, the path and the parameters (in order),
     and `day` for an answer that depends on today's date (councils without ?on=)."""
     items = sorted(request.query_params.multi_items())
@@ -213,7 +213,7 @@ def _records(df: pd.DataFrame) -> str:
     return out.to_json(orient="records", force_ascii=False, double_precision=15) or "[]"
 
 
-def _version_info(snap: publish.Version) -> dict[str, Any]:
+def _version_info(snap: versions.Version) -> dict[str, Any]:
     return {"version": snap.version, "published_at": snap.published_at.isoformat()}
 
 

@@ -44,21 +44,10 @@ UNMET_PARTS = (
 )
 
 
-def score_heatmap(frame: pd.DataFrame, *, source: str, title: str) -> go.Figure:
-    """Councils (rows, in the frame's order) by the nine standards, coloured by score.
-
-    Expects gaps.heatmap_frame(). Every cell carries its score as text; cells with no evidence
-    are near-white, outside the colour scale, and say "No evidence" (or "Not asked" for a
-    standard the round did not ask about), so colour is never the only carrier of meaning.
-    """
-    councils = list(dict.fromkeys(frame.sort_values("row")["display_name"]))
-    standards = frame.drop_duplicates("standard").sort_values("standard")
-    # Columns headed by the standard's number, named in a key above the grid: nine wrapped names
-    # cannot share a phone's width (about 25 px a column there). Hover gives the full name.
-    columns = [f"{n}. {name}" for n, name in zip(standards["standard"], standards["short_name"], strict=True)]
-    numbers = [str(n) for n in standards["standard"]]
-    key = wrap_text("Standards: " + "; ".join(columns) + ".", ROW_LABEL_WRAP)
-    # The grid as whole arrays, with no Python work per cell: scores as floats, bands as text.
+def _heatmap_cells(frame: pd.DataFrame, councils: list[str], standards: pd.DataFrame
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The grid as whole arrays, with no Python work per cell: (scores as floats, band labels,
+    each scored cell's text, each empty cell's text)."""
     def grid(values: str) -> pd.DataFrame:
         wide = frame.pivot(index="display_name", columns="standard", values=values)
         return wide.reindex(index=councils, columns=standards["standard"])
@@ -71,10 +60,16 @@ def score_heatmap(frame: pd.DataFrame, *, source: str, title: str) -> go.Figure:
     text = np.where(missing, "", np.char.mod("%d", shown.astype(int))).astype(object)
     # "No evidence", or "Not asked" where the round's questionnaire left the standard out.
     empty_text = np.where(missing, bands, "").astype(object)
+    return z, bands, text, empty_text
 
-    fig = go.Figure()
+
+def _heatmap_traces(fig: go.Figure, frame: pd.DataFrame, councils: list[str], standards: pd.DataFrame,
+                    columns: list[str]) -> None:
+    """The grid's two layers (empty cells, scored cells) and the invisible trace that carries the
+    standards' numbers along the bottom."""
+    z, bands, text, empty_text = _heatmap_cells(frame, councils, standards)
     fig.add_heatmap(
-        z=np.where(missing, 1.0, np.nan), x=columns, y=councils,
+        z=np.where(np.isnan(z), 1.0, np.nan), x=columns, y=councils,
         colorscale=[[0, NO_EVIDENCE_FILL], [1, NO_EVIDENCE_FILL]], showscale=False,
         text=empty_text, texttemplate="%{text}",
         textfont=dict(size=9, color="#333333"), xgap=1, ygap=1, name=NO_EVIDENCE,
@@ -95,6 +90,11 @@ def score_heatmap(frame: pd.DataFrame, *, source: str, title: str) -> go.Figure:
     # axis, matched to the first, carries the labels at the bottom.
     fig.add_scatter(x=columns, y=[councils[0]] * len(columns) if councils else [], xaxis="x2",
                     mode="markers", marker=dict(opacity=0), hoverinfo="skip", showlegend=False)
+
+
+def _heatmap_layout(fig: go.Figure, councils: list[str], columns: list[str], numbers: list[str],
+                    key: str, *, source: str, title: str) -> None:
+    """Axes, the key of standards above the grid, the colour bar and a height that fits the rows."""
     # Fixed ranges: the invisible markers of the bottom labels would otherwise pad the autorange
     # with empty rows above the grid.
     # Long council names on two lines, so the names leave the grid most of a phone's width.
@@ -126,6 +126,25 @@ def score_heatmap(frame: pd.DataFrame, *, source: str, title: str) -> go.Figure:
     # The source line a fixed distance below the bottom numbers (the source is the first annotation).
     next(a for a in fig.layout.annotations if str(a.text).startswith("Source:")).update(
         y=-70 / plot, yanchor="top")
+
+
+def score_heatmap(frame: pd.DataFrame, *, source: str, title: str) -> go.Figure:
+    """Councils (rows, in the frame's order) by the nine standards, coloured by score.
+
+    Expects gaps.heatmap_frame(). Every cell carries its score as text; cells with no evidence
+    are near-white, outside the colour scale, and say "No evidence" (or "Not asked" for a
+    standard the round did not ask about), so colour is never the only carrier of meaning.
+    """
+    councils = list(dict.fromkeys(frame.sort_values("row")["display_name"]))
+    standards = frame.drop_duplicates("standard").sort_values("standard")
+    # Columns headed by the standard's number, named in a key above the grid: nine wrapped names
+    # cannot share a phone's width (about 25 px a column there). Hover gives the full name.
+    columns = [f"{n}. {name}" for n, name in zip(standards["standard"], standards["short_name"], strict=True)]
+    numbers = [str(n) for n in standards["standard"]]
+    key = wrap_text("Standards: " + "; ".join(columns) + ".", ROW_LABEL_WRAP)
+    fig = go.Figure()
+    _heatmap_traces(fig, frame, councils, standards, columns)
+    _heatmap_layout(fig, councils, columns, numbers, key, source=source, title=title)
     return fig
 
 

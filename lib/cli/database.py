@@ -26,8 +26,8 @@ from lib.cli.shared import (
 )
 from lib.reference import build, schema
 from lib.reference.build import RefreshRefused, build_database, imported_data, refresh_database
-from lib.scoring.standards import StandardsConfigError
-from lib.store import publish, upkeep
+from lib.scoring.config import StandardsConfigError
+from lib.store import publish, upkeep, versions
 from lib.store.errors import storage_problem
 
 
@@ -220,11 +220,11 @@ def add_publish(sub) -> None:
 def cmd_versions(args: argparse.Namespace) -> int:
     path = Path(args.db)
     kept = schema.store(path).versions()
-    cur = publish.current(path)
+    cur = versions.current(path)
     if not kept:
         print(f"Nothing has been published from {path} yet: the first page view, read command or write publishes it.")
         return 0
-    _say(f"Published versions of {path} (in {publish.folder_for(path)}), newest first:")
+    _say(f"Published versions of {path} (in {versions.folder_for(path)}), newest first:")
     for snap in reversed(kept):
         mark = "* " if cur is not None and snap.version == cur.version else "  "
         _say(f"{mark}{snap.version}: {snap.published_at:%d %b %Y %H:%M}, {snap.reason}, by {snap.by}; "
@@ -243,7 +243,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         target = publish.rollback_target(path, args.to)  # refuse before taking the write lock
     except publish.RollbackRefused as exc:
         raise CliError(str(exc)) from None
-    before = publish.current(path)
+    before = versions.current(path)
     con = _open_for_writing(path)
     try:
         saved = upkeep.backup(con, upkeep.backup_dir(path))

@@ -21,7 +21,7 @@ import duckdb
 from lib import ingest
 from lib.base.formatting import shorten
 from lib.reference import schema
-from lib.store import db, publish
+from lib.store import db, publish, versions
 from lib.store.errors import storage_problem
 
 
@@ -185,8 +185,8 @@ def _out_path(text: str, db_path: Path) -> Path:
     if _same_file(out, db_path) or _same_file(out, wal):
         raise CliError(f"--out {out} is the database file itself: writing there would destroy the database. "
                        "Choose another file name.")
-    if publish.is_inside_published(out, db_path):
-        raise CliError(f"--out {out} is in the published versions' folder {publish.folder_for(db_path)}, whose "
+    if versions.is_inside_published(out, db_path):
+        raise CliError(f"--out {out} is in the published versions' folder {versions.folder_for(db_path)}, whose "
                        "files are never written. Choose a file name elsewhere.")
     return out
 

@@ -16,6 +16,7 @@ import pandas as pd
 from lib import collection
 from lib.base.formatting import escape_markdown as md
 from lib.reference import geography
+from lib.scoring import answer_sets
 
 #: The questionnaire's sections, in order: whose support the questions are about.
 SECTIONS = (("employers", "Support for individual employers"),
@@ -27,7 +28,7 @@ SECTIONS = (("employers", "Support for individual employers"),
 class Options:
     """The answer options of every answer set, and the providers, from the scoring rules."""
 
-    table: pd.DataFrame  # answer_set, value, label, allows_providers, position
+    table: pd.DataFrame  # lib.scoring.answer_sets.answer_options: answer_set, value, label, position, ...
     providers: dict[str, str]
 
     def values(self, answer_set: str) -> list[str]:
@@ -51,11 +52,9 @@ class Options:
         return self.providers.get(key, key)
 
 
-def answer_options(con: duckdb.DuckDBPyConnection) -> Options:
-    table = con.execute("SELECT answer_set, value, label, allows_providers, position FROM answer_options "
-                        "ORDER BY answer_set, position").df()
-    providers = dict(con.execute("SELECT key, label FROM providers ORDER BY key").fetchall())
-    return Options(table, providers)
+def questionnaire_options(con: duckdb.DuckDBPyConnection) -> Options:
+    """The answer options and providers of the scoring rules, for the questionnaire page."""
+    return Options(answer_sets.answer_options(con), answer_sets.provider_labels(con))
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ import pandas as pd
 
 from lib.collection.errors import CollectionBusy, CollectionError
 from lib.reference import geography, schema
-from lib.store import db, publish
+from lib.scoring import answer_sets
+from lib.store import db, publish, versions
 
 #: Opening the collection file while another program holds it tries again this many times ...
 LOCK_RETRIES = 8
@@ -259,7 +260,7 @@ _cache: dict[str, Reference] = {}
 _cache_lock = threading.Lock()
 
 
-def _current_version(working: Path) -> publish.Version:
+def _current_version(working: Path) -> versions.Version:
     try:
         return schema.store(working).ensure_published()
     except publish.DatabaseBusy as exc:
@@ -292,10 +293,8 @@ def reference(working: Path) -> Reference:
             questions=con.execute(
                 "SELECT id, standard, audience, topic, wording, help, answer_set, scored, position, asked_from "
                 "FROM questions").df(),
-            options=con.execute(
-                "SELECT answer_set, value, label, score, is_unknown, allows_providers, position "
-                "FROM answer_options ORDER BY answer_set, position").df(),
-            providers=dict(con.execute("SELECT key, label FROM providers ORDER BY key").fetchall()),
+            options=answer_sets.answer_options(con),
+            providers=answer_sets.provider_labels(con),
             authorities=geography.load_authorities(con),
             rounds=con.execute("SELECT year, is_demo, council_set_on FROM survey_rounds ORDER BY year").df(),
         )

@@ -30,7 +30,7 @@ from lib.demo.model import (
     ROUND_SIZES,
     YEARLY_GROWTH,
 )
-from lib.scoring.standards import StandardsConfig
+from lib.scoring.config import StandardsConfig
 
 
 @dataclass(frozen=True)

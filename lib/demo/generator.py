@@ -43,7 +43,8 @@ from lib.demo.model import (
     region_effects,
 )
 from lib.demo.repair import _repair, _Scorer
-from lib.scoring.standards import StandardsConfig, load_config
+from lib.scoring.config import StandardsConfig
+from lib.scoring.standards import load_config
 
 
 def _exact_counts(shares: dict[str, float], n: int) -> dict[str, int]:

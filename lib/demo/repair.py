@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from lib.demo.model import BUNDLES, OVERALL_FLOOR
-from lib.scoring.standards import StandardsConfig
+from lib.scoring.config import StandardsConfig
 
 
 class _Scorer:

@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from lib.analysis.whatif import answer_options, provider_labels, questionnaire
+from lib.analysis.whatif import questionnaire
 from lib.base import exports
 from lib.ingest.fileformat import (
     COMMENT_SUFFIX,
@@ -31,6 +31,7 @@ from lib.ingest.fileformat import (
     SHEET_RESPONSES,
 )
 from lib.reference import geography
+from lib.scoring.answer_sets import answer_options, provider_labels
 
 #: Extra blank rows with drop-downs under the councils, for councils added by hand.
 SPARE_ROWS = 20

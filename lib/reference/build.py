@@ -19,7 +19,8 @@ from lib.base.paths import DATA_DIR, DEMO_DIR, STANDARDS_DIR
 from lib.demo import model as demo_model
 from lib.reference import geography
 from lib.scoring import views as scoring
-from lib.scoring.standards import StandardsConfig, load_config
+from lib.scoring.config import StandardsConfig
+from lib.scoring.standards import load_config
 from lib.store import db, upkeep
 
 # What the demo rounds are, as the Methodology page and exports show it (lib/demo/generator.py).

@@ -120,16 +120,10 @@ def _hover_text(row: Mapping[str, Any], colour_label: str) -> str:
     return "<br>".join(lines)
 
 
-def hex_map_figure(cells: pd.DataFrame, *, value_col: str = "value", title: str = "",
-                   colour_label: str = "Score", value_range: tuple[float, float] = (0, 100),
-                   height: int = 560, colourscale: str = COLOURSCALE) -> go.Figure:
-    """A hex map of the given councils coloured by `value_col` on a fixed range.
-
-    `cells` columns: code, display_name, region_name, hex_col, hex_row, the value column
-    (float, NaN = no response), rank (nullable), n_ranked, and optionally hover_note.
-    Councils without a value are grey and say so on hover; a legend entry explains grey.
-    The range is fixed (default 0-100) so colours mean the same on every page and round.
-    """
+def _map_data(cells: pd.DataFrame, value_col: str) -> pd.DataFrame:
+    """The councils to draw: those with a cell, the value (float, NaN = none) in `value`, and
+    rank, n_ranked and hover_note present (None when the caller had none). Raises ValueError
+    naming any required column `cells` lacks."""
     required = {"code", "display_name", "region_name", "hex_col", "hex_row", value_col}
     missing = sorted(required - set(cells.columns))
     if missing:
@@ -141,10 +135,12 @@ def hex_map_figure(cells: pd.DataFrame, *, value_col: str = "value", title: str 
     for col in ("rank", "n_ranked", "hover_note"):
         if col not in data.columns:
             data[col] = None
-    data = data[data["hex_col"].notna() & data["hex_row"].notna()].reset_index(drop=True)
-    cols = data["hex_col"].astype(int).tolist()
-    rows = data["hex_row"].astype(int).tolist()
+    return data[data["hex_col"].notna() & data["hex_row"].notna()].reset_index(drop=True)
 
+
+def _cell_shapes(data: pd.DataFrame, cols: list[int], rows: list[int], value_range: tuple[float, float],
+                 colourscale: str) -> list[dict[str, Any]]:
+    """One filled hexagon per council, coloured by its value on the fixed range (grey without one)."""
     low, high = value_range
     span = (high - low) or 1.0
     # One sample_colorscale call for every council with a value (it parses the scale each call).
@@ -155,13 +151,17 @@ def hex_map_figure(cells: pd.DataFrame, *, value_col: str = "value", title: str 
     fills = [NO_DATA_COLOUR] * len(values)
     for i, colour in zip(known, sampled, strict=True):
         fills[i] = colour
-    shapes = [{"type": "path", "path": _hexagon_path(col, row), "fillcolor": fill,
-               "line": {"color": CELL_EDGE_COLOUR, "width": 1}, "layer": "below"}
-              for col, row, fill in zip(cols, rows, fills, strict=True)]
+    return [{"type": "path", "path": _hexagon_path(col, row), "fillcolor": fill,
+             "line": {"color": CELL_EDGE_COLOUR, "width": 1}, "layer": "below"}
+            for col, row, fill in zip(cols, rows, fills, strict=True)]
 
-    centres = [cell_centre(c, r) for c, r in zip(cols, rows, strict=True)]
+
+def _council_markers(data: pd.DataFrame, centres: list[tuple[float, float]], colour_label: str,
+                     value_range: tuple[float, float], colourscale: str) -> go.Scatter:
+    """The invisible markers at the cell centres: hover text, the colour bar, customdata = [code]."""
+    low, high = value_range
     hover = [_hover_text(rec, colour_label) for rec in data.to_dict("records")]
-    markers = go.Scatter(
+    return go.Scatter(
         x=[x for x, _ in centres], y=[y for _, y in centres], mode="markers",
         customdata=[[code] for code in data["code"]],
         hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
@@ -175,18 +175,10 @@ def hex_map_figure(cells: pd.DataFrame, *, value_col: str = "value", title: str 
         showlegend=False, name="Councils",
     )
 
-    fig = go.Figure()
-    for trace in region_outline_traces(data):
-        fig.add_trace(trace)
-    fig.add_trace(markers)
-    if data["value"].isna().any():
-        fig.add_trace(go.Scatter(
-            x=[None], y=[None], mode="markers", name=NO_DATA_TEXT, showlegend=True,
-            marker={"symbol": "hexagon", "size": 14, "color": NO_DATA_COLOUR,
-                    "line": {"color": OUTLINE_COLOUR, "width": 1}},
-            hoverinfo="skip",
-        ))
 
+def _map_layout(fig: go.Figure, data: pd.DataFrame, centres: list[tuple[float, float]],
+                shapes: list[dict[str, Any]], title: str, height: int) -> None:
+    """The map's frame: the hexagons, region labels, legend, and axes hidden and fitted to the cells."""
     pad = CORNER_RADIUS + 0.3
     xs = [x for x, _ in centres] or [0.0]
     ys = [y for _, y in centres] or [0.0]
@@ -205,6 +197,37 @@ def hex_map_figure(cells: pd.DataFrame, *, value_col: str = "value", title: str 
         yaxis={"visible": False, "range": [min(ys) - pad, max(ys) + pad], "fixedrange": True,
                "scaleanchor": "x", "scaleratio": 1},
     )
+
+
+def hex_map_figure(cells: pd.DataFrame, *, value_col: str = "value", title: str = "",
+                   colour_label: str = "Score", value_range: tuple[float, float] = (0, 100),
+                   height: int = 560, colourscale: str = COLOURSCALE) -> go.Figure:
+    """A hex map of the given councils coloured by `value_col` on a fixed range.
+
+    `cells` columns: code, display_name, region_name, hex_col, hex_row, the value column
+    (float, NaN = no response), rank (nullable), n_ranked, and optionally hover_note.
+    Councils without a value are grey and say so on hover; a legend entry explains grey.
+    The range is fixed (default 0-100) so colours mean the same on every page and round.
+    """
+    data = _map_data(cells, value_col)
+    cols = data["hex_col"].astype(int).tolist()
+    rows = data["hex_row"].astype(int).tolist()
+    shapes = _cell_shapes(data, cols, rows, value_range, colourscale)
+    centres = [cell_centre(c, r) for c, r in zip(cols, rows, strict=True)]
+    markers = _council_markers(data, centres, colour_label, value_range, colourscale)
+
+    fig = go.Figure()
+    for trace in region_outline_traces(data):
+        fig.add_trace(trace)
+    fig.add_trace(markers)
+    if data["value"].isna().any():
+        fig.add_trace(go.Scatter(
+            x=[None], y=[None], mode="markers", name=NO_DATA_TEXT, showlegend=True,
+            marker={"symbol": "hexagon", "size": 14, "color": NO_DATA_COLOUR,
+                    "line": {"color": OUTLINE_COLOUR, "width": 1}},
+            hoverinfo="skip",
+        ))
+    _map_layout(fig, data, centres, shapes, title, height)
     return fig
 
 

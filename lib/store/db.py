@@ -2,7 +2,8 @@
 
 DuckDB is the single store. Writes go to the working database, each through a lib function
 that runs in one transaction; readers open a published, never-changing copy of it read-only
-(lib.store.publish), one connection per copy and process and a cursor per request.
+(lib.store.publish writes them, lib.store.versions finds them), one connection per copy and
+process and a cursor per request.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ Earlier versions are kept (the newest KEEP of them, and always the current one),
 `python -m lib.cli rollback` can publish an earlier state again; a rollback is itself a new version, so
 it can be undone the same way.
 
+This module writes the folder (publish, materialise, prune, rollback) and the working database
+(its writer); lib.store.versions reads it (Version, versions, current, the manifests).
+
 Nothing here imports Streamlit: the CLI, the dashboard and the tests share it.
 """
 
@@ -31,20 +34,16 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
-from lib.store import db, upkeep
+from lib.store import db, upkeep, versions
 from lib.store.errors import StorageError, storage_problem
 
 #: How many published versions are kept for rollback (the current one is always kept as well).
 KEEP = 20
-POINTER = "CURRENT"
-_SUFFIX = ".duckdb"
 #: A write meeting another program's lock on the working database tries again this many times ...
 LOCK_RETRIES = 8
 #: ... this many seconds apart (about two seconds in all), then gives up.
@@ -60,115 +59,6 @@ class PublishError(Exception):
 
 class DatabaseBusy(PublishError):
     """Another program holds the working database's write lock."""
-
-
-@dataclass(frozen=True)
-class Version:
-    """One published version of the database."""
-
-    version: int
-    path: Path
-    published_at: datetime
-    reason: str
-    by: str
-    rounds: tuple[tuple[int, int, bool], ...]  # (year, responding councils, is demo)
-    schema_version: int
-    views_hash: str
-
-    @property
-    def key(self) -> str:
-        """A key for caches: the version's file, which is never rewritten."""
-        return str(self.path)
-
-    def usable(self, definitions: db.Definitions) -> bool:
-        """The file is there and was written by this version of the code (schema and views)."""
-        return (self.path.is_file() and self.schema_version == db.SCHEMA_VERSION
-                and self.views_hash == definitions.views.hash)
-
-    def rounds_text(self) -> str:
-        if not self.rounds:
-            return "no rounds"
-        parts = []
-        for year, respondents, is_demo in sorted(self.rounds):
-            parts.append(f"{year} ({respondents} councils{', demo' if is_demo else ''})")
-        return ", ".join(parts)
-
-
-def folder_for(working: Path) -> Path:
-    """The published folder of a working database: `<name>.published/` beside it."""
-    working = Path(working).resolve()
-    return working.with_name(working.stem + ".published")
-
-
-def is_inside_published(path: Path, working: Path) -> bool:
-    """Whether `path` is in the working database's published folder (those files are never written)."""
-    folder = folder_for(working)
-    try:
-        Path(path).resolve().relative_to(folder)
-    except ValueError:
-        return False
-    return True
-
-
-# --------------------------------------------------------------------------------------------
-# Reading the folder
-# --------------------------------------------------------------------------------------------
-
-def _manifest_path(version_file: Path) -> Path:
-    return version_file.with_suffix(".json")
-
-
-def _load(version_file: Path) -> Version | None:
-    """The version described by the manifest beside `version_file`, or None if that is unreadable."""
-    try:
-        raw = json.loads(_manifest_path(version_file).read_text(encoding="utf-8"))
-        return Version(
-            version=int(raw["version"]), path=version_file,
-            published_at=datetime.fromisoformat(str(raw["published_at"])),
-            reason=str(raw["reason"]), by=str(raw["by"]),
-            rounds=tuple((int(y), int(n), bool(d)) for y, n, d in raw["rounds"]),
-            schema_version=int(raw["schema_version"]), views_hash=str(raw["views_hash"]),
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def versions(working: Path) -> list[Version]:
-    """Every published version kept, oldest first."""
-    folder = folder_for(working)
-    if not folder.is_dir():
-        return []
-    found = [_load(p) for p in folder.glob(f"v*{_SUFFIX}") if not p.name.startswith(".")]
-    return sorted((s for s in found if s is not None), key=lambda s: s.version)
-
-
-_pointer_cache: dict[str, tuple[tuple[int, int, int], Version | None]] = {}
-
-
-def current(working: Path) -> Version | None:
-    """The version CURRENT names, or None when nothing has been published yet.
-
-    Costs one stat of the pointer file while it is unchanged (the parsed result is kept per
-    (inode, size, modification time)), so a server can call it on every page run.
-    """
-    pointer = folder_for(working) / POINTER
-    try:
-        st = pointer.stat()
-    except FileNotFoundError:
-        return None
-    stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
-    cached = _pointer_cache.get(str(pointer))
-    if cached and cached[0] == stamp:
-        return cached[1]
-    try:
-        name = json.loads(pointer.read_text(encoding="utf-8"))["file"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if not isinstance(name, str) or "/" in name or "\\" in name or not name.endswith(_SUFFIX):
-        return None
-    snap = _load(pointer.parent / name)
-    _pointer_cache[str(pointer)] = (stamp, snap)
-    return snap
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,25 +104,25 @@ def _next_version(folder: Path) -> int:
     number is never used twice even after a file was lost or removed."""
     seen = [int(m.group(1)) for p in folder.iterdir() if (m := _NUMBERED.match(p.name))]
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-        seen.append(int(json.loads((folder / POINTER).read_text(encoding="utf-8"))["version"]))
+        seen.append(int(json.loads((folder / versions.POINTER).read_text(encoding="utf-8"))["version"]))
     return max(seen, default=0) + 1
 
 
 def publish(con: duckdb.DuckDBPyConnection, working: Path, reason: str, by: str = "unknown",
-            keep: int = KEEP, *, definitions: db.Definitions) -> Version:
+            keep: int = KEEP, *, definitions: db.Definitions) -> versions.Version:
     """Publish the working database that `con` has open for writing as the new current version.
 
     The caller holds the write lock (its connection is the working database's writer), so no
     other change can land between the copy and the swap. If anything fails (a full disk, a copy
     that does not open) the pointer is left as it was and no partial file stays behind.
     """
-    folder = folder_for(working)
+    folder = versions.folder_for(working)
     with _LOCK:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             version = _next_version(folder)
             now = datetime.now().replace(microsecond=0)
-            target = folder / f"v{version:06d}-{now:%Y%m%d-%H%M%S}{_SUFFIX}"
+            target = folder / f"v{version:06d}-{now:%Y%m%d-%H%M%S}{versions.SUFFIX}"
             staged = folder / f".{target.name}.staged-{uuid.uuid4().hex[:8]}"
             upkeep.copy_database(con, staged)
         except StorageError as exc:
@@ -258,17 +148,17 @@ def publish(con: duckdb.DuckDBPyConnection, working: Path, reason: str, by: str 
                 "reason": reason[:300], "by": (by or "unknown")[:200], "rounds": rounds,
                 "schema_version": db.SCHEMA_VERSION, "views_hash": definitions.views.hash,
             }
-            _write_atomically(_manifest_path(target), json.dumps(manifest, indent=1))
-            _write_atomically(folder / POINTER, json.dumps({"file": target.name, "version": version}))
+            _write_atomically(versions.manifest_path(target), json.dumps(manifest, indent=1))
+            _write_atomically(folder / versions.POINTER, json.dumps({"file": target.name, "version": version}))
         except BaseException as exc:
             target.unlink(missing_ok=True)
-            _manifest_path(target).unlink(missing_ok=True)
+            versions.manifest_path(target).unlink(missing_ok=True)
             if isinstance(exc, OSError | duckdb.Error):
                 problem = storage_problem(exc) or str(exc)
                 raise PublishError(f"the new version could not be published: {problem}. The dashboard "
                                    "still shows the previous version.") from None
             raise
-        snap = _load(target)
+        snap = versions.load_version(target)
         assert snap is not None  # its manifest was written just above
         prune(working, keep)
         return snap
@@ -316,8 +206,8 @@ def _leftovers(folder: Path, now: float) -> list[Path]:
     for path in folder.iterdir():
         name = path.name
         stray = ((name.startswith(".v") and (".staged-" in name or ".partial-" in name))
-                 or (_NUMBERED.match(name) is not None and name.endswith(_SUFFIX)
-                     and not _manifest_path(path).exists()))
+                 or (_NUMBERED.match(name) is not None and name.endswith(versions.SUFFIX)
+                     and not versions.manifest_path(path).exists()))
         try:
             if stray and now - path.stat().st_mtime > LEFTOVER_SECONDS:
                 found.append(path)
@@ -330,17 +220,17 @@ def prune(working: Path, keep: int = KEEP) -> list[Path]:
     """Delete published versions beyond the newest `keep` (never the current one), and what a
     publication killed part way left behind. A file a reader still has open stays readable to it
     until it closes it (POSIX unlink semantics)."""
-    cur = current(working)
+    cur = versions.current(working)
     removed = []
-    for path in _leftovers(folder_for(working), time.time()):
+    for path in _leftovers(versions.folder_for(working), time.time()):
         with contextlib.suppress(OSError):
             path.unlink()
             removed.append(path)
-    for snap in versions(working)[:-keep] if keep > 0 else []:
+    for snap in versions.versions(working)[:-keep] if keep > 0 else []:
         if cur is not None and snap.version == cur.version:
             continue
         with contextlib.suppress(OSError):
-            _manifest_path(snap.path).unlink(missing_ok=True)
+            versions.manifest_path(snap.path).unlink(missing_ok=True)
             snap.path.unlink(missing_ok=True)
             removed.append(snap.path)
     return removed
@@ -395,14 +285,14 @@ def writer(working: Path, definitions: db.Definitions, build: Callable[[Path], o
 
 
 def ensure_published(working: Path, definitions: db.Definitions, build: Callable[[Path], object] | None = None,
-                     opener: Callable[[Path], duckdb.DuckDBPyConnection] | None = None) -> Version:
+                     opener: Callable[[Path], duckdb.DuckDBPyConnection] | None = None) -> versions.Version:
     """The current version, publishing one first if there is none yet, its file is gone, or it
     was made by another version of the code (the working database is upgraded at open)."""
-    snap = current(working)
+    snap = versions.current(working)
     if snap is not None and snap.usable(definitions):
         return snap
     with _LOCK, writer(working, definitions, build, opener) as con:
-        snap = current(working)  # re-checked under the write lock: another process may have published
+        snap = versions.current(working)  # re-checked under the write lock: another process may have published
         if snap is not None and snap.usable(definitions):
             return snap
         if snap is None:
@@ -414,10 +304,6 @@ def ensure_published(working: Path, definitions: db.Definitions, build: Callable
         return publish(con, working, reason, by="the app", definitions=definitions)
 
 
-def find(working: Path, version: int) -> Version | None:
-    return next((s for s in versions(working) if s.version == version), None)
-
-
 class RollbackRefused(PublishError):
     """The requested version cannot be published again (the message says why)."""
 
@@ -427,10 +313,10 @@ class NotPublished(PublishError):
     what was saved and that `python -m lib.cli publish` finishes the job)."""
 
 
-def rollback_target(working: Path, version: int | None) -> Version:
+def rollback_target(working: Path, version: int | None) -> versions.Version:
     """The version to go back to: `version`, or (None) the one published before the current one."""
-    kept = versions(working)
-    cur = current(working)
+    kept = versions.versions(working)
+    cur = versions.current(working)
     if not kept or cur is None:
         raise RollbackRefused("nothing has been published yet, so there is no earlier version to go back to")
     if version is None:
@@ -438,7 +324,7 @@ def rollback_target(working: Path, version: int | None) -> Version:
         if not earlier:
             raise RollbackRefused(f"version {cur.version} is the oldest version kept; there is none before it")
         return earlier[-1]
-    snap = find(working, version)
+    snap = versions.find(working, version)
     if snap is None:
         numbers = ", ".join(str(s.version) for s in kept)
         raise RollbackRefused(f"there is no published version {version} (versions kept: {numbers})")
@@ -453,7 +339,7 @@ def rollback_target(working: Path, version: int | None) -> Version:
 
 
 def rollback(con: duckdb.DuckDBPyConnection, working: Path, version: int | None, by: str,
-             definitions: db.Definitions) -> tuple[Version, Version]:
+             definitions: db.Definitions) -> tuple[versions.Version, versions.Version]:
     """Make an earlier published version the working and published state again.
 
     Every table except the audit log (and `meta`) is replaced by the earlier version's rows in
@@ -488,16 +374,3 @@ def rollback(con: duckdb.DuckDBPyConnection, working: Path, version: int | None,
                            f"published yet: {exc} The dashboard still shows the previous version. Run "
                            "`uv run python -m lib.cli publish` when the problem is fixed.") from None
     return target, new
-
-
-def versions_table(kept: list[Version], cur: Version | None) -> pd.DataFrame:
-    """The published versions kept, for a table: newest first as given."""
-
-    return pd.DataFrame({
-        "Version": [s.version for s in kept],
-        "Published": [s.published_at.strftime("%d %b %Y %H:%M") for s in kept],
-        "Shown now": ["yes" if cur is not None and s.version == cur.version else "" for s in kept],
-        "Why": [s.reason for s in kept],
-        "By": [s.by for s in kept],
-        "Rounds": [s.rounds_text() for s in kept],
-    })

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-from lib.store import db, publish
-from lib.store.publish import Version
+from lib.store import db, publish, versions
+from lib.store.versions import Version
 
 
 class Store:
@@ -35,7 +35,7 @@ class Store:
     @property
     def folder(self) -> Path:
         """The published versions' folder."""
-        return publish.folder_for(self.working)
+        return versions.folder_for(self.working)
 
     def connect(self, path: Path | str, read_only: bool = True) -> duckdb.DuckDBPyConnection:
         """Open a database file (a published version, or the working database) checked against
@@ -46,7 +46,7 @@ class Store:
 
     def current(self) -> Version | None:
         """The published version the CURRENT pointer names (None before the first publication)."""
-        return publish.current(self.working)
+        return versions.current(self.working)
 
     def usable(self, version: Version | None) -> bool:
         """Whether a version can be read by this code as it is (file there, same schema and views)."""
@@ -54,7 +54,7 @@ class Store:
 
     def versions(self) -> list[Version]:
         """Every published version kept, oldest first."""
-        return publish.versions(self.working)
+        return versions.versions(self.working)
 
     def ensure_published(self, opener: Callable[[Path], duckdb.DuckDBPyConnection] | None = None
                          ) -> Version:

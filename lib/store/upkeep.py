@@ -1,7 +1,7 @@
 """Looking after the working database: its history (submissions, audit log), replaced rounds
 that can be recovered, table exports, whole-file copies and backups, and each round's
 publication policy. (A *backup* is a saved copy of the working database; a *version* is a
-published file: lib.store.publish.)
+published file: lib.store.versions.)
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ import streamlit as st
 from lib.base.formatting import shorten
 from lib.base.paths import default_db_path
 from lib.reference import schema
-from lib.store import db, publish
+from lib.store import db, publish, versions
 from lib.store.errors import storage_problem
 from lib.store.store import Store
 
@@ -53,7 +53,7 @@ def version_connection(path: str) -> duckdb.DuckDBPyConnection:
     return store().connect(path, read_only=True)
 
 
-def resolve_version() -> publish.Version:
+def resolve_version() -> versions.Version:
     """The current published version: one stat of its pointer file, publishing first on a fresh
     database (or after an update of the app changed the schema or the scoring views)."""
     working = store()
@@ -64,7 +64,7 @@ def resolve_version() -> publish.Version:
     return snap
 
 
-def _publish_first(working: Store) -> publish.Version:
+def _publish_first(working: Store) -> versions.Version:
     try:
         with st.spinner("Preparing the database (first run only)..."):
             return working.ensure_published()
@@ -90,12 +90,12 @@ def ingest_problem(exc: BaseException) -> str:
 _pinned = threading.local()
 
 
-def pin_version(version: publish.Version | None) -> None:
+def pin_version(version: versions.Version | None) -> None:
     """Fix the version this page run reads until the run ends (None lets it go again)."""
     _pinned.version = version
 
 
-def current_version() -> publish.Version:
+def current_version() -> versions.Version:
     """The version this page run reads: fixed at the start of the run, so that one page never
     mixes two published versions even when a new one appears while it runs."""
     pinned = getattr(_pinned, "version", None)
@@ -255,6 +255,6 @@ def working_database() -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
 
 
-def publish_now(con: duckdb.DuckDBPyConnection, reason: str, by: str) -> publish.Version:
+def publish_now(con: duckdb.DuckDBPyConnection, reason: str, by: str) -> versions.Version:
     """Publish the working database (open for writing as `con`) as the version every page shows."""
     return store().publish(con, reason, by)
