@@ -136,3 +136,41 @@ def test_tests_patch_names_where_they_are_defined():
              for line, module, name in _patches(path)
              if name not in _defined_names(module)]
     assert wrong == []
+
+
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 80
+#: A longer function says why in its docstring, with these words.
+LONG_REASON = "long because"
+
+
+def _oversized(root: Path) -> list[str]:
+    """Modules over MAX_MODULE_LINES and functions over MAX_FUNCTION_LINES (without a stated reason)."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        where = path.relative_to(root.parent)
+        if len(text.splitlines()) > MAX_MODULE_LINES:
+            found.append(f"{where}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES and LONG_REASON not in (ast.get_docstring(node) or ""):
+                    found.append(f"{where}: {node.name} is {length} lines")
+    return found
+
+
+def test_the_size_check_sees_a_long_module_and_a_long_function(tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    (package / "long.py").write_text(f"def f():\n{body}\n", encoding="utf-8")
+    (package / "excused.py").write_text(f'def g():\n    """It is {LONG_REASON} of a table."""\n{body}\n',
+                                        encoding="utf-8")
+    (package / "big.py").write_text("x = 1\n" * (MAX_MODULE_LINES + 1), encoding="utf-8")
+    assert _oversized(package) == [f"pkg/big.py: {MAX_MODULE_LINES + 1} lines",
+                                   f"pkg/long.py: f is {MAX_FUNCTION_LINES + 1} lines"]
+
+
+def test_no_module_of_lib_is_over_500_lines_nor_a_function_over_80():
+    assert _oversized(ROOT / "lib") == []
