@@ -51,11 +51,19 @@ def _long_csv(limit: int) -> bytes:
     """Long layout: as many answer rows as allowed (MAX_ROWS), each with a long comment, to ~limit bytes.
     Real council codes and question ids (answers repeat after every council has answered every
     question, which validate reports as duplicates: the whole file is still read and checked)."""
+    from datetime import date
+
     from lib import ingest
     from lib.reference import geography
+    from lib.reference.build import load_councils
     from lib.scoring.standards import load_config
+    from lib.store import db
 
-    codes = list(geography.authorities_for_round(2016)["code"])
+    con = db.connect(":memory:")
+    db.create_schema(con)
+    load_councils(con)  # the councils of the repository's reference data, valid on 1 April 2016
+    codes = list(geography.members_on(con, date(2016, 4, 1))["code"])
+    con.close()
     questions = [q.id for q in load_config().questions]
     rows = ingest.MAX_ROWS
     comment = "c" * max(1, min(ingest.MAX_CELL_CHARS, limit // rows - 60))

@@ -22,7 +22,7 @@ from lib.cli import shared as cli_shared
 from lib.ingest import commit
 from lib.reference.schema import DEFINITIONS
 from lib.scoring import views as scoring
-from lib.store import db, upkeep, versions
+from lib.store import db, locks, upkeep, versions
 from tests.fixtures import copy_db, copy_imported, import_new_round, run_cli
 from tests.test_ingest import (
     NEW_YEAR,
@@ -309,7 +309,7 @@ def _hold_lock(path: Path, seconds: float) -> subprocess.Popen:
 
 
 def test_every_write_meeting_a_lock_exits_2_with_a_message(imported, tmp_path, monkeypatch):
-    monkeypatch.setattr(cli_shared, "LOCK_PAUSE_SECONDS", 0.05)
+    monkeypatch.setattr(locks, "LOCK_PAUSE_SECONDS", 0.05)
     path = tmp_path / "answers.csv"
     commands = [["import", str(path), "--round", "2017"], ["reset-demo", "--yes"], ["refresh"], ["build"],
                 ["build", "--force"], ["publish"],
@@ -338,7 +338,7 @@ def _lines(path: Path) -> list[str]:
 
 def test_read_commands_work_while_a_writer_holds_the_lock(imported, tmp_path, monkeypatch):
     """They read the published version, which no writer ever holds: same output as without the lock."""
-    monkeypatch.setattr(cli_shared, "LOCK_PAUSE_SECONDS", 0.05)
+    monkeypatch.setattr(locks, "LOCK_PAUSE_SECONDS", 0.05)
     answers = tmp_path / "answers.csv"
     commands = [["rounds"], ["scores", "--round", str(NEW_YEAR)], ["validate", str(answers), "--round", str(NEW_YEAR)],
                 ["export", "overall_scores", "--format", "csv", "--out", str(tmp_path / "s.csv")],
@@ -363,7 +363,7 @@ def test_read_commands_work_while_a_writer_holds_the_lock(imported, tmp_path, mo
 
 def test_a_read_of_a_never_published_database_meeting_a_lock_exits_2(dbfile, monkeypatch):
     """Publishing the first version needs the write lock: wait, then say so."""
-    monkeypatch.setattr(cli_shared, "LOCK_PAUSE_SECONDS", 0.05)
+    monkeypatch.setattr(locks, "LOCK_PAUSE_SECONDS", 0.05)
     assert versions.current(dbfile) is None
     proc = _hold_lock(dbfile, 60)
     try:

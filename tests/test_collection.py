@@ -23,7 +23,7 @@ from lib.collection import drafts as drafts_module
 from lib.collection import invites as invites_module
 from lib.collection import publishing as publishing_module
 from lib.reference import schema
-from lib.store import db, versions
+from lib.store import db, locks, versions
 
 YEAR = 2016
 
@@ -318,8 +318,8 @@ def test_another_program_holding_the_file_gives_collection_busy(working, monkeyp
                                "print('held', flush=True); time.sleep(30)", str(path)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        monkeypatch.setattr(store, "LOCK_RETRIES", 2)
-        monkeypatch.setattr(store, "LOCK_PAUSE_SECONDS", 0.01)
+        monkeypatch.setattr(locks, "LOCK_RETRIES", 2)
+        monkeypatch.setattr(locks, "LOCK_PAUSE_SECONDS", 0.01)
         with pytest.raises(collection.CollectionBusy, match="in use by another program"):
             collection.get_round(working, YEAR)
     finally:

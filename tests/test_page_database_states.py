@@ -10,7 +10,7 @@ import streamlit as st
 from lib.base.formatting import escape_markdown as md
 from lib.base.paths import DB_ENV_VAR
 from lib.reference import schema
-from lib.store import db, publish, versions
+from lib.store import db, locks, versions
 from tests.apptest import open_page
 from tests.fixtures import copy_db
 from tests.test_cli_safety import _hold_lock
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.usefixtures("app_db")
 def working(repo_db_path, tmp_path, monkeypatch):
     path = copy_db(repo_db_path, tmp_path)
     monkeypatch.setenv(DB_ENV_VAR, str(path))
-    monkeypatch.setattr(publish, "LOCK_PAUSE_SECONDS", 0.05)
+    monkeypatch.setattr(locks, "LOCK_PAUSE_SECONDS", 0.05)
     st.cache_data.clear()
     st.cache_resource.clear()
     yield path

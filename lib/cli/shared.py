@@ -11,7 +11,6 @@ import getpass
 import os
 import re
 import sys
-import time
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -21,7 +20,7 @@ import duckdb
 from lib import ingest
 from lib.base.formatting import shorten
 from lib.reference import schema
-from lib.store import db, publish, versions
+from lib.store import db, locks, publish, versions
 from lib.store.errors import storage_problem
 
 
@@ -34,10 +33,6 @@ class DatabaseInUse(CliError):
     trying again later may work (so `build --force` never treats the file as unreadable)."""
 
 
-#: A command meeting another program's lock on the database tries again this many times ...
-LOCK_RETRIES = 8
-#: ... this many seconds apart (about two seconds in all), then gives up with exit status 2.
-LOCK_PAUSE_SECONDS = 0.25
 
 _YEAR = re.compile(r"[0-9]{4}")
 
@@ -90,11 +85,6 @@ def _who(name: str | None) -> str:
         return "command line"
 
 
-def _is_lock(exc: BaseException) -> bool:
-    text = str(exc).casefold()
-    return isinstance(exc, duckdb.IOException) and "lock" in text
-
-
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     """Open the database, waiting briefly if another program holds its lock (DatabaseInUse if it
     still does); CliError otherwise."""
@@ -102,24 +92,19 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise CliError(f"no database at {path}: run `uv run python -m lib.cli build` first")
     if path.is_dir():
         raise CliError(f"{path} is a folder, not a database file")
-    for attempt in range(LOCK_RETRIES + 1):
-        try:
-            return schema.store(path).connect(path, read_only=read_only)
-        except db.SchemaError as exc:
-            raise CliError(f"{path}: {exc}") from None
-        except duckdb.Error as exc:
-            if _is_lock(exc) and attempt < LOCK_RETRIES:
-                time.sleep(LOCK_PAUSE_SECONDS)
-                continue
-            if _is_lock(exc):
-                raise DatabaseInUse(
-                    f"the database {path} is in use by another program (another command, or a change being "
-                    f"saved from the dashboard); waited {LOCK_RETRIES * LOCK_PAUSE_SECONDS:.0f} seconds for it. Let "
-                    "it finish, then try again. Nothing was changed.") from None
-            problem = storage_problem(exc) if not isinstance(exc, duckdb.IOException) else None
-            raise CliError(f"the database {path} cannot be opened: "
-                           f"{problem or shorten(str(exc), 300)}") from None
-    raise AssertionError("unreachable")
+    try:
+        return locks.open_waiting(lambda: schema.store(path).connect(path, read_only=read_only))
+    except db.SchemaError as exc:
+        raise CliError(f"{path}: {exc}") from None
+    except duckdb.Error as exc:
+        if locks.is_lock(exc):
+            raise DatabaseInUse(
+                f"the database {path} is in use by another program (another command, or a change being "
+                f"saved from the dashboard); waited {locks.waited_seconds():.0f} seconds for it. Let "
+                "it finish, then try again. Nothing was changed.") from None
+        problem = storage_problem(exc) if not isinstance(exc, duckdb.IOException) else None
+        raise CliError(f"the database {path} cannot be opened: "
+                       f"{problem or shorten(str(exc), 300)}") from None
 
 
 def _open_working_read_only(path: Path) -> duckdb.DuckDBPyConnection:

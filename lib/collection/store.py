@@ -30,12 +30,8 @@ import pandas as pd
 from lib.collection.errors import CollectionBusy, CollectionError
 from lib.reference import geography, schema
 from lib.scoring import answer_sets
-from lib.store import db, publish, versions
+from lib.store import db, locks, publish, versions
 
-#: Opening the collection file while another program holds it tries again this many times ...
-LOCK_RETRIES = 8
-#: ... this many seconds apart, then raises CollectionBusy.
-LOCK_PAUSE_SECONDS = 0.25
 SCHEMA_VERSION = "1"
 
 SCHEMA = """
@@ -126,35 +122,28 @@ def now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
-def _is_lock(exc: BaseException) -> bool:
-    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).casefold()
-
-
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
-    for attempt in range(LOCK_RETRIES + 1):
-        try:
-            con = duckdb.connect(str(path))
-        except duckdb.Error as exc:
-            if not _is_lock(exc):
-                raise CollectionError(f"the collection file {path} cannot be opened: {exc}") from None
-            if attempt == LOCK_RETRIES:
-                raise CollectionBusy(
-                    f"the collection file {path} is in use by another program; waited "
-                    f"{LOCK_RETRIES * LOCK_PAUSE_SECONDS:.0f} seconds for it. Try again in a moment. "
-                    "Nothing was changed.") from None
-            time.sleep(LOCK_PAUSE_SECONDS)
-            continue
-        try:
-            tables = {r[0] for r in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
-            if "events" not in tables:
-                con.execute(SCHEMA)
-                con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
-        except BaseException:
-            con.close()
-            raise
-        return con
-    raise AssertionError("unreachable")
+    """The collection file, opened for writing once another program's lock is released
+    (lib.store.locks: CollectionBusy if it is not, in time); its tables made on first use."""
+    try:
+        con = locks.open_waiting(lambda: duckdb.connect(str(path)))
+    except duckdb.Error as exc:
+        if locks.is_lock(exc):
+            raise CollectionBusy(
+                f"the collection file {path} is in use by another program; waited "
+                f"{locks.waited_seconds():.0f} seconds for it. Try again in a moment. "
+                "Nothing was changed.") from None
+        raise CollectionError(f"the collection file {path} cannot be opened: {exc}") from None
+    try:
+        tables = {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+        if "events" not in tables:
+            con.execute(SCHEMA)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 #: A connection is kept open this long after its last transaction, so a burst of saves (many
@@ -163,7 +152,7 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
 IDLE_SECONDS = 0.5
 #: Under steady traffic the file is never idle, so a connection held this long is closed after
 #: its transaction and not reopened for GRACE_SECONDS: long enough for a command in another
-#: process, which tries every LOCK_PAUSE_SECONDS, to get its turn.
+#: process, which tries every locks.LOCK_PAUSE_SECONDS, to get its turn.
 HOLD_MAX_SECONDS = 2.0
 GRACE_SECONDS = 0.3
 

@@ -39,16 +39,11 @@ from pathlib import Path
 
 import duckdb
 
-from lib.store import db, upkeep, versions
+from lib.store import db, locks, upkeep, versions
 from lib.store.errors import StorageError, storage_problem
 
 #: How many published versions are kept for rollback (the current one is always kept as well).
 KEEP = 20
-#: A write meeting another program's lock on the working database tries again this many times ...
-LOCK_RETRIES = 8
-#: ... this many seconds apart (about two seconds in all), then gives up.
-LOCK_PAUSE_SECONDS = 0.25
-
 # One publisher at a time in this process (DuckDB's file lock keeps other processes out).
 _LOCK = threading.RLock()
 
@@ -240,33 +235,26 @@ def prune(working: Path, keep: int = KEEP) -> list[Path]:
 # The working database's writer
 # --------------------------------------------------------------------------------------------
 
-def _is_lock(exc: BaseException) -> bool:
-    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).casefold()
-
-
 def busy_message(working: Path) -> str:
     return (f"the database {working} is in use by another program (is a command such as an import "
-            f"running?); waited {LOCK_RETRIES * LOCK_PAUSE_SECONDS:.0f} seconds for it. Try again in a "
+            f"running?); waited {locks.waited_seconds():.0f} seconds for it. Try again in a "
             "moment. Nothing was changed.")
 
 
-def open_writer(working: Path, definitions: db.Definitions, retries: int = LOCK_RETRIES,
-                pause: float = LOCK_PAUSE_SECONDS) -> duckdb.DuckDBPyConnection:
+def open_writer(working: Path, definitions: db.Definitions, retries: int | None = None,
+                pause: float | None = None) -> duckdb.DuckDBPyConnection:
     """Open the working database for writing, waiting briefly for another writer's lock.
 
     Raises DatabaseBusy when the lock is still held after the wait, db.SchemaError for a file
     from a newer version, and other duckdb errors as they are.
     """
-    for attempt in range(retries + 1):
-        try:
-            return db.connect(working, read_only=False, definitions=definitions)
-        except duckdb.Error as exc:
-            if not _is_lock(exc):
-                raise
-            if attempt == retries:
-                raise DatabaseBusy(busy_message(working)) from None
-            time.sleep(pause)
-    raise AssertionError("unreachable")
+    try:
+        return locks.open_waiting(lambda: db.connect(working, read_only=False, definitions=definitions),
+                                  retries, pause)
+    except duckdb.Error as exc:
+        if locks.is_lock(exc):
+            raise DatabaseBusy(busy_message(working)) from None
+        raise
 
 
 @contextlib.contextmanager

@@ -68,8 +68,7 @@ class Store:
 
     # The working database ----------------------------------------------------------------
 
-    def open_writer(self, retries: int = publish.LOCK_RETRIES,
-                    pause: float = publish.LOCK_PAUSE_SECONDS) -> duckdb.DuckDBPyConnection:
+    def open_writer(self, retries: int | None = None, pause: float | None = None) -> duckdb.DuckDBPyConnection:
         """The working database opened for writing, waiting briefly for another writer."""
         return publish.open_writer(self.working, self.definitions, retries, pause)
 
