@@ -17,6 +17,7 @@ import duckdb
 from lib.cli.shared import (
     CliError,
     DatabaseInUse,
+    FileFromAnotherApp,
     _open_for_writing,
     _publish,
     _safe,
@@ -66,10 +67,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             raise  # even with --force: the other program may be writing to it
         except CliError as exc:
             if not args.force:
-                # A file written by a newer or unknown version is refused as it is, without offering
-                # --force (told apart by its message: lib.store.db.SchemaError has no subtype for it).
-                if "newer version" in str(exc) or "unknown schema" in str(exc):
-                    raise
+                if isinstance(exc, FileFromAnotherApp):
+                    raise  # only the app that wrote it can read it: no offer of --force
                 raise CliError(f"{exc}. `build --force` rebuilds it (a copy of the file is kept first)") from None
             saved = _raw_backup(path)
     try:

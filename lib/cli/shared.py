@@ -33,6 +33,11 @@ class DatabaseInUse(CliError):
     trying again later may work (so `build --force` never treats the file as unreadable)."""
 
 
+class FileFromAnotherApp(CliError):
+    """The database file was written by a newer version of the app or records an unknown schema
+    (lib.store.db.UnknownSchema): `build` refuses it as it is, without offering --force."""
+
+
 
 _YEAR = re.compile(r"[0-9]{4}")
 
@@ -94,6 +99,8 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise CliError(f"{path} is a folder, not a database file")
     try:
         return locks.open_waiting(lambda: schema.store(path).connect(path, read_only=read_only))
+    except db.UnknownSchema as exc:
+        raise FileFromAnotherApp(f"{path}: {exc}") from None
     except db.SchemaError as exc:
         raise CliError(f"{path}: {exc}") from None
     except duckdb.Error as exc:

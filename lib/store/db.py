@@ -246,7 +246,12 @@ TABLES = (
 
 
 class SchemaError(Exception):
-    """The database file was written by another (newer or unknown) version of the app."""
+    """The database file cannot be used as it is by this version of the app (the message says why)."""
+
+
+class UnknownSchema(SchemaError):
+    """The file was written by a newer version of the app, or records no schema it knows: only
+    that app can read it, so nothing here may rebuild over it without being told to."""
 
 
 def connect(path: Path | str, read_only: bool = False,
@@ -328,12 +333,12 @@ def check_schema(con: duckdb.DuckDBPyConnection, writable: bool, definitions: De
         return
     raw = _meta(con, "schema_version")
     if raw is None or not raw.isascii() or not raw.isdigit():
-        raise SchemaError(f"the database has an unknown schema version ({raw!r}); this version of the app "
+        raise UnknownSchema(f"the database has an unknown schema version ({raw!r}); this version of the app "
                           f"uses schema {SCHEMA_VERSION}. Nothing was changed. Use the app that wrote it, or "
                           "build a new database file.")
     version = int(raw)
     if version > SCHEMA_VERSION:
-        raise SchemaError(f"the database was written by a newer version of the app (schema {version}; this "
+        raise UnknownSchema(f"the database was written by a newer version of the app (schema {version}; this "
                           f"version understands up to schema {SCHEMA_VERSION}). Nothing was changed. Update "
                           "the app, or use another database file.")
     views_stale = definitions is not None and _meta(con, "views_hash") != definitions.views.hash
