@@ -44,3 +44,23 @@ def test_the_check_finds_what_magic_would_draw():
 def test_no_page_relies_on_magic():
     found = {path.name: lines for path in SCRIPTS if (lines := bare_expressions(path.read_text()))}
     assert not found, f"bare expressions that draw nothing with magic off (file: lines): {found}"
+
+
+#: Methods that run SQL on a DuckDB connection or cursor.
+SQL_METHODS = {"execute", "executemany", "sql", "query", "fetchall", "fetchone", "fetchdf"}
+
+
+def sql_calls(source: str) -> list[int]:
+    """Line numbers where a script calls a SQL method itself (pages ask lib/ for their data)."""
+    return [n.lineno for n in ast.walk(ast.parse(source))
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in SQL_METHODS]
+
+
+def test_the_check_finds_sql_run_by_a_page():
+    source = 'from lib.web import data\ncon = data.cursor()\ncon.execute("SELECT 1").fetchall()\ndata.rows(con)\n'
+    assert sql_calls(source) == [3, 3]
+
+
+def test_pages_run_no_sql_themselves():
+    found = {path.name: lines for path in SCRIPTS if (lines := sql_calls(path.read_text(encoding="utf-8")))}
+    assert found == {}
