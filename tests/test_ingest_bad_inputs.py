@@ -253,9 +253,21 @@ CASES = [
          file_name="answers.xlsx"),
     Case("XLSX cell far down", lambda b, c: _xlsx_edit(b, lambda ws: ws.cell(row=60_000, column=1, value="x")),
          "has more than 50,000 rows", file_name="answers.xlsx"),
-    Case("XLSX with several sheets, none named responses",
-         lambda b, c: _xlsx_edit(b, lambda ws: ws.parent.create_sheet("Notes"), title="Answers"),
-         "The workbook has several sheets ('Answers', 'Notes') and none is named 'responses'",
+    Case("XLSX with several sheets, none named responses nor with a council column",
+         lambda b, c: _xlsx_edit(b, lambda ws: (ws.delete_rows(1), ws.parent.create_sheet("Notes")), title="Answers"),
+         "The workbook has several sheets ('Answers', 'Notes') and none is named 'responses' or has a council column",
+         file_name="answers.xlsx"),
+    Case("XLSX with two sheets of answers",
+         lambda b, c: _xlsx_edit(b, lambda ws: ws.parent.copy_worksheet(ws), title="Answers"),
+         "The workbook has 2 sheets that look like answers ('Answers', 'Answers Copy'",
+         file_name="answers.xlsx"),
+    Case("XLSX whose answers sheet is hidden behind a visible copy",
+         lambda b, c: _xlsx_edit(b, _hide_and_copy("hidden")),
+         "The workbook has answers on a sheet that is not shown: 'responses' (hidden)",
+         file_name="answers.xlsx"),
+    Case("XLSX whose answers sheet is very hidden",
+         lambda b, c: _xlsx_edit(b, _hide_and_copy("veryHidden")),
+         "'responses' (very hidden (unhidden only with the VBA editor))",
          file_name="answers.xlsx"),
     # -- one markup/script policy ------------------------------------------------------------------
     Case("img onerror", lambda b, c: csv_bytes(_set(b, 2, "comment", "see <img src=x onerror=alert(1)>")),
@@ -307,6 +319,16 @@ def _xlsx_bomb() -> bytes:
         z.writestr("xl/workbook.xml", "<workbook/>")
         z.writestr("xl/worksheets/sheet1.xml", "<worksheet><sheetData>" + "<row/>" * 3_500_000 + "</sheetData></worksheet>")
     return buf.getvalue()
+
+
+def _hide_and_copy(state: str):
+    """An edit that keeps a visible copy of the answers sheet and hides the original ('hidden', or
+    'veryHidden', which Excel's menus cannot unhide): an old copy kept out of sight."""
+    def edit(ws):
+        ws.parent.copy_worksheet(ws).title = "Edited answers"
+        ws.parent.active = 1
+        ws.sheet_state = state
+    return edit
 
 
 def _xlsx_edit(df: pd.DataFrame, edit, title: str = "responses") -> bytes:
@@ -409,6 +431,22 @@ def _stale_dimension(data: bytes) -> bytes:
                 assert n == 1
             dst.writestr(info, body)
     return out.getvalue()
+
+
+def test_sheets_that_hold_no_answers_are_left_out_with_a_note(mod_con, base):
+    # Instructions first, a notes sheet after: the answers sheet is chosen by its council column.
+    def edit(ws):
+        ws.parent.create_sheet("Read me", 0).append(["Fill in one row per council."])
+        ws.parent.create_sheet("Notes").append(["checked by", "A. Analyst"])
+    data = _xlsx_edit(base, edit, title="Our answers")
+    before = db_checksum(mod_con)
+    report = ingest.validate(mod_con, data, "answers.xlsx", NEW_YEAR)
+    assert report.ok, "\n".join(report.lines())
+    assert report.sheet == "Our answers" and len(report.councils) == 3
+    assert ("Read the answers from the sheet 'Our answers'; the other sheets ('Read me', 'Notes') hold no "
+            "answers and were left out.") in report.warnings
+    assert any(line.startswith("  note: Read the answers from the sheet") for line in report.lines())
+    assert db_checksum(mod_con) == before  # validating writes nothing
 
 
 @pytest.mark.parametrize("name", list(GOOD))

@@ -13,7 +13,10 @@ SHEET_RESPONSES = "responses"
 SHEET_QUESTIONS = "questions"
 SHEET_LISTS = "answer lists"
 
+#: Headers accepted for the council column (ONS code or name), compared without case.
+COUNCIL_HEADERS = {"council", "authority", "authority_code", "council_code", "ons_code", "code"}
+
 #: Wide layout: `<question id>__comment` holds the comment on that question's answer ...
 COMMENT_SUFFIX = "__comment"
 #: ... and `<question id>__providers` the providers, separated by ";" or ",".
-__all__ = ["COMMENT_SUFFIX", "PROVIDER_SUFFIX", "SHEET_LISTS", "SHEET_QUESTIONS", "SHEET_RESPONSES"]
+__all__ = ["COMMENT_SUFFIX", "COUNCIL_HEADERS", "PROVIDER_SUFFIX", "SHEET_LISTS", "SHEET_QUESTIONS", "SHEET_RESPONSES"]

@@ -12,7 +12,7 @@ from datetime import date
 
 from lib.ingest.cell_rules import _Checks, _unsafe
 from lib.ingest.cells import _Column
-from lib.ingest.fileformat import COMMENT_SUFFIX, PROVIDER_SUFFIX
+from lib.ingest.fileformat import COMMENT_SUFFIX, COUNCIL_HEADERS, PROVIDER_SUFFIX
 from lib.ingest.report import Problem
 from lib.ingest.sheet import column_letter
 
@@ -22,7 +22,6 @@ LATEST_YEAR = date.today().year + 1
 _YEAR_TEXT = re.compile(r"[0-9]{4}")
 
 #: Header spellings accepted for the identifying columns (compared case-insensitively).
-COUNCIL_HEADERS = {"council", "authority", "authority_code", "council_code", "ons_code", "code"}
 NAME_HEADERS = {"council_name", "authority_name", "name"}
 ROUND_HEADERS = {"round", "round_year", "year"}
 COMMENT_HEADERS = {"comment", "comments"}

@@ -61,6 +61,8 @@ class Sheet:
     dates: set[tuple[int, int]] = field(default_factory=set)
     encoding: str | None = None
     sheet_name: str | None = None
+    #: What the reader met and did that the person should know (shown with the preview).
+    notes: list[str] = field(default_factory=list)
 
 
 class Unreadable(Exception):

@@ -168,6 +168,7 @@ def validate(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, year: 
         return report
     report.file_type = sheet.file_type
     report.sheet = sheet.sheet_name
+    report.warnings.extend(sheet.notes)
     checker = _Validator(con, sheet, report)
     cols = checker.columns()
     if cols is None:

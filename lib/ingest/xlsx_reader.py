@@ -11,7 +11,7 @@ import re
 import zipfile
 from typing import Any
 
-from lib.ingest.fileformat import SHEET_RESPONSES
+from lib.ingest.fileformat import COUNCIL_HEADERS, SHEET_RESPONSES
 from lib.ingest.sheet import (
     MAX_CELLS,
     MAX_COLUMNS,
@@ -61,22 +61,69 @@ def _xlsx_extent(archive: zipfile.ZipFile, member: str) -> tuple[int, int] | Non
     return (max_row, max_col) if refs == cells else None
 
 
-def _pick_sheet(wb: Any) -> Any:
-    """The sheet the template names ('responses'), else the only visible sheet; otherwise refuse
-    and list the sheets (never a guess)."""
+#: Rows read at the top of each sheet to find its header when choosing the answers sheet.
+HEADER_SEARCH_ROWS = 10
+_STATES = {"hidden": "hidden", "veryHidden": "very hidden (unhidden only with the VBA editor)"}
+
+
+def _looks_like_answers(ws: Any) -> bool:
+    """A sheet named as the template names its answers sheet, or whose first filled row (within
+    HEADER_SEARCH_ROWS) has a council column. Notes, instructions and the template's question
+    list have neither."""
+    if ws.title.strip().casefold() == SHEET_RESPONSES:
+        return True
+    try:
+        for row in ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True):
+            cells = [str(c).strip().casefold() for c in row if c is not None and str(c).strip()]
+            if cells:
+                return any(c in COUNCIL_HEADERS for c in cells)
+    except Exception:  # noqa: BLE001 - a sheet that cannot be read is no answers sheet
+        return False
+    return False
+
+
+def _state(ws: Any) -> str:
+    return str(getattr(ws, "sheet_state", "visible") or "visible")
+
+
+def _pick_sheet(wb: Any) -> tuple[Any, list[str]]:
+    """The sheet holding the answers, decided by its name and its header, never by its position,
+    and notes on the sheets left out. Refuses (naming each candidate and its state, and the fix)
+    when the answers sheet is hidden or when more than one sheet looks like answers."""
     sheets = list(wb.worksheets)
     if not sheets:
         raise Unreadable("The Excel file has no worksheets.")
-    named = [ws for ws in sheets if ws.title.strip().casefold() == SHEET_RESPONSES]
-    if len(named) == 1:
-        return named[0]
-    visible = [ws for ws in sheets if getattr(ws, "sheet_state", "visible") == "visible"]
-    if len(visible) == 1:
-        return visible[0]
-    names = ", ".join(f"'{ws.title}'" + ("" if ws in visible else " (hidden)") for ws in sheets)
-    raise Unreadable(f"The workbook has several sheets ({names}) and none is named '{SHEET_RESPONSES}', so it is "
-                     f"not clear which holds the answers. Rename the sheet with the answers '{SHEET_RESPONSES}', "
-                     "or delete the others.", damaged=False)
+    candidates = [ws for ws in sheets if _looks_like_answers(ws)]
+    hidden = [ws for ws in candidates if _state(ws) != "visible"]
+    if hidden:
+        names = "; ".join(f"'{ws.title}' ({_STATES.get(_state(ws), _state(ws))})" for ws in hidden)
+        raise Unreadable(
+            f"The workbook has answers on a sheet that is not shown: {names}. Nothing was read, because the "
+            "answers someone checked on screen may not be the ones imported. Unhide the sheet in Excel "
+            "(right-click a sheet tab, Unhide) and delete the copy that is not wanted, then save and try again.",
+            damaged=False)
+    if len(candidates) > 1:
+        names = ", ".join(f"'{ws.title}'" for ws in candidates)
+        raise Unreadable(
+            f"The workbook has {len(candidates)} sheets that look like answers ({names}: each is named "
+            f"'{SHEET_RESPONSES}' or has a council column), so it is not clear which to import. Keep the answers "
+            f"on one sheet named '{SHEET_RESPONSES}' and delete or rename the others.", damaged=False)
+    visible = [ws for ws in sheets if _state(ws) == "visible"]
+    if candidates:
+        chosen = candidates[0]
+    elif len(visible) == 1:
+        chosen = visible[0]  # no header found yet: the validation says what the header lacks
+    else:
+        names = ", ".join(f"'{ws.title}'" + ("" if ws in visible else f" ({_STATES.get(_state(ws), _state(ws))})")
+                          for ws in sheets)
+        raise Unreadable(f"The workbook has several sheets ({names}) and none is named '{SHEET_RESPONSES}' or has "
+                         f"a council column, so it is not clear which holds the answers. Rename the sheet with the "
+                         f"answers '{SHEET_RESPONSES}', or delete the others.", damaged=False)
+    left_out = [ws.title for ws in sheets if ws is not chosen]
+    notes = ([f"Read the answers from the sheet '{chosen.title}'; the other sheets ("
+              + ", ".join(f"'{t}'" for t in left_out) + ") hold no answers and were left out."]
+             if left_out else [])
+    return chosen, notes
 
 
 def _read_xlsx(data: bytes, limit: int) -> Sheet:
@@ -104,7 +151,7 @@ def _read_xlsx(data: bytes, limit: int) -> Sheet:
         raise Unreadable(f"The Excel file is damaged and cannot be opened ({type(exc).__name__}). "
                          "Open it in Excel and save it again.") from None
     try:
-        ws = _pick_sheet(wb)
+        ws, notes = _pick_sheet(wb)
         member = getattr(ws, "_worksheet_path", None)
         extent = None
         if member in names:
@@ -148,4 +195,6 @@ def _read_xlsx(data: bytes, limit: int) -> Sheet:
         title = ws.title
     finally:
         wb.close()
-    return _sheet_from_rows(rows, "xlsx", dates, sheet_name=title)
+    sheet = _sheet_from_rows(rows, "xlsx", dates, sheet_name=title)
+    sheet.notes.extend(notes)
+    return sheet
