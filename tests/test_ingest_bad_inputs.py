@@ -405,6 +405,7 @@ GOOD = {
     "a lone '<' and the word data: in a comment": lambda b: csv_bytes(
         _set(b, 2, "comment", "Fewer than < 5 PAs; data: from our payroll team")),
     "XLSX whose stored dimension is stale": lambda b: _stale_dimension(xlsx_bytes(b)),
+    "Excel's sep=; first line with semicolons": lambda b: b"sep=;\r\n" + _semicolons(b),
     "XLSX with one visible sheet, not named responses, and a hidden one": lambda b: _xlsx_edit(
         b, _add_hidden_sheet, title="Sheet1"),
     "council_name agreeing with the code": lambda b: csv_bytes(b.assign(
@@ -431,6 +432,39 @@ def _stale_dimension(data: bytes) -> bytes:
                 assert n == 1
             dst.writestr(info, body)
     return out.getvalue()
+
+
+def test_a_sep_line_sets_the_separator_and_rows_are_numbered_as_excel_shows_them(mod_con, base):
+    # Excel hides its `sep=` line, so the header is row 1 and the second council is row 3.
+    data = b"sep=;\r\n" + _semicolons(_set(base, 3, "emp_payroll", "sometimes"))
+    report = ingest.validate(mod_con, data, "answers.csv", NEW_YEAR)
+    assert any("first line 'sep=;' (Excel writes it) set the separator (semicolon)" in w for w in report.warnings)
+    assert [(p.row, p.column) for p in report.problems if p.value == "sometimes"] == [(3, "emp_payroll")]
+
+
+def test_a_control_character_is_refused_naming_its_row_and_column(mod_con, base):
+    sheet = _set(base, 3, "comment", "we run a\x07 PA forum")
+    data = csv_bytes(sheet)
+    before = db_checksum(mod_con)
+    with pytest.raises(ingest.ImportRefused) as info:
+        ingest.import_file(mod_con, data, "answers.csv", NEW_YEAR, by="tester")
+    assert db_checksum(mod_con) == before
+    (problem,) = info.value.report.problems
+    assert problem.row == 3
+    assert problem.reason == ("row 3, column 'comment' (column {}): the cell holds a control character (\\x07), which a "
+                              "spreadsheet does not show: 'we run a\\x07 PA forum'. Delete it from the cell (retype the "
+                              "text if it cannot be seen) and save again.").format(_letter(sheet, "comment"))
+
+
+def _semicolons(df: pd.DataFrame) -> bytes:
+    """The sheet as a continental Excel saves CSV: semicolons between cells, quotes where a cell has one."""
+    return df.to_csv(index=False, sep=";", lineterminator="\r\n").encode("utf-8")
+
+
+def _letter(df: pd.DataFrame, column: str) -> str:
+    from lib.ingest.sheet import column_letter
+
+    return column_letter(list(df.columns).index(column))
 
 
 def test_sheets_that_hold_no_answers_are_left_out_with_a_note(mod_con, base):

@@ -8,6 +8,7 @@ import csv
 import io
 import re
 
+from lib.base.formatting import shorten
 from lib.ingest.sheet import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -15,9 +16,12 @@ from lib.ingest.sheet import (
     Sheet,
     Unreadable,
     _sheet_from_rows,
+    column_letter,
 )
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Excel's first line naming the separator: `sep=;`, `sep=,` or `sep=` and a tab.
+_SEP_LINE = re.compile(r"(?i)sep=([,;\t|])[ ]*\r?\n")
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -60,10 +64,19 @@ def _read_csv(data: bytes) -> Sheet:
     header, or a row written with another separator is an error naming the row where it starts
     (never silently merged into the rows after it)."""
     text, encoding = _decode(data)
-    if _CONTROL.search(text):
-        raise Unreadable("The file holds control characters, so it is not a plain CSV text file. "
-                         "Upload the answers as CSV, XLSX or Parquet.")
-    delimiter = _delimiter(next((line for line in text.splitlines() if line.strip()), ""))
+    notes: list[str] = []
+    declared = _SEP_LINE.match(text)
+    if declared:
+        # Excel writes `sep=;` to say the separator and hides the line when it opens the file, so
+        # rows are numbered as Excel shows them: the header is row 1.
+        delimiter = declared.group(1)
+        text = text[declared.end():]
+        written = "\\t" if delimiter == "\t" else delimiter
+        notes.append(f"The file's first line 'sep={written}' (Excel writes it) set the separator "
+                     f"({_SEPARATOR_NAMES.get(delimiter, delimiter)}); it is not counted as a row, so rows are "
+                     "numbered as Excel shows them.")
+    else:
+        delimiter = _delimiter(next((line for line in text.splitlines() if line.strip()), ""))
     csv.field_size_limit(MAX_CELL_CHARS)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[tuple[int, int, int, list[str]]] = []  # row, first line, last line, cells
@@ -125,4 +138,30 @@ def _read_csv(data: bytes) -> Sheet:
         if anomalies:
             raise Unreadable(f"The CSV file has rows that do not line up with the header "
                              f"(first: row {anomalies[0][0]}).", rows=anomalies)
-    return _sheet_from_rows(((n, cells) for n, _, _, cells in records), "csv", set(), encoding)
+    controls = _control_characters(records, header[3] if header is not None else [])
+    if controls:
+        raise Unreadable(f"The CSV file has control characters in its cells (first: row {controls[0][0]}).",
+                         damaged=False, rows=controls)
+    sheet = _sheet_from_rows(((n, cells) for n, _, _, cells in records), "csv", set(), encoding)
+    sheet.notes.extend(notes)
+    return sheet
+
+
+def _control_characters(records: list[tuple[int, int, int, list[str]]], header: list[str]
+                        ) -> list[tuple[int, str]]:
+    """(row, reason) for each cell holding a control character, naming its column and showing
+    the character as \\x.., so the person can find and delete it (one stray character in a
+    comment is a fix of one cell, not a file that cannot be read)."""
+    found = []
+    for row, _, _, cells in records:
+        for index, cell in enumerate(cells):
+            hit = _CONTROL.search(cell)
+            if hit is None:
+                continue
+            name = header[index] if index < len(header) and header[index] else f"column {column_letter(index)}"
+            code = f"\\x{ord(hit.group(0)):02x}"
+            shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", shorten(cell, 60))
+            found.append((row, f"row {row}, column '{name}' (column {column_letter(index)}): the cell holds a "
+                               f"control character ({code}), which a spreadsheet does not show: '{shown}'. "
+                               "Delete it from the cell (retype the text if it cannot be seen) and save again."))
+    return found
