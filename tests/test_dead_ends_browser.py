@@ -91,3 +91,21 @@ def test_an_examples_gap_finder_link_opens_on_its_standard(shared_server, page):
     assert f"sort={number}" in page.evaluate("location.href")
     chosen = page.locator('[data-testid="stSelectbox"]').filter(has_text="Order councils by").locator("input")
     assert re.fullmatch(rf"Standard {number}: .*\(highest first\)", chosen.input_value())
+
+
+@pytest.mark.parametrize(("path", "echoed"), [
+    ("scorecard?authority={v}", True), ("regions?standard={v}&region={v}", True), ("what_if?authority={v}", True),
+    ("gaps?region={v}&question={v}", False),  # the Gap finder drops a value it does not know
+])
+def test_an_address_in_the_address_bar_never_comes_back_as_a_link(shared_server, page, path, echoed):
+    # A web address, a Markdown link and an HTML link put into the page's own parameters (as a
+    # phishing message could): what the page echoes is plain text, so no <a> leads off the site.
+    from urllib.parse import quote
+
+    hostile = "https://evil.example/a [b](https://evil.example/b) <a href='https://evil.example/c'>c</a> www.evil.example"
+    _open(page, f"{shared_server}/{path.format(v=quote(hostile, safe=''))}")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    main = page.locator('[data-testid="stMain"]')
+    assert (main.get_by_text(re.compile("evil")).count() >= 1) == echoed  # shown, as text, where echoed
+    hrefs = page.locator("a[href]").evaluate_all("els => els.map(e => e.href)")
+    assert [h for h in hrefs if "evil" in h] == []

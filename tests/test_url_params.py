@@ -41,8 +41,10 @@ def test_parsers_of_other_parameters_refuse_unicode_digits_and_huge_numbers():
 def test_echo_makes_addresses_and_markdown_inert():
     text = urlstate.echo("see www.evil.example/x or https://evil.example and me@evil.example **now** [a](b)")
     assert "www." not in text and "://" not in text and "@" not in text and "*" not in text and "[" not in text
-    assert text.startswith("see www&#46;evil&#46;example&#47;x or https&#58;&#47;&#47;evil")
-    assert urlstate.echo("x" * 500) == "x" * 59 + "&#8230;"
+    # Each character reference is followed by a zero-width space (&#8203;): a browser decodes the
+    # references before it looks for addresses, so "https&#58;&#47;&#47;" alone still became a link.
+    assert text.startswith("see www&#46;&#8203;evil&#46;&#8203;example&#47;&#8203;x or https&#58;&#8203;&#47;&#8203;&#47;&#8203;evil")
+    assert urlstate.echo("x" * 500) == "x" * 59 + "&#8230;&#8203;"
 
 
 def test_odd_round_values_do_not_crash_any_page(app_con, latest_year):
@@ -59,9 +61,9 @@ def test_text_echoed_from_the_address_is_not_a_link(app_con, latest_year):
     before = db_checksum(app_con)
     at = open_page("pages/regions.py", standard="www.evil.example")
     shown = " ".join(i.value for i in at.info)
-    assert "Standard www&#46;evil&#46;example was not asked about" in shown and "www.evil" not in shown
+    assert "Standard www&#46;&#8203;evil&#46;&#8203;example was not asked about" in shown and "www.evil" not in shown
     at = open_page("pages/what_if.py", authority="https://evil.example/" + "x" * 200)
     shown = " ".join(w.value for w in at.warning)
-    assert "There is no council with the code https&#58;&#47;&#47;evil&#46;example&#47;xxx" in shown
+    assert "There is no council with the code https&#58;&#8203;&#47;&#8203;&#47;&#8203;evil&#46;&#8203;example&#47;&#8203;xxx" in shown
     assert "://" not in shown and "x" * 100 not in shown
     assert db_checksum(app_con) == before

@@ -35,12 +35,15 @@ def url_int(value: str | None) -> int | None:
 def echo(value: object, limit: int = ECHO_LIMIT) -> str:
     """Text from the address (or other untrusted text) made inert for Streamlit's Markdown: cut to
     `limit` characters, and every character other than a letter, digit or space written as an HTML
-    character reference, so nothing in it is formatting, HTML or a link ("www.x.org", "http://",
-    "a@b" are not made into links)."""
+    character reference followed by a zero-width space, so nothing in it is formatting, HTML or a
+    link ("www.x.org", "http://", "a@b" are not made into links)."""
     text = str(value)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    return "".join(ch if (ch.isascii() and ch.isalnum()) or ch == " " else f"&#{ord(ch)};" for ch in text)
+    # Streamlit's Markdown decodes character references before it looks for bare addresses, so
+    # "https&#58;&#47;&#47;x" still became a link in a browser: a zero-width space after each such
+    # character keeps "https://", "www." and "a@b" from ever being contiguous, and shows nothing.
+    return "".join(ch if (ch.isascii() and ch.isalnum()) or ch == " " else f"&#{ord(ch)};&#8203;" for ch in text)
 
 
 def echo_plain(text: str) -> str:
