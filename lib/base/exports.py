@@ -8,22 +8,33 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import duckdb
 import pandas as pd
 
 DEMO_NOTE = "Synthetic demonstration data - not real council responses"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: A formula start right after a separator some spreadsheet may split on (a comma, a semicolon in
+#: continental locales, a tab) or a line break: opened with that separator, the text after it is a
+#: new cell, which would start with the formula.
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n])([=+\-@])")
+
+
+def neutralise_text(value: str) -> str:
+    """`value` with an apostrophe before each formula start (= + - @): at the start of the text,
+    and right after a comma, semicolon, tab or line break, so the text stays inert in a
+    spreadsheet whatever separator it splits cells on."""
+    value = _FORMULA_AFTER_SEPARATOR.sub(r"\1'\2", value)
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells starting with = + - @ (or tab/CR) with an apostrophe (formula injection)."""
+    """Every text cell made inert for a spreadsheet (neutralise_text; formula injection)."""
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_STARTS) else v
-            )
+            out[col] = out[col].map(lambda v: neutralise_text(v) if isinstance(v, str) else v)
     return out
 
 

@@ -59,24 +59,27 @@ def _delimiter(header_line: str) -> str:
 _SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
+def _separator(text: str) -> tuple[str, str, list[str]]:
+    """(the text to read, its separator, notes). Excel writes a first line `sep=;` to say the
+    separator and hides that line when it opens the file, so it is taken off and rows are
+    numbered as Excel shows them (the header is row 1); otherwise the header's separator."""
+    declared = _SEP_LINE.match(text)
+    if declared is None:
+        return text, _delimiter(next((line for line in text.splitlines() if line.strip()), "")), []
+    delimiter = declared.group(1)
+    written = "\\t" if delimiter == "\t" else delimiter
+    return text[declared.end():], delimiter, [
+        f"The file's first line 'sep={written}' (Excel writes it) set the separator "
+        f"({_SEPARATOR_NAMES.get(delimiter, delimiter)}); it is not counted as a row, so rows are "
+        "numbered as Excel shows them."]
+
+
 def _read_csv(data: bytes) -> Sheet:
     """Read CSV text strictly: a quote left open, a row with another number of cells than the
     header, or a row written with another separator is an error naming the row where it starts
     (never silently merged into the rows after it)."""
     text, encoding = _decode(data)
-    notes: list[str] = []
-    declared = _SEP_LINE.match(text)
-    if declared:
-        # Excel writes `sep=;` to say the separator and hides the line when it opens the file, so
-        # rows are numbered as Excel shows them: the header is row 1.
-        delimiter = declared.group(1)
-        text = text[declared.end():]
-        written = "\\t" if delimiter == "\t" else delimiter
-        notes.append(f"The file's first line 'sep={written}' (Excel writes it) set the separator "
-                     f"({_SEPARATOR_NAMES.get(delimiter, delimiter)}); it is not counted as a row, so rows are "
-                     "numbered as Excel shows them.")
-    else:
-        delimiter = _delimiter(next((line for line in text.splitlines() if line.strip()), ""))
+    text, delimiter, notes = _separator(text)
     csv.field_size_limit(MAX_CELL_CHARS)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[tuple[int, int, int, list[str]]] = []  # row, first line, last line, cells
