@@ -255,6 +255,43 @@ def test_disk_full_during_an_import_is_reported_as_disk_full(dbfile, tmp_path, m
     assert table_hash(dbfile) == before
 
 
+@pytest.fixture()
+def small_disk(tmp_path):
+    """A real file system of a few hundred KB more than a database needs (tmpfs, mounted here),
+    so a write fills it for real. Skipped, saying why, where this process may not mount one."""
+    folder = tmp_path / "small-disk"
+    folder.mkdir()
+
+    def mount(size: int) -> Path:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a small tmpfs here ({done.stderr.strip() or 'mount failed'}); "
+                        "the disk-full stand-in test above still runs")
+        return folder
+
+    yield mount
+    subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+def test_a_real_full_disk_during_an_import_is_reported_as_disk_full(dbfile, tmp_path, small_disk):
+    # The database on a file system with 256 KB to spare; 40 councils' answers, each comment 5,000
+    # characters, need far more, so the commit's write-ahead log fills the disk: DuckDB reports it
+    # at COMMIT as a TransactionException, which used to be told as "saved at the same moment".
+    answers, sheet = write_answers_csv(dbfile, tmp_path, 40)
+    sheet.assign(comment="x" * 5_000).to_csv(answers, index=False)
+    disk = small_disk(dbfile.stat().st_size + 256 * 1024)
+    path = disk / dbfile.name
+    path.write_bytes(dbfile.read_bytes())
+    before = table_hash(path)
+    code, out, err = run("--db", str(path), "import", str(answers), "--round", str(NEW_YEAR))
+    assert code == 2 and out == "", err
+    assert ("error: Nothing was imported: the disk is full (no space left on the device). Free some space and "
+            "try again.") in err
+    assert "same moment" not in err
+    assert table_hash(path) == before
+
+
 def test_a_backup_that_fails_leaves_no_partial_file(imported, monkeypatch):
     def half_written(con, target):
         Path(target).write_bytes(b"half a database")

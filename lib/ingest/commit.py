@@ -62,19 +62,25 @@ class ImportNotStored(ImportRefused, StorageError):
 
 @contextmanager
 def write_refusals(report: Report) -> Iterator[None]:
-    """A failed import write as the importer's refusals: a write that met another at the same
-    moment (ImportRefused: try again) or a full or failing disk (ImportNotStored). Either way the
-    transaction inside has rolled back, so nothing was imported; any other error is raised."""
+    """A failed import write as the importer's refusals, each with its true cause: a full or
+    unwritable disk (ImportNotStored), a write that met another at the same moment (ImportRefused:
+    try again), or another failure to commit (ImportRefused, naming it). Either way the transaction
+    inside has rolled back, so nothing was imported; any other error is raised."""
     try:
         yield
-    except duckdb.TransactionException as exc:
-        raise ImportRefused("Another change to the database was saved at the same moment, so nothing was "
-                            f"imported. Try again. ({exc})", report) from None
     except (duckdb.Error, OSError) as exc:
+        # A full disk often shows only at COMMIT, as a TransactionException naming the WAL file it
+        # could not write: the storage cause is told first, and only a real conflict is "try again".
         problem = storage_problem(exc)
-        if problem is None:
+        if problem is not None:
+            raise ImportNotStored(f"Nothing was imported: {problem}.", report) from None
+        if not isinstance(exc, duckdb.TransactionException):
             raise
-        raise ImportNotStored(f"Nothing was imported: {problem}.", report) from None
+        if "conflict" in str(exc).casefold():
+            raise ImportRefused("Another change to the database was saved at the same moment, so nothing was "
+                                f"imported. Try again. ({exc})", report) from None
+        raise ImportRefused(f"The database could not save the import, so nothing was imported: {exc}",
+                            report) from None
 
 
 @dataclass(frozen=True)

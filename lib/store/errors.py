@@ -4,10 +4,14 @@ names its true cause."""
 from __future__ import annotations
 
 import errno
+import re
 
 import duckdb
 
 from lib.base.formatting import shorten
+
+#: A write refused by the file system (read-only, no permission), whatever error carries it.
+_UNWRITABLE = re.compile(r"read-only file system|permission denied", re.IGNORECASE)
 
 
 class StorageError(Exception):
@@ -25,6 +29,8 @@ def storage_problem(exc: BaseException) -> str | None:
         return "the disk is full (no space left on the device). Free some space and try again"
     if "No space left" in text or "disk is full" in text.casefold() or "out of disk space" in text.casefold():
         return "the disk is full (no space left on the device). Free some space and try again"
+    if _UNWRITABLE.search(text):
+        return f"the database file could not be written ({shorten(text, 200)}). Check the folder can be written"
     if isinstance(exc, duckdb.IOException) and "lock" not in text.casefold():
         return f"the database file could not be written ({shorten(text, 200)}). Check the disk has space"
     if isinstance(exc, duckdb.FatalException):
