@@ -162,7 +162,8 @@ CASES = [
     Case("blank lines only", lambda b, c: b"\r\n\r\n  \n", "The file is empty"),
     Case("header only", lambda b, c: csv_bytes(b.iloc[0:0]), "header row but no data rows"),
     Case("binary junk", lambda b, c: bytes(range(256)) * 64, "unreadable file", file_name="answers.csv"),
-    Case("wrong encoding (UTF-16)", lambda b, c: csv_bytes(b, "utf-16"), "UTF-16"),
+    Case("UTF-16 that is not", lambda b, c: b"\xff\xfe" + "council,emp_payroll\n".encode("utf-16-le") + b"\x00",
+         "The file says it is UTF-16 ('Unicode text') but byte"),
     Case("wrong encoding (neither UTF-8 nor Windows-1252)",
          lambda b, c: csv_bytes(b).replace(b"available", b"avail\x81able", 1), "text encoding is not recognised"),
     Case("corrupt XLSX", lambda b, c: xlsx_bytes(b)[:3000], "damaged", file_name="answers.xlsx"),
@@ -406,6 +407,7 @@ GOOD = {
         _set(b, 2, "comment", "Fewer than < 5 PAs; data: from our payroll team")),
     "XLSX whose stored dimension is stale": lambda b: _stale_dimension(xlsx_bytes(b)),
     "Excel's sep=; first line with semicolons": lambda b: b"sep=;\r\n" + _semicolons(b),
+    "Excel's Unicode text (UTF-16, tabs)": lambda b: b.to_csv(index=False, sep="\t").encode("utf-16"),
     "XLSX with one visible sheet, not named responses, and a hidden one": lambda b: _xlsx_edit(
         b, _add_hidden_sheet, title="Sheet1"),
     "council_name agreeing with the code": lambda b: csv_bytes(b.assign(

@@ -26,8 +26,12 @@ _SEP_LINE = re.compile(r"(?i)sep=([,;\t|])[ ]*\r?\n")
 
 def _decode(data: bytes) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise Unreadable("The file is saved as UTF-16 ('Unicode text'), which is not supported. "
-                         "In Excel choose Save As > 'CSV UTF-8 (comma delimited)'.")
+        # Excel's "Unicode text": UTF-16 with its byte-order mark, cells separated by tabs.
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError as exc:
+            raise Unreadable(f"The file says it is UTF-16 ('Unicode text') but byte {exc.start + 1} cannot be read "
+                             "as UTF-16. Save it again from Excel, or as 'CSV UTF-8'.") from None
     if b"\x00" in data[:65536]:
         raise Unreadable("The file holds binary data, not text: it is not a CSV, XLSX or Parquet "
                          "file. Upload the answers as CSV, XLSX or Parquet.")
@@ -80,6 +84,8 @@ def _read_csv(data: bytes) -> Sheet:
     (never silently merged into the rows after it)."""
     text, encoding = _decode(data)
     text, delimiter, notes = _separator(text)
+    if encoding == "UTF-16":
+        notes.append("The file is Excel's 'Unicode text' (UTF-16); it was read as such.")
     csv.field_size_limit(MAX_CELL_CHARS)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[tuple[int, int, int, list[str]]] = []  # row, first line, last line, cells
