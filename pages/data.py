@@ -120,7 +120,8 @@ load_tab, survey_tab, history_tab, files_tab, reset_tab = st.tabs(TABS, key="sec
 if load_tab.open:
     with load_tab:
         st.markdown(
-            "Load one survey round from a file: **CSV** (UTF-8 or Windows-1252), **Excel (XLSX)** or "
+            "Load one survey round from a file: **CSV** (UTF-8, Windows-1252, or Excel's UTF-16 "
+            "'Unicode text', .txt), **Excel (XLSX)** or "
             "**Parquet**, one row per council (the template's layout) or one row per answer (columns "
             "council, question, answer, providers). The file is checked in full first; nothing is "
             "written unless every row is right, and then the whole round is written at once. A file "
@@ -151,7 +152,7 @@ if load_tab.open:
             source = f" from {md(state.file_name)}" if state.file_name else ""
             st.caption(f"The {year} round holds answers for {state.respondents} councils{source}.")
         uploaded = st.file_uploader(
-            "File of answers", type=["csv", "xlsx", "parquet"], key=f"import_file_{st.session_state.get(UPLOADS, 0)}",
+            "File of answers", type=["csv", "txt", "tsv", "xlsx", "parquet"], key=f"import_file_{st.session_state.get(UPLOADS, 0)}",
             max_upload_size=max(1, math.ceil(limit / 1048576)),
             help=f"Up to {ingest.size_text(limit)}. Download the template on the 'Template and exports' tab.",
         )
@@ -173,8 +174,8 @@ if load_tab.open:
                                f"{report.more_problems} more were found.")
             else:
                 st.success(md(report.summary()), icon=":material/task_alt:")
-                for warning in report.warnings:
-                    st.info(md(warning), icon=":material/info:")
+            for warning in report.warnings:  # what the reader met and did, with problems or without
+                st.info(md(warning), icon=":material/info:")
 
             if report.ok and mode == "council":
                 assert council_preview is not None  # previewed whenever the report is ok

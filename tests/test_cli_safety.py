@@ -543,3 +543,27 @@ def test_build_over_a_file_that_is_not_a_database_needs_force_and_keeps_a_copy(t
     (saved,) = upkeep.backup_dir(path).glob("*-unreadable.duckdb")
     assert saved.read_bytes() == b"not a database" and f"Saved the previous database as {saved}" in out
     assert table_hash(path)  # a real database now
+
+
+def test_two_imports_of_one_new_round_committing_at_once_are_told_as_a_conflict(dbfile):
+    # Two writers add the same new round in overlapping transactions: the second COMMIT fails on
+    # the round's key ("duplicate key", no word "conflict"), which is a change saved at the same
+    # moment, so the administrator is told to try again, not that the database failed.
+    from lib.ingest.commit import write_refusals
+    from lib.ingest.report import Report
+
+    con = db.connect(dbfile)
+    first, second = con.cursor(), con.cursor()
+    insert = ("INSERT INTO survey_rounds (year, label, is_demo, council_set_on, provenance, loaded_at) "
+              "VALUES (2031, '2031', FALSE, DATE '2031-04-01', 'test', now())")
+    try:
+        first.execute("BEGIN TRANSACTION")
+        second.execute("BEGIN TRANSACTION")
+        first.execute(insert)
+        second.execute(insert)
+        first.execute("COMMIT")
+        with pytest.raises(ingest.ImportRefused, match="saved at the same moment, so nothing was imported. Try again"), \
+                write_refusals(Report(file_name="a.csv", checksum="", size=0)):
+            second.execute("COMMIT")
+    finally:
+        con.close()

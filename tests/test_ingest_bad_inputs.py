@@ -458,6 +458,45 @@ def test_a_control_character_is_refused_naming_its_row_and_column(mod_con, base)
                               "text if it cannot be seen) and save again.").format(_letter(sheet, "comment"))
 
 
+def test_after_a_sep_line_file_lines_count_it():
+    # An open quote on row 2, which is the file's line 3 (line 1 is `sep=;`).
+    from lib.ingest.csv_reader import _read_csv
+    from lib.ingest.sheet import Unreadable
+
+    with pytest.raises(Unreadable) as info:
+        _read_csv(b'sep=;\ncouncil;comment\nE06000001;"open\nE06000002;x\n')
+    assert "row 2 (line 3 of the file)" in info.value.rows[0][1]
+
+
+def test_a_control_character_in_a_header_is_shown_escaped():
+    from lib.ingest.csv_reader import _read_csv
+    from lib.ingest.sheet import Unreadable
+
+    with pytest.raises(Unreadable) as info:
+        _read_csv(b"council,com\x07ment\nE06000001,x\n")
+    (row, reason), = info.value.rows
+    assert row == 1 and "column 'com\\x07ment' (column B)" in reason and "\x07" not in reason
+
+
+def test_an_answers_sheet_with_a_stale_dimension_is_still_found(base):
+    # The stored <dimension> says A1 only; the council column is in B. A notes sheet beside it.
+    data = _stale_dimension_to(_xlsx_edit(base[["round", "council", "emp_payroll"]],
+                                          lambda ws: ws.parent.create_sheet("Notes"), title="Answers"), "A1")
+    sheet = ingest.read_sheet(data, "answers.xlsx")
+    assert sheet.sheet_name == "Answers" and sheet.header[:2] == ["round", "council"]
+
+
+def _stale_dimension_to(data: bytes, ref: str) -> bytes:
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                body = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), body)
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
 def _semicolons(df: pd.DataFrame) -> bytes:
     """The sheet as a continental Excel saves CSV: semicolons between cells, quotes where a cell has one."""
     return df.to_csv(index=False, sep=";", lineterminator="\r\n").encode("utf-8")

@@ -43,7 +43,7 @@ from lib.store.store import Store
 
 PREFIX = "/api/v1"
 #: Part of every ETag: change it when a response's layout changes, so no client keeps an old one.
-API_REVISION = "2"  # 2: council takes a list; answers take question
+API_REVISION = "3"  # 3: health names the version served under "published"; 2: council takes a list; answers take question
 CACHE_CONTROL = "public, no-cache"
 
 

@@ -18,7 +18,7 @@ Where things live:
     sheet        Sheet, Unreadable, the size limits (max_bytes, size_text, MAX_ROWS ...),
                  checksum, column_letter
     readers      read_sheet: the file's kind, told from its first bytes, picks its reader:
-    csv_reader   CSV text decoded (UTF-8 or Windows-1252) and read strictly
+    csv_reader   CSV text decoded (UTF-8, Windows-1252 or UTF-16) and read strictly
     xlsx_reader  an Excel workbook's answer sheet, its zip checked before it is opened
     parquet_reader  a Parquet file, bounded from its metadata before it is decoded
     councils     normalise_name and CouncilMatcher (ONS code or name -> council)

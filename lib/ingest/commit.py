@@ -76,7 +76,9 @@ def write_refusals(report: Report) -> Iterator[None]:
             raise ImportNotStored(f"Nothing was imported: {problem}.", report) from None
         if not isinstance(exc, duckdb.TransactionException):
             raise
-        if "conflict" in str(exc).casefold():
+        text = str(exc).casefold()
+        # Two imports of one new round committing at once meet on the round's key: also a conflict.
+        if "conflict" in text or "duplicate key" in text or "constraint violation" in text:
             raise ImportRefused("Another change to the database was saved at the same moment, so nothing was "
                                 f"imported. Try again. ({exc})", report) from None
         raise ImportRefused(f"The database could not save the import, so nothing was imported: {exc}",

@@ -1,4 +1,4 @@
-"""Reading a CSV file: its text decoded as UTF-8 or Windows-1252, then read strictly, so a stray
+"""Reading a CSV file: its text decoded as UTF-8, Windows-1252 or UTF-16, then read strictly, so a stray
 quote or separator is reported on its row rather than silently merged into the rows after it.
 """
 
@@ -84,6 +84,7 @@ def _read_csv(data: bytes) -> Sheet:
     (never silently merged into the rows after it)."""
     text, encoding = _decode(data)
     text, delimiter, notes = _separator(text)
+    skipped = 1 if notes else 0  # the sep= line: file line numbers count it
     if encoding == "UTF-16":
         notes.append("The file is Excel's 'Unicode text' (UTF-16); it was read as such.")
     csv.field_size_limit(MAX_CELL_CHARS)
@@ -97,7 +98,7 @@ def _read_csv(data: bytes) -> Sheet:
         except StopIteration:
             break
         except csv.Error as exc:
-            where = f"row {row} (line {line} of the file)"
+            where = f"row {row} (line {line + skipped} of the file)"
             if "field larger" in str(exc):
                 reason = (f"{where}: a cell is longer than {MAX_CELL_CHARS:,} characters, or a quote opened "
                           "here is never closed. Shorten the cell, or close the quote.")
@@ -110,7 +111,7 @@ def _read_csv(data: bytes) -> Sheet:
                              damaged=False)
         if len(rec) > MAX_COLUMNS + 1 and any(rec[MAX_COLUMNS + 1:]):
             raise Unreadable(f"The file has more than {MAX_COLUMNS:,} columns (row {row}).", damaged=False)
-        records.append((row, line, reader.line_num, [c.strip() for c in rec]))
+        records.append((row, line + skipped, reader.line_num + skipped, [c.strip() for c in rec]))
         line = reader.line_num + 1
     header = next((r for r in records if any(r[3])), None)
     if header is not None:
@@ -168,6 +169,7 @@ def _control_characters(records: list[tuple[int, int, int, list[str]]], header: 
             if hit is None:
                 continue
             name = header[index] if index < len(header) and header[index] else f"column {column_letter(index)}"
+            name = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", shorten(name, 60))
             code = f"\\x{ord(hit.group(0)):02x}"
             shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", shorten(cell, 60))
             found.append((row, f"row {row}, column '{name}' (column {column_letter(index)}): the cell holds a "

@@ -1,7 +1,7 @@
 """Reading an uploaded file into a Sheet of text cells, within size limits.
 
 A file's kind is told from its first bytes (then its name) and the file handed to its reader:
-lib.ingest.csv_reader (CSV text decoded as UTF-8 or Windows-1252 and read strictly, so a stray
+lib.ingest.csv_reader (CSV text decoded as UTF-8, Windows-1252 or UTF-16 and read strictly, so a stray
 quote or separator is reported on its row rather than silently merged), lib.ingest.xlsx_reader
 or lib.ingest.parquet_reader. Every limit (lib.ingest.sheet) is checked before the cells are
 built, so a small crafted file (a zip bomb, a huge dictionary-encoded Parquet column) cannot
@@ -36,7 +36,8 @@ def _kind(data: bytes, file_name: str) -> str:
 
 
 def read_sheet(data: bytes, file_name: str, limit: int | None = None) -> Sheet:
-    """Read a CSV (UTF-8 with or without BOM, or Windows-1252), XLSX or Parquet file.
+    """Read a CSV (UTF-8 with or without BOM, Windows-1252, or UTF-16 'Unicode text'), XLSX or
+    Parquet file.
 
     Raises Unreadable with a plain-English reason; never anything else.
     """

@@ -73,6 +73,7 @@ def _looks_like_answers(ws: Any) -> bool:
     if ws.title.strip().casefold() == SHEET_RESPONSES:
         return True
     try:
+        ws.reset_dimensions()  # a stale stored <dimension> would hide the header's columns
         for row in ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True):
             cells = [str(c).strip().casefold() for c in row if c is not None and str(c).strip()]
             if cells:

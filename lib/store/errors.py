@@ -29,7 +29,7 @@ def storage_problem(exc: BaseException) -> str | None:
         return "the disk is full (no space left on the device). Free some space and try again"
     if "No space left" in text or "disk is full" in text.casefold() or "out of disk space" in text.casefold():
         return "the disk is full (no space left on the device). Free some space and try again"
-    if _UNWRITABLE.search(text):
+    if isinstance(exc, duckdb.Error) and _UNWRITABLE.search(text):
         return f"the database file could not be written ({shorten(text, 200)}). Check the folder can be written"
     if isinstance(exc, duckdb.IOException) and "lock" not in text.casefold():
         return f"the database file could not be written ({shorten(text, 200)}). Check the disk has space"
