@@ -115,6 +115,16 @@ def require_frame(page_file: str) -> None:
     st.stop()
 
 
+def _pin_version_or_stop(what: str) -> None:
+    """Pin this run to the current published version, or say plainly why `what` cannot be shown
+    and end the run."""
+    try:
+        data.pin_version(data.resolve_version())
+    except data.DatabaseUnavailable as exc:
+        st.error(f"**{what} cannot be shown just now.** {echo_plain(str(exc))}", icon=":material/error:")
+        st.stop()
+
+
 def run_app() -> None:
     """The whole app: page set-up, navigation, the sidebar every page shares, the chosen page."""
     configure_page()
@@ -123,11 +133,7 @@ def run_app() -> None:
     page = st.navigation({**pages, "Survey": hidden_pages()}, position="hidden")
     if page.url_path == RESPOND_PAGE:
         # A respondent's questionnaire: no public menu, round picker or demonstration banner.
-        try:
-            data.pin_version(data.resolve_version())
-        except data.DatabaseUnavailable as exc:
-            st.error(f"**The survey cannot be shown just now.** {echo_plain(str(exc))}", icon=":material/error:")
-            st.stop()
+        _pin_version_or_stop("The survey")
         try:
             run_in_frame(page)
         finally:
@@ -136,11 +142,7 @@ def run_app() -> None:
     st.sidebar.markdown("### PA Support Benchmark")
     sidebar_navigation(pages)
     st.sidebar.divider()
-    try:
-        data.pin_version(data.resolve_version())
-    except data.DatabaseUnavailable as exc:
-        st.error(f"**The data cannot be shown just now.** {echo_plain(str(exc))}", icon=":material/error:")
-        st.stop()
+    _pin_version_or_stop("The data")
     try:
         # Nothing below the round picker: at 1366x900 a longer sidebar scrolls, and a scrolling
         # region without keyboard access fails axe-core (scrollable-region-focusable, serious).
