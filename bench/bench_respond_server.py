@@ -87,7 +87,6 @@ def main() -> int:
         finally:
             con.close()
         tokens = [collection.invite(working, YEAR, c, by="bench").token or "" for c in codes]
-        collection.store.release()
         with streamlit_process(working) as (url, proc):
             peak = [rss_mb(proc.pid)]
             stop = threading.Event()

@@ -20,13 +20,16 @@ workers ever share a file.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from lib.base.paths import DB_ENV_VAR
+from lib.collection.database import URL_ENV as COLLECTION_URL_ENV
 from lib.reference import schema
+from tests import postgres
 from tests.fixtures import copy_db
 
 #: Where $PA_BENCHMARK_DB points while no fixture has pointed it at a test database: a path under
@@ -43,6 +46,45 @@ def _no_database_unless_asked() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(DB_ENV_VAR, str(_NO_DATABASE))
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collection_beside_the_database() -> Iterator[None]:
+    """Survey rounds go to the SQLite file beside each test's database, whatever
+    $PA_COLLECTION_URL or .streamlit/secrets.toml say (set but empty: lib.collection.database).
+    Tests of PostgreSQL set the variable to a database of their own (`collection_url`)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(COLLECTION_URL_ENV, "")
+        yield
+
+
+@pytest.fixture(scope="session")
+def postgresql_admin_url() -> Iterator[str]:
+    """A real PostgreSQL server's `postgres` database as its superuser: the one .ci/run started
+    ($PA_TEST_POSTGRESQL_URL), or one started for this test session (tests/postgres.py)."""
+    reason = postgres.missing_reason()
+    if reason:
+        pytest.skip(reason)
+    given = os.environ.get(postgres.URL_ENV)
+    if given:
+        yield given
+        return
+    with postgres.running_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def collection_url(request, monkeypatch) -> Iterator[str]:
+    """Each test that asks for this runs twice: on the default SQLite file (the value is "", so
+    the file beside the test's working database is used) and on a new database of its own on a
+    real PostgreSQL server, given to the code as $PA_COLLECTION_URL."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    admin = request.getfixturevalue("postgresql_admin_url")
+    with postgres.fresh_database(admin) as url:
+        monkeypatch.setenv(COLLECTION_URL_ENV, url)
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """`collection ...`: running a survey round in the tool, one subcommand per step (open, invite,
-revoke, tracker, close, reopen, publish, archive, rounds). Their data is kept in
-`<name>.collection.duckdb` beside the database (lib.collection)."""
+revoke, tracker, close, reopen, publish, archive, rounds, migrate). Their data is kept in the
+collection database: `<name>.collection.sqlite` beside the database, or $PA_COLLECTION_URL
+(lib.collection.database)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from lib import collection
 from lib.cli.shared import CliError, _day, _out_path, _safe, _say, _who, _write_out, round_year
+from lib.collection import legacy
 from lib.reference import geography
 
 DEFAULT_BASE_URL = "http://localhost:8501"
@@ -121,6 +123,13 @@ def cmd_collection_rounds(args: argparse.Namespace) -> int:
     return 0
 
 
+@_collection
+def cmd_collection_migrate(args: argparse.Namespace) -> int:
+    old = Path(args.source)
+    _say(legacy.migrate_from(Path(args.db), old, by=_who(args.by)).message(old))
+    return 0
+
+
 def add_collection(sub) -> None:
     p = sub.add_parser("collection", help="run a survey round in the tool (open, invite, tracker, close, publish)")
     steps = p.add_subparsers(dest="step", required=True)
@@ -155,3 +164,7 @@ def add_collection(sub) -> None:
     q.add_argument("--provisional", action="store_true", help="publish while collecting; publish again later")
     step("archive", "delete contact details and links after the final publication", cmd_collection_archive)
     step("rounds", "list the rounds being collected", cmd_collection_rounds, round_required=False)
+    q = step("migrate", "move the rounds an earlier release kept in a DuckDB file into the collection database",
+             cmd_collection_migrate, round_required=False)
+    q.add_argument("--from", dest="source", required=True, metavar="OLD.collection.duckdb",
+                   help="the earlier release's collection file (left as it is)")

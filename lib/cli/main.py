@@ -19,7 +19,7 @@ versions    list the published versions kept, and which one the dashboard shows
 rollback    publish an earlier version again (default: the one before the current one)
 admin-hash  make the password hash that enables the Data management page
 collection  run a survey round in the tool: open, invite, revoke, tracker, close, publish
-            (its data is kept in `<name>.collection.duckdb` beside the database, never published)
+            (kept in `<name>.collection.sqlite` beside the database, or $PA_COLLECTION_URL; never published)
 
 Writes go to the working database (--db) and are then published: copied to a new, numbered,
 read-only version in the `<name>.published/` folder beside it, which the dashboard and the read

@@ -1,8 +1,8 @@
 """Running a survey round in the tool: private links, drafts saved as they go, a tracker, publication.
 
-Collection data lives in its own DuckDB file beside the working database
-(`<working name>.collection.duckdb`, see collection_path): rounds being collected, invitations
-with their contacts and token hashes, drafts, submissions and events. It is never published or
+Collection data lives in its own database (lib.collection.database: a SQLite file beside the
+working database, or PostgreSQL when PA_COLLECTION_URL is set): rounds being collected,
+invitations with their contacts and token hashes, drafts, submissions, events and failed links. It is never published or
 copied into a published version, so nothing of a collecting round, no contact and no draft can reach a
 public page, export or the API. Only publish_round moves answers into the working database,
 through the import path (lib.ingest.import_file: the same rules and messages), and then
@@ -14,7 +14,10 @@ publishes a version.
     drafts       load_draft, save_answers, submit (Receipt)
     tracking     tracker, response_rates, tracker_csv, chase_list_csv
     publishing   publish_round
-    store        the file's schema, one operation at a time, reference data from the version
+    store        transactions, events, reference data from the published version
+    database     the one object that opens the collection database (SQLite or PostgreSQL)
+    tables       its schema (SQLAlchemy Core); migrate and migrations/ create and upgrade it
+    legacy       moving a collection kept by an earlier release in a DuckDB file
 
 Tokens are 256-bit `secrets.token_urlsafe(32)` values shown once; only their sha256 is stored,
 and events name the invitation id, never the token.

@@ -8,7 +8,7 @@ class CollectionError(Exception):
 
 
 class CollectionBusy(CollectionError):
-    """Another program holds the collection file (or the working database) after a short wait."""
+    """Another process holds the rows (or the working database) a change needs, after a wait."""
 
 
 BAD_TOKEN_MESSAGE = ("This link does not work. It may have been mistyped, replaced by a newer link, or the "

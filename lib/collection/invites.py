@@ -9,18 +9,16 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pandas as pd
+import sqlalchemy as sa
 
 from lib.base import exports
-from lib.collection import store
+from lib.collection import store, tables
 from lib.collection.errors import BadToken, CollectionError
 from lib.collection.rounds import CollectionRound, need_round, read_round
 from lib.ingest import CouncilMatcher, _unsafe
@@ -69,28 +67,31 @@ def _need_collecting(found: CollectionRound) -> None:
                               "it is collecting")
 
 
-def _issue(con: duckdb.DuckDBPyConnection, year: int, code: str, name: str, contact_name: str | None,
+_I = tables.invitations
+
+
+def _issue(con: sa.Connection, year: int, code: str, name: str, contact_name: str | None,
            contact_email: str | None, by: str) -> Invitation:
     token = new_token()
     digest = token_hash(token)
     when = store.now()
-    rows = con.execute("SELECT id, contact_name, contact_email FROM invitations WHERE year = ? AND council_code = ?",
-                       [year, code]).fetchall()
-    if rows:
-        inv_id, old_name, old_email = rows[0]
+    row = con.execute(sa.select(_I.c.id, _I.c.contact_name, _I.c.contact_email)
+                      .where(_I.c.year == year, _I.c.council_code == code)).first()
+    if row is not None:
+        inv_id, old_name, old_email = row
         contact_name = contact_name if contact_name is not None else old_name
         contact_email = contact_email if contact_email is not None else old_email
-        con.execute("UPDATE invitations SET token_hash = ?, issue = issue + 1, status = 'invited', issued_at = ?, "
-                    "contact_name = ?, contact_email = ? WHERE id = ?",
-                    [digest, when, contact_name, contact_email, inv_id])
+        con.execute(_I.update().where(_I.c.id == inv_id).values(
+            token_hash=digest, issue=_I.c.issue + 1, status="invited", issued_at=when, contact_name=contact_name,
+            contact_email=contact_email))
         store.event(con, year, int(inv_id), "reissued",
                     f"New link issued for {name} ({code}); the previous link no longer works.", by)
     else:
-        row = con.execute("INSERT INTO invitations (year, council_code, council_name, contact_name, contact_email, "
-                          "token_hash, issue, status, issued_at) VALUES (?, ?, ?, ?, ?, ?, 1, 'invited', ?) "
-                          "RETURNING id", [year, code, name, contact_name, contact_email, digest, when]).fetchone()
-        assert row is not None
-        inv_id = row[0]
+        made = con.execute(_I.insert().values(
+            year=year, council_code=code, council_name=name, contact_name=contact_name, contact_email=contact_email,
+            token_hash=digest, issue=1, status="invited", issued_at=when))
+        assert made.inserted_primary_key is not None
+        inv_id = made.inserted_primary_key[0]
         store.event(con, year, int(inv_id), "invited", f"Link issued for {name} ({code}).", by)
     return Invitation(int(inv_id), year, code, name, contact_name, contact_email, token, "invited")
 
@@ -101,7 +102,7 @@ def invite(working: Path, year: int, council: str, *, contact_name: str | None =
     never guessed). Issuing again for the same council reissues: the old link stops working and
     the draft stays. Contact details given replace the stored ones; None keeps them."""
     contact_name, contact_email = _contact(contact_name, contact_email)
-    with store.transaction(working) as con:
+    with store.reading(working) as con:
         found = need_round(con, year)
     _need_collecting(found)
     with store.published(working) as snap:
@@ -111,7 +112,7 @@ def invite(working: Path, year: int, council: str, *, contact_name: str | None =
     if code is None:
         raise CollectionError(f"{str(council)[:100]!r}: {reason}")
     with store.transaction(working) as con:
-        _need_collecting(need_round(con, year))
+        _need_collecting(need_round(con, year, lock=True))
         return _issue(con, int(year), code, name, contact_name, contact_email, store.who(by))
 
 
@@ -119,9 +120,9 @@ def invite_all(working: Path, year: int, by: str = "unknown") -> list[Invitation
     """Invite every council of the round's set that has no invitation yet (none is reissued)."""
     ref = store.reference(working)
     with store.transaction(working) as con:
-        found = need_round(con, year)
+        found = need_round(con, year, lock=True)
         _need_collecting(found)
-        done = {r[0] for r in con.execute("SELECT council_code FROM invitations WHERE year = ?", [year]).fetchall()}
+        done = set(con.execute(sa.select(_I.c.council_code).where(_I.c.year == year)).scalars())
         out = []
         for row in store.members(ref, found.council_set_on).itertuples():
             if row.code not in done:
@@ -133,23 +134,25 @@ def revoke(working: Path, year: int, council_code: str, by: str = "unknown") -> 
     """The council's link stops working at once (its draft is kept; inviting again issues a new link)."""
     code = str(council_code).strip().upper()
     with store.transaction(working) as con:
-        need_round(con, year)
-        rows = con.execute("SELECT id, council_name, status FROM invitations WHERE year = ? AND council_code = ?",
-                           [year, code]).fetchall()
-        if not rows:
+        need_round(con, year, lock=True)
+        row = con.execute(sa.select(_I.c.id, _I.c.council_name, _I.c.status)
+                          .where(_I.c.year == year, _I.c.council_code == code)).first()
+        if row is None:
             raise CollectionError(f"{code} has no invitation in the {year} round")
-        inv_id, name, status = rows[0]
+        inv_id, name, status = row
         if status == "revoked":
             raise CollectionError(f"the link of {name} ({code}) is already revoked")
-        con.execute("UPDATE invitations SET status = 'revoked', token_hash = NULL WHERE id = ?", [inv_id])
+        con.execute(_I.update().where(_I.c.id == inv_id).values(status="revoked", token_hash=None))
         store.event(con, int(year), int(inv_id), "revoked", f"Link of {name} ({code}) revoked.", store.who(by))
 
 
 def invitations(working: Path, year: int) -> pd.DataFrame:
     """Every invitation of the round (administrators only: contact details), without tokens."""
-    with store.transaction(working) as con:
-        return con.execute("SELECT id, council_code, council_name, contact_name, contact_email, status, issued_at "
-                           "FROM invitations WHERE year = ? ORDER BY council_name", [year]).df()
+    columns = ["id", "council_code", "council_name", "contact_name", "contact_email", "status", "issued_at"]
+    with store.reading(working) as con:
+        rows = con.execute(sa.select(*(_I.c[c] for c in columns)).where(_I.c.year == year)
+                           .order_by(_I.c.council_name)).fetchall()
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
 
 
 def respond_link(base_url: str, token: str) -> str:
@@ -182,37 +185,43 @@ class Session:
     issue: int = 0
 
 
-#: After this many bad tokens from one client within WINDOW_SECONDS, each answer to it waits.
+#: After this many bad links from one client within WINDOW_SECONDS, each further bad link waits.
 FREE_FAILURES = 5
 WINDOW_SECONDS = 600.0
 MAX_DELAY_SECONDS = 2.0
-_failures: dict[str, deque[float]] = {}
-_failures_lock = threading.Lock()
-# Replaced in tests (a fake clock; a recording sleep).
-_clock = time.monotonic
+#: The kind of failure counted in the collection database's `failures` table.
+BAD_LINK = "bad link"
+# Replaced in tests (a fake clock; a recording sleep). Wall-clock time, which every process of a
+# deployment shares.
+_clock = time.time
 _sleep = time.sleep
 
 
-def _delay(client: str) -> float:
-    """How long to wait before answering `client`: 0 until FREE_FAILURES failures in the window,
-    then 0.25 s doubling with each further failure, at most MAX_DELAY_SECONDS."""
-    with _failures_lock:
-        seen = _failures.get(client)
-        if not seen:
-            return 0.0
-        cutoff = _clock() - WINDOW_SECONDS
-        while seen and seen[0] < cutoff:
-            seen.popleft()
-        extra = len(seen) - FREE_FAILURES
+def delay_after(failures: int) -> float:
+    """How long a bad link waits after `failures` earlier ones in the window: nothing for the first
+    FREE_FAILURES, then 0.25 s doubling with each further one, at most MAX_DELAY_SECONDS."""
+    extra = failures - FREE_FAILURES
     return 0.0 if extra < 0 else min(MAX_DELAY_SECONDS, 0.25 * 2 ** extra)
 
 
-def _fail(client: str) -> BadToken:
-    with _failures_lock:
-        seen = _failures.setdefault(client, deque())
-        seen.append(_clock())
-        if len(_failures) > 10000:  # a flood of clients: forget the oldest
-            _failures.pop(next(iter(_failures)))
+def _fail(working: Path, client: str) -> BadToken:
+    """Count a bad link from `client` in the collection database (so every server process sees
+    it), wait as delay_after says, and return the one plain refusal. Only bad links wait: a
+    respondent whose link works is never slowed by someone else's mistakes at the same address."""
+    when = _clock()
+    failures = tables.failures
+    key = (client or "unknown")[:200]
+    try:
+        with store.transaction(working) as con:
+            con.execute(failures.delete().where(failures.c.failed_at < when - WINDOW_SECONDS))
+            earlier = con.execute(sa.select(sa.func.count()).select_from(failures).where(
+                failures.c.kind == BAD_LINK, failures.c.client == key)).scalar_one()
+            con.execute(failures.insert().values(kind=BAD_LINK, client=key, failed_at=when))
+    except CollectionError:
+        earlier = FREE_FAILURES + 8  # the count could not be kept: wait the longest rather than not at all
+    wait = delay_after(int(earlier))
+    if wait > 0:
+        _sleep(wait)
     return BadToken()
 
 
@@ -221,34 +230,38 @@ def resolve(working: Path, token: str | None, client: str = "") -> Session:
     missing, wrong or revoked token, and for an expired link: a round that is closed, past its
     closing date, archived or published as final. The first opening is recorded for the
     tracker. Repeated bad tokens from one `client` are slowed (see _delay)."""
-    wait = _delay(client)
-    if wait > 0:
-        _sleep(wait)
     text = (token or "").strip()
     if not text or len(text) > 200 or not re.fullmatch(r"[A-Za-z0-9_\-]+", text):
-        raise _fail(client)
+        raise _fail(working, client)
     digest = token_hash(text)
-    with store.transaction(working) as con:
-        rows = con.execute("SELECT id, year, council_code, council_name, issue, opened_at FROM invitations "
-                           "WHERE token_hash = ? AND status = 'invited'", [digest]).fetchall()
-        found = read_round(con, rows[0][1]) if rows else None
-        if not rows or found is None or found.status in ("published", "archived") or not found.editable:
-            raise _fail(client)
-        inv_id, year, code, name, issue, opened = rows[0]
-        if opened is None:
-            con.execute("UPDATE invitations SET opened_at = ? WHERE id = ?", [store.now(), inv_id])
-            store.event(con, int(year), int(inv_id), "opened", "Link opened for the first time.")
+    query = sa.select(_I.c.id, _I.c.year, _I.c.council_code, _I.c.council_name, _I.c.issue, _I.c.opened_at).where(
+        _I.c.token_hash == digest, _I.c.status == "invited")
+    with store.reading(working) as con:
+        row = con.execute(query).first()
+        found = read_round(con, row[1]) if row is not None else None
+    if row is None or found is None or found.status in ("published", "archived") or not found.editable:
+        raise _fail(working, client)
+    inv_id, year, code, name, issue, opened = row
+    if opened is None:
+        with store.transaction(working) as con:
+            # Recorded once: of two first openings at the same moment, the second finds it set.
+            done = con.execute(_I.update().where(_I.c.id == inv_id, _I.c.opened_at.is_(None))
+                               .values(opened_at=store.now()))
+            if done.rowcount:
+                store.event(con, int(year), int(inv_id), "opened", "Link opened for the first time.")
     return Session(int(inv_id), int(year), str(code), str(name), found.closes_on, found.editable, int(issue))
 
 
-def check_session(con: duckdb.DuckDBPyConnection, session: Session) -> CollectionRound:
+def check_session(con: sa.Connection, session: Session, *, lock: bool = False) -> CollectionRound:
     """The session's round, after checking the session is its invitation's (council, round and
-    issue of the link), and the link still works; BadToken otherwise."""
-    rows = con.execute("SELECT year, council_code, issue, status FROM invitations WHERE id = ?",
-                       [int(session.invitation_id)]).fetchall()
-    if not rows:
+    issue of the link), and the link still works; BadToken otherwise. With `lock`, the
+    invitation's row stays locked to this transaction, so two saves of one draft queue."""
+    query = sa.select(_I.c.year, _I.c.council_code, _I.c.issue, _I.c.status).where(
+        _I.c.id == int(session.invitation_id))
+    row = con.execute(query.with_for_update() if lock else query).first()
+    if row is None:
         raise BadToken()
-    year, code, issue, status = rows[0]
+    year, code, issue, status = row
     if (int(year) != int(session.year) or str(code) != str(session.council_code) or status != "invited"
             or int(issue) != int(session.issue)):
         raise BadToken()

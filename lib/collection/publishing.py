@@ -7,9 +7,10 @@ import io
 from pathlib import Path
 
 import pandas as pd
+import sqlalchemy as sa
 
 from lib import ingest
-from lib.collection import store
+from lib.collection import store, tables
 from lib.collection.errors import CollectionBusy, CollectionError
 from lib.collection.rounds import need_round
 from lib.reference import schema
@@ -19,16 +20,15 @@ from lib.store import db, publish
 def answer_file(working: Path, year: int) -> tuple[bytes, int]:
     """A long-format CSV (council, question, answer, providers, comment, round) of every submitted
     council's latest submission (edits not submitted again are left out), and how many councils."""
-    with store.transaction(working) as con:
+    s, d, i = tables.submitted_answers, tables.drafts, tables.invitations
+    with store.reading(working) as con:
         found = need_round(con, year)
-        rows = con.execute(
-            """
-            SELECT i.council_code, s.question_id, s.answer, s.providers, s.comment
-            FROM submitted_answers s JOIN drafts d ON d.invitation_id = s.invitation_id AND d.revision = s.revision
-            JOIN invitations i ON i.id = s.invitation_id
-            WHERE i.year = ? AND list_contains(?, s.question_id)
-            ORDER BY i.council_code, s.question_id
-            """, [year, list(found.questions)]).fetchall()
+        query = (sa.select(i.c.council_code, s.c.question_id, s.c.answer, s.c.providers, s.c.comment)
+                 .select_from(s.join(d, sa.and_(d.c.invitation_id == s.c.invitation_id, d.c.revision == s.c.revision))
+                              .join(i, i.c.id == s.c.invitation_id))
+                 .where(i.c.year == year, s.c.question_id.in_(list(found.questions)))
+                 .order_by(i.c.council_code, s.c.question_id))
+        rows = [tuple(r) for r in con.execute(query).fetchall()]
     df = pd.DataFrame(rows, columns=["council", "question", "answer", "providers", "comment"])
     df["providers"] = df["providers"].map(lambda p: ";".join(p or []))
     df["comment"] = df["comment"].fillna("")
@@ -45,10 +45,10 @@ def publish_round(working: Path, year: int, *, provisional: bool = False, by: st
     (and repeated; a final one follows). The answers are checked and written by
     lib.ingest.import_file (the same rules and messages as an imported file; a refusal is raised
     as CollectionError with the import's report), which audits the import in the working
-    database; the publication is recorded in the collection file too.
+    database; the publication is recorded in the collection database too.
     """
     who = store.who(by)
-    with store.transaction(working) as con:
+    with store.reading(working) as con:
         found = need_round(con, year)
     if found.status in ("published", "archived"):
         raise CollectionError(f"the {year} round is already published as final")
@@ -77,11 +77,12 @@ def publish_round(working: Path, year: int, *, provisional: bool = False, by: st
         raise CollectionError(str(exc)) from None
     message = (f"Published the {year} round ({kind}): {councils} councils' submitted answers. {result.message} "
                f"Published as version {snap.version}.")
+    r = tables.rounds
     with store.transaction(working) as con:
         if provisional:
-            con.execute("UPDATE rounds SET published_at = ?, provisional = TRUE WHERE year = ?", [store.now(), year])
+            con.execute(r.update().where(r.c.year == year).values(published_at=store.now(), provisional=True))
         else:
-            con.execute("UPDATE rounds SET published_at = ?, provisional = FALSE, status = 'published' "
-                        "WHERE year = ?", [store.now(), year])
+            con.execute(r.update().where(r.c.year == year).values(published_at=store.now(), provisional=False,
+                                                                  status="published"))
         store.event(con, year, None, f"published {kind}", message, who)
     return message

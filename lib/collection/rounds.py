@@ -7,9 +7,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+import sqlalchemy as sa
 
 from lib import ingest
-from lib.collection import store
+from lib.collection import store, tables
 from lib.collection.errors import CollectionError
 from lib.reference import geography
 
@@ -31,7 +32,9 @@ class CollectionRound:
         return self.status == "collecting" and (self.closes_on is None or self.closes_on >= date.today())
 
 
-_COLUMNS = "year, council_set_on, closes_on, status, questions, opened_at, published_at, provisional"
+_R = tables.rounds
+_COLUMNS = (_R.c.year, _R.c.council_set_on, _R.c.closes_on, _R.c.status, _R.c.questions, _R.c.opened_at,
+            _R.c.published_at, _R.c.provisional)
 
 
 def _round(row: tuple) -> CollectionRound:
@@ -40,13 +43,16 @@ def _round(row: tuple) -> CollectionRound:
                            bool(provisional))
 
 
-def read_round(con: duckdb.DuckDBPyConnection, year: int) -> CollectionRound | None:
-    rows = con.execute(f"SELECT {_COLUMNS} FROM rounds WHERE year = ?", [int(year)]).fetchall()  # noqa: S608
-    return _round(rows[0]) if rows else None
+def read_round(con: sa.Connection, year: int, *, lock: bool = False) -> CollectionRound | None:
+    """The round of `year`; with `lock`, its row stays locked to this transaction (PostgreSQL;
+    SQLite's write transactions hold the whole database already), so changes to one round queue."""
+    query = sa.select(*_COLUMNS).where(_R.c.year == int(year))
+    row = con.execute(query.with_for_update() if lock else query).first()
+    return _round(tuple(row)) if row is not None else None
 
 
-def need_round(con: duckdb.DuckDBPyConnection, year: int) -> CollectionRound:
-    found = read_round(con, year)
+def need_round(con: sa.Connection, year: int, *, lock: bool = False) -> CollectionRound:
+    found = read_round(con, year, lock=lock)
     if found is None:
         raise CollectionError(f"no {year} round is being collected: open it first "
                               f"(`collection open --round {year}`)")
@@ -103,7 +109,7 @@ def open_round(working: Path, year: int, *, council_set_on: date | None = None, 
     if store.members(ref, day).empty:
         raise CollectionError(f"no councils were valid on {geography.describe_day(day)}")
     with store.transaction(working) as con:
-        found = read_round(con, year)
+        found = read_round(con, year, lock=True)
         if found is not None:
             if found.status in ("published", "archived"):
                 raise CollectionError(f"the {year} round was collected and published as final on "
@@ -114,8 +120,9 @@ def open_round(working: Path, year: int, *, council_set_on: date | None = None, 
             raise CollectionError(f"the {year} round is already published in the working database (imported); "
                                   "it cannot be collected again")
         opened = store.now()
-        con.execute("INSERT INTO rounds VALUES (?, ?, ?, 'collecting', ?, ?, ?, NULL, FALSE)",
-                    [year, day, closes_on, chosen, opened, store.who(by)])
+        con.execute(_R.insert().values(year=year, council_set_on=day, closes_on=closes_on, status="collecting",
+                                       questions=chosen, opened_at=opened, opened_by=store.who(by),
+                                       published_at=None, provisional=False))
         store.event(con, year, None, "round opened",
                     f"Round {year} opened for collection: councils of {geography.describe_day(day)}, "
                     f"{len(chosen)} questions, closing "
@@ -126,24 +133,24 @@ def open_round(working: Path, year: int, *, council_set_on: date | None = None, 
 
 
 def get_round(working: Path, year: int) -> CollectionRound | None:
-    with store.transaction(working) as con:
+    with store.reading(working) as con:
         return read_round(con, year)
 
 
 def list_rounds(working: Path) -> list[CollectionRound]:
-    with store.transaction(working) as con:
-        rows = con.execute(f"SELECT {_COLUMNS} FROM rounds ORDER BY year").fetchall()  # noqa: S608
-    return [_round(r) for r in rows]
+    with store.reading(working) as con:
+        rows = con.execute(sa.select(*_COLUMNS).order_by(_R.c.year)).fetchall()
+    return [_round(tuple(r)) for r in rows]
 
 
 def close_round(working: Path, year: int, by: str = "unknown") -> CollectionRound:
     """Stop edits: links still open, read-only. Closing a closed round changes nothing."""
     with store.transaction(working) as con:
-        found = need_round(con, year)
+        found = need_round(con, year, lock=True)
         if found.status in ("published", "archived"):
             raise CollectionError(f"the {year} round is already published as final")
         if found.status == "collecting":
-            con.execute("UPDATE rounds SET status = 'closed' WHERE year = ?", [year])
+            con.execute(_R.update().where(_R.c.year == year).values(status="closed"))
             store.event(con, year, None, "round closed", f"Round {year} closed: no more edits.", store.who(by))
         out = read_round(con, year)
     assert out is not None
@@ -153,14 +160,14 @@ def close_round(working: Path, year: int, by: str = "unknown") -> CollectionRoun
 def reopen_round(working: Path, year: int, by: str = "unknown") -> CollectionRound:
     """Allow edits again, unless the round was published as final."""
     with store.transaction(working) as con:
-        found = need_round(con, year)
+        found = need_round(con, year, lock=True)
         if found.status in ("published", "archived"):
             raise CollectionError(f"the {year} round was published as final; it cannot be reopened")
         if found.closes_on is not None and found.closes_on < date.today():
             raise CollectionError(f"the {year} round's closing date "
                                   f"{geography.describe_day(found.closes_on)} has passed")
         if found.status == "closed":
-            con.execute("UPDATE rounds SET status = 'collecting' WHERE year = ?", [year])
+            con.execute(_R.update().where(_R.c.year == year).values(status="collecting"))
             store.event(con, year, None, "round reopened", f"Round {year} reopened for edits.", store.who(by))
         out = read_round(con, year)
     assert out is not None
@@ -170,12 +177,13 @@ def reopen_round(working: Path, year: int, by: str = "unknown") -> CollectionRou
 def archive_round(working: Path, year: int, by: str = "unknown") -> None:
     """After the final publication: delete every contact's name and e-mail and every token hash."""
     with store.transaction(working) as con:
-        found = need_round(con, year)
+        found = need_round(con, year, lock=True)
         if found.status != "published":
             raise CollectionError(f"the {year} round is {found.status}: only a round published as final can be "
                                   "archived")
-        con.execute("UPDATE invitations SET contact_name = NULL, contact_email = NULL, token_hash = NULL "
-                    "WHERE year = ?", [year])
-        con.execute("UPDATE rounds SET status = 'archived' WHERE year = ?", [year])
+        inv = tables.invitations
+        con.execute(inv.update().where(inv.c.year == year).values(contact_name=None, contact_email=None,
+                                                                  token_hash=None))
+        con.execute(_R.update().where(_R.c.year == year).values(status="archived"))
         store.event(con, year, None, "round archived",
                     f"Round {year} archived: contact details and links deleted.", store.who(by))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import sqlalchemy as sa
 
 from lib.base import exports
-from lib.collection import store
+from lib.collection import store, tables
 from lib.collection.rounds import need_round
 
 TRACKER_CSV_COLUMNS = ["council_code", "council_name", "status", "answered", "questions", "last_activity"]
@@ -30,23 +31,39 @@ def _status(row: pd.Series) -> str:
     return "invited"
 
 
+_STATE_COLUMNS = ["id", "council_code", "inv_status", "opened_at", "contact_name", "contact_email", "submitted_at",
+                  "revised", "saved_at", "answered", "last_activity"]
+
+
+def _state(con: sa.Connection, year: int, ids: list[str]) -> pd.DataFrame:
+    """Per invitation of the round: its link's state, its draft's dates, how many of `ids` it has
+    answered or confirmed, and its latest event."""
+    i, d, a, e = tables.invitations, tables.drafts, tables.draft_answers, tables.events
+    answered = (sa.select(sa.func.count()).select_from(a)
+                .where(a.c.invitation_id == i.c.id, a.c.answer.is_not(None), sa.not_(a.c.prefilled),
+                       a.c.question_id.in_(ids))
+                .scalar_subquery())
+    latest = sa.select(sa.func.max(e.c.logged_at)).where(e.c.invitation_id == i.c.id).scalar_subquery()
+    query = (sa.select(i.c.id, i.c.council_code, i.c.status.label("inv_status"), i.c.opened_at, i.c.contact_name,
+                       i.c.contact_email, d.c.submitted_at, d.c.revised, d.c.saved_at, answered.label("answered"),
+                       sa.type_coerce(latest, sa.DateTime).label("last_activity"))
+             .select_from(i.outerjoin(d, d.c.invitation_id == i.c.id))
+             .where(i.c.year == year))
+    rows = [tuple(r) for r in con.execute(query).fetchall()]
+    out = pd.DataFrame(rows, columns=_STATE_COLUMNS)
+    for column in ("opened_at", "submitted_at", "saved_at", "last_activity"):
+        out[column] = pd.to_datetime(out[column])
+    return out
+
+
 def _frame(working: Path, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     ref = store.reference(working)
-    with store.transaction(working) as con:
+    with store.reading(working) as con:
         found = need_round(con, year)
         # Required (scored) questions only, as the respondent's progress bar counts them.
         scored = set(ref.questions.loc[ref.questions["scored"].astype(bool), "id"].astype(str))
         ids = [q for q in found.questions if q in scored]
-        state = con.execute(
-            """
-            SELECT i.id, i.council_code, i.status AS inv_status, i.opened_at, i.contact_name, i.contact_email,
-                   d.submitted_at, d.revised, d.saved_at,
-                   (SELECT count(*) FROM draft_answers a WHERE a.invitation_id = i.id AND a.answer IS NOT NULL
-                        AND NOT a.prefilled AND list_contains(?, a.question_id)) AS answered,
-                   (SELECT max(e.logged_at) FROM events e WHERE e.invitation_id = i.id) AS last_activity
-            FROM invitations i LEFT JOIN drafts d ON d.invitation_id = i.id
-            WHERE i.year = ?
-            """, [ids, year]).df()
+        state = _state(con, year, ids)
     councils = store.members(ref, found.council_set_on)
     out = pd.DataFrame({
         "council_code": councils["code"].astype(str), "council_name": councils["display_name"].astype(str),

@@ -1,8 +1,9 @@
 """Waiting for another program's lock on a DuckDB file: one policy for every opener.
 
 DuckDB lets one process at a time open a file for writing. The command line, the dashboard's
-writes and the survey round's collection file all wait briefly for such a lock with the same
-policy, and each then says in its own words that the file is still in use.
+writes and moving an older survey collection file (lib.collection.legacy) all wait briefly for
+such a lock with the same policy, and each then says in its own words that the file is still in
+use.
 """
 
 from __future__ import annotations
