@@ -8,13 +8,19 @@ section S times, changing every answer each time. Reports the time per save (med
 max), the saves per second, the process's peak memory, and counts every answer back from the
 store: nothing may be lost (the script exits 1 if anything is).
 
-Run: uv run python bench/bench_collection.py [--respondents 50] [--saves 5]
+With `--engine postgresql` the survey answers go to a real PostgreSQL server started for the run
+from the machine's own binaries (tests/postgres.py); the default is the SQLite file. Run against
+an older checkout (`cd OLD && uv run python /path/to/bench_collection.py`: the script imports the
+library of the folder it is started from when `--lib-root` names it) for a baseline.
+
+Run: uv run python bench/bench_collection.py [--respondents 50] [--saves 5] [--engine sqlite|postgresql]
 Timings are reported, never asserted in tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import sys
@@ -24,6 +30,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if "--lib-root" in sys.argv:  # measure another checkout's library (a baseline) with this script
+    ROOT = Path(sys.argv[sys.argv.index("--lib-root") + 1]).resolve()
 sys.path.insert(0, str(ROOT))
 
 from lib import collection  # noqa: E402
@@ -37,7 +45,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--respondents", type=int, default=50)
     parser.add_argument("--saves", type=int, default=5, help="saves per respondent")
+    parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--lib-root", default=str(ROOT), help="the checkout whose library is measured")
     args = parser.parse_args()
+    if args.engine == "postgresql":
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from tests import postgres
+
+        with postgres.running_server() as admin, postgres.fresh_database(admin) as url:
+            os.environ["PA_COLLECTION_URL"] = url
+            return _run(args)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    print(f"library: {ROOT}; survey answers in "
+          + ("PostgreSQL" if os.environ.get("PA_COLLECTION_URL") else "the default collection file"))
     with tempfile.TemporaryDirectory() as folder:
         working = Path(folder) / "bench.duckdb"
         build_database(working)

@@ -165,3 +165,22 @@ def test_failed_sign_ins_are_written_to_the_audit_log():
     assert {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
            for t in db.TABLES if t != "meta"} == {
         t: (1 if t == "audit_log" else 0) for t in db.TABLES if t != "meta"}
+
+
+def test_two_server_processes_share_one_count_through_the_collection_database(published_db, tmp_path,
+                                                                             collection_url):
+    """Two guards over the same collection database stand for two replicas behind a load
+    balancer: a failure on one delays the next attempt on the other, and a success on either
+    clears the count for both. Runs on SQLite and on a real PostgreSQL server."""
+    from tests.fixtures import copy_db
+
+    working = copy_db(published_db, tmp_path, "w.duckdb", published=True)
+    encoded = passwords.hash_password("right password", iterations=FAST)
+    one, two = (auth.SignInGuard(auth.StoredCounts(lambda: working)) for _ in range(2))
+    assert one.attempt("wrong", encoded, "admin", now=1000.0)[1].endswith("try again in 1 second.")
+    ok, message = two.attempt("right password", encoded, "admin", now=1000.5)
+    assert (ok, message) == (False, "Too many wrong attempts. Wait 1 second before trying again.")
+    assert two.attempt("wrong", encoded, "Admin", now=1001.0)[1].endswith("try again in 2 seconds.")
+    assert one.failures("admin") == 2 and one.failures() == 2 and one.wait_seconds("admin", now=1001.0) == 2.0
+    assert one.attempt("right password", encoded, "admin", now=1003.0) == (True, "Signed in.")
+    assert two.failures("admin") == 0 and two.wait_seconds("admin", now=1003.0) == 0

@@ -36,7 +36,7 @@ def page_db(repo_db_path, tmp_path, monkeypatch):
     monkeypatch.delenv(auth.EMAILS_ENV, raising=False)
     st.cache_data.clear()
     st.cache_resource.clear()
-    auth.GUARD.reset()  # failed sign-ins are counted per server process: start each test afresh
+    auth.GUARD.reset()  # failed sign-ins are counted in the collection database: start each test afresh
     yield path
     auth.GUARD.reset()
     st.cache_data.clear()
@@ -76,7 +76,7 @@ def test_wrong_password_is_refused_and_delays_the_next_try(page_db, admin_hash, 
     _sign_in(at, PASSWORD)  # straight away: still refused, the delay has not passed
     assert any("Too many wrong attempts" in e.value for e in at.error)
     assert not at.file_uploader
-    assert any("1 wrong attempt in a row on this server" in c.value for c in at.caption)
+    assert any("1 wrong attempt in a row." in c.value for c in at.caption)
     # Another browser session meets the same delay: failures are counted per server process.
     fresh = _sign_in(open_page(PAGE), PASSWORD)
     assert any("Too many wrong attempts" in e.value for e in fresh.error) and not fresh.file_uploader

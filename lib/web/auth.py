@@ -12,8 +12,9 @@ With neither configured there is no way in: the page explains how to enable it.
 
 The core (hash format, verification, throttling) is plain Python so it can be unit tested;
 the Streamlit part is `require_admin`, which the page calls first. Failed sign-ins are counted
-per server process and per account (GUARD, shared by every browser session), the growing delay
-is enforced before any hash is computed, and each failure is written to the audit log.
+per account and for everyone in the collection database (GUARD: shared by every browser session
+and every server process of a deployment), the growing delay is enforced before any hash is
+computed, and each failure is written to the audit log.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -37,6 +39,8 @@ from lib.base.passwords import (
     parse_hash,
     verify_password,
 )
+from lib.collection import throttles
+from lib.collection.errors import CollectionError
 from lib.store import db, publish
 from lib.web import data
 
@@ -88,55 +92,100 @@ def _seconds(value: float) -> str:
     return f"{n} second{'s' if n != 1 else ''}"
 
 
-class SignInGuard:
-    """Failed sign-ins counted per server process and per account, whatever browser session they
-    come from (a new session or a cleared cookie does not reset the delay).
-
-    The back-off is applied before the hash is computed: while a delay runs, an attempt is refused
-    without hashing. Attempts are serialised by a lock, so many attempts at once cost one hash and
-    then meet the delay. One instance (GUARD) lives at module level for the whole server process.
-    """
+class MemoryCounts:
+    """Failed sign-ins kept in this process only (tests; a single process)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self._process = Throttle()
         self._accounts: dict[str, Throttle] = {}
 
-    def _account(self, account: str) -> Throttle:
-        return self._accounts.setdefault(account.casefold(), Throttle())
+    def counts(self, account: str) -> tuple[throttles.Count, throttles.Count]:
+        mine = self._accounts.get(account.casefold(), Throttle())
+        return (throttles.Count(mine.failures, mine.next_allowed - retry_delay(mine.failures)),
+                throttles.Count(self._process.failures, self._process.next_allowed - retry_delay(self._process.failures)))
+
+    def failed(self, account: str, now: float) -> tuple[throttles.Count, throttles.Count]:
+        self._accounts.setdefault(account.casefold(), Throttle()).failed(now)
+        self._process.failed(now)
+        return self.counts(account)
+
+    def succeeded(self) -> None:
+        self._process = Throttle()
+        self._accounts.clear()
+
+
+class StoredCounts:
+    """Failed sign-ins kept in the collection database (lib.collection.throttles), so every
+    server process of a deployment counts the same ones."""
+
+    def __init__(self, working: Callable[[], Path]) -> None:
+        self._working = working
+
+    def counts(self, account: str) -> tuple[throttles.Count, throttles.Count]:
+        return throttles.sign_in_counts(self._working(), account)
+
+    def failed(self, account: str, now: float) -> tuple[throttles.Count, throttles.Count]:
+        return throttles.sign_in_failed(self._working(), account, now)
+
+    def succeeded(self) -> None:
+        throttles.sign_in_succeeded(self._working())
+
+
+def _wait(count: throttles.Count, now: float) -> float:
+    return max(0.0, count.last + retry_delay(count.failures) - now) if count.failures else 0.0
+
+
+class SignInGuard:
+    """Failed sign-ins counted per account and for everyone, whatever browser session (and, with
+    StoredCounts, whatever server process) they come from: a new session, a cleared cookie or
+    another replica does not reset the delay.
+
+    The back-off is applied before the hash is computed: while a delay runs, an attempt is refused
+    without hashing. Attempts in one process are serialised by a lock, so many attempts at once
+    cost one hash and then meet the delay. GUARD, at module level, keeps its counts in the
+    collection database.
+    """
+
+    def __init__(self, counts: MemoryCounts | StoredCounts | None = None) -> None:
+        self._lock = threading.Lock()
+        self._counts = counts or MemoryCounts()
 
     def failures(self, account: str | None = None) -> int:
-        """Failed attempts in a row for `account`, or in the whole process when None."""
+        """Failed attempts in a row for `account`, or for everyone when None."""
         with self._lock:
-            return self._process.failures if account is None else self._account(account).failures
+            mine, everyone = self._counts.counts(account or "")
+            return everyone.failures if account is None else mine.failures
 
     def wait_seconds(self, account: str, now: float | None = None) -> float:
+        now = time.time() if now is None else now
         with self._lock:
-            return max(self._process.wait_seconds(now), self._account(account).wait_seconds(now))
+            mine, everyone = self._counts.counts(account)
+            return max(_wait(mine, now), _wait(everyone, now))
 
     def attempt(self, password: str, encoded: str, account: str, now: float | None = None,
                 verify: Callable[[str, str], bool] = verify_password) -> tuple[bool, str]:
         """(signed in?, message). Refuses without computing the hash while a delay runs."""
+        now = time.time() if now is None else now
         with self._lock:
-            mine = self._account(account)
-            wait = max(self._process.wait_seconds(now), mine.wait_seconds(now))
+            mine, everyone = self._counts.counts(account)
+            wait = max(_wait(mine, now), _wait(everyone, now))
             if wait > 0:
                 return False, f"Too many wrong attempts. Wait {_seconds(wait)} before trying again."
             if verify(password, encoded):
-                mine.succeeded()
-                self._process.succeeded()
+                self._counts.succeeded()
                 return True, "Signed in."
-            delay = max(self._process.failed(now), mine.failed(now))
+            mine, everyone = self._counts.failed(account, now)
+            delay = max(_wait(mine, now), _wait(everyone, now))
             return False, f"That password is not right. You can try again in {_seconds(delay)}."
 
     def reset(self) -> None:
         with self._lock:
-            self._process = Throttle()
-            self._accounts.clear()
+            self._counts.succeeded()
 
 
-#: The server process's sign-in guard, shared by every browser session and thread.
-GUARD = SignInGuard()
+#: The sign-in guard, shared by every browser session and thread, its counts in the collection
+#: database beside the working database (or at $PA_COLLECTION_URL), shared by every replica.
+GUARD = SignInGuard(StoredCounts(data.working_path))
 
 
 def record_failed_sign_in(con: Any, account: str, failures: int, message: str) -> None:
@@ -250,16 +299,20 @@ def require_admin() -> str:
         password = st.text_input("Administrator password", type="password", max_chars=MAX_PASSWORD_CHARS,
                                  autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", icon=":material/login:")
-    if submitted:
-        ok, message = GUARD.attempt(password, encoded, PASSWORD_ACCOUNT)
-        if ok:
-            st.session_state[SESSION_ADMIN] = True
-            st.rerun()
-        _audit_failure(PASSWORD_ACCOUNT, GUARD.failures(PASSWORD_ACCOUNT), message)
-        st.error(message, icon=":material/block:")
-    failures = GUARD.failures(PASSWORD_ACCOUNT)
+    try:
+        if submitted:
+            ok, message = GUARD.attempt(password, encoded, PASSWORD_ACCOUNT)
+            if ok:
+                st.session_state[SESSION_ADMIN] = True
+                st.rerun()
+            _audit_failure(PASSWORD_ACCOUNT, GUARD.failures(PASSWORD_ACCOUNT), message)
+            st.error(message, icon=":material/block:")
+        failures = GUARD.failures(PASSWORD_ACCOUNT)
+    except CollectionError as exc:  # the counts live in the collection database: no count, no sign-in
+        st.error(f"Sign-in cannot be checked just now: {exc}", icon=":material/error:")
+        st.stop()
     if failures:
-        st.caption(f"{failures} wrong attempt{'s' if failures != 1 else ''} in a row on this server.")
+        st.caption(f"{failures} wrong attempt{'s' if failures != 1 else ''} in a row.")
     st.stop()
 
 
