@@ -3,7 +3,8 @@
 The navigation (pages grouped for the three audiences), the survey-round picker and the
 synthetic-data banner every page shares are built by lib.web.frame.run_app.
 
-The same server also serves the read-only open data API under /api/v1/ (lib.api.routes). `streamlit
+The same server also serves the read-only open data API under /api/v1/ (lib.api.routes), and
+POST /auth/keep, which turns an administrator's sign-in into a cookie (lib.web.sign_in_routes). `streamlit
 run` finds the `st.App` assigned to `app` below (it reads this file's source, without running
 it), imports this module under its own name and serves that App with uvicorn; the App then runs
 this file as the Streamlit script for every page view, as `__main__`. So the App is built only
@@ -20,5 +21,6 @@ if __name__ == "__main__":
     frame.run_app()
 else:
     from lib.api import routes as api
+    from lib.web import sign_in_routes
 
-    app = st.App(__file__, routes=api.routes())
+    app = st.App(__file__, routes=api.routes() + sign_in_routes.routes())

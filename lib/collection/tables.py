@@ -124,3 +124,16 @@ failures = sa.Table(
     sa.Column("failed_at", sa.Float, nullable=False),
     sa.Index("failures_by_client", "kind", "client", "failed_at"),
 )
+
+# Administrators' sign-ins that outlast one browser session (lib.collection.sign_ins). A `ticket`
+# is handed to the page that just signed in and exchanged once, within seconds, for a `session`,
+# whose token goes to the browser as an HttpOnly cookie. Only sha256 hashes of either are stored.
+SIGN_IN_KINDS = ("ticket", "session")
+sign_ins = sa.Table(
+    "sign_ins", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("account", sa.String(200), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    _one_of("kind", SIGN_IN_KINDS, "sign_ins_kind"),
+)

@@ -39,10 +39,10 @@ from lib.base.passwords import (
     parse_hash,
     verify_password,
 )
-from lib.collection import throttles
+from lib.collection import sign_ins, throttles
 from lib.collection.errors import CollectionError
 from lib.store import db, publish
-from lib.web import data
+from lib.web import data, sign_in_routes
 
 EMAILS_ENV = "PA_BENCHMARK_ADMIN_EMAILS"
 EMAILS_SECRET = "admin_emails"
@@ -256,6 +256,8 @@ def setup_help() -> str:
 # --------------------------------------------------------------------------------------------
 
 SESSION_ADMIN = "admin_signed_in"
+#: A one-time ticket the page hands its browser right after a sign-in (lib.collection.sign_ins).
+SESSION_TICKET = "admin_sign_in_ticket"
 #: The one account the password signs in to (the guard counts failures per account).
 PASSWORD_ACCOUNT = "administrator (password)"
 
@@ -287,10 +289,18 @@ def require_admin() -> str:
         st.error(f"The configured administrator hash cannot be used ({exc}). Make a new one with "
                  "`uv run python -m lib.cli admin-hash`.", icon=":material/error:")
         st.stop()
+    if not st.session_state.get(SESSION_ADMIN) and _kept_sign_in() == PASSWORD_ACCOUNT:
+        st.session_state[SESSION_ADMIN] = True  # signed in earlier in this browser (a reload, another replica)
     if st.session_state.get(SESSION_ADMIN):
+        ticket = st.session_state.pop(SESSION_TICKET, None)
+        if ticket:
+            _keep_sign_in(ticket)
         col, button = st.columns([4, 1], vertical_alignment="center")
         col.caption("Signed in as the administrator.")
         if button.button("Sign out", icon=":material/logout:"):
+            with contextlib.suppress(CollectionError):  # the page signs out whatever the database says
+                token = st.context.cookies.get(sign_in_routes.COOKIE)
+                sign_ins.end(data.working_path(), token if isinstance(token, str) else None)
             st.session_state[SESSION_ADMIN] = False
             st.rerun()
         return "administrator (password)"
@@ -304,6 +314,9 @@ def require_admin() -> str:
             ok, message = GUARD.attempt(password, encoded, PASSWORD_ACCOUNT)
             if ok:
                 st.session_state[SESSION_ADMIN] = True
+                with contextlib.suppress(CollectionError):  # then the sign-in lasts for this browser session only
+                    st.session_state[SESSION_TICKET] = sign_ins.issue_ticket(data.working_path(), PASSWORD_ACCOUNT,
+                                                                             time.time())
                 st.rerun()
             _audit_failure(PASSWORD_ACCOUNT, GUARD.failures(PASSWORD_ACCOUNT), message)
             st.error(message, icon=":material/block:")
@@ -314,6 +327,27 @@ def require_admin() -> str:
     if failures:
         st.caption(f"{failures} wrong attempt{'s' if failures != 1 else ''} in a row.")
     st.stop()
+
+
+def _kept_sign_in() -> str | None:
+    """The account of this browser's lasting sign-in cookie, if it still holds one."""
+    token = st.context.cookies.get(sign_in_routes.COOKIE)
+    if not isinstance(token, str) or not token:  # (AppTest has no cookies to give)
+        return None
+    try:
+        return sign_ins.account_for(data.working_path(), token, time.time())
+    except CollectionError:
+        return None  # asked for the password again, which then says what is wrong
+
+
+def _keep_sign_in(ticket: str) -> None:
+    """Have this browser exchange the one-time ticket for the sign-in cookie (POST /auth/keep, a
+    path relative to the page, so a server under a base path works too). The ticket is ours, made
+    of URL-safe characters only; nothing a visitor typed reaches the script."""
+    assert ticket.replace("-", "").replace("_", "").isalnum()
+    st.html(f'<script>fetch("{sign_in_routes.PATH.lstrip("/")}", {{method: "POST", body: "{ticket}", '
+            'credentials: "same-origin", headers: {"Content-Type": "text/plain"}});</script>',
+            unsafe_allow_javascript=True, width="content")
 
 
 def _audit_failure(account: str, failures: int, message: str) -> None:
