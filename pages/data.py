@@ -253,114 +253,120 @@ if survey_tab.open:
             "Run a survey round here: open it, send each council its private link, follow the replies, "
             "then close and publish. Answers being collected are kept apart from the published data: no "
             "public page, download or API shows them until the round is published.")
-        rounds = collection.list_rounds(working)
-        live = [r for r in rounds if r.status in ("collecting", "closed")]
-        with st.expander("Open a round for collection", expanded=not live), st.form("open_round", enter_to_submit=False):
-            new_year = int(st.number_input("Survey round (year)", min_value=ingest.EARLIEST_YEAR,
-                                           max_value=ingest.LATEST_YEAR, step=1, value=ingest.LATEST_YEAR))
-            set_day = st.date_input("Council-set day", value=None, format="DD/MM/YYYY",
-                                    help="The round holds the councils valid on this day. Leave empty for "
-                                         "1 April of the round's year.")
-            closes = st.date_input("Closing date", value=None, format="DD/MM/YYYY")
-            bank = collection.question_bank(con)
-            topics = {q: f"{t} ({q}, asked from {a})" for q, t, a in bank}
-            chosen_questions = st.multiselect(
-                "Questions", list(topics), format_func=topics.__getitem__,
-                help="Leave empty to ask every question of the bank asked in that year (standards/questions.toml).")
-            if st.form_submit_button("Open the round", icon=":material/play_arrow:"):
-                try:
-                    opened = collection.open_round(working, new_year, council_set_on=set_day, closes_on=closes,
-                                                   questions=chosen_questions or None, by=who)
-                except collection.CollectionError as exc:
-                    st.error(md(str(exc)), icon=":material/error:")
-                else:
-                    _after_write(md(f"The {opened.year} round is open for collection."))
-        if not rounds:
-            st.info("No round is being collected.", icon=":material/info:")
-        else:
-            chosen = st.selectbox("Round", [r.year for r in rounds], key="survey_round",
-                                  format_func=lambda y: f"{y} ({next(r.status for r in rounds if r.year == y)})")
-            rnd = next(r for r in rounds if r.year == chosen)
-            board = collection.tracker(working, rnd.year)
-            rates = collection.response_rates(board)
-            national = rates[rates["scope"] == "england"].iloc[0]
-            st.metric("Councils that have submitted", f"{int(national['submitted'])} of {int(national['councils'])}")
-            display.show_table(rates[rates["scope"] != "england"].rename(columns={
-                "scope": "By", "name": "Region or type", "councils": "Councils", "submitted": "Submitted",
-                "rate": "Response rate"}), column_config={"Response rate": st.column_config.ProgressColumn(
-                    format="percent", min_value=0.0, max_value=1.0)})
-            display.show_table(board.rename(columns={
-                "council_code": "Code", "council_name": "Council", "region_name": "Region", "council_type": "Type",
-                "status": "Status", "answered": "Answered", "questions": "Questions",
-                "last_activity": "Last activity"}))
-            left, right = st.columns(2)
-            left.download_button("Tracker (CSV)", collection.tracker_csv(board), file_name=f"tracker-{rnd.year}.csv",
-                                 mime="text/csv", icon=":material/download:", on_click="ignore")
-            right.download_button("Chase list with contacts (CSV)", collection.chase_list_csv(working, rnd.year),
-                                  file_name=f"chase-list-{rnd.year}.csv", mime="text/csv",
-                                  icon=":material/download:", on_click="ignore")
-            base_url = urlstate.base_url()
-            if rnd.status == "collecting":
-                st.subheader("Invite councils")
-                with st.form("invite", enter_to_submit=False):
-                    council = st.text_input("Council (name or ONS code)")
-                    contact_name = st.text_input("Nominated contact's name (optional)")
-                    contact_email = st.text_input("Contact's e-mail (optional)")
-                    if st.form_submit_button("Invite (or send a new link)", icon=":material/mail:"):
-                        try:
-                            inv = collection.invite(working, rnd.year, council, contact_name=contact_name or None,
-                                                    contact_email=contact_email or None, by=who)
-                        except collection.CollectionError as exc:
-                            st.error(md(str(exc)), icon=":material/error:")
-                        else:
-                            st.session_state["survey_links"] = (rnd.year, [inv])
-                if st.button("Invite every council not yet invited", icon=":material/forward_to_inbox:"):
-                    st.session_state["survey_links"] = (rnd.year, collection.invite_all(working, rnd.year, by=who))
-                # The links just issued, for this round only (another round's are never shown here).
-                links_year, links = st.session_state.get("survey_links") or (None, [])
-                if links_year != rnd.year:
-                    links = []
-                if links:
-                    st.warning("These links are shown once: the tool keeps only a fingerprint of each. Send each "
-                               "council its own link and keep the file safe.", icon=":material/key:")
-                    st.download_button(f"Mail-merge file: {len(links)} link(s) (CSV)",
-                                       collection.mail_merge_csv(links, base_url), file_name=f"links-{rnd.year}.csv",
-                                       mime="text/csv", icon=":material/download:", on_click="ignore")
-                    if len(links) == 1 and links[0].token:
-                        st.code(collection.respond_link(base_url, links[0].token), language=None)
-                invited = board[board["status"] != "not invited"]
-                if len(invited):
-                    gone = st.selectbox("Revoke a council's link", list(invited["council_code"]), index=None,
-                                        format_func=dict(zip(board["council_code"], board["council_name"],
-                                                             strict=True)).__getitem__, key="survey_revoke")
-                    if gone and st.button("Revoke the link", icon=":material/link_off:"):
-                        _survey_step(lambda: collection.revoke(working, rnd.year, gone, by=who),
-                                     f"The link for {gone} no longer works.")
-                if st.button("Close the round (stops every edit)", icon=":material/lock:"):
-                    _survey_step(lambda: collection.close_round(working, rnd.year, by=who),
-                                 f"The {rnd.year} round is closed.")
-            if rnd.status in ("collecting", "closed"):
-                st.subheader("Publish")
-                provisional = st.checkbox("Publish as provisional (collection may go on; publish again later)",
-                                          value=rnd.status == "collecting", disabled=rnd.status == "collecting",
-                                          key=f"survey_provisional_{rnd.year}_{rnd.status}")  # fresh once closed
-                if st.button(f"Publish the {rnd.year} round", type="primary", icon=":material/publish:"):
+        try:
+            rounds = collection.list_rounds(working)
+        except collection.CollectionError as exc:  # e.g. an older collection file not yet moved
+            st.error(md(str(exc)), icon=":material/error:")
+            rounds = None
+    if rounds is not None:
+        with survey_tab:
+            live = [r for r in rounds if r.status in ("collecting", "closed")]
+            with st.expander("Open a round for collection", expanded=not live), st.form("open_round", enter_to_submit=False):
+                new_year = int(st.number_input("Survey round (year)", min_value=ingest.EARLIEST_YEAR,
+                                               max_value=ingest.LATEST_YEAR, step=1, value=ingest.LATEST_YEAR))
+                set_day = st.date_input("Council-set day", value=None, format="DD/MM/YYYY",
+                                        help="The round holds the councils valid on this day. Leave empty for "
+                                             "1 April of the round's year.")
+                closes = st.date_input("Closing date", value=None, format="DD/MM/YYYY")
+                bank = collection.question_bank(con)
+                topics = {q: f"{t} ({q}, asked from {a})" for q, t, a in bank}
+                chosen_questions = st.multiselect(
+                    "Questions", list(topics), format_func=topics.__getitem__,
+                    help="Leave empty to ask every question of the bank asked in that year (standards/questions.toml).")
+                if st.form_submit_button("Open the round", icon=":material/play_arrow:"):
                     try:
-                        message = collection.publish_round(working, rnd.year, provisional=provisional, by=who)
+                        opened = collection.open_round(working, new_year, council_set_on=set_day, closes_on=closes,
+                                                       questions=chosen_questions or None, by=who)
                     except collection.CollectionError as exc:
                         st.error(md(str(exc)), icon=":material/error:")
                     else:
-                        _after_write(md(message))
-                if rnd.status == "closed" and st.button("Reopen the round", icon=":material/lock_open:"):
-                    _survey_step(lambda: collection.reopen_round(working, rnd.year, by=who),
-                                 f"The {rnd.year} round is open again.")
-            if rnd.status == "published":
-                st.subheader("Archive")
-                st.markdown("The round is published. Archiving deletes the contacts' names and e-mail addresses "
-                            "and the links' fingerprints; the published answers stay.")
-                if st.button("Archive the round", icon=":material/archive:"):
-                    _survey_step(lambda: collection.archive_round(working, rnd.year, by=who),
-                                 f"The {rnd.year} round is archived: contact details deleted.")
+                        _after_write(md(f"The {opened.year} round is open for collection."))
+            if not rounds:
+                st.info("No round is being collected.", icon=":material/info:")
+            else:
+                chosen = st.selectbox("Round", [r.year for r in rounds], key="survey_round",
+                                      format_func=lambda y: f"{y} ({next(r.status for r in rounds if r.year == y)})")
+                rnd = next(r for r in rounds if r.year == chosen)
+                board = collection.tracker(working, rnd.year)
+                rates = collection.response_rates(board)
+                national = rates[rates["scope"] == "england"].iloc[0]
+                st.metric("Councils that have submitted", f"{int(national['submitted'])} of {int(national['councils'])}")
+                display.show_table(rates[rates["scope"] != "england"].rename(columns={
+                    "scope": "By", "name": "Region or type", "councils": "Councils", "submitted": "Submitted",
+                    "rate": "Response rate"}), column_config={"Response rate": st.column_config.ProgressColumn(
+                        format="percent", min_value=0.0, max_value=1.0)})
+                display.show_table(board.rename(columns={
+                    "council_code": "Code", "council_name": "Council", "region_name": "Region", "council_type": "Type",
+                    "status": "Status", "answered": "Answered", "questions": "Questions",
+                    "last_activity": "Last activity"}))
+                left, right = st.columns(2)
+                left.download_button("Tracker (CSV)", collection.tracker_csv(board), file_name=f"tracker-{rnd.year}.csv",
+                                     mime="text/csv", icon=":material/download:", on_click="ignore")
+                right.download_button("Chase list with contacts (CSV)", collection.chase_list_csv(working, rnd.year),
+                                      file_name=f"chase-list-{rnd.year}.csv", mime="text/csv",
+                                      icon=":material/download:", on_click="ignore")
+                base_url = urlstate.base_url()
+                if rnd.status == "collecting":
+                    st.subheader("Invite councils")
+                    with st.form("invite", enter_to_submit=False):
+                        council = st.text_input("Council (name or ONS code)")
+                        contact_name = st.text_input("Nominated contact's name (optional)")
+                        contact_email = st.text_input("Contact's e-mail (optional)")
+                        if st.form_submit_button("Invite (or send a new link)", icon=":material/mail:"):
+                            try:
+                                inv = collection.invite(working, rnd.year, council, contact_name=contact_name or None,
+                                                        contact_email=contact_email or None, by=who)
+                            except collection.CollectionError as exc:
+                                st.error(md(str(exc)), icon=":material/error:")
+                            else:
+                                st.session_state["survey_links"] = (rnd.year, [inv])
+                    if st.button("Invite every council not yet invited", icon=":material/forward_to_inbox:"):
+                        st.session_state["survey_links"] = (rnd.year, collection.invite_all(working, rnd.year, by=who))
+                    # The links just issued, for this round only (another round's are never shown here).
+                    links_year, links = st.session_state.get("survey_links") or (None, [])
+                    if links_year != rnd.year:
+                        links = []
+                    if links:
+                        st.warning("These links are shown once: the tool keeps only a fingerprint of each. Send each "
+                                   "council its own link and keep the file safe.", icon=":material/key:")
+                        st.download_button(f"Mail-merge file: {len(links)} link(s) (CSV)",
+                                           collection.mail_merge_csv(links, base_url), file_name=f"links-{rnd.year}.csv",
+                                           mime="text/csv", icon=":material/download:", on_click="ignore")
+                        if len(links) == 1 and links[0].token:
+                            st.code(collection.respond_link(base_url, links[0].token), language=None)
+                    invited = board[board["status"] != "not invited"]
+                    if len(invited):
+                        gone = st.selectbox("Revoke a council's link", list(invited["council_code"]), index=None,
+                                            format_func=dict(zip(board["council_code"], board["council_name"],
+                                                                 strict=True)).__getitem__, key="survey_revoke")
+                        if gone and st.button("Revoke the link", icon=":material/link_off:"):
+                            _survey_step(lambda: collection.revoke(working, rnd.year, gone, by=who),
+                                         f"The link for {gone} no longer works.")
+                    if st.button("Close the round (stops every edit)", icon=":material/lock:"):
+                        _survey_step(lambda: collection.close_round(working, rnd.year, by=who),
+                                     f"The {rnd.year} round is closed.")
+                if rnd.status in ("collecting", "closed"):
+                    st.subheader("Publish")
+                    provisional = st.checkbox("Publish as provisional (collection may go on; publish again later)",
+                                              value=rnd.status == "collecting", disabled=rnd.status == "collecting",
+                                              key=f"survey_provisional_{rnd.year}_{rnd.status}")  # fresh once closed
+                    if st.button(f"Publish the {rnd.year} round", type="primary", icon=":material/publish:"):
+                        try:
+                            message = collection.publish_round(working, rnd.year, provisional=provisional, by=who)
+                        except collection.CollectionError as exc:
+                            st.error(md(str(exc)), icon=":material/error:")
+                        else:
+                            _after_write(md(message))
+                    if rnd.status == "closed" and st.button("Reopen the round", icon=":material/lock_open:"):
+                        _survey_step(lambda: collection.reopen_round(working, rnd.year, by=who),
+                                     f"The {rnd.year} round is open again.")
+                if rnd.status == "published":
+                    st.subheader("Archive")
+                    st.markdown("The round is published. Archiving deletes the contacts' names and e-mail addresses "
+                                "and the links' fingerprints; the published answers stay.")
+                    if st.button("Archive the round", icon=":material/archive:"):
+                        _survey_step(lambda: collection.archive_round(working, rnd.year, by=who),
+                                     f"The {rnd.year} round is archived: contact details deleted.")
 
 # ---- History -----------------------------------------------------------------------------------
 if history_tab.open:

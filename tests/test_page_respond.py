@@ -1,7 +1,7 @@
 """AppTest for the survey round run in the tool (issue 12): the respondent's questionnaire at
 /respond?token=... and the Data page's Survey round tab, from opening a round to its scores.
 
-Every test runs on a private copy of the session database; the collection file beside it is
+Every test runs on a private copy of the session database; the collection database beside it is
 created by the test.
 """
 
@@ -309,3 +309,15 @@ def test_saving_another_section_first_never_lets_a_stale_answer_overwrite(workin
     reload.click()
     at.run()
     assert at.radio(key=rs.widget_key("answer", session, q1)).value == values[q1][-1]
+
+
+def test_an_older_collection_file_not_yet_moved_is_named_with_the_command_that_moves_it(working, monkeypatch):
+    from lib.collection import database
+
+    database.legacy_path(working).write_bytes(b"")  # an earlier release's file, still beside the database
+    monkeypatch.setenv(passwords.HASH_ENV, passwords.hash_password(PASSWORD, iterations=2_000))
+    at = _sign_in(open_page("pages/data.py", section="Survey round"), PASSWORD)
+    assert not at.exception, at.exception
+    assert any("collection migrate --from" in e.value.replace("\\", "") for e in at.error), [e.value for e in at.error]
+    assert not any(n.label == "Survey round (year)" for n in at.number_input)  # nothing to act on until moved
+    assert [t.label for t in at.tabs][2] == "History"  # the rest of the page still works

@@ -235,14 +235,15 @@ def moved_key(old: Path) -> str:
     return f"moved from {Path(old).name}"[:100]
 
 
-def for_working(working: Path) -> CollectionDatabase:
+def for_working(working: Path, *, rounds: bool = True) -> CollectionDatabase:
     """The collection database of this working database: PA_COLLECTION_URL when set, otherwise
-    the SQLite file beside it. A collection kept by an older release in a DuckDB file beside it,
-    and not yet moved, is refused with the command that moves it."""
+    the SQLite file beside it. For survey rounds (`rounds`), a collection kept by an older
+    release in a DuckDB file beside it, and not yet moved, is refused with the command that moves
+    it (sign-ins and their counts, which that file never held, go on meanwhile)."""
     url = url_for(working)
     database = for_url(url)
     old = legacy_path(working)
-    if (url, old) not in _moved and old.exists():
+    if rounds and (url, old) not in _moved and old.exists():
         if database.holds_move_of(old):
             _moved.add((url, old))
             return database

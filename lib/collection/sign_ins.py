@@ -38,7 +38,7 @@ def _forget_expired(con: sa.Connection, now: float) -> None:
 def issue_ticket(working: Path, account: str, now: float) -> str:
     """A one-time ticket for `account`, to be exchanged within TICKET_SECONDS."""
     ticket = secrets.token_urlsafe(32)
-    with store.transaction(working) as con:
+    with store.transaction(working, rounds=False) as con:
         _forget_expired(con, now)
         con.execute(_S.insert().values(token_hash=_hash(ticket), kind="ticket", account=account[:200],
                                        expires_at=now + TICKET_SECONDS))
@@ -49,7 +49,7 @@ def redeem(working: Path, ticket: str, now: float) -> str | None:
     """Exchange a ticket (once) for a session token; None for an unknown, used or expired one."""
     if not ticket or len(ticket) > 100:
         return None
-    with store.transaction(working) as con:
+    with store.transaction(working, rounds=False) as con:
         row = con.execute(sa.select(_S.c.account, _S.c.expires_at).where(
             _S.c.token_hash == _hash(ticket), _S.c.kind == "ticket").with_for_update()).first()
         if row is None:
@@ -68,7 +68,7 @@ def account_for(working: Path, token: str | None, now: float) -> str | None:
     """The account a session token signs in, or None (no token, unknown, signed out or expired)."""
     if not token or len(token) > 100:
         return None
-    with store.reading(working) as con:
+    with store.reading(working, rounds=False) as con:
         row = con.execute(sa.select(_S.c.account, _S.c.expires_at).where(
             _S.c.token_hash == _hash(token), _S.c.kind == "session")).first()
     return str(row[0]) if row is not None and row[1] >= now else None
@@ -78,5 +78,5 @@ def end(working: Path, token: str | None) -> None:
     """Sign out: the session token stops working, wherever a copy of it is."""
     if not token:
         return
-    with store.transaction(working) as con:
+    with store.transaction(working, rounds=False) as con:
         con.execute(_S.delete().where(_S.c.token_hash == _hash(token)))

@@ -44,16 +44,17 @@ def now() -> datetime:
 
 
 @contextlib.contextmanager
-def transaction(working: Path) -> Iterator[sa.Connection]:
-    """The collection database for one write transaction: all of the block lands, or none."""
-    with database.for_working(working).transaction() as conn:
+def transaction(working: Path, *, rounds: bool = True) -> Iterator[sa.Connection]:
+    """The collection database for one write transaction: all of the block lands, or none.
+    `rounds=False` for sign-ins, which go on while an older collection file waits to be moved."""
+    with database.for_working(working, rounds=rounds).transaction() as conn:
         yield conn
 
 
 @contextlib.contextmanager
-def reading(working: Path) -> Iterator[sa.Connection]:
+def reading(working: Path, *, rounds: bool = True) -> Iterator[sa.Connection]:
     """The collection database for one consistent read, taking no write lock."""
-    with database.for_working(working).reading() as conn:
+    with database.for_working(working, rounds=rounds).reading() as conn:
         yield conn
 
 

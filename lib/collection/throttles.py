@@ -40,14 +40,14 @@ def _count(con: sa.Connection, account: str | None) -> Count:
 
 def sign_in_counts(working: Path, account: str) -> tuple[Count, Count]:
     """(this account's failures, every account's) since the last successful sign-in."""
-    with store.reading(working) as con:
+    with store.reading(working, rounds=False) as con:
         return _count(con, account.casefold()[:200]), _count(con, None)
 
 
 def sign_in_failed(working: Path, account: str, now: float) -> tuple[Count, Count]:
     """Count one failure; the counts after it."""
     f = tables.failures
-    with store.transaction(working) as con:
+    with store.transaction(working, rounds=False) as con:
         con.execute(f.delete().where(f.c.kind == SIGN_IN, f.c.failed_at < now - KEEP_SECONDS))
         con.execute(f.insert().values(kind=SIGN_IN, client=account.casefold()[:200], failed_at=now))
         return _count(con, account.casefold()[:200]), _count(con, None)
@@ -56,5 +56,5 @@ def sign_in_failed(working: Path, account: str, now: float) -> tuple[Count, Coun
 def sign_in_succeeded(working: Path) -> None:
     """A successful sign-in clears every count (as the delay is per account and for everyone)."""
     f = tables.failures
-    with store.transaction(working) as con:
+    with store.transaction(working, rounds=False) as con:
         con.execute(f.delete().where(f.c.kind == SIGN_IN))
