@@ -125,6 +125,21 @@ def render(template: str, *, listen: str, servers: list[str], static_root: Path,
     return text
 
 
+def render_files(out: Path, servers: list[str], *, listen: str, static_root: Path | None = None,
+                 run_dir: str = "/tmp", access_log: str = "/dev/stdout", error_log: str = "stderr",
+                 workers: str = "auto") -> Path:
+    """Write `out`/nginx.conf and `out`/static/ without starting anything: the nginx image of
+    deploy/compose.yaml is built this way. `static_root` is where the static folder will be
+    when nginx runs (default `out`/static). Returns the configuration's path."""
+    out.mkdir(parents=True, exist_ok=True)
+    build_static(out / "static")
+    conf = out / "nginx.conf"
+    conf.write_text(render(TEMPLATE.read_text(), listen=listen, servers=servers,
+                           static_root=static_root or out / "static", run_dir=Path(run_dir),
+                           access_log=access_log, error_log=error_log, workers=workers))
+    return conf
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
@@ -318,7 +333,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the run folder (logs, nginx.conf) after stopping")
     parser.add_argument("--proxy-static", action="store_true",
                         help="let the replicas serve the front end's files (for comparison)")
+    files = parser.add_argument_group("writing the files for another machine or a container image")
+    files.add_argument("--render-to", type=Path, metavar="DIR",
+                       help="only write DIR/nginx.conf and DIR/static/ for the --upstream servers; start nothing")
+    files.add_argument("--upstream", action="append", default=[], metavar="HOST:PORT",
+                       help="a replica's address (repeat it; a name that resolves to several addresses counts for all)")
+    files.add_argument("--listen", default="80", help="nginx's listen address or port (default 80)")
+    files.add_argument("--static-root", type=Path, help="where DIR/static will be when nginx runs")
+    files.add_argument("--run-dir", default="/tmp",
+                       help="an existing folder for nginx's pid file and temporary files (default /tmp)")
     args = parser.parse_args(argv)
+    if args.render_to:
+        if not args.upstream:
+            parser.error("--render-to needs at least one --upstream")
+        print(render_files(args.render_to, args.upstream, listen=args.listen, static_root=args.static_root,
+                           run_dir=args.run_dir))
+        return 0
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     try:
