@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -248,6 +249,13 @@ def main() -> None:
     if replicas.find_nginx() is None:
         sys.exit("nginx is not installed (deploy/local.sh installs it, as root)")
     tmp = Path(tempfile.mkdtemp(prefix="pa-bench-replicas-"))
+    try:
+        measure(tmp, args)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def measure(tmp: Path, args: argparse.Namespace) -> None:
     template = tmp / "template.duckdb"
     subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from lib.reference.build import "
                     "build_database; build_database(Path(sys.argv[1]))", str(template)], cwd=ROOT, check=True)
