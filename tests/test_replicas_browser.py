@@ -5,6 +5,7 @@ One deployment serves the whole module; the tests run in order and the last one 
 - a page renders through nginx, and each browser's requests (the page, /_stcore/ routes, the
   websocket) stay on one replica, while two browsers with different affinity keys use both;
 - a respondent's answer saved through nginx is still there after a reload;
+- an administrator signed in on one replica is still signed in after a reload and on the other;
 - every replica shows a new publication without a restart;
 - SIGTERM to local.sh leaves no process, port or folder behind.
 
@@ -29,6 +30,7 @@ import pytest
 
 from deploy import replicas
 from lib import collection
+from lib.base import passwords
 from lib.store import db
 from tests.browser import (
     ROOT,
@@ -78,8 +80,12 @@ def _read_output(proc: subprocess.Popen, lines: list[str]) -> None:
         lines.append(line.rstrip("\n"))
 
 
+PASSWORD = "a long test password"
+
+
 def _start_local_sh(working: Path) -> tuple[subprocess.Popen, list[str], str, dict]:
-    env = {**os.environ, "PORT": str(free_port()), "PA_BENCHMARK_DB": str(working), "PYTHON": sys.executable}
+    env = {**os.environ, "PORT": str(free_port()), "PA_BENCHMARK_DB": str(working), "PYTHON": sys.executable,
+           passwords.HASH_ENV: passwords.hash_password(PASSWORD, iterations=2_000)}
     proc = subprocess.Popen(["bash", str(ROOT / "deploy" / "local.sh"), "2"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
@@ -242,6 +248,33 @@ def test_an_answer_saved_through_nginx_is_there_after_a_reload(deployment, brows
     session = collection.resolve(dep.working, dep.token)
     draft = collection.load_draft(dep.working, session)
     assert comment in {a.comment for a in draft.answers.values()}
+
+
+def test_a_sign_in_holds_across_a_reload_and_on_the_other_replica(deployment, browser):
+    dep = deployment
+    (first_upstream, first_key), (_, second_key) = sorted(key_for_each_replica(dep).items())
+    context = new_context(browser, dep, first_key)
+    page = context.new_page()
+    page.goto(f"{dep.url}/data")
+    wait_for_app(page)
+    page.get_by_label("Administrator password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in as the administrator.").wait_for(timeout=60_000)
+    for _ in range(50):  # the page's browser exchanges its one-time ticket for the sign-in cookie
+        if any(c["name"] == "pa_admin_session" for c in context.cookies()):
+            break
+        page.wait_for_timeout(100)
+    page.reload()
+    wait_for_app(page)
+    assert page.get_by_text("Signed in as the administrator.").count() == 1
+    # The same browser, now sent to the other replica, which never saw the password.
+    context.add_cookies([{"name": COOKIE, "value": second_key, "url": dep.url}])
+    page.reload()
+    wait_for_app(page)
+    assert page.get_by_text("Signed in as the administrator.").count() == 1
+    context.close()
+    served = {e["upstream"] for e in wait_for_entries(dep, second_key, "/_stcore/stream") if e["upstream"] != "-"}
+    assert served and first_upstream not in served
 
 
 def _health_version(url: str) -> int:
