@@ -1,8 +1,9 @@
 """One click on a hexagon of the Regional comparison map opens that council's scorecard, every time
 (issue 14: about half of first clicks used to be dropped).
 
-Clicks 20 different councils spread over the map, each on a freshly opened page, a little off the
-hexagon's centre (as people click), and waits for the scorecard's address.
+Clicks 10 different councils spread over the map, each on a freshly opened page, a little off the
+hexagon's centre (as people click), and waits for the scorecard's address. With half of first
+clicks dropped, as before the fix, 10 clicks in a row would all land once in 1,024 runs.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ def test_one_click_on_a_hexagon_opens_its_scorecard(shared_server, fresh_page):
     wait_for_app(page)
     centres = page.evaluate(_CENTRES_JS)
     assert len(centres) == 152  # the 2015 round's council set
-    chosen = [c["code"] for c in centres[:: len(centres) // 20]][:20]
-    assert len(set(chosen)) == 20
+    chosen = [c["code"] for c in centres[:: len(centres) // 10]][:10]
+    assert len(set(chosen)) == 10
     opened = []
     for code in chosen:
         page.goto(f"{url}/regions")

@@ -264,6 +264,8 @@ def test_a_sign_in_holds_across_a_reload_and_on_the_other_replica(deployment, br
         if any(c["name"] == "pa_admin_session" for c in context.cookies()):
             break
         page.wait_for_timeout(100)
+    kept = next(c for c in context.cookies() if c["name"] == "pa_admin_session")
+    assert kept["httpOnly"] and kept["sameSite"] == "Strict"
     page.reload()
     wait_for_app(page)
     assert page.get_by_text("Signed in as the administrator.").count() == 1
@@ -272,6 +274,13 @@ def test_a_sign_in_holds_across_a_reload_and_on_the_other_replica(deployment, br
     page.reload()
     wait_for_app(page)
     assert page.get_by_text("Signed in as the administrator.").count() == 1
+    # Signing out there ends the sign-in for every tab and replica: the first tab, reloaded, asks again.
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("Administrator password").wait_for(timeout=60_000)
+    context.add_cookies([{"name": COOKIE, "value": first_key, "url": dep.url}])
+    page.reload()
+    wait_for_app(page)
+    assert page.get_by_label("Administrator password").count() == 1
     context.close()
     served = {e["upstream"] for e in wait_for_entries(dep, second_key, "/_stcore/stream") if e["upstream"] != "-"}
     assert served and first_upstream not in served

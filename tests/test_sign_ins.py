@@ -1,6 +1,7 @@
 """Administrators' sign-ins that outlast a browser session (lib.collection.sign_ins and POST
-/auth/keep), on SQLite and on a real PostgreSQL server; and, in a real browser against a real
-server, a sign-in that survives a reload and a sign-out that ends it."""
+/auth/keep), on SQLite and on a real PostgreSQL server. In a real browser, through nginx and two
+replicas, a sign-in survives a reload and reaches the other replica, and a sign-out ends it:
+tests/test_replicas_browser.py."""
 
 from __future__ import annotations
 
@@ -11,11 +12,9 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from lib.base import passwords
 from lib.base.paths import DB_ENV_VAR
 from lib.collection import sign_ins
 from lib.web import sign_in_routes
-from tests.browser import VIEWPORT, skip_without_chromium, streamlit_process, wait_for_app
 from tests.fixtures import copy_db
 
 ACCOUNT = "administrator (password)"
@@ -76,35 +75,3 @@ def test_the_keep_route_sets_an_httponly_cookie_once(working, monkeypatch):
     plain = client.post(sign_in_routes.PATH, content=sign_ins.issue_ticket(working, ACCOUNT, now=time.time()))
     assert plain.status_code == 204 and "secure" not in plain.headers["set-cookie"].lower()  # plain HTTP
     assert client.get(sign_in_routes.PATH).status_code == 405
-
-
-@pytest.mark.browser
-@skip_without_chromium()
-def test_a_sign_in_survives_a_reload_and_sign_out_ends_it(published_db, tmp_path, monkeypatch, browser):
-    working = copy_db(published_db, tmp_path, "work.duckdb", published=True)
-    monkeypatch.setenv(passwords.HASH_ENV, passwords.hash_password("a long test password", iterations=2_000))
-    with streamlit_process(working) as (url, _proc):
-        context = browser.new_context(viewport=VIEWPORT)
-        page = context.new_page()
-        page.goto(f"{url}/data", wait_until="domcontentloaded")
-        wait_for_app(page)
-        page.get_by_label("Administrator password").fill("a long test password")
-        page.get_by_role("button", name="Sign in").click()
-        page.get_by_text("Signed in as the administrator.").wait_for(timeout=60_000)
-        for _ in range(50):  # the page's browser exchanges its ticket for the cookie
-            if any(c["name"] == sign_in_routes.COOKIE for c in context.cookies()):
-                break
-            page.wait_for_timeout(100)
-        cookie = next(c for c in context.cookies() if c["name"] == sign_in_routes.COOKIE)
-        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
-        page.reload(wait_until="domcontentloaded")
-        page.get_by_text("Signed in as the administrator.").wait_for(timeout=60_000)
-        assert page.get_by_label("Administrator password").count() == 0
-        # A new tab of the same browser is signed in too; sign out there ends it everywhere.
-        other = context.new_page()
-        other.goto(f"{url}/data", wait_until="domcontentloaded")
-        other.get_by_role("button", name="Sign out").click()
-        other.get_by_label("Administrator password").wait_for(timeout=60_000)
-        page.reload(wait_until="domcontentloaded")
-        page.get_by_label("Administrator password").wait_for(timeout=60_000)
-        context.close()
