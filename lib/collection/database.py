@@ -139,6 +139,12 @@ class CollectionDatabase:
             raise CollectionError(f"no driver for {shown(url)}: {exc}") from None
         self._ready = False
         self._ready_lock = threading.Lock()
+        # Writers of this process queue here, one transaction at a time. Under a burst of saves
+        # this is fairer than letting them meet in the database: SQLite lets one writer in at a
+        # time and a waiting writer polls with growing sleeps, and on PostgreSQL 50 threads share
+        # one interpreter and 15 pooled connections. Writers in other processes meet the
+        # database's own locks (bench/bench_collection.py measures both).
+        self._writers = threading.RLock()  # re-entrant: a nested write fails on the database, never hangs here
 
     def __repr__(self) -> str:
         return f"CollectionDatabase({shown(str(self.url))})"
@@ -166,7 +172,7 @@ class CollectionDatabase:
     def transaction(self) -> Iterator[sa.Connection]:
         """One write transaction: all of the block lands, or none."""
         self.ensure_schema()
-        with self._guard(), self.engine.begin() as conn:
+        with self._guard(), self._writers, self.engine.begin() as conn:
             yield conn
 
     @contextlib.contextmanager
