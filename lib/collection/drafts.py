@@ -130,17 +130,42 @@ def load_draft(working: Path, session: Session) -> Draft:
 
 
 @dataclass(frozen=True)
+class _Options:
+    """One answer set's options, as a save checks them."""
+
+    values: tuple[str, ...]
+    labels: tuple[str, ...]
+    with_providers: tuple[str, ...]  # the values that allow providers, in order
+
+
+@dataclass(frozen=True)
 class _Rules:
-    """What a save checks answers against, looked up once per save (not per answer)."""
+    """What a save checks answers against: worked out once per version and round (_rules_for),
+    not per save or per answer."""
 
     questions: dict[str, dict[str, Any]]  # id -> its questionnaire row
-    options: dict[str, pd.DataFrame]  # answer set -> its options
+    options: dict[str, _Options]  # answer set -> its options
 
     @classmethod
     def of(cls, ref: store.Reference, qs: pd.DataFrame) -> _Rules:
         rows = {str(r["id"]): r for r in qs.to_dict("records")}
-        sets = {str(s): g for s, g in ref.options.groupby("answer_set")}
+        sets = {str(s): _Options(tuple(map(str, g["value"])), tuple(map(str, g["label"])),
+                                 tuple(map(str, g.loc[g["allows_providers"].astype(bool), "value"])))
+                for s, g in ref.options.groupby("answer_set")}
         return cls(rows, sets)
+
+
+_rules: dict[tuple[str, tuple[str, ...]], _Rules] = {}
+
+
+def _rules_for(ref: store.Reference, found: CollectionRound, qs: pd.DataFrame) -> _Rules:
+    key = (ref.key, tuple(found.questions))
+    rules = _rules.get(key)
+    if rules is None:
+        if len(_rules) > 32:
+            _rules.clear()
+        rules = _rules[key] = _Rules.of(ref, qs)
+    return rules
 
 
 def _check(ref: store.Reference, rules: _Rules, qid: str, answer: str | None, providers: list[str],
@@ -148,17 +173,16 @@ def _check(ref: store.Reference, rules: _Rules, qid: str, answer: str | None, pr
     if qid not in rules.questions:
         raise CollectionError(f"{qid!r} is not a question of this round")
     q = rules.questions[qid]
-    opts = rules.options.get(str(q["answer_set"]), ref.options.iloc[0:0])
+    opts = rules.options.get(str(q["answer_set"]), _Options((), (), ()))
     answer = None if answer is None or not str(answer).strip() else str(answer).strip()
     providers = sorted({str(p).strip() for p in providers or [] if str(p).strip()})
     comment = None if comment is None or not str(comment).strip() else str(comment).strip()
-    if answer is not None and answer not in set(opts["value"]):
-        allowed = ", ".join(f"{v} ({lab})" for v, lab in zip(opts["value"], opts["label"], strict=True))
+    if answer is not None and answer not in opts.values:
+        allowed = ", ".join(f"{v} ({lab})" for v, lab in zip(opts.values, opts.labels, strict=True))
         raise CollectionError(f"{q['topic']} ({qid}): {answer[:60]!r} is not one of its answers. Allowed: {allowed}.")
     if providers:
-        allow = set(opts.loc[opts["allows_providers"], "value"])
-        if answer not in allow:
-            with_p = ", ".join(opts.loc[opts["allows_providers"], "value"]) or "none of its answers"
+        if answer not in opts.with_providers:
+            with_p = ", ".join(opts.with_providers) or "none of its answers"
             raise CollectionError(f"{q['topic']} ({qid}): who provides it can only be given with the answers "
                                   f"{with_p}.")
         unknown = [p for p in providers if p not in ref.providers]
@@ -208,7 +232,7 @@ def save_answers(working: Path, session: Session, changes: dict[str, tuple[str |
         _start_draft(con, session)
         draft = _read(con, session, found, ref)
         qs = draft.questions
-        rules = _Rules.of(ref, qs)
+        rules = _rules_for(ref, found, qs)
         cleaned = {qid: _check(ref, rules, qid, *value) for qid, value in changes.items()}
         for qid in confirm:
             if qid not in draft.answers:

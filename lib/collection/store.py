@@ -71,14 +71,15 @@ def upsert(con: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], *, r
     if not rows:
         return
     insert = sqlite_insert if con.dialect.name == "sqlite" else postgresql_insert
-    statement = insert(table).values(rows)
+    # Rows as parameters, not in the statement, so SQLAlchemy compiles it once and reuses it.
+    statement = insert(table)
     keys = [c.name for c in table.primary_key.columns]
     if replace:
         done = statement.on_conflict_do_update(
             index_elements=keys, set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys})
     else:
         done = statement.on_conflict_do_nothing(index_elements=keys)
-    con.execute(done)
+    con.execute(done, rows)
 
 
 def who(by: str | None) -> str:
@@ -155,13 +156,25 @@ def reference(working: Path) -> Reference:
 AUDIENCE_ORDER = {"employers": 0, "pas": 1, "council": 2}
 
 
+_ordered: dict[tuple[str, tuple[str, ...]], pd.DataFrame] = {}
+
+
 def questionnaire(ref: Reference, ids: tuple[str, ...]) -> pd.DataFrame:
     """The round's questions in the questionnaire's order: its sections (employers, PAs, the
-    council's approach), then each question's position."""
-    qs = ref.questions[ref.questions["id"].isin(list(ids))].copy()
-    qs["_section"] = qs["audience"].map(lambda a: AUDIENCE_ORDER.get(str(a), 9))
-    qs = qs.sort_values(["_section", "position", "id"]).drop(columns=["_section", "asked_from"])
-    return qs.reset_index(drop=True)
+    council's approach), then each question's position. Worked out once per version and round
+    (every save and load asks); each caller gets its own copy."""
+    key = (ref.key, tuple(ids))
+    found = _ordered.get(key)
+    if found is None:
+        qs = ref.questions[ref.questions["id"].isin(list(ids))].copy()
+        qs["_section"] = qs["audience"].map(lambda a: AUDIENCE_ORDER.get(str(a), 9))
+        qs = qs.sort_values(["_section", "position", "id"]).drop(columns=["_section", "asked_from"])
+        found = qs.reset_index(drop=True)
+        with _cache_lock:
+            if len(_ordered) > 32:
+                _ordered.clear()
+            _ordered[key] = found
+    return found.copy()
 
 
 def members(ref: Reference, day: date) -> pd.DataFrame:
