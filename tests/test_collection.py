@@ -396,6 +396,10 @@ def test_invalid_answers_are_refused_naming_the_allowed_values(working):
         collection.save_answers(working, s, {providers_q.id: ("not_available", ["la"], None)}, {})
     with pytest.raises(collection.CollectionError, match="formula"):
         collection.save_answers(working, s, {"emp_payroll": ("available", [], "=HYPERLINK(1)")}, {})
+    # A character nobody can see would stop the round's publication (its CSV refuses it): named here.
+    with pytest.raises(collection.CollectionError, match=r"emp_payroll\): the comment holds a character that "
+                                                         r"cannot be seen \(\\x00\)"):
+        collection.save_answers(working, s, {"emp_payroll": ("available", [], "Our forum\x00 meets monthly")}, {})
     with pytest.raises(collection.CollectionError, match="not a question of this round"):
         collection.save_answers(working, s, {"nope": ("available", [], None)}, {})
     assert all(a.version == 0 for a in collection.load_draft(working, s).answers.values())

@@ -16,7 +16,7 @@ from lib.collection import store, tables
 from lib.collection.errors import CollectionError, MissingAnswers, Stale
 from lib.collection.invites import Session, check_session
 from lib.collection.rounds import CollectionRound
-from lib.ingest import MAX_CELL_CHARS, _unsafe
+from lib.ingest import CONTROL_CHARACTERS, MAX_CELL_CHARS, _unsafe
 
 
 @dataclass(frozen=True)
@@ -192,6 +192,13 @@ def _check(ref: store.Reference, rules: _Rules, qid: str, answer: str | None, pr
     if comment is not None:
         if len(comment) > MAX_CELL_CHARS:
             raise CollectionError(f"{q['topic']} ({qid}): the comment is longer than {MAX_CELL_CHARS} characters")
+        hidden = CONTROL_CHARACTERS.search(comment)
+        if hidden:
+            # Publication reads the answers back as a CSV file, which refuses such a character: one
+            # comment would stop the whole round from being published.
+            raise CollectionError(f"{q['topic']} ({qid}): the comment holds a character that cannot be seen "
+                                  f"(\\x{ord(hidden.group(0)):02x}), perhaps pasted in with the text. Retype the "
+                                  "comment, or delete the character, and save again.")
         problem = _unsafe(comment)
         if problem:
             raise CollectionError(f"{q['topic']} ({qid}): the comment cannot be stored: {problem}")

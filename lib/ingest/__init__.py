@@ -56,7 +56,7 @@ be left blank. A council row with no answers at all (as in an unfilled template 
 as "did not respond" and skipped, and the report says how many were skipped.
 """
 
-from lib.ingest.cell_rules import _unsafe
+from lib.ingest.cell_rules import CONTROL_CHARACTERS, _unsafe
 from lib.ingest.commit import (
     ImportNotStored,
     ImportRefused,
@@ -99,7 +99,7 @@ from lib.ingest.sheet import (
 from lib.ingest.validation import validate
 
 __all__ = [
-    "COMMENT_SUFFIX", "DEFAULT_MAX_MB", "EARLIEST_YEAR", "LATEST_YEAR", "MAX_CELLS", "MAX_CELL_CHARS",
+    "COMMENT_SUFFIX", "CONTROL_CHARACTERS", "DEFAULT_MAX_MB", "EARLIEST_YEAR", "LATEST_YEAR", "MAX_CELLS", "MAX_CELL_CHARS",
     "MAX_COLUMNS", "MAX_MB_ENV", "MAX_PART_RATIO", "MAX_PROBLEMS", "MAX_ROWS", "MAX_UNPACK_RATIO",
     "PROVIDER_SUFFIX", "CouncilMatcher", "CouncilPreview", "ImportRefused", "ImportNotStored", "ImportResult", "Preview", "Problem",
     "Questionnaire", "Record", "Report", "RoundState", "Sheet", "Unreadable",

@@ -32,6 +32,9 @@ _DATE_TEXT = re.compile(
 _MARKUP = re.compile(r"<\s*[a-z!/?]", re.IGNORECASE)
 #: Addresses a browser runs as code, compared after HTML entities, spaces and controls are removed.
 _SCRIPT_SCHEMES = ("javascript:", "vbscript:", "livescript:", "data:text/html", "data:image/svg", "data:application/")
+#: Characters a spreadsheet does not show and the CSV reader refuses in a cell (tab, line feed and
+#: carriage return are allowed: a quoted cell may hold them).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _INVISIBLE = re.compile(r"[\s\x00-\x1f\x7f\u00ad\u200b-\u200f\u2060\ufeff]+")
 
 

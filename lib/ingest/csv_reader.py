@@ -9,6 +9,7 @@ import io
 import re
 
 from lib.base.formatting import shorten
+from lib.ingest.cell_rules import CONTROL_CHARACTERS
 from lib.ingest.sheet import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -19,7 +20,7 @@ from lib.ingest.sheet import (
     column_letter,
 )
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = CONTROL_CHARACTERS
 #: Excel's first line naming the separator: `sep=;`, `sep=,` or `sep=` and a tab.
 _SEP_LINE = re.compile(r"(?i)sep=([,;\t|])[ ]*\r?\n")
 
