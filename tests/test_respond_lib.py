@@ -14,6 +14,11 @@ def test_question_heading_escapes_the_wording_and_anchors_it():
     assert "\\*now\\*" in text and text.endswith(" *(optional)*")
 
 
+def test_an_apostrophe_in_a_heading_stays_an_apostrophe():
+    text = rs.question_heading("pa_training", "Training for a PA's own needs", scored=True)
+    assert "PA's own needs" in text and "&#x27;" not in text and "#" not in text
+
+
 def test_anchor_ids_take_plain_question_ids_only():
     assert rs.anchor_id("pa_register_2") == "question-pa-register-2"
     with pytest.raises(ValueError, match="not a plain identifier"):

@@ -193,7 +193,9 @@ def anchor_id(qid: str) -> str:
 def question_heading(qid: str, wording: str, scored: bool) -> str:
     """A question's wording in bold (HTML- and Markdown-escaped) after an empty anchor, so the
     list of missing answers can link to it."""
-    return (f'<a id="{anchor_id(qid)}"></a>**{md(html.escape(wording))}**'
+    # quote=False: an apostrophe stays itself. Escaped as &#x27; its '#' would be Markdown-escaped
+    # in turn, and the page would show "PA&#x27;s" (issue 28).
+    return (f'<a id="{anchor_id(qid)}"></a>**{md(html.escape(wording, quote=False))}**'
             + ("" if scored else " *(optional)*"))
 
 
