@@ -209,7 +209,7 @@ if load_tab.open:
                 c1, c2, c3 = st.columns(3)
                 c1.metric("Councils responding", f"{nat['respondents']} of {nat['councils']}")
                 c2.metric("Councils ranked", str(nat["ranked"]),
-                          help="Councils with evidence on enough standards to be ranked.")
+                          help="Councils that answered questions on enough standards to be ranked.")
                 c3.metric("Median overall score", format_score(nat["median_score"]), help="Out of 100.")
                 st.markdown("**England, standard by standard**")
                 display.show_table(standards_table)

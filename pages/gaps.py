@@ -68,8 +68,8 @@ else:
     st.markdown(
         f"Each row is a council that responded in {year}{md(where_text)}, each column a standard. "
         "The number in a cell is the council's score out of 100: darker blue is lower, yellow is "
-        "higher. **No evidence** means the council gave no usable answer for that standard; it is "
-        "not a score of zero. Sorted by "
+        "higher. A \"Don't know\" or unanswered question counts as the worst answer, so a standard "
+        "with no known answer scores 0; **Not asked** marks a standard the round did not ask about. Sorted by "
         f"{md(sort_labels[sort][0].lower() + sort_labels[sort][1:])}."
     )
     not_asked = gaps.standards_not_asked(heatmap)

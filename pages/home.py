@@ -60,7 +60,7 @@ left, right = st.columns([3, 2])
 with left:
     st.header("Spread of overall scores")
     st.plotly_chart(data.chart(charts.score_histogram, ranked, source=source), width="stretch")
-    st.caption(f"{len(ranked)} councils ranked. Councils with too few evidenced standards are not ranked.")
+    st.caption(f"{len(ranked)} councils ranked. Councils that answered questions on too few standards are not ranked.")
 with right:
     st.header("Map of overall scores")
     cells = cached_national.map_values(year)

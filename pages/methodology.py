@@ -110,10 +110,22 @@ if len(sets) > 1:
 
 st.subheader("2. A standard's score")
 st.markdown(
-    "A standard's score is the weighted average of the credits for its scored questions that the "
-    "council answered, times 100, so it runs from 0 to 100. The weights are shown in the question "
-    "tables above. A standard where the council gave no answer with a known credit (everything "
-    "missing or \"don't know\") has **no evidence**: it is shown as such, never as 0."
+    "A standard's score is the weighted average of the credits for every scored question the round "
+    "asked about it, times 100, so it runs from 0 to 100. The weights are shown in the question "
+    "tables above.\n\n"
+    "**\"Don't know\" and unanswered questions count as the worst answer** (no credit), and they stay "
+    "in the average. This is the one rule under which a council can never raise its score, or its "
+    "rank, by not knowing or by leaving a question blank. Beside each score whose answers include "
+    "some of these, the page shows the **range** known answers could give: from the score itself "
+    "(each unknown answer at its worst) up to the score with each unknown answer at its best.\n\n"
+    "*A worked example (made-up answers).* A standard asks two questions, weighted 1 and 3. A "
+    "council answers the first \"Don't know\" and the second \"Available\" (credit 1). Its score is "
+    "(0 x 1 + 1 x 3) / 4 = 75, shown as **75 (75–100)**: had it known the first answer was "
+    "\"Available\", it would be (1 x 1 + 1 x 3) / 4 = 100. Leaving the \"Don't know\" out of the "
+    "average instead would give 3 / 3 = 100, more than the 75 that an honest \"Not available\" earns, "
+    "which is why it is not done. A standard where every answer is unknown scores 0, with the "
+    "range 0–100. A standard the round did not ask about has no score at all, and is shown as "
+    "\"Not asked this round\"."
 )
 
 st.subheader("3. The overall score and rank")
@@ -121,11 +133,13 @@ weights = standards[["number", "short_name", "weight"]].rename(
     columns={"number": "Standard", "short_name": "Name", "weight": "Weight in the overall score"})
 equal = weights["Weight in the overall score"].nunique() == 1
 st.markdown(
-    "The overall score is the weighted average of the standards that have evidence"
+    "The overall score is the weighted average of the scores of the standards the round asked about"
     + (" (all nine weigh the same)" if equal else " (weights below)")
-    + f". A council is ranked only if at least **{min_rank}** standards have evidence; in a round "
-    "whose questionnaire asks about fewer standards than that, evidence on every standard it asks "
-    "about is enough. Councils with the same score share a rank."
+    + f". A council is ranked only if it answered questions on at least **{min_rank}** standards "
+    "(\"Don't know\" counts as an answer, a blank does not); in a round whose questionnaire asks "
+    "about fewer standards than that, answers on every standard it asks about are enough. Councils "
+    "with the same score share a rank. The rank's range runs from the rank the council would have "
+    "with every unknown answer at its best (everyone else as they are) to the rank it has."
 )
 rule = cached_meth.rank_rule()
 display.show_table(rule.assign(standards=rule["standards"].map(lambda s: ", ".join(map(str, s))))[
@@ -253,13 +267,10 @@ lines.append(
        if len(r2015) else "")
 )
 lines.append(
-    "**\"Don't know\" answers count as no support.** They earn no credit but still count in the "
-    "average, so they pull a score down. The table below counts them in each round."
-)
-lines.append(
-    "**Missing answers are left out, and a standard with no usable answer has no evidence.** "
-    "Such a standard is shown as \"No evidence\", not 0, and the overall score says how many "
-    "standards stand behind it. The table below counts both in each round."
+    "**\"Don't know\" and missing answers count as no support.** They earn no credit but still "
+    "count in the average, so they pull a score down, and the range beside the score shows how far "
+    "known answers could lift it. The table below counts them in each round, and the standard scores "
+    "with no known answer behind them at all."
 )
 asked = cached_meth.rank_rule()
 partial = asked[asked["standards_asked"] < len(standards)]
@@ -275,7 +286,8 @@ new, scored = cached_meth.new_question_count()
 lines.append(
     f"**Some questions are new.** {new} of the {scored} scored questions were not asked in the 2015 "
     "survey; they were added because the standards ask for evidence the survey did not collect. A "
-    "real 2015 import without them shows those standards as \"No evidence\"."
+    "real 2015 import without them scores those questions as unanswered, at 0, with the range "
+    "beside the score showing what they could add."
 )
 lines.append(
     "**Answers are self-reported and describe availability, not quality.** A council saying a "
@@ -295,7 +307,7 @@ display.show_table(
         columns={"round_year": "Round", "respondents": "Responding councils",
                  "expected": "Scored answers expected", "dont_know": "Don't know answers",
                  "missing": "Missing answers",
-                 "no_evidence": "Council standard scores with no evidence"}),
+                 "no_evidence": "Council standard scores with no known answer"}),
     column_config={"Round": st.column_config.NumberColumn(format="%d"),
                    "Scored answers expected": st.column_config.NumberColumn(format="%d"),
                    "Don't know answers": st.column_config.NumberColumn(format="%d"),

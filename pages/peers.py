@@ -6,7 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from lib.analysis import peers, regions, scorecard
-from lib.base.formatting import DASH, band_text, council_type_text, format_score
+from lib.base.formatting import (
+    DASH,
+    band_text,
+    council_type_text,
+    format_score,
+    rank_range_text,
+    score_range_text,
+)
 from lib.base.formatting import escape_markdown as md
 from lib.charts import band_cell_styles
 from lib.charts import peers as charts
@@ -137,19 +144,24 @@ st.markdown(
 if responded:
     mine = long[long["authority_code"] == code].iloc[0]
     c1, c2, c3 = st.columns(3)
+    score_range = score_range_text(mine["overall_score_low"], mine["overall_score_high"]).strip(" ()")
     c1.metric("Overall score", format_score(mine["overall_score"]),
-              help=f"Band: {band_text(mine['overall_band_label'], {})}.")
+              delta=f"Range {score_range}" if score_range else None, delta_color="off", delta_arrow="off",
+              help=f"Band: {band_text(mine['overall_band_label'], {})}. The range under it is what its "
+                   "\"Don't know\" and unanswered questions leave open.")
     c2.metric("Peer median overall score",
               format_score(overall_median.iloc[0]) if len(overall_median) else DASH,
               help="Median of the ranked peers' overall scores.")
-    c3.metric("Rank in England", DASH if pd.isna(mine["rank"]) else f"{int(mine['rank'])} of {int(mine['n_ranked'])}")
+    rank_range = "" if pd.isna(mine["rank"]) else rank_range_text(mine["rank_best"], mine["rank_worst"]).strip(" ()")
+    c3.metric("Rank in England", DASH if pd.isna(mine["rank"]) else f"{int(mine['rank'])} of {int(mine['n_ranked'])}",
+              delta=f"Range {rank_range}" if rank_range else None, delta_color="off", delta_arrow="off")
 
 # ---- Side-by-side table ----------------------------------------------------------------------
 st.subheader("Side by side")
 st.markdown(
     (f"The first row is **{md(name)}**, the second the **peer median**" if responded
      else "The first row is the **peer median**")
-    + " (the middle peer on each standard, over peers with evidence; overall, over ranked peers), "
+    + " (the middle peer on each standard; overall, over ranked peers), "
     "then each peer"
     + (" from the most similar" if mode == "similar" else ", best overall first")
     + ". Each cell shows the score and its band; cells are tinted by band as well."
@@ -177,8 +189,8 @@ st.dataframe(
         "Rank in England": st.column_config.TextColumn(help="Overall rank among ranked councils in England."),
     },
 )
-st.caption("Scroll the table sideways for every standard. 'No evidence': no usable answer on that "
-           f"standard; '–': the council did not respond in {year}.")
+st.caption("Scroll the table sideways for every standard. In brackets: the range a council's \"Don't know\" "
+           f"and unanswered questions leave open; '–': the council did not respond in {year}.")
 
 # ---- Chart ----------------------------------------------------------------------------------
 st.subheader("Standard by standard")

@@ -138,7 +138,7 @@ else:
         "Councils responding": st.column_config.TextColumn(
             help="Councils that responded, of the councils in the region, and the coverage (%)."),
         "Standards most councils meet": st.column_config.TextColumn(
-            help=f"Standards that more than half of the region's responding councils with evidence "
+            help=f"Standards that more than half of the region's responding councils "
                  f"meet (score {top_min:.0f} or more: '{top_label}'); the numbers are the standards."),
     })
     missing_regions = sorted(set(cached_regions.regions(year)["region_name"]) - set(league["region_name"]))
@@ -159,7 +159,7 @@ st.header("Regions against each standard")
 measure = urlstate.url_choice(
     st.radio, "Show in each cell", list(regions.MEASURES), key="reg_measure", param="measure",
     default="median", format_func=regions.MEASURES.get, horizontal=True,
-    help="The median score of the region's councils with evidence, or the share of them that "
+    help="The median score of the region's responding councils, or the share of them that "
          f"meet the standard (score {top_min:.0f} or more).",
 )
 matrix = cached_regions.region_standard_matrix(year, council_type)
@@ -168,7 +168,7 @@ if matrix.empty:
 else:
     st.markdown(
         "Each column is a region, each row a standard; the number in a cell is "
-        + ("the **median score** (0 to 100) of the region's councils with evidence on that standard"
+        + ("the **median score** (0 to 100) of the region's responding councils on that standard"
            if measure == "median" else
            f"the **share of the region's councils meeting the standard** (score {top_min:.0f} or more)")
         + ". Darker cells are lower. Under each region's name: councils responding out of councils "
@@ -215,7 +215,9 @@ if region is not None:
             f"in **{md(region_label)}**, best overall first, with its score and band on each standard. "
             f"The **Standards not met** column lists the standards where the council is in the "
             f"'{md(low_label)}' band, so the gaps can be read at a glance; cells are tinted by band "
-            "as well as named."
+            "as well as named. Figures in brackets are the range a council's \"Don't know\" and "
+            "unanswered questions leave: each counts as the worst answer, and known answers could "
+            "raise the score (and the rank) as far as the second figure."
         )
         table = grid.drop(columns=["code"])
         styled = table.style.apply(lambda _: band_cell_styles(grid_bands.drop(columns=["code"])),

@@ -28,9 +28,8 @@ EXAMPLES_SHOWN = 4  # per gap; the Good practice page lists them all
 st.title("Council scorecard")
 st.markdown(
     "How one council measures up to the nine minimum standards of support for people who employ "
-    "their own personal assistants (PAs): its score and rank, each standard against England, its "
-    "region and similar councils, the answers behind every score, its gaps with the actions and "
-    "good practice that fit them, and how it has changed across survey rounds."
+    "their own personal assistants (PAs): its score and rank, each standard against others, the "
+    "answers behind them, its gaps with what to do, and its change across rounds."
 )
 
 code = pickers.council_picker(year, key="scorecard_council")
@@ -87,11 +86,18 @@ if head is None:
 
 # ---- Headline -------------------------------------------------------------------------------
 top = st.columns(3)
-top[0].metric("Overall score (out of 100)", head.score_text, border=True,
-              help="The mean of the standard scores that have evidence.")
+score_range, rank_range = head.ranges()
+top[0].metric("Overall score (out of 100)", head.score_alone, border=True,
+              delta=f"Range {score_range}" if score_range else None, delta_color="off", delta_arrow="off",
+              help="The mean of the scores of the standards the round asked about. \"Don't know\" and "
+                   "unanswered questions count as the worst answer; the range under it runs from this "
+                   "score to the score known answers could give at best.")
 top[1].metric("Band", md(head.band_label), border=True, help="The band the overall score falls in.")
-top[2].metric("Rank in England", head.rank_text, border=True,
-              help=f"Among the councils ranked in the {year} round (1 = highest overall score).")
+top[2].metric("Rank in England", head.rank_alone, border=True,
+              delta=f"Range {rank_range}" if rank_range else None, delta_color="off", delta_arrow="off",
+              help=f"Among the councils ranked in the {year} round (1 = highest overall score). The range "
+                   "under it runs from the best rank known answers to its \"Don't know\" and unanswered "
+                   "questions could give, everyone else as they are, to the rank it has.")
 more = st.columns(3)
 more[0].metric(f"Rank in {md(me['region_name'])}", head.region_rank_text, border=True,
                help="Among the ranked councils in the region.")
@@ -155,8 +161,8 @@ st.plotly_chart(
 )
 st.caption(f"Black diamond: {md(name)}. Blue circle: England median; orange square: {md(me['region_name'])} "
            f"median; green triangle: median of {md(type_group.lower())}. Medians are of the councils that "
-           "responded this round. \"No evidence\" means every answer for that standard was \"Don't know\" or "
-           "missing: it is left out of the overall score, not counted as 0.")
+           "responded this round. A \"Don't know\" or unanswered question counts as the worst answer; "
+           "the range in brackets in the table shows what known answers could give.")
 with display.on_demand("Table: score on each standard against the medians", key="scorecard_profile") as opened:
     if opened:
         display.show_table(scorecard.profile_table(profile, str(me["region_name"]), str(me["type"])))
@@ -172,7 +178,7 @@ if chosen:
     row = profile[profile["standard"] == chosen].iloc[0]
     shown = questions[questions["standard"] == chosen]
     st.markdown(f"**Standard {chosen}: {md(row['short_name'])}** — score {md(row['score_text'])}"
-                + (f" ({md(row['band_text'])})" if row["evidence"] else "")
+                + (f" ({md(row['band_text'])})" if row["asked"] else "")
                 + f". England median {md(row['england_median_text'])}.")
 else:
     shown = questions

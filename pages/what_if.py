@@ -233,8 +233,8 @@ with summary:
     evidenced = overall_p.get("standards_evidenced")
     n_standards = len(whatif.standards_list(con))
     c4.metric("Standards with evidence", f"{int(evidenced or 0)} of {n_standards}",
-              help="Standards with at least one answer other than 'Don't know'. "
-                   f"A council needs {needed} to be ranked in {year}.")
+              help="Standards with at least one answer other than 'Don't know'. A council needs answers "
+                   f"(a 'Don't know' counts) on {needed} to be ranked in {year}.")
     if projected is None:
         st.write("No answers yet: answer at least one question to see a projection.")
     elif overall_b:

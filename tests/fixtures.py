@@ -47,6 +47,7 @@ tint = "#F6D2BE"
 
 [overall]
 method = "weighted_mean_of_standards"
+unknown_answers = "worst_answer"
 min_standards_for_rank = 5
 
 [standard_weights]

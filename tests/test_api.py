@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 
 from lib.analysis import scorecard
 from lib.api import routes as api
+from lib.base.formatting import rank_range_text, score_with_range
 from lib.base.paths import DB_ENV_VAR
 from lib.base.rounding import shown as shown_score
 from lib.reference import schema
@@ -194,9 +195,11 @@ def test_the_api_numbers_are_the_pages_numbers(client, snap_con):
     overall, standards = rows[0], rows[1:]
     head = scorecard.headline(snap_con, COUNCIL, 2015)
     assert head is not None
-    assert str(overall["score"]) == head.score_text  # the number the scorecard shows
+    # The number the scorecard shows, with the range its unknown answers leave (when they leave one).
+    assert score_with_range(overall["score"], overall["score_low"], overall["score_high"]) == head.score_text
     assert overall["band_label"] == head.band_label
-    assert f"{overall['rank']} of {overall['n_ranked']}" == head.rank_text
+    assert (f"{overall['rank']} of {overall['n_ranked']}"
+            + rank_range_text(overall["rank_best"], overall["rank_worst"])) == head.rank_text
     assert f"{overall['region_rank']} of {overall['region_n_ranked']}" == head.region_rank_text
     view = snap_con.execute("SELECT standard, score, score_unrounded FROM standard_scores "
                             "WHERE round_year = 2015 AND authority_code = ? ORDER BY standard", [COUNCIL]).df()

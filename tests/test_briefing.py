@@ -107,7 +107,7 @@ def test_top_gaps_are_the_first_of_the_scorecards_gap_list(repo_con, councils):
         assert "first 3 of the scorecard\u2019s gap list" in _text(doc), "the rule for choosing them is stated"
         rest = len(gaps) - len(expected)
         if rest:
-            assert f"not in the top band or without evidence ({rest}):" in _text(doc)
+            assert f"not in the top band ({rest}):" in _text(doc)
 
 
 def test_each_top_gap_has_one_short_example_with_its_citation(repo_con, councils):

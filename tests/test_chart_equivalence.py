@@ -239,7 +239,7 @@ def _old_change_dots_marks(df: pd.DataFrame) -> tuple[list[dict], list[dict]]:
                           line=dict(color=chart_kit.PALETTE["grey"], width=2), layer="below")
     no_evidence = df["actual_score"].isna() & df["projected_score"].isna()
     for label in [lab for lab, gone in zip(labels, no_evidence, strict=True) if gone]:
-        fig.add_annotation(x=2, y=label, xref="x", yref="y", xanchor="left", text="No evidence",
+        fig.add_annotation(x=2, y=label, xref="x", yref="y", xanchor="left", text="Not asked this round",
                            showarrow=False, font=dict(size=12, color="#4D4D4D"))
     return ([s.to_plotly_json() for s in fig.layout.shapes],
             [a.to_plotly_json() for a in fig.layout.annotations])
@@ -248,7 +248,7 @@ def _old_change_dots_marks(df: pd.DataFrame) -> tuple[list[dict], list[dict]]:
 def test_score_change_dots_draw_the_same_lines_and_labels():
     from lib.charts import whatif as whatif_charts
 
-    # Rows: changed (a line), unchanged (no line), projected only, no evidence on either side
+    # Rows: changed (a line), unchanged (no line), projected only, not asked on either side
     # (a label), actual only, and a second change: 2 lines and 1 label.
     df = pd.DataFrame({
         "standard_label": ["1. One", "2. Two", "3. Three", "4. Four", "5. Five", "6. Six"],
@@ -260,6 +260,6 @@ def test_score_change_dots_draw_the_same_lines_and_labels():
                                           bands=[("high", "High", 75.0), ("low", "Low", 0.0)])
     old_shapes, old_notes = _old_change_dots_marks(df)
     lines = [s.to_plotly_json() for s in fig.layout.shapes if s.type == "line"]
-    labels = [a.to_plotly_json() for a in fig.layout.annotations if a.text == "No evidence"]
+    labels = [a.to_plotly_json() for a in fig.layout.annotations if a.text == "Not asked this round"]
     assert len(lines) == 2 and len(labels) == 1
     assert lines == old_shapes and labels == old_notes

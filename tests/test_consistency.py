@@ -19,7 +19,13 @@ import pytest
 
 from lib.analysis import gap_tables, gaps, national, regions, scorecard
 from lib.base import exports
-from lib.base.formatting import format_percent, format_score
+from lib.base.formatting import (
+    format_percent,
+    format_score,
+    rank_range_text,
+    score_range_text,
+    score_with_range,
+)
 from lib.cli import main as cli
 from lib.reports import briefing_html, scorecard_files
 from tests.apptest import open_page, table_with
@@ -91,12 +97,19 @@ def test_scorecard_heatmap_regions_peers_and_what_if_agree(repo_db_path, picks, 
         score, band = format_score(row["score"]), str(row["band_label"])
         england_rank = f"{int(row['rank'])} of {int(row['n_ranked'])}"
         region_rank = f"{int(row['region_rank'])} of {int(row['region_n_ranked'])}"
+        # The scorecard and the peers page show the range the council's unknown answers leave under
+        # the score and the rank; the number itself is the same everywhere.
+        score_range = score_range_text(row["score_low"], row["score_high"]).strip(" ()")
+        rank_range = rank_range_text(row["rank_best"], row["rank_worst"]).strip(" ()")
 
         card = open_page("pages/scorecard.py", opened=True, authority=code, round=str(YEAR))
         metrics = {m.label: m.value for m in card.metric}
+        deltas = {m.label: m.delta for m in card.metric}
         assert metrics["Overall score (out of 100)"] == score
+        assert deltas["Overall score (out of 100)"] == (f"Range {score_range}" if score_range else None)
         assert metrics["Band"] == band
         assert metrics["Rank in England"] == england_rank
+        assert deltas["Rank in England"] == (f"Range {rank_range}" if rank_range else None)
         assert metrics[f"Rank in {row['region_name']}"] == region_rank
         card_standards = table_with(card, "Standard", "Council score", "Band")
 
@@ -105,9 +118,10 @@ def test_scorecard_heatmap_regions_peers_and_what_if_agree(repo_db_path, picks, 
         assert heat_table.loc[row["display_name"], "Overall score"] == f"{score} ({band})"
         assert heat_table.loc[row["display_name"], "Rank"] == england_rank
         for s in card_standards.itertuples():
-            if s._2 in ("No evidence", "Not asked this round"):
+            if s._2 == "Not asked this round":
                 continue
-            assert heat_table.loc[row["display_name"], s.Standard] == f"{s._2} ({s.Band})"
+            shown_alone = s._2.split(" (")[0]  # "48 (48–61)" -> "48"
+            assert heat_table.loc[row["display_name"], s.Standard] == f"{shown_alone} ({s.Band})"
 
         reg = open_page("pages/regions.py", opened=True, round=str(YEAR))
         map_table = table_with(reg, "Council", "Score and band", "Rank").set_index("Council")
@@ -116,8 +130,10 @@ def test_scorecard_heatmap_regions_peers_and_what_if_agree(repo_db_path, picks, 
 
         peers = open_page("pages/peers.py", opened=True, authority=code, round=str(YEAR))
         pm = {m.label: m.value for m in peers.metric}
-        assert pm["Overall score"] == score
-        assert pm["Rank in England"] == england_rank
+        pd_ = {m.label: m.delta for m in peers.metric}
+        assert pm["Overall score"] == score and pm["Rank in England"] == england_rank
+        assert pd_["Overall score"] == deltas["Overall score (out of 100)"]
+        assert pd_["Rank in England"] == deltas["Rank in England"]
 
         whatif = open_page("pages/what_if.py", authority=code, round=str(YEAR))
         wm = {m.label: m.value for m in whatif.metric}
@@ -143,9 +159,11 @@ def test_briefing_exports_and_cli_agree_with_the_scorecard(repo_db_path, repo_co
         html = briefing_html.briefing_html(repo_con, code, YEAR, is_demo=True)
         facts = dict(re.findall(r'<div class="fact"><span class="label">([^<]*)</span>'
                                 r'<span class="value">([^<]*)</span>', html))
-        assert facts["Overall score (out of 100)"] == format_score(row["score"])
+        assert facts["Overall score (out of 100)"] == score_with_range(row["score"], row["score_low"],
+                                                                       row["score_high"])
         assert facts["Band"] == str(row["band_label"])
-        assert facts["Rank in England"] == f"{int(row['rank'])} of {int(row['n_ranked'])}"
+        assert facts["Rank in England"] == (f"{int(row['rank'])} of {int(row['n_ranked'])}"
+                                            + rank_range_text(row["rank_best"], row["rank_worst"]))
         assert facts[f"Rank in {row['region_name']}"] == f"{int(row['region_rank'])} of {int(row['region_n_ranked'])}"
         brief_rows = re.findall(r'<tr><th scope="row">([^<]*)</th><td class="num">([^<]*)</td><td>([^<]*)</td>', html)
         assert [(s, b) for _, s, b in brief_rows] == list(zip(profile["score_text"], profile["band_text"], strict=True))
@@ -155,18 +173,21 @@ def test_briefing_exports_and_cli_agree_with_the_scorecard(repo_db_path, repo_co
         mine = cli_scores[(cli_scores["authority_code"] == code)
                           & (cli_scores["level"] == "standard")].set_index("standard")
         for p in profile.itertuples():
-            if not p.evidence:
+            if not p.asked:
                 assert pd.isna(sheet.loc[p.standard, "score"])
-                assert not mine.loc[p.standard, "evidence"] and pd.isna(mine.loc[p.standard, "band_label"])
+                assert pd.isna(mine.loc[p.standard, "score"]) and pd.isna(mine.loc[p.standard, "band_label"])
                 continue
-            assert str(sheet.loc[p.standard, "score"]) == p.score_text
+            # The files carry the score and its range in columns; the page writes "48 (48–61)".
+            assert score_with_range(sheet.loc[p.standard, "score"], sheet.loc[p.standard, "score_low"],
+                                    sheet.loc[p.standard, "score_high"]) == p.score_text
             assert sheet.loc[p.standard, "band_label"] == p.band_text
-            assert str(int(mine.loc[p.standard, "score"])) == p.score_text
+            assert score_with_range(mine.loc[p.standard, "score"], mine.loc[p.standard, "score_low"],
+                                    mine.loc[p.standard, "score_high"]) == p.score_text
             assert mine.loc[p.standard, "band_label"] == p.band_text
             assert sheet.loc[p.standard, "score_unrounded"] == pytest.approx(mine.loc[p.standard, "score_unrounded"])
             # The difference from England is the difference of the two numbers shown.
             if p.england_median_text != "–":
-                diff = int(p.score_text) - int(p.england_median_text)
+                diff = int(sheet.loc[p.standard, "score"]) - int(p.england_median_text)
                 assert sheet.loc[p.standard, "difference_from_england"] == diff
         xlsx = pd.read_excel(io.BytesIO(exports.to_xlsx_bytes(
             {k: exports.label_demo(v, True) for k, v in frames.items()})), sheet_name="standards")
@@ -183,16 +204,17 @@ def test_national_share_meeting_agrees_on_home_gap_finder_and_regions(repo_con):
     for n, m in medians.iterrows():
         if pd.isna(m["share_meeting"]):
             continue
-        # Home's band chart counts councils per band; its share meeting is of those with evidence.
-        assert meets.loc[n, "councils"] / m["evidenced"] == pytest.approx(m["share_meeting"])
+        # Home's band chart counts councils per band; its share meeting is of those scored (every
+        # respondent, on a standard the round asked about).
+        assert meets.loc[n, "councils"] / m["scored"] == pytest.approx(m["share_meeting"])
         # Regions: the councils meeting it, summed over the regions, are England's.
         part = matrix[matrix["standard"] == n]
         assert int(part["meeting"].sum()) == int(meets.loc[n, "councils"])
-        assert int(part["evidenced"].sum()) == int(m["evidenced"])
+        assert int(part["scored"].sum()) == int(m["scored"])
     # The Gap finder's heat map frame holds the same bands.
     frame = gaps.heatmap_frame(repo_con, YEAR)
     for n, m in medians.iterrows():
-        rows = frame[(frame["standard"] == n) & frame["evidence"]]
+        rows = frame[(frame["standard"] == n) & frame["asked"]]
         if len(rows):
             assert (rows["band"] == top).mean() == pytest.approx(m["share_meeting"])
             assert format_percent((rows["band"] == top).mean()) == format_percent(m["share_meeting"])

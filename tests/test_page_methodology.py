@@ -86,7 +86,7 @@ def test_methodology_shows_the_rules_in_the_database(repo_db_path, repo_con):
     assert list(quality["Missing answers"]) == list(expected["missing"])
 
     # Limitations and sources.
-    for phrase in ("Don't know", "No evidence", "not asked in the 2015", "availability, not quality",
+    for phrase in ("Don't know", "count as the worst answer", "75 (75–100)", "not asked in the 2015", "availability, not quality",
                    escape_markdown("2020 (Buckinghamshire)"), "Minimum standards of support", "fourth annual"):
         assert phrase in text, phrase
     assert not any("nan" in str(v).lower().split() for f in at.dataframe for v in f.value.to_numpy().ravel())

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.analysis import peers
+from lib.base.formatting import rank_range_text
 from tests.apptest import open_page
 
 pytestmark = pytest.mark.usefixtures("app_db")
@@ -53,10 +54,13 @@ def test_region_peers(repo_db_path, repo_con, latest_year):
     assert table.iloc[1]["Council"] == f"{responding} responding peers"
     assert not table.isna().any().any()
     # The rank shown for the council is the view's.
-    rank, n = repo_con.execute("SELECT rank, n_ranked FROM overall_scores WHERE round_year = ? AND authority_code = ?",
-                               [latest_year, COUNCIL]).fetchone()
-    assert table.iloc[0]["Rank in England"] == f"{rank} of {n}"
-    assert {m.label: m.value for m in at.metric}["Rank in England"] == f"{rank} of {n}"
+    rank, n, best, worst = repo_con.execute(
+        "SELECT rank, n_ranked, rank_best, rank_worst FROM overall_scores WHERE round_year = ? AND authority_code = ?",
+        [latest_year, COUNCIL]).fetchone()
+    assert table.iloc[0]["Rank in England"] == f"{rank} of {n}" + rank_range_text(best, worst)
+    metric = next(m for m in at.metric if m.label == "Rank in England")
+    assert metric.value == f"{rank} of {n}"
+    assert metric.delta == (f"Range {rank_range_text(best, worst).strip(' ()')}" if best != worst else None)
 
 
 def test_type_peers(repo_db_path, repo_con, latest_year):

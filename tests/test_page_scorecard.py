@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.analysis import scorecard
-from lib.base.formatting import escape_markdown, format_score
+from lib.base.formatting import escape_markdown, format_score, ordinal
 from tests.apptest import open_page
 
 pytestmark = pytest.mark.usefixtures("app_db")
@@ -36,8 +36,9 @@ def test_no_council_explains_the_page(repo_db_path):
 
 def test_ranked_council_shows_the_views_rank(repo_db_path, repo_con):
     code = _ranked(repo_con, 2015)
-    name, score, rank, n, rrank, rn, region = repo_con.execute(
-        "SELECT display_name, score, rank, n_ranked, region_rank, region_n_ranked, region_name "
+    name, score, rank, n, rrank, rn, region, low, high, best, worst = repo_con.execute(
+        "SELECT display_name, score, rank, n_ranked, region_rank, region_n_ranked, region_name, "
+        "score_low, score_high, rank_best, rank_worst "
         "FROM overall_scores WHERE round_year = 2015 AND authority_code = ?", [code]).fetchone()
     at = open_page(PAGE, authority=code, round="2015")
     assert at.selectbox(key="scorecard_council").value == code
@@ -46,6 +47,11 @@ def test_ranked_council_shows_the_views_rank(repo_db_path, repo_con):
     assert metrics["Rank in England"] == f"{rank} of {n}"
     assert metrics[f"Rank in {region}"] == f"{rrank} of {rn}"
     assert metrics["Overall score (out of 100)"] == format_score(score)
+    # Under the score and the rank, the range the council's "Don't know" and unanswered questions
+    # leave, e.g. "Range 39th–47th", when they leave one (a grey note, not a change).
+    deltas = {m.label: m.delta for m in at.metric}
+    assert deltas["Overall score (out of 100)"] == (None if low == high else f"Range {int(low)}–{int(high)}")
+    assert deltas["Rank in England"] == (None if best == worst else f"Range {ordinal(best)}–{ordinal(worst)}")
     # One expander per gap, weakest first, with the standard named.
     gaps = scorecard.gaps(repo_con, code, 2015)
     gap_labels = [e.label for e in at.expander if e.label.startswith("Standard ")]
@@ -124,7 +130,7 @@ def test_non_respondent_is_offered_the_nearest_round(repo_db_path, repo_con):
     assert not at.exception
     assert at.session_state["round_select"] == nearest
     assert at.query_params["round"] in ([str(nearest)], str(nearest))
-    rank = scorecard.headline(repo_con, code, nearest).rank_text
+    rank = scorecard.headline(repo_con, code, nearest).rank_alone
     assert _metrics(at)["Rank in England"] == rank
 
 
@@ -142,7 +148,7 @@ def test_current_council_code_is_mapped_to_the_2015_set(repo_db_path, repo_con):
     if head is None:
         assert any("did not respond" in w.value for w in at.warning)
     else:
-        assert _metrics(at)["Rank in England"] == head.rank_text
+        assert _metrics(at)["Rank in England"] == head.rank_alone
 
 
 def test_trend_section_explains_the_changing_questionnaire(repo_db_path, repo_con):
@@ -175,6 +181,6 @@ def test_a_link_to_another_round_is_followed_within_the_session(repo_db_path, re
     at.run()
     assert not at.exception
     assert at.session_state["round_select"] == 2014
-    assert _metrics(at)["Rank in England"] == scorecard.headline(repo_con, code, 2014).rank_text
+    assert _metrics(at)["Rank in England"] == scorecard.headline(repo_con, code, 2014).rank_alone
     at.run()  # and it stays there (the picker now writes 2014 itself)
     assert at.session_state["round_select"] == 2014

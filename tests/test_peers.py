@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from lib.analysis import peers, regions, scorecard
+from lib.base.formatting import rank_range_text, score_with_range
 from lib.charts import peers as charts
 from lib.reports import opendata_files
 
@@ -134,10 +135,12 @@ def test_side_by_side_puts_the_council_first_then_the_median(repo_con, latest_ye
     assert table["Row"].tolist() == [peers.ROW_COUNCIL, peers.ROW_MEDIAN] + [peers.ROW_PEER] * 4
     assert table.iloc[0]["code"] == code
     assert table["code"].iloc[2:].tolist() == group["authority_code"].tolist()
-    overall = repo_con.execute("SELECT score, rank, n_ranked FROM overall_scores WHERE round_year = ? "
-                               "AND authority_code = ?", [latest_year, code]).fetchone()
-    assert table.iloc[0]["Overall score"].startswith(f"{overall[0]:.0f} · ")
-    assert table.iloc[0]["Rank in England"] == f"{overall[1]} of {overall[2]}"
+    score, rank, n, low, high, best, worst = repo_con.execute(
+        "SELECT score, rank, n_ranked, score_low, score_high, rank_best, rank_worst FROM overall_scores "
+        "WHERE round_year = ? AND authority_code = ?", [latest_year, code]).fetchone()
+    # With the range the council's "Don't know" and unanswered questions leave, where they leave one.
+    assert table.iloc[0]["Overall score"].startswith(f"{score_with_range(score, low, high)} · ")
+    assert table.iloc[0]["Rank in England"] == f"{rank} of {n}" + rank_range_text(best, worst)
 
 
 def test_side_by_side_download_is_the_apis_scores_of_the_councils_shown(repo_con, latest_year):
@@ -156,8 +159,10 @@ def test_side_by_side_download_is_the_apis_scores_of_the_councils_shown(repo_con
     assert set(overall.index) == set(compared)
     shown = table.set_index("code")
     for c, row in overall.iterrows():
-        assert shown.loc[c, "Overall score"] == f"{int(row['score'])} · {row['band_label']}"
-        assert shown.loc[c, "Rank in England"] == f"{int(row['rank'])} of {int(row['n_ranked'])}"
+        assert shown.loc[c, "Overall score"] == \
+            f"{score_with_range(row['score'], row['score_low'], row['score_high'])} · {row['band_label']}"
+        assert shown.loc[c, "Rank in England"] == \
+            f"{int(row['rank'])} of {int(row['n_ranked'])}" + rank_range_text(row["rank_best"], row["rank_worst"])
 
 
 def test_side_by_side_leaves_out_a_council_that_did_not_respond(repo_con, latest_year):

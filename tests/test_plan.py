@@ -2,16 +2,18 @@
 
 The fixture (see tests/fixtures.py): standard 1 has q1a (weight 1) and q1b (weight 3), every
 other standard one question; standard 3 weighs 2 in the overall score, the others 1. Credits:
-available 1, in development 0.5, not available 0, don't know 0 (and no evidence on its own).
-Alpha and Beta responded in 2015, Gamma did not. Each is the other's only similar council
-(they share known answers on 7 of the 10 scored questions, and are in the same region and type).
+available 1, in development 0.5, not available 0; "don't know" and an unanswered question count
+as the worst answer, 0. Alpha and Beta responded in 2015, Gamma did not. Each is the other's only
+similar council (they share known answers on 7 of the 10 scored questions, and are in the same
+region and type). Every overall score below divides by 10 (nine standards, standard 3 twice).
 
 Alpha: q1a available, q1b in development, q2 don't know, q3 not available, q4-q9 available.
-  S1 = 100 x (1x1 + 3x0.5) / 4 = 62.5, S2 no evidence, S3 = 0, S4-S9 = 100.
-  Overall = (62.5 + 2x0 + 6x100) / (1 + 2 + 6) = 662.5 / 9 = 73.6, shown 74: Partly meets.
+  S1 = 100 x (1x1 + 3x0.5) / 4 = 62.5, S2 = 0, S3 = 0, S4-S9 = 100.
+  Overall = (62.5 + 0 + 2x0 + 6x100) / 10 = 66.25, shown 66: Partly meets.
 Beta: q1a don't know, q1b available, q2 available, q3 not answered, q4-q9 in development.
-  S1 = 100 x (1x0 + 3x1) / 4 = 75 (Meets), S2 = 100, S3 no evidence, S4-S9 = 50.
-  Overall = (75 + 100 + 6x50) / 8 = 475 / 8 = 59.4, shown 59: Partly meets.
+  S1 = 100 x (1x0 + 3x1) / 4 = 75 (Meets), S2 = 100, S3 = 0, S4-S9 = 50.
+  Overall = (75 + 100 + 2x0 + 6x50) / 10 = 47.5, shown 48: Partly meets.
+Reaching Meets (75) overall takes a total of 745 or more (74.5 is shown as 75).
 """
 
 from __future__ import annotations
@@ -62,25 +64,23 @@ def test_alpha_overall_one_change_plans_cheapest_first(con, planner):
     result = planner.plan(ALPHA, None)
     assert result.status == plan.PLANNED
     # Target: the band above Partly meets, i.e. Meets (75 in the fixture's scoring.toml).
-    assert (result.target.band, result.target.min_score, result.target.current_score) == ("meets", 75.0, 74.0)
+    assert (result.target.band, result.target.min_score, result.target.current_score) == ("meets", 75.0, 66.0)
     assert result.peer_names == ["Beta"]
-    # Single changes that reach 75:
-    #   q1b -> available: S1 = 100, overall = (100 + 0 + 600) / 9 = 77.8 -> 78. Beta has it: cost 0.
-    #   q2  -> available: S2 = 100 gains evidence, overall = (62.5 + 100 + 0 + 600) / 10 = 76.25 -> 76.
-    #                     Beta has it: cost 0.
-    #   q3  -> available: S3 = 100, overall = (62.5 + 2x100 + 600) / 9 = 95.8 -> 96. Beta did not
-    #                     answer q3: cost 1. (q3 -> in development, 84.7 -> 85, costs the same, 1:
-    #                     at equal cost the answer with more credit, the support fully in place, goes first.)
-    #   q2 -> in development only makes (62.5 + 50 + 600) / 10 = 71.25: not a plan.
-    assert [_ids(p) for p in result.plans] == [[("q1b", "available")], [("q2", "available")],
-                                              [("q3", "available")]]
-    assert [p.score for p in result.plans] == [78.0, 76.0, 96.0]
-    assert [p.cost for p in result.plans] == [0.0, 0.0, 1.0]  # cheapest first, not highest score first
-    assert [(c.peers_with, c.peers_total) for p in result.plans for c in p.changes] == [(1, 1), (1, 1), (0, 1)]
+    # Single changes from 662.5:
+    #   q2  -> available: S2 = 100, 762.5 -> 76.25 -> 76. Beta has it: cost 0.
+    #   q3  -> available: S3 = 100 (x2), 862.5 -> 86.25 -> 86. Beta did not answer q3: cost 1.
+    #   q3  -> in development: S3 = 50 (x2), 762.5 -> 76. Also cost 1: at equal cost the answer
+    #                     with more credit, the support fully in place, goes first.
+    #   q1b -> available only makes S1 = 100, 700 -> 70; q2 -> in development 712.5 -> 71: not plans.
+    assert [_ids(p) for p in result.plans] == [[("q2", "available")], [("q3", "available")],
+                                              [("q3", "in_development")]]
+    assert [p.score for p in result.plans] == [76.0, 86.0, 76.0]
+    assert [p.cost for p in result.plans] == [0.0, 1.0, 1.0]  # cheapest first, not highest score first
+    assert [(c.peers_with, c.peers_total) for p in result.plans for c in p.changes] == [(1, 1), (0, 1), (0, 1)]
     assert result.fewest_proven and not result.bounded
     first = result.plans[0].changes[0]
-    assert (first.current_label, first.proposed_label, first.standard) == ("In development", "Available", 1)
-    assert first.good_practice_params(YEAR) == {"standard": "1", "round": "2015"}
+    assert (first.current_label, first.proposed_label, first.standard) == ("Don't know", "Available", 2)
+    assert first.good_practice_params(YEAR) == {"standard": "2", "round": "2015"}
 
 
 def test_every_plan_is_what_the_sql_scoring_gives(con, planner):
@@ -100,18 +100,19 @@ def test_every_plan_is_what_the_sql_scoring_gives(con, planner):
 def test_beta_overall_needs_three_changes_and_no_two_reach(con, planner):
     result = planner.plan(BETA, None)
     assert result.status == plan.PLANNED and result.fewest_proven
-    # Best two changes: q3 -> available with q4 -> available:
-    #   (75 + 100 + 2x100 + 100 + 5x50) / 10 = 72.5 -> 73, short of 75. Three changes at cost 0
-    #   (Alpha gives q1a and q4-q9 as available; q3 not available, so q3 costs 1):
-    #   q1a, q4, q5 -> available: S1 = 100, (100 + 100 + 2x100 + 4x50) / 8 = 600 / 8 = 75.0 -> 75.
-    #   Ties (all cost 0, three full credits) are ordered by question id.
+    # From 475: q1a -> available adds 25 (S1 75 -> 100), q3 -> available 200 (S3 0 -> 100, x2),
+    # q3 -> in development 100, each of q4-q9 -> available 50. Best two changes: q3 and q4,
+    # 725 -> 72.5 -> 73, short of 75. Without q3 (the only change that costs 1: Alpha's q3 is not
+    # available) three changes add at most 125. So three changes at cost 1, with q3 available:
+    #   q1a, q3, q4 -> 750 -> 75.0 -> 75 (and q3 with two of q4-q9, 775 -> 78, costs the same).
+    #   Ties (cost 1, three full credits) are ordered by question id.
     assert [_ids(p) for p in result.plans] == [
-        [("q1a", "available"), ("q4", "available"), ("q5", "available")],
-        [("q1a", "available"), ("q4", "available"), ("q6", "available")],
-        [("q1a", "available"), ("q4", "available"), ("q7", "available")],
+        [("q1a", "available"), ("q3", "available"), ("q4", "available")],
+        [("q1a", "available"), ("q3", "available"), ("q5", "available")],
+        [("q1a", "available"), ("q3", "available"), ("q6", "available")],
     ]
     assert [p.score for p in result.plans] == [75.0, 75.0, 75.0]
-    assert [p.cost for p in result.plans] == [0.0, 0.0, 0.0]
+    assert [p.cost for p in result.plans] == [1.0, 1.0, 1.0]
     assert result.plans[0].score_unrounded == pytest.approx(75.0)
 
     # Independently: no pair of upgrades reaches 75 through the Projector.
@@ -145,8 +146,9 @@ def test_target_already_met(planner):
 
 
 def test_standard_without_evidence_targets_the_band_above_the_lowest(con, planner):
-    result = planner.plan(ALPHA, 2)  # q2 don't know: no evidence on standard 2
-    assert result.target.current_band is None and result.target.band == "partly_meets"
+    result = planner.plan(ALPHA, 2)  # q2 don't know: standard 2 scores 0, in the lowest band
+    assert result.target.current_band == "does_not_meet" and result.target.band == "partly_meets"
+    assert result.target.current_score == 0.0
     # q2 -> available gives S2 = 100 and q2 -> in development S2 = 50, both >= 40: one change.
     # Beta answers available, so 1 of 1 similar councils has at least either (cost 0 both); at
     # equal cost the answer with more credit comes first.
@@ -155,21 +157,25 @@ def test_standard_without_evidence_targets_the_band_above_the_lowest(con, planne
 
 
 def test_unreachable_when_the_best_answers_cannot_reach(con):
-    # Make "available" worth only 0.3 (a rule is data): then no standard can score above 50.
-    con.execute("UPDATE answer_options SET score = 0.3 WHERE answer_set = 'availability' AND value = 'available'")
+    # Make "available" and "in development" worth only 0.3 (a rule is data): then no standard can
+    # score above 30. Beta: S1 = (0 + 3 x 0.3) / 4 = 22.5, S2 = 30, S3 = 0, S4-S9 = 30 ->
+    # (22.5 + 30 + 0 + 180) / 10 = 23.25 -> 23, Does not meet; its target, Partly meets (40),
+    # is out of reach.
+    con.execute("UPDATE answer_options SET score = 0.3 WHERE answer_set = 'availability' "
+                "AND value IN ('available', 'in_development')")
     p = plan_search.Planner(con, YEAR)
     try:
         result = p.plan(BETA, None)
     finally:
         p.close()
-    assert result.status == plan.UNREACHABLE
+    assert result.status == plan.UNREACHABLE and result.target.band == "partly_meets"
     assert "even the best answer to every question of the questionnaire would not reach it" in result.message
-    # Checked by the Projector: every question at its best answer (in development, 0.5) scores 50.
-    best = {f"q{n}": whatif.Answer("in_development") for n in range(2, 10)}
-    best |= {"q1a": whatif.Answer("in_development"), "q1b": whatif.Answer("in_development")}
+    # Checked by the Projector: every question at a best answer (0.3) scores 30.
+    best = {f"q{n}": whatif.Answer("available") for n in range(2, 10)}
+    best |= {"q1a": whatif.Answer("in_development"), "q1b": whatif.Answer("available")}
     projector = whatif.Projector(con, YEAR)
     try:
-        assert projector.project(BETA, best).overall["score"] == 50.0
+        assert projector.project(BETA, best).overall["score"] == 30.0
     finally:
         projector.close()
 
@@ -201,13 +207,13 @@ def test_a_small_budget_bounds_the_search_and_says_so(planner):
     # best) + 8 single changes = 9. Two changes: C(8, 2) = 28 is over half of the 31 left, so only
     # the 6 questions whose single change scores most are paired (15 sheets): bounded, and "no
     # smaller plan" is no longer proven. Three changes: 16 sheets left, so the top 4 questions
-    # by single-change score: q3 (67.5), q4, q5, q6 (65.6 each; q1a's 62.5 is left out).
-    # Cheapest reaching set among those: q4, q5, q6 -> available, (75 + 100 + 3x100 + 3x50) / 8 =
-    # 78.1 -> 78, cost 0 (the unbounded search finds q1a, q4, q5 instead: also cost 0, fewer points
-    # but first by question id).
+    # by single-change score: q3 (67.5), q4, q5, q6 (52.5 each; q1a's 50 is left out).
+    # Cheapest reaching set among those: q3, q4, q5 -> available, 775 -> 77.5 -> 78, cost 1
+    # (q4, q5, q6 without q3 make only 625; the unbounded search finds q1a, q3, q4 instead: also
+    # cost 1, fewer points but first by question id).
     result = planner.plan(BETA, None, budget=40)
     assert result.bounded and not result.fewest_proven
-    assert _ids(result.plans[0]) == [("q4", "available"), ("q5", "available"), ("q6", "available")]
+    assert _ids(result.plans[0]) == [("q3", "available"), ("q4", "available"), ("q5", "available")]
     assert result.plans[0].score == 78.0
     assert all(p.score >= 75.0 for p in result.plans)  # whatever it found still reaches the target
 
@@ -220,17 +226,17 @@ def test_target_helpers(con):
     assert plan.parse_target("3") == 3 and plan.parse_target("overall") is None
     assert plan.parse_target("٣") is None and plan.parse_target("9" * 50) is None
     assert list(plan.target_options(con, YEAR)) == ["overall", *[str(n) for n in range(1, 10)]]
-    # Labels say where the council is and the band above it (Beta: S1 = 75 Meets, S3 no evidence).
+    # Labels say where the council is and the band above it (Beta: S1 = 75 Meets, S3 unanswered: 0).
     choices = plan.target_choices(con, BETA, YEAR)
     assert choices["1"] == "Standard 1: Standard 1 (already Meets)"
-    assert choices["3"] == "Standard 3: Standard 3 (No evidence → Partly meets)"
+    assert choices["3"] == "Standard 3: Standard 3 (Does not meet → Partly meets)"
     assert choices["overall"] == "Overall score (Partly meets → Meets)"
 
 
 def test_past_the_budget_the_search_goes_greedy_and_still_reaches(planner):
     # Budget 1: after the everything-at-best sheet and the 8 single changes nothing is left, so
     # each k tries only the k questions whose single change scores most: q3 (67.5), then q4, q5
-    # (65.6). k = 2: q3 + q4 -> (75 + 100 + 2x100 + 100 + 5x50) / 10 = 72.5, short. k = 3: q3, q4,
+    # (52.5). k = 2: q3 + q4 -> (75 + 100 + 2x100 + 100 + 5x50) / 10 = 72.5, short. k = 3: q3, q4,
     # q5 -> (75 + 100 + 200 + 2x100 + 4x50) / 10 = 77.5 -> 78, with q3 available (q3 in
     # development: 67.5, misses).
     result = planner.plan(BETA, None, budget=1)
@@ -240,24 +246,26 @@ def test_past_the_budget_the_search_goes_greedy_and_still_reaches(planner):
 
 
 def test_single_changes_are_matched_to_their_own_scores(con):
-    # Alpha with q1a not available: S1 = 100 x (0 + 3x0.5) / 4 = 37.5, overall (37.5 + 600) / 9 =
-    # 70.8 -> 71, Partly meets; target Meets (75). Single changes, best answer first by score:
-    #   q3 -> available  (37.5 + 2x100 + 600) / 9 = 93.1 -> 93   reaches (Beta: no answer, cost 1)
-    #   q1b -> available (75 + 600) / 9 = 75.0 -> 75              reaches (Beta: available, cost 0)
-    #   q2 -> available  (37.5 + 100 + 600) / 10 = 73.75 -> 74    misses
-    #   q1a -> available (62.5 + 600) / 9 = 73.6 -> 74            misses
-    # and q3 -> in development (37.5 + 2x50 + 600) / 9 = 81.9 -> 82 reaches (cost 1).
+    # Alpha with q1a not available and q2 available: S1 = 100 x (0 + 3x0.5) / 4 = 37.5, S2 = 100,
+    # S3 = 0, overall (37.5 + 100 + 0 + 600) / 10 = 73.75 -> 74, Partly meets; target Meets (75).
+    # Single changes, cheapest first:
+    #   q1b -> available (75 + 100 + 600) / 10 = 77.5 -> 78          reaches (Beta: available, cost 0)
+    #   q1a -> available (62.5 + 100 + 600) / 10 = 76.25 -> 76       reaches (Beta: don't know, cost 1)
+    #   q3 -> available  (37.5 + 100 + 2x100 + 600) / 10 = 93.75 -> 94 reaches (Beta: no answer, cost 1)
+    # (q3 -> in development, 83.75 -> 84, also reaches at cost 1: the fourth, past the three shown.)
     con.execute("UPDATE responses SET answer = 'not_available', providers = [] "
                 "WHERE authority_code = ? AND question_id = 'q1a'", [ALPHA])
+    con.execute("UPDATE responses SET answer = 'available', providers = ['la'] "
+                "WHERE authority_code = ? AND question_id = 'q2'", [ALPHA])
     p = plan_search.Planner(con, YEAR)
     try:
         result = p.plan(ALPHA, None)
     finally:
         p.close()
-    assert result.target.current_score == 71.0
-    assert [_ids(x) for x in result.plans] == [[("q1b", "available")], [("q3", "available")],
-                                              [("q3", "in_development")]]
-    assert [x.score for x in result.plans] == [75.0, 93.0, 82.0]
+    assert result.target.current_score == 74.0
+    assert [_ids(x) for x in result.plans] == [[("q1b", "available")], [("q1a", "available")],
+                                              [("q3", "available")]]
+    assert [x.score for x in result.plans] == [78.0, 76.0, 94.0]
     assert [x.cost for x in result.plans] == [0.0, 1.0, 1.0]
 
 

@@ -12,6 +12,7 @@ import math
 import pandas as pd
 
 from lib.analysis import regions
+from lib.base.formatting import rank_range_text, score_with_range
 from lib.base.rounding import shown_int
 from lib.charts import regions as charts
 from lib.reports import opendata_dictionary, opendata_files
@@ -147,14 +148,14 @@ def test_map_cells_for_one_standard_use_its_scores(repo_con, latest_year):
 def test_matrix_matches_standard_summary_by_region(repo_con, latest_year):
     matrix = regions.region_standard_matrix(repo_con, latest_year)
     summary = repo_con.execute(
-        "SELECT scope_code AS region_code, standard, median_score, share_meeting, evidenced "
+        "SELECT scope_code AS region_code, standard, median_score, share_meeting, scored "
         "FROM standard_summary WHERE round_year = ? AND scope = 'region'", [latest_year]).df()
     merged = matrix.merge(summary, on=["region_code", "standard"], suffixes=("", "_view"))
     assert len(merged) == len(matrix) == len(summary)
     for r in merged.itertuples():
         assert _close(r.median_score, r.median_score_view)
         assert _close(r.share_meeting, r.share_meeting_view)
-        assert r.evidenced == r.evidenced_view
+        assert r.scored == r.scored_view
 
 
 def test_matrix_in_an_early_round_has_only_the_standards_asked(repo_con):
@@ -184,15 +185,16 @@ def test_council_grid_names_the_standards_not_met(repo_con, latest_year):
         record = dict(zip(grid.columns, row, strict=True))
         code = record["code"]
         scores = repo_con.execute(
-            "SELECT s.standard, s.score, s.band, b.label FROM standard_scores s LEFT JOIN bands b ON b.key = s.band "
+            "SELECT s.standard, s.score, s.band, b.label, s.score_low, s.score_high FROM standard_scores s "
+            "LEFT JOIN bands b ON b.key = s.band "
             "WHERE s.round_year = ? AND s.authority_code = ? ORDER BY s.standard", [latest_year, code]).df()
         not_met = [str(int(s)) for s, b in zip(scores["standard"], scores["band"], strict=True) if b == low_key]
         assert record["Standards not met"] == (", ".join(not_met) if not_met else
-                                             f"None: no standard with evidence is in the '{low_label}' band")
+                                             f"None: no standard is in the '{low_label}' band")
         first = scores.iloc[0]
         col = next(c for c in grid.columns if c.startswith(f"{int(first['standard'])}. "))
         if pd.notna(first["score"]):
-            assert record[col] == f"{first['score']:.0f} · {first['label']}"
+            assert record[col] == f"{score_with_range(first['score'], first['score_low'], first['score_high'])} · {first['label']}"
         checked += 1
     assert checked == len(respondents) > 0
     absent = repo_con.execute(
@@ -215,21 +217,23 @@ def test_council_grid_download_is_the_apis_scores_and_agrees_with_the_grid(repo_
     shown = grid.set_index("code")
     assert set(overall.index) == set(shown.index)
     for code, row in overall.iterrows():
-        # A grid cell reads '93 · Meets': the download's whole number and band in words.
-        assert shown.loc[code, "Overall score"] == f"{int(row['score'])} · {row['band_label']}"
-        assert shown.loc[code, "Rank in England"] == f"{int(row['rank'])} of {int(row['n_ranked'])}"
+        # A grid cell reads '93 · Meets', or '48 (48–61) · Partly meets' where unknown answers leave a
+        # range: the download's whole numbers and band in words.
+        assert shown.loc[code, "Overall score"] == \
+            f"{score_with_range(row['score'], row['score_low'], row['score_high'])} · {row['band_label']}"
+        assert shown.loc[code, "Rank in England"] == \
+            f"{int(row['rank'])} of {int(row['n_ranked'])}" + rank_range_text(row["rank_best"], row["rank_worst"])
         assert shown.loc[code, "Rank in region"] == f"{int(row['region_rank'])} of {int(row['region_n_ranked'])}"
-    for s in download[(download["level"] == "standard") & download["evidence"]].itertuples():
+    standards = download[download["level"] == "standard"]
+    assert len(standards) and standards["score"].notna().all()  # every standard of the round is scored
+    for s in standards.itertuples():
         name = next(c for c in grid.columns if c.startswith(f"{int(s.standard)}. "))
-        assert shown.loc[s.authority_code, name] == f"{int(s.score)} · {s.band_label}"
-    for s in download[(download["level"] == "standard") & ~download["evidence"]].itertuples():
-        name = next(c for c in grid.columns if c.startswith(f"{int(s.standard)}. "))
-        assert pd.isna(s.score) and shown.loc[s.authority_code, name] == "No evidence"
+        assert shown.loc[s.authority_code, name] == f"{score_with_range(s.score, s.score_low, s.score_high)} · {s.band_label}"
 
 
 def test_none_not_met_reads_as_words():
-    assert regions.none_not_met("Does not meet") == "None: no standard with evidence is in the 'Does not meet' band"
-    assert regions.none_not_met(None) == "None: no standard with evidence is in the lowest band"
+    assert regions.none_not_met("Does not meet") == "None: no standard is in the 'Does not meet' band"
+    assert regions.none_not_met(None) == "None: no standard is in the lowest band"
 
 
 def test_parsers():

@@ -16,7 +16,7 @@ import pytest
 
 from lib.analysis import scorecard, scorecard_trend
 from lib.base import exports
-from lib.base.formatting import format_score
+from lib.base.formatting import format_score, ordinal, rank_range_text, score_with_range
 from lib.reports import briefing_html, scorecard_files
 from tests.fixtures import fixture_database
 
@@ -44,13 +44,17 @@ def _same(a, b) -> bool:
 def test_headline_matches_overall_scores(repo_con):
     code = _ranked(repo_con, YEAR)
     head = scorecard.headline(repo_con, code, YEAR)
-    score, rank, n, rrank, rn, evidenced = repo_con.execute(
-        "SELECT score, rank, n_ranked, region_rank, region_n_ranked, standards_evidenced "
+    score, rank, n, rrank, rn, evidenced, low, high, best, worst = repo_con.execute(
+        "SELECT score, rank, n_ranked, region_rank, region_n_ranked, standards_evidenced, "
+        "score_low, score_high, rank_best, rank_worst "
         "FROM overall_scores WHERE round_year = ? AND authority_code = ?", [YEAR, code]).fetchone()
     assert head is not None and head.ranked
-    assert head.rank_text == f"{rank} of {n}"
+    # The rank and the score with the range the council's unknown answers leave, when they leave one.
+    assert head.rank_text == f"{rank} of {n}" + ("" if best == worst else f" ({ordinal(best)}–{ordinal(worst)})")
+    assert worst == rank and best <= rank
     assert head.region_rank_text == f"{rrank} of {rn}"
-    assert head.score_text == format_score(score)
+    assert head.score_text == format_score(score) + ("" if low == high else f" ({int(low)}–{int(high)})")
+    assert low == score <= high
     assert head.evidenced == evidenced
     assert head.not_ranked_reason(YEAR) == ""
 
@@ -81,13 +85,15 @@ def test_standard_profile_matches_the_views(repo_con):
     n_standards = repo_con.execute("SELECT count(*) FROM standards").fetchone()[0]
     assert len(profile) == n_standards
     view = repo_con.execute(
-        "SELECT standard, score, band, evidence FROM standard_scores WHERE round_year = ? AND authority_code = ? "
-        "ORDER BY standard", [YEAR, code]).df()
+        "SELECT standard, score, band, evidence, asked, score_low, score_high FROM standard_scores "
+        "WHERE round_year = ? AND authority_code = ? ORDER BY standard", [YEAR, code]).df()
     assert list(profile["standard"]) == list(view["standard"])
     for mine, theirs in zip(profile.itertuples(), view.itertuples(), strict=True):
         assert _same(mine.score, theirs.score)
         assert bool(mine.evidence) == bool(theirs.evidence)
-        assert mine.score_text == (format_score(theirs.score) if theirs.evidence else scorecard.NO_EVIDENCE)
+        range_text = ("" if theirs.score_low == theirs.score_high
+                      else f" ({int(theirs.score_low)}–{int(theirs.score_high)})")
+        assert mine.score_text == (format_score(theirs.score) + range_text if theirs.asked else scorecard.NOT_ASKED)
     assert not profile[["score_text", "band_text", "england_median_text", "standard_label"]].isna().any().any()
 
 
@@ -368,8 +374,9 @@ def test_export_frames_have_the_four_sheets(repo_con):
 
 # The open data's names (lib.reports.opendata_dictionary.MEANINGS), as the API's overall rows have them.
 OVERALL_COLUMNS = ["round_year", "council_set", "authority_code", "authority_name", "level", "score", "band",
-                   "band_label", "score_unrounded", "ranked", "rank", "n_ranked", "region_rank", "region_n_ranked",
-                   "standards_evidenced", "standards_total"]
+                   "band_label", "score_unrounded", "score_low", "score_high", "ranked", "rank", "n_ranked",
+                   "region_rank", "region_n_ranked", "rank_best", "rank_worst", "standards_evidenced",
+                   "standards_total"]
 
 
 def _sheet_text(value) -> str:
@@ -389,7 +396,7 @@ def test_overall_sheet_is_the_scorecard_headline(repo_con):
         assert row["authority_code"] == code
         assert row["authority_name"] == scorecard.council(repo_con, code, year)["display_name"]
         assert row["round_year"] == year
-        assert _sheet_text(row["score"]) == head.score_text
+        assert score_with_range(row["score"], row["score_low"], row["score_high"]) == head.score_text
         assert row["score_unrounded"] == pytest.approx(head.overall["score_unrounded"])
         assert row["band_label"] == head.band_label and row["band"] == head.overall["band"]
         assert bool(row["ranked"]) is head.ranked
@@ -397,7 +404,8 @@ def test_overall_sheet_is_the_scorecard_headline(repo_con):
         assert row["n_ranked"] == int(head.overall["n_ranked"])
         assert row["region_n_ranked"] == int(head.overall["region_n_ranked"])
         if head.ranked:
-            assert f"{row['rank']} of {row['n_ranked']}" == head.rank_text
+            assert (f"{row['rank']} of {row['n_ranked']}"
+                    + rank_range_text(row["rank_best"], row["rank_worst"])) == head.rank_text
             assert f"{row['region_rank']} of {row['region_n_ranked']}" == head.region_rank_text
         else:
             assert head.rank_text == head.region_rank_text == "Not ranked"
@@ -408,23 +416,24 @@ def test_overall_sheet_for_a_council_that_did_not_respond():
     sheet = scorecard_files.overall_frame(None, {"authority_code": "E1", "authority_name": "Nowhere", "round_year": 2015})
     assert sheet.to_dict("records") == [{
         "authority_code": "E1", "authority_name": "Nowhere", "round_year": 2015, "level": "overall", "score": None,
-        "band": None, "band_label": "No response", "score_unrounded": None, "ranked": False, "rank": None,
-        "n_ranked": None, "region_rank": None, "region_n_ranked": None, "standards_evidenced": None,
-        "standards_total": None,
+        "band": None, "band_label": "No response", "score_unrounded": None, "score_low": None, "score_high": None,
+        "ranked": False, "rank": None, "n_ranked": None, "region_rank": None, "region_n_ranked": None,
+        "rank_best": None, "rank_worst": None, "standards_evidenced": None, "standards_total": None,
     }]
 
 
 def test_overall_sheet_from_a_headline():
     head = scorecard.Headline(
         overall={"score": 92.5, "score_unrounded": 92.4999, "ranked": True, "rank": 3, "n_ranked": 95,
-                 "region_rank": 1, "region_n_ranked": 9, "standards_evidenced": 10, "band": "meets"},
+                 "region_rank": 1, "region_n_ranked": 9, "standards_evidenced": 10, "band": "meets",
+                 "score_low": 92.5, "score_high": 97.2, "rank_best": 1, "rank_worst": 3},
         band_label="Meets", standards_asked=10, min_standards=7, standards_total=10)
     row = scorecard_files.overall_frame(head, {"authority_code": "E1", "authority_name": "Somewhere", "round_year": 2015})
     assert row.to_dict("records") == [{
         "authority_code": "E1", "authority_name": "Somewhere", "round_year": 2015, "level": "overall",
-        "score": 93, "band": "meets", "band_label": "Meets", "score_unrounded": 92.4999, "ranked": True,
-        "rank": 3, "n_ranked": 95, "region_rank": 1, "region_n_ranked": 9, "standards_evidenced": 10,
-        "standards_total": 10,
+        "score": 93, "band": "meets", "band_label": "Meets", "score_unrounded": 92.4999,
+        "score_low": 93, "score_high": 97, "ranked": True, "rank": 3, "n_ranked": 95, "region_rank": 1,
+        "region_n_ranked": 9, "rank_best": 1, "rank_worst": 3, "standards_evidenced": 10, "standards_total": 10,
     }]
 
 
@@ -436,9 +445,9 @@ def test_overall_sheet_for_a_council_that_is_not_ranked():
     row = scorecard_files.overall_frame(head, {"authority_code": "E1", "authority_name": "Somewhere", "round_year": 2015})
     assert row.to_dict("records") == [{
         "authority_code": "E1", "authority_name": "Somewhere", "round_year": 2015, "level": "overall",
-        "score": 40, "band": "partly", "band_label": "Partly meets", "score_unrounded": 40.2, "ranked": False,
-        "rank": None, "n_ranked": 95, "region_rank": None, "region_n_ranked": 9, "standards_evidenced": 4,
-        "standards_total": 10,
+        "score": 40, "band": "partly", "band_label": "Partly meets", "score_unrounded": 40.2,
+        "score_low": None, "score_high": None, "ranked": False, "rank": None, "n_ranked": 95, "region_rank": None,
+        "region_n_ranked": 9, "rank_best": None, "rank_worst": None, "standards_evidenced": 4, "standards_total": 10,
     }]
 
 
@@ -516,7 +525,8 @@ def test_a_council_with_too_little_evidence_is_not_ranked_and_told_why(tmp_path)
     assert head is not None and not head.ranked
     assert head.rank_text == "Not ranked" and head.region_rank_text == "Not ranked"
     reason = head.not_ranked_reason(2015)
-    assert f"evidence on {head.evidenced} standard" in reason and f"at least {needed}" in reason
+    # Gamma answered one question (q1a, standard 1): answers on 1 standard, 5 needed.
+    assert "it answered questions on 1 standard," in reason and f"at least {needed}" in reason
     doc = briefing_html.briefing_html(con, "E10000003", 2015, is_demo=False)
     assert "Not ranked" in doc and "Synthetic demonstration data" not in doc
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from tests.fixtures import fixture_database
@@ -43,37 +41,66 @@ def test_dont_know_counts_as_zero_and_unknown(con):
     assert s["unknown"] == 1
 
 
-def test_only_dont_know_means_no_evidence_not_zero(con):
+def test_only_dont_know_scores_zero_with_the_full_range_open(con):
+    # Alpha S2: its one question (q2) is "Don't know" -> credit of the worst answer, 0. No known
+    # answer stands behind it (evidence false), and a known answer could have been anything from
+    # "Not available" (0) to "Available" (100): the range is 0-100.
     s = _standard(con, "E06000001", 2)
-    assert not s["evidence"]
-    assert s["score"] is None or math.isnan(s["score"])
-    assert s["band"] is None
+    assert not s["evidence"] and s["asked"]
+    assert s["score"] == 0 and s["score_unrounded"] == pytest.approx(0.0) and s["band"] == "does_not_meet"
+    assert (s["score_low"], s["score_high"]) == (0, 100)
     assert s["unknown"] == 1
 
 
-def test_missing_answer_means_no_evidence(con):
+def test_a_missing_answer_counts_like_dont_know(con):
+    # Beta S3: q3 unanswered -> 0, range 0-100, exactly as a "Don't know" would be.
     s = _standard(con, "E06000002", 3)
     assert not s["evidence"] and s["missing"] == 1 and s["answered"] == 0
+    assert (s["score"], s["score_low"], s["score_high"]) == (0, 0, 100)
+
+
+def test_the_range_of_a_standard_with_one_dont_know(con):
+    # Beta S1: q1a "Don't know" (0 x weight 1) + q1b available (1 x 3) = 75; with q1a at its best
+    # answer, available: (1 + 3) / 4 = 100. The score is the low end.
+    s = _standard(con, "E06000002", 1)
+    assert (s["score"], s["score_low"], s["score_high"]) == (75, 75, 100)
+    # Alpha S1 is all known: the range is one value.
+    s = _standard(con, "E06000001", 1)
+    assert (s["score_low"], s["score_high"]) == (63, 63)
 
 
 def test_not_available_is_a_real_zero(con):
     s = _standard(con, "E06000001", 3)
     assert s["evidence"] and s["score"] == pytest.approx(0.0) and s["band"] == "does_not_meet"
+    assert s["score_high"] == 0  # known: nothing to widen
 
 
-def test_overall_uses_standard_weights_and_skips_no_evidence(con):
+def test_overall_uses_standard_weights_and_every_standard_asked(con):
     df = con.execute("SELECT * FROM overall_scores WHERE round_year = 2015 ORDER BY authority_code").df()
     alpha, beta = df.iloc[0], df.iloc[1]
-    # Alpha: S1 62.5, S2 no evidence, S3 0 (weight 2), S4-S9 100 -> (62.5 + 0 + 600) / (1 + 2 + 6)
-    # = 73.61 (from the unrounded standard scores), shown as 74.
-    assert alpha["score_unrounded"] == pytest.approx(662.5 / 9)
-    assert alpha["score"] == 74
-    assert alpha["standards_evidenced"] == 8
+    # Weights: S3 counts twice, the others once, so the denominator is 10.
+    # Alpha: S1 62.5, S2 0 (don't know), S3 0, S4-S9 100 -> (62.5 + 0 + 2 x 0 + 600) / 10 = 66.25,
+    # shown 66. High: S2 at 100 -> (62.5 + 100 + 0 + 600) / 10 = 76.25, shown 76.
+    assert alpha["score_unrounded"] == pytest.approx(66.25)
+    assert (alpha["score"], alpha["score_low"], alpha["score_high"]) == (66, 66, 76)
+    assert alpha["standards_evidenced"] == 8 and alpha["standards_answered"] == 9 and alpha["standards_asked"] == 9
     assert alpha["band"] == "partly_meets"
-    # Beta: S1 75, S2 100, S3 no evidence, S4-S9 50 -> (75 + 100 + 300) / 8 = 59.375, shown 59
-    assert beta["score_unrounded"] == pytest.approx(475 / 8)
-    assert beta["score"] == 59
-    assert beta["standards_evidenced"] == 8
+    # Beta: S1 75, S2 100, S3 0 (missing), S4-S9 50 -> (75 + 100 + 0 + 300) / 10 = 47.5, shown 48
+    # (half up). High: S1 100, S3 100 -> (100 + 100 + 200 + 300) / 10 = 70.
+    assert beta["score_unrounded"] == pytest.approx(47.5)
+    assert (beta["score"], beta["score_low"], beta["score_high"]) == (48, 48, 70)
+    assert beta["standards_evidenced"] == 8 and beta["standards_answered"] == 8
+
+
+def test_rank_ranges(con):
+    df = con.execute("SELECT authority_code, rank, rank_best, rank_worst FROM overall_scores "
+                     "ORDER BY authority_code").df()
+    # Alpha 66 is 1st, and nobody can pass it on its own answers. Beta 48 is 2nd; at its best (70)
+    # it would be above Alpha's 66: 1st. Its worst is the rank it has.
+    assert df.set_index("authority_code").to_dict("index") == {
+        "E06000001": {"rank": 1, "rank_best": 1, "rank_worst": 1},
+        "E06000002": {"rank": 2, "rank_best": 1, "rank_worst": 2},
+    }
 
 
 def test_rank_and_non_respondent(con):
@@ -136,15 +163,11 @@ def test_views_agree_with_direct_recomputation(con):
     for code in ("E06000001", "E06000002"):
         for standard in range(1, 10):
             qs = [(qid, w) for qid, s, w in questions if s == standard]
-            given = [(answers[(code, qid)], w) for qid, w in qs if (code, qid) in answers]
-            known = [a for a, _ in given if a not in unknown]
-            expected = (100 * sum(options[a] * w for a, w in given) / sum(w for _, w in given)
-                        if known else None)
-            got = view[(code, standard)]
-            if expected is None:
-                assert got is None or math.isnan(got)
-            else:
-                assert got == pytest.approx(expected), (code, standard)
+            # Every question asked counts; an unknown or missing answer earns the worst credit (0).
+            credit = [(options[answers[(code, qid)]] if answers.get((code, qid), "dont_know") not in unknown
+                       else 0.0, w) for qid, w in qs]
+            expected = 100 * sum(c * w for c, w in credit) / sum(w for _, w in credit)
+            assert view[(code, standard)] == pytest.approx(expected), (code, standard)
 
 
 def test_rank_needs_only_the_standards_a_round_asks_about(tmp_path):
@@ -157,11 +180,13 @@ def test_rank_needs_only_the_standards_a_round_asks_about(tmp_path):
     con = fixture_database(tmp_path, questions="\n".join(asked))
     try:
         assert scoring.standards_needed_for_rank(con, 2015) == (4, 4)
-        df = con.execute("SELECT authority_code, standards_evidenced, ranked, rank FROM overall_scores "
-                         "ORDER BY authority_code").df()
-        # Alpha: q1a available, q3 not available, q4 and q5 available -> evidence on all 4: ranked 1st.
-        # Beta: q1a don't know (no evidence), q3 missing, q4 and q5 in development -> 2 of 4: not ranked.
+        df = con.execute("SELECT authority_code, standards_evidenced, standards_answered, ranked, rank "
+                         "FROM overall_scores ORDER BY authority_code").df()
+        # Alpha: q1a available, q3 not available, q4 and q5 available -> answers on all 4: ranked 1st.
+        # Beta: q1a don't know (an answer, no evidence), q3 missing, q4 and q5 in development ->
+        # evidence on 2, answers on 3 of the 4 standards: not ranked.
         assert df["standards_evidenced"].tolist() == [4, 2]
+        assert df["standards_answered"].tolist() == [4, 3]
         assert df["ranked"].tolist() == [True, False]
         assert df["rank"].iloc[0] == 1
     finally:

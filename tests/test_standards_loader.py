@@ -156,3 +156,16 @@ def test_band_minimums_are_whole_numbers(tmp_path):
     msgs = problems_for(tmp_path, scoring_text=SCORING.replace("min = 75.0", "min = 74.5"))
     assert ("scoring.toml: band 'meets', field 'min': 74.5 must be a whole number: scores are shown as "
             "whole numbers and the band follows the number shown") in msgs
+
+
+def test_the_unknown_answer_rule_is_named_and_a_dont_know_score_must_follow_it(tmp_path):
+    # The views score "Don't know" as the set's worst known answer (0 here); a file that gives it
+    # 0.5, or names another rule, states something the scoring does not do.
+    text = (SCORING.replace('{ value = "dont_know", label = "Don\'t know", score = 0.0, outcome = "unknown" }',
+                            '{ value = "dont_know", label = "Don\'t know", score = 0.5, outcome = "unknown" }')
+            .replace('unknown_answers = "worst_answer"', 'unknown_answers = "left_out"'))
+    msgs = problems_for(tmp_path, scoring_text=text)
+    assert ("scoring.toml: answer set 'availability' option 'dont_know', field 'score': 0.5: an unknown answer "
+            "counts as the worst known answer ([overall] unknown_answers), so its score must be 0 or left out") in msgs
+    assert ("scoring.toml: overall, field 'unknown_answers': 'left_out' must be one of worst_answer "
+            "(the rule the scoring views implement)") in msgs

@@ -144,7 +144,7 @@ def test_every_cached_page_call_equals_the_call_on_the_working_database(working,
         open_page(page, **params)
     names = {f"{m}.{n}" for m, n, _, _ in calls}
     # Each page's own functions were seen (so a page that stopped caching would show up here).
-    for expected in ["lib.analysis.scorecard.headline", "lib.analysis.scorecard.standard_profile", "lib.analysis.scorecard_trend.trend",
+    for expected in ["lib.analysis.headline.headline", "lib.analysis.scorecard.standard_profile", "lib.analysis.scorecard_trend.trend",
                      "lib.analysis.gaps.heatmap_frame", "lib.analysis.regions.region_league", "lib.analysis.peers.peer_codes",
                      "lib.analysis.good_practice.find_examples"]:
         assert expected in names, (expected, sorted(names))

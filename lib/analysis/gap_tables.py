@@ -23,8 +23,8 @@ def heatmap_table(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=["Council", "Region", "Type", "Overall score", "Rank"])
     cells = frame.assign(
-        cell=[f"{format_score(s)} ({b})" if e else b
-              for s, b, e in zip(frame["score"], frame["band_label"], frame["evidence"], strict=True)],
+        cell=[f"{format_score(s)} ({b})" if a else b
+              for s, b, a in zip(frame["score"], frame["band_label"], frame["asked"], strict=True)],
         column=[f"{n}. {name}" for n, name in zip(frame["standard"], frame["short_name"], strict=True)],
     )
     wide = cells.pivot(index="authority_code", columns="column", values="cell")

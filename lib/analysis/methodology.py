@@ -144,8 +144,8 @@ def rank_rule(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
         """
         SELECT rr.round_year, rr.standards_asked, rr.min_standards,
-               (SELECT list(DISTINCT q.standard ORDER BY q.standard) FROM questions q
-                WHERE q.scored AND q.asked_from <= rr.round_year) AS standards
+               (SELECT list(DISTINCT q.standard ORDER BY q.standard) FROM round_questions q
+                WHERE q.round_year = rr.round_year) AS standards
         FROM round_rank_rule rr ORDER BY rr.round_year
         """
     ).df()

@@ -66,18 +66,19 @@ def response_summary(con: duckdb.DuckDBPyConnection, year: int) -> ResponseSumma
 
 
 def standards_by_band(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
-    """For each standard, how many responding councils fall in each band (or have no evidence)."""
+    """For each standard, how many responding councils fall in each band ('not_asked' when the
+    round's questionnaire did not ask about the standard)."""
     return con.execute(
         """
         WITH b AS (SELECT key, label, position FROM bands
-                   UNION ALL SELECT 'no_evidence', 'No evidence', 99)
+                   UNION ALL SELECT 'not_asked', 'Not asked this round', 99)
         SELECT s.number AS standard, s.short_name, b.key AS band, b.label AS band_label, b.position,
                count(ss.authority_code) AS councils,
                (SELECT count(*) FROM respondents p WHERE p.round_year = ?) AS respondents
         FROM standards s CROSS JOIN b
         LEFT JOIN standard_scores ss
                ON ss.standard = s.number AND ss.round_year = ?
-              AND coalesce(ss.band, 'no_evidence') = b.key
+              AND coalesce(ss.band, 'not_asked') = b.key
         GROUP BY ALL ORDER BY s.number, b.position
         """,
         [year, year],
@@ -88,7 +89,7 @@ def standard_medians(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
     """National median, quartiles and share meeting each standard."""
     return con.execute(
         """
-        SELECT standard, short_name, median_score, q1_score, q3_score, share_meeting, evidenced, respondents
+        SELECT standard, short_name, median_score, q1_score, q3_score, share_meeting, scored, evidenced, respondents
         FROM standard_summary WHERE round_year = ? AND scope = 'england' ORDER BY standard
         """,
         [year],
@@ -130,7 +131,7 @@ def change_since_previous(con: duckdb.DuckDBPyConnection, year: int, scope: str 
     df = con.execute(
         """
         SELECT standard, short_name, compare_year AS previous_year, previous_median, median,
-               previous_share_meeting, share_meeting, previous_evidenced, evidenced,
+               previous_share_meeting, share_meeting, previous_scored, scored,
                questions_now, questions_before, questions_common, questions_changed
         FROM like_for_like_summary
         WHERE round_year = ? AND scope = ? AND scope_code = ?
@@ -181,7 +182,7 @@ def map_values(con: duckdb.DuckDBPyConnection, year: int, standard: int | None =
         """SELECT authority_code, score AS value,
                   rank() OVER (ORDER BY score DESC) AS rank,
                   count(*) OVER () AS n_ranked, band
-           FROM standard_scores WHERE round_year = ? AND standard = ? AND evidence"""
+           FROM standard_scores WHERE round_year = ? AND standard = ? AND asked"""
     )
     params = [year] if standard is None else [year, standard]
     return con.execute(

@@ -22,10 +22,13 @@ import pandas as pd
 from lib.base.formatting import (
     DASH,
     NO_EVIDENCE,
+    NOT_ASKED,
     council_type_text,
     format_points,
     format_score,
     is_missing,
+    rank_range_text,
+    score_with_range,
 )
 from lib.base.rounding import shown_change
 
@@ -136,7 +139,7 @@ def similar_councils(con: duckdb.DuckDBPyConnection, year: int, code: str,
     return con.execute(
         """
         WITH asked AS (
-            SELECT count(DISTINCT id) AS n FROM questions WHERE scored AND asked_from <= $year
+            SELECT count(DISTINCT id) AS n FROM round_questions WHERE round_year = $year
         ), mine AS (
             SELECT question_id, weight, score FROM question_scores
             WHERE round_year = $year AND authority_code = $code AND status = 'known'
@@ -205,11 +208,11 @@ def peer_medians(con: duckdb.DuckDBPyConnection, year: int, codes: list[str]) ->
         """
         WITH per_standard AS (
             SELECT s.standard, st.short_name, median(s.score) AS median_score,
-                   count(*) FILTER (WHERE s.evidence) AS councils
+                   count(s.score) AS councils
             FROM standard_scores s JOIN standards st ON st.number = s.standard
             WHERE s.round_year = $year AND list_contains($codes, s.authority_code)
-              AND s.standard IN (SELECT DISTINCT standard FROM questions
-                                 WHERE scored AND asked_from <= $year)
+              AND s.standard IN (SELECT DISTINCT standard FROM round_questions
+                                 WHERE round_year = $year)
             GROUP BY ALL
         ), overall AS (
             SELECT 0 AS standard, 'Overall' AS short_name,
@@ -225,11 +228,13 @@ def peer_medians(con: duckdb.DuckDBPyConnection, year: int, codes: list[str]) ->
     ).df()
 
 
-def score_cell(score: object, band_label: object) -> str:
-    """'62 · Partly meets', or 'No evidence' - never NaN."""
+def score_cell(score: object, band_label: object, low: object = None, high: object = None) -> str:
+    """'62 · Partly meets', '48 (48–61) · Partly meets' where unknown or missing answers leave a
+    range, or 'Not asked' - never NaN."""
     if is_missing(score):
-        return NO_EVIDENCE
-    return f"{format_score(score)} · {band_label}" if not is_missing(band_label) else format_score(score)
+        return NOT_ASKED
+    text = score_with_range(score, low, high)
+    return f"{text} · {band_label}" if not is_missing(band_label) else text
 
 
 ROW_COUNCIL = "Selected council"
@@ -269,8 +274,10 @@ def _council_row(part: pd.DataFrame, kind: str, year: int, standard_cols: list[t
         row["Overall score"] = f"No response in {year}"
         row["Rank in England"] = DASH
     else:
-        row["Overall score"] = score_cell(first["overall_score"], first["overall_band_label"])
+        row["Overall score"] = score_cell(first["overall_score"], first["overall_band_label"],
+                                          first["overall_score_low"], first["overall_score_high"])
         row["Rank in England"] = (f"{int(first['rank'])} of {int(first['n_ranked'])}"
+                                  + rank_range_text(first["rank_best"], first["rank_worst"])
                                   if not is_missing(first["rank"]) else "Not ranked")
     bands: dict[str, object] = {k: None for k in row}
     bands["Overall score"] = None if not responded else first["overall_band"]
@@ -279,10 +286,10 @@ def _council_row(part: pd.DataFrame, kind: str, year: int, standard_cols: list[t
         r = by_standard.get(number)
         if not responded:
             row[column], bands[column] = DASH, None
-        elif r is None or not bool(r.evidence):
-            row[column], bands[column] = NO_EVIDENCE, None
+        elif r is None or not bool(r.asked):
+            row[column], bands[column] = NOT_ASKED, None
         else:
-            row[column], bands[column] = score_cell(r.score, r.band_label), r.band
+            row[column], bands[column] = score_cell(r.score, r.band_label, r.score_low, r.score_high), r.band
     row["code"] = bands["code"] = first["authority_code"]
     return row, bands
 
@@ -375,7 +382,7 @@ def chart_frame(code: str, long: pd.DataFrame, medians: pd.DataFrame) -> pd.Data
     scored = scored[scored["responded"]]
     scored["role"] = ["council" if c == code else "peer" for c in scored["authority_code"]]
     scored["standard"] = scored["standard"].astype(int)
-    scored["score"] = scored["score"].where(scored["evidence"].fillna(False).astype(bool))
+    scored["score"] = scored["score"].where(scored["asked"].fillna(False).astype(bool))
     parts = [scored[["role", "display_name", "standard", "short_name", "score", "band_label"]]]
     med = medians[medians["standard"] > 0]
     if len(med):

@@ -147,8 +147,8 @@ def make_target(con: duckdb.DuckDBPyConnection, scores: whatif.Scores, standard:
         if rows.empty:
             raise ValueError(f"there is no standard {standard}")
         row = rows.iloc[0]
-        band = row["band"] if bool(row["evidence"]) else None
-        score = row["score"] if bool(row["evidence"]) else None
+        band = row["band"] if bool(row["asked"]) else None
+        score = row["score"] if bool(row["asked"]) else None
         name = str(row["short_name"])
     band = None if band is None or whatif.is_missing(band) else str(band)
     score = None if score is None or whatif.is_missing(score) else float(score)
@@ -184,8 +184,8 @@ def target_options(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, str]:
     """Target key -> label: 'overall', then each standard the round asks scored questions about."""
     out = {"overall": "Overall score"}
     for number, name in con.execute(
-            "SELECT number, short_name FROM standards WHERE number IN (SELECT standard FROM questions "
-            "WHERE scored AND asked_from <= ?) ORDER BY number", [int(year)]).fetchall():
+            "SELECT number, short_name FROM standards WHERE number IN (SELECT standard FROM round_questions "
+            "WHERE round_year = ?) ORDER BY number", [int(year)]).fetchall():
         out[str(number)] = f"Standard {number}: {name}"
     return out
 

@@ -16,10 +16,13 @@ import pandas as pd
 from lib.base.formatting import (
     DASH,
     NO_EVIDENCE,
+    NOT_ASKED,
     council_type_text,
     format_percent,
     format_score,
     is_missing,
+    rank_range_text,
+    score_with_range,
 )
 from lib.base.rounding import shown_int
 
@@ -65,8 +68,8 @@ def standards_asked(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
     return con.execute(
         """
         SELECT s.number AS standard, s.short_name,
-               EXISTS (SELECT 1 FROM questions q
-                       WHERE q.standard = s.number AND q.scored AND q.asked_from <= ?) AS asked
+               EXISTS (SELECT 1 FROM round_questions q
+                       WHERE q.standard = s.number AND q.round_year = ?) AS asked
         FROM standards s ORDER BY s.number
         """,
         [year],
@@ -92,7 +95,7 @@ def map_cells(con: duckdb.DuckDBPyConnection, year: int, standard: int | None = 
 
     The value is the overall score, or one standard's score when `standard` is given.
     `in_filter` marks councils of the chosen type (all councils when no type is chosen); ranks
-    are among the ranked (overall) or evidenced (standard) councils inside the filter, so with
+    are among the ranked (overall) or scored (standard) councils inside the filter, so with
     no filter the overall rank is the view's national rank.
     """
     return con.execute(
@@ -101,7 +104,7 @@ def map_cells(con: duckdb.DuckDBPyConnection, year: int, standard: int | None = 
             SELECT authority_code, score AS value, band, ranked AS rankable
             FROM overall_scores WHERE round_year = $year AND $standard::INTEGER IS NULL
             UNION ALL
-            SELECT authority_code, score, band, evidence
+            SELECT authority_code, score, band, asked
             FROM standard_scores WHERE round_year = $year AND standard = $standard::INTEGER
         ), cells AS (
             SELECT c.authority_code AS code, c.display_name, c.region_code, c.region_name, c.type,
@@ -189,10 +192,10 @@ def region_league(con: duckdb.DuckDBPyConnection, year: int,
         ), per_standard AS (
             SELECT m.region_code, s.standard,
                    count(*) FILTER (WHERE s.band = (SELECT key FROM bands ORDER BY min_score DESC LIMIT 1))
-                       / nullif(count(*) FILTER (WHERE s.evidence), 0) AS share_meeting
+                       / nullif(count(s.score), 0) AS share_meeting
             FROM members m
             JOIN standard_scores s ON s.round_year = m.round_year AND s.authority_code = m.authority_code
-            JOIN (SELECT DISTINCT standard FROM questions WHERE scored AND asked_from <= $year) q
+            JOIN (SELECT DISTINCT standard FROM round_questions WHERE round_year = $year) q
               ON q.standard = s.standard
             GROUP BY ALL
         ), met AS (
@@ -295,11 +298,11 @@ def region_standard_matrix(con: duckdb.DuckDBPyConnection, year: int,
             FROM members GROUP BY ALL
         ), asked AS (
             SELECT s.number AS standard, s.short_name FROM standards s
-            WHERE EXISTS (SELECT 1 FROM questions q WHERE q.standard = s.number AND q.scored
-                          AND q.asked_from <= $year)
+            WHERE EXISTS (SELECT 1 FROM round_questions q WHERE q.standard = s.number
+                          AND q.round_year = $year)
         ), scores AS (
             SELECT m.region_code, s.standard,
-                   count(*) FILTER (WHERE s.evidence) AS evidenced,
+                   count(s.score) AS scored,
                    median(s.score) AS median_score,
                    count(*) FILTER (WHERE s.band = (SELECT key FROM bands ORDER BY min_score DESC LIMIT 1))
                        AS meeting
@@ -309,9 +312,9 @@ def region_standard_matrix(con: duckdb.DuckDBPyConnection, year: int,
         )
         SELECT c.region_code, c.region_name, a.standard, a.short_name,
                c.councils, c.respondents, c.respondents / c.councils AS coverage,
-               coalesce(s.evidenced, 0) AS evidenced, s.median_score,
+               coalesce(s.scored, 0) AS scored, s.median_score,
                coalesce(s.meeting, 0) AS meeting,
-               s.meeting / nullif(s.evidenced, 0) AS share_meeting
+               s.meeting / nullif(s.scored, 0) AS share_meeting
         FROM cover c CROSS JOIN asked a
         LEFT JOIN scores s ON s.region_code = c.region_code AND s.standard = a.standard
         ORDER BY c.region_name, a.standard
@@ -325,10 +328,10 @@ def matrix_table(matrix: pd.DataFrame, measure: str) -> pd.DataFrame:
     if matrix.empty:
         return pd.DataFrame()
     def cell(r: pd.Series) -> str:
-        if not r["evidenced"]:
+        if not r["scored"]:
             return "No response" if not r["respondents"] else NO_EVIDENCE
         if measure == "meeting":
-            return f"{format_percent(r['share_meeting'])} ({int(r['meeting'])} of {int(r['evidenced'])})"
+            return f"{format_percent(r['share_meeting'])} ({int(r['meeting'])} of {int(r['scored'])})"
         return format_score(r["median_score"])
 
     shown = matrix.assign(
@@ -359,15 +362,17 @@ def council_scores_long(con: duckdb.DuckDBPyConnection, year: int, *, region: st
         SELECT c.authority_code, c.display_name, c.region_name, c.type, c.responded,
                o.score AS overall_score, o.band AS overall_band, ob.label AS overall_band_label,
                o.ranked, o.rank, o.n_ranked, o.region_rank, o.region_n_ranked,
-               o.standards_evidenced,
-               s.standard, s.short_name, s.score, s.band, sb.label AS band_label, s.evidence
+               o.standards_evidenced, o.score_low AS overall_score_low, o.score_high AS overall_score_high,
+               o.rank_best, o.rank_worst,
+               s.standard, s.short_name, s.score, s.band, sb.label AS band_label, s.asked,
+               s.score_low, s.score_high
         FROM round_councils c
         LEFT JOIN overall_scores o ON o.round_year = c.round_year AND o.authority_code = c.authority_code
         LEFT JOIN bands ob ON ob.key = o.band
         LEFT JOIN standard_scores s
                ON s.round_year = c.round_year AND s.authority_code = c.authority_code
-              AND s.standard IN (SELECT DISTINCT standard FROM questions
-                                 WHERE scored AND asked_from <= $year)
+              AND s.standard IN (SELECT DISTINCT standard FROM round_questions
+                                 WHERE round_year = $year)
         LEFT JOIN bands sb ON sb.key = s.band
         WHERE c.round_year = $year
           AND ($region::VARCHAR IS NULL OR c.region_code = $region::VARCHAR)
@@ -380,18 +385,19 @@ def council_scores_long(con: duckdb.DuckDBPyConnection, year: int, *, region: st
     ).df()
 
 
-def standard_cell(score: object, band_label: object, evidence: object) -> str:
-    """'62 · Partly meets', or 'No evidence' - never NaN."""
-    if is_missing(evidence) or not bool(evidence) or is_missing(score):
-        return NO_EVIDENCE
-    return f"{format_score(score)} · {band_label}"
+def standard_cell(score: object, band_label: object, asked: object, low: object = None, high: object = None) -> str:
+    """'62 · Partly meets', '48 (48–61) · Partly meets' where unknown or missing answers leave a
+    range, or 'Not asked' - never NaN."""
+    if is_missing(asked) or not bool(asked) or is_missing(score):
+        return NOT_ASKED
+    return f"{score_with_range(score, low, high)} · {band_label}"
 
 
 def none_not_met(lowest_label: str | None) -> str:
     """What the 'Standards not met' cell says when no standard is in the lowest band: plain
     words, so it cannot be read as a missing value."""
     band = f"the '{lowest_label}' band" if lowest_label else "the lowest band"
-    return f"None: no standard with evidence is in {band}"
+    return f"None: no standard is in {band}"
 
 
 def council_grid(long: pd.DataFrame, lowest_band: str,
@@ -417,8 +423,10 @@ def council_grid(long: pd.DataFrame, lowest_band: str,
             row: dict[str, object] = {
                 "Council": r.display_name,
                 "Type": council_type_text(r.type),
-                "Overall score": standard_cell(r.overall_score, r.overall_band_label, not is_missing(r.overall_score)),
-                "Rank in England": (f"{int(r.rank)} of {int(r.n_ranked)}" if not is_missing(r.rank) else "Not ranked"),
+                "Overall score": standard_cell(r.overall_score, r.overall_band_label, not is_missing(r.overall_score),
+                                               r.overall_score_low, r.overall_score_high),
+                "Rank in England": (f"{int(r.rank)} of {int(r.n_ranked)}" + rank_range_text(r.rank_best, r.rank_worst)
+                                    if not is_missing(r.rank) else "Not ranked"),
                 "Rank in region": (f"{int(r.region_rank)} of {int(r.region_n_ranked)}"
                                    if not is_missing(r.region_rank) else "Not ranked"),
                 "Standards not met": None,
@@ -431,7 +439,7 @@ def council_grid(long: pd.DataFrame, lowest_band: str,
         if is_missing(r.standard):
             continue
         column = f"{int(r.standard)}. {r.short_name}"
-        rows[code][column] = standard_cell(r.score, r.band_label, r.evidence)
+        rows[code][column] = standard_cell(r.score, r.band_label, r.asked, r.score_low, r.score_high)
         band_rows[code][column] = None if is_missing(r.band) else r.band
     for code, row in rows.items():
         row["Standards not met"] = (", ".join(str(s) for s in weakest[code]) if weakest[code]

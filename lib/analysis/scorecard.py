@@ -17,21 +17,29 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from lib.analysis.comparison import (
+    COMPARE_HIGHER,
+    COMPARE_LOWER,
+    COMPARE_SIMILAR,
+    COMPARE_UNSURE,
+    compare_with,
+)
+from lib.analysis.headline import Headline, headline  # noqa: F401 - part of this module's interface
 from lib.base.formatting import (
     DASH,
-    NO_EVIDENCE,
+    NOT_ASKED,
     council_type_text,
     format_percent,
+    format_points,
     format_score,
     is_missing,
-    rank_text,
+    score_with_range,
 )
-from lib.base.rounding import shown_change, shown_int
+from lib.base.rounding import shown_change
 from lib.reference import geography
 from lib.scoring import views as scoring
 
 NOT_ANSWERED = "Not answered"
-NOT_ASKED = "Not asked this round"
 PROVIDERS_NOT_STATED = "Not stated"
 
 SOURCE_DOCUMENTS = {
@@ -124,94 +132,6 @@ def scorecard_links(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...] | lis
 
 
 # --------------------------------------------------------------------------------------------
-# Headline
-# --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Headline:
-    """The council's overall result in a round, with the rank rule that applied."""
-
-    overall: dict[str, Any]
-    band_label: str
-    standards_asked: int
-    min_standards: int
-    standards_total: int
-
-    @property
-    def score_text(self) -> str:
-        return format_score(self.overall.get("score"))
-
-    @property
-    def rank_text(self) -> str:
-        """'12 of 95' among ranked councils in England, or 'Not ranked'."""
-        return rank_text(self.overall)
-
-    @property
-    def region_rank_text(self) -> str:
-        if not self.overall.get("ranked") or is_missing(self.overall.get("region_rank")):
-            return "Not ranked"
-        return f"{int(self.overall['region_rank'])} of {int(self.overall['region_n_ranked'])}"
-
-    @property
-    def evidenced(self) -> int:
-        return int(self.overall.get("standards_evidenced") or 0)
-
-    @property
-    def unknown_answers(self) -> int:
-        return int(self.overall.get("unknown_answers") or 0)
-
-    @property
-    def missing_answers(self) -> int:
-        return int(self.overall.get("missing_answers") or 0)
-
-    @property
-    def ranked(self) -> bool:
-        return bool(self.overall.get("ranked"))
-
-    def coverage_note(self, year: int) -> str:
-        """Say when the round's questionnaire could only evidence some standards."""
-        if self.standards_asked >= self.standards_total:
-            return ""
-        return (f"The {year} questionnaire covered only {self.standards_asked} of the "
-                f"{self.standards_total} standards, so the other {self.standards_total - self.standards_asked} "
-                "have no evidence for any council that year.")
-
-    def not_ranked_reason(self, year: int) -> str:
-        """Plain-English reason a responding council has no rank (empty when it is ranked)."""
-        if self.ranked:
-            return ""
-        if self.min_standards >= self.standards_asked:
-            rule = f"evidence on every one of the {self.standards_asked} standards the {year} questionnaire asked about"
-        else:
-            rule = f"evidence on at least {self.min_standards} of the {self.standards_asked} standards asked about in {year}"
-        return (f"Not ranked: it has evidence on {self.evidenced} standard{'s' if self.evidenced != 1 else ''}, "
-                f"and a council needs {rule}. Standards where every answer was \"Don't know\" or missing "
-                "have no evidence.")
-
-
-def headline(con: duckdb.DuckDBPyConnection, code: str, year: int) -> Headline | None:
-    """Overall score, band, ranks and completeness; None when the council did not respond."""
-    row = con.execute(
-        """
-        SELECT o.*, coalesce(b.label, ?) AS band_label, rr.standards_asked, rr.min_standards
-        FROM overall_scores o
-        LEFT JOIN bands b ON b.key = o.band
-        JOIN round_rank_rule rr USING (round_year)
-        WHERE o.round_year = ? AND o.authority_code = ?
-        """,
-        [NO_EVIDENCE, year, code],
-    ).df()
-    if row.empty:
-        return None
-    overall = row.iloc[0].to_dict()
-    return Headline(
-        overall=overall, band_label=str(overall["band_label"]),
-        standards_asked=int(overall["standards_asked"]), min_standards=int(overall["min_standards"]),
-        standards_total=int(overall["standards_total"]),
-    )
-
-
-# --------------------------------------------------------------------------------------------
 # Standard by standard, against England, the region and councils of the same type
 # --------------------------------------------------------------------------------------------
 
@@ -225,17 +145,17 @@ def standard_profile(con: duckdb.DuckDBPyConnection, code: str, year: int) -> pd
     df = con.execute(
         """
         WITH me AS (SELECT region_code, type FROM round_councils WHERE round_year = ? AND authority_code = ?),
-        asked AS (SELECT standard, count(*) AS asked_questions FROM questions
-                  WHERE scored AND asked_from <= ? GROUP BY standard),
+        asked AS (SELECT standard, count(*) AS asked_questions FROM round_questions
+                  WHERE round_year = ? GROUP BY standard),
         summary AS (SELECT * FROM standard_summary WHERE round_year = ?)
         SELECT st.number AS standard, st.short_name,
-               s.score, s.score_unrounded, s.band, b.label AS band_label,
+               s.score, s.score_unrounded, s.band, b.label AS band_label, s.score_low, s.score_high,
                coalesce(s.evidence, FALSE) AS evidence,
                coalesce(a.asked_questions, 0) > 0 AS asked,
                s.questions, s.answered, s.unknown, s.missing,
                e.median_score AS england_median, r.median_score AS region_median,
                t.median_score AS type_median,
-               e.evidenced AS england_n, r.evidenced AS region_n, t.evidenced AS type_n
+               e.scored AS england_n, r.scored AS region_n, t.scored AS type_n
         FROM standards st
         LEFT JOIN standard_scores s
                ON s.round_year = ? AND s.authority_code = ? AND s.standard = st.number
@@ -255,38 +175,26 @@ def standard_profile(con: duckdb.DuckDBPyConnection, code: str, year: int) -> pd
     # three always add up on screen.
     df["diff_england"] = pd.array([shown_change(v, m) for v, m in zip(df["score"], df["england_median"], strict=True)],
                                   dtype="Float64")
-    df["score_text"] = [_score_or_reason(s, e, a) for s, e, a in zip(df["score"], df["evidence"], df["asked"], strict=True)]
-    df["band_text"] = [
-        (str(lab) if e and not is_missing(lab) else (NO_EVIDENCE if a else NOT_ASKED))
-        for lab, e, a in zip(df["band_label"], df["evidence"], df["asked"], strict=True)
-    ]
+    df["score_text"] = [score_with_range(s, lo, hi) if a else NOT_ASKED
+                        for s, lo, hi, a in zip(df["score"], df["score_low"], df["score_high"], df["asked"], strict=True)]
+    df["band_text"] = [str(lab) if a and not is_missing(lab) else NOT_ASKED
+                       for lab, a in zip(df["band_label"], df["asked"], strict=True)]
     for col in ("england_median", "region_median", "type_median"):
         df[f"{col}_text"] = [format_score(v) for v in df[col]]
-    df["diff_england_text"] = [_points(v) for v in df["diff_england"]]
+    df["diff_england_text"] = [format_points(v) for v in df["diff_england"]]
     return df
 
 
-def _score_or_reason(score: Any, evidence: Any, asked: Any) -> str:
-    if bool(evidence) and not is_missing(score):
-        return format_score(score)
-    return NO_EVIDENCE if bool(asked) else NOT_ASKED
-
-
-def _points(value: Any) -> str:
-    """A difference in whole points: '+12', '-3', '0', or a dash."""
-    if is_missing(value):
-        return DASH
-    rounded = shown_int(value)
-    return "0" if rounded == 0 else f"{rounded:+d}"
-
-
 def profile_summary(profile: pd.DataFrame) -> str:
-    """One sentence saying where the council sits against the England median on each standard."""
-    scored = profile[profile["evidence"] & profile["england_median"].notna()]
-    diff = scored["diff_england"].astype("float64")
-    above = scored.loc[diff > 0, "standard"].tolist()
-    below = scored.loc[diff < 0, "standard"].tolist()
-    level = scored.loc[diff == 0, "standard"].tolist()
+    """One sentence saying where the council sits against the England median on each standard:
+    above or below it only where the whole range its unknown answers allow is."""
+    scored = profile[profile["asked"] & profile["england_median"].notna()]
+    verdict = [compare_with(lo, hi, m) for lo, hi, m in
+               zip(scored["score_low"], scored["score_high"], scored["england_median"], strict=True)]
+
+    def which(word: str) -> list[int]:
+        return [int(n) for n, v in zip(scored["standard"], verdict, strict=True) if v == word]
+
     no_evidence = profile.loc[~profile["evidence"] & profile["asked"], "standard"].tolist()
     not_asked = profile.loc[~profile["asked"], "standard"].tolist()
 
@@ -295,16 +203,23 @@ def profile_summary(profile: pd.DataFrame) -> str:
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
     parts = []
-    for numbers, words in ((above, "above the England median on"), (level, "level with it on"),
-                           (below, "below it on")):
+    for numbers, words in ((which(COMPARE_HIGHER), "above the England median on"),
+                           (which(COMPARE_SIMILAR), "level with it on"),
+                           (which(COMPARE_LOWER), "below it on")):
         if numbers:
             parts.append(f"{words} {len(numbers)} standard{'s' if len(numbers) != 1 else ''} ({listed(numbers)})")
-    text = ("The council is " + "; ".join(parts) + ".") if parts else "The council has no scored standards."
+    unsure = which(COMPARE_UNSURE)
+    text = (("The council is " + "; ".join(parts) + ".") if parts
+            else ("" if unsure else "The council has no scored standards."))
+    if unsure:
+        text += (f" On standard{'s' if len(unsure) != 1 else ''} {listed(unsure)} it cannot be told: its "
+                 "\"Don't know\" or unanswered questions could put it on either side of the median.")
     if no_evidence:
-        text += f" No evidence on standard{'s' if len(no_evidence) != 1 else ''} {listed(no_evidence)}."
+        text += (f" Every answer on standard{'s' if len(no_evidence) != 1 else ''} {listed(no_evidence)} was "
+                 "\"Don't know\" or blank, which scores 0.")
     if not_asked:
         text += f" The round did not ask about standard{'s' if len(not_asked) != 1 else ''} {listed(not_asked)}."
-    return text
+    return text.strip()
 
 
 def profile_table(profile: pd.DataFrame, region_name: str, council_type: str) -> pd.DataFrame:
@@ -435,8 +350,10 @@ def gap_reason_text(row: pd.Series, year: int) -> str:
     if row["reason"] == GAP_NOT_ASKED:
         return f"The {year} questionnaire did not ask about this standard, so there is no evidence either way."
     if row["reason"] == GAP_NO_EVIDENCE:
-        return "No evidence: every answer for this standard was \"Don't know\" or missing."
-    text = f"Score {format_score(row['score'])} out of 100 ({row['band_text']})"
+        return ("Every answer for this standard was \"Don't know\" or blank, so it scores "
+                f"{format_score(row['score'])}: an unknown answer counts as the worst one. Known answers could "
+                f"put it anywhere from {format_score(row['score_low'])} to {format_score(row['score_high'])}.")
+    text = f"Score {score_with_range(row['score'], row['score_low'], row['score_high'])} out of 100 ({row['band_text']})"
     if not is_missing(row.get("england_median")):
         text += f"; the England median is {format_score(row['england_median'])}"
     return text + "."

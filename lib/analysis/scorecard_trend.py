@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from lib.base.formatting import DASH, NO_EVIDENCE, format_score, is_missing, rank_text
+from lib.base.formatting import DASH, format_score, is_missing, rank_text
 from lib.base.rounding import shown_change
 from lib.reference import geography
 
@@ -27,7 +27,7 @@ def round_standards(con: duckdb.DuckDBPyConnection) -> dict[int, list[int]]:
     rows = con.execute(
         """
         SELECT r.year, list(DISTINCT q.standard ORDER BY q.standard)
-        FROM survey_rounds r JOIN questions q ON q.scored AND q.asked_from <= r.year
+        FROM survey_rounds r JOIN round_questions q ON q.round_year = r.year
         GROUP BY r.year ORDER BY r.year
         """
     ).fetchall()
@@ -104,8 +104,8 @@ def trend(con: duckdb.DuckDBPyConnection, code: str) -> tuple[pd.DataFrame, pd.D
         SELECT p.round_year, p.authority_code, c.display_name, p.lineage_note, st.number AS standard,
                st.short_name, coalesce(c.responded, FALSE) AS responded,
                s.score, s.band, b.label AS band_label, coalesce(s.evidence, FALSE) AS evidence,
-               EXISTS (SELECT 1 FROM questions q WHERE q.scored AND q.standard = st.number
-                       AND q.asked_from <= p.round_year) AS asked,
+               EXISTS (SELECT 1 FROM round_questions q WHERE q.standard = st.number
+                       AND q.round_year = p.round_year) AS asked,
                e.median_score AS england_median
         FROM p
         CROSS JOIN standards st
@@ -158,7 +158,7 @@ def like_for_like_change(con: duckdb.DuckDBPyConnection, code: str, year: int) -
          AND p.authority_code = ?
         LEFT JOIN standard_scores own
           ON own.round_year = b.round_year AND own.authority_code = ? AND own.standard = b.standard
-        WHERE b.round_year = ? AND n.evidence AND p.evidence
+        WHERE b.round_year = ? AND n.score IS NOT NULL AND p.score IS NOT NULL
         ORDER BY b.standard
         """,
         [code, code, code, year],
@@ -208,7 +208,7 @@ def trend_table(overall: pd.DataFrame, standards: pd.DataFrame) -> pd.DataFrame:
             elif not s.asked:
                 row[key] = "Not asked"
             else:
-                row[key] = format_score(s.score) if s.evidence else NO_EVIDENCE
+                row[key] = format_score(s.score)
         row["Note"] = str(o.lineage_note) if o.lineage_note else ""
         rows.append(row)
     return pd.DataFrame(rows)

@@ -27,6 +27,7 @@ from lib.base import exports
 from lib.base.formatting import (  # noqa: F401 - re-exported for the page and tests
     DASH,
     NO_EVIDENCE,
+    NOT_ASKED,
     band_text,
     escape_markdown,
     format_change,
@@ -152,7 +153,8 @@ def round_version(con: duckdb.DuckDBPyConnection, year: int) -> str:
 # --------------------------------------------------------------------------------------------
 
 _STANDARDS_SQL = """
-SELECT s.number AS standard, s.short_name, ss.score, ss.band, coalesce(ss.evidence, FALSE) AS evidence,
+SELECT s.number AS standard, s.short_name, ss.score, ss.band, coalesce(ss.asked, FALSE) AS asked,
+       coalesce(ss.evidence, FALSE) AS evidence,
        ss.questions, ss.answered, ss.unknown, ss.missing
 FROM standards s
 LEFT JOIN standard_scores ss ON ss.standard = s.number AND ss.round_year = ? AND ss.authority_code = ?
@@ -253,12 +255,12 @@ def comparison(standards: pd.DataFrame, actual: Scores | None, projected: Scores
         if scores is None:
             out[f"{prefix}_score"] = math.nan
             out[f"{prefix}_band"] = None
-            out[f"{prefix}_evidence"] = False
+            out[f"{prefix}_asked"] = False
         else:
             s = scores.standards.set_index("standard")
             out[f"{prefix}_score"] = out["standard"].map(s["score"]).astype("float64")
             out[f"{prefix}_band"] = out["standard"].map(s["band"])
-            out[f"{prefix}_evidence"] = out["standard"].map(s["evidence"]).fillna(False).astype(bool)
+            out[f"{prefix}_asked"] = out["standard"].map(s["asked"]).fillna(False).astype(bool)
     out["change"] = out["projected_score"] - out["actual_score"]
     out["standard_label"] = [f"{n}. {name}" for n, name in zip(out["standard"], out["short_name"], strict=True)]
     for prefix, scores in (("actual", actual), ("projected", projected)):
@@ -267,16 +269,17 @@ def comparison(standards: pd.DataFrame, actual: Scores | None, projected: Scores
             out[f"{prefix}_band_text"] = DASH
             continue
         out[f"{prefix}_score_text"] = [
-            format_score(v) if e else NO_EVIDENCE
-            for v, e in zip(out[f"{prefix}_score"], out[f"{prefix}_evidence"], strict=True)
+            format_score(v) if a else NOT_ASKED
+            for v, a in zip(out[f"{prefix}_score"], out[f"{prefix}_asked"], strict=True)
         ]
         out[f"{prefix}_band_text"] = [
-            band_text(b, labels, e) for b, e in zip(out[f"{prefix}_band"], out[f"{prefix}_evidence"], strict=True)
+            band_text(b, labels) if a else NOT_ASKED
+            for b, a in zip(out[f"{prefix}_band"], out[f"{prefix}_asked"], strict=True)
         ]
     out["change_text"] = [format_change(p, a) for p, a in zip(out["projected_score"], out["actual_score"], strict=True)]
     for prefix in ("actual", "projected"):
         out[f"{prefix}_text"] = [
-            score if score in (NO_EVIDENCE, "No response") else f"{score} ({band})"
+            score if score in (NOT_ASKED, "No response") else f"{score} ({band})"
             for score, band in zip(out[f"{prefix}_score_text"], out[f"{prefix}_band_text"], strict=True)
         ]
     return out

@@ -1,6 +1,7 @@
 """Plain-text presentation of scores, bands and ranks, shared by every page and export.
 
-Numbers are shown as whole points, missing values as a dash or "No evidence", never as NaN.
+Numbers are shown as whole points, missing values as a dash or "No evidence", never as NaN. A
+score whose unknown or missing answers leave a range is shown with it: "48 (48–61)".
 Text that comes from data is escaped before Streamlit renders it as Markdown.
 """
 
@@ -16,6 +17,8 @@ from lib.base.rounding import shown_change, shown_int, shown_percent
 
 DASH = "–"
 NO_EVIDENCE = "No evidence"
+#: A standard the round's questionnaire did not ask about: it has no score for anyone that round.
+NOT_ASKED = "Not asked this round"
 
 
 def is_missing(value: Any) -> bool:
@@ -55,7 +58,35 @@ def rank_text(overall: dict[str, Any] | None) -> str:
         return "No response"
     if not overall.get("ranked") or is_missing(overall.get("rank")):
         return "Not ranked"
-    return f"{int(overall['rank'])} of {int(overall['n_ranked'])}"
+    return (f"{int(overall['rank'])} of {int(overall['n_ranked'])}"
+            + rank_range_text(overall.get("rank_best"), overall.get("rank_worst")))
+
+
+def score_range_text(low: Any, high: Any) -> str:
+    """The range a council's unknown and missing answers leave open, as ' (48–61)'; empty when
+    the range is one value (every answer known) or unknown."""
+    if is_missing(low) or is_missing(high) or shown_int(low) == shown_int(high):
+        return ""
+    return f" ({shown_int(low)}{DASH}{shown_int(high)})"
+
+
+def score_with_range(score: Any, low: Any, high: Any) -> str:
+    """'48 (48–61)', or '48' when every answer behind it is known."""
+    return format_score(score) + ("" if is_missing(score) else score_range_text(low, high))
+
+
+def ordinal(n: int) -> str:
+    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def rank_range_text(best: Any, worst: Any) -> str:
+    """' (71st–97th)': the ranks a council's unknown and missing answers allow, best first; empty
+    when they allow only the rank it has."""
+    if is_missing(best) or is_missing(worst) or int(best) == int(worst):
+        return ""
+    return f" ({ordinal(int(best))}{DASH}{ordinal(int(worst))})"
 
 
 def band_text(band: Any, labels: dict[str, str], evidence: bool = True) -> str:

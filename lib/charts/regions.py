@@ -166,21 +166,21 @@ def region_standard_heatmap(matrix: pd.DataFrame, *, measure: str, source: str, 
             head = f"<b>{html.escape(name)}</b><br>{int(number)}. {html.escape(str(label))}<br>"
             cov = (f"<br>{int(r['respondents'])} of {int(r['councils'])} councils responded "
                    f"({format_percent(r['coverage'])})")
-            if not r["evidenced"]:
+            if not r["scored"]:
                 z_row.append(None)
-                t_row.append("No<br>evidence")
-                h_row.append(head + "No council with evidence" + cov)
+                t_row.append("No<br>response")
+                h_row.append(head + "No council responded" + cov)
             elif measure == "meeting":
                 share = float(r["share_meeting"]) * 100
                 z_row.append(share)
                 t_row.append(format_percent(r["share_meeting"]))
                 h_row.append(head + f"{format_percent(r['share_meeting'])} meet the standard ({int(r['meeting'])} of "
-                             f"{int(r['evidenced'])} councils with evidence)" + cov)
+                             f"{int(r['scored'])} councils scored)" + cov)
             else:
                 z_row.append(float(r["median_score"]))
                 t_row.append(format_score(r["median_score"]))
                 h_row.append(head + f"Median score {format_score(r['median_score'])} "
-                             f"({int(r['evidenced'])} councils with evidence)" + cov)
+                             f"({int(r['scored'])} councils scored)" + cov)
         z.append(z_row)
         text.append(t_row)
         hover.append(h_row)

@@ -46,11 +46,11 @@ def score_change_dots(df: pd.DataFrame, *, source: str, actual_name: str, projec
         customdata=df[["projected_band_text"]].to_numpy(),
         hovertemplate="%{y}<br>" + projected_name + ": %{x:.0f} (%{customdata[0]})<extra></extra>",
     )
-    no_evidence = df["actual_score"].isna() & df["projected_score"].isna()
+    not_asked = df["actual_score"].isna() & df["projected_score"].isna()
     fig.layout.annotations = fig.layout.annotations + tuple(
-        go.layout.Annotation(x=2, y=label, xref="x", yref="y", xanchor="left", text="No evidence",
+        go.layout.Annotation(x=2, y=label, xref="x", yref="y", xanchor="left", text="Not asked this round",
                              showarrow=False, font=dict(size=12, color="#4D4D4D"))
-        for label in [lab for lab, gone in zip(labels, no_evidence, strict=True) if gone])
+        for label in [lab for lab, gone in zip(labels, not_asked, strict=True) if gone])
     fig.update_xaxes(range=[-2, 102], dtick=20)
     fig = base_layout(fig, title="Standard scores: actual and projected", source=source, x_title="Score (0-100)")
     # Each standard's name above its row (the chart sits in half the page beside the

@@ -13,7 +13,14 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from lib.base.formatting import NO_EVIDENCE, band_text, format_percent, format_score, rank_text
+from lib.base.formatting import (
+    DASH,
+    NOT_ASKED,
+    format_percent,
+    format_score,
+    rank_text,
+    score_with_range,
+)
 from lib.ingest import commit
 from lib.ingest.report import Record, Report
 from lib.reference import geography
@@ -69,13 +76,13 @@ def preview(con: duckdb.DuckDBPyConnection, report: Report) -> Preview:
             """
             SELECT o.authority_code, o.display_name, o.region_name, o.score, o.band, b.label AS band_label,
                    o.ranked, o.rank, o.n_ranked, o.standards_evidenced, o.standards_total,
-                   o.unknown_answers, o.missing_answers
+                   o.unknown_answers, o.missing_answers, o.score_low, o.score_high, o.rank_best, o.rank_worst
             FROM overall_scores o LEFT JOIN bands b ON b.key = o.band
             WHERE o.round_year = ? ORDER BY o.rank NULLS LAST, o.display_name
             """, [year]).df()
         standards = copy.execute(
             """
-            SELECT standard, short_name, respondents, evidenced, median_score, share_meeting
+            SELECT standard, short_name, respondents, scored, evidenced, median_score, share_meeting
             FROM standard_summary WHERE round_year = ? AND scope = 'england' ORDER BY standard
             """, [year]).df()
         row = copy.execute(
@@ -97,11 +104,11 @@ def preview_tables(p: Preview) -> tuple[pd.DataFrame, pd.DataFrame]:
     councils = pd.DataFrame({
         "Council": [f"{n} ({c})" for n, c in zip(p.councils["display_name"], p.councils["authority_code"], strict=True)],
         "Region": p.councils["region_name"].astype(str),
-        "Overall score": [format_score(s) if e else NO_EVIDENCE
-                          for s, e in zip(p.councils["score"], p.councils["standards_evidenced"], strict=True)],
-        "Band": [band_text(b, {}, bool(e)) if pd.isna(b) else str(lab)
-                 for b, lab, e in zip(p.councils["band"], p.councils["band_label"], p.councils["standards_evidenced"], strict=True)],
-        "Rank": [rank_text(r) for r in p.councils[["ranked", "rank", "n_ranked"]].to_dict("records")],
+        "Overall score": [score_with_range(s, lo, hi) for s, lo, hi in
+                          zip(p.councils["score"], p.councils["score_low"], p.councils["score_high"], strict=True)],
+        "Band": [DASH if pd.isna(b) else str(lab) for b, lab in zip(p.councils["band"], p.councils["band_label"], strict=True)],
+        "Rank": [rank_text(r) for r in
+                 p.councils[["ranked", "rank", "n_ranked", "rank_best", "rank_worst"]].to_dict("records")],
         "Standards with evidence": [f"{int(e)} of {int(t)}" for e, t in
                                     zip(p.councils["standards_evidenced"], p.councils["standards_total"], strict=True)],
         "Score now in the database": [format_score(s) for s in p.councils["current_score"]],
@@ -112,8 +119,8 @@ def preview_tables(p: Preview) -> tuple[pd.DataFrame, pd.DataFrame]:
         "Standard": [f"{int(n)}. {s}" for n, s in zip(p.standards["standard"], p.standards["short_name"], strict=True)],
         "Councils with evidence": [f"{int(e)} of {int(r)}" for e, r in
                                    zip(p.standards["evidenced"], p.standards["respondents"], strict=True)],
-        "Median score": [format_score(v) if int(e) else NO_EVIDENCE
-                         for v, e in zip(p.standards["median_score"], p.standards["evidenced"], strict=True)],
+        "Median score": [format_score(v) if int(n) else NOT_ASKED
+                         for v, n in zip(p.standards["median_score"], p.standards["scored"], strict=True)],
         "Share meeting the standard": [format_percent(v) for v in p.standards["share_meeting"]],
     })
     return councils, standards

@@ -29,7 +29,7 @@ TOP_GAPS = 3
 TOP_GAP_KINDS = (scorecard.GAP_NO_EVIDENCE, scorecard.GAP_BELOW)
 TOP_GAP_RULE = (
     "The gaps shown are the first {n} of the scorecard\u2019s gap list, which puts the weakest first: "
-    "standards with no evidence, then the lowest scores (a tie goes to the lower-numbered standard). "
+    "standards with no known answer, then the lowest scores (a tie goes to the lower-numbered standard). "
     "Standards the round\u2019s questionnaire did not ask about are never among them."
 )
 #: A shortened example stops after the first sentence once it has this many characters.
@@ -271,9 +271,9 @@ def pick_examples(gaps: list[Gap], council_code: str) -> list[Example | None]:
 
 
 def other_gaps_text(rest: list[Gap], year: int) -> str:
-    """The gaps beyond the top ones in a sentence or two: each named with its score or
-    'no evidence', and the standards the round did not ask about grouped by number."""
-    named = [f"{g.heading} ({g.score_text if g.kind == scorecard.GAP_BELOW else 'no evidence'})"
+    """The gaps beyond the top ones in a sentence or two: each named with its score (and the range
+    its unknown answers leave), and the standards the round did not ask about grouped by number."""
+    named = [f"{g.heading} ({g.score_text}{'' if g.kind == scorecard.GAP_BELOW else ', no known answer'})"
              for g in rest if g.kind != scorecard.GAP_NOT_ASKED]
     not_asked = [str(g.standard) for g in rest if g.kind == scorecard.GAP_NOT_ASKED]
     text = "; ".join(named) + ("." if named else "")

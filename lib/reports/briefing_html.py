@@ -189,10 +189,10 @@ def _headline(data: BriefingData) -> list[str]:
     ]
     parts += [f'<p class="note">{_e(n)}</p>' for n in data.notes]
     parts.append(
-        '<p class="note">The overall score is the mean of the standard scores that have evidence. A standard\u2019s '
-        "score is the weighted share of its support that is available (in development counts half, "
-        "\u201cdon\u2019t know\u201d none); a standard with no known answer is left out, never counted as "
-        "zero.</p></section>"
+        '<p class="note">The overall score is the mean of the scores of the standards the round asked about. A '
+        "standard\u2019s score is the weighted share of its support that is available (in development counts "
+        "half). A \u201cdon\u2019t know\u201d or unanswered question counts as the worst answer, so it can never "
+        "raise a score; the figures in brackets are the range that known answers could give.</p></section>"
     )
     return parts
 
@@ -236,7 +236,7 @@ def _top_gaps(data: BriefingData, appendix: bool) -> list[str]:
         parts += [_short_gap(g, ex) for g, ex in zip(top, pick_examples(top, data.council_code), strict=True)]
     if rest:
         where = "in the appendix" if appendix else "on the scorecard and in the briefing with appendix"
-        parts.append(f"<p><strong>{'Also' if top else 'The'} not in the top band or without evidence"
+        parts.append(f"<p><strong>{'Also' if top else 'The'} not in the top band"
                      f" ({len(rest)}):</strong> {_e(other_gaps_text(rest, data.year))} Details {_e(where)}.</p>")
     parts.append("</section>")
     return parts
@@ -269,7 +269,7 @@ def _more(data: BriefingData, appendix: bool) -> list[str]:
 def _appendix(data: BriefingData) -> list[str]:
     parts = ['<section class="appendix"><h2>Appendix: every gap in full</h2>']
     if data.gaps:
-        parts.append('<p class="note">Every standard not in the top band, or without evidence, weakest first, '
+        parts.append('<p class="note">Every standard not in the top band, weakest first, '
                      "with the answers behind it, actions to consider, the 2015 report\u2019s recommendations and "
                      "examples of good practice (from the council\u2019s own region first).</p>")
         parts += [_full_gap(g) for g in data.gaps]

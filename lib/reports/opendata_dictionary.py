@@ -36,28 +36,38 @@ MEANINGS: dict[str, tuple[str, str]] = {
                  "standard)", "number"),
     "standards": ("The standards an example illustrates, separated by ;", "numbers"),
     "standard_name": ("The standard's short name ('Overall' for an overall row)", ""),
-    "score": ("The score every page shows: a whole number rounded half up; empty with no evidence",
+    "score": ("The score every page shows: a whole number rounded half up. A \"Don't know\" or missing "
+              "answer counts as the question's worst answer. Empty for a standard the round did not ask about",
               "points out of 100"),
-    "band": ("The band the shown score falls in (key); empty with no evidence", ""),
+    "band": ("The band the shown score falls in (key); empty for a standard the round did not ask about", ""),
     "band_label": ("The band in words", ""),
     "score_unrounded": ("The weighted mean behind the shown score, to 9 decimal places (so that every "
                         "file and answer of a published version has the same digits)", "points out of 100"),
+    "score_low": ("The lowest score the council's \"Don't know\" and missing answers allow: the score itself, "
+                  "as each of them already counts as the worst answer", "points out of 100"),
+    "score_high": ("The highest score they allow: the score if each \"Don't know\" or missing answer had been "
+                   "the best answer (equal to score when every answer is known)", "points out of 100"),
     "evidence": ("Whether any known answer stands behind the score", "true/false"),
     "standards_evidenced": ("How many standards have evidence (overall rows)", "standards"),
     "standards_total": ("How many standards there are (overall rows)", "standards"),
     "questions": ("Scored questions behind the score", "questions"),
     "answered": ("Of those, how many were answered (in a summary: how many councils answered)",
                  "questions or councils"),
-    "unknown": ("Answers that say the council does not know (scored 0, counted)",
+    "unknown": ("Answers that say the council does not know (scored as the worst answer, counted)",
                 "questions or councils"),
     "missing": ("Questions left unanswered (in a summary: councils that left it unanswered)",
                 "questions or councils"),
-    "ranked": ("Whether the council has enough evidenced standards to be ranked (overall rows)",
+    "ranked": ("Whether the council answered questions on enough standards to be ranked (overall rows; "
+               "\"Don't know\" counts as an answer)",
                "true/false"),
     "rank": ("Rank in England by shown score; councils shown at the same score share a rank", "rank"),
     "n_ranked": ("How many councils were ranked in England", "councils"),
     "region_rank": ("Rank in the council's region", "rank"),
     "region_n_ranked": ("How many councils were ranked in the region", "councils"),
+    "rank_best": ("The best rank in England the council's \"Don't know\" and missing answers allow: its rank "
+                  "if each had been the best answer, every other council as it is (overall rows)", "rank"),
+    "rank_worst": ("The worst rank they allow: the rank the council has, as each already counts as the worst "
+                   "answer (overall rows)", "rank"),
     "provenance": ("Where the round's answers came from", ""),
     "data_note": ("Says so when the row is synthetic demonstration data; empty for real responses", ""),
     "question_id": ("The question's identifier (see the questions data)", ""),

@@ -18,6 +18,8 @@ AUDIENCE_LABELS = {"employers": "Employers", "pas": "Personal assistants", "coun
 OUTCOMES = ("has", "partly", "lacks", "unknown")
 #: The only ways of making an overall score and of rounding that the scoring views implement.
 OVERALL_METHODS = ("weighted_mean_of_standards",)
+# How an unknown ("Don't know") or missing answer is scored: as the question's worst known answer.
+UNKNOWN_ANSWER_RULES = ("worst_answer",)
 ROUNDING_RULES = ("half_up",)
 
 

@@ -19,6 +19,7 @@ from lib.scoring.config import (
     OUTCOMES,
     OVERALL_METHODS,
     ROUNDING_RULES,
+    UNKNOWN_ANSWER_RULES,
     AnswerOption,
     AnswerSet,
     Band,
@@ -45,7 +46,7 @@ ALLOWED_KEYS: dict[str, frozenset[str]] = {
     "display": frozenset({"decimals", "rounding"}),
     "band": frozenset({"key", "label", "min", "description", "colour", "tint"}),
     "bands": frozenset({"band"}),
-    "overall": frozenset({"method", "min_standards_for_rank"}),
+    "overall": frozenset({"method", "min_standards_for_rank", "unknown_answers"}),
     "answer_set": frozenset({"label", "providers", "provider_options", "options"}),
     "option": frozenset({"value", "label", "score", "outcome"}),
     "standards.toml": frozenset({"standard"}),
@@ -167,6 +168,14 @@ def _load_answer_sets(raw: dict[str, Any], c: _Checker) -> dict[str, AnswerSet]:
                                         outcome if outcome in OUTCOMES else "unknown"))
         if not options:
             c.add(entry, "options", "has no options")
+        # The scoring views count an unknown answer as the set's worst known answer; a score
+        # written beside "Don't know" must say the same, or the file would state two rules.
+        known_scores = [o.score for o in options if not o.unknown and o.score is not None]
+        for o in options:
+            if o.unknown and o.score is not None and known_scores and o.score != min(known_scores):
+                c.add(f"{entry} option '{o.value}'", "score",
+                      f"{o.score:g}: an unknown answer counts as the worst known answer "
+                      f"([overall] unknown_answers), so its score must be {min(known_scores):g} or left out")
         provider_options = tuple(table.get("provider_options") or ())
         for value in provider_options:
             if value not in seen:
@@ -264,6 +273,10 @@ def _load_scoring(path: Path, problems: list[Problem]) -> _Scoring:
     if method not in OVERALL_METHODS:
         c.add("overall", "method", f"{method!r} must be one of {', '.join(OVERALL_METHODS)}")
         method = OVERALL_METHODS[0]
+    rule = overall.get("unknown_answers")
+    if rule not in UNKNOWN_ANSWER_RULES:
+        c.add("overall", "unknown_answers", f"{rule!r} must be one of {', '.join(UNKNOWN_ANSWER_RULES)} "
+                                            "(the rule the scoring views implement)")
     min_rank = overall.get("min_standards_for_rank", 1)
     if isinstance(min_rank, bool) or not isinstance(min_rank, int) or not 1 <= min_rank <= MAX_STANDARDS:
         c.add("overall", "min_standards_for_rank", f"{min_rank!r} must be a whole number from 1 to the number of standards")

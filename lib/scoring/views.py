@@ -58,16 +58,39 @@ SELECT round_year, scope, scope_code, scope_name,
 FROM council_scopes GROUP BY ALL;
 
 -- One row per responding council and scored question asked in that round.
--- status: known (scored answer), unknown (e.g. don't know: scored 0, counted), missing.
+-- status: known (a scored answer), unknown (e.g. "Don't know"), missing (no answer).
+-- The unknown-answer rule (scoring.toml [unknown_answers]): an unknown or missing answer earns
+-- the credit of the question's worst known answer, so it can never help a council. `score` is
+-- the credit counted; `best_score` is what the best known answer would earn instead, the top
+-- of the range the unknown and missing answers leave open (equal to `score` for a known one).
+CREATE OR REPLACE VIEW answer_set_bounds AS
+SELECT answer_set, min(score) AS worst_score, max(score) AS best_score
+FROM answer_options WHERE NOT is_unknown AND score IS NOT NULL
+GROUP BY answer_set;
+
+-- A round's questionnaire: the scored questions of the bank for its year (asked_from) that its
+-- respondents were asked, read from their answers (a question some respondent answered, if only
+-- "Don't know"). An import's file carries the questions that were asked, and every council in it
+-- answers each one; a question the file leaves out altogether was not asked that round, and
+-- counts for nobody, rather than as a blank for everybody.
+CREATE OR REPLACE VIEW round_questions AS
+SELECT q.*, x.round_year
+FROM questions q
+JOIN (SELECT DISTINCT round_year, question_id FROM responses) x ON x.question_id = q.id
+JOIN survey_rounds r ON r.year = x.round_year
+WHERE q.scored AND q.asked_from <= x.round_year;
+
 CREATE OR REPLACE VIEW question_scores AS
 SELECT p.round_year, p.authority_code, q.id AS question_id, q.standard, q.weight, q.audience,
        r.answer, o.label AS answer_label, coalesce(r.providers, []::VARCHAR[]) AS providers,
        CASE WHEN r.answer IS NULL THEN 'missing'
             WHEN o.is_unknown THEN 'unknown'
             ELSE 'known' END AS status,
-       o.score
+       CASE WHEN r.answer IS NOT NULL AND NOT o.is_unknown THEN o.score ELSE b.worst_score END AS score,
+       CASE WHEN r.answer IS NOT NULL AND NOT o.is_unknown THEN o.score ELSE b.best_score END AS best_score
 FROM respondents p
-JOIN questions q ON q.scored AND q.asked_from <= p.round_year
+JOIN round_questions q ON q.round_year = p.round_year
+JOIN answer_set_bounds b ON b.answer_set = q.answer_set
 LEFT JOIN responses r
        ON r.round_year = p.round_year AND r.authority_code = p.authority_code AND r.question_id = q.id
 LEFT JOIN answer_options o ON o.answer_set = q.answer_set AND o.value = r.answer;
@@ -81,8 +104,11 @@ CREATE OR REPLACE MACRO shown(x) AS
 CREATE OR REPLACE MACRO band_for(s) AS
     (SELECT b.key FROM bands b WHERE shown(s) >= b.min_score ORDER BY b.min_score DESC LIMIT 1);
 
--- A standard's score: weighted mean of its answered scored questions x 100 ("don't know"
--- counts as 0). With no known answer at all the standard has no evidence and no score.
+-- A standard's score: the weighted mean credit of every scored question the round asked about
+-- it, x 100, with unknown and missing answers at their question's worst credit. A standard the
+-- round asked about always has a score; one it did not ask about has none (asked = false).
+-- evidence: at least one known answer stands behind the score. score_high: the score if every
+-- unknown and missing answer had been the best answer; the score itself is the low end.
 CREATE OR REPLACE VIEW standard_scores AS
 WITH agg AS (
     SELECT p.round_year, p.authority_code, s.number AS standard, s.short_name, s.weight AS standard_weight,
@@ -91,8 +117,9 @@ WITH agg AS (
            count(*) FILTER (WHERE qs.status = 'unknown') AS unknown,
            count(*) FILTER (WHERE qs.status = 'missing') AS missing,
            count(*) FILTER (WHERE qs.status = 'known') > 0 AS evidence,
-           100 * sum(qs.weight * qs.score) FILTER (WHERE qs.answer IS NOT NULL)
-               / nullif(sum(qs.weight) FILTER (WHERE qs.answer IS NOT NULL), 0) AS raw_score
+           count(qs.question_id) > 0 AS asked,
+           100 * sum(qs.weight * qs.score) / nullif(sum(qs.weight), 0) AS raw_score,
+           100 * sum(qs.weight * qs.best_score) / nullif(sum(qs.weight), 0) AS raw_high
     FROM respondents p
     CROSS JOIN standards s
     LEFT JOIN question_scores qs
@@ -101,33 +128,43 @@ WITH agg AS (
     GROUP BY ALL
 )
 SELECT round_year, authority_code, standard, short_name, standard_weight, questions, answered,
-       unknown, missing, evidence,
-       CASE WHEN evidence THEN shown(raw_score) END AS score,
-       CASE WHEN evidence THEN band_for(raw_score) END AS band,
-       CASE WHEN evidence THEN raw_score END AS score_unrounded
+       unknown, missing, evidence, asked,
+       CASE WHEN asked THEN shown(raw_score) END AS score,
+       CASE WHEN asked THEN band_for(raw_score) END AS band,
+       CASE WHEN asked THEN raw_score END AS score_unrounded,
+       CASE WHEN asked THEN shown(raw_score) END AS score_low,
+       CASE WHEN asked THEN shown(raw_high) END AS score_high,
+       CASE WHEN asked THEN raw_high END AS score_high_unrounded
 FROM agg;
 
--- How many standards a round's questionnaire can evidence, and so how many a council needs
--- to be ranked: min_standards_for_rank, or every standard asked about if the round asked
--- about fewer (the 2012-2014 surveys covered four of the nine).
+-- How many standards a council must have answered to be ranked: min_standards_for_rank, or
+-- every standard asked about if the round asked about fewer (the 2012-2014 surveys covered
+-- four of the nine). A standard counts as answered with any answer, "Don't know" included, so
+-- a "Don't know" never takes a council out of the ranking.
 CREATE OR REPLACE VIEW round_rank_rule AS
 SELECT r.year AS round_year,
        count(DISTINCT q.standard) AS standards_asked,
        least(count(DISTINCT q.standard),
              (SELECT CAST(value AS INTEGER) FROM scoring_settings WHERE key = 'min_standards_for_rank'))
            AS min_standards
-FROM survey_rounds r JOIN questions q ON q.scored AND q.asked_from <= r.year
+FROM survey_rounds r JOIN round_questions q ON q.round_year = r.year
 GROUP BY r.year;
 
--- Overall: weighted mean of the standards with evidence (of their unrounded scores), shown
--- rounded; how many stood behind it is kept. Ranks follow the shown score, so councils shown
--- at the same score share a rank.
+-- Overall: weighted mean of the (unrounded) scores of every standard the round asked about,
+-- shown rounded. Ranks follow the shown score, so councils shown at the same score share a
+-- rank. The range: score_high is the overall score with every unknown and missing answer at
+-- its best; rank_best is the rank that score would earn against everyone else's shown score,
+-- rank_worst the rank the council has (its score is already the low end).
 CREATE OR REPLACE VIEW overall_scores AS
 WITH agg AS (
     SELECT round_year, authority_code,
-           sum(standard_weight * score_unrounded) FILTER (WHERE evidence)
-               / nullif(sum(standard_weight) FILTER (WHERE evidence), 0) AS score,
+           sum(standard_weight * score_unrounded) FILTER (WHERE asked)
+               / nullif(sum(standard_weight) FILTER (WHERE asked), 0) AS score,
+           sum(standard_weight * score_high_unrounded) FILTER (WHERE asked)
+               / nullif(sum(standard_weight) FILTER (WHERE asked), 0) AS high,
            count(*) FILTER (WHERE evidence) AS standards_evidenced,
+           count(*) FILTER (WHERE asked) AS standards_asked,
+           count(*) FILTER (WHERE answered > 0) AS standards_answered,
            count(*) AS standards_total,
            sum(unknown) AS unknown_answers,
            sum(missing) AS missing_answers,
@@ -135,21 +172,32 @@ WITH agg AS (
     FROM standard_scores GROUP BY ALL
 ), eligible AS (
     SELECT a.*, c.region_code, c.region_name, c.type, c.display_name, c.name,
-           a.standards_evidenced >= rr.min_standards AS ranked
+           a.standards_answered >= rr.min_standards AS ranked
     FROM agg a JOIN round_councils c USING (round_year, authority_code)
     JOIN round_rank_rule rr USING (round_year)
+), ranked AS (
+    SELECT *,
+           CASE WHEN ranked THEN rank() OVER (PARTITION BY round_year, ranked ORDER BY shown(score) DESC) END
+               AS rank,
+           CASE WHEN ranked THEN rank() OVER (PARTITION BY round_year, region_code, ranked
+                                              ORDER BY shown(score) DESC) END AS region_rank
+    FROM eligible
 )
-SELECT round_year, authority_code, display_name, name, region_code, region_name, type,
-       shown(score) AS score, band_for(score) AS band, standards_evidenced, standards_total,
-       unknown_answers, missing_answers, scored_questions, ranked,
-       CASE WHEN ranked THEN rank() OVER (PARTITION BY round_year, ranked ORDER BY shown(score) DESC) END
-           AS rank,
-       count(*) FILTER (WHERE ranked) OVER (PARTITION BY round_year) AS n_ranked,
-       CASE WHEN ranked THEN rank() OVER (PARTITION BY round_year, region_code, ranked
-                                          ORDER BY shown(score) DESC) END AS region_rank,
-       count(*) FILTER (WHERE ranked) OVER (PARTITION BY round_year, region_code) AS region_n_ranked,
-       score AS score_unrounded
-FROM eligible;
+SELECT r.round_year, r.authority_code, r.display_name, r.name, r.region_code, r.region_name, r.type,
+       shown(r.score) AS score, band_for(r.score) AS band, r.standards_evidenced, r.standards_total,
+       r.unknown_answers, r.missing_answers, r.scored_questions, r.ranked, r.rank,
+       count(*) FILTER (WHERE r.ranked) OVER (PARTITION BY r.round_year) AS n_ranked,
+       r.region_rank,
+       count(*) FILTER (WHERE r.ranked) OVER (PARTITION BY r.round_year, r.region_code) AS region_n_ranked,
+       r.score AS score_unrounded,
+       r.standards_asked, r.standards_answered,
+       shown(r.score) AS score_low, shown(r.high) AS score_high,
+       CASE WHEN r.ranked THEN 1 + (SELECT count(*) FROM eligible o
+                                    WHERE o.round_year = r.round_year AND o.ranked
+                                      AND o.authority_code <> r.authority_code
+                                      AND shown(o.score) > shown(r.high)) END AS rank_best,
+       r.rank AS rank_worst
+FROM ranked r;
 
 -- Share of responding councils giving each answer, per question and scope.
 CREATE OR REPLACE VIEW answer_shares AS
@@ -224,13 +272,14 @@ GROUP BY ALL;
 CREATE OR REPLACE VIEW standard_summary AS
 SELECT ss.round_year, cs.scope, cs.scope_code, cs.scope_name, ss.standard, ss.short_name,
        count(*) AS respondents,
+       count(ss.score) AS scored,
        count(*) FILTER (WHERE ss.evidence) AS evidenced,
        median(ss.score) AS median_score,
        quantile_cont(ss.score, 0.25) AS q1_score,
        quantile_cont(ss.score, 0.75) AS q3_score,
        avg(ss.score) AS mean_score,
        count(*) FILTER (WHERE ss.band = (SELECT key FROM bands ORDER BY min_score DESC LIMIT 1))
-           / nullif(count(*) FILTER (WHERE ss.evidence), 0) AS share_meeting,
+           / nullif(count(ss.score), 0) AS share_meeting,
        max(c.councils) AS councils_in_scope,
        max(c.coverage) AS coverage
 FROM standard_scores ss
@@ -263,37 +312,39 @@ GROUP BY r.year;
 
 -- Per pair and standard: how many scored questions each round asked and how many both asked.
 CREATE OR REPLACE VIEW like_for_like_basis AS
-SELECT rp.round_year, rp.compare_year, s.number AS standard, s.short_name,
-       count(q.id) FILTER (WHERE q.asked_from <= rp.round_year) AS questions_now,
-       count(q.id) FILTER (WHERE q.asked_from <= rp.compare_year) AS questions_before,
-       count(q.id) FILTER (WHERE q.asked_from <= rp.compare_year AND q.asked_from <= rp.round_year)
-           AS questions_common,
-       questions_now <> questions_common OR questions_before <> questions_common AS questions_changed
-FROM round_pairs rp CROSS JOIN standards s
-LEFT JOIN questions q ON q.scored AND q.standard = s.number
-GROUP BY ALL;
+SELECT *, questions_now <> questions_common OR questions_before <> questions_common AS questions_changed
+FROM (
+    SELECT rp.round_year, rp.compare_year, s.number AS standard, s.short_name,
+           (SELECT count(*) FROM round_questions q
+            WHERE q.round_year = rp.round_year AND q.standard = s.number) AS questions_now,
+           (SELECT count(*) FROM round_questions q
+            WHERE q.round_year = rp.compare_year AND q.standard = s.number) AS questions_before,
+           (SELECT count(*) FROM round_questions q JOIN round_questions p ON p.id = q.id
+            WHERE q.round_year = rp.round_year AND p.round_year = rp.compare_year AND q.standard = s.number)
+               AS questions_common
+    FROM round_pairs rp CROSS JOIN standards s
+);
 
--- Each responding council of either round of a pair, scored on the common questions only.
+-- Each responding council of either round of a pair, scored on the questions both rounds asked
+-- (by the same unknown-answer rule as standard_scores).
 -- side: 'now' (round_year) or 'before' (compare_year).
 CREATE OR REPLACE VIEW like_for_like_standard_scores AS
 WITH sides AS (
-    SELECT round_year, compare_year, 'now' AS side, round_year AS scored_year FROM round_pairs
+    SELECT round_year, compare_year, 'now' AS side, round_year AS scored_year, compare_year AS other_year
+    FROM round_pairs
     UNION ALL
-    SELECT round_year, compare_year, 'before', compare_year FROM round_pairs
+    SELECT round_year, compare_year, 'before', compare_year, round_year FROM round_pairs
 ), agg AS (
     SELECT sd.round_year, sd.compare_year, sd.side, sd.scored_year, qs.authority_code, qs.standard,
            count(*) FILTER (WHERE qs.status = 'known') > 0 AS evidence,
-           100 * sum(qs.weight * qs.score) FILTER (WHERE qs.answer IS NOT NULL)
-               / nullif(sum(qs.weight) FILTER (WHERE qs.answer IS NOT NULL), 0) AS raw_score
+           100 * sum(qs.weight * qs.score) / nullif(sum(qs.weight), 0) AS raw_score
     FROM sides sd
     JOIN question_scores qs ON qs.round_year = sd.scored_year
-    JOIN questions q ON q.id = qs.question_id AND q.asked_from <= sd.compare_year
+    JOIN round_questions q ON q.id = qs.question_id AND q.round_year = sd.other_year
     GROUP BY ALL
 )
 SELECT round_year, compare_year, side, scored_year, authority_code, standard, evidence,
-       CASE WHEN evidence THEN shown(raw_score) END AS score,
-       CASE WHEN evidence THEN band_for(raw_score) END AS band,
-       CASE WHEN evidence THEN raw_score END AS score_unrounded
+       shown(raw_score) AS score, band_for(raw_score) AS band, raw_score AS score_unrounded
 FROM agg;
 
 -- Per pair, scope and standard: the median and the share meeting the standard in each round,
@@ -302,10 +353,10 @@ FROM agg;
 CREATE OR REPLACE VIEW like_for_like_summary AS
 WITH per_side AS (
     SELECT l.round_year, l.compare_year, l.side, cs.scope, cs.scope_code, cs.scope_name, l.standard,
-           count(*) FILTER (WHERE l.evidence) AS evidenced,
+           count(l.score) AS scored,
            median(l.score) AS median_score,
            count(*) FILTER (WHERE l.band = (SELECT key FROM bands ORDER BY min_score DESC LIMIT 1))
-               / nullif(count(*) FILTER (WHERE l.evidence), 0) AS share_meeting
+               / nullif(count(l.score), 0) AS share_meeting
     FROM like_for_like_standard_scores l
     JOIN council_scopes cs ON cs.round_year = l.scored_year AND cs.authority_code = l.authority_code
     GROUP BY ALL
@@ -314,7 +365,7 @@ SELECT b.round_year, b.compare_year, sc.scope, sc.scope_code, sc.scope_name, b.s
        b.questions_now, b.questions_before, b.questions_common, b.questions_changed,
        p.median_score AS previous_median, n.median_score AS median,
        p.share_meeting AS previous_share_meeting, n.share_meeting AS share_meeting,
-       coalesce(p.evidenced, 0) AS previous_evidenced, coalesce(n.evidenced, 0) AS evidenced
+       coalesce(p.scored, 0) AS previous_scored, coalesce(n.scored, 0) AS scored
 FROM like_for_like_basis b
 JOIN (SELECT DISTINCT round_year, scope, scope_code, scope_name FROM council_scopes WHERE responded) sc
   ON sc.round_year = b.round_year
@@ -326,7 +377,7 @@ LEFT JOIN per_side p ON p.side = 'before' AND p.round_year = b.round_year AND p.
 
 VIEW_NAMES = (
     "round_councils", "round_layouts", "round_hex_cells", "respondents", "council_scopes", "scope_coverage",
-    "question_scores", "standard_scores", "round_rank_rule", "overall_scores", "answer_shares", "provider_shares",
+    "round_questions", "answer_set_bounds", "question_scores", "standard_scores", "round_rank_rule", "overall_scores", "answer_shares", "provider_shares",
     "question_summary", "standard_summary", "overall_summary", "round_pairs", "like_for_like_basis",
     "like_for_like_standard_scores", "like_for_like_summary",
 )
@@ -390,7 +441,7 @@ def standard_scores(con: duckdb.DuckDBPyConnection, round_year: int) -> pd.DataF
     return con.execute(
         """
         SELECT s.authority_code, c.display_name, c.name, c.region_code, c.region_name, c.type,
-               s.standard, s.short_name, s.score, s.band, s.evidence, s.questions, s.answered,
+               s.standard, s.short_name, s.score, s.band, s.evidence, s.asked, s.questions, s.answered,
                s.unknown, s.missing
         FROM standard_scores s
         JOIN round_councils c USING (round_year, authority_code)
