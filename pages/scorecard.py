@@ -277,6 +277,9 @@ if len(lfl):
     prev = int(lfl["previous_year"].iloc[0])
     st.markdown(f"**Change since {prev}, like for like.** Both rounds scored on the questions "
                 "they both asked, so a change is a change in the answers, not in the questionnaire.")
+    overall_lfl = cached_trend.like_for_like_overall(code, year)
+    if overall_lfl is not None:
+        st.markdown(md(scorecard_trend.like_for_like_overall_text(overall_lfl, year)))
     gained = lfl[lfl["questions_changed"]]
     if len(gained):
         st.caption("Standard" + ("s " if len(gained) > 1 else " ")

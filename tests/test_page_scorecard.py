@@ -184,3 +184,21 @@ def test_a_link_to_another_round_is_followed_within_the_session(repo_db_path, re
     assert _metrics(at)["Rank in England"] == scorecard.headline(repo_con, code, 2014).rank_alone
     at.run()  # and it stays there (the picker now writes 2014 itself)
     assert at.session_state["round_select"] == 2014
+
+
+def test_the_overall_change_since_the_last_round_is_shown_like_for_like(repo_con):
+    """A council that answered 2014 and 2015: the page states the overall change on the standards both
+    rounds asked about, names those left out, and gives the round's own overall beside it."""
+    from lib.analysis import scorecard_trend
+
+    code = repo_con.execute(
+        "SELECT a.authority_code FROM respondents a JOIN respondents b USING (authority_code) "
+        "WHERE a.round_year = 2015 AND b.round_year = 2014 ORDER BY a.authority_code LIMIT 1").fetchone()[0]
+    lfl = scorecard_trend.like_for_like_overall(repo_con, code, 2015)
+    assert lfl is not None and lfl["left_out"], "2014 asked about fewer standards than 2015"
+    own = repo_con.execute("SELECT score FROM overall_scores WHERE round_year = 2015 AND authority_code = ?",
+                           [code]).fetchone()[0]
+    assert lfl["round_score"] == own
+    at = open_page(PAGE, opened=True, authority=code, round="2015")
+    expected = escape_markdown(scorecard_trend.like_for_like_overall_text(lfl, 2015))
+    assert any(m.value == expected for m in at.markdown), expected

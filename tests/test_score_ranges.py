@@ -107,3 +107,33 @@ def test_the_scores_dataset_carries_the_ranges(tmp_path):
         assert standard["rank_best"].isna().all()
     finally:
         con.close()
+
+
+def test_the_overall_change_is_like_for_like_and_says_what_it_leaves_out(tmp_path):
+    from lib.analysis import scorecard_trend
+
+    con = fixture_database(tmp_path)
+    try:
+        # A 2014 round that asked about standards 1-3 only (q1a, q1b, q2, q3); Alpha answered it.
+        con.execute("INSERT INTO survey_rounds (year, label, is_demo, council_set_on, provenance, loaded_at) "
+                    "VALUES (2014, '2014 test', FALSE, DATE '2014-04-01', 'test fixture', now())")
+        for qid, answer in (("q1a", "not_available"), ("q1b", "available"), ("q2", "available"),
+                            ("q3", "in_development")):
+            con.execute("INSERT INTO responses VALUES (2014, 'E06000001', ?, ?, [], NULL, 'test', "
+                        "TIMESTAMP '2014-06-01 00:00:00')", [qid, answer])
+        lfl = scorecard_trend.like_for_like_overall(con, "E06000001", 2015)
+        # 2014: S1 (0 x 1 + 1 x 3) / 4 = 75, S2 100, S3 50 (weight 2) -> (75 + 100 + 100) / 4 = 68.75 -> 69.
+        # 2015 on the same questions: S1 62.5, S2 0 ("Don't know"), S3 0 -> 62.5 / 4 = 15.6 -> 16.
+        # Change 16 - 69 = -53; standards 4-9 were not asked in 2014 and are left out; the 2015
+        # overall on all nine standards is 66 (tests/test_scoring.py).
+        assert lfl is not None
+        assert (lfl["previous_score"], lfl["score"], lfl["change"]) == (69, 16, -53)
+        assert lfl["standards"] == [1, 2, 3] and lfl["left_out"] == [4, 5, 6, 7, 8, 9]
+        assert scorecard_trend.like_for_like_overall_text(lfl, 2015) == (
+            "Overall, like for like: 69 in 2014, 16 in 2015 (-53), on the 3 standards both rounds asked "
+            "about (1, 2 and 3); left out: 4, 5, 6, 7, 8 and 9 (the 2015 overall score on everything it "
+            "asked is 66).")
+        # Beta did not answer 2014: no change to show.
+        assert scorecard_trend.like_for_like_overall(con, "E06000002", 2015) is None
+    finally:
+        con.close()

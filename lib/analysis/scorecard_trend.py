@@ -167,6 +167,56 @@ def like_for_like_change(con: duckdb.DuckDBPyConnection, code: str, year: int) -
     return df
 
 
+def like_for_like_overall(con: duckdb.DuckDBPyConnection, code: str, year: int) -> dict[str, Any] | None:
+    """The council's overall score in the round and the one before, like for like (the
+    like_for_like_overall view): both on the standards both rounds asked about. None when the
+    council did not answer both rounds or there is no earlier round.
+
+    Keys: previous_year, previous_score, score, change (difference of the shown numbers),
+    standards (those compared), left_out (standards the round asked about that are not
+    compared), round_score (the round's own overall score, on all it asked).
+    """
+    row = con.execute(
+        """
+        SELECT n.compare_year, p.score, n.score, n.standards, o.score,
+               (SELECT list(DISTINCT q.standard ORDER BY q.standard) FROM round_questions q
+                WHERE q.round_year = n.round_year) AS asked
+        FROM like_for_like_overall n
+        JOIN like_for_like_overall p ON p.round_year = n.round_year AND p.authority_code = n.authority_code
+         AND p.side = 'before'
+        LEFT JOIN overall_scores o ON o.round_year = n.round_year AND o.authority_code = n.authority_code
+        WHERE n.round_year = ? AND n.authority_code = ? AND n.side = 'now'
+        """,
+        [year, code],
+    ).fetchone()
+    if row is None:
+        return None
+    previous_year, before, now, standards, round_score, asked = row
+    compared = [int(n) for n in standards]
+    return {"previous_year": int(previous_year), "previous_score": before, "score": now,
+            "change": shown_change(now, before), "standards": compared,
+            "left_out": [int(n) for n in asked or [] if int(n) not in compared], "round_score": round_score}
+
+
+def like_for_like_overall_text(lfl: dict[str, Any], year: int) -> str:
+    """One sentence: 'Overall, like for like: 58 in 2014, 63 in 2015 (+5), on the 4 standards both
+    rounds asked about (1, 2, 5 and 7); left out: 3, 4, 6, 8 and 9 (the 2015 overall on all nine is 62).'"""
+    def listed(numbers: list[int]) -> str:
+        names = [str(n) for n in numbers]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+    prev, change = lfl["previous_year"], lfl["change"]
+    change_text = "no change" if change == 0 else f"{int(change):+d}"
+    n = len(lfl["standards"])
+    text = (f"Overall, like for like: {format_score(lfl['previous_score'])} in {prev}, "
+            f"{format_score(lfl['score'])} in {year} ({change_text}), on the {n} standard{'s' if n != 1 else ''} "
+            f"both rounds asked about ({listed(lfl['standards'])})")
+    if lfl["left_out"]:
+        text += (f"; left out: {listed(lfl['left_out'])} (the {year} overall score on everything it asked is "
+                 f"{format_score(lfl['round_score'])})")
+    return text + "."
+
+
 def like_for_like_table(change: pd.DataFrame, year: int) -> pd.DataFrame:
     """like_for_like_change() in words: whole numbers, and which questions each row rests on."""
     prev = int(change["previous_year"].iloc[0]) if len(change) else year - 1

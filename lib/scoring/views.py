@@ -347,6 +347,19 @@ SELECT round_year, compare_year, side, scored_year, authority_code, standard, ev
        shown(raw_score) AS score, band_for(raw_score) AS band, raw_score AS score_unrounded
 FROM agg;
 
+-- Each responding council of either round of a pair, its overall score on the standards both
+-- rounds asked about (each scored on the questions both asked, as above), weighted as the overall
+-- score is. Where the questionnaire changed (2012-2014 asked about four standards, 2015 about
+-- nine), comparing the two rounds' own overall scores would compare different things; this is
+-- the like-for-like overall. standards: the standards it covers.
+CREATE OR REPLACE VIEW like_for_like_overall AS
+SELECT l.round_year, l.compare_year, l.side, l.scored_year, l.authority_code,
+       sum(s.weight * l.score_unrounded) / nullif(sum(s.weight), 0) AS score_unrounded,
+       shown(sum(s.weight * l.score_unrounded) / nullif(sum(s.weight), 0)) AS score,
+       list(l.standard ORDER BY l.standard) AS standards
+FROM like_for_like_standard_scores l JOIN standards s ON s.number = l.standard
+GROUP BY ALL;
+
 -- Per pair, scope and standard: the median and the share meeting the standard in each round,
 -- on the common questions; with the question counts, so a page can say a standard gained or
 -- lost questions. Shares and medians are of shown scores, like standard_summary.
@@ -379,7 +392,7 @@ VIEW_NAMES = (
     "round_councils", "round_layouts", "round_hex_cells", "respondents", "council_scopes", "scope_coverage",
     "round_questions", "answer_set_bounds", "question_scores", "standard_scores", "round_rank_rule", "overall_scores", "answer_shares", "provider_shares",
     "question_summary", "standard_summary", "overall_summary", "round_pairs", "like_for_like_basis",
-    "like_for_like_standard_scores", "like_for_like_summary",
+    "like_for_like_standard_scores", "like_for_like_overall", "like_for_like_summary",
 )
 
 
