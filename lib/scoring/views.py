@@ -74,11 +74,9 @@ GROUP BY answer_set;
 -- answers each one; a question the file leaves out altogether was not asked that round, and
 -- counts for nobody, rather than as a blank for everybody.
 CREATE OR REPLACE VIEW round_questions AS
-SELECT q.*, x.round_year
-FROM questions q
-JOIN (SELECT DISTINCT round_year, question_id FROM responses) x ON x.question_id = q.id
-JOIN survey_rounds r ON r.year = x.round_year
-WHERE q.scored AND q.asked_from <= x.round_year;
+SELECT q.*, r.year AS round_year
+FROM survey_rounds r JOIN questions q ON q.scored AND q.asked_from <= r.year
+WHERE EXISTS (SELECT 1 FROM responses x WHERE x.round_year = r.year AND x.question_id = q.id);
 
 CREATE OR REPLACE VIEW question_scores AS
 SELECT p.round_year, p.authority_code, q.id AS question_id, q.standard, q.weight, q.audience,
@@ -128,14 +126,14 @@ WITH agg AS (
     GROUP BY ALL
 )
 SELECT round_year, authority_code, standard, short_name, standard_weight, questions, answered,
-       unknown, missing, evidence, asked,
-       CASE WHEN asked THEN shown(raw_score) END AS score,
+       unknown, missing, evidence, asked, score,
        CASE WHEN asked THEN band_for(raw_score) END AS band,
        CASE WHEN asked THEN raw_score END AS score_unrounded,
-       CASE WHEN asked THEN shown(raw_score) END AS score_low,
-       CASE WHEN asked THEN shown(raw_high) END AS score_high,
+       score AS score_low, score_high,
        CASE WHEN asked THEN raw_high END AS score_high_unrounded
-FROM agg;
+FROM (SELECT *, CASE WHEN asked THEN shown(raw_score) END AS score,
+             CASE WHEN asked THEN shown(raw_high) END AS score_high
+      FROM agg);
 
 -- How many standards a council must have answered to be ranked: min_standards_for_rank, or
 -- every standard asked about if the round asked about fewer (the 2012-2014 surveys covered
@@ -172,32 +170,34 @@ WITH agg AS (
     FROM standard_scores GROUP BY ALL
 ), eligible AS (
     SELECT a.*, c.region_code, c.region_name, c.type, c.display_name, c.name,
-           a.standards_answered >= rr.min_standards AS ranked
+           a.standards_answered >= rr.min_standards AS ranked,
+           shown(a.score) AS shown_score, shown(a.high) AS shown_high
     FROM agg a JOIN round_councils c USING (round_year, authority_code)
     JOIN round_rank_rule rr USING (round_year)
 ), ranked AS (
     SELECT *,
-           CASE WHEN ranked THEN rank() OVER (PARTITION BY round_year, ranked ORDER BY shown(score) DESC) END
+           CASE WHEN ranked THEN rank() OVER (PARTITION BY round_year, ranked ORDER BY shown_score DESC) END
                AS rank,
            CASE WHEN ranked THEN rank() OVER (PARTITION BY round_year, region_code, ranked
-                                              ORDER BY shown(score) DESC) END AS region_rank
+                                              ORDER BY shown_score DESC) END AS region_rank
     FROM eligible
+), round_ranked AS (
+    -- Every ranked council's shown score, per round: what a council's best case is ranked against.
+    SELECT round_year, list(shown_score) FILTER (WHERE ranked) AS scores FROM eligible GROUP BY round_year
 )
 SELECT r.round_year, r.authority_code, r.display_name, r.name, r.region_code, r.region_name, r.type,
-       shown(r.score) AS score, band_for(r.score) AS band, r.standards_evidenced, r.standards_total,
+       r.shown_score AS score, band_for(r.score) AS band, r.standards_evidenced, r.standards_total,
        r.unknown_answers, r.missing_answers, r.scored_questions, r.ranked, r.rank,
        count(*) FILTER (WHERE r.ranked) OVER (PARTITION BY r.round_year) AS n_ranked,
        r.region_rank,
        count(*) FILTER (WHERE r.ranked) OVER (PARTITION BY r.round_year, r.region_code) AS region_n_ranked,
        r.score AS score_unrounded,
        r.standards_asked, r.standards_answered,
-       shown(r.score) AS score_low, shown(r.high) AS score_high,
-       CASE WHEN r.ranked THEN 1 + (SELECT count(*) FROM eligible o
-                                    WHERE o.round_year = r.round_year AND o.ranked
-                                      AND o.authority_code <> r.authority_code
-                                      AND shown(o.score) > shown(r.high)) END AS rank_best,
+       r.shown_score AS score_low, r.shown_high AS score_high,
+       -- Its own shown score is never above its own best case, so only others are counted.
+       CASE WHEN r.ranked THEN 1 + len(list_filter(rr.scores, lambda x: x > r.shown_high)) END AS rank_best,
        r.rank AS rank_worst
-FROM ranked r;
+FROM ranked r JOIN round_ranked rr USING (round_year);
 
 -- Share of responding councils giving each answer, per question and scope.
 CREATE OR REPLACE VIEW answer_shares AS
