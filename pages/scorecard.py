@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.analysis import methodology, scorecard, scorecard_trend
+from lib.analysis import methodology, national, scorecard, scorecard_trend
 from lib.base.formatting import council_type_text
 from lib.base.formatting import escape_markdown as md
 from lib.charts import scorecard as charts
@@ -18,6 +18,7 @@ frame.require_frame(__file__)
 
 # Queries run once per published version and arguments, shared by every session (lib.web.data).
 cached_methodology = data.per_version(methodology)
+cached_national = data.per_version(national)
 cached_scoring = data.per_version(scoring)
 cached_scorecard = data.per_version(scorecard)
 cached_trend = data.per_version(scorecard_trend)
@@ -106,6 +107,9 @@ more[1].metric("Standards with evidence", f"{head.evidenced} of {head.standards_
 more[2].metric("Don't know or not answered", str(head.unknown_answers + head.missing_answers), border=True,
                help=f"Scored questions: {head.unknown_answers} answered \"Don't know\", "
                     f"{head.missing_answers} not answered.")
+against = head.against_england(cached_national.overall_median(year))
+if against:
+    st.caption(md(against))
 if not head.ranked:
     st.info(md(head.not_ranked_reason(year)), icon=":material/info:")
 if head.coverage_note(year):

@@ -49,6 +49,11 @@ def test_ranked_council_shows_the_views_rank(repo_db_path, repo_con):
     assert metrics["Overall score (out of 100)"] == format_score(score)
     # Under the score and the rank, the range the council's "Don't know" and unanswered questions
     # leave, e.g. "Range 39th–47th", when they leave one (a grey note, not a change).
+    # And under them, the overall score against England's median, allowing for the range.
+    from lib.analysis import national
+    median = national.overall_median(repo_con, 2015)
+    assert any(c.value == escape_markdown(scorecard.headline(repo_con, code, 2015).against_england(median))
+               for c in at.caption)
     deltas = {m.label: m.delta for m in at.metric}
     assert deltas["Overall score (out of 100)"] == (None if low == high else f"Range {int(low)}–{int(high)}")
     assert deltas["Rank in England"] == (None if best == worst else f"Range {ordinal(best)}–{ordinal(worst)}")

@@ -137,3 +137,17 @@ def test_the_overall_change_is_like_for_like_and_says_what_it_leaves_out(tmp_pat
         assert scorecard_trend.like_for_like_overall(con, "E06000002", 2015) is None
     finally:
         con.close()
+
+
+@pytest.mark.parametrize(("low", "high", "median", "sentence"), [
+    (48, 61, 55, "Against England's median overall score, 55: cannot tell. Its \"Don't know\" and unanswered "
+                 "questions leave it between 48 and 61, on either side of the median."),
+    (48, 52, 55, "Against England's median overall score, 55: lower, whatever its unknown answers were."),
+    (60, 60, 55, "Against England's median overall score, 55: higher."),
+    (55, 55, 55, "Against England's median overall score, 55: level with it."),
+    (48, 61, None, ""),
+])
+def test_the_headline_compares_the_overall_score_with_england_allowing_for_the_range(low, high, median, sentence):
+    head = scorecard.Headline(overall={"score": low, "score_low": low, "score_high": high, "ranked": True},
+                              band_label="Partly meets", standards_asked=9, min_standards=5, standards_total=9)
+    assert head.against_england(median) == sentence

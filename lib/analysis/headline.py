@@ -8,6 +8,13 @@ from typing import Any
 
 import duckdb
 
+from lib.analysis.comparison import (
+    COMPARE_HIGHER,
+    COMPARE_LOWER,
+    COMPARE_SIMILAR,
+    COMPARE_UNSURE,
+    compare_with,
+)
 from lib.base.formatting import (
     NO_EVIDENCE,
     format_score,
@@ -49,6 +56,22 @@ class Headline:
     def rank_alone(self) -> str:
         """'44 of 95' (or 'Not ranked') without its range."""
         return rank_text({k: v for k, v in self.overall.items() if k not in ("rank_best", "rank_worst")})
+
+    def against_england(self, median: Any) -> str:
+        """A sentence comparing the overall score with England's median overall score, allowing for
+        the range: higher or lower only when the whole range is; 'cannot tell' otherwise."""
+        o = self.overall
+        verdict = compare_with(o.get("score_low"), o.get("score_high"), median)
+        if verdict is None:
+            return ""
+        england = f"England's median overall score, {format_score(median)}"
+        if verdict == COMPARE_UNSURE:
+            return (f"Against {england}: cannot tell. Its \"Don't know\" and unanswered questions leave it "
+                    f"between {format_score(o.get('score_low'))} and {format_score(o.get('score_high'))}, "
+                    "on either side of the median.")
+        words = {COMPARE_HIGHER: "higher", COMPARE_LOWER: "lower", COMPARE_SIMILAR: "level with it"}[verdict]
+        return f"Against {england}: {words}" + (
+            ", whatever its unknown answers were." if o.get("score_low") != o.get("score_high") else ".")
 
     def ranges(self) -> tuple[str, str]:
         """The score's and the rank's ranges on their own ('62–70', '35th–44th'), for a page that
