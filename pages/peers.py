@@ -11,8 +11,8 @@ from lib.base.formatting import (
     band_text,
     council_type_text,
     format_score,
-    rank_range_text,
-    score_range_text,
+    rank_range,
+    score_range,
 )
 from lib.base.formatting import escape_markdown as md
 from lib.charts import band_cell_styles
@@ -144,17 +144,17 @@ st.markdown(
 if responded:
     mine = long[long["authority_code"] == code].iloc[0]
     c1, c2, c3 = st.columns(3)
-    score_range = score_range_text(mine["overall_score_low"], mine["overall_score_high"]).strip(" ()")
+    score_span = score_range(mine["overall_score_low"], mine["overall_score_high"])
     c1.metric("Overall score", format_score(mine["overall_score"]),
-              delta=f"Range {score_range}" if score_range else None, delta_color="off", delta_arrow="off",
+              delta=f"Range {score_span}" if score_span else None, delta_color="off", delta_arrow="off",
               help=f"Band: {band_text(mine['overall_band_label'], {})}. The range under it is what its "
                    "\"Don't know\" and unanswered questions leave open.")
     c2.metric("Peer median overall score",
               format_score(overall_median.iloc[0]) if len(overall_median) else DASH,
               help="Median of the ranked peers' overall scores.")
-    rank_range = "" if pd.isna(mine["rank"]) else rank_range_text(mine["rank_best"], mine["rank_worst"]).strip(" ()")
+    rank_span = "" if pd.isna(mine["rank"]) else rank_range(mine["rank_best"], mine["rank_worst"])
     c3.metric("Rank in England", DASH if pd.isna(mine["rank"]) else f"{int(mine['rank'])} of {int(mine['n_ranked'])}",
-              delta=f"Range {rank_range}" if rank_range else None, delta_color="off", delta_arrow="off")
+              delta=f"Range {rank_span}" if rank_span else None, delta_color="off", delta_arrow="off")
 
 # ---- Side-by-side table ----------------------------------------------------------------------
 st.subheader("Side by side")

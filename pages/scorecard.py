@@ -87,15 +87,15 @@ if head is None:
 
 # ---- Headline -------------------------------------------------------------------------------
 top = st.columns(3)
-score_range, rank_range = head.ranges()
+score_span, rank_span = head.ranges()
 top[0].metric("Overall score (out of 100)", head.score_alone, border=True,
-              delta=f"Range {score_range}" if score_range else None, delta_color="off", delta_arrow="off",
+              delta=f"Range {score_span}" if score_span else None, delta_color="off", delta_arrow="off",
               help="The mean of the scores of the standards the round asked about. \"Don't know\" and "
                    "unanswered questions count as the worst answer; the range under it runs from this "
                    "score to the score known answers could give at best.")
 top[1].metric("Band", md(head.band_label), border=True, help="The band the overall score falls in.")
 top[2].metric("Rank in England", head.rank_alone, border=True,
-              delta=f"Range {rank_range}" if rank_range else None, delta_color="off", delta_arrow="off",
+              delta=f"Range {rank_span}" if rank_span else None, delta_color="off", delta_arrow="off",
               help=f"Among the councils ranked in the {year} round (1 = highest overall score). The range "
                    "under it runs from the best rank known answers to its \"Don't know\" and unanswered "
                    "questions could give, everyone else as they are, to the rank it has.")

@@ -19,9 +19,9 @@ from lib.base.formatting import (
     NO_EVIDENCE,
     format_score,
     is_missing,
-    rank_range_text,
+    rank_range,
     rank_text,
-    score_range_text,
+    score_range,
     score_with_range,
 )
 
@@ -55,7 +55,7 @@ class Headline:
     @property
     def rank_alone(self) -> str:
         """'44 of 95' (or 'Not ranked') without its range."""
-        return rank_text({k: v for k, v in self.overall.items() if k not in ("rank_best", "rank_worst")})
+        return rank_text(self.overall, with_range=False)
 
     def against_england(self, median: Any) -> str:
         """A sentence comparing the overall score with England's median overall score, allowing for
@@ -71,15 +71,14 @@ class Headline:
                     "on either side of the median.")
         words = {COMPARE_HIGHER: "higher", COMPARE_LOWER: "lower", COMPARE_SIMILAR: "level with it"}[verdict]
         return f"Against {england}: {words}" + (
-            ", whatever its unknown answers were." if o.get("score_low") != o.get("score_high") else ".")
+            ", whatever its unknown answers were." if score_range(o.get("score_low"), o.get("score_high")) else ".")
 
     def ranges(self) -> tuple[str, str]:
         """The score's and the rank's ranges on their own ('62–70', '35th–44th'), for a page that
         shows them under the figures; empty where every answer is known."""
         o = self.overall
-        score = score_range_text(o.get("score_low"), o.get("score_high"))
-        rank = rank_range_text(o.get("rank_best"), o.get("rank_worst")) if self.ranked else ""
-        return score.strip(" ()"), rank.strip(" ()")
+        return (score_range(o.get("score_low"), o.get("score_high")),
+                rank_range(o.get("rank_best"), o.get("rank_worst")) if self.ranked else "")
 
     @property
     def region_rank_text(self) -> str:

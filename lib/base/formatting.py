@@ -52,22 +52,29 @@ def format_change(now: Any, before: Any) -> str:
     return "No change" if change == 0 else f"{int(change):+d}"
 
 
-def rank_text(overall: dict[str, Any] | None) -> str:
-    """'34 of 95', or why there is no rank."""
+def rank_text(overall: dict[str, Any] | None, with_range: bool = True) -> str:
+    """'34 of 95', with the range its unknown answers allow when the row carries one
+    ('34 of 95 (20th–34th)'; with_range=False leaves it out), or why there is no rank."""
     if not overall:
         return "No response"
     if not overall.get("ranked") or is_missing(overall.get("rank")):
         return "Not ranked"
     return (f"{int(overall['rank'])} of {int(overall['n_ranked'])}"
-            + rank_range_text(overall.get("rank_best"), overall.get("rank_worst")))
+            + (rank_range_text(overall.get("rank_best"), overall.get("rank_worst")) if with_range else ""))
+
+
+def score_range(low: Any, high: Any) -> str:
+    """The range a council's unknown and missing answers leave open, as '48–61'; empty when the
+    range is one value (every answer known) or unknown."""
+    if is_missing(low) or is_missing(high) or shown_int(low) == shown_int(high):
+        return ""
+    return f"{shown_int(low)}{DASH}{shown_int(high)}"
 
 
 def score_range_text(low: Any, high: Any) -> str:
-    """The range a council's unknown and missing answers leave open, as ' (48–61)'; empty when
-    the range is one value (every answer known) or unknown."""
-    if is_missing(low) or is_missing(high) or shown_int(low) == shown_int(high):
-        return ""
-    return f" ({shown_int(low)}{DASH}{shown_int(high)})"
+    """score_range() in brackets after a figure: ' (48–61)', or empty."""
+    bare = score_range(low, high)
+    return f" ({bare})" if bare else ""
 
 
 def score_with_range(score: Any, low: Any, high: Any) -> str:
@@ -81,12 +88,18 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def rank_range_text(best: Any, worst: Any) -> str:
-    """' (71st–97th)': the ranks a council's unknown and missing answers allow, best first; empty
+def rank_range(best: Any, worst: Any) -> str:
+    """'71st–97th': the ranks a council's unknown and missing answers allow, best first; empty
     when they allow only the rank it has."""
     if is_missing(best) or is_missing(worst) or int(best) == int(worst):
         return ""
-    return f" ({ordinal(int(best))}{DASH}{ordinal(int(worst))})"
+    return f"{ordinal(int(best))}{DASH}{ordinal(int(worst))}"
+
+
+def rank_range_text(best: Any, worst: Any) -> str:
+    """rank_range() in brackets after a rank: ' (71st–97th)', or empty."""
+    bare = rank_range(best, worst)
+    return f" ({bare})" if bare else ""
 
 
 def band_text(band: Any, labels: dict[str, str], evidence: bool = True) -> str:
